@@ -1,0 +1,48 @@
+use std::path::PathBuf;
+
+/// Everything the vault can refuse or fail at, each with a message a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("no vault at {0} (create one with `keyward init`)")]
+    NoVault(PathBuf),
+    #[error("a vault already exists at {0}")]
+    VaultExists(PathBuf),
+    #[error("{0} is not a Keyward vault")]
+    NotAVault(PathBuf),
+    #[error(
+        "this vault was written by a newer Keyward (schema {found}, this build reads up to {supported}); upgrade Keyward"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("malformed key: {0}")]
+    Malformed(String),
+    #[error("record {0} failed its integrity check (tampered or corrupted)")]
+    Tampered(String),
+    #[error("the vault file is damaged: {0}")]
+    Corrupt(String),
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! Tests of the whole core through its public API (plus raw SQL to play the attacker).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use super::*;
+
+const PASS: &str = "correct horse battery staple";
+
+fn fast() -> KdfParams {
+    KdfParams::new(8, 1).expect("params")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    vault: Vault,
+    env: Node,
+    clock: Arc<AtomicI64>,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v.keyward");
+    let mut vault = Vault::create(&path, PASS, fast()).expect("create");
+    let clock = Arc::new(AtomicI64::new(1_800_000_000));
+    let c = clock.clone();
+    vault.set_clock(Arc::new(move || c.load(Ordering::SeqCst)));
+    let ws = vault.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = vault.add_project(ws.id, "billing").expect("project");
+    let env = vault
+        .add_environment(p.id, "prod", Some("acme"))
+        .expect("env");
+    Fixture {
+        _dir: dir,
+        vault,
+        env,
+        clock,
+    }
+}
+
+fn new_key(name: &str, scopes: &[&str]) -> NewKey {
+    NewKey {
+        name: name.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ..NewKey::default()
+    }
+}
+
+#[test]
+fn wrong_passphrase_is_refused_and_logged_without_detail() {
+    let f = fixture();
+    let path = f.vault.path().to_owned();
+    drop(f.vault);
+    assert!(matches!(
+        Vault::open(&path, "nope"),
+        Err(Error::WrongPassphrase)
+    ));
+    let v = Vault::open(&path, PASS).expect("right passphrase opens");
+    let log = v.activity(None, 10).expect("log");
+    assert_eq!(log[0].action, Action::UnlockFailed.code());
+    assert!(log.iter().all(|e| !e.detail.contains("nope")));
+    assert!(v.doctor().expect("doctor").is_healthy());
+}
+
+#[test]
+fn a_file_that_is_not_a_vault_is_named_as_such() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "hello, this is not sqlite at all").expect("write");
+    assert!(matches!(Vault::open(&path, PASS), Err(Error::NotAVault(_))));
+    assert!(matches!(
+        Vault::open(&dir.path().join("missing"), PASS),
+        Err(Error::NoVault(_))
+    ));
+}
+
+#[test]
+fn tree_names_are_unique_among_siblings_and_resolve_by_path() {
+    let mut f = fixture();
+    let ws = f.vault.resolve("acme").expect("ws");
+    assert!(matches!(
+        f.vault.add_project(ws.id, "BILLING"),
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(
+        f.vault.resolve("Acme/Billing/PROD").expect("env").id,
+        f.env.id
+    );
+    assert_eq!(f.env.prefix, "acme");
+    assert!(f.vault.add_project(ws.id, "  ").is_err());
+    assert!(f.vault.add_project(ws.id, &"x".repeat(65)).is_err());
+    let renamed = f.vault.rename_node(ws.id, "globex").expect("rename");
+    assert_eq!(renamed.path, "globex");
+    assert_eq!(
+        f.vault.resolve("globex/billing/prod").expect("moved").id,
+        f.env.id
+    );
+}
+
+#[test]
+fn create_adds_required_scopes_and_refuses_bad_input() {
+    let mut f = fixture();
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("ci", &[]))
+        .expect("create");
+    assert_eq!(k.info.scopes, vec!["read"]);
+    assert!(k.secret.expose().starts_with("acme_"));
+    assert!(Secret::parse(k.secret.expose()).is_ok());
+    assert!(matches!(
+        f.vault.create_key(f.env.id, new_key("CI", &[])),
+        Err(Error::Conflict(_))
+    ));
+    assert!(
+        f.vault
+            .create_key(f.env.id, new_key("x", &["delete"]))
+            .is_err()
+    );
+    assert!(f.vault.create_key(f.env.id, new_key("", &[])).is_err());
+    let past = NewKey {
+        expires_at: Some(f.vault.now() - 1),
+        ..new_key("old", &[])
+    };
+    assert!(f.vault.create_key(f.env.id, past).is_err());
+    assert_eq!(f.vault.list_keys(None).expect("list").len(), 1);
+}
+
+#[test]
+fn verify_answers_each_outcome() {
+    let mut f = fixture();
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("ci", &["write"]))
+        .expect("create");
+    let s = k.secret.expose().to_owned();
+    let header = format!("Authorization: Api-Key {s}");
+    let v = f.vault.verify(&header, &["read", "write"]).expect("verify");
+    assert_eq!(v.result, Outcome::Valid);
+    assert_eq!(v.key_id.as_deref(), Some(k.info.key_id.as_str()));
+    assert_eq!(v.scopes, vec!["read", "write"]);
+    assert_eq!(
+        f.vault.key(&k.info.key_id).expect("key").last_used_at,
+        Some(f.vault.now())
+    );
+
+    let mut typo = s.clone();
+    typo.pop();
+    typo.push(if s.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(
+        f.vault.verify(&typo, &[]).expect("verify").result,
+        Outcome::Malformed
+    );
+    let other = Secret::generate("acme");
+    assert_eq!(
+        f.vault.verify(other.expose(), &[]).expect("verify").result,
+        Outcome::NotFound
+    );
+
+    let short = NewKey {
+        expires_at: Some(f.vault.now() + 3600),
+        ..new_key("short", &[])
+    };
+    let short = f.vault.create_key(f.env.id, short).expect("short");
+    assert_eq!(
+        f.vault
+            .verify(short.secret.expose(), &["write"])
+            .expect("verify")
+            .result,
+        Outcome::InsufficientScope
+    );
+    f.clock.fetch_add(3601, Ordering::SeqCst);
+    assert_eq!(
+        f.vault
+            .verify(short.secret.expose(), &[])
+            .expect("verify")
+            .result,
+        Outcome::Expired
+    );
+
+    f.vault.revoke_key(&k.info.key_id).expect("revoke");
+    assert_eq!(
+        f.vault.verify(&s, &[]).expect("verify").result,
+        Outcome::Revoked
+    );
+    assert_eq!(
+        f.vault.key(&k.info.key_id).expect("key").status,
+        KeyStatus::Revoked
+    );
+    f.vault.delete_key(&k.info.key_id).expect("delete");
+    assert_eq!(
+        f.vault.verify(&s, &[]).expect("verify").result,
+        Outcome::NotFound
+    );
+}
+
+#[test]
+fn roll_keeps_the_old_secret_until_the_grace_ends() {
+    let mut f = fixture();
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("svc", &[]))
+        .expect("create");
+    let old = k.secret.expose().to_owned();
+    let rolled = f
+        .vault
+        .roll_key(&k.info.key_id, Grace::OneHour)
+        .expect("roll");
+    assert_eq!(rolled.info.key_id, k.info.key_id);
+    assert_ne!(rolled.secret.expose(), old);
+    assert_eq!(f.vault.verify(&old, &[]).expect("v").result, Outcome::Valid);
+    assert_eq!(
+        f.vault
+            .verify(rolled.secret.expose(), &[])
+            .expect("v")
+            .result,
+        Outcome::Valid
+    );
+    f.clock.fetch_add(3600, Ordering::SeqCst);
+    assert_eq!(
+        f.vault.verify(&old, &[]).expect("v").result,
+        Outcome::Expired
+    );
+    assert_eq!(
+        f.vault
+            .verify(rolled.secret.expose(), &[])
+            .expect("v")
+            .result,
+        Outcome::Valid
+    );
+
+    let now_roll = f
+        .vault
+        .roll_key(&k.info.key_id, Grace::None)
+        .expect("roll again");
+    assert_eq!(
+        f.vault
+            .verify(rolled.secret.expose(), &[])
+            .expect("v")
+            .result,
+        Outcome::Expired
+    );
+    assert_eq!(
+        f.vault
+            .verify(now_roll.secret.expose(), &[])
+            .expect("v")
+            .result,
+        Outcome::Valid
+    );
+}
+
+#[test]
+fn master_key_is_get_or_create_and_follows_the_catalog() {
+    let mut f = fixture();
+    let MasterKey::Created(m) = f.vault.master_key(f.env.id).expect("master") else {
+        panic!("the first call must create");
+    };
+    assert_eq!(m.info.name, "master");
+    assert!(m.info.full_access);
+    let MasterKey::Existing(again) = f.vault.master_key(f.env.id).expect("master") else {
+        panic!("the second call must find it");
+    };
+    assert_eq!(again.key_id, m.info.key_id);
+    let ws = f.vault.resolve("acme").expect("ws");
+    f.vault
+        .add_scope(ws.id, Scope::new("admin", "Admin", "", false, false))
+        .expect("scope");
+    assert_eq!(
+        f.vault.key(&m.info.key_id).expect("key").scopes,
+        vec!["read", "write", "admin"]
+    );
+    assert_eq!(
+        f.vault
+            .verify(m.secret.expose(), &["admin"])
+            .expect("v")
+            .result,
+        Outcome::Valid
+    );
+}
+
+#[test]
+fn scopes_can_be_edited_and_removing_a_scope_strips_it_from_keys() {
+    let mut f = fixture();
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("a", &[]))
+        .expect("create");
+    let info = f
+        .vault
+        .set_scopes(&k.info.key_id, &["write".into()], false)
+        .expect("set");
+    assert_eq!(info.scopes, vec!["read", "write"]);
+    let ws = f.vault.resolve("acme").expect("ws");
+    assert_eq!(f.vault.remove_scope(ws.id, "write").expect("rm"), 1);
+    assert_eq!(
+        f.vault.key(&k.info.key_id).expect("key").scopes,
+        vec!["read"]
+    );
+    assert!(
+        f.vault
+            .set_scopes(&k.info.key_id, &["write".into()], false)
+            .is_err()
+    );
+}
+
+#[test]
+fn deleting_a_node_with_keys_needs_force_and_counts_them() {
+    let mut f = fixture();
+    f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
+    f.vault.create_key(f.env.id, new_key("b", &[])).expect("b");
+    let ws = f.vault.resolve("acme").expect("ws");
+    assert_eq!(f.vault.key_count(ws.id).expect("count"), 2);
+    assert!(matches!(
+        f.vault.delete_node(ws.id, false),
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(f.vault.delete_node(ws.id, true).expect("delete"), 2);
+    assert!(f.vault.nodes().expect("nodes").is_empty());
+    assert!(f.vault.list_keys(None).expect("list").is_empty());
+}
+
+#[test]
+fn a_flipped_byte_marks_one_record_tampered_and_spares_the_others() {
+    let mut f = fixture();
+    let a = f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
+    let b = f.vault.create_key(f.env.id, new_key("b", &[])).expect("b");
+    f.vault
+        .conn
+        .execute(
+            "UPDATE keys SET sealed = substr(sealed, 1, 20) || X'00' || substr(sealed, 22) WHERE key_id = ?1",
+            [&a.info.key_id],
+        )
+        .expect("flip");
+    let list = f.vault.list_keys(None).expect("list");
+    let status = |id: &str| list.iter().find(|k| k.key_id == id).map(|k| k.status);
+    assert_eq!(status(&a.info.key_id), Some(KeyStatus::Tampered));
+    assert_eq!(status(&b.info.key_id), Some(KeyStatus::Active));
+    assert_eq!(
+        f.vault.verify(a.secret.expose(), &[]).expect("v").result,
+        Outcome::Tampered
+    );
+    assert_eq!(
+        f.vault.verify(b.secret.expose(), &[]).expect("v").result,
+        Outcome::Valid
+    );
+    let report = f.vault.doctor().expect("doctor");
+    assert!(
+        report.problems.iter().any(|p| p.contains(&a.info.key_id)),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn swapped_sealed_fields_are_caught() {
+    let mut f = fixture();
+    let a = f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
+    let b = f
+        .vault
+        .create_key(f.env.id, new_key("b", &["write"]))
+        .expect("b");
+    f.vault
+        .conn
+        .execute_batch(
+            "CREATE TEMP TABLE saved AS SELECT id, sealed FROM keys;
+             UPDATE keys SET sealed = (SELECT sealed FROM saved WHERE saved.id != keys.id);",
+        )
+        .expect("swap");
+    let list = f.vault.list_keys(None).expect("list");
+    assert!(list.iter().all(|k| k.status == KeyStatus::Tampered));
+    assert_eq!(
+        f.vault.verify(b.secret.expose(), &[]).expect("v").result,
+        Outcome::Tampered
+    );
+    assert_eq!(
+        f.vault.verify(a.secret.expose(), &[]).expect("v").result,
+        Outcome::Tampered
+    );
+    assert_eq!(f.vault.doctor().expect("doctor").problems.len(), 2);
+}
+
+#[test]
+fn the_activity_chain_detects_an_edited_entry() {
+    let mut f = fixture();
+    f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
+    assert!(f.vault.doctor().expect("doctor").is_healthy());
+    // The log is append-only by trigger; an attacker with the file drops the trigger first.
+    f.vault
+        .conn
+        .execute_batch(
+            "DROP TRIGGER IF EXISTS activity_no_update; UPDATE activity SET at = at + 1 WHERE seq = 2;",
+        )
+        .expect("edit");
+    assert!(!f.vault.doctor().expect("doctor").is_healthy());
+}
+
+#[test]
+fn passphrase_change_rewraps_the_data_key() {
+    let mut f = fixture();
+    let k = f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
+    assert!(matches!(
+        f.vault.change_passphrase("wrong", "new one", None),
+        Err(Error::WrongPassphrase)
+    ));
+    f.vault
+        .change_passphrase(PASS, "new one", None)
+        .expect("change");
+    let path = f.vault.path().to_owned();
+    drop(f.vault);
+    assert!(matches!(
+        Vault::open(&path, PASS),
+        Err(Error::WrongPassphrase)
+    ));
+    let mut v = Vault::open(&path, "new one").expect("open with new");
+    assert_eq!(
+        v.verify(k.secret.expose(), &[]).expect("v").result,
+        Outcome::Valid
+    );
+}
+
+#[test]
+fn backup_is_a_working_vault_and_the_verifier_agrees_with_the_vault() {
+    let mut f = fixture();
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("a", &["write"]))
+        .expect("a");
+    let dest = f._dir.path().join("copy.keyward");
+    f.vault.backup(&dest).expect("backup");
+    assert!(
+        f.vault.backup(&dest).is_err(),
+        "an existing file is not overwritten"
+    );
+    let mut copy = Vault::open(&dest, PASS).expect("open copy");
+    assert_eq!(
+        copy.verify(k.secret.expose(), &[]).expect("v").result,
+        Outcome::Valid
+    );
+
+    let file = f.vault.export_verifier(None).expect("export");
+    let json = file.to_json();
+    assert!(!json.contains(k.secret.expose()) && !json.contains("\"a\""));
+    let verifier = Verifier::from_file_contents(&json).expect("load");
+    let now = f.vault.now();
+    assert_eq!(
+        verifier
+            .verify_at(now, k.secret.expose(), &["write"])
+            .result,
+        Outcome::Valid
+    );
+    f.vault.revoke_key(&k.info.key_id).expect("revoke");
+    let verifier =
+        Verifier::from_export(f.vault.export_verifier(None).expect("export")).expect("v");
+    assert_eq!(
+        verifier.verify_at(now, k.secret.expose(), &[]).result,
+        Outcome::Revoked
+    );
+}
