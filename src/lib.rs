@@ -4,4 +4,6 @@
 //! A service checks keys with [`vault::Vault::verify`] or, without the vault, a
 //! [`vault::Verifier`] loaded from an exported verifier file.
 
+pub mod cli;
+pub mod ui;
 pub mod vault;

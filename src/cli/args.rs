@@ -1,0 +1,240 @@
+//! The command line grammar (clap). The exact shape is a promise: other tools script against it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keyward",
+    version,
+    about = "Mint, scope, expire, rotate, revoke and verify API keys in one encrypted vault.",
+    long_about = "Mint, scope, expire, rotate, revoke and verify API keys in one encrypted vault.\n\n\
+                  With no command, opens the window. The passphrase comes from --passphrase-file, \
+                  else KEYWARD_PASSPHRASE, else a no-echo prompt on a terminal.\n\n\
+                  Exit status: 0 done or valid; 1 verified but not valid, or doctor found a problem; 2 error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct Global {
+    /// Vault file [default: the OS data dir for Keyward]
+    #[arg(long, global = true, env = "KEYWARD_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// Read the passphrase from the first line of FILE (else KEYWARD_PASSPHRASE, else a prompt)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new vault
+    Init {
+        /// Argon2id memory in MiB (at least 8)
+        #[arg(long, default_value_t = 64, value_name = "M")]
+        kdf_memory_mib: u32,
+        /// Argon2id passes (at least 1)
+        #[arg(long, default_value_t = 3, value_name = "T")]
+        kdf_passes: u32,
+    },
+    /// Add, list, rename or remove workspaces
+    #[command(subcommand)]
+    Workspace(WorkspaceCmd),
+    /// Add, list, rename or remove projects (WS/P)
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// Add, list, rename or remove environments (WS/P/E)
+    #[command(subcommand)]
+    Env(EnvCmd),
+    /// Manage a workspace's scope catalog
+    #[command(subcommand)]
+    Scope(ScopeCmd),
+    /// Create, list, inspect, roll, revoke and delete API keys
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Check a key: valid, malformed, not_found, revoked, expired, insufficient_scope or tampered
+    Verify {
+        /// A header line, e.g. 'Authorization: Api-Key kw_…'
+        #[arg(long, value_name = "H", conflicts_with = "key")]
+        header: Option<String>,
+        /// The bare key (else it is read from stdin)
+        #[arg(long, value_name = "K")]
+        key: Option<String>,
+        /// A scope the key must have (repeatable)
+        #[arg(long = "require-scope", value_name = "S")]
+        require_scope: Vec<String>,
+        /// Check against an exported verifier file instead of the vault (no passphrase)
+        #[arg(long, value_name = "FILE")]
+        verifier: Option<PathBuf>,
+    },
+    /// Write a verifier file (key ids, hashes, scopes, expiry, revocation; no secrets)
+    ExportVerifier {
+        /// Only keys at this node and below
+        node: Option<String>,
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Show the activity log, newest first
+    Log {
+        node: Option<String>,
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: usize,
+    },
+    /// Change the passphrase (new one from KEYWARD_NEW_PASSPHRASE, --new-passphrase-file or a prompt)
+    Passwd {
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Write an encrypted copy of the vault to FILE
+    Backup { file: PathBuf },
+    /// Check the file, every sealed record and the activity chain
+    Doctor,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorkspaceCmd {
+    /// Add a workspace with a scope preset
+    Add {
+        name: String,
+        #[arg(long, default_value = "read-write", value_name = "PRESET",
+              value_parser = ["read-write", "project-inference", "labels-datasets", "custom"])]
+        preset: String,
+    },
+    List,
+    Rename {
+        name: String,
+        new: String,
+    },
+    /// Remove a workspace (--force when it or anything below it has keys)
+    Rm {
+        name: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCmd {
+    /// Add a project: WS/P
+    Add {
+        path: String,
+    },
+    /// List the projects of a workspace
+    List {
+        workspace: String,
+    },
+    Rename {
+        path: String,
+        new: String,
+    },
+    Rm {
+        path: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EnvCmd {
+    /// Add an environment: WS/P/E
+    Add {
+        path: String,
+        /// Secret prefix for keys minted here (2-16 of a-z, 0-9, _)
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// List the environments of a project
+    List {
+        project: String,
+    },
+    Rename {
+        path: String,
+        new: String,
+    },
+    Rm {
+        path: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScopeCmd {
+    /// Add a scope to a workspace's catalog
+    Add {
+        workspace: String,
+        id: String,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Always on: every key gets it
+        #[arg(long)]
+        required: bool,
+        /// Pre-checked in the window's Add New Key form
+        #[arg(long)]
+        default: bool,
+    },
+    /// List the scopes that apply at a node
+    List { workspace: String },
+    /// Remove a scope (it is also taken off every key that had it)
+    Rm { workspace: String, id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    /// Mint a key at a workspace, project or environment; prints the secret once
+    Create {
+        node: String,
+        #[arg(long)]
+        name: String,
+        /// A scope to grant (repeatable; required scopes are always added)
+        #[arg(long = "scope", value_name = "S")]
+        scopes: Vec<String>,
+        /// Every scope of the catalog, now and later
+        #[arg(long)]
+        full_access: bool,
+        /// never, Nd, Nh or YYYY-MM-DD
+        #[arg(long, default_value = "never")]
+        expires: String,
+    },
+    /// List keys at a node and below (all keys when no node is given)
+    List {
+        node: Option<String>,
+    },
+    Show {
+        key_id: String,
+    },
+    /// Get the node's full-access key, or create one named master (secret printed once)
+    Master {
+        node: String,
+    },
+    /// Replace a key's scopes
+    Scopes {
+        key_id: String,
+        #[arg(long, value_delimiter = ',', num_args = 0.., required = true, value_name = "S[,S...]")]
+        set: Vec<String>,
+    },
+    /// Give a key a new secret; the old one works until the grace ends
+    Roll {
+        key_id: String,
+        #[arg(long, default_value = "0", value_parser = ["0", "none", "1h", "24h", "7d"])]
+        grace: String,
+    },
+    /// Revoke a key: it stays listed and verification answers revoked
+    Revoke {
+        key_id: String,
+    },
+    /// Delete a key for good
+    Rm {
+        key_id: String,
+    },
+}

@@ -1,0 +1,558 @@
+//! The command line over the vault API: human text by default, JSON with `--json`, exit status
+//! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
+
+mod args;
+mod passphrase;
+mod render;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde_json::json;
+
+use crate::vault::{
+    self, Error, Expiry, Grace, KdfParams, MasterKey, NewKey, Node, NodeKind, Preset, Scope, Vault,
+    Verifier,
+};
+pub use args::{Cli, Command, Global};
+use args::{EnvCmd, KeyCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
+use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
+
+/// What `main` should do after parsing the arguments.
+pub enum Launch {
+    /// No subcommand: open the window on this vault.
+    Window(PathBuf),
+    /// A command ran (or failed); exit with this status.
+    Exit(ExitCode),
+}
+
+/// An error at the command-line edge: one line for stderr.
+#[derive(Debug)]
+pub struct CliError(String);
+
+impl CliError {
+    fn msg(text: impl Into<String>) -> CliError {
+        CliError(text.into())
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> CliError {
+        CliError(e.to_string())
+    }
+}
+
+type CliResult = Result<ExitCode, CliError>;
+
+const EXIT_NOT_VALID: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+/// Parses `args` and runs the command; returns [`Launch::Window`] when there is none.
+pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints usage errors to stderr (exit 2) and --help/--version to stdout (0).
+            let _ = e.print();
+            return Launch::Exit(ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 }));
+        }
+    };
+    let vault_path = match cli.global.vault.clone().or_else(Vault::default_path) {
+        Some(p) => p,
+        None => {
+            eprintln!("keyward: error: no home directory to keep the vault in; pass --vault PATH");
+            return Launch::Exit(ExitCode::from(EXIT_ERROR));
+        }
+    };
+    let Some(command) = cli.command else {
+        return Launch::Window(vault_path);
+    };
+    let ctx = Context {
+        vault_path,
+        global: cli.global,
+    };
+    Launch::Exit(match run(&ctx, command) {
+        Ok(code) => code,
+        Err(CliError(message)) => {
+            eprintln!("keyward: error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    })
+}
+
+struct Context {
+    vault_path: PathBuf,
+    global: Global,
+}
+
+impl Context {
+    fn passphrase(&self) -> Result<zeroize::Zeroizing<String>, CliError> {
+        passphrase::obtain(
+            self.global.passphrase_file.as_deref(),
+            PASSPHRASE_ENV,
+            "Vault passphrase: ",
+            false,
+        )
+    }
+
+    fn open(&self) -> Result<Vault, CliError> {
+        self.open_with(&self.passphrase_for_existing()?)
+    }
+
+    /// Checks the vault exists before asking for a passphrase nobody could use.
+    fn passphrase_for_existing(&self) -> Result<zeroize::Zeroizing<String>, CliError> {
+        if !Vault::exists(&self.vault_path) {
+            return Err(Error::NoVault(self.vault_path.clone()).into());
+        }
+        self.passphrase()
+    }
+
+    fn open_with(&self, passphrase: &str) -> Result<Vault, CliError> {
+        Ok(Vault::open(&self.vault_path, passphrase)?)
+    }
+
+    fn json(&self) -> bool {
+        self.global.json
+    }
+
+    /// Prints `value` as JSON, or `text` for people.
+    fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
+        if self.json() {
+            println!("{}", render::pretty(&value));
+        } else {
+            let text = text();
+            if !text.is_empty() {
+                println!("{text}");
+            }
+        }
+    }
+}
+
+fn done() -> CliResult {
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(ctx: &Context, command: Command) -> CliResult {
+    match command {
+        Command::Init {
+            kdf_memory_mib,
+            kdf_passes,
+        } => init(ctx, kdf_memory_mib, kdf_passes),
+        Command::Workspace(cmd) => workspace(ctx, cmd),
+        Command::Project(cmd) => project(ctx, cmd),
+        Command::Env(cmd) => env(ctx, cmd),
+        Command::Scope(cmd) => scope(ctx, cmd),
+        Command::Key(cmd) => key(ctx, cmd),
+        Command::Verify {
+            header,
+            key,
+            require_scope,
+            verifier,
+        } => verify(ctx, header.or(key), &require_scope, verifier.as_deref()),
+        Command::ExportVerifier { node, output } => export_verifier(ctx, node.as_deref(), &output),
+        Command::Log { node, limit } => log(ctx, node.as_deref(), limit),
+        Command::Passwd {
+            new_passphrase_file,
+        } => passwd(ctx, new_passphrase_file.as_deref()),
+        Command::Backup { file } => {
+            let mut v = ctx.open()?;
+            v.backup(&file)?;
+            ctx.print(json!({ "backup": file }), || {
+                format!("Backup written to {}", file.display())
+            });
+            done()
+        }
+        Command::Doctor => {
+            let v = ctx.open()?;
+            let report = v.doctor()?;
+            ctx.print(json!(report), || render::doctor(&report));
+            Ok(if report.is_healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_NOT_VALID)
+            })
+        }
+    }
+}
+
+fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
+    let params = KdfParams::new(memory_mib, passes)?;
+    if Vault::exists(&ctx.vault_path) {
+        return Err(Error::VaultExists(ctx.vault_path.clone()).into());
+    }
+    let pass = passphrase::obtain(
+        ctx.global.passphrase_file.as_deref(),
+        PASSPHRASE_ENV,
+        "New vault passphrase: ",
+        true,
+    )?;
+    if let Some(warning) = passphrase::weakness(&pass) {
+        eprintln!("keyward: warning: {warning}");
+    }
+    Vault::create(&ctx.vault_path, &pass, params)?;
+    ctx.print(json!({ "vault": ctx.vault_path, "kdf": params }), || {
+        format!(
+            "Created vault {} (Argon2id {} MiB, {} passes)",
+            ctx.vault_path.display(),
+            memory_mib,
+            passes
+        )
+    });
+    done()
+}
+
+/// Resolves `path` and checks it is a node of the expected kind.
+fn node_of(v: &Vault, path: &str, kind: NodeKind) -> Result<Node, CliError> {
+    let node = v.resolve(path)?;
+    if node.kind != kind {
+        let article = |k: NodeKind| {
+            if k == NodeKind::Environment {
+                "an"
+            } else {
+                "a"
+            }
+        };
+        return Err(CliError::msg(format!(
+            "'{}' is {} {}, not {} {}",
+            node.path,
+            article(node.kind),
+            node.kind.noun(),
+            article(kind),
+            kind.noun()
+        )));
+    }
+    Ok(node)
+}
+
+/// `ws/p/e` → (`ws/p`, `e`).
+fn split_parent(path: &str) -> Result<(&str, &str), CliError> {
+    path.trim_matches('/').rsplit_once('/').ok_or_else(|| {
+        CliError::msg(format!(
+            "'{path}' needs a parent path, as in ws/project or ws/project/env"
+        ))
+    })
+}
+
+fn children(v: &Vault, parent: &Node) -> Result<Vec<Node>, CliError> {
+    Ok(v.nodes()?
+        .into_iter()
+        .filter(|n| n.parent == parent.id)
+        .collect())
+}
+
+fn print_node(ctx: &Context, verb: &str, node: &Node) {
+    ctx.print(render::node_json(node), || {
+        format!("{verb} {} {}", node.kind.noun(), node.path)
+    });
+}
+
+fn print_nodes(ctx: &Context, nodes: &[Node]) {
+    ctx.print(
+        serde_json::Value::Array(nodes.iter().map(render::node_json).collect()),
+        || render::nodes(nodes),
+    );
+}
+
+fn remove_node(ctx: &Context, v: &mut Vault, node: &Node, force: bool) -> CliResult {
+    let keys = v.delete_node(node.id, force)?;
+    ctx.print(
+        json!({ "deleted": node.path, "kind": node.kind.noun(), "keys_deleted": keys }),
+        || {
+            format!(
+                "Deleted {} {} and {keys} key(s)",
+                node.kind.noun(),
+                node.path
+            )
+        },
+    );
+    done()
+}
+
+fn workspace(ctx: &Context, cmd: WorkspaceCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        WorkspaceCmd::Add { name, preset } => {
+            let node = v.add_workspace(&name, Preset::from_slug(&preset)?)?;
+            print_node(ctx, "Added", &node);
+        }
+        WorkspaceCmd::List => {
+            let nodes: Vec<Node> = v
+                .nodes()?
+                .into_iter()
+                .filter(|n| n.kind == NodeKind::Workspace)
+                .collect();
+            print_nodes(ctx, &nodes);
+        }
+        WorkspaceCmd::Rename { name, new } => {
+            let node = node_of(&v, &name, NodeKind::Workspace)?;
+            print_node(ctx, "Renamed to", &v.rename_node(node.id, &new)?);
+        }
+        WorkspaceCmd::Rm { name, force } => {
+            let node = node_of(&v, &name, NodeKind::Workspace)?;
+            return remove_node(ctx, &mut v, &node, force);
+        }
+    }
+    done()
+}
+
+fn project(ctx: &Context, cmd: ProjectCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        ProjectCmd::Add { path } => {
+            let (ws, name) = split_parent(&path)?;
+            let ws = node_of(&v, ws, NodeKind::Workspace)?;
+            print_node(ctx, "Added", &v.add_project(ws.id, name)?);
+        }
+        ProjectCmd::List { workspace } => {
+            let ws = node_of(&v, &workspace, NodeKind::Workspace)?;
+            print_nodes(ctx, &children(&v, &ws)?);
+        }
+        ProjectCmd::Rename { path, new } => {
+            let node = node_of(&v, &path, NodeKind::Project)?;
+            print_node(ctx, "Renamed to", &v.rename_node(node.id, &new)?);
+        }
+        ProjectCmd::Rm { path, force } => {
+            let node = node_of(&v, &path, NodeKind::Project)?;
+            return remove_node(ctx, &mut v, &node, force);
+        }
+    }
+    done()
+}
+
+fn env(ctx: &Context, cmd: EnvCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        EnvCmd::Add { path, prefix } => {
+            let (project, name) = split_parent(&path)?;
+            let project = node_of(&v, project, NodeKind::Project)?;
+            print_node(
+                ctx,
+                "Added",
+                &v.add_environment(project.id, name, prefix.as_deref())?,
+            );
+        }
+        EnvCmd::List { project } => {
+            let project = node_of(&v, &project, NodeKind::Project)?;
+            print_nodes(ctx, &children(&v, &project)?);
+        }
+        EnvCmd::Rename { path, new } => {
+            let node = node_of(&v, &path, NodeKind::Environment)?;
+            print_node(ctx, "Renamed to", &v.rename_node(node.id, &new)?);
+        }
+        EnvCmd::Rm { path, force } => {
+            let node = node_of(&v, &path, NodeKind::Environment)?;
+            return remove_node(ctx, &mut v, &node, force);
+        }
+    }
+    done()
+}
+
+fn scope(ctx: &Context, cmd: ScopeCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        ScopeCmd::Add {
+            workspace,
+            id,
+            label,
+            description,
+            required,
+            default,
+        } => {
+            let ws = node_of(&v, &workspace, NodeKind::Workspace)?;
+            let label = label.unwrap_or_else(|| id.clone());
+            let scope = Scope::new(
+                &id,
+                &label,
+                description.as_deref().unwrap_or(""),
+                required,
+                default,
+            );
+            let scopes = v.add_scope(ws.id, scope)?;
+            ctx.print(json!(scopes), || format!("Added scope {id} to {}", ws.path));
+        }
+        ScopeCmd::List { workspace } => {
+            let node = v.resolve(&workspace)?;
+            let scopes = v.scopes(node.id)?;
+            ctx.print(json!(scopes), || render::scopes(&scopes));
+        }
+        ScopeCmd::Rm { workspace, id } => {
+            let ws = node_of(&v, &workspace, NodeKind::Workspace)?;
+            let touched = v.remove_scope(ws.id, &id)?;
+            ctx.print(json!({ "removed": id, "keys_changed": touched }), || {
+                format!(
+                    "Removed scope {id} from {} ({touched} key(s) lost it)",
+                    ws.path
+                )
+            });
+        }
+    }
+    done()
+}
+
+fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        KeyCmd::Create {
+            node,
+            name,
+            scopes,
+            full_access,
+            expires,
+        } => {
+            let node = v.resolve(&node)?;
+            let expires_at = Expiry::parse(&expires)?.resolve(v.now())?;
+            let minted = v.create_key(
+                node.id,
+                NewKey {
+                    name,
+                    scopes,
+                    full_access,
+                    expires_at,
+                },
+            )?;
+            render::print_secret(ctx.json(), "Created", &minted, None);
+        }
+        KeyCmd::List { node } => {
+            let node = node.map(|n| v.resolve(&n)).transpose()?;
+            let keys = v.list_keys(node.map(|n| n.id))?;
+            ctx.print(json!(keys), || render::keys(&keys));
+        }
+        KeyCmd::Show { key_id } => {
+            let key = v.key(&key_id)?;
+            ctx.print(json!(key), || render::key(&key));
+        }
+        KeyCmd::Master { node } => {
+            let node = v.resolve(&node)?;
+            match v.master_key(node.id)? {
+                MasterKey::Existing(info) => {
+                    let mut value = json!(info);
+                    value["created"] = json!(false);
+                    ctx.print(value, || {
+                        format!("{}\n\nThis node already has a full-access key; its secret was shown when it was created.", render::key(&info))
+                    });
+                }
+                MasterKey::Created(minted) => {
+                    render::print_secret(ctx.json(), "Created master key", &minted, Some(true));
+                }
+            }
+        }
+        KeyCmd::Scopes { key_id, set } => {
+            let set: Vec<String> = set
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let info = v.set_scopes(&key_id, &set, false)?;
+            ctx.print(json!(info), || {
+                format!(
+                    "Scopes of {key_id} are now: {}",
+                    render::scope_list(&info.scopes)
+                )
+            });
+        }
+        KeyCmd::Roll { key_id, grace } => {
+            let grace = Grace::parse(&grace)?;
+            let minted = v.roll_key(&key_id, grace)?;
+            let note = format!(
+                "The previous secret {}.",
+                match grace {
+                    Grace::None => "stopped working now".to_owned(),
+                    g => format!("keeps working for {}", g.label()),
+                }
+            );
+            render::print_secret(ctx.json(), "Rolled", &minted, None);
+            if !ctx.json() {
+                println!("{note}");
+            }
+        }
+        KeyCmd::Revoke { key_id } => {
+            let info = v.revoke_key(&key_id)?;
+            ctx.print(json!(info), || format!("Revoked {key_id} ({})", info.name));
+        }
+        KeyCmd::Rm { key_id } => {
+            v.delete_key(&key_id)?;
+            ctx.print(json!({ "deleted": key_id }), || format!("Deleted {key_id}"));
+        }
+    }
+    done()
+}
+
+/// Reads the key from stdin: a no-echo prompt on a terminal, else the first line.
+fn key_from_stdin() -> Result<zeroize::Zeroizing<String>, CliError> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("API key: ")
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| CliError::msg(format!("cannot read the key: {e}")));
+    }
+    let mut buf = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut buf)
+        .map_err(|e| CliError::msg(format!("cannot read the key from stdin: {e}")))?;
+    Ok(zeroize::Zeroizing::new(
+        buf.lines().next().unwrap_or("").to_owned(),
+    ))
+}
+
+fn verify(
+    ctx: &Context,
+    given: Option<String>,
+    required: &[String],
+    verifier: Option<&Path>,
+) -> CliResult {
+    let presented = match given {
+        Some(k) => zeroize::Zeroizing::new(k),
+        None => key_from_stdin()?,
+    };
+    let required: Vec<&str> = required.iter().map(String::as_str).collect();
+    let result = match verifier {
+        Some(path) => Verifier::load(path)?.verify(&presented, &required),
+        None => ctx.open()?.verify(&presented, &required)?,
+    };
+    ctx.print(json!(result), || render::verification(&result));
+    Ok(if result.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_VALID)
+    })
+}
+
+fn export_verifier(ctx: &Context, node: Option<&str>, output: &Path) -> CliResult {
+    let mut v = ctx.open()?;
+    let node = node.map(|n| v.resolve(n)).transpose()?;
+    let file = v.export_verifier(node.as_ref().map(|n| n.id))?;
+    vault::write_private_file(output, file.to_json().as_bytes())?;
+    ctx.print(json!({ "output": output, "keys": file.keys.len() }), || {
+        format!(
+            "Wrote {} key(s) to {} (no secrets, no names)",
+            file.keys.len(),
+            output.display()
+        )
+    });
+    done()
+}
+
+fn log(ctx: &Context, node: Option<&str>, limit: usize) -> CliResult {
+    let v = ctx.open()?;
+    let node = node.map(|n| v.resolve(n)).transpose()?;
+    let entries = v.activity(node.map(|n| n.id), limit)?;
+    ctx.print(json!(entries), || render::activity(&entries));
+    done()
+}
+
+fn passwd(ctx: &Context, new_file: Option<&Path>) -> CliResult {
+    let current = ctx.passphrase_for_existing()?;
+    let mut v = ctx.open_with(&current)?;
+    let new = passphrase::obtain(new_file, NEW_PASSPHRASE_ENV, "New passphrase: ", true)?;
+    if let Some(warning) = passphrase::weakness(&new) {
+        eprintln!("keyward: warning: {warning}");
+    }
+    v.change_passphrase(&current, &new, None)?;
+    ctx.print(json!({ "changed": true }), || {
+        "Passphrase changed".to_owned()
+    });
+    done()
+}

@@ -1,0 +1,251 @@
+//! Human text and JSON shapes for the command line.
+
+use serde_json::json;
+
+use crate::vault::{
+    ActivityEntry, DoctorReport, KeyInfo, MintedKey, Node, Scope, Verification, format_time,
+};
+
+pub fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+pub fn node_json(node: &Node) -> serde_json::Value {
+    json!({
+        "kind": node.kind.noun(),
+        "name": node.name,
+        "path": node.path,
+        "prefix": node.prefix,
+        "tampered": node.tampered,
+    })
+}
+
+pub fn nodes(nodes: &[Node]) -> String {
+    if nodes.is_empty() {
+        return "(none)".into();
+    }
+    let rows: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| {
+            let mut name = n.name.clone();
+            if n.tampered {
+                name.push_str("  [tampered]");
+            }
+            vec![name, n.path.clone(), format!("{}_", n.prefix)]
+        })
+        .collect();
+    table(&["NAME", "PATH", "PREFIX"], &rows)
+}
+
+pub fn scope_list(scopes: &[String]) -> String {
+    if scopes.is_empty() {
+        "(none)".into()
+    } else {
+        scopes.join(", ")
+    }
+}
+
+pub fn scopes(scopes: &[Scope]) -> String {
+    if scopes.is_empty() {
+        return "(no scopes; add one with `keyward scope add`)".into();
+    }
+    let rows: Vec<Vec<String>> = scopes
+        .iter()
+        .map(|s| {
+            let flags = match (s.required, s.default) {
+                (true, _) => "required",
+                (false, true) => "default",
+                (false, false) => "",
+            };
+            vec![
+                s.id.clone(),
+                s.label.clone(),
+                flags.into(),
+                s.description.clone(),
+            ]
+        })
+        .collect();
+    table(&["ID", "LABEL", "FLAGS", "DESCRIPTION"], &rows)
+}
+
+fn when(t: Option<i64>, none: &str) -> String {
+    t.map(format_time).unwrap_or_else(|| none.into())
+}
+
+pub fn keys(keys: &[KeyInfo]) -> String {
+    if keys.is_empty() {
+        return "(no keys)".into();
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.key_id.clone(),
+                k.name.clone(),
+                k.node.clone(),
+                if k.full_access {
+                    "full access".into()
+                } else {
+                    scope_list(&k.scopes)
+                },
+                when(k.expires_at, "never"),
+                when(k.last_used_at, "never"),
+                k.status.as_str().into(),
+                k.display.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "KEY ID",
+            "NAME",
+            "NODE",
+            "SCOPES",
+            "EXPIRES",
+            "LAST USED",
+            "STATUS",
+            "KEY",
+        ],
+        &rows,
+    )
+}
+
+pub fn key(k: &KeyInfo) -> String {
+    let scopes = if k.full_access {
+        format!("{} (full access)", scope_list(&k.scopes))
+    } else {
+        scope_list(&k.scopes)
+    };
+    let mut lines = vec![
+        format!("Key id:     {}", k.key_id),
+        format!("Name:       {}", k.name),
+        format!("Node:       {}", k.node),
+        format!("Key:        {}", k.display),
+        format!("Scopes:     {scopes}"),
+        format!("Status:     {}", k.status.as_str()),
+        format!("Created:    {}", format_time(k.created_at)),
+        format!("Expires:    {}", when(k.expires_at, "never")),
+        format!("Last used:  {}", when(k.last_used_at, "never")),
+    ];
+    if let Some(r) = k.revoked_at {
+        lines.push(format!("Revoked:    {}", format_time(r)));
+    }
+    lines.join("\n")
+}
+
+/// Prints a freshly minted secret: the key-file JSON (SPEC 5), or text for people.
+/// `created` adds the `"created"` field that `key master` answers with.
+pub fn print_secret(as_json: bool, verb: &str, minted: &MintedKey, created: Option<bool>) {
+    let file = minted.key_file();
+    if as_json {
+        let json = file.to_json();
+        match created {
+            None => print!("{}", &*json),
+            Some(c) => {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+                value["created"] = json!(c);
+                let out = zeroize::Zeroizing::new(pretty(&value));
+                println!("{}", &*out);
+            }
+        }
+        return;
+    }
+    let info = &minted.info;
+    println!(
+        "{verb} key '{}' ({}) in {}",
+        info.name, info.key_id, info.node
+    );
+    println!();
+    println!("    {}", minted.secret.expose());
+    println!();
+    println!("Scopes:   {}", scope_list(&info.scopes));
+    println!("Expires:  {}", when(info.expires_at, "never"));
+    println!("Header:   Authorization: Api-Key <the key above>");
+    println!();
+    println!("Store this secret key securely. You won't be able to view it again.");
+}
+
+pub fn verification(v: &Verification) -> String {
+    let mut out = v.result.as_str().to_owned();
+    if let Some(id) = &v.key_id {
+        out.push_str(&format!("  key_id={id}"));
+    }
+    if v.key_id.is_some() {
+        out.push_str(&format!("  scopes={}", v.scopes.join(",")));
+    }
+    if let Some(reason) = &v.reason {
+        out.push_str(&format!("  ({reason})"));
+    }
+    out
+}
+
+pub fn activity(entries: &[ActivityEntry]) -> String {
+    if entries.is_empty() {
+        return "(no activity)".into();
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let detail = if e.intact {
+                e.detail.clone()
+            } else {
+                "[entry failed its integrity check]".into()
+            };
+            vec![
+                e.seq.to_string(),
+                format_time(e.at),
+                e.action.clone(),
+                e.node.clone(),
+                detail,
+            ]
+        })
+        .collect();
+    table(&["#", "AT", "ACTION", "NODE", "DETAIL"], &rows)
+}
+
+pub fn doctor(report: &DoctorReport) -> String {
+    let mut out = format!(
+        "{} node(s), {} key(s), {} activity entries checked",
+        report.nodes, report.keys, report.activity_entries
+    );
+    if report.is_healthy() {
+        out.push_str("\nOK: the file, every record and the activity chain are intact");
+    } else {
+        for p in &report.problems {
+            out.push_str(&format!("\nPROBLEM: {p}"));
+        }
+    }
+    out
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.to_string()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = vec![line(headers.to_vec())];
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(String::as_str).collect())),
+    );
+    out.join("\n")
+}
