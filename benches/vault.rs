@@ -1,1 +1,129 @@
-fn main() {}
+//! `cargo bench --bench vault`: medians at 1k / 10k / 100k keys for the SPEC 8 targets.
+//! Sizes can be limited with `KEYWARD_BENCH_SIZES=1000,10000`.
+
+use std::time::{Duration, Instant};
+
+use keyward::vault::{KdfParams, NewKey, Preset, Vault, Verifier};
+
+const PASS: &str = "benchmark passphrase";
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn bare_argon2id(params: KdfParams) -> Duration {
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let p = Params::new(params.memory_kib, params.passes, params.lanes, Some(32)).expect("params");
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
+    time(5, || {
+        let mut out = [0u8; 32];
+        argon.hash_password_into(PASS.as_bytes(), b"sixteen byte salt", &mut out).expect("kdf");
+        out
+    })
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let params = KdfParams::default();
+    let argon = bare_argon2id(params);
+    println!(
+        "Argon2id alone ({} MiB, {} passes): {}",
+        params.memory_kib / 1024,
+        params.passes,
+        ms(argon)
+    );
+    println!();
+    println!(
+        "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>15} | {:>17}",
+        "keys", "unlock", "unlock − KDF", "unlock+list all", "list all", "create one", "verify (vault)", "verify (verifier)"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    for &n in &sizes {
+        let path = dir.path().join(format!("bench-{n}.keyward"));
+        let mut vault = Vault::create(&path, PASS, params).expect("create");
+        let ws = vault.add_workspace("bench", Preset::ReadWrite).expect("ws");
+        let mut secrets = Vec::new();
+        for chunk in 0..n.div_ceil(10_000) {
+            let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
+                .map(|i| NewKey {
+                    name: format!("key-{i:06}"),
+                    scopes: if i % 2 == 0 { vec!["write".into()] } else { Vec::new() },
+                    ..NewKey::default()
+                })
+                .collect();
+            let minted = vault.create_keys(ws.id, batch).expect("bulk create");
+            secrets.extend(minted.into_iter().step_by(97).map(|m| m.secret));
+        }
+        drop(vault);
+
+        let unlock = time(5, || Vault::open(&path, PASS).expect("open"));
+        let unlock_list = time(5, || {
+            let v = Vault::open(&path, PASS).expect("open");
+            v.list_keys(None).expect("list").len()
+        });
+        let mut vault = Vault::open(&path, PASS).expect("open");
+        let list = time(5, || vault.list_keys(None).expect("list").len());
+        let mut i = 0;
+        let create = time(51, || {
+            i += 1;
+            vault
+                .create_key(ws.id, NewKey { name: format!("extra-{i}"), ..NewKey::default() })
+                .expect("create")
+        });
+        // Warm the last-used stamps so the vault path is the steady state (a read per check).
+        for s in &secrets {
+            vault.verify(s.expose(), &["read"]).expect("verify");
+        }
+        let checks = 20_000;
+        let vault_rate = {
+            let t = Instant::now();
+            for k in 0..checks {
+                let s = &secrets[k % secrets.len()];
+                std::hint::black_box(vault.verify(s.expose(), &["read"]).expect("verify"));
+            }
+            checks as f64 / t.elapsed().as_secs_f64()
+        };
+        let verifier = Verifier::from_export(vault.export_verifier(None).expect("export")).expect("verifier");
+        let verifier_rate = {
+            let checks = 200_000;
+            let t = Instant::now();
+            for k in 0..checks {
+                let s = &secrets[k % secrets.len()];
+                std::hint::black_box(verifier.verify(s.expose(), &["read"]));
+            }
+            checks as f64 / t.elapsed().as_secs_f64()
+        };
+        println!(
+            "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>13.0}/s | {:>15.0}/s",
+            n,
+            ms(unlock),
+            ms(unlock.saturating_sub(argon)),
+            ms(unlock_list),
+            ms(list),
+            ms(create),
+            vault_rate,
+            verifier_rate
+        );
+    }
+}

@@ -812,15 +812,24 @@ impl Vault {
 
     /// Mints a key at `node`. The returned secret is the only copy there will ever be.
     pub fn create_key(&mut self, node: NodeId, new: NewKey) -> Result<MintedKey> {
-        let name = validate_name("key", &new.name)?;
+        self.create_keys(node, vec![new])?
+            .pop()
+            .ok_or_else(|| Error::Corrupt("no key was minted".into()))
+    }
+
+    /// Mints several keys at `node` in one transaction (imports, fixtures, benchmarks):
+    /// all of them land, or none.
+    pub fn create_keys(&mut self, node: NodeId, batch: Vec<NewKey>) -> Result<Vec<MintedKey>> {
         let now = self.now();
-        if let Some(at) = new.expires_at
-            && at <= now
-        {
-            return Err(Error::Invalid(format!(
-                "expiry {} is in the past",
-                format_time(at)
-            )));
+        let mut checked = Vec::with_capacity(batch.len());
+        for new in batch {
+            let name = validate_name("key", &new.name)?;
+            if let Some(at) = new.expires_at
+                && at <= now
+            {
+                return Err(Error::Invalid(format!("expiry {} is in the past", format_time(at))));
+            }
+            checked.push((name, new));
         }
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
@@ -828,58 +837,71 @@ impl Vault {
             if target.tampered {
                 return Err(tamper("node", node));
             }
-            let scopes = Self::resolve_scopes(tree.catalog(node)?, &new.scopes, new.full_access)?;
-            let secret = Secret::generate(&target.prefix);
-            let sha = secret.sha256();
-            let key_id = format!(
-                "kid_{}",
-                secret::encode_base62(&crypto::random_bytes::<12>(), 17)
-            );
-            let name_tag = v.name_tag("key", node, &name);
-            let id = store::insert_key(
-                tx,
-                &store::NewKeyRow {
-                    node_id: node,
-                    key_id: &key_id,
-                    name_tag: &name_tag,
-                    lookup: &v.lookup_tag(&sha),
-                    full_access: new.full_access,
-                },
-            )
-            .map_err(|e| match e {
-                Error::Conflict(_) => Error::Conflict(format!(
-                    "a key named '{name}' already exists in {} (revoked keys keep their name)",
-                    target.path
-                )),
-                e => e,
-            })?;
-            let data = KeyData {
-                key_id: key_id.clone(),
+            let lineage = tree.lineage(node)?;
+            let catalog = tree.catalog(node)?;
+            let mut minted = Vec::with_capacity(checked.len());
+            for (name, new) in checked {
+                let scopes = Self::resolve_scopes(catalog, &new.scopes, new.full_access)?;
+                minted.push(v.mint(tx, &tree, target, name, scopes, &new, now, &lineage)?);
+            }
+            Ok(minted)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn mint(
+        &self,
+        tx: &Connection,
+        tree: &Tree,
+        target: &Node,
+        name: String,
+        scopes: Vec<String>,
+        new: &NewKey,
+        now: Timestamp,
+        lineage: &[Option<String>; 3],
+    ) -> Result<MintedKey> {
+        let node = target.id;
+        let secret = Secret::generate(&target.prefix);
+        let sha = secret.sha256();
+        let key_id = format!("kid_{}", secret::encode_base62(&crypto::random_bytes::<12>(), 17));
+        let name_tag = self.name_tag("key", node, &name);
+        let id = store::insert_key(
+            tx,
+            &store::NewKeyRow {
                 node_id: node,
-                name: name.clone(),
-                scopes,
+                key_id: &key_id,
+                name_tag: &name_tag,
+                lookup: &self.lookup_tag(&sha),
                 full_access: new.full_access,
-                created_at: now,
-                expires_at: new.expires_at,
-                revoked_at: None,
-                sha256: crypto::to_hex(&sha),
-                display: secret.display(),
-                previous: None,
-            };
-            store::seal_key(tx, id, &v.seal_json("keys", id, &data)?)?;
-            v.log(
-                tx,
-                Action::KeyCreated,
-                Some(node),
-                &target.path,
-                &format!("{key_id} '{name}'"),
-            )?;
-            let row = store::key_by_key_id(tx, &key_id)?.ok_or_else(|| tamper("key", &key_id))?;
-            Ok(MintedKey {
-                info: v.key_info(&tree, &row, now),
-                secret,
-                lineage: tree.lineage(node)?,
-            })
+            },
+        )
+        .map_err(|e| match e {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "a key named '{name}' already exists in {} (revoked keys keep their name)",
+                target.path
+            )),
+            e => e,
+        })?;
+        let data = KeyData {
+            key_id: key_id.clone(),
+            node_id: node,
+            name: name.clone(),
+            scopes,
+            full_access: new.full_access,
+            created_at: now,
+            expires_at: new.expires_at,
+            revoked_at: None,
+            sha256: crypto::to_hex(&sha),
+            display: secret.display(),
+            previous: None,
+        };
+        store::seal_key(tx, id, &self.seal_json("keys", id, &data)?)?;
+        self.log(tx, Action::KeyCreated, Some(node), &target.path, &format!("{key_id} '{name}'"))?;
+        let row = store::key_by_key_id(tx, &key_id)?.ok_or_else(|| tamper("key", &key_id))?;
+        Ok(MintedKey {
+            info: self.key_info(tree, &row, now),
+            secret,
+            lineage: lineage.clone(),
         })
     }
 
