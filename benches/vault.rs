@@ -34,7 +34,9 @@ fn bare_argon2id(params: KdfParams) -> Duration {
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
     time(5, || {
         let mut out = [0u8; 32];
-        argon.hash_password_into(PASS.as_bytes(), b"sixteen byte salt", &mut out).expect("kdf");
+        argon
+            .hash_password_into(PASS.as_bytes(), b"sixteen byte salt", &mut out)
+            .expect("kdf");
         out
     })
 }
@@ -56,7 +58,14 @@ fn main() {
     println!();
     println!(
         "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>15} | {:>17}",
-        "keys", "unlock", "unlock − KDF", "unlock+list all", "list all", "create one", "verify (vault)", "verify (verifier)"
+        "keys",
+        "unlock",
+        "unlock − KDF",
+        "unlock+list all",
+        "list all",
+        "create one",
+        "verify (vault)",
+        "verify (verifier)"
     );
     let dir = tempfile::tempdir().expect("tempdir");
     for &n in &sizes {
@@ -68,7 +77,11 @@ fn main() {
             let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
                 .map(|i| NewKey {
                     name: format!("key-{i:06}"),
-                    scopes: if i % 2 == 0 { vec!["write".into()] } else { Vec::new() },
+                    scopes: if i % 2 == 0 {
+                        vec!["write".into()]
+                    } else {
+                        Vec::new()
+                    },
                     ..NewKey::default()
                 })
                 .collect();
@@ -88,7 +101,13 @@ fn main() {
         let create = time(51, || {
             i += 1;
             vault
-                .create_key(ws.id, NewKey { name: format!("extra-{i}"), ..NewKey::default() })
+                .create_key(
+                    ws.id,
+                    NewKey {
+                        name: format!("extra-{i}"),
+                        ..NewKey::default()
+                    },
+                )
                 .expect("create")
         });
         // Warm the last-used stamps so the vault path is the steady state (a read per check).
@@ -104,7 +123,8 @@ fn main() {
             }
             checks as f64 / t.elapsed().as_secs_f64()
         };
-        let verifier = Verifier::from_export(vault.export_verifier(None).expect("export")).expect("verifier");
+        let verifier =
+            Verifier::from_export(vault.export_verifier(None).expect("export")).expect("verifier");
         let verifier_rate = {
             let checks = 200_000;
             let t = Instant::now();

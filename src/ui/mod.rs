@@ -1,13 +1,45 @@
 //! The window (eframe/egui). Talks to the vault only through `crate::vault`'s public API.
+//!
+//! The shell ([`app::KeywardApp`]) draws the screens, which only collect [`app::Command`]s;
+//! the commands run once per frame after drawing, so drawing never changes the vault.
+
+mod app;
+pub mod clipboard;
+mod dialogs;
+mod download;
+mod modal;
+mod node_view;
+mod sidebar;
+pub mod theme;
+mod unlock;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Opens the window on `vault`.
+pub use app::{AppOptions, KeywardApp, Settings};
+
+/// Opens the window on `vault` (created on first start).
 pub fn run(vault: PathBuf) -> ExitCode {
-    eprintln!(
-        "keyward: the window is not built yet; vault {}",
-        vault.display()
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Keyward")
+            .with_app_id("keyward")
+            .with_inner_size([1180.0, 760.0])
+            .with_min_inner_size([760.0, 480.0]),
+        persist_window: true,
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "Keyward",
+        options,
+        Box::new(move |cc| Ok(Box::new(KeywardApp::new(cc, AppOptions::from_env(vault))))),
     );
-    ExitCode::from(2)
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keyward: error: cannot open the window: {e}");
+            eprintln!("keyward: the command line works without a display: keyward --help");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -827,7 +827,10 @@ impl Vault {
             if let Some(at) = new.expires_at
                 && at <= now
             {
-                return Err(Error::Invalid(format!("expiry {} is in the past", format_time(at))));
+                return Err(Error::Invalid(format!(
+                    "expiry {} is in the past",
+                    format_time(at)
+                )));
             }
             checked.push((name, new));
         }
@@ -863,7 +866,10 @@ impl Vault {
         let node = target.id;
         let secret = Secret::generate(&target.prefix);
         let sha = secret.sha256();
-        let key_id = format!("kid_{}", secret::encode_base62(&crypto::random_bytes::<12>(), 17));
+        let key_id = format!(
+            "kid_{}",
+            secret::encode_base62(&crypto::random_bytes::<12>(), 17)
+        );
         let name_tag = self.name_tag("key", node, &name);
         let id = store::insert_key(
             tx,
@@ -896,7 +902,13 @@ impl Vault {
             previous: None,
         };
         store::seal_key(tx, id, &self.seal_json("keys", id, &data)?)?;
-        self.log(tx, Action::KeyCreated, Some(node), &target.path, &format!("{key_id} '{name}'"))?;
+        self.log(
+            tx,
+            Action::KeyCreated,
+            Some(node),
+            &target.path,
+            &format!("{key_id} '{name}'"),
+        )?;
         let row = store::key_by_key_id(tx, &key_id)?.ok_or_else(|| tamper("key", &key_id))?;
         Ok(MintedKey {
             info: self.key_info(tree, &row, now),

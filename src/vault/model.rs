@@ -379,7 +379,7 @@ impl Grace {
 
     pub fn label(self) -> &'static str {
         match self {
-            Grace::None => "None: the old secret stops now",
+            Grace::None => "None",
             Grace::OneHour => "1 hour",
             Grace::OneDay => "24 hours",
             Grace::SevenDays => "7 days",

@@ -1,0 +1,743 @@
+//! The app shell: screens, timers (auto-lock, clipboard, refresh), shortcuts and the commands
+//! that change the vault.
+
+use std::path::PathBuf;
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use zeroize::Zeroizing;
+
+use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
+use super::dialogs::{Dialog, SecretDialog};
+use super::node_view::{KeyTable, Tab};
+use super::theme::{self, ThemeChoice};
+use super::unlock::UnlockForm;
+use super::{dialogs, download, node_view, sidebar};
+use crate::vault::{
+    ActivityEntry, Grace, KdfParams, MintedKey, NewKey, Node, NodeId, Preset, Scope, Vault,
+};
+
+const SETTINGS_KEY: &str = "keyward.settings";
+/// How often the window looks for changes made by another process (the CLI).
+const REFRESH_SECS: f64 = 1.0;
+const ACTIVITY_LIMIT: usize = 500;
+
+/// What the window is built with; tests inject a fake clipboard, a download folder and fast KDF.
+pub struct AppOptions {
+    pub vault_path: PathBuf,
+    pub clipboard: Box<dyn Clipboard>,
+    /// Skip the save dialog and write downloads here (`KEYWARD_DOWNLOAD_DIR`).
+    pub download_dir: Option<PathBuf>,
+    /// Argon2id settings for a vault created from the window.
+    pub new_vault_kdf: KdfParams,
+}
+
+impl AppOptions {
+    pub fn from_env(vault_path: PathBuf) -> AppOptions {
+        AppOptions {
+            vault_path,
+            clipboard: Box::new(SystemClipboard::default()),
+            download_dir: std::env::var_os("KEYWARD_DOWNLOAD_DIR").map(PathBuf::from),
+            new_vault_kdf: KdfParams::default(),
+        }
+    }
+}
+
+/// Preferences kept across runs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub auto_lock_minutes: u32,
+    pub clipboard_seconds: u32,
+    pub theme: ThemeChoice,
+    /// Path of the node selected last, reopened after unlock.
+    pub last_node: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            auto_lock_minutes: 5,
+            clipboard_seconds: 30,
+            theme: ThemeChoice::System,
+            last_node: None,
+        }
+    }
+}
+
+/// Everything drawing can ask for; run after the frame is drawn.
+pub enum Command {
+    Select(NodeId),
+    SetTab(Tab),
+    Open(Dialog),
+    CloseDialog,
+    AddNode {
+        parent: Option<NodeId>,
+        name: String,
+        preset: Preset,
+        prefix: Option<String>,
+    },
+    RenameNode {
+        id: NodeId,
+        name: String,
+    },
+    DeleteNode {
+        id: NodeId,
+    },
+    CreateKey {
+        node: NodeId,
+        new: NewKey,
+    },
+    SetScopes {
+        key_id: String,
+        scopes: Vec<String>,
+        full_access: bool,
+    },
+    Roll {
+        key_id: String,
+        grace: Grace,
+    },
+    Revoke {
+        key_id: String,
+    },
+    DeleteKey {
+        key_id: String,
+    },
+    SaveScope {
+        original: Option<String>,
+        scope: Scope,
+    },
+    RemoveScope {
+        id: String,
+    },
+    CopySecret,
+    DownloadSecret,
+    CloseSecret,
+    ChangePassphrase {
+        current: Zeroizing<String>,
+        new: Zeroizing<String>,
+    },
+    ApplySettings(Settings),
+    Lock,
+}
+
+/// A message in the status bar.
+struct Status {
+    text: String,
+    error: bool,
+}
+
+/// The unlocked state. Dropping it drops the vault handle and every decrypted value.
+pub struct Session {
+    pub vault: Vault,
+    pub nodes: Vec<Node>,
+    pub selected: Option<NodeId>,
+    pub tab: Tab,
+    pub keys: KeyTable,
+    pub scopes: Vec<Scope>,
+    pub activity: Vec<ActivityEntry>,
+    pub dialog: Option<Dialog>,
+    /// An error from the last command of the open dialog, shown inside it.
+    pub dialog_error: Option<String>,
+    pub secret: Option<SecretDialog>,
+    pub focus_search: bool,
+    data_version: i64,
+    next_refresh: f64,
+}
+
+impl Session {
+    fn new(vault: Vault, last_node: Option<&str>) -> Session {
+        let data_version = vault.data_version().unwrap_or_default();
+        let mut s = Session {
+            vault,
+            nodes: Vec::new(),
+            selected: None,
+            tab: Tab::Keys,
+            keys: KeyTable::default(),
+            scopes: Vec::new(),
+            activity: Vec::new(),
+            dialog: None,
+            dialog_error: None,
+            secret: None,
+            focus_search: false,
+            data_version,
+            next_refresh: 0.0,
+        };
+        s.selected = last_node
+            .and_then(|p| s.vault.resolve(p).ok())
+            .map(|n| n.id);
+        s
+    }
+
+    pub fn selected_node(&self) -> Option<&Node> {
+        self.selected
+            .and_then(|id| self.nodes.iter().find(|n| n.id == id))
+    }
+
+    /// Re-reads the tree and the selected node's keys, scopes and activity.
+    pub fn reload(&mut self) -> Result<(), String> {
+        self.nodes = self.vault.nodes().map_err(|e| e.to_string())?;
+        if self
+            .selected
+            .is_some_and(|id| !self.nodes.iter().any(|n| n.id == id))
+        {
+            self.selected = None;
+        }
+        if self.selected.is_none() {
+            self.selected = self.nodes.first().map(|n| n.id);
+        }
+        match self.selected {
+            Some(id) => {
+                let keys = self.vault.list_keys(Some(id)).map_err(|e| e.to_string())?;
+                self.keys.set_rows(keys);
+                self.scopes = self.vault.scopes(id).unwrap_or_default();
+                self.activity = self
+                    .vault
+                    .activity(Some(id), ACTIVITY_LIMIT)
+                    .unwrap_or_default();
+            }
+            None => {
+                self.keys.set_rows(Vec::new());
+                self.scopes.clear();
+                self.activity = self
+                    .vault
+                    .activity(None, ACTIVITY_LIMIT)
+                    .unwrap_or_default();
+            }
+        }
+        self.data_version = self.vault.data_version().unwrap_or(self.data_version);
+        Ok(())
+    }
+}
+
+pub enum Screen {
+    Locked(UnlockForm),
+    Unlocked(Box<Session>),
+}
+
+pub struct KeywardApp {
+    options: AppOptions,
+    pub settings: Settings,
+    pub screen: Screen,
+    status: Option<Status>,
+    clip: Option<ClipboardSecret>,
+    last_input: f64,
+    theme_applied: Option<ThemeChoice>,
+}
+
+impl KeywardApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> KeywardApp {
+        let settings = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))
+            .unwrap_or_default();
+        let form = UnlockForm::new(&options.vault_path);
+        KeywardApp {
+            options,
+            settings,
+            screen: Screen::Locked(form),
+            status: None,
+            clip: None,
+            last_input: 0.0,
+            theme_applied: None,
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self.screen, Screen::Locked(_))
+    }
+
+    /// Key derivation is running.
+    pub fn is_busy(&self) -> bool {
+        matches!(&self.screen, Screen::Locked(f) if f.is_pending())
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        match &self.screen {
+            Screen::Unlocked(s) => Some(s),
+            Screen::Locked(_) => None,
+        }
+    }
+
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.screen {
+            Screen::Unlocked(s) => Some(s),
+            Screen::Locked(_) => None,
+        }
+    }
+
+    /// The status bar's message, if any.
+    pub fn status_text(&self) -> Option<&str> {
+        self.status.as_ref().map(|s| s.text.as_str())
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    fn complain(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    fn unlocked(&mut self, vault: Vault) {
+        let mut session = Session::new(vault, self.settings.last_node.as_deref());
+        let result = session.reload();
+        self.screen = Screen::Unlocked(Box::new(session));
+        match result {
+            Ok(()) => self.status = None,
+            Err(e) => self.complain(e),
+        }
+    }
+
+    /// Drops every decrypted value and clears a secret from the clipboard.
+    pub fn lock(&mut self) {
+        self.clear_clipboard_secret();
+        if let Screen::Unlocked(session) = &self.screen {
+            self.settings.last_node = session.selected_node().map(|n| n.path.clone());
+        }
+        self.screen = Screen::Locked(UnlockForm::new(&self.options.vault_path));
+        self.say("Locked");
+    }
+
+    fn clear_clipboard_secret(&mut self) {
+        if let Some(clip) = self.clip.take() {
+            clip.clear_from(self.options.clipboard.as_mut());
+        }
+    }
+
+    // ---- per-frame work that is not drawing ----
+
+    fn tick(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
+        if active || self.last_input == 0.0 {
+            self.last_input = now;
+        }
+        if let Some(clip) = &self.clip {
+            if now >= clip.clear_at {
+                self.clear_clipboard_secret();
+                self.say("Clipboard cleared");
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_millis(500));
+            }
+        }
+        if let Screen::Locked(form) = &mut self.screen {
+            if let Some(result) = form.poll() {
+                match result {
+                    Ok(vault) => self.unlocked(vault),
+                    Err(e) => form.error = Some(e),
+                }
+            }
+            return;
+        }
+        let idle_limit = f64::from(self.settings.auto_lock_minutes) * 60.0;
+        if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit {
+            self.lock();
+            self.say("Locked after idle time");
+            return;
+        }
+        if let Screen::Unlocked(s) = &mut self.screen {
+            if now >= s.next_refresh {
+                s.next_refresh = now + REFRESH_SECS;
+                let changed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
+                if changed && let Err(e) = s.reload() {
+                    self.complain(e);
+                }
+            }
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return;
+        };
+        let pressed = |key| {
+            ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key)))
+        };
+        if pressed(Key::L) {
+            commands.push(Command::Lock);
+        }
+        if s.secret.is_some() || s.dialog.is_some() {
+            return;
+        }
+        if pressed(Key::N)
+            && let Some(node) = s.selected_node()
+        {
+            commands.push(Command::Open(Dialog::add_key(node.id, &s.scopes)));
+        }
+        if pressed(Key::F) {
+            s.tab = Tab::Keys;
+            s.focus_search = true;
+        }
+    }
+
+    // ---- commands ----
+
+    fn run_commands(&mut self, ctx: &egui::Context, commands: Vec<Command>) {
+        for command in commands {
+            if let Err(e) = self.run_command(ctx, command) {
+                match self.session_mut() {
+                    Some(s) if s.dialog.is_some() => s.dialog_error = Some(e),
+                    _ => self.complain(e),
+                }
+            }
+        }
+    }
+
+    fn run_command(&mut self, ctx: &egui::Context, command: Command) -> Result<(), String> {
+        match command {
+            Command::Lock => {
+                self.lock();
+                return Ok(());
+            }
+            Command::ApplySettings(settings) => {
+                let last = self.settings.last_node.clone();
+                self.settings = Settings {
+                    last_node: last,
+                    ..settings
+                };
+                if let Some(s) = self.session_mut() {
+                    s.dialog = None;
+                }
+                self.say("Settings saved");
+                return Ok(());
+            }
+            Command::CopySecret => return self.copy_secret(ctx),
+            Command::DownloadSecret => return self.download_secret(),
+            _ => {}
+        }
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return Ok(());
+        };
+        let err = |e: crate::vault::Error| e.to_string();
+        let mut message = None;
+        match command {
+            Command::Select(id) => {
+                s.selected = Some(id);
+                s.keys.search.clear();
+                self.settings.last_node =
+                    s.nodes.iter().find(|n| n.id == id).map(|n| n.path.clone());
+            }
+            Command::SetTab(tab) => s.tab = tab,
+            Command::Open(dialog) => {
+                s.dialog = Some(dialog);
+                s.dialog_error = None;
+                return Ok(());
+            }
+            Command::CloseDialog => {
+                s.dialog = None;
+                return Ok(());
+            }
+            Command::AddNode {
+                parent,
+                name,
+                preset,
+                prefix,
+            } => {
+                let node = match parent {
+                    None => s.vault.add_workspace(&name, preset),
+                    Some(p) => match s.nodes.iter().find(|n| n.id == p).map(|n| n.kind) {
+                        Some(crate::vault::NodeKind::Workspace) => s.vault.add_project(p, &name),
+                        _ => s.vault.add_environment(p, &name, prefix.as_deref()),
+                    },
+                }
+                .map_err(err)?;
+                message = Some(format!("Added {} {}", node.kind.noun(), node.path));
+                s.selected = Some(node.id);
+                s.dialog = None;
+            }
+            Command::RenameNode { id, name } => {
+                let node = s.vault.rename_node(id, &name).map_err(err)?;
+                message = Some(format!("Renamed to {}", node.path));
+                s.dialog = None;
+            }
+            Command::DeleteNode { id } => {
+                let keys = s.vault.delete_node(id, true).map_err(err)?;
+                message = Some(format!("Deleted, with {keys} key(s)"));
+                s.selected = None;
+                s.dialog = None;
+            }
+            Command::CreateKey { node, new } => {
+                let minted = s.vault.create_key(node, new).map_err(err)?;
+                s.dialog = None;
+                s.secret = Some(SecretDialog::new(minted, "Your new API key", None));
+            }
+            Command::SetScopes {
+                key_id,
+                scopes,
+                full_access,
+            } => {
+                let info = s
+                    .vault
+                    .set_scopes(&key_id, &scopes, full_access)
+                    .map_err(err)?;
+                message = Some(format!("Scopes of {} updated", info.name));
+                s.dialog = None;
+            }
+            Command::Roll { key_id, grace } => {
+                let minted: MintedKey = s.vault.roll_key(&key_id, grace).map_err(err)?;
+                let note = match grace {
+                    Grace::None => "The previous secret stopped working.".to_owned(),
+                    g => format!("The previous secret keeps working for {}.", g.label()),
+                };
+                s.dialog = None;
+                s.secret = Some(SecretDialog::new(
+                    minted,
+                    "Key rolled: new secret",
+                    Some(note),
+                ));
+            }
+            Command::Revoke { key_id } => {
+                let info = s.vault.revoke_key(&key_id).map_err(err)?;
+                message = Some(format!("Revoked {}", info.name));
+                s.dialog = None;
+            }
+            Command::DeleteKey { key_id } => {
+                s.vault.delete_key(&key_id).map_err(err)?;
+                message = Some(format!("Deleted key {key_id}"));
+                s.dialog = None;
+            }
+            Command::SaveScope { original, scope } => {
+                let node = s
+                    .selected_node()
+                    .map(|n| n.id)
+                    .ok_or("select a node first")?;
+                let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
+                match original {
+                    None => s.vault.add_scope(ws, scope).map_err(err)?,
+                    Some(_) => s.vault.update_scope(ws, scope).map_err(err)?,
+                };
+                s.dialog = None;
+                message = Some("Scopes saved".to_owned());
+            }
+            Command::RemoveScope { id } => {
+                let node = s
+                    .selected_node()
+                    .map(|n| n.id)
+                    .ok_or("select a node first")?;
+                let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
+                let touched = s.vault.remove_scope(ws, &id).map_err(err)?;
+                s.dialog = None;
+                message = Some(format!("Removed scope {id} ({touched} key(s) lost it)"));
+            }
+            Command::CloseSecret => {
+                // Dropping the dialog drops the only copy of the secret (zeroized).
+                s.secret = None;
+                return Ok(());
+            }
+            Command::ChangePassphrase { current, new } => {
+                s.vault
+                    .change_passphrase(&current, &new, None)
+                    .map_err(err)?;
+                s.dialog = None;
+                message = Some("Passphrase changed".to_owned());
+            }
+            Command::Lock
+            | Command::ApplySettings(_)
+            | Command::CopySecret
+            | Command::DownloadSecret => {}
+        }
+        let reload = s.reload();
+        if let Some(m) = message {
+            self.say(m);
+        }
+        reload
+    }
+
+    fn copy_secret(&mut self, ctx: &egui::Context) -> Result<(), String> {
+        let seconds = self.settings.clipboard_seconds;
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return Ok(());
+        };
+        let Some(dialog) = &mut s.secret else {
+            return Ok(());
+        };
+        let secret = dialog.minted.secret.expose();
+        if let Err(e) = self.options.clipboard.set_text(secret) {
+            dialog.error = Some(format!(
+                "No clipboard is available ({e}). Use Download .json instead."
+            ));
+            return Ok(());
+        }
+        dialog.copied = true;
+        dialog.error = None;
+        let now = ctx.input(|i| i.time);
+        self.clip = Some(ClipboardSecret::new(
+            secret,
+            now + f64::from(seconds.max(1)),
+        ));
+        let key_id = dialog.minted.info.key_id.clone();
+        let _ = s.vault.record_handover(
+            &key_id,
+            crate::vault::Action::KeyCopied,
+            "copied to the clipboard",
+        );
+        self.say(format!(
+            "Secret copied; the clipboard clears in {seconds} s"
+        ));
+        Ok(())
+    }
+
+    fn download_secret(&mut self) -> Result<(), String> {
+        let fixed = self.options.download_dir.clone();
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return Ok(());
+        };
+        let Some(dialog) = &mut s.secret else {
+            return Ok(());
+        };
+        let file = dialog.minted.key_file();
+        match download::choose(fixed.as_deref(), &file.default_file_name()) {
+            download::Target::Cancelled => Ok(()),
+            download::Target::File(path) => match download::write(&path, &file) {
+                Ok(()) => {
+                    dialog.downloaded = Some(path.clone());
+                    dialog.error = None;
+                    let key_id = dialog.minted.info.key_id.clone();
+                    let _ = s.vault.record_handover(
+                        &key_id,
+                        crate::vault::Action::KeyDownloaded,
+                        "saved as a key file",
+                    );
+                    self.say(format!("Saved {}", path.display()));
+                    Ok(())
+                }
+                Err(e) => {
+                    dialog.error = Some(format!("Could not save the key file: {e}"));
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    // ---- drawing ----
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
+            ui.add_space(theme::SPACE);
+            ui.label(
+                RichText::new(self.options.vault_path.display().to_string())
+                    .small()
+                    .color(theme::MUTED),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if !self.is_locked() {
+                    if ui
+                        .button("🔒 Lock")
+                        .on_hover_text("Lock the vault (Ctrl+L)")
+                        .clicked()
+                    {
+                        commands.push(Command::Lock);
+                    }
+                    if ui.button("⚙ Settings").clicked() {
+                        commands.push(Command::Open(Dialog::settings(&self.settings)));
+                    }
+                }
+            });
+        });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        ui.horizontal(|ui| {
+            if let Some(status) = &self.status {
+                let color = if status.error {
+                    theme::DANGER
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(&status.text).color(color));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(clip) = &self.clip {
+                    let left = (clip.clear_at - now).max(0.0).ceil();
+                    ui.label(
+                        RichText::new(format!("📋 Clipboard clears in {left:.0} s"))
+                            .color(theme::WARNING),
+                    );
+                }
+                if let Some(s) = self.session() {
+                    ui.label(
+                        RichText::new(format!("{} key(s) here", s.keys.len())).color(theme::MUTED),
+                    );
+                }
+            });
+        });
+    }
+}
+
+/// The workspace a node belongs to.
+pub fn workspace_of(nodes: &[Node], mut id: NodeId) -> Option<NodeId> {
+    loop {
+        let node = nodes.iter().find(|n| n.id == id)?;
+        if node.parent == 0 {
+            return Some(node.id);
+        }
+        id = node.parent;
+    }
+}
+
+impl eframe::App for KeywardApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.theme_applied != Some(self.settings.theme) {
+            theme::apply(ctx, self.settings.theme);
+            self.theme_applied = Some(self.settings.theme);
+        }
+        self.tick(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut commands = Vec::new();
+        self.shortcuts(&ctx, &mut commands);
+
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.top_bar_ui(ui, &mut commands);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+
+        match &mut self.screen {
+            Screen::Locked(form) => {
+                egui::CentralPanel::default().show(ui, |ui| form.ui(ui));
+                if let Some(submit) = form.take_submit() {
+                    form.start(
+                        &self.options.vault_path,
+                        submit,
+                        self.options.new_vault_kdf,
+                        &ctx,
+                    );
+                }
+            }
+            Screen::Unlocked(session) => {
+                egui::Panel::left("sidebar")
+                    .resizable(true)
+                    .default_size(theme::SIDEBAR_WIDTH)
+                    .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
+                egui::CentralPanel::default()
+                    .show(ui, |ui| node_view::node_view_ui(ui, session, &mut commands));
+                dialogs::dialogs_ui(&ctx, session, &self.settings, &mut commands);
+            }
+        }
+        self.run_commands(&ctx, commands);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(s) = self.session() {
+            self.settings.last_node = s.selected_node().map(|n| n.path.clone());
+        }
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.clear_clipboard_secret();
+    }
+}

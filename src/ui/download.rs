@@ -1,0 +1,73 @@
+//! Where Download .json writes: `KEYWARD_DOWNLOAD_DIR`, else a native save dialog, else the
+//! Downloads folder (with no display, or when the dialog cannot open).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::vault::{self, KeyFile};
+
+/// Where a download should go, as decided before writing.
+pub enum Target {
+    File(PathBuf),
+    Cancelled,
+}
+
+/// The user's Downloads folder, created if needed (`~/Downloads` where none is configured).
+pub fn downloads_dir() -> PathBuf {
+    directories::UserDirs::new()
+        .and_then(|u| u.download_dir().map(Path::to_path_buf))
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join("Downloads")))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn has_display() -> bool {
+    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+/// A name that does not overwrite an earlier download: `name.keyward.json`, `name-2.keyward.json`...
+fn free_path(dir: &Path, file_name: &str) -> PathBuf {
+    let first = dir.join(file_name);
+    if !first.exists() {
+        return first;
+    }
+    let stem = file_name.trim_end_matches(".keyward.json");
+    (2..)
+        .map(|n| dir.join(format!("{stem}-{n}.keyward.json")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Decides where to save. A dialog that returns at once without the user (no portal) counts as
+/// "no dialog", and the file goes to Downloads.
+pub fn choose(fixed_dir: Option<&Path>, file_name: &str) -> Target {
+    if let Some(dir) = fixed_dir {
+        return Target::File(free_path(dir, file_name));
+    }
+    let downloads = downloads_dir();
+    if !has_display() {
+        return Target::File(free_path(&downloads, file_name));
+    }
+    let started = Instant::now();
+    let picked = rfd::FileDialog::new()
+        .set_title("Save API key")
+        .set_directory(&downloads)
+        .set_file_name(file_name)
+        .add_filter("Keyward key file", &["json"])
+        .save_file();
+    match picked {
+        Some(p) => Target::File(p),
+        None if started.elapsed() < Duration::from_millis(300) => {
+            Target::File(free_path(&downloads, file_name))
+        }
+        None => Target::Cancelled,
+    }
+}
+
+/// Writes the key file atomically with owner-only permissions.
+pub fn write(path: &Path, file: &KeyFile) -> vault::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| vault::Error::Invalid(format!("{}: {e}", dir.display())))?;
+    }
+    vault::write_private_file(path, file.to_json().as_bytes())
+}

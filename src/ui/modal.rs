@@ -1,0 +1,62 @@
+//! The one modal wrapper: every dialog has the same frame, title, width and close rules.
+
+use egui::{Id, RichText};
+
+use super::theme;
+
+/// How a dialog may be dismissed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Dismiss {
+    /// Esc and a click outside close it.
+    Easy,
+    /// Only its own buttons close it (the secret dialog).
+    ButtonsOnly,
+}
+
+/// Shows a modal titled `title`. Returns the content's value and whether the user dismissed it
+/// (Esc or click outside, for [`Dismiss::Easy`] dialogs).
+pub fn modal_ui<R>(
+    ctx: &egui::Context,
+    title: &str,
+    dismiss: Dismiss,
+    content: impl FnOnce(&mut egui::Ui) -> R,
+) -> (R, bool) {
+    let response = egui::Modal::new(Id::unique(("keyward-modal", title)))
+        .frame(theme::modal_frame(&ctx.global_style().visuals))
+        .show(ctx, |ui| {
+            ui.set_width(theme::MODAL_WIDTH);
+            ui.heading(RichText::new(title).strong());
+            ui.add_space(theme::SPACE);
+            content(ui)
+        });
+    let dismissed = dismiss == Dismiss::Easy && response.should_close();
+    (response.inner, dismissed)
+}
+
+/// A row of buttons aligned right, primary last (as platform dialogs do).
+pub fn button_row(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
+    ui.add_space(theme::SPACE);
+    // A fixed-height row: a bare right-to-left layout would take all the height a modal offers.
+    let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(size, egui::Layout::right_to_left(egui::Align::Center), add);
+}
+
+/// A primary (accent-filled) button.
+pub fn primary_button(text: &str) -> egui::Button<'static> {
+    egui::Button::new(
+        RichText::new(text.to_owned())
+            .color(egui::Color32::WHITE)
+            .strong(),
+    )
+    .fill(theme::ACCENT)
+}
+
+/// A destructive (red) button.
+pub fn danger_button(text: &str) -> egui::Button<'static> {
+    egui::Button::new(
+        RichText::new(text.to_owned())
+            .color(egui::Color32::WHITE)
+            .strong(),
+    )
+    .fill(theme::DANGER)
+}

@@ -1,0 +1,539 @@
+//! The node view: breadcrumb, node actions, and the API Keys, Scopes and Activity tabs.
+
+use egui::{Margin, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::app::{Command, Session};
+use super::dialogs::Dialog;
+use super::modal::primary_button;
+use super::theme;
+use crate::vault::{KeyInfo, KeyStatus, Node, format_date, format_time};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Keys,
+    Scopes,
+    Activity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortColumn {
+    Name,
+    #[default]
+    Created,
+    Expires,
+    LastUsed,
+    Status,
+}
+
+/// The keys of the selected node with the search filter and sort applied (as indices, so
+/// 100,000 rows are filtered and sorted without copying them).
+#[derive(Default)]
+pub struct KeyTable {
+    rows: Vec<KeyInfo>,
+    /// Lower-case text each row is searched in.
+    haystack: Vec<String>,
+    view: Vec<usize>,
+    pub search: String,
+    applied_search: String,
+    sort: SortColumn,
+    descending: bool,
+}
+
+impl KeyTable {
+    pub fn set_rows(&mut self, rows: Vec<KeyInfo>) {
+        self.haystack = rows
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}\n{}\n{}\n{}\n{}",
+                    k.name,
+                    k.key_id,
+                    k.display,
+                    k.scopes.join(" "),
+                    k.status.label()
+                )
+                .to_lowercase()
+            })
+            .collect();
+        self.rows = rows;
+        self.refilter();
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows shown now, in order.
+    pub fn visible(&self) -> impl Iterator<Item = &KeyInfo> {
+        self.view.iter().map(|&i| &self.rows[i])
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.view.len()
+    }
+
+    fn refilter(&mut self) {
+        let needle = self.search.trim().to_lowercase();
+        self.view = (0..self.rows.len())
+            .filter(|&i| needle.is_empty() || self.haystack[i].contains(&needle))
+            .collect();
+        self.applied_search = self.search.clone();
+        self.resort();
+    }
+
+    fn resort(&mut self) {
+        let rows = &self.rows;
+        let key = |i: &usize| {
+            let k = &rows[*i];
+            match self.sort {
+                SortColumn::Name => (0, k.name.to_lowercase()),
+                SortColumn::Created => (k.created_at, String::new()),
+                SortColumn::Expires => (k.expires_at.unwrap_or(i64::MAX), String::new()),
+                SortColumn::LastUsed => (k.last_used_at.unwrap_or(0), String::new()),
+                SortColumn::Status => (k.status as i64, String::new()),
+            }
+        };
+        self.view.sort_by_cached_key(key);
+        if self.descending {
+            self.view.reverse();
+        }
+    }
+
+    fn sort_by(&mut self, column: SortColumn) {
+        if self.sort == column {
+            self.descending = !self.descending;
+        } else {
+            self.sort = column;
+            self.descending = false;
+        }
+        self.resort();
+    }
+}
+
+pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
+    let Some(node) = s.selected_node().cloned() else {
+        empty_vault_ui(ui, commands);
+        return;
+    };
+    header_ui(ui, s, &node, commands);
+    ui.add_space(theme::SPACE);
+    ui.horizontal(|ui| {
+        for (tab, label) in [
+            (Tab::Keys, "API Keys"),
+            (Tab::Scopes, "Scopes"),
+            (Tab::Activity, "Activity"),
+        ] {
+            if ui
+                .selectable_label(s.tab == tab, RichText::new(label).size(15.0))
+                .clicked()
+            {
+                commands.push(Command::SetTab(tab));
+            }
+        }
+    });
+    ui.separator();
+    match s.tab {
+        Tab::Keys => keys_tab_ui(ui, s, &node, commands),
+        Tab::Scopes => scopes_tab_ui(ui, s, commands),
+        Tab::Activity => activity_tab_ui(ui, s),
+    }
+}
+
+fn empty_vault_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    ui.add_space(ui.available_height() * 0.25);
+    ui.vertical_centered(|ui| {
+        ui.heading("Welcome to Keyward");
+        ui.label(
+            RichText::new(
+                "Keys live in workspaces, projects and environments. Start with a workspace.",
+            )
+            .color(theme::MUTED),
+        );
+        ui.add_space(theme::SPACE_LARGE);
+        if ui
+            .add(primary_button("Add workspace").min_size(egui::vec2(180.0, 36.0)))
+            .clicked()
+        {
+            commands.push(Command::Open(Dialog::add_node(
+                None,
+                crate::vault::NodeKind::Workspace,
+            )));
+        }
+    });
+}
+
+fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Command>) {
+    ui.add_space(theme::SPACE);
+    ui.horizontal(|ui| {
+        let parts: Vec<&str> = node.path.split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                ui.label(RichText::new("›").color(theme::MUTED));
+            }
+            let text = RichText::new(*part).size(18.0);
+            if i + 1 == parts.len() {
+                ui.label(text.strong());
+            } else if ui.link(text).clicked() {
+                let prefix = parts[..=i].join("/");
+                if let Some(n) = s.nodes.iter().find(|n| n.path == prefix) {
+                    commands.push(Command::Select(n.id));
+                }
+            }
+        }
+        ui.label(RichText::new(node.kind.noun()).small().color(theme::MUTED));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("🗑 Delete")
+                .on_hover_text(format!("Delete this {}", node.kind.noun()))
+                .clicked()
+            {
+                commands.push(Command::Open(Dialog::DeleteNode {
+                    id: node.id,
+                    path: node.path.clone(),
+                    kind: node.kind,
+                    keys: None,
+                }));
+            }
+            if ui.button("✏ Rename").clicked() {
+                commands.push(Command::Open(Dialog::rename(node)));
+            }
+            if let Some(child) = node.kind.child()
+                && ui.button(format!("➕ Add {}", child.noun())).clicked()
+            {
+                commands.push(Command::Open(Dialog::add_node(Some(node.id), child)));
+            }
+        });
+    });
+}
+
+fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
+    if s.keys.is_empty() {
+        ui.add_space(ui.available_height() * 0.2);
+        ui.vertical_centered(|ui| {
+            ui.heading("No API keys here yet");
+            ui.label(
+                RichText::new(format!(
+                    "Mint a key for {} and hand it to a client. Its secret is shown once.",
+                    node.path
+                ))
+                .color(theme::MUTED),
+            );
+            ui.add_space(theme::SPACE_LARGE);
+            if ui
+                .add(primary_button("Add New Key").min_size(egui::vec2(220.0, 44.0)))
+                .clicked()
+            {
+                commands.push(Command::Open(Dialog::add_key(node.id, &s.scopes)));
+            }
+        });
+        return;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("🔍");
+        let search = ui.add(
+            egui::TextEdit::singleline(&mut s.keys.search)
+                .hint_text("Search keys (Ctrl+F)")
+                .desired_width(280.0),
+        );
+        let search = search.labelled_by(label.id);
+        if s.focus_search {
+            search.request_focus();
+            s.focus_search = false;
+        }
+        if s.keys.search != s.keys.applied_search {
+            s.keys.refilter();
+        }
+        ui.label(
+            RichText::new(format!("{} of {} keys", s.keys.visible_len(), s.keys.len()))
+                .color(theme::MUTED),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .add(primary_button("Add New Key"))
+                .on_hover_text("Ctrl+N")
+                .clicked()
+            {
+                commands.push(Command::Open(Dialog::add_key(node.id, &s.scopes)));
+            }
+        });
+    });
+    ui.add_space(theme::SPACE * 0.5);
+    keys_table_ui(ui, s, node, commands);
+}
+
+fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, title: &str) {
+    let arrow = match (table.sort == column, table.descending) {
+        (true, false) => " ⏶",
+        (true, true) => " ⏷",
+        (false, _) => "",
+    };
+    let response = ui
+        .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .on_hover_text(format!("Sort by {}", title.to_lowercase()));
+    if response.clicked() {
+        table.sort_by(column);
+    }
+}
+
+/// A small icon button whose accessible name says what it does to which key.
+fn row_button(ui: &mut egui::Ui, icon: &str, label: String, enabled: bool) -> bool {
+    let response = ui
+        .add_enabled(enabled, egui::Button::new(icon).small())
+        .on_hover_text(&label);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
+    response.clicked()
+}
+
+fn chip(ui: &mut egui::Ui, text: &str) {
+    egui::Frame::new()
+        .fill(theme::chip_fill(ui.visuals()))
+        .corner_radius(8)
+        .inner_margin(Margin::symmetric(6, 1))
+        .show(ui, |ui| ui.label(RichText::new(text).small()));
+}
+
+fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
+    let now = s.vault.now();
+    let table = &mut s.keys;
+    TableBuilder::new(ui)
+        .id_salt("keys_table")
+        .striped(true)
+        .resizable(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(160.0).at_least(100.0).clip(true))
+        .column(Column::initial(124.0).at_least(90.0).clip(true))
+        .column(Column::initial(130.0).at_least(70.0).clip(true))
+        .column(Column::initial(80.0).at_least(70.0).clip(true))
+        .column(Column::initial(80.0).at_least(70.0).clip(true))
+        .column(Column::initial(80.0).at_least(70.0).clip(true))
+        .column(Column::initial(104.0).at_least(80.0).clip(true))
+        .column(Column::remainder().at_least(136.0))
+        .header(theme::ROW_HEIGHT, |mut header| {
+            header.col(|ui| sort_header(ui, table, SortColumn::Name, "Name"));
+            header.col(|ui| {
+                ui.strong("Key");
+            });
+            header.col(|ui| {
+                ui.strong("Scopes");
+            });
+            header.col(|ui| sort_header(ui, table, SortColumn::Created, "Created"));
+            header.col(|ui| sort_header(ui, table, SortColumn::Expires, "Expires"));
+            header.col(|ui| sort_header(ui, table, SortColumn::LastUsed, "Last used"));
+            header.col(|ui| sort_header(ui, table, SortColumn::Status, "Status"));
+            header.col(|ui| {
+                ui.strong("Actions");
+            });
+        })
+        .body(|body| {
+            let view = &table.view;
+            let rows = &table.rows;
+            body.rows(theme::ROW_HEIGHT, view.len(), |mut row| {
+                let k = &rows[view[row.index()]];
+                row.col(|ui| {
+                    ui.label(&k.name)
+                        .on_hover_text(format!("{}\n{}", k.key_id, k.node));
+                    if k.node != node.path {
+                        let below = k
+                            .node
+                            .strip_prefix(&node.path)
+                            .unwrap_or(&k.node)
+                            .trim_start_matches('/');
+                        ui.label(RichText::new(below).small().color(theme::MUTED));
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(&k.display).monospace());
+                });
+                row.col(|ui| {
+                    if k.full_access {
+                        chip(ui, "full access");
+                    } else {
+                        for scope in &k.scopes {
+                            chip(ui, scope);
+                        }
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(if k.status == KeyStatus::Tampered {
+                        "—".into()
+                    } else {
+                        format_date(k.created_at)
+                    });
+                });
+                row.col(|ui| {
+                    ui.label(
+                        k.expires_at
+                            .map(format_date)
+                            .unwrap_or_else(|| "Never".into()),
+                    )
+                    .on_hover_text(k.expires_at.map(format_time).unwrap_or_default());
+                });
+                row.col(|ui| {
+                    ui.label(
+                        k.last_used_at
+                            .map(|t| relative(now, t))
+                            .unwrap_or_else(|| "Never".into()),
+                    );
+                });
+                row.col(|ui| {
+                    let color = theme::status_color(k.status);
+                    ui.label(
+                        RichText::new(format!("⏺ {}", k.status.label()))
+                            .color(color)
+                            .strong(),
+                    );
+                });
+                row.col(|ui| {
+                    let live = matches!(k.status, KeyStatus::Active | KeyStatus::ExpiringSoon);
+                    let intact = k.status != KeyStatus::Tampered;
+                    if row_button(ui, "✏", format!("Edit scopes of {}", k.name), live) {
+                        commands.push(Command::Open(Dialog::edit_scopes(k, &s.scopes)));
+                    }
+                    if row_button(ui, "⟳", format!("Roll {}", k.name), live) {
+                        commands.push(Command::Open(Dialog::Roll {
+                            key_id: k.key_id.clone(),
+                            name: k.name.clone(),
+                            grace: crate::vault::Grace::OneDay,
+                        }));
+                    }
+                    if row_button(
+                        ui,
+                        "🚫",
+                        format!("Revoke {}", k.name),
+                        intact && k.status != KeyStatus::Revoked,
+                    ) {
+                        commands.push(Command::Open(Dialog::Revoke {
+                            key_id: k.key_id.clone(),
+                            name: k.name.clone(),
+                        }));
+                    }
+                    if row_button(ui, "🗑", format!("Delete {}", k.name), true) {
+                        commands.push(Command::Open(Dialog::DeleteKey {
+                            key_id: k.key_id.clone(),
+                            name: k.name.clone(),
+                        }));
+                    }
+                });
+            });
+        });
+}
+
+/// "3 min ago", "2 h ago", or the date.
+fn relative(now: i64, t: i64) -> String {
+    let ago = now - t;
+    match ago {
+        i64::MIN..60 => "Just now".into(),
+        60..3600 => format!("{} min ago", ago / 60),
+        3600..86_400 => format!("{} h ago", ago / 3600),
+        _ => format_date(t),
+    }
+}
+
+fn scopes_tab_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(
+                "Scopes are defined per workspace; projects and environments inherit them.",
+            )
+            .color(theme::MUTED),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.add(primary_button("Add scope")).clicked() {
+                commands.push(Command::Open(Dialog::edit_scope(None)));
+            }
+        });
+    });
+    ui.add_space(theme::SPACE);
+    if s.scopes.is_empty() {
+        ui.label(
+            RichText::new(
+                "No scopes: keys from this workspace carry no permissions until you add some.",
+            )
+            .color(theme::MUTED),
+        );
+        return;
+    }
+    egui::Grid::new("scopes_grid")
+        .striped(true)
+        .spacing([18.0, 8.0])
+        .show(ui, |ui| {
+            for title in ["Scope", "Label", "Description", "Flags", ""] {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for scope in &s.scopes {
+                ui.label(RichText::new(&scope.id).monospace());
+                ui.label(&scope.label);
+                ui.label(&scope.description);
+                let mut flags = Vec::new();
+                if scope.required {
+                    flags.push("required");
+                }
+                if scope.default {
+                    flags.push("default");
+                }
+                ui.label(flags.join(", "));
+                ui.horizontal(|ui| {
+                    if row_button(ui, "✏", format!("Edit scope {}", scope.id), true) {
+                        commands.push(Command::Open(Dialog::edit_scope(Some(scope))));
+                    }
+                    if row_button(ui, "🗑", format!("Remove scope {}", scope.id), true) {
+                        commands.push(Command::Open(Dialog::RemoveScope {
+                            id: scope.id.clone(),
+                        }));
+                    }
+                });
+                ui.end_row();
+            }
+        });
+}
+
+fn activity_tab_ui(ui: &mut egui::Ui, s: &Session) {
+    if s.activity.is_empty() {
+        ui.label(RichText::new("No activity yet.").color(theme::MUTED));
+        return;
+    }
+    TableBuilder::new(ui)
+        .id_salt("activity_table")
+        .striped(true)
+        .column(Column::initial(170.0))
+        .column(Column::initial(150.0))
+        .column(Column::initial(200.0).clip(true))
+        .column(Column::remainder().clip(true))
+        .header(theme::ROW_HEIGHT, |mut header| {
+            for title in ["When", "Action", "Node", "Detail"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(theme::ROW_HEIGHT - 4.0, s.activity.len(), |mut row| {
+                let e = &s.activity[row.index()];
+                row.col(|ui| {
+                    ui.label(format_time(e.at));
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(&e.action).monospace());
+                });
+                row.col(|ui| {
+                    ui.label(&e.node);
+                });
+                row.col(|ui| {
+                    if e.intact {
+                        ui.label(&e.detail);
+                    } else {
+                        ui.label(
+                            RichText::new("entry failed its integrity check")
+                                .color(theme::TAMPERED),
+                        );
+                    }
+                });
+            });
+        });
+}

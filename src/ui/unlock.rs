@@ -1,0 +1,212 @@
+//! The Create vault / Unlock screen. Key derivation runs on a worker thread with a spinner.
+
+use std::path::Path;
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use egui::{Key, RichText};
+use zeroize::Zeroizing;
+
+use super::modal::primary_button;
+use super::theme;
+use crate::vault::{Error, KdfParams, Vault};
+
+pub struct UnlockForm {
+    /// No vault file yet: this screen creates one.
+    pub creating: bool,
+    passphrase: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+    show: bool,
+    strength: Option<(u8, String)>,
+    pub error: Option<String>,
+    submit: Option<Zeroizing<String>>,
+    pending: Option<Receiver<Result<Vault, String>>>,
+}
+
+const STRENGTH: [(&str, egui::Color32); 5] = [
+    ("Very weak", theme::DANGER),
+    ("Weak", theme::DANGER),
+    ("Fair", theme::WARNING),
+    ("Good", theme::SUCCESS),
+    ("Strong", theme::SUCCESS),
+];
+
+impl UnlockForm {
+    pub fn new(vault_path: &Path) -> UnlockForm {
+        UnlockForm {
+            creating: !Vault::exists(vault_path),
+            passphrase: Zeroizing::new(String::new()),
+            confirm: Zeroizing::new(String::new()),
+            show: false,
+            strength: None,
+            error: None,
+            submit: None,
+            pending: None,
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub fn take_submit(&mut self) -> Option<Zeroizing<String>> {
+        self.submit.take()
+    }
+
+    /// Starts the key derivation on a worker thread.
+    pub fn start(
+        &mut self,
+        path: &Path,
+        passphrase: Zeroizing<String>,
+        kdf: KdfParams,
+        ctx: &egui::Context,
+    ) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = path.to_owned();
+        let creating = self.creating;
+        let ctx = ctx.clone();
+        self.error = None;
+        self.pending = Some(rx);
+        std::thread::spawn(move || {
+            let result = if creating {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                Vault::create(&path, &passphrase, kdf)
+            } else {
+                Vault::open(&path, &passphrase)
+            };
+            let result = result.map_err(|e| match e {
+                Error::WrongPassphrase => "Wrong passphrase. Try again.".to_owned(),
+                e => e.to_string(),
+            });
+            let _ = tx.send(result);
+            ctx.request_repaint();
+        });
+    }
+
+    /// The worker's answer, once it has one.
+    pub fn poll(&mut self) -> Option<Result<Vault, String>> {
+        let rx = self.pending.as_ref()?;
+        match rx.try_recv() {
+            Ok(result) => {
+                self.pending = None;
+                if result.is_ok() {
+                    self.passphrase = Zeroizing::new(String::new());
+                    self.confirm = Zeroizing::new(String::new());
+                }
+                Some(result)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.pending = None;
+                Some(Err("the key derivation stopped unexpectedly".into()))
+            }
+        }
+    }
+
+    fn problem(&self) -> Option<&'static str> {
+        if self.passphrase.is_empty() {
+            Some("Enter a passphrase")
+        } else if self.creating && *self.confirm != *self.passphrase {
+            Some("The passphrases do not match")
+        } else {
+            None
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let busy = self.is_pending();
+        ui.add_space((ui.available_height() * 0.18).max(theme::SPACE_LARGE));
+        ui.vertical_centered(|ui| {
+            ui.set_max_width(theme::CARD_WIDTH + 40.0);
+            theme::card_frame(ui.visuals()).show(ui, |ui| {
+                ui.set_width(theme::CARD_WIDTH);
+                ui.vertical(|ui| {
+                    let title = if self.creating { "Create a new vault" } else { "Unlock your vault" };
+                    ui.heading(RichText::new(title).strong());
+                    ui.label(
+                        RichText::new(if self.creating {
+                            "Choose a passphrase. It encrypts every key record; it cannot be recovered."
+                        } else {
+                            "Enter the passphrase of this vault."
+                        })
+                        .color(theme::MUTED),
+                    );
+                    ui.add_space(theme::SPACE);
+                    ui.add_enabled_ui(!busy, |ui| self.fields_ui(ui));
+                    ui.add_space(theme::SPACE);
+                    ui.horizontal(|ui| {
+                        let label = if self.creating { "Create vault" } else { "Unlock" };
+                        let problem = self.problem();
+                        let clicked = ui
+                            .add_enabled(!busy && problem.is_none(), primary_button(label))
+                            .on_disabled_hover_text(problem.unwrap_or("Working…"))
+                            .clicked();
+                        let enter = ui.input(|i| i.key_pressed(Key::Enter));
+                        if (clicked || enter) && !busy && problem.is_none() {
+                            self.submit = Some(self.passphrase.clone());
+                        }
+                        if busy {
+                            ui.add(egui::Spinner::new());
+                            ui.label(RichText::new("Deriving the key…").color(theme::MUTED));
+                        }
+                    });
+                    if let Some(e) = &self.error {
+                        ui.add_space(theme::SPACE);
+                        ui.label(RichText::new(e).color(theme::DANGER).strong());
+                    }
+                });
+            });
+        });
+    }
+
+    fn fields_ui(&mut self, ui: &mut egui::Ui) {
+        let label = ui.label("Passphrase");
+        let field = ui.add(
+            egui::TextEdit::singleline(&mut *self.passphrase)
+                .password(!self.show)
+                .desired_width(f32::INFINITY),
+        );
+        let field = field.labelled_by(label.id);
+        if ui.memory(|m| m.focused().is_none()) {
+            field.request_focus();
+        }
+        if field.changed() {
+            self.error = None;
+            self.strength = (self.creating && !self.passphrase.is_empty()).then(|| {
+                let estimate = zxcvbn::zxcvbn(&self.passphrase, &[]);
+                let hint = estimate
+                    .feedback()
+                    .and_then(|f| f.warning().map(|w| w.to_string()))
+                    .unwrap_or_default();
+                (u8::from(estimate.score()), hint)
+            });
+        }
+        ui.checkbox(&mut self.show, "Show passphrase");
+        if let Some((score, hint)) = &self.strength {
+            let (word, color) = STRENGTH[usize::from(*score).min(4)];
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(format!("Strength: {word}"))
+                        .color(color)
+                        .strong(),
+                );
+                if !hint.is_empty() {
+                    ui.label(RichText::new(hint).small().color(theme::MUTED));
+                }
+            });
+        }
+        if self.creating {
+            let label = ui.label("Confirm passphrase");
+            ui.add(
+                egui::TextEdit::singleline(&mut *self.confirm)
+                    .password(!self.show)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            if !self.confirm.is_empty() && *self.confirm != *self.passphrase {
+                ui.label(RichText::new("The passphrases do not match").color(theme::DANGER));
+            }
+        }
+    }
+}

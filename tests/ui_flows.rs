@@ -1,0 +1,661 @@
+//! The window, driven whole through egui_kittest (no display): every flow of the key page.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui::accesskit::Toggled;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::{Harness, kittest::NodeT as _};
+use keyward::ui::clipboard::MemoryClipboard;
+use keyward::ui::{AppOptions, KeywardApp};
+use keyward::vault::{KdfParams, NewKey, Outcome, Preset, Vault};
+
+const PASS: &str = "velvet canyon 4417 drift";
+
+struct Window {
+    harness: Harness<'static, KeywardApp>,
+    clipboard: MemoryClipboard,
+    dir: tempfile::TempDir,
+}
+
+/// The one harness factory: the whole app on a vault path in a temp dir, with a fake clipboard
+/// and downloads going to the temp dir.
+fn window_on(dir: tempfile::TempDir, vault: PathBuf) -> Window {
+    let clipboard = MemoryClipboard::default();
+    let fake = clipboard.clone();
+    let downloads = dir.path().join("downloads");
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(move |cc| {
+            KeywardApp::new(
+                cc,
+                AppOptions {
+                    vault_path: vault,
+                    clipboard: Box::new(fake),
+                    download_dir: Some(downloads),
+                    new_vault_kdf: KdfParams::new(8, 1).expect("kdf"),
+                },
+            )
+        });
+    Window {
+        harness,
+        clipboard,
+        dir,
+    }
+}
+
+fn vault_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("ui.keyward")
+}
+
+/// A window on a fresh, empty temp dir (the Create vault screen).
+fn new_window() -> Window {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    window_on(dir, path)
+}
+
+/// A vault prepared through the library, then the window on it, unlocked.
+fn unlocked_window(prepare: impl FnOnce(&mut Vault)) -> Window {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    prepare(&mut vault);
+    drop(vault);
+    let mut w = window_on(dir, path);
+    w.unlock(PASS);
+    assert!(
+        !w.app().is_locked(),
+        "unlock failed: {:?}",
+        w.app().status_text()
+    );
+    w
+}
+
+fn acme(v: &mut Vault) {
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    v.add_environment(p.id, "prod", None).expect("env");
+}
+
+impl Window {
+    fn app(&self) -> &KeywardApp {
+        self.harness.state()
+    }
+
+    fn vault_path(&self) -> PathBuf {
+        vault_path(&self.dir)
+    }
+
+    fn run(&mut self) {
+        self.harness.run();
+    }
+
+    /// Steps until key derivation finishes (it runs on a worker thread).
+    fn settle(&mut self) {
+        for _ in 0..2000 {
+            self.harness.step();
+            if !self.app().is_busy() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.harness.run();
+    }
+
+    fn click(&mut self, label: &str) {
+        self.harness.get_by_label(label).click();
+        self.run();
+    }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        let field = self.harness.get_by_label(label);
+        field.focus();
+        field.type_text(text);
+        self.run();
+    }
+
+    /// Selects all text of a field and deletes it.
+    fn clear(&mut self, label: &str) {
+        self.harness.get_by_label(label).focus();
+        self.run();
+        self.harness
+            .key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+        self.harness.key_press(egui::Key::Backspace);
+        self.run();
+    }
+
+    fn is_disabled(&self, label: &str) -> bool {
+        self.harness
+            .get_by_label(label)
+            .accesskit_node()
+            .is_disabled()
+    }
+
+    fn is_checked(&self, label: &str) -> bool {
+        self.harness.get_by_label(label).accesskit_node().toggled() == Some(Toggled::True)
+    }
+
+    fn has(&self, label: &str) -> bool {
+        self.harness.query_by_label(label).is_some()
+    }
+
+    fn has_text(&self, needle: &str) -> bool {
+        self.harness
+            .query_all_by(|n| {
+                n.label().is_some_and(|l| l.contains(needle))
+                    || n.value().is_some_and(|v| v.contains(needle))
+            })
+            .next()
+            .is_some()
+    }
+
+    fn unlock(&mut self, pass: &str) {
+        self.type_into("Passphrase", pass);
+        self.harness.get_by_label("Unlock").click();
+        self.settle();
+    }
+
+    fn press(&mut self, modifiers: egui::Modifiers, key: egui::Key) {
+        self.harness.key_press_modifiers(modifiers, key);
+        self.run();
+    }
+
+    /// Selects a node in the sidebar by name.
+    fn select(&mut self, name: &str) {
+        let label = ["🏢", "📁", "🌐"]
+            .map(|icon| format!("{icon} {name}"))
+            .into_iter()
+            .find(|l| self.harness.query_by_label(l).is_some())
+            .unwrap_or_else(|| panic!("no node named {name} in the sidebar"));
+        self.click(&label);
+    }
+
+    /// The secret shown in the open secret dialog.
+    fn shown_secret(&self) -> String {
+        self.app()
+            .session()
+            .and_then(|s| s.secret.as_ref())
+            .map(|d| d.minted.secret.expose().to_owned())
+            .expect("a secret dialog is open")
+    }
+
+    fn open_vault(&self) -> Vault {
+        Vault::open(&self.vault_path(), PASS).expect("open the vault beside the window")
+    }
+
+    /// Fills in and submits the Add New Key form with a name and the defaults.
+    fn generate_key(&mut self, name: &str) -> String {
+        self.click("Add New Key");
+        self.type_into("Name", name);
+        self.click("Generate Key");
+        self.shown_secret()
+    }
+
+    fn copy_and_close(&mut self) {
+        self.click("📋 Copy");
+        self.click("Close");
+    }
+
+    fn visible_key_names(&self) -> Vec<String> {
+        self.app()
+            .session()
+            .map(|s| s.keys.visible().map(|k| k.name.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn create_vault_refuses_a_mismatch_then_creates() {
+    let mut w = new_window();
+    assert!(
+        w.has("Confirm passphrase"),
+        "a new vault asks for confirmation"
+    );
+    w.type_into("Passphrase", PASS);
+    w.type_into("Confirm passphrase", "something else");
+    assert!(w.is_disabled("Create vault"));
+    assert!(w.has_text("The passphrases do not match"));
+    assert!(w.has_text("Strength:"), "a strength hint is shown");
+    w.click("Create vault");
+    assert!(!w.vault_path().exists(), "nothing is created on a mismatch");
+
+    // Show toggle, then fix the confirmation.
+    w.click("Show passphrase");
+    assert!(w.is_checked("Show passphrase"));
+    w.clear("Confirm passphrase");
+    w.type_into("Confirm passphrase", PASS);
+    assert!(!w.is_disabled("Create vault"));
+    w.harness.get_by_label("Create vault").click();
+    w.settle();
+    assert!(!w.app().is_locked());
+    assert!(w.vault_path().exists());
+    assert!(
+        Vault::open(&w.vault_path(), PASS).is_ok(),
+        "the window's vault opens with that passphrase"
+    );
+    assert!(
+        w.has("Add workspace"),
+        "an empty vault invites a first workspace"
+    );
+}
+
+#[test]
+fn unlock_with_a_wrong_then_the_right_passphrase() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    let mut w = window_on(dir, path);
+    assert!(!w.has("Confirm passphrase"));
+    w.unlock("not the passphrase");
+    assert!(w.app().is_locked());
+    assert!(w.has_text("Wrong passphrase. Try again."));
+    w.clear("Passphrase");
+    w.unlock(PASS);
+    assert!(!w.app().is_locked());
+    assert!(!w.has_text("Wrong passphrase"));
+}
+
+#[test]
+fn add_workspace_with_preset_project_and_environment() {
+    let mut w = unlocked_window(|_| {});
+    w.click("Add workspace");
+    w.type_into("Name", "acme");
+    w.click("Read / Write");
+    w.click("Add");
+    w.click("➕ Add project");
+    w.type_into("Name", "billing");
+    w.click("Add");
+    w.click("➕ Add environment");
+    w.type_into("Name", "prod");
+    w.type_into("Secret prefix (optional)", "acme");
+    w.press(egui::Modifiers::NONE, egui::Key::Enter);
+
+    let v = w.open_vault();
+    let env = v
+        .resolve("acme/billing/prod")
+        .expect("the environment exists");
+    assert_eq!(env.prefix, "acme");
+    let scopes = v.scopes(env.id).expect("scopes");
+    assert_eq!(
+        scopes.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["read", "write"]
+    );
+    assert!(scopes[0].required);
+    let selected = w
+        .app()
+        .session()
+        .and_then(|s| s.selected_node())
+        .map(|n| n.path.clone());
+    assert_eq!(
+        selected.as_deref(),
+        Some("acme/billing/prod"),
+        "the new node is selected"
+    );
+    assert!(
+        w.has("Add New Key"),
+        "an empty node shows the big Add New Key button"
+    );
+}
+
+#[test]
+fn add_new_key_form_then_the_secret_dialog_and_copy() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    w.click("Add New Key");
+    assert!(w.is_disabled("Generate Key"), "no name yet");
+    assert!(w.is_checked("Read (required)") && w.is_disabled("Read (required)"));
+    assert!(!w.is_checked("Write"));
+    w.click("Write");
+    assert!(w.is_checked("Write"));
+    w.click("30 days");
+    w.type_into("Name", "ci-deployer");
+    assert!(!w.is_disabled("Generate Key"));
+    w.click("Generate Key");
+
+    // The secret dialog.
+    let secret = w.shown_secret();
+    assert!(w.has_text("Store this secret key securely. You won't be able to view it again."));
+    assert!(w.has(&secret), "the secret is shown as it is");
+    assert!(w.is_disabled("Close"), "Close waits for a copy or download");
+    w.click("Close");
+    assert!(
+        w.app().session().is_some_and(|s| s.secret.is_some()),
+        "a disabled Close does nothing"
+    );
+    w.click("📋 Copy");
+    assert_eq!(w.clipboard.text().as_deref(), Some(secret.as_str()));
+    assert!(!w.is_disabled("Close"));
+
+    let mut v = w.open_vault();
+    let check = v
+        .verify(
+            &format!("Authorization: Api-Key {secret}"),
+            &["read", "write"],
+        )
+        .expect("verify");
+    assert_eq!(check.result, Outcome::Valid);
+    let key = v
+        .key(check.key_id.as_deref().unwrap_or_default())
+        .expect("key");
+    assert_eq!(key.name, "ci-deployer");
+    let days = (key.expires_at.unwrap_or(0) - key.created_at) as f64 / 86_400.0;
+    assert!((days - 30.0).abs() < 0.01, "30-day expiry, got {days}");
+
+    w.click("Close");
+    assert!(w.app().session().is_some_and(|s| s.secret.is_none()));
+    assert!(
+        !w.has_text(&secret),
+        "after Close the secret is nowhere in the UI"
+    );
+    assert!(!w.has_text(&secret[5..30]));
+    assert_eq!(w.visible_key_names(), ["ci-deployer"]);
+}
+
+#[test]
+fn download_writes_the_key_file_owner_only_and_enables_close() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    let secret = w.generate_key("svc-download");
+    w.click("💾 Download .json");
+    assert!(!w.is_disabled("Close"));
+    let path = w
+        .dir
+        .path()
+        .join("downloads")
+        .join("svc-download.keyward.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the file is written"))
+            .expect("json");
+    assert_eq!(json["type"], "keyward.api_key");
+    assert_eq!(json["key_secret"], secret.as_str());
+    assert_eq!(json["authorization"], format!("Api-Key {secret}"));
+    assert_eq!(
+        (
+            json["workspace"].as_str(),
+            json["project"].as_str(),
+            json["environment"].as_str()
+        ),
+        (Some("acme"), Some("billing"), Some("prod"))
+    );
+    assert_eq!(json["scopes"], serde_json::json!(["read"]));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let log = w.open_vault().activity(None, 5).expect("log");
+    assert!(log.iter().any(|e| e.action == "key.download"));
+    w.click("Close");
+    assert!(!w.has_text(&secret));
+}
+
+#[test]
+fn esc_closes_add_new_key_but_not_the_secret_dialog() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    w.click("Add New Key");
+    assert!(w.has("Generate Key"));
+    w.press(egui::Modifiers::NONE, egui::Key::Escape);
+    assert!(!w.has("Generate Key"), "Esc cancels Add New Key");
+
+    w.generate_key("esc-test");
+    w.press(egui::Modifiers::NONE, egui::Key::Escape);
+    assert!(w.has("📋 Copy"), "Esc leaves the secret dialog open");
+    // A click outside the dialog does not close it either.
+    w.harness.get_by_label("Close").hover();
+    w.harness.event(egui::Event::PointerButton {
+        pos: egui::pos2(5.0, 790.0),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    w.harness.event(egui::Event::PointerButton {
+        pos: egui::pos2(5.0, 790.0),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    w.run();
+    assert!(
+        w.has("📋 Copy"),
+        "a click outside leaves the secret dialog open"
+    );
+}
+
+#[test]
+fn edit_scopes_roll_revoke_and_delete_a_key() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    let first = w.generate_key("worker");
+    w.copy_and_close();
+
+    w.click("Edit scopes of worker");
+    assert!(w.is_disabled("Read (required)"));
+    w.click("Write");
+    w.click("Save scopes");
+    let mut v = w.open_vault();
+    assert_eq!(
+        v.verify(&first, &["write"]).expect("v").result,
+        Outcome::Valid
+    );
+
+    w.click("Roll worker");
+    w.click("None");
+    w.click("Roll key");
+    let rolled = w.shown_secret();
+    assert_ne!(rolled, first, "roll shows a new secret");
+    assert!(w.is_disabled("Close"));
+    w.copy_and_close();
+    assert_eq!(v.verify(&first, &[]).expect("v").result, Outcome::Expired);
+    assert_eq!(
+        v.verify(&rolled, &["write"]).expect("v").result,
+        Outcome::Valid
+    );
+
+    w.click("Revoke worker");
+    w.click("Revoke key");
+    assert_eq!(v.verify(&rolled, &[]).expect("v").result, Outcome::Revoked);
+    assert!(w.has_text("Revoked"));
+
+    let r = w.harness.get_by_label("Delete worker").rect();
+    w.click("Delete worker");
+    assert!(
+        w.has("Delete key"),
+        "delete asks for confirmation {r:?} {:?}",
+        w.app().status_text()
+    );
+    w.click("Cancel");
+    assert_eq!(w.visible_key_names(), ["worker"]);
+    w.click("Delete worker");
+    w.click("Delete key");
+    assert!(w.visible_key_names().is_empty());
+    assert_eq!(v.verify(&rolled, &[]).expect("v").result, Outcome::NotFound);
+}
+
+#[test]
+fn deleting_a_node_with_keys_says_how_many_and_asks() {
+    let mut w = unlocked_window(|v| {
+        acme(v);
+        let env = v.resolve("acme/billing/prod").expect("env");
+        for name in ["a", "b", "c"] {
+            v.create_key(
+                env.id,
+                NewKey {
+                    name: name.into(),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        }
+    });
+    w.select("billing");
+    w.click("🗑 Delete");
+    assert!(w.has_text("3 API key(s) will be deleted"));
+    w.click("Delete");
+    let v = w.open_vault();
+    assert!(v.resolve("acme/billing").is_err());
+    assert_eq!(v.list_keys(None).expect("list").len(), 0);
+}
+
+#[test]
+fn search_filters_the_table_and_ctrl_f_focuses_it() {
+    let mut w = unlocked_window(|v| {
+        acme(v);
+        let env = v.resolve("acme/billing/prod").expect("env");
+        for name in ["grafana-reader", "ci-deployer", "grafana-writer"] {
+            v.create_key(
+                env.id,
+                NewKey {
+                    name: name.into(),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        }
+    });
+    w.select("prod");
+    w.press(egui::Modifiers::COMMAND, egui::Key::F);
+    assert!(
+        w.harness.get_by_label("🔍").is_focused(),
+        "Ctrl+F focuses the search box"
+    );
+    w.harness.get_by_label("🔍").type_text("grafana");
+    w.run();
+    let mut names = w.visible_key_names();
+    names.sort();
+    assert_eq!(names, ["grafana-reader", "grafana-writer"]);
+    assert!(w.has_text("2 of 3 keys"));
+    w.click("Name");
+    assert_eq!(w.visible_key_names(), ["grafana-reader", "grafana-writer"]);
+    w.click("Name ⏶");
+    assert_eq!(
+        w.visible_key_names(),
+        ["grafana-writer", "grafana-reader"],
+        "sorting toggles"
+    );
+}
+
+#[test]
+fn ctrl_l_locks_and_clears_the_clipboard() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    let secret = w.generate_key("lock-test");
+    w.click("📋 Copy");
+    assert_eq!(w.clipboard.text().as_deref(), Some(secret.as_str()));
+    w.press(egui::Modifiers::COMMAND, egui::Key::L);
+    assert!(w.app().is_locked());
+    assert_eq!(
+        w.clipboard.text(),
+        None,
+        "locking clears the secret from the clipboard"
+    );
+    assert!(!w.has_text(&secret));
+    assert!(w.has("Unlock"));
+}
+
+#[test]
+fn the_clipboard_clears_itself_after_the_timeout_unless_replaced() {
+    let mut w = unlocked_window(acme);
+    w.harness.state_mut().settings.clipboard_seconds = 5;
+    w.select("prod");
+    let secret = w.generate_key("clip-test");
+    w.click("📋 Copy");
+    assert!(w.has_text("Clipboard clears in"));
+    // Time in the harness advances by a fixed step per frame.
+    for _ in 0..8 {
+        w.harness.run_steps(10);
+    }
+    assert_eq!(w.clipboard.text(), None, "cleared after the timeout");
+    assert!(w.has_text("Clipboard cleared"));
+    assert!(w.has_text(&secret), "the dialog itself stays until closed");
+
+    // Something else copied meanwhile is left alone.
+    w.click("📋 Copy");
+    let mut other = w.clipboard.clone();
+    keyward::ui::clipboard::Clipboard::set_text(&mut other, "the user's own text").expect("set");
+    for _ in 0..8 {
+        w.harness.run_steps(10);
+    }
+    assert_eq!(w.clipboard.text().as_deref(), Some("the user's own text"));
+}
+
+#[test]
+fn changes_from_another_process_show_up() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    assert!(w.visible_key_names().is_empty());
+    let mut cli = w.open_vault();
+    let env = cli.resolve("acme/billing/prod").expect("env");
+    cli.create_key(
+        env.id,
+        NewKey {
+            name: "from-the-cli".into(),
+            ..NewKey::default()
+        },
+    )
+    .expect("key");
+    // The window polls once a second; a few frames of harness time cover it.
+    for _ in 0..4 {
+        w.harness.run_steps(4);
+    }
+    assert_eq!(w.visible_key_names(), ["from-the-cli"]);
+}
+
+#[test]
+fn a_vault_of_100000_keys_opens_and_its_table_renders() {
+    let n = 100_000;
+    let mut w = unlocked_window(|v| {
+        acme(v);
+        let env = v.resolve("acme/billing/prod").expect("env");
+        for chunk in 0..10 {
+            let batch = (0..n / 10)
+                .map(|i| NewKey {
+                    name: format!("key-{chunk}-{i:05}"),
+                    ..NewKey::default()
+                })
+                .collect();
+            v.create_keys(env.id, batch).expect("bulk");
+        }
+    });
+    w.select("prod");
+    assert_eq!(w.app().session().map(|s| s.keys.len()), Some(n));
+    assert!(w.has_text(&format!("{n} of {n} keys")));
+    assert!(w.has("key-0-00000"), "the first rows are drawn");
+    let drawn = w.harness.query_all_by_label_contains("Delete key-").count();
+    assert!(
+        drawn > 5 && drawn < 200,
+        "only visible rows are drawn (virtualised): {drawn}"
+    );
+    w.harness.get_by_label("🔍").focus();
+    w.harness.get_by_label("🔍").type_text("key-7-01234");
+    w.run();
+    assert_eq!(w.visible_key_names(), ["key-7-01234"]);
+}
+
+#[test]
+fn settings_change_the_clipboard_timeout_and_the_passphrase() {
+    let mut w = unlocked_window(acme);
+    w.click("⚙ Settings");
+    w.click("Dark");
+    w.click("Save settings");
+    assert_eq!(
+        w.app().settings.theme,
+        keyward::ui::theme::ThemeChoice::Dark
+    );
+
+    w.click("⚙ Settings");
+    w.type_into("Current passphrase", PASS);
+    w.type_into("New passphrase", "a brand new passphrase 99");
+    w.type_into("Repeat new passphrase", "a brand new passphrase 99");
+    w.click("Change passphrase");
+    assert!(
+        w.app()
+            .status_text()
+            .is_some_and(|s| s.contains("Passphrase changed"))
+    );
+    assert!(Vault::open(&w.vault_path(), "a brand new passphrase 99").is_ok());
+}
