@@ -663,10 +663,11 @@ impl KeywardApp {
                             .color(theme::WARNING),
                     );
                 }
-                if let Some(s) = self.session() {
-                    ui.label(
-                        RichText::new(format!("{} key(s) here", s.keys.len())).color(theme::MUTED),
-                    );
+                if let Some(s) = self.session()
+                    && let Some(node) = s.selected_node()
+                {
+                    let text = format!("{} key(s) in {}", s.keys.len(), node.path);
+                    ui.label(RichText::new(text).color(theme::MUTED));
                 }
             });
         });

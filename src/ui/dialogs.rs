@@ -267,7 +267,7 @@ pub fn dialogs_ui(
             prefix,
         } => {
             let title = format!("Add {}", kind.noun());
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 let field = labelled_field(ui, "Name", name, "e.g. acme, billing, prod");
                 if ui.memory(|m| m.focused().is_none()) {
                     field.request_focus();
@@ -321,7 +321,7 @@ pub fn dialogs_ui(
         }
         Dialog::RenameNode { id, kind, name } => {
             let title = format!("Rename {}", kind.noun());
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 labelled_field(ui, "New name", name, "");
                 let valid = validate_name(kind.noun(), name).is_ok();
                 error_ui(ui, error);
@@ -348,7 +348,7 @@ pub fn dialogs_ui(
             keys,
         } => {
             let title = format!("Delete {}?", kind.noun());
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.label(format!("Delete {} '{path}' and everything below it?", kind.noun()));
                 match keys.unwrap_or(0) {
                     0 => ui.label("It holds no keys."),
@@ -373,9 +373,13 @@ pub fn dialogs_ui(
             .1
         }
         Dialog::AddKey(form) => {
-            modal_ui(ctx, "Add New Key", Dismiss::Easy, |ui| {
-                add_key_ui(ui, form, now, error, commands)
-            })
+            modal_ui(
+                ctx,
+                "Add New Key",
+                Dismiss::Easy,
+                theme::MODAL_WIDTH,
+                |ui| add_key_ui(ui, form, now, error, commands),
+            )
             .1
         }
         Dialog::EditScopes {
@@ -385,7 +389,7 @@ pub fn dialogs_ui(
             full_access,
         } => {
             let title = format!("Edit scopes of {name}");
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.checkbox(full_access, "Full access (every scope, now and later)");
                 ui.add_space(theme::SPACE * 0.5);
                 scope_checkboxes_ui(ui, scopes, *full_access);
@@ -411,7 +415,7 @@ pub fn dialogs_ui(
             grace,
         } => {
             let title = format!("Roll {name}");
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.label("A new secret replaces the current one. Same key id, name and scopes.");
                 ui.add_space(theme::SPACE * 0.5);
                 ui.label("Keep the old secret working for");
@@ -437,7 +441,7 @@ pub fn dialogs_ui(
         }
         Dialog::Revoke { key_id, name } => {
             let title = format!("Revoke {name}?");
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.label("The key stays listed, and every check of it answers revoked from now on. This cannot be undone.");
                 error_ui(ui, error);
                 button_row(ui, |ui| {
@@ -453,7 +457,7 @@ pub fn dialogs_ui(
         }
         Dialog::DeleteKey { key_id, name } => {
             let title = format!("Delete {name}?");
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.label(format!(
                     "{key_id} will be gone for good; checks of it answer not_found."
                 ));
@@ -477,7 +481,7 @@ pub fn dialogs_ui(
             } else {
                 "Add scope"
             };
-            modal_ui(ctx, title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.add_enabled_ui(original.is_none(), |ui| {
                     labelled_field(ui, "Scope id", &mut scope.id, "e.g. dataset.read");
                 });
@@ -513,7 +517,7 @@ pub fn dialogs_ui(
         }
         Dialog::RemoveScope { id } => {
             let title = format!("Remove scope {id}?");
-            modal_ui(ctx, &title, Dismiss::Easy, |ui| {
+            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 ui.label("Every key that has it loses it now.");
                 error_ui(ui, error);
                 button_row(ui, |ui| {
@@ -528,7 +532,7 @@ pub fn dialogs_ui(
             .1
         }
         Dialog::Settings(form) => {
-            modal_ui(ctx, "Settings", Dismiss::Easy, |ui| {
+            modal_ui(ctx, "Settings", Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 settings_ui(ui, form, error, commands)
             })
             .1
@@ -630,103 +634,107 @@ fn add_key_ui(
 
 fn secret_dialog_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Command>) {
     let info = &d.minted.info;
-    modal_ui(ctx, d.title, Dismiss::ButtonsOnly, |ui| {
-        egui::Frame::new()
-            .fill(theme::alert_fill(ui.visuals()))
-            .corner_radius(theme::RADIUS)
-            .inner_margin(10)
-            .show(ui, |ui| {
-                ui.set_width(ui.available_width());
+    modal_ui(
+        ctx,
+        d.title,
+        Dismiss::ButtonsOnly,
+        theme::SECRET_MODAL_WIDTH,
+        |ui| {
+            egui::Frame::new()
+                .fill(theme::alert_fill(ui.visuals()))
+                .corner_radius(theme::RADIUS)
+                .inner_margin(10)
+                .show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.label(
+                        RichText::new(
+                            "⚠ Store this secret key securely. You won't be able to view it again.",
+                        )
+                        .strong()
+                        .color(theme::WARNING),
+                    );
+                });
+            ui.add_space(theme::SPACE);
+            egui::Grid::new("secret_grid")
+                .num_columns(2)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    ui.label(RichText::new("Name").color(theme::MUTED));
+                    ui.label(&info.name);
+                    ui.end_row();
+                    ui.label(RichText::new("Key ID").color(theme::MUTED));
+                    ui.label(RichText::new(&info.key_id).monospace());
+                    ui.end_row();
+                });
+            ui.add_space(theme::SPACE * 0.5);
+            ui.label(RichText::new("Secret key").color(theme::MUTED));
+            egui::Frame::new()
+                .fill(ui.visuals().extreme_bg_color)
+                .corner_radius(theme::RADIUS)
+                .inner_margin(10)
+                .show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(d.minted.secret.expose())
+                                .monospace()
+                                .size(14.0),
+                        )
+                        .wrap(),
+                    );
+                });
+            ui.add_space(theme::SPACE * 0.5);
+            let scopes = if info.scopes.is_empty() {
+                "none".to_owned()
+            } else {
+                info.scopes.join(", ")
+            };
+            let scopes = if info.full_access {
+                format!("{scopes} (full access)")
+            } else {
+                scopes
+            };
+            ui.label(format!("Scopes: {scopes}"));
+            ui.label(format!(
+                "Expires: {}",
+                info.expires_at
+                    .map(format_time)
+                    .unwrap_or_else(|| "never".into())
+            ));
+            ui.label(
+                RichText::new("Clients send it in the header  Authorization: Api-Key <secret>")
+                    .color(theme::MUTED),
+            );
+            if let Some(note) = &d.note {
+                ui.label(RichText::new(note).color(theme::MUTED));
+            }
+            if let Some(path) = &d.downloaded {
                 ui.label(
-                    RichText::new(
-                        "⚠ Store this secret key securely. You won't be able to view it again.",
-                    )
-                    .strong()
-                    .color(theme::WARNING),
+                    RichText::new(format!("Saved to {}", path.display())).color(theme::SUCCESS),
                 );
-            });
-        ui.add_space(theme::SPACE);
-        egui::Grid::new("secret_grid")
-            .num_columns(2)
-            .spacing([12.0, 6.0])
-            .show(ui, |ui| {
-                ui.label(RichText::new("Name").color(theme::MUTED));
-                ui.label(&info.name);
-                ui.end_row();
-                ui.label(RichText::new("Key ID").color(theme::MUTED));
-                ui.label(RichText::new(&info.key_id).monospace());
-                ui.end_row();
-            });
-        ui.add_space(theme::SPACE * 0.5);
-        ui.label(RichText::new("Secret key").color(theme::MUTED));
-        egui::Frame::new()
-            .fill(ui.visuals().extreme_bg_color)
-            .corner_radius(theme::RADIUS)
-            .inner_margin(10)
-            .show(ui, |ui| {
-                ui.set_width(ui.available_width());
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(d.minted.secret.expose())
-                            .monospace()
-                            .size(14.0),
-                    )
-                    .wrap(),
-                );
-            });
-        ui.add_space(theme::SPACE * 0.5);
-        let scopes = if info.scopes.is_empty() {
-            "none".to_owned()
-        } else {
-            info.scopes.join(", ")
-        };
-        let scopes = if info.full_access {
-            format!("{scopes} (full access)")
-        } else {
-            scopes
-        };
-        ui.label(format!("Scopes: {scopes}"));
-        ui.label(format!(
-            "Expires: {}",
-            info.expires_at
-                .map(format_time)
-                .unwrap_or_else(|| "never".into())
-        ));
-        ui.label(
-            RichText::new(format!(
-                "Send it as: Authorization: Api-Key {}…",
-                &info.display.split('…').next().unwrap_or("")
-            ))
-            .small()
-            .color(theme::MUTED),
-        );
-        if let Some(note) = &d.note {
-            ui.label(RichText::new(note).color(theme::MUTED));
-        }
-        if let Some(path) = &d.downloaded {
-            ui.label(RichText::new(format!("Saved to {}", path.display())).color(theme::SUCCESS));
-        }
-        if d.copied {
-            ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
-        }
-        error_ui(ui, d.error.as_deref());
-        button_row(ui, |ui| {
-            let close = ui
-                .add_enabled(d.can_close(), egui::Button::new("Close"))
-                .on_disabled_hover_text(
-                    "Copy or download the secret first: it cannot be shown again",
-                );
-            if close.clicked() {
-                commands.push(Command::CloseSecret);
             }
-            if ui.button("💾 Download .json").clicked() {
-                commands.push(Command::DownloadSecret);
+            if d.copied {
+                ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
             }
-            if ui.add(primary_button("📋 Copy")).clicked() {
-                commands.push(Command::CopySecret);
-            }
-        });
-    });
+            error_ui(ui, d.error.as_deref());
+            button_row(ui, |ui| {
+                let close = ui
+                    .add_enabled(d.can_close(), egui::Button::new("Close"))
+                    .on_disabled_hover_text(
+                        "Copy or download the secret first: it cannot be shown again",
+                    );
+                if close.clicked() {
+                    commands.push(Command::CloseSecret);
+                }
+                if ui.button("💾 Download .json").clicked() {
+                    commands.push(Command::DownloadSecret);
+                }
+                if ui.add(primary_button("📋 Copy")).clicked() {
+                    commands.push(Command::CopySecret);
+                }
+            });
+        },
+    );
 }
 
 fn settings_ui(

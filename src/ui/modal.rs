@@ -19,12 +19,13 @@ pub fn modal_ui<R>(
     ctx: &egui::Context,
     title: &str,
     dismiss: Dismiss,
+    width: f32,
     content: impl FnOnce(&mut egui::Ui) -> R,
 ) -> (R, bool) {
     let response = egui::Modal::new(Id::unique(("keyward-modal", title)))
         .frame(theme::modal_frame(&ctx.global_style().visuals))
         .show(ctx, |ui| {
-            ui.set_width(theme::MODAL_WIDTH);
+            ui.set_width(width);
             ui.heading(RichText::new(title).strong());
             ui.add_space(theme::SPACE);
             content(ui)

@@ -303,16 +303,15 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     TableBuilder::new(ui)
         .id_salt("keys_table")
         .striped(true)
-        .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(160.0).at_least(100.0).clip(true))
-        .column(Column::initial(124.0).at_least(90.0).clip(true))
-        .column(Column::initial(130.0).at_least(70.0).clip(true))
-        .column(Column::initial(80.0).at_least(70.0).clip(true))
-        .column(Column::initial(80.0).at_least(70.0).clip(true))
-        .column(Column::initial(80.0).at_least(70.0).clip(true))
-        .column(Column::initial(104.0).at_least(80.0).clip(true))
-        .column(Column::remainder().at_least(136.0))
+        .column(Column::remainder().at_least(110.0).clip(true))
+        .column(Column::exact(132.0).clip(true))
+        .column(Column::exact(124.0).clip(true))
+        .column(Column::exact(80.0))
+        .column(Column::exact(80.0))
+        .column(Column::exact(80.0))
+        .column(Column::exact(104.0))
+        .column(Column::exact(132.0))
         .header(theme::ROW_HEIGHT, |mut header| {
             header.col(|ui| sort_header(ui, table, SortColumn::Name, "Name"));
             header.col(|ui| {
@@ -389,6 +388,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                     );
                 });
                 row.col(|ui| {
+                    ui.spacing_mut().item_spacing.x = 4.0;
                     let live = matches!(k.status, KeyStatus::Active | KeyStatus::ExpiringSoon);
                     let intact = k.status != KeyStatus::Tampered;
                     if row_button(ui, "✏", format!("Edit scopes of {}", k.name), live) {

@@ -36,8 +36,10 @@ impl ThemeChoice {
 pub const SPACE: f32 = 8.0;
 pub const SPACE_LARGE: f32 = 16.0;
 pub const ROW_HEIGHT: f32 = 26.0;
-pub const SIDEBAR_WIDTH: f32 = 230.0;
+pub const SIDEBAR_WIDTH: f32 = 210.0;
 pub const MODAL_WIDTH: f32 = 440.0;
+/// Wide enough for a secret with a 16-character prefix on one line.
+pub const SECRET_MODAL_WIDTH: f32 = 600.0;
 pub const CARD_WIDTH: f32 = 380.0;
 pub const RADIUS: u8 = 6;
 
