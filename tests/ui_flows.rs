@@ -22,7 +22,15 @@ struct Window {
 /// and downloads going to the temp dir.
 fn window_on(dir: tempfile::TempDir, vault: PathBuf) -> Window {
     let clipboard = MemoryClipboard::default();
-    let fake = clipboard.clone();
+    window_with(dir, vault, Box::new(clipboard.clone()), clipboard)
+}
+
+fn window_with(
+    dir: tempfile::TempDir,
+    vault: PathBuf,
+    fake: Box<dyn keyward::ui::clipboard::Clipboard>,
+    clipboard: MemoryClipboard,
+) -> Window {
     let downloads = dir.path().join("downloads");
     let harness = Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
@@ -31,7 +39,7 @@ fn window_on(dir: tempfile::TempDir, vault: PathBuf) -> Window {
                 cc,
                 AppOptions {
                     vault_path: vault,
-                    clipboard: Box::new(fake),
+                    clipboard: fake,
                     download_dir: Some(downloads),
                     new_vault_kdf: KdfParams::new(8, 1).expect("kdf"),
                 },
@@ -658,4 +666,116 @@ fn settings_change_the_clipboard_timeout_and_the_passphrase() {
             .is_some_and(|s| s.contains("Passphrase changed"))
     );
     assert!(Vault::open(&w.vault_path(), "a brand new passphrase 99").is_ok());
+}
+
+#[test]
+fn rename_a_node_and_see_activity_newest_first() {
+    let mut w = unlocked_window(acme);
+    w.select("billing");
+    w.click("✏ Rename");
+    w.clear("New name");
+    w.type_into("New name", "payments");
+    w.click("Rename");
+    let v = w.open_vault();
+    assert!(v.resolve("acme/payments/prod").is_ok());
+    assert!(w.has("📁 payments"));
+
+    w.click("Activity");
+    let activity = &w.app().session().expect("unlocked").activity;
+    assert_eq!(activity.first().map(|e| e.action.as_str()), Some("node.rename"), "newest first");
+    assert!(w.has_text("node.rename"));
+}
+
+#[test]
+fn scopes_tab_adds_edits_and_removes_scopes() {
+    let mut w = unlocked_window(acme);
+    w.select("acme");
+    w.click("Scopes");
+    w.click("Add scope");
+    w.type_into("Scope id", "admin");
+    w.type_into("Scope label", "Admin");
+    w.type_into("Scope description", "Everything");
+    w.click("Checked by default for new keys");
+    w.click("Save scope");
+    let v = w.open_vault();
+    let ws = v.resolve("acme").expect("ws");
+    let admin = v.scopes(ws.id).expect("scopes").into_iter().find(|s| s.id == "admin").expect("added");
+    assert!(admin.default && !admin.required);
+
+    w.click("Edit scope admin");
+    w.click("Required (always on, every key gets it)");
+    w.click("Save scope");
+    let admin = v.scopes(ws.id).expect("scopes").into_iter().find(|s| s.id == "admin").expect("kept");
+    assert!(admin.required);
+
+    // The Add New Key form shows the new required scope checked and disabled.
+    w.click("API Keys");
+    w.click("Add New Key");
+    assert!(w.is_checked("Admin (required)") && w.is_disabled("Admin (required)"));
+    w.press(egui::Modifiers::NONE, egui::Key::Escape);
+
+    w.click("Scopes");
+    w.click("Remove scope admin");
+    w.click("Remove scope");
+    assert!(v.scopes(ws.id).expect("scopes").iter().all(|s| s.id != "admin"));
+}
+
+#[test]
+fn enter_generates_with_a_custom_expiry_date() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    w.click("Add New Key");
+    w.type_into("Name", "dated");
+    w.click("Custom date");
+    w.type_into("Expiry date (YYYY-MM-DD)", "2020-01-01");
+    assert!(w.is_disabled("Generate Key"), "a past date is refused");
+    w.clear("Expiry date (YYYY-MM-DD)");
+    w.type_into("Expiry date (YYYY-MM-DD)", "2099-06-30");
+    assert!(!w.is_disabled("Generate Key"));
+    w.press(egui::Modifiers::NONE, egui::Key::Enter);
+    let secret = w.shown_secret();
+    let mut v = w.open_vault();
+    let id = v.verify(&secret, &[]).expect("verify").key_id.expect("id");
+    let expires = v.key(&id).expect("key").expires_at.map(keyward::vault::format_time);
+    assert_eq!(expires.as_deref(), Some("2099-06-30T23:59:59Z"));
+}
+
+#[test]
+fn without_a_clipboard_the_dialog_says_so_and_download_still_works() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let mut v = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    acme(&mut v);
+    drop(v);
+    let mut w = window_with(
+        dir,
+        path,
+        Box::new(keyward::ui::clipboard::NoClipboard),
+        MemoryClipboard::default(),
+    );
+    w.unlock(PASS);
+    w.select("prod");
+    w.generate_key("no-clipboard");
+    w.click("📋 Copy");
+    assert!(w.has_text("No clipboard is available"));
+    assert!(w.is_disabled("Close"), "a failed copy does not count");
+    w.click("💾 Download .json");
+    assert!(!w.is_disabled("Close"));
+}
+
+#[test]
+fn the_window_locks_itself_after_idle_minutes() {
+    let mut w = unlocked_window(acme);
+    w.harness.state_mut().settings.auto_lock_minutes = 1;
+    w.select("prod");
+    assert!(!w.app().is_locked());
+    // No input for more than a minute of harness time.
+    for _ in 0..30 {
+        w.harness.run_steps(20);
+        if w.app().is_locked() {
+            break;
+        }
+    }
+    assert!(w.app().is_locked(), "idle for a minute locks the vault");
+    assert!(w.app().session().is_none(), "locking drops the decrypted state");
 }
