@@ -682,7 +682,11 @@ fn rename_a_node_and_see_activity_newest_first() {
 
     w.click("Activity");
     let activity = &w.app().session().expect("unlocked").activity;
-    assert_eq!(activity.first().map(|e| e.action.as_str()), Some("node.rename"), "newest first");
+    assert_eq!(
+        activity.first().map(|e| e.action.as_str()),
+        Some("node.rename"),
+        "newest first"
+    );
     assert!(w.has_text("node.rename"));
 }
 
@@ -699,13 +703,23 @@ fn scopes_tab_adds_edits_and_removes_scopes() {
     w.click("Save scope");
     let v = w.open_vault();
     let ws = v.resolve("acme").expect("ws");
-    let admin = v.scopes(ws.id).expect("scopes").into_iter().find(|s| s.id == "admin").expect("added");
+    let admin = v
+        .scopes(ws.id)
+        .expect("scopes")
+        .into_iter()
+        .find(|s| s.id == "admin")
+        .expect("added");
     assert!(admin.default && !admin.required);
 
     w.click("Edit scope admin");
     w.click("Required (always on, every key gets it)");
     w.click("Save scope");
-    let admin = v.scopes(ws.id).expect("scopes").into_iter().find(|s| s.id == "admin").expect("kept");
+    let admin = v
+        .scopes(ws.id)
+        .expect("scopes")
+        .into_iter()
+        .find(|s| s.id == "admin")
+        .expect("kept");
     assert!(admin.required);
 
     // The Add New Key form shows the new required scope checked and disabled.
@@ -717,7 +731,12 @@ fn scopes_tab_adds_edits_and_removes_scopes() {
     w.click("Scopes");
     w.click("Remove scope admin");
     w.click("Remove scope");
-    assert!(v.scopes(ws.id).expect("scopes").iter().all(|s| s.id != "admin"));
+    assert!(
+        v.scopes(ws.id)
+            .expect("scopes")
+            .iter()
+            .all(|s| s.id != "admin")
+    );
 }
 
 #[test]
@@ -736,7 +755,11 @@ fn enter_generates_with_a_custom_expiry_date() {
     let secret = w.shown_secret();
     let mut v = w.open_vault();
     let id = v.verify(&secret, &[]).expect("verify").key_id.expect("id");
-    let expires = v.key(&id).expect("key").expires_at.map(keyward::vault::format_time);
+    let expires = v
+        .key(&id)
+        .expect("key")
+        .expires_at
+        .map(keyward::vault::format_time);
     assert_eq!(expires.as_deref(), Some("2099-06-30T23:59:59Z"));
 }
 
@@ -777,5 +800,8 @@ fn the_window_locks_itself_after_idle_minutes() {
         }
     }
     assert!(w.app().is_locked(), "idle for a minute locks the vault");
-    assert!(w.app().session().is_none(), "locking drops the decrypted state");
+    assert!(
+        w.app().session().is_none(),
+        "locking drops the decrypted state"
+    );
 }

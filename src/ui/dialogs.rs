@@ -486,7 +486,12 @@ pub fn dialogs_ui(
                     labelled_field(ui, "Scope id", &mut scope.id, "e.g. dataset.read");
                 });
                 labelled_field(ui, "Scope label", &mut scope.label, "e.g. Dataset read");
-                labelled_field(ui, "Scope description", &mut scope.description, "what it allows");
+                labelled_field(
+                    ui,
+                    "Scope description",
+                    &mut scope.description,
+                    "what it allows",
+                );
                 ui.checkbox(
                     &mut scope.required,
                     "Required (always on, every key gets it)",
