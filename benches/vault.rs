@@ -1,5 +1,6 @@
 //! `cargo bench --bench vault`: medians at 1k / 10k / 100k keys for the SPEC 8 targets.
-//! Sizes can be limited with `KEYWARD_BENCH_SIZES=1000,10000`.
+//! Sizes can be limited with `KEYWARD_BENCH_SIZES=1000,10000`; `KEYWARD_BENCH_KEEP=DIR` keeps
+//! the vault files there (passphrase "benchmark passphrase") to time the CLI on them.
 
 use std::time::{Duration, Instant};
 
@@ -68,8 +69,11 @@ fn main() {
         "verify (verifier)"
     );
     let dir = tempfile::tempdir().expect("tempdir");
+    let keep = std::env::var_os("KEYWARD_BENCH_KEEP").map(std::path::PathBuf::from);
     for &n in &sizes {
-        let path = dir.path().join(format!("bench-{n}.keyward"));
+        let folder = keep.clone().unwrap_or_else(|| dir.path().to_owned());
+        let path = folder.join(format!("bench-{n}.keyward"));
+        let _ = std::fs::remove_file(&path);
         let mut vault = Vault::create(&path, PASS, params).expect("create");
         let ws = vault.add_workspace("bench", Preset::ReadWrite).expect("ws");
         let mut secrets = Vec::new();

@@ -222,6 +222,8 @@ pub struct KeywardApp {
     clip: Option<ClipboardSecret>,
     last_input: f64,
     theme_applied: Option<ThemeChoice>,
+    /// Drop egui's copies of typed text (its undo history holds passphrases) at the next frame.
+    forget_typed_text: bool,
 }
 
 impl KeywardApp {
@@ -239,6 +241,7 @@ impl KeywardApp {
             clip: None,
             last_input: 0.0,
             theme_applied: None,
+            forget_typed_text: false,
         }
     }
 
@@ -288,6 +291,7 @@ impl KeywardApp {
         let mut session = Session::new(vault, self.settings.last_node.as_deref());
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
+        self.forget_typed_text = true;
         match result {
             Ok(()) => self.status = None,
             Err(e) => self.complain(e),
@@ -301,6 +305,7 @@ impl KeywardApp {
             self.settings.last_node = session.selected_node().map(|n| n.path.clone());
         }
         self.screen = Screen::Locked(UnlockForm::new(&self.options.vault_path));
+        self.forget_typed_text = true;
         self.say("Locked");
     }
 
@@ -432,6 +437,7 @@ impl KeywardApp {
             }
             Command::CloseDialog => {
                 s.dialog = None;
+                self.forget_typed_text = true;
                 return Ok(());
             }
             Command::AddNode {
@@ -536,6 +542,7 @@ impl KeywardApp {
                     .change_passphrase(&current, &new, None)
                     .map_err(err)?;
                 s.dialog = None;
+                self.forget_typed_text = true;
                 message = Some("Passphrase changed".to_owned());
             }
             Command::Lock
@@ -692,6 +699,9 @@ impl eframe::App for KeywardApp {
             self.theme_applied = Some(self.settings.theme);
         }
         self.tick(ctx);
+        if std::mem::take(&mut self.forget_typed_text) {
+            ctx.data_mut(|d| d.remove_by_type::<egui::text_edit::TextEditState>());
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -455,3 +455,15 @@ fn backup_is_a_working_vault_and_the_verifier_agrees_with_the_vault() {
         Outcome::Revoked
     );
 }
+
+#[test]
+fn debug_output_never_shows_a_secret() {
+    let mut f = fixture();
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("dbg", &[]))
+        .expect("create");
+    let text = format!("{k:?} {:?}", k.secret);
+    assert!(!text.contains(k.secret.expose()), "{text}");
+    assert!(!text.contains(&k.secret.expose()[5..40]));
+}
