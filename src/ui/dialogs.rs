@@ -439,42 +439,28 @@ pub fn dialogs_ui(
             })
             .1
         }
-        Dialog::Revoke { key_id, name } => {
-            let title = format!("Revoke {name}?");
-            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-                ui.label("The key stays listed, and every check of it answers revoked from now on. This cannot be undone.");
-                error_ui(ui, error);
-                button_row(ui, |ui| {
-                    if ui.add(danger_button("Revoke key")).clicked() {
-                        commands.push(Command::Revoke { key_id: key_id.clone() });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        commands.push(Command::CloseDialog);
-                    }
-                });
-            })
-            .1
-        }
-        Dialog::DeleteKey { key_id, name } => {
-            let title = format!("Delete {name}?");
-            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-                ui.label(format!(
-                    "{key_id} will be gone for good; checks of it answer not_found."
-                ));
-                error_ui(ui, error);
-                button_row(ui, |ui| {
-                    if ui.add(danger_button("Delete key")).clicked() {
-                        commands.push(Command::DeleteKey {
-                            key_id: key_id.clone(),
-                        });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        commands.push(Command::CloseDialog);
-                    }
-                });
-            })
-            .1
-        }
+        Dialog::Revoke { key_id, name } => confirm_ui(
+            ctx,
+            &format!("Revoke {name}?"),
+            "The key stays listed, and every check of it answers revoked from now on. This cannot be undone.",
+            "Revoke key",
+            error,
+            commands,
+            || Command::Revoke {
+                key_id: key_id.clone(),
+            },
+        ),
+        Dialog::DeleteKey { key_id, name } => confirm_ui(
+            ctx,
+            &format!("Delete {name}?"),
+            &format!("{key_id} will be gone for good; checks of it answer not_found."),
+            "Delete key",
+            error,
+            commands,
+            || Command::DeleteKey {
+                key_id: key_id.clone(),
+            },
+        ),
         Dialog::EditScope { original, scope } => {
             let title = if original.is_some() {
                 "Edit scope"
@@ -520,22 +506,15 @@ pub fn dialogs_ui(
             })
             .1
         }
-        Dialog::RemoveScope { id } => {
-            let title = format!("Remove scope {id}?");
-            modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-                ui.label("Every key that has it loses it now.");
-                error_ui(ui, error);
-                button_row(ui, |ui| {
-                    if ui.add(danger_button("Remove scope")).clicked() {
-                        commands.push(Command::RemoveScope { id: id.clone() });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        commands.push(Command::CloseDialog);
-                    }
-                });
-            })
-            .1
-        }
+        Dialog::RemoveScope { id } => confirm_ui(
+            ctx,
+            &format!("Remove scope {id}?"),
+            "Every key that has it loses it now.",
+            "Remove scope",
+            error,
+            commands,
+            || Command::RemoveScope { id: id.clone() },
+        ),
         Dialog::Settings(form) => {
             modal_ui(ctx, "Settings", Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
                 settings_ui(ui, form, error, commands)
@@ -546,6 +525,31 @@ pub fn dialogs_ui(
     if dismissed {
         commands.push(Command::CloseDialog);
     }
+}
+
+/// A yes/no question before something that cannot be undone; returns whether it was dismissed.
+fn confirm_ui(
+    ctx: &egui::Context,
+    title: &str,
+    message: &str,
+    action: &str,
+    error: Option<&str>,
+    commands: &mut Vec<Command>,
+    confirmed: impl FnOnce() -> Command,
+) -> bool {
+    modal_ui(ctx, title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
+        ui.label(message);
+        error_ui(ui, error);
+        button_row(ui, |ui| {
+            if ui.add(danger_button(action)).clicked() {
+                commands.push(confirmed());
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+        });
+    })
+    .1
 }
 
 fn add_key_ui(
