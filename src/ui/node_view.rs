@@ -33,6 +33,9 @@ pub struct KeyTable {
     rows: Vec<KeyInfo>,
     /// Lower-case text each row is searched in.
     haystack: Vec<String>,
+    /// Every row in the current sort order; computed when the rows or the sort change, so a
+    /// search only filters it.
+    order: Vec<usize>,
     view: Vec<usize>,
     pub search: String,
     applied_search: String,
@@ -57,7 +60,7 @@ impl KeyTable {
             })
             .collect();
         self.rows = rows;
-        self.refilter();
+        self.resort();
     }
 
     pub fn len(&self) -> usize {
@@ -79,29 +82,34 @@ impl KeyTable {
 
     fn refilter(&mut self) {
         let needle = self.search.trim().to_lowercase();
-        self.view = (0..self.rows.len())
-            .filter(|&i| needle.is_empty() || self.haystack[i].contains(&needle))
-            .collect();
+        self.view = if needle.is_empty() {
+            self.order.clone()
+        } else {
+            self.order
+                .iter()
+                .copied()
+                .filter(|&i| self.haystack[i].contains(&needle))
+                .collect()
+        };
         self.applied_search = self.search.clone();
-        self.resort();
     }
 
     fn resort(&mut self) {
         let rows = &self.rows;
-        let key = |i: &usize| {
-            let k = &rows[*i];
-            match self.sort {
-                SortColumn::Name => (0, k.name.to_lowercase()),
-                SortColumn::Created => (k.created_at, String::new()),
-                SortColumn::Expires => (k.expires_at.unwrap_or(i64::MAX), String::new()),
-                SortColumn::LastUsed => (k.last_used_at.unwrap_or(0), String::new()),
-                SortColumn::Status => (k.status as i64, String::new()),
-            }
-        };
-        self.view.sort_by_cached_key(key);
-        if self.descending {
-            self.view.reverse();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        // A stable sort on a number or a name; ties keep the vault's (creation) order.
+        match self.sort {
+            SortColumn::Name => order.sort_by_cached_key(|&i| rows[i].name.to_lowercase()),
+            SortColumn::Created => order.sort_by_key(|&i| rows[i].created_at),
+            SortColumn::Expires => order.sort_by_key(|&i| rows[i].expires_at.unwrap_or(i64::MAX)),
+            SortColumn::LastUsed => order.sort_by_key(|&i| rows[i].last_used_at.unwrap_or(0)),
+            SortColumn::Status => order.sort_by_key(|&i| rows[i].status),
         }
+        if self.descending {
+            order.reverse();
+        }
+        self.order = order;
+        self.refilter();
     }
 
     fn sort_by(&mut self, column: SortColumn) {
