@@ -767,15 +767,20 @@ impl Vault {
     /// its integrity check is listed with status `Tampered`; the others are unaffected.
     pub fn list_keys(&self, node: Option<NodeId>) -> Result<Vec<KeyInfo>> {
         let tree = self.tree()?;
-        let rows = match node {
+        let subtree = match node {
             Some(id) => {
                 tree.get(id)?;
-                store::key_rows(&self.conn, Some(&tree.subtree(id)))?
+                Some(tree.subtree(id))
             }
-            None => store::key_rows(&self.conn, None)?,
+            None => None,
         };
         let now = self.now();
-        Ok(rows.iter().map(|r| self.key_info(&tree, r, now)).collect())
+        let mut keys = Vec::new();
+        store::each_key_row(&self.conn, subtree.as_deref(), |row| {
+            keys.push(self.key_info(&tree, &row, now));
+            Ok(())
+        })?;
+        Ok(keys)
     }
 
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {

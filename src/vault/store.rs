@@ -278,26 +278,41 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
 }
 
 pub fn key_rows(conn: &Connection, nodes: Option<&[NodeId]>) -> Result<Vec<KeyRow>> {
+    let mut out = Vec::new();
+    each_key_row(conn, nodes, |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Streams key rows (all, or those of `nodes`) in id order per node, so a caller can decode
+/// 100,000 rows without holding every sealed blob at once.
+pub fn each_key_row(
+    conn: &Connection,
+    nodes: Option<&[NodeId]>,
+    mut f: impl FnMut(KeyRow) -> Result<()>,
+) -> Result<()> {
     match nodes {
         None => {
             let mut stmt =
                 conn.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys ORDER BY id"))?;
-            let rows = stmt.query_map([], key_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            for row in stmt.query_map([], key_row)? {
+                f(row?)?;
+            }
         }
         Some(ids) => {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {KEY_COLUMNS} FROM keys WHERE node_id = ?1 ORDER BY id"
             ))?;
-            let mut out = Vec::new();
             for id in ids {
                 for row in stmt.query_map([id], key_row)? {
-                    out.push(row?);
+                    f(row?)?;
                 }
             }
-            Ok(out)
         }
     }
+    Ok(())
 }
 
 pub fn key_by_key_id(conn: &Connection, key_id: &str) -> Result<Option<KeyRow>> {
