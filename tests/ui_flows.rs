@@ -805,3 +805,45 @@ fn the_window_locks_itself_after_idle_minutes() {
         "locking drops the decrypted state"
     );
 }
+
+#[test]
+fn the_last_selected_node_comes_back_after_lock_and_is_saved() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    w.press(egui::Modifiers::COMMAND, egui::Key::L);
+    assert!(w.app().is_locked());
+    assert_eq!(
+        w.app().settings.last_node.as_deref(),
+        Some("acme/billing/prod")
+    );
+    w.unlock(PASS);
+    let selected = w
+        .app()
+        .session()
+        .and_then(|s| s.selected_node())
+        .map(|n| n.path.clone());
+    assert_eq!(selected.as_deref(), Some("acme/billing/prod"));
+
+    // What eframe stores between runs.
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(w.harness.state_mut(), &mut storage);
+    let saved: keyward::ui::Settings =
+        eframe::get_value(&storage, "keyward.settings").expect("settings are saved");
+    assert_eq!(saved.last_node.as_deref(), Some("acme/billing/prod"));
+}
+
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
