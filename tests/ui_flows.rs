@@ -208,7 +208,7 @@ impl Window {
     fn visible_key_names(&self) -> Vec<String> {
         self.app()
             .session()
-            .map(|s| s.keys.visible().map(|k| k.name.clone()).collect())
+            .map(|s| s.keys.visible().map(|k| k.name.to_string()).collect())
             .unwrap_or_default()
     }
 }

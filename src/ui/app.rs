@@ -8,7 +8,8 @@ use zeroize::Zeroizing;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
 use super::dialogs::{Dialog, SecretDialog};
-use super::node_view::{KeyTable, Tab};
+use super::key_table::KeyTable;
+use super::node_view::Tab;
 use super::theme::{self, ThemeChoice};
 use super::unlock::UnlockForm;
 use super::{dialogs, download, node_view, sidebar};
@@ -187,16 +188,20 @@ impl Session {
         }
         match self.selected {
             Some(id) => {
-                let keys = self.vault.list_keys(Some(id)).map_err(|e| e.to_string())?;
-                self.keys.set_rows(keys);
                 self.scopes = self.vault.scopes(id).unwrap_or_default();
+                // Streamed into the compact table: every decoded key is never held at once.
+                let table = &mut self.keys;
+                table.begin(&self.scopes);
+                let listed = self.vault.each_key(Some(id), |k| table.push(k));
+                table.finish();
+                listed.map_err(|e| e.to_string())?;
                 self.activity = self
                     .vault
                     .activity(Some(id), ACTIVITY_LIMIT)
                     .unwrap_or_default();
             }
             None => {
-                self.keys.set_rows(Vec::new());
+                self.keys.set_rows(Vec::new(), &[]);
                 self.scopes.clear();
                 self.activity = self
                     .vault
@@ -288,6 +293,8 @@ impl KeywardApp {
     }
 
     fn unlocked(&mut self, vault: Vault) {
+        // The window lists and edits; it does not need the verification-sized page cache.
+        let _ = vault.set_page_cache_mib(2);
         let mut session = Session::new(vault, self.settings.last_node.as_deref());
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));

@@ -9,7 +9,7 @@ use super::app::{Command, Session, Settings};
 use super::modal::{Dismiss, button_row, danger_button, modal_ui, primary_button};
 use super::theme::{self, ThemeChoice};
 use crate::vault::{
-    Expiry, Grace, KeyInfo, MintedKey, NewKey, Node, NodeId, NodeKind, Preset, Scope, format_time,
+    Expiry, Grace, MintedKey, NewKey, Node, NodeId, NodeKind, Preset, Scope, format_time,
     validate_name, validate_prefix,
 };
 
@@ -118,15 +118,21 @@ impl Dialog {
         })
     }
 
-    pub fn edit_scopes(key: &KeyInfo, catalog: &[Scope]) -> Dialog {
+    pub fn edit_scopes(
+        key_id: String,
+        name: String,
+        current: Vec<String>,
+        full_access: bool,
+        catalog: &[Scope],
+    ) -> Dialog {
         Dialog::EditScopes {
-            key_id: key.key_id.clone(),
-            name: key.name.clone(),
+            key_id,
+            name,
             scopes: catalog
                 .iter()
-                .map(|s| (s.clone(), s.required || key.scopes.contains(&s.id)))
+                .map(|s| (s.clone(), s.required || current.contains(&s.id)))
                 .collect(),
-            full_access: key.full_access,
+            full_access,
         }
     }
 

@@ -7,6 +7,7 @@ mod app;
 pub mod clipboard;
 mod dialogs;
 mod download;
+mod key_table;
 mod modal;
 mod node_view;
 mod sidebar;

@@ -5,122 +5,16 @@ use egui_extras::{Column, TableBuilder};
 
 use super::app::{Command, Session};
 use super::dialogs::Dialog;
+use super::key_table::{KeyTable, SortColumn};
 use super::modal::primary_button;
 use super::theme;
-use crate::vault::{KeyInfo, KeyStatus, Node, format_date, format_time};
+use crate::vault::{KeyStatus, Node, format_date, format_time};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Keys,
     Scopes,
     Activity,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum SortColumn {
-    Name,
-    #[default]
-    Created,
-    Expires,
-    LastUsed,
-    Status,
-}
-
-/// The keys of the selected node with the search filter and sort applied (as indices, so
-/// 100,000 rows are filtered and sorted without copying them).
-#[derive(Default)]
-pub struct KeyTable {
-    rows: Vec<KeyInfo>,
-    /// Lower-case text each row is searched in.
-    haystack: Vec<String>,
-    /// Every row in the current sort order; computed when the rows or the sort change, so a
-    /// search only filters it.
-    order: Vec<usize>,
-    view: Vec<usize>,
-    pub search: String,
-    applied_search: String,
-    sort: SortColumn,
-    descending: bool,
-}
-
-impl KeyTable {
-    pub fn set_rows(&mut self, rows: Vec<KeyInfo>) {
-        self.haystack = rows
-            .iter()
-            .map(|k| {
-                format!(
-                    "{}\n{}\n{}\n{}\n{}",
-                    k.name,
-                    k.key_id,
-                    k.display,
-                    k.scopes.join(" "),
-                    k.status.label()
-                )
-                .to_lowercase()
-            })
-            .collect();
-        self.rows = rows;
-        self.resort();
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The rows shown now, in order.
-    pub fn visible(&self) -> impl Iterator<Item = &KeyInfo> {
-        self.view.iter().map(|&i| &self.rows[i])
-    }
-
-    pub fn visible_len(&self) -> usize {
-        self.view.len()
-    }
-
-    fn refilter(&mut self) {
-        let needle = self.search.trim().to_lowercase();
-        self.view = if needle.is_empty() {
-            self.order.clone()
-        } else {
-            self.order
-                .iter()
-                .copied()
-                .filter(|&i| self.haystack[i].contains(&needle))
-                .collect()
-        };
-        self.applied_search = self.search.clone();
-    }
-
-    fn resort(&mut self) {
-        let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len()).collect();
-        // A stable sort on a number or a name; ties keep the vault's (creation) order.
-        match self.sort {
-            SortColumn::Name => order.sort_by_cached_key(|&i| rows[i].name.to_lowercase()),
-            SortColumn::Created => order.sort_by_key(|&i| rows[i].created_at),
-            SortColumn::Expires => order.sort_by_key(|&i| rows[i].expires_at.unwrap_or(i64::MAX)),
-            SortColumn::LastUsed => order.sort_by_key(|&i| rows[i].last_used_at.unwrap_or(0)),
-            SortColumn::Status => order.sort_by_key(|&i| rows[i].status),
-        }
-        if self.descending {
-            order.reverse();
-        }
-        self.order = order;
-        self.refilter();
-    }
-
-    fn sort_by(&mut self, column: SortColumn) {
-        if self.sort == column {
-            self.descending = !self.descending;
-        } else {
-            self.sort = column;
-            self.descending = false;
-        }
-        self.resort();
-    }
 }
 
 pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
@@ -253,9 +147,7 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
             search.request_focus();
             s.focus_search = false;
         }
-        if s.keys.search != s.keys.applied_search {
-            s.keys.refilter();
-        }
+        s.keys.apply_search();
         ui.label(
             RichText::new(format!("{} of {} keys", s.keys.visible_len(), s.keys.len()))
                 .color(theme::MUTED),
@@ -275,7 +167,8 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
 }
 
 fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, title: &str) {
-    let arrow = match (table.sort == column, table.descending) {
+    let (sorted_by, descending) = table.sort();
+    let arrow = match (sorted_by == column, descending) {
         (true, false) => " ⏶",
         (true, true) => " ⏷",
         (false, _) => "",
@@ -307,6 +200,7 @@ fn chip(ui: &mut egui::Ui, text: &str) {
 
 fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
     let now = s.vault.now();
+    let catalog = &s.scopes;
     let table = &mut s.keys;
     TableBuilder::new(ui)
         .id_salt("keys_table")
@@ -337,30 +231,29 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
             });
         })
         .body(|body| {
-            let view = &table.view;
-            let rows = &table.rows;
-            body.rows(theme::ROW_HEIGHT, view.len(), |mut row| {
-                let k = &rows[view[row.index()]];
+            let table = &*table;
+            body.rows(theme::ROW_HEIGHT, table.visible_len(), |mut row| {
+                let k = table.visible_row(row.index());
+                let key_node = table.node_of(k);
                 row.col(|ui| {
-                    ui.label(&k.name)
-                        .on_hover_text(format!("{}\n{}", k.key_id, k.node));
-                    if k.node != node.path {
-                        let below = k
-                            .node
+                    ui.label(&*k.name)
+                        .on_hover_text(format!("{}\n{}", k.key_id, key_node));
+                    if key_node != node.path {
+                        let below = key_node
                             .strip_prefix(&node.path)
-                            .unwrap_or(&k.node)
+                            .unwrap_or(key_node)
                             .trim_start_matches('/');
                         ui.label(RichText::new(below).small().color(theme::MUTED));
                     }
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(&k.display).monospace());
+                    ui.label(RichText::new(&*k.display).monospace());
                 });
                 row.col(|ui| {
                     if k.full_access {
                         chip(ui, "full access");
                     } else {
-                        for scope in &k.scopes {
+                        for scope in table.scopes_of(k) {
                             chip(ui, scope);
                         }
                     }
@@ -399,32 +292,33 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                     ui.spacing_mut().item_spacing.x = 4.0;
                     let live = matches!(k.status, KeyStatus::Active | KeyStatus::ExpiringSoon);
                     let intact = k.status != KeyStatus::Tampered;
-                    if row_button(ui, "✏", format!("Edit scopes of {}", k.name), live) {
-                        commands.push(Command::Open(Dialog::edit_scopes(k, &s.scopes)));
+                    let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
+                    if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
+                        let scopes = table.scopes_of(k).map(str::to_owned).collect();
+                        commands.push(Command::Open(Dialog::edit_scopes(
+                            key_id.clone(),
+                            name.clone(),
+                            scopes,
+                            k.full_access,
+                            catalog,
+                        )));
                     }
-                    if row_button(ui, "⟳", format!("Roll {}", k.name), live) {
+                    if row_button(ui, "⟳", format!("Roll {name}"), live) {
                         commands.push(Command::Open(Dialog::Roll {
-                            key_id: k.key_id.clone(),
-                            name: k.name.clone(),
+                            key_id: key_id.clone(),
+                            name: name.clone(),
                             grace: crate::vault::Grace::OneDay,
                         }));
                     }
-                    if row_button(
-                        ui,
-                        "🚫",
-                        format!("Revoke {}", k.name),
-                        intact && k.status != KeyStatus::Revoked,
-                    ) {
+                    let revocable = intact && k.status != KeyStatus::Revoked;
+                    if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
                         commands.push(Command::Open(Dialog::Revoke {
-                            key_id: k.key_id.clone(),
-                            name: k.name.clone(),
+                            key_id: key_id.clone(),
+                            name: name.clone(),
                         }));
                     }
-                    if row_button(ui, "🗑", format!("Delete {}", k.name), true) {
-                        commands.push(Command::Open(Dialog::DeleteKey {
-                            key_id: k.key_id.clone(),
-                            name: k.name.clone(),
-                        }));
+                    if row_button(ui, "🗑", format!("Delete {name}"), true) {
+                        commands.push(Command::Open(Dialog::DeleteKey { key_id, name }));
                     }
                 });
             });

@@ -285,6 +285,12 @@ impl Vault {
         (self.clock)()
     }
 
+    /// Sets SQLite's page cache (16 MiB by default, sized for fast verification of 100,000 keys).
+    /// The window, which lists rather than verifies, keeps less.
+    pub fn set_page_cache_mib(&self, mib: u32) -> Result<()> {
+        store::set_cache_mib(&self.conn, mib)
+    }
+
     /// Changes whenever another process commits to this vault.
     pub fn data_version(&self) -> Result<i64> {
         store::data_version(&self.conn)
@@ -766,6 +772,14 @@ impl Vault {
     /// Keys at `node` and below (every key when `None`), oldest first. A record that fails
     /// its integrity check is listed with status `Tampered`; the others are unaffected.
     pub fn list_keys(&self, node: Option<NodeId>) -> Result<Vec<KeyInfo>> {
+        let mut keys = Vec::new();
+        self.each_key(node, |k| keys.push(k))?;
+        Ok(keys)
+    }
+
+    /// Like [`Vault::list_keys`], one key at a time, so a caller keeping its own compact rows
+    /// never holds every decoded key at once.
+    pub fn each_key(&self, node: Option<NodeId>, mut f: impl FnMut(KeyInfo)) -> Result<()> {
         let tree = self.tree()?;
         let subtree = match node {
             Some(id) => {
@@ -775,12 +789,10 @@ impl Vault {
             None => None,
         };
         let now = self.now();
-        let mut keys = Vec::new();
         store::each_key_row(&self.conn, subtree.as_deref(), |row| {
-            keys.push(self.key_info(&tree, &row, now));
+            f(self.key_info(&tree, &row, now));
             Ok(())
-        })?;
-        Ok(keys)
+        })
     }
 
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {

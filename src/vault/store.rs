@@ -91,6 +91,12 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// SQLite's page cache for this connection, in MiB.
+pub fn set_cache_mib(conn: &Connection, mib: u32) -> Result<()> {
+    conn.pragma_update(None, "cache_size", -(i64::from(mib) * 1024))?;
+    Ok(())
+}
+
 /// Creates a new vault file with the schema and the given meta entries, in one transaction.
 pub fn create(path: &Path, meta: &[(&str, &[u8])]) -> Result<Connection> {
     if path.exists() {
