@@ -656,10 +656,24 @@ fn settings_change_the_clipboard_timeout_and_the_passphrase() {
     );
 
     w.click("⚙ Settings");
+    w.type_into("Current passphrase", "not the passphrase");
+    w.type_into("New passphrase", "whatever 123 456");
+    w.type_into("Repeat new passphrase", "whatever 123 456");
+    w.harness.get_by_label("Change passphrase").click();
+    w.settle();
+    assert!(w.has_text("The current passphrase is wrong."));
+    assert!(
+        Vault::open(&w.vault_path(), PASS).is_ok(),
+        "nothing changed"
+    );
+    w.press(egui::Modifiers::NONE, egui::Key::Escape);
+
+    w.click("⚙ Settings");
     w.type_into("Current passphrase", PASS);
     w.type_into("New passphrase", "a brand new passphrase 99");
     w.type_into("Repeat new passphrase", "a brand new passphrase 99");
-    w.click("Change passphrase");
+    w.harness.get_by_label("Change passphrase").click();
+    w.settle();
     assert!(
         w.app()
             .status_text()

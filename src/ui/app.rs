@@ -2,6 +2,7 @@
 //! that change the vault.
 
 use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use zeroize::Zeroizing;
@@ -14,7 +15,8 @@ use super::theme::{self, ThemeChoice};
 use super::unlock::UnlockForm;
 use super::{dialogs, download, node_view, sidebar};
 use crate::vault::{
-    ActivityEntry, Grace, KdfParams, MintedKey, NewKey, Node, NodeId, Preset, Scope, Vault,
+    ActivityEntry, Error, Grace, KdfParams, MintedKey, NewKey, Node, NodeId, PassphraseChange,
+    Preset, Scope, Vault,
 };
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -141,6 +143,8 @@ pub struct Session {
     pub dialog_error: Option<String>,
     pub secret: Option<SecretDialog>,
     pub focus_search: bool,
+    /// A passphrase change whose key derivation runs on a worker thread.
+    pub rewrap: Option<Receiver<Result<PassphraseChange, String>>>,
     data_version: i64,
     next_refresh: f64,
 }
@@ -160,6 +164,7 @@ impl Session {
             dialog_error: None,
             secret: None,
             focus_search: false,
+            rewrap: None,
             data_version,
             next_refresh: 0.0,
         };
@@ -254,9 +259,12 @@ impl KeywardApp {
         matches!(self.screen, Screen::Locked(_))
     }
 
-    /// Key derivation is running.
+    /// Key derivation is running (unlock, create or a passphrase change).
     pub fn is_busy(&self) -> bool {
-        matches!(&self.screen, Screen::Locked(f) if f.is_pending())
+        match &self.screen {
+            Screen::Locked(f) => f.is_pending(),
+            Screen::Unlocked(s) => s.rewrap.is_some(),
+        }
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -352,6 +360,24 @@ impl KeywardApp {
             self.lock();
             self.say("Locked after idle time");
             return;
+        }
+        if let Screen::Unlocked(s) = &mut self.screen
+            && let Some(rx) = &s.rewrap
+            && let Ok(result) = rx.try_recv()
+        {
+            s.rewrap = None;
+            match result.and_then(|change| {
+                s.vault
+                    .finish_passphrase_change(change)
+                    .map_err(|e| e.to_string())
+            }) {
+                Ok(()) => {
+                    s.dialog = None;
+                    self.forget_typed_text = true;
+                    self.say("Passphrase changed");
+                }
+                Err(e) => s.dialog_error = Some(e),
+            }
         }
         if let Screen::Unlocked(s) = &mut self.screen {
             if now >= s.next_refresh {
@@ -545,12 +571,19 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::ChangePassphrase { current, new } => {
-                s.vault
-                    .change_passphrase(&current, &new, None)
-                    .map_err(err)?;
-                s.dialog = None;
-                self.forget_typed_text = true;
-                message = Some("Passphrase changed".to_owned());
+                let inputs = s.vault.passphrase_change_inputs().map_err(err)?;
+                let (tx, rx) = std::sync::mpsc::channel();
+                let ctx = ctx.clone();
+                std::thread::spawn(move || {
+                    let result = inputs.derive(&current, &new, None).map_err(|e| match e {
+                        Error::WrongPassphrase => "The current passphrase is wrong.".to_owned(),
+                        e => e.to_string(),
+                    });
+                    let _ = tx.send(result);
+                    ctx.request_repaint();
+                });
+                s.rewrap = Some(rx);
+                return Ok(());
             }
             Command::Lock
             | Command::ApplySettings(_)

@@ -255,6 +255,7 @@ pub fn dialogs_ui(
     }
     let error = s.dialog_error.clone();
     let now = s.vault.now();
+    let rewrapping = s.rewrap.is_some();
     if let Some(Dialog::DeleteNode { id, keys, .. }) = &mut s.dialog
         && keys.is_none()
     {
@@ -523,7 +524,7 @@ pub fn dialogs_ui(
         ),
         Dialog::Settings(form) => {
             modal_ui(ctx, "Settings", Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-                settings_ui(ui, form, error, commands)
+                settings_ui(ui, form, rewrapping, error, commands)
             })
             .1
         }
@@ -755,6 +756,7 @@ fn secret_dialog_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Co
 fn settings_ui(
     ui: &mut egui::Ui,
     form: &mut SettingsForm,
+    rewrapping: bool,
     error: Option<&str>,
     commands: &mut Vec<Command>,
 ) {
@@ -804,11 +806,18 @@ fn settings_ui(
     }
     error_ui(ui, error);
     button_row(ui, |ui| {
-        if ui
-            .add_enabled(problem.is_none(), egui::Button::new("Change passphrase"))
-            .on_disabled_hover_text(problem.unwrap_or_default())
-            .clicked()
-        {
+        let clicked = ui
+            .add_enabled(
+                problem.is_none() && !rewrapping,
+                egui::Button::new("Change passphrase"),
+            )
+            .on_disabled_hover_text(problem.unwrap_or("Working…"))
+            .clicked();
+        if rewrapping {
+            ui.label(RichText::new("Re-encrypting the data key…").color(theme::MUTED));
+            ui.add(egui::Spinner::new());
+        }
+        if clicked {
             commands.push(Command::ChangePassphrase {
                 current: form.current.clone(),
                 new: form.new.clone(),

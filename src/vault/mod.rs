@@ -81,6 +81,54 @@ pub enum MasterKey {
     Created(MintedKey),
 }
 
+/// The stored KDF settings and wrapped data key, taken from an unlocked vault.
+pub struct PassphraseChangeInputs {
+    params: KdfParams,
+    salt: Vec<u8>,
+    wrapped: Vec<u8>,
+}
+
+/// A data key re-wrapped under a new passphrase, ready for [`Vault::finish_passphrase_change`].
+pub struct PassphraseChange {
+    old_wrapped: Vec<u8>,
+    kdf: Vec<u8>,
+    wrapped: Vec<u8>,
+}
+
+impl PassphraseChangeInputs {
+    /// The two Argon2id runs: unwrap with `current`, re-wrap with `new` (and new settings).
+    pub fn derive(
+        self,
+        current: &str,
+        new: &str,
+        params: Option<KdfParams>,
+    ) -> Result<PassphraseChange> {
+        if new.is_empty() {
+            return Err(Error::Invalid(
+                "the new passphrase must not be empty".into(),
+            ));
+        }
+        let kek = crypto::derive_kek(current.as_bytes(), &self.salt, self.params)?;
+        let data_key = Sealer::new(&kek)
+            .open(b"keyward/v1/data-key", &self.wrapped)
+            .ok_or(Error::WrongPassphrase)?;
+        let params = params.unwrap_or(self.params);
+        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>();
+        let kek = crypto::derive_kek(new.as_bytes(), &salt, params)?;
+        let wrapped = Sealer::new(&kek).seal(b"keyward/v1/data-key", &data_key);
+        let kdf = serde_json::to_vec(&KdfMeta {
+            params,
+            salt: crypto::to_hex(&salt),
+        })
+        .map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(PassphraseChange {
+            old_wrapped: self.wrapped,
+            kdf,
+            wrapped,
+        })
+    }
+}
+
 /// What `doctor` found.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DoctorReport {
@@ -1217,28 +1265,33 @@ impl Vault {
         new: &str,
         params: Option<KdfParams>,
     ) -> Result<()> {
-        if new.is_empty() {
-            return Err(Error::Invalid(
-                "the new passphrase must not be empty".into(),
-            ));
-        }
-        let (old_params, salt, wrapped) = read_kdf(&self.conn)?;
-        let kek = crypto::derive_kek(current.as_bytes(), &salt, old_params)?;
-        let data_key = Sealer::new(&kek)
-            .open(b"keyward/v1/data-key", &wrapped)
-            .ok_or(Error::WrongPassphrase)?;
-        let params = params.unwrap_or(old_params);
-        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>();
-        let kek = crypto::derive_kek(new.as_bytes(), &salt, params)?;
-        let wrapped = Sealer::new(&kek).seal(b"keyward/v1/data-key", &data_key);
-        let kdf = serde_json::to_vec(&KdfMeta {
+        let change = self
+            .passphrase_change_inputs()?
+            .derive(current, new, params)?;
+        self.finish_passphrase_change(change)
+    }
+
+    /// What the slow half of a passphrase change needs; it can run on another thread.
+    pub fn passphrase_change_inputs(&self) -> Result<PassphraseChangeInputs> {
+        let (params, salt, wrapped) = read_kdf(&self.conn)?;
+        Ok(PassphraseChangeInputs {
             params,
-            salt: crypto::to_hex(&salt),
+            salt,
+            wrapped,
         })
-        .map_err(|e| Error::Corrupt(e.to_string()))?;
+    }
+
+    /// Stores a re-wrapped data key, unless the passphrase was changed meanwhile.
+    pub fn finish_passphrase_change(&mut self, change: PassphraseChange) -> Result<()> {
         self.write(|v, tx| {
-            store::meta_set(tx, "kdf", &kdf)?;
-            store::meta_set(tx, "data_key", &wrapped)?;
+            let (_, _, current) = read_kdf(tx)?;
+            if current != change.old_wrapped {
+                return Err(Error::Conflict(
+                    "the passphrase was changed meanwhile; nothing was changed".into(),
+                ));
+            }
+            store::meta_set(tx, "kdf", &change.kdf)?;
+            store::meta_set(tx, "data_key", &change.wrapped)?;
             v.log(tx, Action::PassphraseChanged, None, "", "")
         })
     }
