@@ -611,6 +611,51 @@ fn changes_from_another_process_show_up() {
         w.harness.run_steps(4);
     }
     assert_eq!(w.visible_key_names(), ["from-the-cli"]);
+
+    // A service verifying through the vault only stamps last-used: no re-read every second,
+    // but the stamp shows up within a minute.
+    let reloads = |w: &Window| w.app().session().map(|s| s.reloads).unwrap_or(0);
+    let before = reloads(&w);
+    let secret = cli
+        .create_key(
+            env.id,
+            NewKey {
+                name: "used".into(),
+                ..NewKey::default()
+            },
+        )
+        .expect("key")
+        .secret;
+    w.harness.run_steps(8);
+    let after_create = reloads(&w);
+    assert_eq!(
+        after_create,
+        before + 1,
+        "a logged change is re-read at once"
+    );
+    assert_eq!(
+        cli.verify(secret.expose(), &[]).expect("verify").result,
+        Outcome::Valid
+    );
+    w.harness.run_steps(20);
+    assert_eq!(
+        reloads(&w),
+        after_create,
+        "a last-used stamp alone does not re-read the node"
+    );
+    w.harness.run_steps(240);
+    assert_eq!(
+        reloads(&w),
+        after_create + 1,
+        "the stamps are picked up within a minute"
+    );
+    let used = w.app().session().and_then(|s| {
+        s.keys
+            .visible()
+            .find(|k| &*k.name == "used")
+            .map(|k| k.last_used_at)
+    });
+    assert!(used.flatten().is_some());
 }
 
 #[test]

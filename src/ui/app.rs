@@ -22,6 +22,9 @@ use crate::vault::{
 const SETTINGS_KEY: &str = "keyward.settings";
 /// How often the window looks for changes made by another process (the CLI).
 const REFRESH_SECS: f64 = 1.0;
+/// When another process only stamped last-used times (a service verifying keys), the table is
+/// re-read at most this often.
+const LAST_USED_REFRESH_SECS: f64 = 60.0;
 const ACTIVITY_LIMIT: usize = 500;
 
 /// What the window is built with; tests inject a fake clipboard, a download folder and fast KDF.
@@ -146,7 +149,11 @@ pub struct Session {
     /// A passphrase change whose key derivation runs on a worker thread.
     pub rewrap: Option<Receiver<Result<PassphraseChange, String>>>,
     data_version: i64,
+    activity_mark: i64,
     next_refresh: f64,
+    last_reload: f64,
+    /// How many times the node was re-read (shown nowhere; tests watch it).
+    pub reloads: u64,
 }
 
 impl Session {
@@ -166,7 +173,10 @@ impl Session {
             focus_search: false,
             rewrap: None,
             data_version,
+            activity_mark: 0,
             next_refresh: 0.0,
+            last_reload: 0.0,
+            reloads: 0,
         };
         s.selected = last_node
             .and_then(|p| s.vault.resolve(p).ok())
@@ -215,6 +225,8 @@ impl Session {
             }
         }
         self.data_version = self.vault.data_version().unwrap_or(self.data_version);
+        self.activity_mark = self.vault.activity_mark().unwrap_or(self.activity_mark);
+        self.reloads += 1;
         Ok(())
     }
 }
@@ -382,9 +394,14 @@ impl KeywardApp {
         if let Screen::Unlocked(s) = &mut self.screen {
             if now >= s.next_refresh {
                 s.next_refresh = now + REFRESH_SECS;
-                let changed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
-                if changed && let Err(e) = s.reload() {
-                    self.complain(e);
+                let committed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
+                let logged = s.vault.activity_mark().is_ok_and(|m| m != s.activity_mark);
+                let stamps_due = now - s.last_reload >= LAST_USED_REFRESH_SECS;
+                if committed && (logged || stamps_due) {
+                    s.last_reload = now;
+                    if let Err(e) = s.reload() {
+                        self.complain(e);
+                    }
                 }
             }
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));

@@ -339,6 +339,12 @@ impl Vault {
         store::set_cache_mib(&self.conn, mib)
     }
 
+    /// The sequence number of the newest activity entry: it moves with every change that is
+    /// logged (all of them except the last-used stamps that verification writes).
+    pub fn activity_mark(&self) -> Result<i64> {
+        Ok(store::last_activity(&self.conn)?.map_or(0, |(seq, _)| seq))
+    }
+
     /// Changes whenever another process commits to this vault.
     pub fn data_version(&self) -> Result<i64> {
         store::data_version(&self.conn)
