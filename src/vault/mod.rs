@@ -395,6 +395,29 @@ impl Vault {
 
     // ---- tree ----
 
+    /// The scope ids of `node`'s workspace, decrypting only the node and its ancestors (a
+    /// verification must not decrypt the whole tree). `None` if a record on the way is
+    /// missing or fails its integrity check.
+    fn catalog_ids(&self, mut node: NodeId) -> Result<Option<Vec<String>>> {
+        for _ in 0..3 {
+            let Some(row) = store::node_row(&self.conn, node)? else {
+                return Ok(None);
+            };
+            let data: Option<NodeData> = self.open_json("nodes", row.id, &row.sealed);
+            let Some(data) = data.filter(|d| {
+                Some(d.kind) == NodeKind::from_code(row.kind) && d.parent == row.parent_id
+            }) else {
+                return Ok(None);
+            };
+            if data.parent == 0 {
+                let scopes = data.scopes.unwrap_or_default();
+                return Ok(Some(scopes.into_iter().map(|s| s.id).collect()));
+            }
+            node = data.parent;
+        }
+        Ok(None)
+    }
+
     fn tree_from(&self, conn: &Connection) -> Result<Tree> {
         let rows = store::node_rows(conn)?;
         let mut nodes = HashMap::with_capacity(rows.len());
@@ -1190,10 +1213,7 @@ impl Vault {
             ));
         }
         let scopes = if data.full_access {
-            self.tree()?
-                .catalog(row.node_id)
-                .map(|c| c.iter().map(|s| s.id.clone()).collect())
-                .unwrap_or(data.scopes)
+            self.catalog_ids(row.node_id)?.unwrap_or(data.scopes)
         } else {
             data.scopes
         };
