@@ -6,6 +6,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use super::CliError;
+use crate::vault::PassphraseStrength;
 
 pub const PASSPHRASE_ENV: &str = "KEYWARD_PASSPHRASE";
 pub const NEW_PASSPHRASE_ENV: &str = "KEYWARD_NEW_PASSPHRASE";
@@ -61,14 +62,11 @@ fn non_empty(p: Zeroizing<String>) -> Result<Zeroizing<String>, CliError> {
     }
 }
 
-/// A short warning when a new passphrase is easy to guess (zxcvbn score below 3).
+/// A short warning when a new passphrase is easy to guess.
 pub fn weakness(passphrase: &str) -> Option<String> {
-    let estimate = zxcvbn::zxcvbn(passphrase, &[]);
-    (u8::from(estimate.score()) < 3).then(|| {
-        let hint = estimate
-            .feedback()
-            .and_then(|f| f.warning().map(|w| w.to_string()))
-            .unwrap_or_else(|| "add more words".into());
+    let strength = PassphraseStrength::of(passphrase);
+    (strength.score < PassphraseStrength::ACCEPTABLE).then(|| {
+        let hint = strength.warning.unwrap_or_else(|| "add more words".into());
         format!("this passphrase is weak ({hint}); anyone with the file can try guesses offline")
     })
 }

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::modal::primary_button;
 use super::theme;
-use crate::vault::{Error, KdfParams, Vault};
+use crate::vault::{Error, KdfParams, PassphraseStrength, Vault};
 
 pub struct UnlockForm {
     /// No vault file yet: this screen creates one.
@@ -16,7 +16,7 @@ pub struct UnlockForm {
     passphrase: Zeroizing<String>,
     confirm: Zeroizing<String>,
     show: bool,
-    strength: Option<(u8, String)>,
+    strength: Option<PassphraseStrength>,
     pub error: Option<String>,
     submit: Option<Zeroizing<String>>,
     pending: Option<Receiver<Result<Vault, String>>>,
@@ -173,25 +173,19 @@ impl UnlockForm {
         }
         if field.changed() {
             self.error = None;
-            self.strength = (self.creating && !self.passphrase.is_empty()).then(|| {
-                let estimate = zxcvbn::zxcvbn(&self.passphrase, &[]);
-                let hint = estimate
-                    .feedback()
-                    .and_then(|f| f.warning().map(|w| w.to_string()))
-                    .unwrap_or_default();
-                (u8::from(estimate.score()), hint)
-            });
+            self.strength = (self.creating && !self.passphrase.is_empty())
+                .then(|| PassphraseStrength::of(&self.passphrase));
         }
         ui.checkbox(&mut self.show, "Show passphrase");
-        if let Some((score, hint)) = &self.strength {
-            let (word, color) = STRENGTH[usize::from(*score).min(4)];
+        if let Some(strength) = &self.strength {
+            let (word, color) = STRENGTH[usize::from(strength.score).min(4)];
             ui.horizontal_wrapped(|ui| {
                 ui.label(
                     RichText::new(format!("Strength: {word}"))
                         .color(color)
                         .strong(),
                 );
-                if !hint.is_empty() {
+                if let Some(hint) = &strength.warning {
                     ui.label(RichText::new(hint).small().color(theme::MUTED));
                 }
             });

@@ -27,7 +27,8 @@ pub use error::{Error, Result};
 pub use keyfile::{KeyFile, write_private_file};
 pub use model::{
     EXPIRING_SOON_SECS, Expiry, Grace, KeyInfo, KeyStatus, MAX_NAME_CHARS, Node, NodeId, NodeKind,
-    Preset, Scope, Timestamp, format_date, format_time, now, parse_time, status_at, validate_name,
+    PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now, parse_time,
+    status_at, validate_name,
 };
 pub use secret::{DEFAULT_PREFIX, Secret, validate_prefix};
 pub use verify::{Outcome, Verification, Verifier, VerifierFile, extract_key};

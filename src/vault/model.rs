@@ -387,6 +387,28 @@ impl Grace {
     }
 }
 
+/// How guessable a new passphrase is: zxcvbn's score (0 very weak … 4 strong) and its
+/// warning, if any. The command line warns below 3; the window shows the score as it is typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassphraseStrength {
+    pub score: u8,
+    pub warning: Option<String>,
+}
+
+impl PassphraseStrength {
+    pub const ACCEPTABLE: u8 = 3;
+
+    pub fn of(passphrase: &str) -> PassphraseStrength {
+        let estimate = zxcvbn::zxcvbn(passphrase, &[]);
+        PassphraseStrength {
+            score: u8::from(estimate.score()),
+            warning: estimate
+                .feedback()
+                .and_then(|f| f.warning().map(|w| w.to_string())),
+        }
+    }
+}
+
 /// Trims and checks a user-given name (node or key).
 pub fn validate_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
@@ -517,5 +539,14 @@ mod tests {
         let t = parse_time("2026-11-22T10:00:00Z").unwrap();
         assert_eq!(format_time(t), "2026-11-22T10:00:00Z");
         assert_eq!(format_date(t), "2026-11-22");
+    }
+
+    #[test]
+    fn passphrase_strength_tells_weak_from_strong() {
+        let weak = PassphraseStrength::of("password1");
+        assert!(weak.score < PassphraseStrength::ACCEPTABLE);
+        assert!(weak.warning.is_some());
+        let strong = PassphraseStrength::of("velvet canyon 4417 drift harbor");
+        assert!(strong.score >= PassphraseStrength::ACCEPTABLE);
     }
 }
