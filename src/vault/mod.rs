@@ -915,6 +915,18 @@ impl Vault {
     /// Mints several keys at `node` in one transaction (imports, fixtures, benchmarks):
     /// all of them land, or none.
     pub fn create_keys(&mut self, node: NodeId, batch: Vec<NewKey>) -> Result<Vec<MintedKey>> {
+        self.create_keys_then(node, batch, |_| Ok(()))
+    }
+
+    /// Like [`Vault::create_keys`], but hands the minted keys to `deliver` before the
+    /// transaction commits: if delivering fails (a closed pipe, a full disk), nothing is minted
+    /// and its error is returned. A secret is delivered or its key does not exist.
+    pub fn create_keys_then(
+        &mut self,
+        node: NodeId,
+        batch: Vec<NewKey>,
+        deliver: impl FnOnce(&[MintedKey]) -> Result<()>,
+    ) -> Result<Vec<MintedKey>> {
         let now = self.now();
         let mut checked = Vec::with_capacity(batch.len());
         for new in batch {
@@ -942,6 +954,7 @@ impl Vault {
                 let scopes = Self::resolve_scopes(catalog, &new.scopes, new.full_access)?;
                 minted.push(v.mint(tx, &tree, target, name, scopes, &new, now, &lineage)?);
             }
+            deliver(&minted)?;
             Ok(minted)
         })
     }
@@ -1050,6 +1063,18 @@ impl Vault {
         action: Action,
         edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
     ) -> Result<KeyInfo> {
+        self.edit_key_then(key_id, action, edit, Ok)
+    }
+
+    /// Edits a key in one transaction; `finish` runs on the result before the commit and can
+    /// still undo everything by failing.
+    fn edit_key_then<T>(
+        &mut self,
+        key_id: &str,
+        action: Action,
+        edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
+        finish: impl FnOnce(KeyInfo) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
@@ -1075,7 +1100,7 @@ impl Vault {
                 &format!("{key_id} '{}'", data.name),
             )?;
             let row = store::key_by_key_id(tx, key_id)?.ok_or_else(|| tamper("key", key_id))?;
-            Ok(v.key_info(&tree, &row, now))
+            finish(v.key_info(&tree, &row, now))
         })
     }
 
@@ -1106,38 +1131,61 @@ impl Vault {
 
     /// Replaces a key's secret; the old one keeps working for `grace`, then answers `expired`.
     pub fn roll_key(&mut self, key_id: &str, grace: Grace) -> Result<MintedKey> {
+        self.roll_key_then(key_id, grace, |_| Ok(()))
+    }
+
+    /// Like [`Vault::roll_key`], but hands the new secret to `deliver` before the transaction
+    /// commits: if delivering fails, the key keeps its old secret and the error is returned.
+    pub fn roll_key_then(
+        &mut self,
+        key_id: &str,
+        grace: Grace,
+        deliver: impl FnOnce(&MintedKey) -> Result<()>,
+    ) -> Result<MintedKey> {
         let now = self.now();
-        let mut minted = None;
-        let info = self.edit_key(key_id, Action::KeyRolled, |v, data, tree| {
-            match status_at(now, data.revoked_at, data.expires_at) {
-                KeyStatus::Revoked => {
-                    return Err(Error::Conflict("a revoked key cannot be rolled".into()));
+        let minted = std::cell::RefCell::new(None);
+        let info = self.edit_key_then(
+            key_id,
+            Action::KeyRolled,
+            |v, data, tree| {
+                match status_at(now, data.revoked_at, data.expires_at) {
+                    KeyStatus::Revoked => {
+                        return Err(Error::Conflict("a revoked key cannot be rolled".into()));
+                    }
+                    KeyStatus::Expired => {
+                        return Err(Error::Conflict(
+                            "an expired key cannot be rolled; create a new key instead".into(),
+                        ));
+                    }
+                    _ => {}
                 }
-                KeyStatus::Expired => {
-                    return Err(Error::Conflict(
-                        "an expired key cannot be rolled; create a new key instead".into(),
-                    ));
-                }
-                _ => {}
-            }
-            let node = tree.get(data.node_id)?;
-            let secret = Secret::generate(&node.prefix);
-            let sha = secret.sha256();
-            data.previous = Some(PreviousSecret {
-                sha256: std::mem::replace(&mut data.sha256, crypto::to_hex(&sha)),
-                valid_until: now + grace.seconds(),
-            });
-            data.display = secret.display();
-            let lookup = v.lookup_tag(&sha);
-            minted = Some((secret, tree.lineage(data.node_id)?));
-            Ok(Some(lookup))
-        })?;
-        let (secret, lineage) = minted.ok_or_else(|| tamper("key", key_id))?;
-        Ok(MintedKey {
-            info,
-            secret,
-            lineage,
-        })
+                let node = tree.get(data.node_id)?;
+                let secret = Secret::generate(&node.prefix);
+                let sha = secret.sha256();
+                data.previous = Some(PreviousSecret {
+                    sha256: std::mem::replace(&mut data.sha256, crypto::to_hex(&sha)),
+                    valid_until: now + grace.seconds(),
+                });
+                data.display = secret.display();
+                let lookup = v.lookup_tag(&sha);
+                *minted.borrow_mut() = Some((secret, tree.lineage(data.node_id)?));
+                Ok(Some(lookup))
+            },
+            |info| {
+                let (secret, lineage) = minted
+                    .borrow_mut()
+                    .take()
+                    .ok_or_else(|| tamper("key", key_id))?;
+                let key = MintedKey {
+                    info,
+                    secret,
+                    lineage,
+                };
+                deliver(&key)?;
+                Ok(key)
+            },
+        )?;
+        Ok(info)
     }
 
     /// Deletes a key for good: verification then answers `not_found`.

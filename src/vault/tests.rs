@@ -492,3 +492,37 @@ fn a_passphrase_change_derived_off_thread_refuses_a_stale_result() {
         Err(Error::WrongPassphrase)
     ));
 }
+
+#[test]
+fn a_failed_delivery_mints_and_rolls_nothing() {
+    let mut f = fixture();
+    let broken = |_: &[MintedKey]| -> Result<()> {
+        Err(Error::io(
+            "standard output",
+            std::io::Error::from(std::io::ErrorKind::BrokenPipe),
+        ))
+    };
+    assert!(matches!(
+        f.vault
+            .create_keys_then(f.env.id, vec![new_key("ci", &[])], broken),
+        Err(Error::Io { .. })
+    ));
+    assert!(f.vault.list_keys(None).expect("list").is_empty());
+    let k = f
+        .vault
+        .create_key(f.env.id, new_key("ci", &[]))
+        .expect("create");
+    let before = k.secret.expose().to_owned();
+    let rolled = f.vault.roll_key_then(&k.info.key_id, Grace::None, |_| {
+        Err(Error::io(
+            "out.json",
+            std::io::Error::from(std::io::ErrorKind::StorageFull),
+        ))
+    });
+    assert!(rolled.is_err());
+    assert_eq!(
+        f.vault.verify(&before, &[]).expect("verify").result,
+        Outcome::Valid,
+        "the old secret still works: the roll never happened"
+    );
+}
