@@ -15,8 +15,8 @@ use super::theme::{self, ThemeChoice};
 use super::unlock::UnlockForm;
 use super::{dialogs, download, node_view, sidebar};
 use crate::vault::{
-    ActivityEntry, Error, Grace, KdfParams, MintedKey, NewKey, Node, NodeId, PassphraseChange,
-    Preset, Scope, Vault,
+    ActivityEntry, Error, Grace, KdfParams, MintedKey, NewKey, Node, NodeId, Preset, RekeyProgress,
+    Scope, Vault,
 };
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -146,8 +146,8 @@ pub struct Session {
     pub dialog_error: Option<String>,
     pub secret: Option<SecretDialog>,
     pub focus_search: bool,
-    /// A passphrase change whose key derivation runs on a worker thread.
-    pub rewrap: Option<Receiver<Result<PassphraseChange, String>>>,
+    /// A passphrase change (re-key) running on a worker thread.
+    pub rekey: Option<RekeyJob>,
     data_version: i64,
     activity_mark: i64,
     next_refresh: f64,
@@ -171,7 +171,7 @@ impl Session {
             dialog_error: None,
             secret: None,
             focus_search: false,
-            rewrap: None,
+            rekey: None,
             data_version,
             activity_mark: 0,
             next_refresh: 0.0,
@@ -275,7 +275,7 @@ impl KeywardApp {
     pub fn is_busy(&self) -> bool {
         match &self.screen {
             Screen::Locked(f) => f.is_pending(),
-            Screen::Unlocked(s) => s.rewrap.is_some(),
+            Screen::Unlocked(s) => s.rekey.is_some(),
         }
     }
 
@@ -374,19 +374,22 @@ impl KeywardApp {
             return;
         }
         if let Screen::Unlocked(s) = &mut self.screen
-            && let Some(rx) = &s.rewrap
-            && let Ok(result) = rx.try_recv()
+            && let Some(job) = &mut s.rekey
+            && let Some(result) = job.poll()
         {
-            s.rewrap = None;
-            match result.and_then(|change| {
-                s.vault
-                    .finish_passphrase_change(change)
-                    .map_err(|e| e.to_string())
-            }) {
-                Ok(()) => {
+            s.rekey = None;
+            match result {
+                Ok(vault) => {
+                    // The worker's vault holds the new data key; this one's is gone.
+                    let _ = vault.set_page_cache_mib(2);
+                    s.vault = vault;
                     s.dialog = None;
+                    let reload = s.reload();
                     self.forget_typed_text = true;
-                    self.say("Passphrase changed");
+                    match reload {
+                        Ok(()) => self.say("Passphrase changed; the vault was re-keyed"),
+                        Err(e) => self.complain(e),
+                    }
                 }
                 Err(e) => s.dialog_error = Some(e),
             }
@@ -588,18 +591,12 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::ChangePassphrase { current, new } => {
-                let inputs = s.vault.passphrase_change_inputs().map_err(err)?;
-                let (tx, rx) = std::sync::mpsc::channel();
-                let ctx = ctx.clone();
-                std::thread::spawn(move || {
-                    let result = inputs.derive(&current, &new, None).map_err(|e| match e {
-                        Error::WrongPassphrase => "The current passphrase is wrong.".to_owned(),
-                        e => e.to_string(),
-                    });
-                    let _ = tx.send(result);
-                    ctx.request_repaint();
-                });
-                s.rewrap = Some(rx);
+                s.rekey = Some(RekeyJob::start(
+                    ctx,
+                    s.vault.path().to_owned(),
+                    current,
+                    new,
+                ));
                 return Ok(());
             }
             Command::Lock
@@ -807,5 +804,62 @@ impl eframe::App for KeywardApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.clear_clipboard_secret();
+    }
+}
+
+/// A re-key on a worker thread: it opens its own connection with the current passphrase,
+/// re-seals every record under a new data key and hands the re-keyed vault back.
+pub struct RekeyJob {
+    rx: Receiver<RekeyMessage>,
+    pub progress: f32,
+}
+
+enum RekeyMessage {
+    Progress(RekeyProgress),
+    Done(Box<Result<Vault, String>>),
+}
+
+impl RekeyJob {
+    fn start(
+        ctx: &egui::Context,
+        path: std::path::PathBuf,
+        current: zeroize::Zeroizing<String>,
+        new: zeroize::Zeroizing<String>,
+    ) -> RekeyJob {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let progress_tx = tx.clone();
+            let progress_ctx = ctx.clone();
+            let result = Vault::open(&path, &current)
+                .and_then(|mut vault| {
+                    vault.rekey(&current, &new, None, &mut |p| {
+                        let _ = progress_tx.send(RekeyMessage::Progress(p));
+                        progress_ctx.request_repaint();
+                    })?;
+                    Ok(vault)
+                })
+                .map_err(|e| match e {
+                    Error::WrongPassphrase => "The current passphrase is wrong.".to_owned(),
+                    e => e.to_string(),
+                });
+            let _ = tx.send(RekeyMessage::Done(Box::new(result)));
+            ctx.request_repaint();
+        });
+        RekeyJob { rx, progress: 0.0 }
+    }
+
+    /// The result once the worker is done; progress is taken in on the way.
+    fn poll(&mut self) -> Option<Result<Vault, String>> {
+        while let Ok(message) = self.rx.try_recv() {
+            match message {
+                RekeyMessage::Progress(p) if p.total > 0 => {
+                    self.progress = p.done as f32 / p.total as f32;
+                }
+                RekeyMessage::Progress(_) => {}
+                RekeyMessage::Done(result) => return Some(*result),
+            }
+        }
+        None
     }
 }

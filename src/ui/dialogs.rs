@@ -255,7 +255,7 @@ pub fn dialogs_ui(
     }
     let error = s.dialog_error.clone();
     let now = s.vault.now();
-    let rewrapping = s.rewrap.is_some();
+    let rekeying = s.rekey.as_ref().map(|job| job.progress);
     if let Some(Dialog::DeleteNode { id, keys, .. }) = &mut s.dialog
         && keys.is_none()
     {
@@ -524,7 +524,7 @@ pub fn dialogs_ui(
         ),
         Dialog::Settings(form) => {
             modal_ui(ctx, "Settings", Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-                settings_ui(ui, form, rewrapping, error, commands)
+                settings_ui(ui, form, rekeying, error, commands)
             })
             .1
         }
@@ -756,7 +756,7 @@ fn secret_dialog_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Co
 fn settings_ui(
     ui: &mut egui::Ui,
     form: &mut SettingsForm,
-    rewrapping: bool,
+    rekeying: Option<f32>,
     error: Option<&str>,
     commands: &mut Vec<Command>,
 ) {
@@ -808,14 +808,18 @@ fn settings_ui(
     button_row(ui, |ui| {
         let clicked = ui
             .add_enabled(
-                problem.is_none() && !rewrapping,
+                problem.is_none() && rekeying.is_none(),
                 egui::Button::new("Change passphrase"),
             )
             .on_disabled_hover_text(problem.unwrap_or("Working…"))
             .clicked();
-        if rewrapping {
-            ui.label(RichText::new("Re-encrypting the data key…").color(theme::MUTED));
-            ui.add(egui::Spinner::new());
+        if let Some(done) = rekeying {
+            ui.add(
+                egui::ProgressBar::new(done)
+                    .desired_width(220.0)
+                    .show_percentage()
+                    .text(format!("Re-keying the vault… {:.0}%", done * 100.0)),
+            );
         }
         if clicked {
             commands.push(Command::ChangePassphrase {

@@ -1,11 +1,13 @@
-//! The append-only, hash-chained activity log. Each entry's hash covers the previous entry's
-//! hash, so removing, reordering or editing an entry breaks the chain (`doctor` finds it).
-//! Details (paths, names, key ids) are sealed; secrets are never passed in.
+//! The append-only activity log: a keyed chain. Each entry's MAC (HMAC-SHA-256 under the
+//! log subkey) covers the previous entry's MAC and every field of the entry, and the newest
+//! entry is committed in the state commitment, so an edited, removed, reordered or cut entry
+//! is found by `doctor`. Details (paths, names, key ids) are sealed, with the entry's fields
+//! bound in as associated data; secrets are never passed in.
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::model::{NodeId, Timestamp};
 use super::{Vault, crypto, store};
 
@@ -31,10 +33,11 @@ pub enum Action {
     VerifierExported,
     PassphraseChanged,
     BackupWritten,
+    VaultUpgraded,
 }
 
 impl Action {
-    const ALL: [Action; 20] = [
+    const ALL: [Action; 21] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -55,6 +58,7 @@ impl Action {
         Action::VerifierExported,
         Action::PassphraseChanged,
         Action::BackupWritten,
+        Action::VaultUpgraded,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -80,6 +84,7 @@ impl Action {
             Action::VerifierExported => "verifier.export",
             Action::PassphraseChanged => "passphrase.change",
             Action::BackupWritten => "backup",
+            Action::VaultUpgraded => "vault.upgrade",
         }
     }
 
@@ -107,35 +112,81 @@ fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error
 }
 
 #[derive(Serialize, Deserialize)]
-struct Detail {
-    node: String,
-    detail: String,
+pub(super) struct Detail {
+    pub node: String,
+    pub detail: String,
 }
 
-fn entry_hash(
-    prev: &[u8],
-    seq: i64,
-    at: Timestamp,
-    action: &str,
-    node: Option<NodeId>,
-    sealed: Option<&[u8]>,
-) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(128);
-    buf.extend_from_slice(b"keyward/activity/v1");
-    buf.extend_from_slice(prev);
-    buf.extend_from_slice(&seq.to_be_bytes());
-    buf.extend_from_slice(&at.to_be_bytes());
-    buf.extend_from_slice(&(action.len() as u64).to_be_bytes());
-    buf.extend_from_slice(action.as_bytes());
-    buf.extend_from_slice(&node.unwrap_or(-1).to_be_bytes());
-    match sealed {
-        Some(s) => {
-            buf.push(1);
-            buf.extend_from_slice(s);
-        }
-        None => buf.push(0),
+/// The fields of an entry that its seal and MAC bind.
+pub(super) struct Fields<'a> {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub action: &'a str,
+    pub node: Option<NodeId>,
+}
+
+impl Fields<'_> {
+    pub fn aad(&self) -> Vec<u8> {
+        format!(
+            "keyward/v2/activity/{}/{}/{}/{}",
+            self.seq,
+            self.at,
+            self.action,
+            self.node.map_or("-".to_owned(), |n| n.to_string())
+        )
+        .into_bytes()
     }
-    crypto::sha256(&buf).to_vec()
+
+    fn of(row: &store::ActivityRow) -> Fields<'_> {
+        Fields {
+            seq: row.seq,
+            at: row.at,
+            action: &row.action,
+            node: row.node_id,
+        }
+    }
+}
+
+/// The MAC of an entry, chained to the previous entry's MAC (empty for the first).
+pub(super) fn entry_mac(
+    sealer: &crypto::Sealer,
+    prev: &[u8],
+    f: &Fields<'_>,
+    sealed: &[u8],
+) -> Vec<u8> {
+    sealer.chain(&[
+        b"keyward/v2/activity",
+        prev,
+        &f.seq.to_be_bytes(),
+        &f.at.to_be_bytes(),
+        f.action.as_bytes(),
+        &f.node.unwrap_or(-1).to_be_bytes(),
+        &[u8::from(f.node.is_some())],
+        sealed,
+    ])
+}
+
+/// Seals a detail for an entry and chains it: the row to insert.
+pub(super) fn sealed_row(
+    sealer: &crypto::Sealer,
+    prev: &[u8],
+    f: &Fields<'_>,
+    detail: &Detail,
+) -> Result<store::ActivityRow> {
+    let plain = zeroize::Zeroizing::new(
+        serde_json::to_vec(detail).map_err(|e| Error::Corrupt(e.to_string()))?,
+    );
+    let sealed = sealer.seal(&f.aad(), &plain);
+    let mac = entry_mac(sealer, prev, f, &sealed);
+    Ok(store::ActivityRow {
+        seq: f.seq,
+        at: f.at,
+        action: f.action.to_owned(),
+        node_id: f.node,
+        sealed,
+        mac,
+        malformed: false,
+    })
 }
 
 pub(super) fn append(
@@ -146,43 +197,52 @@ pub(super) fn append(
     path: &str,
     detail: &str,
 ) -> Result<()> {
-    let seq = store::last_activity(tx)?.map_or(1, |(s, _)| s + 1);
-    let sealed = vault.seal_json(
-        "activity",
+    append_with(&vault.sealer, tx, vault.now(), action, node, path, detail)
+}
+
+/// Appends an entry sealed and chained under `sealer` (re-keying appends its own entry under
+/// the new key before the vault holds it).
+pub(super) fn append_with(
+    sealer: &crypto::Sealer,
+    tx: &Connection,
+    at: Timestamp,
+    action: Action,
+    node: Option<NodeId>,
+    path: &str,
+    detail: &str,
+) -> Result<()> {
+    let (seq, prev) = match store::last_activity(tx)? {
+        Some((s, mac)) => (
+            s.checked_add(1)
+                .ok_or_else(|| Error::Corrupt("the activity log's sequence overflowed".into()))?,
+            mac,
+        ),
+        None => (1, Vec::new()),
+    };
+    let fields = Fields {
         seq,
+        at,
+        action: action.code(),
+        node,
+    };
+    let row = sealed_row(
+        sealer,
+        &prev,
+        &fields,
         &Detail {
             node: path.to_owned(),
             detail: detail.to_owned(),
         },
     )?;
-    append_row(tx, action, node, Some(sealed), vault.now())
+    store::insert_activity(tx, &row)
 }
 
-/// Appends a row; `sealed` is `None` only where there is no data key (a failed unlock).
-pub(super) fn append_row(
-    tx: &Connection,
-    action: Action,
-    node: Option<NodeId>,
-    sealed: Option<Vec<u8>>,
-    at: Timestamp,
-) -> Result<()> {
-    let (seq, prev_hash) = match store::last_activity(tx)? {
-        Some((s, h)) => (s + 1, h),
-        None => (1, vec![0u8; 32]),
-    };
-    let hash = entry_hash(&prev_hash, seq, at, action.code(), node, sealed.as_deref());
-    store::insert_activity(
-        tx,
-        &store::ActivityRow {
-            seq,
-            at,
-            action: action.code().to_owned(),
-            node_id: node,
-            sealed,
-            prev_hash,
-            hash,
-        },
-    )
+fn open_detail(vault: &Vault, row: &store::ActivityRow) -> Option<Detail> {
+    if row.malformed {
+        return None;
+    }
+    let plain = vault.sealer.open(&Fields::of(row).aad(), &row.sealed)?;
+    serde_json::from_slice(&plain).ok()
 }
 
 pub(super) fn read(
@@ -190,81 +250,73 @@ pub(super) fn read(
     node: Option<NodeId>,
     limit: usize,
 ) -> Result<Vec<ActivityEntry>> {
-    let wanted: Option<Vec<NodeId>> = match node {
-        Some(id) => Some(vault.tree()?.subtree(id)),
+    let wanted: Option<std::collections::HashSet<NodeId>> = match node {
+        Some(id) => Some(vault.tree()?.subtree(id).into_iter().collect()),
         None => None,
     };
     let mut out = Vec::new();
-    // Filtering by node happens after reading, so scan generously for a node's view.
-    let scan = if wanted.is_some() {
-        limit.saturating_mul(20).max(2_000)
-    } else {
-        limit
-    };
-    for row in store::activity_rows(&vault.conn, scan)? {
-        if let Some(ids) = &wanted
-            && !row.node_id.is_some_and(|n| ids.contains(&n))
-        {
-            continue;
-        }
-        let detail: Option<Detail> = row
-            .sealed
-            .as_deref()
-            .and_then(|s| vault.open_json("activity", row.seq, s));
-        let intact = row.sealed.is_none() || detail.is_some();
-        let detail = detail.unwrap_or(Detail {
-            node: String::new(),
-            detail: if intact {
-                String::new()
-            } else {
-                "(unreadable: tampered)".into()
-            },
-        });
-        out.push(ActivityEntry {
-            seq: row.seq,
-            at: row.at,
-            action: row.action,
-            node: detail.node,
-            detail: detail.detail,
-            intact,
-        });
-        if out.len() >= limit {
-            break;
+    let mut before = None;
+    // Filtering by node happens after reading, so read pages until enough entries matched.
+    loop {
+        let page = store::activity_page(&vault.conn, before, limit.clamp(100, 5_000))?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.seq);
+        for row in page {
+            if let Some(ids) = &wanted
+                && !row.node_id.is_some_and(|n| ids.contains(&n))
+            {
+                continue;
+            }
+            let detail = open_detail(vault, &row);
+            let intact = detail.is_some();
+            let detail = detail.unwrap_or(Detail {
+                node: String::new(),
+                detail: "(unreadable: tampered)".into(),
+            });
+            out.push(ActivityEntry {
+                seq: row.seq,
+                at: row.at,
+                action: row.action,
+                node: detail.node,
+                detail: detail.detail,
+                intact,
+            });
+            if out.len() >= limit {
+                return Ok(out);
+            }
         }
     }
     Ok(out)
 }
 
-/// Walks the whole chain; returns the entry count and what is wrong with it.
-pub(super) fn check_chain(vault: &Vault, conn: &Connection) -> Result<(usize, Vec<String>)> {
-    let rows = store::all_activity(conn)?;
+/// Walks the whole chain against the committed head; returns the entry count and what is
+/// wrong with it.
+pub(super) fn check_chain(
+    vault: &Vault,
+    conn: &Connection,
+    head: Option<(i64, &str)>,
+) -> Result<(usize, Vec<String>)> {
     let mut problems = Vec::new();
-    let mut prev = vec![0u8; 32];
-    let mut expected_seq = 1;
-    for row in &rows {
+    let mut prev: Vec<u8> = Vec::new();
+    let mut expected_seq = 1i64;
+    let mut count = 0usize;
+    let mut last_seq = 0;
+    store::each_activity(conn, |row| {
+        count += 1;
         if row.seq != expected_seq {
             problems.push(format!(
-                "activity log: entry {} follows entry {} (entries missing)",
+                "activity log: entry {} follows entry {} (entries missing or reordered)",
                 row.seq,
-                expected_seq - 1
+                expected_seq.saturating_sub(1)
             ));
         }
-        if row.prev_hash != prev {
+        let fields = Fields::of(&row);
+        let mac = entry_mac(&vault.sealer, &prev, &fields, &row.sealed);
+        if row.malformed || !crypto::ct_eq(&mac, &row.mac) {
             problems.push(format!(
-                "activity log: entry {} does not chain to the one before",
+                "activity log: entry {} was altered or does not chain to the one before",
                 row.seq
             ));
-        }
-        let hash = entry_hash(
-            &row.prev_hash,
-            row.seq,
-            row.at,
-            &row.action,
-            row.node_id,
-            row.sealed.as_deref(),
-        );
-        if hash != row.hash {
-            problems.push(format!("activity log: entry {} was altered", row.seq));
         }
         if Action::from_code(&row.action).is_none() {
             problems.push(format!(
@@ -272,16 +324,29 @@ pub(super) fn check_chain(vault: &Vault, conn: &Connection) -> Result<(usize, Ve
                 row.seq
             ));
         }
-        if let Some(s) = &row.sealed
-            && vault.open_json::<Detail>("activity", row.seq, s).is_none()
-        {
+        if open_detail(vault, &row).is_none() {
             problems.push(format!(
                 "activity log: entry {} failed its integrity check",
                 row.seq
             ));
         }
-        prev = row.hash.clone();
-        expected_seq = row.seq + 1;
+        prev = row.mac;
+        last_seq = row.seq;
+        expected_seq = row.seq.saturating_add(1);
+        Ok(())
+    })?;
+    if let Some((seq, mac_hex)) = head {
+        if last_seq != seq || crypto::to_hex(&prev) != mac_hex {
+            problems.push(if last_seq < seq {
+                format!(
+                    "activity log: cut after entry {last_seq}; the vault committed {seq} entries"
+                )
+            } else {
+                format!(
+                    "activity log: its newest entry ({last_seq}) is not the one the vault committed ({seq})"
+                )
+            });
+        }
     }
-    Ok((rows.len(), problems))
+    Ok((count, problems))
 }

@@ -1,16 +1,27 @@
 //! Key derivation, sealing and hashing. Everything cryptographic goes through here.
+//!
+//! One random 32-byte data key per vault, wrapped by a key derived from each passphrase
+//! (Argon2id). Never used directly: HKDF-SHA-256 derives one subkey per purpose (sealing
+//! records, blind indexes, the activity chain, later signing), so no two uses share a key.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::hkdf;
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::error::{Error, Result};
+use super::wiped::Wiped;
 
 const SEAL_VERSION: u8 = 1;
 pub const SALT_LEN: usize = 16;
+pub const TAG_LEN: usize = 16;
+/// Bytes of a record digest kept in the state commitment.
+pub const DIGEST_LEN: usize = 16;
+
+pub type DataKey = Zeroizing<[u8; 32]>;
 
 /// Argon2id parameters, stored in the vault file so it can always be opened again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,24 +43,49 @@ impl Default for KdfParams {
 
 impl KdfParams {
     pub const MIN_MEMORY_MIB: u32 = 8;
+    pub const MAX_MEMORY_MIB: u32 = 4096;
     pub const MIN_PASSES: u32 = 1;
+    pub const MAX_PASSES: u32 = 64;
+    pub const MAX_LANES: u32 = 16;
 
-    /// Builds parameters from the user-facing units, refusing values below the floor.
+    /// Builds parameters from the user-facing units, refusing values outside the bounds.
     pub fn new(memory_mib: u32, passes: u32) -> Result<KdfParams> {
-        if !(Self::MIN_MEMORY_MIB..=4096).contains(&memory_mib) {
-            return Err(Error::Invalid(format!(
-                "KDF memory must be between {} and 4096 MiB",
-                Self::MIN_MEMORY_MIB
-            )));
-        }
-        if !(Self::MIN_PASSES..=64).contains(&passes) {
-            return Err(Error::Invalid("KDF passes must be between 1 and 64".into()));
-        }
-        Ok(KdfParams {
-            memory_kib: memory_mib * 1024,
+        let params = KdfParams {
+            memory_kib: memory_mib.saturating_mul(1024),
             passes,
             lanes: 1,
-        })
+        };
+        params.check().map_err(Error::Invalid)?;
+        Ok(params)
+    }
+
+    /// The floor and ceiling every vault is held to: checked before Argon2 allocates anything,
+    /// so a hostile file cannot make a process allocate terabytes or run for hours.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let mib = self.memory_kib / 1024;
+        if self.memory_kib % 1024 != 0
+            || !(Self::MIN_MEMORY_MIB..=Self::MAX_MEMORY_MIB).contains(&mib)
+        {
+            return Err(format!(
+                "KDF memory must be a whole number of MiB between {} and {} MiB",
+                Self::MIN_MEMORY_MIB,
+                Self::MAX_MEMORY_MIB
+            ));
+        }
+        if !(Self::MIN_PASSES..=Self::MAX_PASSES).contains(&self.passes) {
+            return Err(format!(
+                "KDF passes must be between {} and {}",
+                Self::MIN_PASSES,
+                Self::MAX_PASSES
+            ));
+        }
+        if !(1..=Self::MAX_LANES).contains(&self.lanes) {
+            return Err(format!(
+                "KDF lanes must be between 1 and {}",
+                Self::MAX_LANES
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -66,10 +102,24 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     out
 }
 
+pub fn new_data_key() -> DataKey {
+    let mut key = Zeroizing::new([0u8; 32]);
+    fill_random(key.as_mut());
+    key
+}
+
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, data);
     let mut out = [0u8; 32];
     out.copy_from_slice(digest.as_ref());
+    out
+}
+
+/// What the state commitment keeps of a sealed value: its first bytes of SHA-256.
+pub fn digest(sealed: &[u8]) -> [u8; DIGEST_LEN] {
+    let full = sha256(sealed);
+    let mut out = [0u8; DIGEST_LEN];
+    out.copy_from_slice(&full[..DIGEST_LEN]);
     out
 }
 
@@ -79,12 +129,11 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// Derives the key-encryption key from the passphrase.
-pub fn derive_kek(
-    passphrase: &[u8],
-    salt: &[u8],
-    params: KdfParams,
-) -> Result<Zeroizing<[u8; 32]>> {
+/// Derives the key-encryption key from the passphrase. The parameters are checked first.
+pub fn derive_kek(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
+    params
+        .check()
+        .map_err(|why| Error::Corrupt(format!("the vault's KDF parameters are refused: {why}")))?;
     let argon_params = Params::new(params.memory_kib, params.passes, params.lanes, Some(32))
         .map_err(|e| Error::Corrupt(format!("the vault's KDF parameters are invalid: {e}")))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
@@ -95,68 +144,155 @@ pub fn derive_kek(
     Ok(out)
 }
 
-/// An AES-256-GCM key plus the HMAC key used for blind lookup tags.
-pub struct Sealer {
+/// Wraps (seals) a data key under a key-encryption key.
+pub fn wrap(kek: &[u8; 32], aad: &[u8], data_key: &[u8; 32]) -> Vec<u8> {
+    seal_with(&aead_key(kek), aad, data_key)
+}
+
+/// Unwraps a data key; `None` for a wrong passphrase (or an altered wrap).
+pub fn unwrap(kek: &[u8; 32], aad: &[u8], wrapped: &[u8]) -> Option<DataKey> {
+    let plain = open_with(&aead_key(kek), aad, wrapped)?;
+    let key: [u8; 32] = plain.as_slice().try_into().ok()?;
+    Some(Zeroizing::new(key))
+}
+
+fn aead_key(key: &[u8; 32]) -> LessSafeKey {
+    LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("32 bytes is a valid AES-256 key"))
+}
+
+/// HKDF-SHA-256 of the data key with a purpose label.
+fn subkey(data_key: &[u8; 32], label: &str) -> Zeroizing<[u8; 32]> {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"keyward/v2/subkeys").extract(data_key);
+    let info = [label.as_bytes()];
+    let okm = prk
+        .expand(&info, hkdf::HKDF_SHA256)
+        .expect("32 bytes is a valid HKDF output length");
+    let mut out = Zeroizing::new([0u8; 32]);
+    okm.fill(out.as_mut())
+        .expect("32 bytes is a valid HKDF output length");
+    out
+}
+
+/// The subkeys of one data key: sealing, blind indexes, the activity chain, signing.
+struct Subkeys {
     aead: LessSafeKey,
     tags: hmac::Key,
+    log: hmac::Key,
+    signing_seed: [u8; 32],
+}
+
+/// Everything keyed by the data key. Its ring key schedules live in a [`Wiped`] box, so
+/// locking (dropping the vault) overwrites them instead of leaving them in freed memory.
+pub struct Sealer {
+    keys: Wiped<Subkeys>,
 }
 
 impl Sealer {
-    pub fn new(key: &[u8; 32]) -> Sealer {
-        let aead = LessSafeKey::new(
-            UnboundKey::new(&AES_256_GCM, key).expect("32 bytes is a valid AES-256 key"),
-        );
-        let tag_key = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), b"keyward/tags/v1");
+    /// The v2 sealer: HKDF subkeys of the data key.
+    pub fn new(data_key: &[u8; 32]) -> Sealer {
+        let seal = subkey(data_key, "seal");
+        let tags = subkey(data_key, "tags");
+        let log = subkey(data_key, "log");
+        let signing = subkey(data_key, "signing");
         Sealer {
-            aead,
-            tags: hmac::Key::new(hmac::HMAC_SHA256, tag_key.as_ref()),
+            keys: Wiped::new(Subkeys {
+                aead: aead_key(&seal),
+                tags: hmac::Key::new(hmac::HMAC_SHA256, tags.as_ref()),
+                log: hmac::Key::new(hmac::HMAC_SHA256, log.as_ref()),
+                signing_seed: *signing,
+            }),
+        }
+    }
+
+    /// The v1 sealer (the data key itself for AES, an HMAC-derived tag key), only to read a
+    /// v1 file while upgrading it.
+    pub fn v1(data_key: &[u8; 32]) -> Sealer {
+        let tag_key = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, data_key),
+            b"keyward/tags/v1",
+        );
+        Sealer {
+            keys: Wiped::new(Subkeys {
+                aead: aead_key(data_key),
+                tags: hmac::Key::new(hmac::HMAC_SHA256, tag_key.as_ref()),
+                log: hmac::Key::new(hmac::HMAC_SHA256, &[0u8; 32]),
+                signing_seed: [0u8; 32],
+            }),
         }
     }
 
     /// `version || nonce || ciphertext || tag`, with `aad` bound in.
     pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        let nonce_bytes = random_bytes::<NONCE_LEN>();
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + 16);
-        out.push(SEAL_VERSION);
-        out.extend_from_slice(&nonce_bytes);
-        let mut body = plaintext.to_vec();
-        self.aead
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce_bytes),
-                Aad::from(aad),
-                &mut body,
-            )
-            .expect("sealing a record cannot fail for sizes under 64 GiB");
-        out.extend_from_slice(&body);
-        zeroize::Zeroize::zeroize(&mut body);
-        out
+        seal_with(&self.keys.aead, aad, plaintext)
     }
 
     /// Opens a sealed blob; `None` if it was altered, swapped or truncated.
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if sealed.len() < 1 + NONCE_LEN + 16 || sealed[0] != SEAL_VERSION {
-            return None;
-        }
-        let nonce = Nonce::try_assume_unique_for_key(&sealed[1..1 + NONCE_LEN]).ok()?;
-        let mut body = Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
-        let len = self
-            .aead
-            .open_in_place(nonce, Aad::from(aad), body.as_mut_slice())
-            .ok()?
-            .len();
-        body.truncate(len);
-        Some(body)
+        open_with(&self.keys.aead, aad, sealed)
     }
 
-    /// A keyed tag: lets SQLite index and enforce uniqueness without seeing the value.
+    /// A keyed tag: lets the store index and enforce uniqueness without seeing the value.
     pub fn tag(&self, parts: &[&[u8]]) -> Vec<u8> {
-        let mut ctx = hmac::Context::with_key(&self.tags);
-        for part in parts {
-            ctx.update(&(part.len() as u64).to_be_bytes());
-            ctx.update(part);
-        }
-        ctx.sign().as_ref().to_vec()
+        mac(&self.keys.tags, parts)
     }
+
+    /// A link of the activity chain.
+    pub fn chain(&self, parts: &[&[u8]]) -> Vec<u8> {
+        mac(&self.keys.log, parts)
+    }
+
+    /// The seed of the vault's signing key (for signed verifier files).
+    #[allow(dead_code)]
+    pub fn signing_seed(&self) -> &[u8; 32] {
+        &self.keys.signing_seed
+    }
+}
+
+impl Drop for Subkeys {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.signing_seed);
+    }
+}
+
+fn mac(key: &hmac::Key, parts: &[&[u8]]) -> Vec<u8> {
+    let mut ctx = hmac::Context::with_key(key);
+    for part in parts {
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part);
+    }
+    ctx.sign().as_ref().to_vec()
+}
+
+fn seal_with(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let nonce_bytes = random_bytes::<NONCE_LEN>();
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + TAG_LEN);
+    out.push(SEAL_VERSION);
+    out.extend_from_slice(&nonce_bytes);
+    let start = out.len();
+    out.extend_from_slice(plaintext);
+    let tag = key
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(nonce_bytes),
+            Aad::from(aad),
+            &mut out[start..],
+        )
+        .expect("sealing a record cannot fail for sizes under 64 GiB");
+    out.extend_from_slice(tag.as_ref());
+    out
+}
+
+fn open_with(key: &LessSafeKey, aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEAL_VERSION {
+        return None;
+    }
+    let nonce = Nonce::try_assume_unique_for_key(&sealed[1..1 + NONCE_LEN]).ok()?;
+    let mut body = Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
+    let len = key
+        .open_in_place(nonce, Aad::from(aad), body.as_mut_slice())
+        .ok()?
+        .len();
+    body.truncate(len);
+    Some(body)
 }
 
 pub fn to_hex(bytes: &[u8]) -> String {
@@ -201,6 +337,32 @@ mod tests {
     }
 
     #[test]
+    fn subkeys_differ_by_purpose_and_by_data_key() {
+        let a = Sealer::new(&[1u8; 32]);
+        let b = Sealer::new(&[2u8; 32]);
+        assert_ne!(
+            a.tag(&[b"x"]),
+            a.chain(&[b"x"]),
+            "tags and chain use different keys"
+        );
+        assert_ne!(a.tag(&[b"x"]), b.tag(&[b"x"]));
+        let blob = a.seal(b"aad", b"data");
+        assert!(b.open(b"aad", &blob).is_none());
+        assert!(
+            Sealer::v1(&[1u8; 32]).open(b"aad", &blob).is_none(),
+            "v2 never seals with the raw data key"
+        );
+    }
+
+    #[test]
+    fn wrap_needs_the_same_kek() {
+        let dk = [9u8; 32];
+        let w = wrap(&[1u8; 32], b"w", &dk);
+        assert_eq!(*unwrap(&[1u8; 32], b"w", &w).unwrap(), dk);
+        assert!(unwrap(&[2u8; 32], b"w", &w).is_none());
+    }
+
+    #[test]
     fn kdf_depends_on_passphrase_and_salt() {
         let p = KdfParams::new(8, 1).unwrap();
         let a = derive_kek(b"one", &[1; 16], p).unwrap();
@@ -212,9 +374,30 @@ mod tests {
     }
 
     #[test]
-    fn kdf_floor_is_enforced() {
+    fn kdf_bounds_are_enforced_before_any_allocation() {
         assert!(KdfParams::new(4, 1).is_err());
         assert!(KdfParams::new(8, 0).is_err());
+        assert!(KdfParams::new(4097, 1).is_err());
+        assert!(KdfParams::new(8, 65).is_err());
+        let hostile = KdfParams {
+            memory_kib: 4_000_000_000,
+            passes: 3,
+            lanes: 1,
+        };
+        assert!(matches!(
+            derive_kek(b"p", &[0; 16], hostile),
+            Err(Error::Corrupt(_))
+        ));
+        let lanes = KdfParams {
+            lanes: 17,
+            ..KdfParams::default()
+        };
+        assert!(lanes.check().is_err());
+        let slow = KdfParams {
+            passes: 4_000_000_000,
+            ..KdfParams::default()
+        };
+        assert!(derive_kek(b"p", &[0; 16], slow).is_err());
     }
 
     #[test]

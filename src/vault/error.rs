@@ -15,6 +15,11 @@ pub enum Error {
         "this vault was written by a newer Keyward (schema {found}, this build reads up to {supported}); upgrade Keyward"
     )]
     NewerSchema { found: i64, supported: i64 },
+    #[error(
+        "the vault file contains schema objects Keyward did not write ({}); refusing to open it",
+        .0.join("; ")
+    )]
+    UnexpectedSchema(Vec<String>),
     #[error("{0}")]
     Invalid(String),
     #[error("{0} not found")]

@@ -469,31 +469,6 @@ fn debug_output_never_shows_a_secret() {
 }
 
 #[test]
-fn a_passphrase_change_derived_off_thread_refuses_a_stale_result() {
-    let mut f = fixture();
-    let inputs = f.vault.passphrase_change_inputs().expect("inputs");
-    let stale = std::thread::spawn(move || inputs.derive(PASS, "first new", None))
-        .join()
-        .expect("thread")
-        .expect("derive");
-    let fresh = f.vault.passphrase_change_inputs().expect("inputs");
-    f.vault
-        .finish_passphrase_change(fresh.derive(PASS, "second new", None).expect("derive"))
-        .expect("finish");
-    assert!(matches!(
-        f.vault.finish_passphrase_change(stale),
-        Err(Error::Conflict(_))
-    ));
-    let path = f.vault.path().to_owned();
-    drop(f.vault);
-    assert!(Vault::open(&path, "second new").is_ok());
-    assert!(matches!(
-        Vault::open(&path, "first new"),
-        Err(Error::WrongPassphrase)
-    ));
-}
-
-#[test]
 fn a_failed_delivery_mints_and_rolls_nothing() {
     let mut f = fixture();
     let broken = |_: &[MintedKey]| -> Result<()> {

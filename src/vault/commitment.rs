@@ -1,0 +1,525 @@
+//! The state commitment: what makes a partial rollback of the vault file detectable.
+//!
+//! Every sealed row (nodes, keys) has a version, bound into its AEAD associated data. The
+//! commitment records, for every row id ever written, its current version and a digest of its
+//! sealed bytes (or a tombstone once deleted). Entries live in buckets of 256 consecutive ids
+//! (`commit_buckets`, plain bytes); the root — the digest of every bucket, the activity log's
+//! head and a transaction counter — is sealed under the data key in `meta`. A change rewrites
+//! one bucket per touched table and the root: O(1) work per change, whatever the vault's size.
+//!
+//! So a row put back to an earlier version, a deleted row put back, an inserted row, a whole
+//! table restored from an older copy or a cut activity log no longer matches the root. Only a
+//! rollback of the whole file (root included) to an older copy cannot be detected.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::crypto::{self, DIGEST_LEN, Sealer};
+use super::error::{Error, Result};
+use super::store;
+
+/// Rows per bucket, as a shift: ids `b << 8 .. (b + 1) << 8` share bucket `b`.
+const BUCKET_SHIFT: u32 = 8;
+const ENTRY_LEN: usize = 16 + DIGEST_LEN;
+const ROOT_AAD: &[u8] = b"keyward/v2/commitment";
+pub const ROOT_META: &str = "commitment";
+
+/// The sealed tables the commitment covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Nodes,
+    Keys,
+}
+
+impl Table {
+    pub const ALL: [Table; 2] = [Table::Nodes, Table::Keys];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Nodes => "nodes",
+            Table::Keys => "keys",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// One row's place in the commitment. `version > 0`: the live version; otherwise a tombstone
+/// of a row deleted after version `-version`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: i64,
+    pub version: i64,
+    pub digest: [u8; DIGEST_LEN],
+}
+
+impl Entry {
+    pub fn live(id: i64, version: i64, sealed: &[u8]) -> Entry {
+        Entry {
+            id,
+            version,
+            digest: crypto::digest(sealed),
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.version > 0
+    }
+
+    /// Whether a stored row is exactly the one committed.
+    pub fn matches(&self, version: i64, sealed: &[u8]) -> bool {
+        self.is_live() && self.version == version && self.digest == crypto::digest(sealed)
+    }
+}
+
+fn bucket_of(id: i64) -> i64 {
+    id >> BUCKET_SHIFT
+}
+
+fn bucket_key(table: Table, bucket: i64) -> String {
+    format!("{}/{bucket}", table.name())
+}
+
+/// Entries of one bucket, sorted by id.
+#[derive(Clone, Debug, Default)]
+struct Bucket {
+    entries: Vec<Entry>,
+}
+
+impl Bucket {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.entries.len() * ENTRY_LEN);
+        for e in &self.entries {
+            out.extend_from_slice(&e.id.to_be_bytes());
+            out.extend_from_slice(&e.version.to_be_bytes());
+            out.extend_from_slice(&e.digest);
+        }
+        out
+    }
+
+    /// `None` unless every entry is well formed, in this bucket's range and in order.
+    fn decode(bytes: &[u8], bucket: i64) -> Option<Bucket> {
+        if bytes.len() % ENTRY_LEN != 0 {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(bytes.len() / ENTRY_LEN);
+        for chunk in bytes.chunks_exact(ENTRY_LEN) {
+            let id = i64::from_be_bytes(chunk[..8].try_into().ok()?);
+            let version = i64::from_be_bytes(chunk[8..16].try_into().ok()?);
+            let digest: [u8; DIGEST_LEN] = chunk[16..].try_into().ok()?;
+            let in_order = entries.last().is_none_or(|p: &Entry| p.id < id);
+            if bucket_of(id) != bucket || !in_order {
+                return None;
+            }
+            entries.push(Entry {
+                id,
+                version,
+                digest,
+            });
+        }
+        Some(Bucket { entries })
+    }
+
+    fn get(&self, id: i64) -> Option<&Entry> {
+        self.entries
+            .binary_search_by_key(&id, |e| e.id)
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    fn set(&mut self, entry: Entry) {
+        match self.entries.binary_search_by_key(&entry.id, |e| e.id) {
+            Ok(i) => self.entries[i] = entry,
+            Err(i) => self.entries.insert(i, entry),
+        }
+    }
+}
+
+/// The sealed root.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Root {
+    /// Counts committed changes.
+    pub tx: u64,
+    /// The activity log's newest entry and its MAC (hex); 0 and "" for an empty log.
+    pub activity_seq: i64,
+    pub activity_mac: String,
+    /// `table/bucket` → hex digest of the bucket's bytes.
+    pub buckets: BTreeMap<String, String>,
+}
+
+impl Root {
+    pub fn seal(&self, sealer: &Sealer) -> Result<Vec<u8>> {
+        let plain = serde_json::to_vec(self).map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(sealer.seal(ROOT_AAD, &plain))
+    }
+
+    fn open(sealer: &Sealer, sealed: &[u8]) -> Option<Root> {
+        serde_json::from_slice(&sealer.open(ROOT_AAD, sealed)?).ok()
+    }
+}
+
+enum State {
+    /// Not read yet, or to be read again.
+    Unloaded,
+    Loaded(Root),
+    /// The root is missing or failed its integrity check: nothing can be trusted.
+    Broken(String),
+}
+
+/// The commitment as this process knows it: the root, the buckets read so far (verified
+/// against the root), and the changes staged by the transaction under way.
+pub struct Commitment {
+    state: State,
+    /// `None`: the bucket's bytes do not match the root.
+    buckets: HashMap<(Table, i64), Option<Bucket>>,
+    data_version: i64,
+    staged: BTreeMap<(Table, i64), Entry>,
+}
+
+impl Default for Commitment {
+    fn default() -> Self {
+        Commitment {
+            state: State::Unloaded,
+            buckets: HashMap::new(),
+            data_version: i64::MIN,
+            staged: BTreeMap::new(),
+        }
+    }
+}
+
+/// What `doctor` learns from the commitment itself.
+pub struct Audit {
+    pub problems: Vec<String>,
+    pub entries: HashMap<(Table, i64), Entry>,
+    pub root: Option<Root>,
+}
+
+impl Commitment {
+    /// Forgets everything: the next use reads the root again.
+    pub fn invalidate(&mut self) {
+        self.state = State::Unloaded;
+        self.buckets.clear();
+        self.staged.clear();
+    }
+
+    fn load_root(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+        let root = match store::meta_get(conn, ROOT_META)? {
+            None => State::Broken("the state commitment is missing".into()),
+            Some(sealed) => match Root::open(sealer, &sealed) {
+                Some(root) => State::Loaded(root),
+                None => State::Broken("the state commitment failed its integrity check".into()),
+            },
+        };
+        let same_tx =
+            matches!((&self.state, &root), (State::Loaded(a), State::Loaded(b)) if a.tx == b.tx);
+        if !same_tx {
+            self.buckets.clear();
+        }
+        self.state = root;
+        Ok(())
+    }
+
+    /// Reads the root again if another connection committed since it was read.
+    fn refresh(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+        let dv = store::data_version(conn)?;
+        if dv != self.data_version || matches!(self.state, State::Unloaded) {
+            self.load_root(conn, sealer)?;
+            self.data_version = dv;
+        }
+        Ok(())
+    }
+
+    fn root(&self) -> Result<&Root> {
+        match &self.state {
+            State::Loaded(root) => Ok(root),
+            State::Broken(why) => Err(Error::Tampered(why.clone())),
+            State::Unloaded => Err(Error::Corrupt("the state commitment was not read".into())),
+        }
+    }
+
+    fn bucket(&mut self, conn: &Connection, table: Table, bucket: i64) -> Result<Option<&Bucket>> {
+        if !self.buckets.contains_key(&(table, bucket)) {
+            let expected = self
+                .root()?
+                .buckets
+                .get(&bucket_key(table, bucket))
+                .cloned();
+            let stored = store::bucket_get(conn, table.name(), bucket)?;
+            let verified = match (expected, stored) {
+                (None, None) => Some(Bucket::default()),
+                (Some(hex), Some(bytes)) if crypto::to_hex(&crypto::digest(&bytes)) == hex => {
+                    Bucket::decode(&bytes, bucket)
+                }
+                _ => None,
+            };
+            self.buckets.insert((table, bucket), verified);
+        }
+        Ok(self.buckets.get(&(table, bucket)).and_then(Option::as_ref))
+    }
+
+    /// The committed entry of a row; `Err(Tampered)` when the commitment itself is damaged.
+    fn entry(&mut self, conn: &Connection, table: Table, id: i64) -> Result<Option<Entry>> {
+        if let Some(staged) = self.staged.get(&(table, id)) {
+            return Ok(Some(*staged));
+        }
+        match self.bucket(conn, table, bucket_of(id))? {
+            Some(b) => Ok(b.get(id).copied()),
+            None => Err(Error::Tampered(format!(
+                "the state commitment's bucket {} of {}",
+                bucket_of(id),
+                table.name()
+            ))),
+        }
+    }
+
+    /// Whether a stored row is exactly the committed one. Reads the root again first if
+    /// another process committed since.
+    pub fn check(
+        &mut self,
+        conn: &Connection,
+        sealer: &Sealer,
+        table: Table,
+        id: i64,
+        version: i64,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        self.refresh(conn, sealer)?;
+        Ok(match self.entry(conn, table, id) {
+            Ok(Some(e)) => e.matches(version, sealed),
+            Ok(None) | Err(Error::Tampered(_)) => false,
+            Err(e) => return Err(e),
+        })
+    }
+
+    /// Inside a write transaction: reads the root afresh (the write lock is held) and refuses
+    /// to build on a commitment that failed its check.
+    pub fn begin_write(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+        self.staged.clear();
+        self.load_root(conn, sealer)?;
+        self.data_version = store::data_version(conn)?;
+        self.root().map(drop)
+    }
+
+    /// The version the next write of a row gets; refuses a row whose stored copy is not the
+    /// committed one (so a tampered row is never built upon).
+    pub fn next_version(
+        &mut self,
+        conn: &Connection,
+        table: Table,
+        id: i64,
+        version: i64,
+        sealed: &[u8],
+    ) -> Result<i64> {
+        match self.entry(conn, table, id)? {
+            Some(e) if e.matches(version, sealed) => version
+                .checked_add(1)
+                .ok_or_else(|| Error::Corrupt(format!("{} #{id}: version overflow", table.name()))),
+            _ => Err(Error::Tampered(format!("{} #{id}", table.name()))),
+        }
+    }
+
+    /// Records a row just inserted (version 1). An id the commitment already knows (a moved
+    /// id counter) is refused.
+    pub fn stage_insert(
+        &mut self,
+        conn: &Connection,
+        table: Table,
+        id: i64,
+        sealed: &[u8],
+    ) -> Result<()> {
+        if self.entry(conn, table, id)?.is_some() {
+            return Err(Error::Tampered(format!(
+                "{} #{id} was used before (the id counter was moved back)",
+                table.name()
+            )));
+        }
+        self.staged.insert((table, id), Entry::live(id, 1, sealed));
+        Ok(())
+    }
+
+    pub fn stage_update(&mut self, table: Table, id: i64, version: i64, sealed: &[u8]) {
+        self.staged
+            .insert((table, id), Entry::live(id, version, sealed));
+    }
+
+    /// Records a deletion: a tombstone, so the row can never be put back unnoticed.
+    pub fn stage_delete(&mut self, conn: &Connection, table: Table, id: i64) -> Result<()> {
+        let last = match self.entry(conn, table, id) {
+            Ok(Some(e)) => e.version.abs(),
+            Ok(None) | Err(Error::Tampered(_)) => 0,
+            Err(e) => return Err(e),
+        };
+        self.staged.insert(
+            (table, id),
+            Entry {
+                id,
+                version: -last,
+                digest: [0; DIGEST_LEN],
+            },
+        );
+        Ok(())
+    }
+
+    /// Writes the touched buckets and the new root (tx + 1, the log's head), still inside the
+    /// transaction. The cache then holds the new state.
+    pub fn finish_write(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut root = self.root()?.clone();
+        let mut touched: BTreeMap<(Table, i64), Bucket> = BTreeMap::new();
+        for ((table, id), entry) in staged {
+            let key = (table, bucket_of(id));
+            if let std::collections::btree_map::Entry::Vacant(slot) = touched.entry(key) {
+                let bucket = self.bucket(conn, table, key.1)?.cloned().ok_or_else(|| {
+                    Error::Tampered(format!(
+                        "the state commitment's bucket {} of {}",
+                        key.1,
+                        table.name()
+                    ))
+                })?;
+                slot.insert(bucket);
+            }
+            if let Some(b) = touched.get_mut(&key) {
+                b.set(entry);
+            }
+        }
+        for ((table, bucket), b) in touched {
+            let bytes = b.encode();
+            store::bucket_put(conn, table.name(), bucket, &bytes)?;
+            root.buckets.insert(
+                bucket_key(table, bucket),
+                crypto::to_hex(&crypto::digest(&bytes)),
+            );
+            self.buckets.insert((table, bucket), Some(b));
+        }
+        root.tx = root.tx.saturating_add(1);
+        let (seq, mac) = store::last_activity(conn)?.unwrap_or((0, Vec::new()));
+        root.activity_seq = seq;
+        root.activity_mac = crypto::to_hex(&mac);
+        store::meta_set(conn, ROOT_META, &root.seal(sealer)?)?;
+        self.state = State::Loaded(root);
+        Ok(())
+    }
+
+    /// Replaces the whole commitment (upgrade, re-key): `entries` are every row's entry.
+    pub fn rebuild(
+        &mut self,
+        conn: &Connection,
+        sealer: &Sealer,
+        tx: u64,
+        entries: impl IntoIterator<Item = (Table, Entry)>,
+    ) -> Result<()> {
+        let mut buckets: BTreeMap<(Table, i64), Bucket> = BTreeMap::new();
+        for (table, entry) in entries {
+            buckets
+                .entry((table, bucket_of(entry.id)))
+                .or_default()
+                .set(entry);
+        }
+        store::clear_buckets(conn)?;
+        let mut root = Root {
+            tx,
+            ..Root::default()
+        };
+        for ((table, bucket), b) in &buckets {
+            let bytes = b.encode();
+            store::bucket_put(conn, table.name(), *bucket, &bytes)?;
+            root.buckets.insert(
+                bucket_key(*table, *bucket),
+                crypto::to_hex(&crypto::digest(&bytes)),
+            );
+        }
+        let (seq, mac) = store::last_activity(conn)?.unwrap_or((0, Vec::new()));
+        root.activity_seq = seq;
+        root.activity_mac = crypto::to_hex(&mac);
+        store::meta_set(conn, ROOT_META, &root.seal(sealer)?)?;
+        self.invalidate();
+        Ok(())
+    }
+
+    /// Everything `doctor` needs: every bucket checked against the root, and all entries.
+    pub fn audit(&mut self, conn: &Connection, sealer: &Sealer) -> Result<Audit> {
+        self.invalidate();
+        self.load_root(conn, sealer)?;
+        let mut problems = Vec::new();
+        let mut entries = HashMap::new();
+        let root = match &self.state {
+            State::Loaded(root) => root.clone(),
+            State::Broken(why) => {
+                problems.push(why.clone());
+                return Ok(Audit {
+                    problems,
+                    entries,
+                    root: None,
+                });
+            }
+            State::Unloaded => unreachable_state()?,
+        };
+        let mut seen = Vec::new();
+        for (name, bucket, bytes) in store::all_buckets(conn)? {
+            let key = format!("{name}/{bucket}");
+            let Some(table) = Table::from_name(&name) else {
+                problems.push(format!("commitment: a bucket of unknown table '{name}'"));
+                continue;
+            };
+            match root.buckets.get(&key) {
+                None => problems.push(format!("commitment: bucket {key} is not in the root")),
+                Some(hex) if *hex != crypto::to_hex(&crypto::digest(&bytes)) => problems.push(
+                    format!("commitment: bucket {key} was changed or put back to an older copy"),
+                ),
+                Some(_) => match Bucket::decode(&bytes, bucket) {
+                    None => problems.push(format!("commitment: bucket {key} is malformed")),
+                    Some(b) => {
+                        for e in b.entries {
+                            entries.insert((table, e.id), e);
+                        }
+                    }
+                },
+            }
+            seen.push(key);
+        }
+        for key in root.buckets.keys() {
+            if !seen.contains(key) {
+                problems.push(format!("commitment: bucket {key} is missing"));
+            }
+        }
+        Ok(Audit {
+            problems,
+            entries,
+            root: Some(root),
+        })
+    }
+}
+
+fn unreachable_state<T>() -> Result<T> {
+    Err(Error::Corrupt("the state commitment was not read".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_roundtrip_and_refuse_malformed_bytes() {
+        let mut b = Bucket::default();
+        b.set(Entry::live(300, 2, b"x"));
+        b.set(Entry::live(257, 1, b"y"));
+        let bytes = b.encode();
+        let back = Bucket::decode(&bytes, 1).expect("decodes");
+        assert_eq!(back.get(257).expect("entry").version, 1);
+        assert!(back.get(300).expect("entry").matches(2, b"x"));
+        assert!(!back.get(300).expect("entry").matches(1, b"x"));
+        assert!(!back.get(300).expect("entry").matches(2, b"z"));
+        assert!(
+            Bucket::decode(&bytes, 2).is_none(),
+            "ids outside the bucket"
+        );
+        assert!(Bucket::decode(&bytes[..bytes.len() - 1], 1).is_none());
+        let mut swapped = bytes[ENTRY_LEN..].to_vec();
+        swapped.extend_from_slice(&bytes[..ENTRY_LEN]);
+        assert!(Bucket::decode(&swapped, 1).is_none(), "out of order");
+    }
+}

@@ -1,0 +1,514 @@
+//! API keys: mint, list, edit scopes, roll, revoke, delete, master keys.
+
+use rusqlite::Connection;
+
+use super::commitment::Table;
+use super::error::{Error, Result};
+use super::keyfile::KeyFile;
+use super::model::{
+    KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at, validate_name,
+};
+use super::records::{KeyData, PreviousSecret};
+use super::secret::{self, Secret};
+use super::tree::Tree;
+use super::{Action, Grace, Vault, crypto, store, tamper};
+
+/// What `create_key` needs.
+#[derive(Clone, Debug, Default)]
+pub struct NewKey {
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// Every scope of the catalog, now and later.
+    pub full_access: bool,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A key just minted or rolled: the only moment its secret exists.
+#[derive(Debug)]
+pub struct MintedKey {
+    pub info: KeyInfo,
+    pub secret: Secret,
+    /// Workspace, project and environment names, for the key file.
+    pub lineage: [Option<String>; 3],
+}
+
+impl MintedKey {
+    /// The `.json` key file (SPEC 5) for this key.
+    pub fn key_file(&self) -> KeyFile {
+        KeyFile::new(self)
+    }
+}
+
+/// `key master`: the existing full-access key, or a new one with its secret.
+#[derive(Debug)]
+pub enum MasterKey {
+    Existing(KeyInfo),
+    Created(MintedKey),
+}
+
+impl Vault {
+    /// A key row decrypted, if it is the committed one and consistent with its plain columns.
+    pub(super) fn open_key(&self, row: &store::KeyRow) -> Result<Option<KeyData>> {
+        let data: Option<KeyData> =
+            self.open_row(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
+        Ok(data.filter(|d| {
+            d.key_id == row.key_id && d.node_id == row.node_id && d.full_access == row.full_access
+        }))
+    }
+
+    pub(super) fn key_info(
+        &self,
+        tree: &Tree,
+        row: &store::KeyRow,
+        now: Timestamp,
+    ) -> Result<KeyInfo> {
+        let node = tree
+            .nodes
+            .get(&row.node_id)
+            .map(|n| n.path.clone())
+            .unwrap_or_default();
+        Ok(match self.open_key(row)? {
+            Some(d) => {
+                let scopes = if d.full_access {
+                    tree.catalog(row.node_id)
+                        .map(|c| c.iter().map(|s| s.id.clone()).collect())
+                        .unwrap_or(d.scopes)
+                } else {
+                    d.scopes
+                };
+                KeyInfo {
+                    status: status_at(now, d.revoked_at, d.expires_at),
+                    key_id: d.key_id,
+                    name: d.name,
+                    node,
+                    node_id: row.node_id,
+                    scopes,
+                    full_access: d.full_access,
+                    created_at: d.created_at,
+                    expires_at: d.expires_at,
+                    last_used_at: row.last_used_at,
+                    revoked_at: d.revoked_at,
+                    display: d.display,
+                }
+            }
+            None => KeyInfo {
+                key_id: row.key_id.clone(),
+                name: "(tampered record)".into(),
+                node,
+                node_id: row.node_id,
+                scopes: Vec::new(),
+                full_access: false,
+                created_at: 0,
+                expires_at: None,
+                last_used_at: row.last_used_at,
+                revoked_at: None,
+                status: KeyStatus::Tampered,
+                display: String::new(),
+            },
+        })
+    }
+
+    /// Keys at `node` and below (every key when `None`), oldest first. A record that fails
+    /// its integrity check is listed with status `Tampered`; the others are unaffected.
+    pub fn list_keys(&self, node: Option<NodeId>) -> Result<Vec<KeyInfo>> {
+        let mut keys = Vec::new();
+        self.each_key(node, |k| keys.push(k))?;
+        Ok(keys)
+    }
+
+    /// Like [`Vault::list_keys`], one key at a time, so a caller keeping its own compact rows
+    /// never holds every decoded key at once.
+    pub fn each_key(&self, node: Option<NodeId>, mut f: impl FnMut(KeyInfo)) -> Result<()> {
+        let tree = self.tree()?;
+        let subtree = match node {
+            Some(id) => {
+                tree.get(id)?;
+                Some(tree.subtree(id))
+            }
+            None => None,
+        };
+        let now = self.now();
+        store::each_key_row(&self.conn, subtree.as_deref(), |row| {
+            f(self.key_info(&tree, &row, now)?);
+            Ok(())
+        })
+    }
+
+    pub fn key(&self, key_id: &str) -> Result<KeyInfo> {
+        let row = store::key_by_key_id(&self.conn, key_id)?
+            .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+        self.key_info(&self.tree()?, &row, self.now())
+    }
+
+    /// Checks scope ids against the catalog and adds the required ones, in catalog order.
+    fn resolve_scopes(
+        catalog: &[Scope],
+        wanted: &[String],
+        full_access: bool,
+    ) -> Result<Vec<String>> {
+        for w in wanted {
+            if !catalog.iter().any(|s| &s.id == w) {
+                let known: Vec<&str> = catalog.iter().map(|s| s.id.as_str()).collect();
+                return Err(Error::Invalid(format!(
+                    "unknown scope '{w}' (this workspace has: {})",
+                    if known.is_empty() {
+                        "no scopes".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        Ok(catalog
+            .iter()
+            .filter(|s| full_access || s.required || wanted.contains(&s.id))
+            .map(|s| s.id.clone())
+            .collect())
+    }
+
+    /// Mints a key at `node`. The returned secret is the only copy there will ever be.
+    pub fn create_key(&mut self, node: NodeId, new: NewKey) -> Result<MintedKey> {
+        self.create_keys(node, vec![new])?
+            .pop()
+            .ok_or_else(|| Error::Corrupt("no key was minted".into()))
+    }
+
+    /// Mints several keys at `node` in one transaction (imports, fixtures, benchmarks):
+    /// all of them land, or none.
+    pub fn create_keys(&mut self, node: NodeId, batch: Vec<NewKey>) -> Result<Vec<MintedKey>> {
+        self.create_keys_then(node, batch, |_| Ok(()))
+    }
+
+    /// Like [`Vault::create_keys`], but hands the minted keys to `deliver` before the
+    /// transaction commits: if delivering fails (a closed pipe, a full disk), nothing is minted
+    /// and its error is returned. A secret is delivered or its key does not exist.
+    pub fn create_keys_then(
+        &mut self,
+        node: NodeId,
+        batch: Vec<NewKey>,
+        deliver: impl FnOnce(&[MintedKey]) -> Result<()>,
+    ) -> Result<Vec<MintedKey>> {
+        let now = self.now();
+        let mut checked = Vec::with_capacity(batch.len());
+        for new in batch {
+            let name = validate_name("key", &new.name)?;
+            if let Some(at) = new.expires_at
+                && at <= now
+            {
+                return Err(Error::Invalid(format!(
+                    "expiry {} is in the past",
+                    format_time(at)
+                )));
+            }
+            checked.push((name, new));
+        }
+        self.write(|v, tx| {
+            let tree = v.tree_from(tx)?;
+            let target = tree.intact(node)?;
+            let lineage = tree.lineage(node)?;
+            let catalog = tree.catalog(node)?;
+            let mut minted = Vec::with_capacity(checked.len());
+            for (name, new) in checked {
+                let scopes = Self::resolve_scopes(catalog, &new.scopes, new.full_access)?;
+                minted.push(v.mint(tx, &tree, target, name, scopes, &new, now, &lineage)?);
+            }
+            deliver(&minted)?;
+            Ok(minted)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn mint(
+        &self,
+        tx: &Connection,
+        tree: &Tree,
+        target: &Node,
+        name: String,
+        scopes: Vec<String>,
+        new: &NewKey,
+        now: Timestamp,
+        lineage: &[Option<String>; 3],
+    ) -> Result<MintedKey> {
+        let node = target.id;
+        let secret = Secret::generate(&target.prefix);
+        let sha = secret.sha256();
+        let key_id = format!(
+            "kid_{}",
+            secret::encode_base62(&crypto::random_bytes::<12>(), 17)
+        );
+        let name_tag = self.name_tag("key", node, &name);
+        let id = store::insert_key(
+            tx,
+            &store::NewKeyRow {
+                node_id: node,
+                key_id: &key_id,
+                name_tag: &name_tag,
+                lookup: &self.lookup_tag(&sha),
+                full_access: new.full_access,
+            },
+        )
+        .map_err(|e| match e {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "a key named '{name}' already exists in {} (revoked keys keep their name)",
+                target.path
+            )),
+            e => e,
+        })?;
+        let data = KeyData {
+            key_id: key_id.clone(),
+            node_id: node,
+            name: name.clone(),
+            scopes,
+            full_access: new.full_access,
+            created_at: now,
+            expires_at: new.expires_at,
+            revoked_at: None,
+            sha256: crypto::to_hex(&sha),
+            display: secret.display(),
+            previous: None,
+        };
+        let sealed = self.seal_json(Table::Keys, id, 1, &data)?;
+        store::seal_key(tx, id, &sealed)?;
+        self.commitment
+            .borrow_mut()
+            .stage_insert(tx, Table::Keys, id, &sealed)?;
+        self.log(
+            tx,
+            Action::KeyCreated,
+            Some(node),
+            &target.path,
+            &format!("{key_id} '{name}'"),
+        )?;
+        let row = store::key_by_key_id(tx, &key_id)?.ok_or_else(|| tamper("key", &key_id))?;
+        Ok(MintedKey {
+            info: self.key_info(tree, &row, now)?,
+            secret,
+            lineage: lineage.clone(),
+        })
+    }
+
+    /// Returns the node's full-access key, creating one named `master` if there is none.
+    pub fn master_key(&mut self, node: NodeId) -> Result<MasterKey> {
+        let tree = self.tree()?;
+        let now = self.now();
+        for row in store::master_key_rows(&self.conn, node)? {
+            let info = self.key_info(&tree, &row, now)?;
+            if matches!(info.status, KeyStatus::Active | KeyStatus::ExpiringSoon) {
+                return Ok(MasterKey::Existing(info));
+            }
+        }
+        let mut name = "master".to_owned();
+        let mut n = 1;
+        loop {
+            let attempt = self.create_key(
+                node,
+                NewKey {
+                    name: name.clone(),
+                    scopes: Vec::new(),
+                    full_access: true,
+                    expires_at: None,
+                },
+            );
+            match attempt {
+                Err(Error::Conflict(_)) if n < 100 => {
+                    n += 1;
+                    name = format!("master-{n}");
+                }
+                other => return other.map(MasterKey::Created),
+            }
+        }
+    }
+
+    /// Re-seals a key row under its next version; `lookups` replaces its blind lookups.
+    pub(super) fn reseal_key(
+        &self,
+        tx: &Connection,
+        row: &store::KeyRow,
+        data: &KeyData,
+        lookups: Option<(&[u8], Option<&[u8]>)>,
+    ) -> Result<()> {
+        let version = self.commitment.borrow_mut().next_version(
+            tx,
+            Table::Keys,
+            row.id,
+            row.version,
+            &row.sealed,
+        )?;
+        let sealed = self.seal_json(Table::Keys, row.id, version, data)?;
+        store::update_key(tx, row.id, version, data.full_access, lookups, &sealed)?;
+        self.commitment
+            .borrow_mut()
+            .stage_update(Table::Keys, row.id, version, &sealed);
+        Ok(())
+    }
+
+    fn edit_key(
+        &mut self,
+        key_id: &str,
+        action: Action,
+        edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
+    ) -> Result<KeyInfo> {
+        self.edit_key_then(key_id, action, edit, Ok)
+    }
+
+    /// Edits a key in one transaction; `finish` runs on the result before the commit and can
+    /// still undo everything by failing.
+    fn edit_key_then<T>(
+        &mut self,
+        key_id: &str,
+        action: Action,
+        edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
+        finish: impl FnOnce(KeyInfo) -> Result<T>,
+    ) -> Result<T> {
+        let now = self.now();
+        self.write(|v, tx| {
+            let tree = v.tree_from(tx)?;
+            let row = store::key_by_key_id(tx, key_id)?
+                .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+            let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+            let old_sha = data.sha256.clone();
+            let new_lookup = edit(v, &mut data, &tree)?;
+            let prev_lookup = crypto::from_hex(&old_sha).map(|h| v.lookup_tag(&h));
+            let lookups = new_lookup.as_deref().map(|l| (l, prev_lookup.as_deref()));
+            v.reseal_key(tx, &row, &data, lookups)?;
+            let path = tree
+                .nodes
+                .get(&row.node_id)
+                .map(|n| n.path.clone())
+                .unwrap_or_default();
+            v.log(
+                tx,
+                action,
+                Some(row.node_id),
+                &path,
+                &format!("{key_id} '{}'", data.name),
+            )?;
+            let row = store::key_by_key_id(tx, key_id)?.ok_or_else(|| tamper("key", key_id))?;
+            finish(v.key_info(&tree, &row, now)?)
+        })
+    }
+
+    /// Replaces a key's scopes (required ones are always kept).
+    pub fn set_scopes(
+        &mut self,
+        key_id: &str,
+        scopes: &[String],
+        full_access: bool,
+    ) -> Result<KeyInfo> {
+        self.edit_key(key_id, Action::KeyScopesChanged, |_, data, tree| {
+            data.scopes = Self::resolve_scopes(tree.catalog(data.node_id)?, scopes, full_access)?;
+            data.full_access = full_access;
+            Ok(None)
+        })
+    }
+
+    /// Revokes a key: it stays listed, and verification answers `revoked`.
+    pub fn revoke_key(&mut self, key_id: &str) -> Result<KeyInfo> {
+        let now = self.now();
+        self.edit_key(key_id, Action::KeyRevoked, |_, data, _| {
+            if data.revoked_at.is_none() {
+                data.revoked_at = Some(now);
+            }
+            Ok(None)
+        })
+    }
+
+    /// Replaces a key's secret; the old one keeps working for `grace`, then answers `expired`.
+    pub fn roll_key(&mut self, key_id: &str, grace: Grace) -> Result<MintedKey> {
+        self.roll_key_then(key_id, grace, |_| Ok(()))
+    }
+
+    /// Like [`Vault::roll_key`], but hands the new secret to `deliver` before the transaction
+    /// commits: if delivering fails, the key keeps its old secret and the error is returned.
+    pub fn roll_key_then(
+        &mut self,
+        key_id: &str,
+        grace: Grace,
+        deliver: impl FnOnce(&MintedKey) -> Result<()>,
+    ) -> Result<MintedKey> {
+        let now = self.now();
+        let minted = std::cell::RefCell::new(None);
+        self.edit_key_then(
+            key_id,
+            Action::KeyRolled,
+            |v, data, tree| {
+                match status_at(now, data.revoked_at, data.expires_at) {
+                    KeyStatus::Revoked => {
+                        return Err(Error::Conflict("a revoked key cannot be rolled".into()));
+                    }
+                    KeyStatus::Expired => {
+                        return Err(Error::Conflict(
+                            "an expired key cannot be rolled; create a new key instead".into(),
+                        ));
+                    }
+                    _ => {}
+                }
+                let node = tree.intact(data.node_id)?;
+                let secret = Secret::generate(&node.prefix);
+                let sha = secret.sha256();
+                data.previous = Some(PreviousSecret {
+                    sha256: std::mem::replace(&mut data.sha256, crypto::to_hex(&sha)),
+                    valid_until: now.saturating_add(grace.seconds()),
+                });
+                data.display = secret.display();
+                let lookup = v.lookup_tag(&sha);
+                *minted.borrow_mut() = Some((secret, tree.lineage(data.node_id)?));
+                Ok(Some(lookup))
+            },
+            |info| {
+                let (secret, lineage) = minted
+                    .borrow_mut()
+                    .take()
+                    .ok_or_else(|| tamper("key", key_id))?;
+                let key = MintedKey {
+                    info,
+                    secret,
+                    lineage,
+                };
+                deliver(&key)?;
+                Ok(key)
+            },
+        )
+    }
+
+    /// Deletes a key for good: verification then answers `not_found`. A tampered key can be
+    /// deleted too (its place in the commitment becomes a tombstone).
+    pub fn delete_key(&mut self, key_id: &str) -> Result<()> {
+        self.write(|v, tx| {
+            let tree = v.tree_from(tx)?;
+            let row = store::key_by_key_id(tx, key_id)?
+                .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+            let name = v.open_key(&row)?.map(|d| d.name).unwrap_or_default();
+            store::delete_key(tx, row.id)?;
+            v.commitment
+                .borrow_mut()
+                .stage_delete(tx, Table::Keys, row.id)?;
+            let path = tree
+                .nodes
+                .get(&row.node_id)
+                .map(|n| n.path.clone())
+                .unwrap_or_default();
+            v.log(
+                tx,
+                Action::KeyDeleted,
+                Some(row.node_id),
+                &path,
+                &format!("{key_id} '{name}'"),
+            )
+        })
+    }
+
+    /// Records that the window copied or downloaded a key's secret (never the secret itself).
+    pub fn record_handover(&mut self, key_id: &str, action: Action, detail: &str) -> Result<()> {
+        let key = self.key(key_id)?;
+        self.write(|v, tx| {
+            v.log(
+                tx,
+                action,
+                Some(key.node_id),
+                &key.node,
+                &format!("{key_id} {detail}"),
+            )
+        })
+    }
+}

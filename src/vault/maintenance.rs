@@ -1,0 +1,238 @@
+//! Keeping a vault sound: re-keying (passphrase change), backups and `doctor`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::commitment::{Commitment, Table};
+use super::crypto::{self, KdfParams, Sealer};
+use super::error::{Error, Result};
+use super::records::{KeyData, NodeData, WRAP_AAD};
+use super::rekey::{self, Source};
+use super::{Action, Vault, activity, read_kdf, store, wrap_data_key};
+
+pub use super::rekey::RekeyProgress;
+
+/// What `doctor` found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DoctorReport {
+    pub nodes: usize,
+    pub keys: usize,
+    pub activity_entries: usize,
+    /// Changes committed since the vault was created (or last re-keyed).
+    pub transactions: u64,
+    pub problems: Vec<String>,
+    /// Not damage, but worth fixing (a file others can read).
+    pub warnings: Vec<String>,
+}
+
+impl DoctorReport {
+    pub fn is_healthy(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Vault {
+    /// Changes the passphrase and re-keys the vault: a new data key, every record re-sealed,
+    /// every blind index and the activity chain recomputed, in one transaction; then the WAL is
+    /// truncated so the old wrap of the old key is gone from the files. The current passphrase
+    /// is asked again so an unlocked, unattended window cannot be taken over.
+    pub fn change_passphrase(
+        &mut self,
+        current: &str,
+        new: &str,
+        params: Option<KdfParams>,
+    ) -> Result<()> {
+        self.rekey(current, new, params, &mut |_| {})
+    }
+
+    /// [`Vault::change_passphrase`] with progress (seconds at 100,000 keys).
+    pub fn rekey(
+        &mut self,
+        current: &str,
+        new: &str,
+        params: Option<KdfParams>,
+        progress: &mut dyn FnMut(RekeyProgress),
+    ) -> Result<()> {
+        if new.is_empty() {
+            return Err(Error::Invalid(
+                "the new passphrase must not be empty".into(),
+            ));
+        }
+        let (stored, salt, wrapped) = read_kdf(&self.conn)?;
+        let kek = crypto::derive_kek(current.as_bytes(), &salt, stored)?;
+        crypto::unwrap(&kek, WRAP_AAD, &wrapped).ok_or(Error::WrongPassphrase)?;
+        let params = params.unwrap_or(stored);
+        params.check().map_err(Error::Invalid)?;
+        let data_key = crypto::new_data_key();
+        let (kdf, wrapped) = wrap_data_key(new, params, &data_key)?;
+        let to = Sealer::new(&data_key);
+        let now = self.now();
+        let conn = &self.conn;
+        let from = &self.sealer;
+        let commitment = &self.commitment;
+        store::in_transaction(conn, || {
+            let audit = commitment.borrow_mut().audit(conn, from)?;
+            let tx = audit.root.as_ref().map_or(0, |r| r.tx);
+            let resealed =
+                rekey::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
+            let mut fresh = Commitment::default();
+            fresh.rebuild(conn, &to, tx, resealed.entries)?;
+            fresh.begin_write(conn, &to)?;
+            let mut problems = audit.problems;
+            problems.extend(resealed.problems);
+            let mut detail = "re-keyed: new data key, every record re-sealed".to_owned();
+            if !problems.is_empty() {
+                detail.push_str(&format!(
+                    "; {} problem(s) carried over: {}",
+                    problems.len(),
+                    problems.join("; ")
+                ));
+            }
+            activity::append_with(&to, conn, now, Action::PassphraseChanged, None, "", &detail)?;
+            fresh.finish_write(conn, &to)?;
+            store::meta_set(conn, "kdf", &kdf)?;
+            store::meta_set(conn, "data_key", &wrapped)
+        })
+        .inspect_err(|_| self.commitment.borrow_mut().invalidate())?;
+        self.sealer = to;
+        self.commitment.borrow_mut().invalidate();
+        store::checkpoint_truncate(&self.conn)
+    }
+
+    /// Writes a consistent copy of the vault (still encrypted, same passphrase) to `dest`,
+    /// owner-only from its first byte; logged once it is written.
+    pub fn backup(&mut self, dest: &Path) -> Result<()> {
+        if dest.symlink_metadata().is_ok() {
+            return Err(Error::Conflict(format!(
+                "{} already exists",
+                dest.display()
+            )));
+        }
+        store::backup_into(&self.conn, dest)?;
+        self.write(|v, tx| {
+            v.log(
+                tx,
+                Action::BackupWritten,
+                None,
+                "",
+                &dest.display().to_string(),
+            )
+        })
+    }
+
+    /// Checks the file, the state commitment, every sealed record against it, and the
+    /// activity chain against its committed head.
+    pub fn doctor(&self) -> Result<DoctorReport> {
+        let mut report = DoctorReport::default();
+        for line in store::integrity_check(&self.conn)? {
+            report.problems.push(format!("sqlite: {line}"));
+        }
+        if store::others_can_read(&self.path) {
+            report.warnings.push(format!(
+                "{} can be read by other users; run: chmod 600 {}",
+                self.path.display(),
+                self.path.display()
+            ));
+        }
+        let audit = self
+            .commitment
+            .borrow_mut()
+            .audit(&self.conn, &self.sealer)?;
+        self.commitment.borrow_mut().invalidate();
+        report.problems.extend(audit.problems);
+        report.transactions = audit.root.as_ref().map_or(0, |r| r.tx);
+        let mut present: HashSet<(Table, i64)> = HashSet::new();
+        let tree = self.tree()?;
+        report.nodes = tree.nodes.len();
+        for row in store::node_rows(&self.conn)? {
+            present.insert((Table::Nodes, row.id));
+            let committed = audit.entries.get(&(Table::Nodes, row.id));
+            let what = format!("node #{}", row.id);
+            match committed {
+                _ if row.malformed => report
+                    .problems
+                    .push(format!("{what} has a value of the wrong type")),
+                None => report.problems.push(format!(
+                    "{what} is not in the state commitment (inserted)"
+                )),
+                Some(e) if !e.is_live() => report.problems.push(format!(
+                    "{what} was deleted and has been put back"
+                )),
+                Some(e) if e.version != row.version => report.problems.push(format!(
+                    "{what} is at version {}, the vault committed version {} (rolled back or replayed)",
+                    row.version, e.version
+                )),
+                Some(e) if !e.matches(row.version, &row.sealed) => report
+                    .problems
+                    .push(format!("{what} is not the record the vault committed")),
+                Some(_) => {
+                    let opened: Option<NodeData> =
+                        self.open_row(Table::Nodes, row.id, row.version, &row.sealed, false)?;
+                    if opened.is_none() {
+                        report.problems.push(format!("{what} failed its integrity check"));
+                    }
+                }
+            }
+        }
+        for node in tree.nodes.values() {
+            if !node.tampered && node.parent != 0 && !tree.nodes.contains_key(&node.parent) {
+                report.problems.push(format!("{} has no parent", node.path));
+            }
+        }
+        store::each_key_row(&self.conn, None, |row| {
+            report.keys += 1;
+            present.insert((Table::Keys, row.id));
+            let what = format!("key {} (row #{})", row.key_id, row.id);
+            match audit.entries.get(&(Table::Keys, row.id)) {
+                _ if row.malformed => report
+                    .problems
+                    .push(format!("{what} has a value of the wrong type")),
+                None => report.problems.push(format!(
+                    "{what} is not in the state commitment (inserted)"
+                )),
+                Some(e) if !e.is_live() => report.problems.push(format!(
+                    "{what} was deleted and has been put back"
+                )),
+                Some(e) if e.version != row.version => report.problems.push(format!(
+                    "{what} is at version {}, the vault committed version {} (rolled back or replayed)",
+                    row.version, e.version
+                )),
+                Some(e) if !e.matches(row.version, &row.sealed) => report
+                    .problems
+                    .push(format!("{what} is not the record the vault committed")),
+                Some(_) => match self.open_key(&row)? {
+                    None => report.problems.push(format!("{what} failed its integrity check")),
+                    Some(KeyData { node_id, .. }) if !tree.nodes.contains_key(&node_id) => {
+                        report.problems.push(format!("{what} belongs to a missing node"))
+                    }
+                    Some(_) => {}
+                },
+            }
+            Ok(())
+        })?;
+        let mut missing: Vec<String> = audit
+            .entries
+            .iter()
+            .filter(|(key, e)| e.is_live() && !present.contains(key))
+            .map(|((table, id), e)| {
+                format!(
+                    "{} row #{id} (version {}) was deleted from the file",
+                    table.name(),
+                    e.version
+                )
+            })
+            .collect();
+        missing.sort();
+        report.problems.extend(missing);
+        let head = audit
+            .root
+            .as_ref()
+            .map(|r| (r.activity_seq, r.activity_mac.as_str()));
+        let (entries, problems) = activity::check_chain(self, &self.conn, head)?;
+        report.activity_entries = entries;
+        report.problems.extend(problems);
+        Ok(report)
+    }
+}

@@ -1,0 +1,233 @@
+//! The workspace → project → environment tree: add, rename, delete, resolve.
+
+use rusqlite::Connection;
+
+use super::commitment::Table;
+use super::error::{Error, Result};
+use super::model::{Node, NodeId, NodeKind, Preset, validate_name};
+use super::records::NodeData;
+use super::secret::validate_prefix;
+use super::{Action, Vault, store, tamper};
+
+impl Vault {
+    /// Every node, sorted by path (workspaces, then their projects, then environments).
+    pub fn nodes(&self) -> Result<Vec<Node>> {
+        let mut nodes: Vec<Node> = self.tree()?.nodes.into_values().collect();
+        nodes.sort_by_key(|a| a.path.to_lowercase());
+        Ok(nodes)
+    }
+
+    pub fn node(&self, id: NodeId) -> Result<Node> {
+        self.tree()?.get(id).cloned()
+    }
+
+    /// Resolves `ws`, `ws/project` or `ws/project/env` (names match case-insensitively).
+    pub fn resolve(&self, path: &str) -> Result<Node> {
+        let tree = self.tree()?;
+        let wanted = path.trim().trim_matches('/').to_lowercase();
+        tree.nodes
+            .values()
+            .find(|n| !n.tampered && n.path.to_lowercase() == wanted)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("'{path}'")))
+    }
+
+    pub fn add_workspace(&mut self, name: &str, preset: Preset) -> Result<Node> {
+        let name = validate_name("workspace", name)?;
+        let id = self.write(|v, tx| {
+            let data = NodeData {
+                kind: NodeKind::Workspace,
+                parent: 0,
+                name: name.clone(),
+                prefix: None,
+                scopes: Some(preset.scopes()),
+            };
+            v.insert_node(tx, data, "workspace")
+        })?;
+        self.node(id)
+    }
+
+    pub fn add_project(&mut self, workspace: NodeId, name: &str) -> Result<Node> {
+        self.add_child(workspace, NodeKind::Workspace, name, None)
+    }
+
+    /// `prefix`: secret prefix for keys minted in this environment (default: inherited, `kw`).
+    pub fn add_environment(
+        &mut self,
+        project: NodeId,
+        name: &str,
+        prefix: Option<&str>,
+    ) -> Result<Node> {
+        if let Some(p) = prefix {
+            validate_prefix(p)?;
+        }
+        self.add_child(project, NodeKind::Project, name, prefix)
+    }
+
+    fn add_child(
+        &mut self,
+        parent: NodeId,
+        parent_kind: NodeKind,
+        name: &str,
+        prefix: Option<&str>,
+    ) -> Result<Node> {
+        let kind = parent_kind.child().unwrap_or(NodeKind::Environment);
+        let name = validate_name(kind.noun(), name)?;
+        let id = self.write(|v, tx| {
+            let tree = v.tree_from(tx)?;
+            let p = tree.intact(parent)?;
+            if p.kind != parent_kind {
+                return Err(Error::Invalid(format!(
+                    "a {} belongs in a {}, and '{}' is a {}",
+                    kind.noun(),
+                    parent_kind.noun(),
+                    p.path,
+                    p.kind.noun()
+                )));
+            }
+            let data = NodeData {
+                kind,
+                parent,
+                name: name.clone(),
+                prefix: prefix.map(str::to_owned),
+                scopes: None,
+            };
+            v.insert_node(tx, data, &p.path)
+        })?;
+        self.node(id)
+    }
+
+    fn insert_node(&self, tx: &Connection, data: NodeData, parent_path: &str) -> Result<NodeId> {
+        let tag = self.name_tag("node", data.parent, &data.name);
+        let id =
+            store::insert_node(tx, data.parent, data.kind.code(), &tag).map_err(|e| match e {
+                Error::Conflict(_) => Error::Conflict(format!(
+                    "a {} named '{}' already exists in {}",
+                    data.kind.noun(),
+                    data.name,
+                    if data.parent == 0 {
+                        "this vault"
+                    } else {
+                        parent_path
+                    }
+                )),
+                e => e,
+            })?;
+        let sealed = self.seal_json(Table::Nodes, id, 1, &data)?;
+        store::update_node(tx, id, 1, &tag, &sealed)?;
+        self.commitment
+            .borrow_mut()
+            .stage_insert(tx, Table::Nodes, id, &sealed)?;
+        let path = if data.parent == 0 {
+            data.name.clone()
+        } else {
+            format!("{parent_path}/{}", data.name)
+        };
+        let action = match data.kind {
+            NodeKind::Workspace => Action::WorkspaceAdded,
+            NodeKind::Project => Action::ProjectAdded,
+            NodeKind::Environment => Action::EnvironmentAdded,
+        };
+        self.log(tx, action, Some(id), &path, "")?;
+        Ok(id)
+    }
+
+    /// Decrypts, edits and re-seals one node under its next version.
+    pub(super) fn rewrite_node(
+        &self,
+        tx: &Connection,
+        id: NodeId,
+        edit: impl FnOnce(&mut NodeData) -> Result<()>,
+    ) -> Result<NodeData> {
+        let row = store::node_row(tx, id)?.ok_or_else(|| Error::NotFound(format!("node #{id}")))?;
+        let version = self.commitment.borrow_mut().next_version(
+            tx,
+            Table::Nodes,
+            id,
+            row.version,
+            &row.sealed,
+        )?;
+        let mut data: NodeData = self
+            .open_row(Table::Nodes, id, row.version, &row.sealed, row.malformed)?
+            .ok_or_else(|| tamper("node", id))?;
+        edit(&mut data)?;
+        let tag = self.name_tag("node", data.parent, &data.name);
+        let sealed = self.seal_json(Table::Nodes, id, version, &data)?;
+        store::update_node(tx, id, version, &tag, &sealed).map_err(|e| match e {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "a {} named '{}' already exists there",
+                data.kind.noun(),
+                data.name
+            )),
+            e => e,
+        })?;
+        self.commitment
+            .borrow_mut()
+            .stage_update(Table::Nodes, id, version, &sealed);
+        Ok(data)
+    }
+
+    pub fn rename_node(&mut self, id: NodeId, new_name: &str) -> Result<Node> {
+        let old = self.node(id)?;
+        let name = validate_name(old.kind.noun(), new_name)?;
+        self.write(|v, tx| {
+            v.rewrite_node(tx, id, |d| {
+                d.name = name.clone();
+                Ok(())
+            })?;
+            v.log(
+                tx,
+                Action::NodeRenamed,
+                Some(id),
+                &old.path,
+                &format!("renamed to '{name}'"),
+            )
+        })?;
+        self.node(id)
+    }
+
+    /// How many keys live at this node and below (what deleting it would remove).
+    pub fn key_count(&self, id: NodeId) -> Result<usize> {
+        let tree = self.tree()?;
+        tree.get(id)?;
+        store::count_keys(&self.conn, &tree.subtree(id))
+    }
+
+    /// Deletes a node, everything below it and their keys. Refused when keys would go and
+    /// `force` is false. Returns how many keys were deleted.
+    pub fn delete_node(&mut self, id: NodeId, force: bool) -> Result<usize> {
+        self.write(|v, tx| {
+            let tree = v.tree_from(tx)?;
+            let node = tree.get(id)?.clone();
+            let ids = tree.subtree(id);
+            let key_rows = store::key_ids_of(tx, &ids)?;
+            let keys = key_rows.len();
+            if keys > 0 && !force {
+                return Err(Error::Conflict(format!(
+                    "{} '{}' has {keys} key{}; deleting it deletes them too (use --force to confirm)",
+                    node.kind.noun(),
+                    node.path,
+                    if keys == 1 { "" } else { "s" }
+                )));
+            }
+            let mut commitment = v.commitment.borrow_mut();
+            for key in key_rows {
+                store::delete_key(tx, key)?;
+                commitment.stage_delete(tx, Table::Keys, key)?;
+            }
+            for node in &ids {
+                store::delete_node(tx, *node)?;
+                commitment.stage_delete(tx, Table::Nodes, *node)?;
+            }
+            drop(commitment);
+            v.log(
+                tx,
+                Action::NodeDeleted,
+                Some(id),
+                &node.path,
+                &format!("{keys} key(s) deleted with it"),
+            )?;
+            Ok(keys)
+        })
+    }
+}

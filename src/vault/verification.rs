@@ -1,0 +1,146 @@
+//! Checking a presented key against the vault, and exporting what a service needs to check
+//! keys without it.
+
+use super::error::Result;
+use super::model::NodeId;
+use super::secret::Secret;
+use super::verify::{self, Outcome, Verification, VerifierFile, extract_key};
+use super::{Action, Vault, crypto, store, tamper};
+
+/// Last-used times are coarse (like the big key pages'): at most one write per key per minute,
+/// so verification stays a read.
+const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+impl Vault {
+    /// Checks a presented key (a header, `Api-Key k`, `Bearer k` or a bare key) against the
+    /// vault. A bad checksum is `malformed` without a lookup. A key whose record is not the one
+    /// the vault committed (rolled back, put back, inserted) is `tampered`, never `valid`.
+    /// Updates the key's last use.
+    pub fn verify(&mut self, presented: &str, required_scopes: &[&str]) -> Result<Verification> {
+        let secret = match extract_key(presented).and_then(Secret::parse) {
+            Ok(s) => s,
+            Err(e) => return Ok(Verification::malformed(&e)),
+        };
+        let sha = secret.sha256();
+        let mut checked = self.check_key(&sha, required_scopes)?;
+        if checked.0.result == Outcome::Tampered {
+            // The row and the commitment may have been read on either side of another
+            // process's commit: look again with both from one snapshot before saying so.
+            checked = self.in_read_snapshot(|v| {
+                v.commitment.borrow_mut().invalidate();
+                v.check_key(&sha, required_scopes)
+            })?;
+        }
+        let (verification, touch) = checked;
+        if let Some((id, last_used)) = touch {
+            let now = self.now();
+            if last_used.is_none_or(|t| now.saturating_sub(t) >= LAST_USED_RESOLUTION_SECS) {
+                // Not a sealed change: no commitment work, and no activity entry.
+                store::in_transaction(&self.conn, || store::touch_key(&self.conn, id, now))?;
+            }
+        }
+        Ok(verification)
+    }
+
+    fn in_read_snapshot<T>(&self, f: impl FnOnce(&Vault) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN")?;
+        let out = f(self);
+        let _ = self.conn.execute_batch("COMMIT");
+        out
+    }
+
+    /// The decision for one hash; also which row to stamp as used.
+    #[allow(clippy::type_complexity)]
+    fn check_key(
+        &self,
+        sha: &[u8; 32],
+        required_scopes: &[&str],
+    ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
+        let Some(row) = store::key_by_lookup(&self.conn, &self.lookup_tag(sha))? else {
+            return Ok((Verification::of(Outcome::NotFound, None, Vec::new()), None));
+        };
+        let tampered = Verification::of(Outcome::Tampered, Some(row.key_id.clone()), Vec::new());
+        let Some(data) = self.open_key(&row)? else {
+            return Ok((tampered, None));
+        };
+        let now = self.now();
+        let stored = if row.matched_previous {
+            data.previous.as_ref().map(|p| p.sha256.as_str())
+        } else {
+            Some(data.sha256.as_str())
+        };
+        let hash_ok = stored
+            .and_then(crypto::from_hex)
+            .is_some_and(|h| crypto::ct_eq(&h, sha));
+        if !hash_ok {
+            return Ok((tampered, None));
+        }
+        let scopes = if data.full_access {
+            match self.catalog_ids(row.node_id)? {
+                Some(ids) => ids,
+                // A full-access key under a tampered workspace: its scopes cannot be known.
+                None => return Ok((tampered, None)),
+            }
+        } else {
+            data.scopes
+        };
+        let grace_over =
+            row.matched_previous && data.previous.as_ref().is_none_or(|p| p.valid_until <= now);
+        let outcome = verify::decide(
+            now,
+            data.revoked_at.is_some(),
+            data.expires_at,
+            grace_over,
+            &scopes,
+            required_scopes,
+        );
+        Ok((
+            Verification::of(outcome, Some(row.key_id), scopes),
+            Some((row.id, row.last_used_at)),
+        ))
+    }
+
+    /// Everything a service needs to check keys without the vault: key ids, SHA-256 hashes,
+    /// scopes, expiry and revocation. No secrets and no names. Refused while any key under the
+    /// node fails its integrity check (a verifier must not carry a tampered record).
+    pub fn export_verifier(&mut self, node: Option<NodeId>) -> Result<VerifierFile> {
+        let tree = self.tree()?;
+        let rows = match node {
+            Some(id) => store::key_rows(&self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
+            None => store::key_rows(&self.conn, None)?,
+        };
+        let now = self.now();
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let data = self
+                .open_key(row)?
+                .ok_or_else(|| tamper("key", &row.key_id))?;
+            let info = self.key_info(&tree, row, now)?;
+            entries.push(verify::VerifierEntry {
+                key_id: data.key_id,
+                sha256: data.sha256,
+                scopes: info.scopes,
+                expires_at: data.expires_at,
+                revoked: data.revoked_at.is_some(),
+                previous: data.previous.map(|p| verify::VerifierPrevious {
+                    sha256: p.sha256,
+                    valid_until: p.valid_until,
+                }),
+            });
+        }
+        let file = VerifierFile::new(now, entries);
+        let subject = node
+            .and_then(|n| tree.nodes.get(&n).map(|n| n.path.clone()))
+            .unwrap_or_default();
+        self.write(|v, tx| {
+            v.log(
+                tx,
+                Action::VerifierExported,
+                node,
+                &subject,
+                &format!("{} key(s)", rows.len()),
+            )
+        })?;
+        Ok(file)
+    }
+}
