@@ -38,10 +38,10 @@ pub struct Global {
 pub enum Command {
     /// Create a new vault
     Init {
-        /// Argon2id memory in MiB (at least 8)
+        /// Argon2id memory in MiB (8 to 4096)
         #[arg(long, default_value_t = 64, value_name = "M")]
         kdf_memory_mib: u32,
-        /// Argon2id passes (at least 1)
+        /// Argon2id passes (1 to 64)
         #[arg(long, default_value_t = 3, value_name = "T")]
         kdf_passes: u32,
     },
@@ -88,14 +88,22 @@ pub enum Command {
         #[arg(long, default_value_t = 50, value_name = "N")]
         limit: usize,
     },
-    /// Change the passphrase (new one from KEYWARD_NEW_PASSPHRASE, --new-passphrase-file or a prompt)
+    /// Change the passphrase and re-key the vault (new passphrase from KEYWARD_NEW_PASSPHRASE,
+    /// --new-passphrase-file or a prompt)
     Passwd {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
+        /// Raise (or lower) the Argon2id memory, in MiB (8 to 4096; default: keep)
+        #[arg(long, value_name = "M")]
+        kdf_memory_mib: Option<u32>,
+        /// Argon2id passes (1 to 64; default: keep)
+        #[arg(long, value_name = "T")]
+        kdf_passes: Option<u32>,
     },
     /// Write an encrypted copy of the vault to FILE
     Backup { file: PathBuf },
-    /// Check the file, every sealed record and the activity chain
+    /// Check the file, its schema, the state commitment, every sealed record and the activity
+    /// chain
     Doctor,
 }
 

@@ -209,8 +209,13 @@ pub fn doctor(report: &DoctorReport) -> String {
         "{} node(s), {} key(s), {} activity entries checked",
         report.nodes, report.keys, report.activity_entries
     );
+    for w in &report.warnings {
+        out.push_str(&format!("\nWARNING: {w}"));
+    }
     if report.is_healthy() {
-        out.push_str("\nOK: the file, every record and the activity chain are intact");
+        out.push_str(
+            "\nOK: the file, its schema, the state commitment, every record and the activity chain are intact",
+        );
     } else {
         for p in &report.problems {
             out.push_str(&format!("\nPROBLEM: {p}"));

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::commitment::{Commitment, Table};
 use super::crypto::{self, KdfParams, Sealer};
 use super::error::{Error, Result};
-use super::records::{KeyData, NodeData, WRAP_AAD};
+use super::records::{KeyData, WRAP_AAD};
 use super::rekey::{self, Source};
 use super::{Action, Vault, activity, read_kdf, store, wrap_data_key};
 
@@ -168,10 +168,10 @@ impl Vault {
                     .problems
                     .push(format!("{what} is not the record the vault committed")),
                 Some(_) => {
-                    let opened: Option<NodeData> =
-                        self.open_row(Table::Nodes, row.id, row.version, &row.sealed, false)?;
-                    if opened.is_none() {
-                        report.problems.push(format!("{what} failed its integrity check"));
+                    if self.open_node(&row)?.is_none() {
+                        report.problems.push(format!(
+                            "{what} failed its integrity check (or its plain columns were changed)"
+                        ));
                     }
                 }
             }

@@ -108,7 +108,7 @@ impl Tree {
 
 impl Vault {
     /// A node row decrypted, if it is the committed one and consistent with its plain columns.
-    fn open_node(&self, row: &store::NodeRow) -> Result<Option<NodeData>> {
+    pub(super) fn open_node(&self, row: &store::NodeRow) -> Result<Option<NodeData>> {
         let data: Option<NodeData> = self.open_row(
             Table::Nodes,
             row.id,

@@ -145,11 +145,16 @@ pub fn open(path: &Path) -> Result<Opened> {
     if version < 1 {
         return Err(Error::Corrupt(format!("unknown schema version {version}")));
     }
-    let unexpected = schema::differences(&conn, version)?;
-    if !unexpected.is_empty() {
-        return Err(Error::UnexpectedSchema(unexpected));
+    let differences = schema::differences(&conn, version)?;
+    if !differences.refused.is_empty() {
+        return Err(Error::UnexpectedSchema(differences.refused));
     }
     configure(&conn)?;
+    if !differences.missing_triggers.is_empty() {
+        // Best effort (a read-only file stays as it is): the triggers guard Keyward's own
+        // code paths; an edited log is caught by the keyed chain either way.
+        let _ = in_transaction(&conn, || schema::restore_triggers(&conn));
+    }
     Ok(Opened {
         conn,
         schema_version: version,

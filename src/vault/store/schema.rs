@@ -93,13 +93,19 @@ CREATE TABLE commit_buckets(
 "#;
 
 /// The log is append-only for Keyward's own code paths (anyone with the file can drop these;
-/// the keyed chain and the commitment are what detect that). Re-keying lifts them briefly.
-const TRIGGERS_V2: &str = r#"
-CREATE TRIGGER activity_no_update BEFORE UPDATE ON activity
-    BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;
-CREATE TRIGGER activity_no_delete BEFORE DELETE ON activity
-    BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;
-"#;
+/// the keyed chain and the commitment are what detect an edited log). Same text in schema 1.
+const TRIGGERS: [(&str, &str); 2] = [
+    (
+        "activity_no_update",
+        "CREATE TRIGGER activity_no_update BEFORE UPDATE ON activity
+    BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;",
+    ),
+    (
+        "activity_no_delete",
+        "CREATE TRIGGER activity_no_delete BEFORE DELETE ON activity
+    BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;",
+    ),
+];
 
 /// Creates the v2 tables and indexes, and `meta` when `with_meta` (a new file).
 pub fn create_v2_tables(conn: &Connection, with_meta: bool) -> Result<()> {
@@ -111,7 +117,9 @@ pub fn create_v2_tables(conn: &Connection, with_meta: bool) -> Result<()> {
 }
 
 pub fn create_v2_triggers(conn: &Connection) -> Result<()> {
-    conn.execute_batch(TRIGGERS_V2)?;
+    for (_, sql) in TRIGGERS {
+        conn.execute_batch(sql)?;
+    }
     Ok(())
 }
 
@@ -143,31 +151,63 @@ fn reference(version: i64) -> Result<Vec<Object>> {
     objects(&conn)
 }
 
-/// What differs between the file's schema and the one Keyward writes for `version`: planted
-/// triggers and views, changed tables, missing indexes. Empty when it is exactly ours.
-pub fn differences(conn: &Connection, version: i64) -> Result<Vec<String>> {
+/// How a file's schema differs from the one Keyward writes.
+#[derive(Debug, Default)]
+pub struct Differences {
+    /// Planted or changed objects (a trigger, a view, an altered table): never run them.
+    pub refused: Vec<String>,
+    /// Our append-only triggers, dropped (anyone with the file can): re-created on open; the
+    /// keyed chain is what detects an edited log.
+    pub missing_triggers: Vec<String>,
+}
+
+/// What differs between the file's schema and the one Keyward writes for `version`.
+pub fn differences(conn: &Connection, version: i64) -> Result<Differences> {
     let expected = reference(version)?;
+    let mut out = Differences::default();
     let found = match objects(conn) {
         Ok(found) => found,
-        Err(e) => return Ok(vec![format!("the schema cannot be read: {e}")]),
+        Err(e) => {
+            out.refused.push(format!("the schema cannot be read: {e}"));
+            return Ok(out);
+        }
     };
-    let mut out = Vec::new();
     for obj in &found {
         if !expected.contains(obj) {
             let (kind, name, table, _) = obj;
-            out.push(if expected.iter().any(|e| &e.0 == kind && &e.1 == name) {
-                format!("{kind} '{name}' was changed")
-            } else {
-                format!("{kind} '{name}' on '{table}' is not Keyward's")
-            });
+            out.refused
+                .push(if expected.iter().any(|e| &e.0 == kind && &e.1 == name) {
+                    format!("{kind} '{name}' was changed")
+                } else {
+                    format!("{kind} '{name}' on '{table}' is not Keyward's")
+                });
         }
     }
     for (kind, name, _, _) in &expected {
         if !found.iter().any(|f| &f.0 == kind && &f.1 == name) {
-            out.push(format!("{kind} '{name}' is missing"));
+            if kind == "trigger" {
+                out.missing_triggers.push(name.clone());
+            } else {
+                out.refused.push(format!("{kind} '{name}' is missing"));
+            }
         }
     }
     Ok(out)
+}
+
+/// Re-creates the append-only triggers that were dropped.
+pub fn restore_triggers(conn: &Connection) -> Result<()> {
+    for (name, sql) in TRIGGERS {
+        let exists: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(sql)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -175,11 +215,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn planted_objects_are_named() {
+    fn planted_objects_are_named_and_dropped_triggers_restored() {
         let conn = Connection::open_in_memory().expect("db");
         create_v2_tables(&conn, true).expect("tables");
         create_v2_triggers(&conn).expect("triggers");
-        assert!(differences(&conn, 2).expect("diff").is_empty());
+        let clean = differences(&conn, 2).expect("diff");
+        assert!(clean.refused.is_empty() && clean.missing_triggers.is_empty());
         conn.execute_batch(
             "CREATE TRIGGER evil AFTER UPDATE ON keys BEGIN DELETE FROM meta; END;
              CREATE VIEW peek AS SELECT * FROM keys;
@@ -187,15 +228,26 @@ mod tests {
         )
         .expect("plant");
         let diff = differences(&conn, 2).expect("diff");
+        let refused = &diff.refused;
         assert!(
-            diff.iter().any(|d| d.contains("trigger 'evil'")),
+            refused.iter().any(|d| d.contains("trigger 'evil'")),
             "{diff:?}"
         );
-        assert!(diff.iter().any(|d| d.contains("view 'peek'")), "{diff:?}");
         assert!(
-            diff.iter()
-                .any(|d| d.contains("'activity_no_delete' is missing")),
+            refused.iter().any(|d| d.contains("view 'peek'")),
             "{diff:?}"
         );
+        assert_eq!(diff.missing_triggers, vec!["activity_no_delete"]);
+        restore_triggers(&conn).expect("restore");
+        let after = differences(&conn, 2).expect("diff");
+        assert!(after.missing_triggers.is_empty(), "{after:?}");
+        assert_eq!(after.refused.len(), 2, "restoring touches nothing else");
+    }
+
+    #[test]
+    fn schema_1_and_2_share_the_trigger_text() {
+        for (_, sql) in TRIGGERS {
+            assert!(SCHEMA_V1.contains(sql), "{sql}");
+        }
     }
 }
