@@ -1,11 +1,11 @@
 //! Keeping a vault sound: re-keying (passphrase change), backups and `doctor`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::commitment::{Commitment, Table};
+use super::commitment::{Commitment, Entry, Table};
 use super::crypto::{self, KdfParams, Sealer};
 use super::error::{Error, Result};
 use super::records::{KeyData, WRAP_AAD};
@@ -34,6 +34,70 @@ impl DoctorReport {
 }
 
 impl Vault {
+    /// Blind indexes recomputed from the records (a wrong one would make a key unfindable or
+    /// a name look taken), and id counters that moved below ids the vault already used.
+    fn index_problems(&self, committed: &HashMap<(Table, i64), Entry>) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let tree = self.tree()?;
+        for row in store::index_rows(&self.conn, false)? {
+            if let Some(node) = tree.nodes.get(&row.id).filter(|n| !n.tampered) {
+                let tag = self.name_tag("node", node.parent, &node.name);
+                if !crypto::ct_eq(&tag, &row.name_tag) {
+                    problems.push(format!("node #{}: its name index was changed", row.id));
+                }
+            }
+        }
+        let indexes = store::index_rows(&self.conn, true)?;
+        for row in &indexes {
+            let Some(stored) = store::key_row_by_id(&self.conn, row.id)? else {
+                continue;
+            };
+            let Some(data) = self.open_key(&stored)? else {
+                continue;
+            };
+            let what = format!("key {}", data.key_id);
+            if !crypto::ct_eq(
+                &self.name_tag("key", data.node_id, &data.name),
+                &row.name_tag,
+            ) {
+                problems.push(format!("{what}: its name index was changed"));
+            }
+            let lookup = crypto::from_hex(&data.sha256).map(|h| self.lookup_tag(&h));
+            if lookup.is_none_or(|l| !crypto::ct_eq(&l, &row.lookup)) {
+                problems.push(format!("{what}: its lookup index was changed"));
+            }
+            let prev = data
+                .previous
+                .as_ref()
+                .and_then(|p| crypto::from_hex(&p.sha256))
+                .map(|h| self.lookup_tag(&h));
+            let prev_ok = match (&prev, &row.prev_lookup) {
+                (None, None) => true,
+                (Some(a), Some(b)) => crypto::ct_eq(a, b),
+                _ => false,
+            };
+            if !prev_ok {
+                problems.push(format!("{what}: its previous-secret index was changed"));
+            }
+        }
+        for table in Table::ALL {
+            let highest = committed
+                .iter()
+                .filter(|((t, _), _)| *t == table)
+                .map(|((_, id), _)| *id)
+                .max()
+                .unwrap_or(0);
+            let counter = store::sequence_of(&self.conn, table.name())?;
+            if counter < highest {
+                problems.push(format!(
+                    "the id counter of {} was moved back ({counter}, below id {highest} the vault used)",
+                    table.name()
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
     /// Changes the passphrase and re-keys the vault: a new data key, every record re-sealed,
     /// every blind index and the activity chain recomputed, in one transaction; then the WAL is
     /// truncated so the old wrap of the old key is gone from the files. The current passphrase
@@ -226,6 +290,7 @@ impl Vault {
             .collect();
         missing.sort();
         report.problems.extend(missing);
+        report.problems.extend(self.index_problems(&audit.entries)?);
         let head = audit
             .root
             .as_ref()

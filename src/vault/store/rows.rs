@@ -206,7 +206,14 @@ pub(super) fn key_row_of(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
         node_id: l.int(1)?,
         key_id: l.text(2)?,
         version: l.int(3)?,
-        full_access: l.int(4)? != 0,
+        full_access: match l.int(4)? {
+            0 => false,
+            1 => true,
+            _ => {
+                l.bad = true;
+                false
+            }
+        },
         last_used_at: l.opt_int(5)?,
         sealed: l.bytes(6)?,
         matched_previous: false,
@@ -260,6 +267,13 @@ pub fn key_by_key_id(conn: &Connection, key_id: &str) -> Result<Option<KeyRow>> 
     Ok(conn
         .prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE key_id = ?1"))?
         .query_row([key_id], key_row_of)
+        .optional()?)
+}
+
+pub fn key_row_by_id(conn: &Connection, id: i64) -> Result<Option<KeyRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE id = ?1"))?
+        .query_row([id], key_row_of)
         .optional()?)
 }
 
@@ -410,10 +424,11 @@ pub fn sequence_of(conn: &Connection, table: &str) -> Result<i64> {
         .query_row(
             "SELECT seq FROM sqlite_sequence WHERE name = ?1",
             [table],
-            |r| r.get::<_, Option<i64>>(0),
+            |r| Ok(matches!(r.get_ref(0)?, ValueRef::Integer(_)).then(|| r.get::<_, i64>(0))),
         )
         .optional()?
         .flatten()
+        .transpose()?
         .unwrap_or(0))
 }
 
@@ -542,6 +557,37 @@ pub fn all_buckets(conn: &Connection) -> Result<Vec<(String, i64, Vec<u8>)>> {
     let rows = stmt.query_map([], |r| {
         let mut l = Lenient::new(r);
         Ok((l.text(0)?, l.int(1)?, l.bytes(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The blind indexes of one row, as stored.
+pub struct IndexRow {
+    pub id: i64,
+    pub name_tag: Vec<u8>,
+    pub lookup: Vec<u8>,
+    pub prev_lookup: Option<Vec<u8>>,
+}
+
+/// Every row's blind indexes (`doctor` recomputes them from the decrypted records).
+pub fn index_rows(conn: &Connection, keys: bool) -> Result<Vec<IndexRow>> {
+    let sql = if keys {
+        "SELECT id, name_tag, lookup, prev_lookup FROM keys ORDER BY id"
+    } else {
+        "SELECT id, name_tag, x'', NULL FROM nodes ORDER BY id"
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| {
+        let mut l = Lenient::new(r);
+        Ok(IndexRow {
+            id: l.int(0)?,
+            name_tag: l.bytes(1)?,
+            lookup: l.bytes(2)?,
+            prev_lookup: match r.get_ref(3)? {
+                ValueRef::Null => None,
+                _ => Some(l.bytes(3)?),
+            },
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
