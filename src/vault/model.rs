@@ -281,7 +281,7 @@ pub fn status_at(
     } else {
         match expires_at {
             Some(t) if t <= now => KeyStatus::Expired,
-            Some(t) if t - now < EXPIRING_SOON_SECS => KeyStatus::ExpiringSoon,
+            Some(t) if t.saturating_sub(now) < EXPIRING_SOON_SECS => KeyStatus::ExpiringSoon,
             _ => KeyStatus::Active,
         }
     }
@@ -322,7 +322,9 @@ impl Expiry {
     pub fn resolve(self, now: Timestamp) -> Result<Option<Timestamp>> {
         let at = match self {
             Expiry::Never => return Ok(None),
-            Expiry::In { seconds } => now + seconds,
+            Expiry::In { seconds } => now
+                .checked_add(seconds)
+                .ok_or_else(|| Error::Invalid("the expiry is out of range".into()))?,
             Expiry::At(t) => t,
         };
         if at <= now {

@@ -1,0 +1,174 @@
+//! Properties of every parser of outside input, shared by the `parsers` test (a few hundred
+//! cases each, in CI) and the `fuzz` bench (a million and more): whatever the input, a parser
+//! answers with a value or an error, never a panic, and what it accepts is well formed.
+#![allow(dead_code)]
+
+use keyward::vault::{Expiry, Grace, Outcome, Scope, Secret, Verifier, extract_key, parse_time};
+use keyward::vault::{validate_name, validate_prefix};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+/// Text that looks like what the parsers expect, and text that does not.
+fn texty() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~]{0,80}",
+        "(Authorization|authorization|X-Api-Key)?:? ?(Api-Key|Bearer|Basic|api-key)? ?[a-z_]{0,8}_[0-9A-Za-z]{0,60}",
+        "[0-9]{0,12}[dhmwy]?|never|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:]{8}Z)?",
+    ]
+}
+
+/// A real secret with one character of its random part or checksum replaced, removed or
+/// added (the prefix is not covered by the checksum, as in GitHub's tokens).
+fn damaged_secret() -> impl Strategy<Value = (String, String)> {
+    (
+        "[a-z][a-z0-9_]{1,15}",
+        any::<prop::sample::Index>(),
+        "[0-9A-Za-z]",
+        0..3u8,
+    )
+        .prop_map(|(prefix, at, ch, how)| {
+            let good = Secret::generate(&prefix).expose().to_owned();
+            let body = good.rfind('_').map_or(0, |u| u + 1);
+            let i = body + at.index(good.len() - body);
+            let mut bad = good.clone();
+            match how {
+                0 => bad.replace_range(i..=i, &ch),
+                1 => {
+                    bad.remove(i);
+                }
+                _ => bad.insert_str(i, &ch),
+            }
+            (good, bad)
+        })
+}
+
+fn verifier_json() -> impl Strategy<Value = String> {
+    let entry = (
+        "kid_[0-9A-Za-z]{17}",
+        "[0-9a-f]{64}",
+        prop::collection::vec("[a-z.]{1,12}", 0..4),
+        prop::option::of(any::<i64>()),
+        any::<bool>(),
+    )
+        .prop_map(|(id, sha, scopes, exp, revoked)| {
+            serde_json::json!({"key_id": id, "sha256": sha, "scopes": scopes,
+                               "expires_at": exp, "revoked": revoked})
+        });
+    (prop::collection::vec(entry, 0..6), any::<u32>()).prop_map(|(keys, version)| {
+        serde_json::json!({"type": "keyward.verifier", "version": version % 3,
+                           "exported_at": "2026-01-01T00:00:00Z", "keys": keys})
+        .to_string()
+    })
+}
+
+/// A verifier file with some bytes overwritten, cut or repeated.
+fn damaged_verifier() -> impl Strategy<Value = String> {
+    (
+        verifier_json(),
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(json, edits, cut)| {
+            let mut bytes = json.into_bytes();
+            for (at, b) in edits {
+                let i = at.index(bytes.len().max(1));
+                if i < bytes.len() {
+                    bytes[i] = b;
+                }
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+}
+
+pub type Property = (&'static str, fn(&mut TestRunner) -> Result<(), String>);
+
+fn run<S: Strategy>(
+    runner: &mut TestRunner,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) -> Result<(), String> {
+    runner.run(&strategy, test).map_err(|e| e.to_string())
+}
+
+pub const PROPERTIES: &[Property] = &[
+    ("secret and header parsing", |r| {
+        run(r, texty(), |text| {
+            if let Ok(key) = extract_key(&text) {
+                if let Ok(secret) = Secret::parse(key) {
+                    prop_assert_eq!(secret.expose(), key.trim());
+                    prop_assert!(secret.display().len() < secret.expose().len());
+                }
+            }
+            Ok(())
+        })
+    }),
+    ("a damaged secret is refused without a lookup", |r| {
+        run(r, damaged_secret(), |(good, bad)| {
+            prop_assert!(Secret::parse(&good).is_ok());
+            let verdict = Verifier::from_file_contents(
+                r#"{"type":"keyward.verifier","version":1,"exported_at":"","keys":[]}"#,
+            )
+            .expect("empty verifier")
+            .verify(&bad, &[]);
+            if bad != good {
+                prop_assert_eq!(verdict.result, Outcome::Malformed, "{} accepted", bad);
+            }
+            Ok(())
+        })
+    }),
+    ("expiry, grace and time text", |r| {
+        run(r, texty(), |text| {
+            if let Ok(e) = Expiry::parse(&text) {
+                let _ = e.resolve(1_800_000_000);
+                let _ = e.resolve(i64::MAX);
+                let _ = e.resolve(i64::MIN);
+            }
+            let _ = Grace::parse(&text);
+            if let Some(t) = parse_time(&text) {
+                let _ = keyward::vault::format_time(t);
+            }
+            Ok(())
+        })
+    }),
+    ("names, prefixes and scope ids", |r| {
+        run(r, texty(), |text| {
+            if let Ok(name) = validate_name("key", &text) {
+                prop_assert!(!name.is_empty() && name.chars().count() <= 64);
+            }
+            if validate_prefix(&text).is_ok() {
+                prop_assert!(text.len() >= 2 && text.len() <= 16);
+            }
+            let _ = Scope::validate_id(&text);
+            Ok(())
+        })
+    }),
+    ("verifier files", |r| {
+        run(
+            r,
+            prop_oneof![texty(), verifier_json(), damaged_verifier()],
+            |text| {
+                if let Ok(v) = Verifier::from_file_contents(&text) {
+                    let _ = v.verify("Api-Key kw_abc", &["read"]);
+                }
+                Ok(())
+            },
+        )
+    }),
+];
+
+/// Runs every property with `cases` cases; returns the inputs generated in all.
+pub fn run_all(cases: u32) -> Result<u64, String> {
+    let mut total = 0u64;
+    for (name, property) in PROPERTIES {
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        property(&mut runner).map_err(|e| format!("{name}: {e}"))?;
+        total += u64::from(cases);
+    }
+    Ok(total)
+}
