@@ -670,3 +670,29 @@ fn a_v1_vault_is_upgraded_in_place_after_a_backup() {
         "the roll's grace period survived the upgrade"
     );
 }
+
+#[test]
+fn another_handle_writing_never_makes_good_rows_look_tampered() {
+    let lab = Lab::new();
+    let (mut a, env, keys) = populated(&lab);
+    assert_eq!(
+        outcome(&mut a, &keys[0].1, &[]),
+        Outcome::Valid,
+        "warm the cache"
+    );
+    let mut b = lab.open();
+    b.revoke_key(&keys[0].0).expect("revoke elsewhere");
+    let fresh = b
+        .create_key(env.id, key("fresh", &[]))
+        .expect("create elsewhere");
+    assert_eq!(outcome(&mut a, &keys[0].1, &[]), Outcome::Revoked);
+    assert_eq!(outcome(&mut a, fresh.secret.expose(), &[]), Outcome::Valid);
+    let mine = a.create_key(env.id, key("mine", &[])).expect("create here");
+    assert_eq!(outcome(&mut b, mine.secret.expose(), &[]), Outcome::Valid);
+    for v in [&a, &b] {
+        let listed = v.list_keys(None).expect("list");
+        assert_eq!(listed.len(), 5);
+        assert!(listed.iter().all(|k| k.status != KeyStatus::Tampered));
+        assert!(v.doctor().expect("doctor").is_healthy());
+    }
+}

@@ -223,8 +223,9 @@ impl Commitment {
         Ok(())
     }
 
-    /// Reads the root again if another connection committed since it was read.
-    fn refresh(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+    /// Reads the root again if another connection committed since it was read. Called once
+    /// per read operation (a listing, a verification), not per row.
+    pub fn refresh(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
         let dv = store::data_version(conn)?;
         if dv != self.data_version || matches!(self.state, State::Unloaded) {
             self.load_root(conn, sealer)?;
@@ -276,18 +277,20 @@ impl Commitment {
         }
     }
 
-    /// Whether a stored row is exactly the committed one. Reads the root again first if
-    /// another process committed since.
+    /// Whether a stored row is exactly the committed one (as of the last [`refresh`]).
+    ///
+    /// [`refresh`]: Commitment::refresh
     pub fn check(
         &mut self,
         conn: &Connection,
-        sealer: &Sealer,
         table: Table,
         id: i64,
         version: i64,
         sealed: &[u8],
     ) -> Result<bool> {
-        self.refresh(conn, sealer)?;
+        if matches!(self.state, State::Unloaded) {
+            return Err(Error::Corrupt("the state commitment was not read".into()));
+        }
         Ok(match self.entry(conn, table, id) {
             Ok(Some(e)) => e.matches(version, sealed),
             Ok(None) | Err(Error::Tampered(_)) => false,

@@ -135,9 +135,10 @@ impl Vault {
     }
 
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {
+        let tree = self.tree()?;
         let row = store::key_by_key_id(&self.conn, key_id)?
             .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
-        self.key_info(&self.tree()?, &row, self.now())
+        self.key_info(&tree, &row, self.now())
     }
 
     /// Checks scope ids against the catalog and adds the required ones, in catalog order.

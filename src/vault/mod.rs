@@ -253,14 +253,10 @@ impl Vault {
         malformed: bool,
     ) -> Result<Option<T>> {
         if malformed
-            || !self.commitment.borrow_mut().check(
-                &self.conn,
-                &self.sealer,
-                table,
-                id,
-                version,
-                sealed,
-            )?
+            || !self
+                .commitment
+                .borrow_mut()
+                .check(&self.conn, table, id, version, sealed)?
         {
             return Ok(None);
         }
@@ -268,6 +264,14 @@ impl Vault {
             return Ok(None);
         };
         Ok(serde_json::from_slice(&plain).ok())
+    }
+
+    /// Makes sure the commitment this process checks rows against is the current one (another
+    /// process may have committed). Once per read operation.
+    fn sync_commitment(&self) -> Result<()> {
+        self.commitment
+            .borrow_mut()
+            .refresh(&self.conn, &self.sealer)
     }
 
     fn name_tag(&self, scope: &str, parent: NodeId, name: &str) -> Vec<u8> {

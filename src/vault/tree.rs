@@ -141,6 +141,7 @@ impl Vault {
     }
 
     pub(super) fn tree_from(&self, conn: &Connection) -> Result<Tree> {
+        self.sync_commitment()?;
         let rows = store::node_rows(conn)?;
         let mut nodes = HashMap::with_capacity(rows.len());
         let mut scopes = HashMap::new();

@@ -43,10 +43,7 @@ impl Vault {
     }
 
     fn in_read_snapshot<T>(&self, f: impl FnOnce(&Vault) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("BEGIN")?;
-        let out = f(self);
-        let _ = self.conn.execute_batch("COMMIT");
-        out
+        store::in_read_snapshot(&self.conn, || f(self))
     }
 
     /// The decision for one hash; also which row to stamp as used.
@@ -56,6 +53,7 @@ impl Vault {
         sha: &[u8; 32],
         required_scopes: &[&str],
     ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
+        self.sync_commitment()?;
         let Some(row) = store::key_by_lookup(&self.conn, &self.lookup_tag(sha))? else {
             return Ok((Verification::of(Outcome::NotFound, None, Vec::new()), None));
         };

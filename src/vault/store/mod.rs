@@ -237,3 +237,11 @@ pub fn in_transaction<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Re
     }
     result
 }
+
+/// Runs `f` inside one read transaction: everything it reads comes from the same snapshot.
+pub fn in_read_snapshot<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let out = f();
+    let _ = conn.execute_batch("COMMIT");
+    out
+}
