@@ -3,6 +3,7 @@
 
 mod activity;
 mod crypto;
+mod delivery;
 mod error;
 mod keyfile;
 mod model;
