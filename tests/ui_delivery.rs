@@ -227,6 +227,10 @@ fn lock_with_an_unsaved_secret_asks_first() {
 
     w.click("📋 Copy");
     assert!(w.has_text("Close locks the vault, as you asked."));
+    assert!(
+        w.has_text("Paste the secret where it belongs first"),
+        "locking clears the clipboard: the dialog says so"
+    );
     w.click("Close");
     assert!(w.app().is_locked(), "Close finishes the lock");
     assert_eq!(w.clipboard.text(), None, "locking clears the clipboard");

@@ -6,7 +6,7 @@ mod output;
 mod passphrase;
 mod render;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -433,12 +433,16 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
                 expires_at,
             };
             // Written and flushed before the commit: if stdout fails, no key exists.
+            let wrote = Cell::new(false);
             v.create_keys_then(node.id, vec![new], |minted| {
                 minted.iter().try_for_each(|m| {
-                    deliver(&render::secret_text(ctx.json(), "Created", m, None, None))
+                    deliver(
+                        &wrote,
+                        &render::secret_text(ctx.json(), "Created", m, None, None),
+                    )
                 })
             })
-            .map_err(|e| undelivered(e, "no key was created"))?;
+            .map_err(|e| undelivered(e, "no key was created", wrote.get()))?;
         }
         KeyCmd::List { node } => {
             let node = node.map(|n| v.resolve(&n)).transpose()?;
@@ -451,18 +455,16 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
         KeyCmd::Master { node } => {
             let node = v.resolve(&node)?;
+            let wrote = Cell::new(false);
             let created = |m: &vault::MintedKey| {
-                deliver(&render::secret_text(
-                    ctx.json(),
-                    "Created master key",
-                    m,
-                    Some(true),
-                    None,
-                ))
+                deliver(
+                    &wrote,
+                    &render::secret_text(ctx.json(), "Created master key", m, Some(true), None),
+                )
             };
             let master = v
                 .master_key_then(node.id, created)
-                .map_err(|e| undelivered(e, "no master key was created"))?;
+                .map_err(|e| undelivered(e, "no master key was created", wrote.get()))?;
             match master {
                 MasterKey::Existing(info) => {
                     let mut value = json!(info);
@@ -499,16 +501,20 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
                 }
             );
             // Written and flushed before the commit: if stdout fails, the old secret stays.
+            let wrote = Cell::new(false);
             v.roll_key_then(&key_id, grace, |m| {
-                deliver(&render::secret_text(
-                    ctx.json(),
-                    "Rolled",
-                    m,
-                    None,
-                    Some(&note),
-                ))
+                deliver(
+                    &wrote,
+                    &render::secret_text(ctx.json(), "Rolled", m, None, Some(&note)),
+                )
             })
-            .map_err(|e| undelivered(e, "the key was not rolled and keeps its secret"))?;
+            .map_err(|e| {
+                undelivered(
+                    e,
+                    "the key was not rolled and keeps its secret",
+                    wrote.get(),
+                )
+            })?;
         }
         KeyCmd::Revoke { key_id } => {
             let info = v.revoke_key(&key_id)?;
@@ -522,18 +528,24 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
     done()
 }
 
-/// Hands a new secret over on stdout, inside the transaction that mints it.
-fn deliver(text: &str) -> vault::Result<()> {
-    output::stdout_line(text).map_err(|e| Error::io(output::STDOUT_NAME, e))
+/// Hands a new secret over on stdout, inside the transaction that mints it; `wrote` records
+/// that it got out.
+fn deliver(wrote: &Cell<bool>, text: &str) -> vault::Result<()> {
+    output::stdout_line(text).map_err(|e| Error::io(output::STDOUT_NAME, e))?;
+    wrote.set(true);
+    Ok(())
 }
 
-/// The message for a mint or roll that failed; `undone` says what did not happen when the
-/// secret could not be written (a closed pipe, a full disk).
-fn undelivered(e: Error, undone: &str) -> CliError {
+/// The message for a mint or roll that failed; `undone` says what did not happen. `wrote`:
+/// the secret was already written when the commit failed, so whoever has it must not use it.
+fn undelivered(e: Error, undone: &str, wrote: bool) -> CliError {
     match e {
         Error::Io { path, source } if path.as_os_str() == output::STDOUT_NAME => CliError::msg(
             format!("cannot write the secret to standard output ({source}); {undone}"),
         ),
+        e if wrote => CliError::msg(format!(
+            "{e}; {undone}: the secret written above does not work, discard it"
+        )),
         e => e.into(),
     }
 }

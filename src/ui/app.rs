@@ -196,11 +196,6 @@ impl Session {
         s
     }
 
-    /// A secret is on screen that was neither copied nor downloaded.
-    pub fn holds_undelivered_secret(&self) -> bool {
-        self.secret.as_ref().is_some_and(|d| !d.is_delivered())
-    }
-
     pub fn selected_node(&self) -> Option<&Node> {
         self.selected
             .and_then(|id| self.nodes.iter().find(|n| n.id == id))
@@ -345,28 +340,23 @@ impl KeywardApp {
     /// Lock, as asked with the button or Ctrl+L: a secret not handed over yet holds it back,
     /// and its dialog says why and offers to discard it.
     fn request_lock(&mut self) {
-        if let Some(s) = self.session_mut()
-            && let Some(d) = s.secret.as_mut()
-            && !d.is_delivered()
+        if !self
+            .session_mut()
+            .is_some_and(|s| s.hold_back(Waiting::Lock))
         {
-            d.waiting = Some(Waiting::Lock);
-            return;
+            self.lock();
         }
-        self.lock();
     }
 
     /// A request to close the window, while a secret that was not handed over is shown, is
     /// cancelled; the secret dialog says why. After Copy or Download the close goes through.
     fn guard_close(&mut self, ctx: &egui::Context) {
-        if !ctx.input(|i| i.viewport().close_requested()) {
-            return;
-        }
-        if let Some(s) = self.session_mut()
-            && let Some(d) = s.secret.as_mut()
-            && !d.is_delivered()
+        if ctx.input(|i| i.viewport().close_requested())
+            && self
+                .session_mut()
+                .is_some_and(|s| s.hold_back(Waiting::Quit))
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            d.waiting = Some(Waiting::Quit);
         }
     }
 
@@ -722,38 +712,20 @@ impl KeywardApp {
         Ok(())
     }
 
-    /// "Discard and revoke": the secret was never handed over, so its key is revoked (nobody
-    /// can ever present the secret) and the dialog closes; a held-back quit or lock goes on.
-    ///
-    /// For a roll this revokes the whole key, although its previous secret may still be in
-    /// its grace period and in use: keeping the key would leave a current secret that nobody
-    /// has, and clients would break silently when the grace ends. Revoking says so now, in the
-    /// log and in every check; the dialog warns before ("Revoking also stops the key's
-    /// previous secret at once"), and Copy is right beside it for whoever wants to keep it.
+    /// "Discard and revoke" (see [`Session::discard_secret`]); a held-back quit or lock goes on.
     fn discard_secret(&mut self, ctx: &egui::Context) -> Result<(), String> {
         let Some(s) = self.session_mut() else {
             return Ok(());
         };
-        let Some(d) = s.secret.as_mut() else {
+        let Some((name, waiting)) = s.discard_secret() else {
             return Ok(());
         };
-        let key_id = d.minted.info.key_id.clone();
-        match s.vault.revoke_key(&key_id) {
-            Ok(info) => {
-                let waiting = s.secret.take().and_then(|d| d.waiting);
-                let reload = s.reload();
-                self.say(format!(
-                    "Revoked {}: its secret was discarded without being handed over",
-                    info.name
-                ));
-                self.resume(ctx, waiting);
-                reload
-            }
-            Err(e) => {
-                d.error = Some(format!("Could not revoke the key: {e}"));
-                Ok(())
-            }
-        }
+        let reload = s.reload();
+        self.say(format!(
+            "Revoked {name}: its secret was discarded without being handed over"
+        ));
+        self.resume(ctx, waiting);
+        reload
     }
 
     fn download_secret(&mut self) -> Result<(), String> {

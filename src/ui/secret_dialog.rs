@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
-use super::app::Command;
+use super::app::{Command, Session};
 use super::dialogs::error_ui;
 use super::modal::{Dismiss, button_row, danger_button, modal_ui, primary_button};
 use super::theme;
@@ -60,6 +60,49 @@ impl SecretDialog {
 
     pub fn can_close(&self) -> bool {
         self.is_delivered()
+    }
+}
+
+impl Session {
+    /// A secret is on screen that was neither copied nor downloaded.
+    pub fn holds_undelivered_secret(&self) -> bool {
+        self.secret.as_ref().is_some_and(|d| !d.is_delivered())
+    }
+
+    /// Holds `what` back when a secret that was not handed over is shown (its dialog then says
+    /// why); returns whether it did.
+    pub fn hold_back(&mut self, what: Waiting) -> bool {
+        match self.secret.as_mut() {
+            Some(d) if !d.is_delivered() => {
+                d.waiting = Some(what);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// "Discard and revoke": the secret was never handed over, so its key is revoked (nobody
+    /// can ever present the secret) and the dialog closes. Returns the key's name and what the
+    /// dialog held back; `None` when there was no dialog or revoking failed (the dialog then
+    /// shows the error and stays).
+    ///
+    /// For a roll this revokes the whole key, although its previous secret may still be in
+    /// its grace period and in use: keeping the key would leave a current secret that nobody
+    /// has, and clients would break silently when the grace ends. Revoking says so now, in the
+    /// log and in every check; the dialog warns first ("Revoking also stops the key's previous
+    /// secret at once"), with Copy right beside it for whoever wants to keep the key.
+    pub fn discard_secret(&mut self) -> Option<(String, Option<Waiting>)> {
+        let d = self.secret.as_mut()?;
+        match self.vault.revoke_key(&d.minted.info.key_id) {
+            Ok(info) => {
+                let waiting = self.secret.take().and_then(|d| d.waiting);
+                Some((info.name, waiting))
+            }
+            Err(e) => {
+                d.error = Some(format!("Could not revoke the key: {e}"));
+                None
+            }
+        }
     }
 }
 
@@ -180,6 +223,14 @@ pub fn secret_dialog_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Ve
                     Waiting::Lock => "Close locks the vault, as you asked.",
                 };
                 ui.label(RichText::new(then).color(theme::MUTED));
+                if d.copied && d.downloaded.is_none() {
+                    ui.label(
+                        RichText::new(
+                            "Paste the secret where it belongs first: this also clears the clipboard.",
+                        )
+                        .color(theme::WARNING),
+                    );
+                }
             }
             error_ui(ui, d.error.as_deref());
             button_row(ui, |ui| {
