@@ -4,7 +4,7 @@ use egui::{Key, RichText};
 use zeroize::Zeroizing;
 
 use super::app::{Command, Session, Settings};
-use super::modal::{Dismiss, button_row, danger_button, modal_ui, primary_button};
+use super::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
 use super::theme::{self, ThemeChoice};
 use super::{secret_dialog, undelivered};
 use crate::vault::{
@@ -173,13 +173,6 @@ fn password_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Re
             .desired_width(f32::INFINITY),
     )
     .labelled_by(l.id)
-}
-
-pub(super) fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
-    if let Some(e) = error {
-        ui.add_space(theme::SPACE * 0.5);
-        ui.label(RichText::new(e).color(theme::DANGER));
-    }
 }
 
 fn scope_checkboxes_ui(ui: &mut egui::Ui, scopes: &mut [(Scope, bool)], full_access: bool) {

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::app::{Command, Session};
-use super::dialogs::error_ui;
-use super::modal::{Dismiss, button_row, danger_button, modal_ui, primary_button};
+use super::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
 use super::theme;
 use crate::vault::{MintedKey, format_time};
 
