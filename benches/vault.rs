@@ -1,6 +1,7 @@
 //! `cargo bench --bench vault`: medians at 1k / 10k / 100k keys for the SPEC 8 targets.
 //! Sizes can be limited with `KEYWARD_BENCH_SIZES=1000,10000`; `KEYWARD_BENCH_KEEP=DIR` keeps
-//! the vault files there (passphrase "benchmark passphrase") to time the CLI on them.
+//! the vault files there (passphrase "benchmark passphrase") to time the CLI on them;
+//! `KEYWARD_BENCH_CHECKS=N` sets how many verifications are timed (20,000), e.g. for a profile.
 
 use std::time::{Duration, Instant};
 
@@ -118,7 +119,10 @@ fn main() {
         for s in &secrets {
             vault.verify(s.expose(), &["read"]).expect("verify");
         }
-        let checks = 20_000;
+        let checks: usize = std::env::var("KEYWARD_BENCH_CHECKS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
         let vault_rate = {
             let t = Instant::now();
             for k in 0..checks {

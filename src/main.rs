@@ -3,8 +3,31 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    no_core_dumps();
     match keyward::cli::launch(std::env::args_os()) {
         keyward::cli::Launch::Exit(code) => code,
         keyward::cli::Launch::Window(vault) => keyward::ui::run(vault),
+    }
+}
+
+/// A core dump would put the data key and any secret on screen into a file: none are written
+/// (core size limit 0, and on Linux not dumpable, which also keeps same-user debuggers out),
+/// as KeePassXC does. Failures are ignored: the process still works, only less hardened.
+fn no_core_dumps() {
+    #[cfg(unix)]
+    {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit reads the struct we pass and touches no memory of ours.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_CORE, &none);
+        }
+    }
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_DUMPABLE takes plain integers.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
 }

@@ -871,10 +871,12 @@ fn the_last_selected_node_comes_back_after_lock_and_is_saved() {
     w.select("prod");
     w.press(egui::Modifiers::COMMAND, egui::Key::L);
     assert!(w.app().is_locked());
-    assert_eq!(
-        w.app().settings.last_node.as_deref(),
-        Some("acme/billing/prod")
-    );
+    let prod = w
+        .open_vault()
+        .resolve("acme/billing/prod")
+        .expect("prod")
+        .id;
+    assert_eq!(w.app().settings.last_node_id, Some(prod));
     w.unlock(PASS);
     let selected = w
         .app()
@@ -888,7 +890,10 @@ fn the_last_selected_node_comes_back_after_lock_and_is_saved() {
     eframe::App::save(w.harness.state_mut(), &mut storage);
     let saved: keyward::ui::Settings =
         eframe::get_value(&storage, "keyward.settings").expect("settings are saved");
-    assert_eq!(saved.last_node.as_deref(), Some("acme/billing/prod"));
+    assert_eq!(saved.last_node_id, Some(prod));
+    // Stored as an id: the settings file is plaintext and names stay in the vault.
+    let raw = storage.0.get("keyward.settings").expect("raw settings");
+    assert!(!raw.contains("prod") && !raw.contains("billing"), "{raw}");
 }
 
 #[derive(Default)]

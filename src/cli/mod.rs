@@ -2,9 +2,11 @@
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
 
 mod args;
+mod output;
 mod passphrase;
 mod render;
 
+use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -63,7 +65,9 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
     let vault_path = match cli.global.vault.clone().or_else(Vault::default_path) {
         Some(p) => p,
         None => {
-            eprintln!("keyward: error: no home directory to keep the vault in; pass --vault PATH");
+            output::stderr_line(
+                "keyward: error: no home directory to keep the vault in; pass --vault PATH",
+            );
             return Launch::Exit(ExitCode::from(EXIT_ERROR));
         }
     };
@@ -73,11 +77,20 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
     let ctx = Context {
         vault_path,
         global: cli.global,
+        output_failed: RefCell::new(None),
     };
-    Launch::Exit(match run(&ctx, command) {
-        Ok(code) => code,
-        Err(CliError(message)) => {
-            eprintln!("keyward: error: {message}");
+    let result = run(&ctx, command);
+    let failed = ctx.output_failed.borrow_mut().take();
+    Launch::Exit(match (result, failed) {
+        // The reader closed the pipe (`| head -1`): it has what it wanted; end quietly.
+        (_, Some(e)) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
+        (_, Some(e)) => {
+            output::stderr_line(&format!("keyward: error: cannot write the output: {e}"));
+            ExitCode::from(EXIT_ERROR)
+        }
+        (Ok(code), None) => code,
+        (Err(CliError(message)), None) => {
+            output::stderr_line(&format!("keyward: error: {message}"));
             ExitCode::from(EXIT_ERROR)
         }
     })
@@ -86,6 +99,8 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
 struct Context {
     vault_path: PathBuf,
     global: Global,
+    /// The first failed write to stdout; later output is skipped.
+    output_failed: RefCell<Option<std::io::Error>>,
 }
 
 impl Context {
@@ -118,15 +133,22 @@ impl Context {
         self.global.json
     }
 
-    /// Prints `value` as JSON, or `text` for people.
+    /// Prints `value` as JSON, or `text` for people. A failed write is kept for `launch` to
+    /// report (a closed pipe ends the command quietly); nothing is printed after it.
     fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
-        if self.json() {
-            println!("{}", render::pretty(&value));
+        if self.output_failed.borrow().is_some() {
+            return;
+        }
+        let text = if self.json() {
+            render::pretty(&value)
         } else {
-            let text = text();
-            if !text.is_empty() {
-                println!("{text}");
-            }
+            text()
+        };
+        if text.is_empty() {
+            return;
+        }
+        if let Err(e) = output::stdout_line(&text) {
+            *self.output_failed.borrow_mut() = Some(e);
         }
     }
 }
@@ -203,7 +225,7 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
         true,
     )?;
     if let Some(warning) = passphrase::weakness(&pass) {
-        eprintln!("keyward: warning: {warning}");
+        output::stderr_line(&format!("keyward: warning: {warning}"));
     }
     Vault::create(&ctx.vault_path, &pass, params)?;
     ctx.print(json!({ "vault": ctx.vault_path, "kdf": params }), || {
@@ -417,16 +439,23 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         } => {
             let node = v.resolve(&node)?;
             let expires_at = Expiry::parse(&expires)?.resolve(v.now())?;
-            let minted = v.create_key(
-                node.id,
-                NewKey {
-                    name,
-                    scopes,
-                    full_access,
-                    expires_at,
-                },
-            )?;
-            render::print_secret(ctx.json(), "Created", &minted, None);
+            let new = NewKey {
+                name,
+                scopes,
+                full_access,
+                expires_at,
+            };
+            // Written and flushed before the commit: if stdout fails, no key exists.
+            let wrote = Cell::new(false);
+            v.create_keys_then(node.id, vec![new], |minted| {
+                minted.iter().try_for_each(|m| {
+                    deliver(
+                        &wrote,
+                        &render::secret_text(ctx.json(), "Created", m, None, None),
+                    )
+                })
+            })
+            .map_err(|e| undelivered(e, "no key was created", wrote.get()))?;
         }
         KeyCmd::List { node } => {
             let node = node.map(|n| v.resolve(&n)).transpose()?;
@@ -439,7 +468,17 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
         KeyCmd::Master { node } => {
             let node = v.resolve(&node)?;
-            match v.master_key(node.id)? {
+            let wrote = Cell::new(false);
+            let created = |m: &vault::MintedKey| {
+                deliver(
+                    &wrote,
+                    &render::secret_text(ctx.json(), "Created master key", m, Some(true), None),
+                )
+            };
+            let master = v
+                .master_key_then(node.id, created)
+                .map_err(|e| undelivered(e, "no master key was created", wrote.get()))?;
+            match master {
                 MasterKey::Existing(info) => {
                     let mut value = json!(info);
                     value["created"] = json!(false);
@@ -447,9 +486,8 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
                         format!("{}\n\nThis node already has a full-access key; its secret was shown when it was created.", render::key(&info))
                     });
                 }
-                MasterKey::Created(minted) => {
-                    render::print_secret(ctx.json(), "Created master key", &minted, Some(true));
-                }
+                // Its secret was written before the commit, above.
+                MasterKey::Created(_) => {}
             }
         }
         KeyCmd::Scopes { key_id, set } => {
@@ -468,7 +506,6 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
         KeyCmd::Roll { key_id, grace } => {
             let grace = Grace::parse(&grace)?;
-            let minted = v.roll_key(&key_id, grace)?;
             let note = format!(
                 "The previous secret {}.",
                 match grace {
@@ -476,10 +513,21 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
                     g => format!("keeps working for {}", g.label()),
                 }
             );
-            render::print_secret(ctx.json(), "Rolled", &minted, None);
-            if !ctx.json() {
-                println!("{note}");
-            }
+            // Written and flushed before the commit: if stdout fails, the old secret stays.
+            let wrote = Cell::new(false);
+            v.roll_key_then(&key_id, grace, |m| {
+                deliver(
+                    &wrote,
+                    &render::secret_text(ctx.json(), "Rolled", m, None, Some(&note)),
+                )
+            })
+            .map_err(|e| {
+                undelivered(
+                    e,
+                    "the key was not rolled and keeps its secret",
+                    wrote.get(),
+                )
+            })?;
         }
         KeyCmd::Revoke { key_id } => {
             let info = v.revoke_key(&key_id)?;
@@ -491,6 +539,28 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
     }
     done()
+}
+
+/// Hands a new secret over on stdout, inside the transaction that mints it; `wrote` records
+/// that it got out.
+fn deliver(wrote: &Cell<bool>, text: &str) -> vault::Result<()> {
+    output::stdout_line(text).map_err(|e| Error::io(output::STDOUT_NAME, e))?;
+    wrote.set(true);
+    Ok(())
+}
+
+/// The message for a mint or roll that failed; `undone` says what did not happen. `wrote`:
+/// the secret was already written when the commit failed, so whoever has it must not use it.
+fn undelivered(e: Error, undone: &str, wrote: bool) -> CliError {
+    match e {
+        Error::Io { path, source } if path.as_os_str() == output::STDOUT_NAME => CliError::msg(
+            format!("cannot write the secret to standard output ({source}); {undone}"),
+        ),
+        e if wrote => CliError::msg(format!(
+            "{e}; {undone}: the secret written above does not work, discard it"
+        )),
+        e => e.into(),
+    }
 }
 
 /// Reads the key from stdin: a no-echo prompt on a terminal, else the first line.
@@ -589,7 +659,7 @@ fn passwd(
     };
     let new = passphrase::obtain(new_file, NEW_PASSPHRASE_ENV, "New passphrase: ", true)?;
     if let Some(warning) = passphrase::weakness(&new) {
-        eprintln!("keyward: warning: {warning}");
+        output::stderr_line(&format!("keyward: warning: {warning}"));
     }
     v.change_passphrase(&current, &new, params)?;
     ctx.print(json!({ "changed": true, "rekeyed": true }), || {

@@ -1,6 +1,7 @@
 //! Human text and JSON shapes for the command line.
 
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use crate::vault::{
     ActivityEntry, DoctorReport, KeyInfo, MintedKey, Node, Scope, Verification, format_time,
@@ -133,37 +134,54 @@ pub fn key(k: &KeyInfo) -> String {
     lines.join("\n")
 }
 
-/// Prints a freshly minted secret: the key-file JSON (SPEC 5), or text for people.
-/// `created` adds the `"created"` field that `key master` answers with.
-pub fn print_secret(as_json: bool, verb: &str, minted: &MintedKey, created: Option<bool>) {
+/// The text that hands a freshly minted secret over: the key-file JSON (SPEC 5), or text for
+/// people. `created` adds the `"created"` field that `key master` answers with; `note` is a
+/// last line for people (what happens to a rolled key's old secret).
+pub fn secret_text(
+    as_json: bool,
+    verb: &str,
+    minted: &MintedKey,
+    created: Option<bool>,
+    note: Option<&str>,
+) -> Zeroizing<String> {
     let file = minted.key_file();
     if as_json {
         let json = file.to_json();
-        match created {
-            None => print!("{}", &*json),
+        return match created {
+            None => Zeroizing::new(json.trim_end().to_owned()),
             Some(c) => {
                 let mut value: serde_json::Value =
                     serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
                 value["created"] = json!(c);
-                let out = zeroize::Zeroizing::new(pretty(&value));
-                println!("{}", &*out);
+                let out = Zeroizing::new(pretty(&value));
+                // The parsed copy holds the secret too: wipe its string before it is dropped.
+                if let Some(serde_json::Value::String(s)) = value.get_mut("key_secret") {
+                    zeroize::Zeroize::zeroize(s);
+                }
+                if let Some(serde_json::Value::String(s)) = value.get_mut("authorization") {
+                    zeroize::Zeroize::zeroize(s);
+                }
+                out
             }
-        }
-        return;
+        };
     }
     let info = &minted.info;
-    println!(
-        "{verb} key '{}' ({}) in {}",
+    let mut out = Zeroizing::new(String::with_capacity(512));
+    out.push_str(&format!(
+        "{verb} key '{}' ({}) in {}\n\n    ",
         info.name, info.key_id, info.node
-    );
-    println!();
-    println!("    {}", minted.secret.expose());
-    println!();
-    println!("Scopes:   {}", scope_list(&info.scopes));
-    println!("Expires:  {}", when(info.expires_at, "never"));
-    println!("Header:   Authorization: Api-Key <the key above>");
-    println!();
-    println!("Store this secret key securely. You won't be able to view it again.");
+    ));
+    out.push_str(minted.secret.expose());
+    out.push_str("\n\n");
+    out.push_str(&format!("Scopes:   {}\n", scope_list(&info.scopes)));
+    out.push_str(&format!("Expires:  {}\n", when(info.expires_at, "never")));
+    out.push_str("Header:   Authorization: Api-Key <the key above>\n\n");
+    out.push_str("Store this secret key securely. You won't be able to view it again.");
+    if let Some(note) = note {
+        out.push('\n');
+        out.push_str(note);
+    }
+    out
 }
 
 pub fn verification(v: &Verification) -> String {

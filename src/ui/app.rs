@@ -8,15 +8,16 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use zeroize::Zeroizing;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
-use super::dialogs::{Dialog, SecretDialog};
+use super::dialogs::Dialog;
 use super::key_table::KeyTable;
 use super::node_view::Tab;
+use super::secret_dialog::{SecretDialog, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::UnlockForm;
 use super::{dialogs, download, node_view, sidebar};
 use crate::vault::{
-    ActivityEntry, Error, Grace, KdfParams, MintedKey, NewKey, Node, NodeId, Preset, RekeyProgress,
-    Scope, Vault,
+    ActivityEntry, Error, Grace, KdfParams, KeyInfo, MintedKey, NewKey, Node, NodeId, Preset,
+    RekeyProgress, Scope, Vault,
 };
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -55,8 +56,9 @@ pub struct Settings {
     pub auto_lock_minutes: u32,
     pub clipboard_seconds: u32,
     pub theme: ThemeChoice,
-    /// Path of the node selected last, reopened after unlock.
-    pub last_node: Option<String>,
+    /// Id of the node selected last, reopened after unlock. An id, not the node's path: the
+    /// settings file is plaintext and names stay inside the vault.
+    pub last_node_id: Option<NodeId>,
 }
 
 impl Default for Settings {
@@ -65,7 +67,7 @@ impl Default for Settings {
             auto_lock_minutes: 5,
             clipboard_seconds: 30,
             theme: ThemeChoice::System,
-            last_node: None,
+            last_node_id: None,
         }
     }
 }
@@ -118,6 +120,10 @@ pub enum Command {
     CopySecret,
     DownloadSecret,
     CloseSecret,
+    /// Revoke the key of a secret that was never handed over, and drop the secret.
+    DiscardSecret,
+    /// Put the list of never-delivered secrets off until the next unlock.
+    UndeliveredLater,
     ChangePassphrase {
         current: Zeroizing<String>,
         new: Zeroizing<String>,
@@ -145,6 +151,10 @@ pub struct Session {
     /// An error from the last command of the open dialog, shown inside it.
     pub dialog_error: Option<String>,
     pub secret: Option<SecretDialog>,
+    /// Keys whose secret an earlier window showed and nobody copied or downloaded; `true` for
+    /// a roll.
+    pub undelivered: Vec<(KeyInfo, bool)>,
+    pub undelivered_later: bool,
     pub focus_search: bool,
     /// A passphrase change (re-key) running on a worker thread.
     pub rekey: Option<RekeyJob>,
@@ -157,7 +167,7 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(vault: Vault, last_node: Option<&str>) -> Session {
+    fn new(vault: Vault, last_node: Option<NodeId>) -> Session {
         let data_version = vault.data_version().unwrap_or_default();
         let mut s = Session {
             vault,
@@ -170,6 +180,8 @@ impl Session {
             dialog: None,
             dialog_error: None,
             secret: None,
+            undelivered: Vec::new(),
+            undelivered_later: false,
             focus_search: false,
             rekey: None,
             data_version,
@@ -178,9 +190,9 @@ impl Session {
             last_reload: 0.0,
             reloads: 0,
         };
-        s.selected = last_node
-            .and_then(|p| s.vault.resolve(p).ok())
-            .map(|n| n.id);
+        // `reload` falls back to the first node when this one is gone.
+        s.selected = last_node;
+        s.undelivered = s.vault.never_delivered().unwrap_or_default();
         s
     }
 
@@ -315,7 +327,7 @@ impl KeywardApp {
     fn unlocked(&mut self, vault: Vault) {
         // The window lists and edits; it does not need the verification-sized page cache.
         let _ = vault.set_page_cache_mib(2);
-        let mut session = Session::new(vault, self.settings.last_node.as_deref());
+        let mut session = Session::new(vault, self.settings.last_node_id);
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
         self.forget_typed_text = true;
@@ -325,11 +337,43 @@ impl KeywardApp {
         }
     }
 
+    /// Lock, as asked with the button or Ctrl+L: a secret not handed over yet holds it back,
+    /// and its dialog says why and offers to discard it.
+    fn request_lock(&mut self) {
+        if !self
+            .session_mut()
+            .is_some_and(|s| s.hold_back(Waiting::Lock))
+        {
+            self.lock();
+        }
+    }
+
+    /// A request to close the window, while a secret that was not handed over is shown, is
+    /// cancelled; the secret dialog says why. After Copy or Download the close goes through.
+    fn guard_close(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested())
+            && self
+                .session_mut()
+                .is_some_and(|s| s.hold_back(Waiting::Quit))
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+    }
+
+    /// Does what the closed secret dialog held back.
+    fn resume(&mut self, ctx: &egui::Context, waiting: Option<Waiting>) {
+        match waiting {
+            Some(Waiting::Lock) => self.lock(),
+            Some(Waiting::Quit) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            None => {}
+        }
+    }
+
     /// Drops every decrypted value and clears a secret from the clipboard.
     pub fn lock(&mut self) {
         self.clear_clipboard_secret();
         if let Screen::Unlocked(session) = &self.screen {
-            self.settings.last_node = session.selected_node().map(|n| n.path.clone());
+            self.settings.last_node_id = session.selected_node().map(|n| n.id);
         }
         self.screen = Screen::Locked(UnlockForm::new(&self.options.vault_path));
         self.forget_typed_text = true;
@@ -368,7 +412,12 @@ impl KeywardApp {
             return;
         }
         let idle_limit = f64::from(self.settings.auto_lock_minutes) * 60.0;
-        if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit {
+        // Auto-lock waits while a secret that was not handed over is on screen: locking would
+        // lose it. Once copied or downloaded, locking closes its dialog and loses nothing.
+        let holding = self
+            .session()
+            .is_some_and(Session::holds_undelivered_secret);
+        if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit && !holding {
             self.lock();
             self.say("Locked after idle time");
             return;
@@ -451,13 +500,23 @@ impl KeywardApp {
     fn run_command(&mut self, ctx: &egui::Context, command: Command) -> Result<(), String> {
         match command {
             Command::Lock => {
-                self.lock();
+                self.request_lock();
                 return Ok(());
             }
+            Command::CloseSecret => {
+                // Dropping the dialog drops the only copy of the secret (zeroized).
+                let waiting = self
+                    .session_mut()
+                    .and_then(|s| s.secret.take())
+                    .and_then(|d| d.waiting);
+                self.resume(ctx, waiting);
+                return Ok(());
+            }
+            Command::DiscardSecret => return self.discard_secret(ctx),
             Command::ApplySettings(settings) => {
-                let last = self.settings.last_node.clone();
+                let last = self.settings.last_node_id;
                 self.settings = Settings {
-                    last_node: last,
+                    last_node_id: last,
                     ..settings
                 };
                 if let Some(s) = self.session_mut() {
@@ -479,8 +538,7 @@ impl KeywardApp {
             Command::Select(id) => {
                 s.selected = Some(id);
                 s.keys.search.clear();
-                self.settings.last_node =
-                    s.nodes.iter().find(|n| n.id == id).map(|n| n.path.clone());
+                self.settings.last_node_id = Some(id);
             }
             Command::SetTab(tab) => s.tab = tab,
             Command::Open(dialog) => {
@@ -523,9 +581,9 @@ impl KeywardApp {
                 s.dialog = None;
             }
             Command::CreateKey { node, new } => {
-                let minted = s.vault.create_key(node, new).map_err(err)?;
+                let minted = s.vault.create_key_shown(node, new).map_err(err)?;
                 s.dialog = None;
-                s.secret = Some(SecretDialog::new(minted, "Your new API key", None));
+                s.secret = Some(SecretDialog::new(minted, "Your new API key", None, false));
             }
             Command::SetScopes {
                 key_id,
@@ -540,20 +598,23 @@ impl KeywardApp {
                 s.dialog = None;
             }
             Command::Roll { key_id, grace } => {
-                let minted: MintedKey = s.vault.roll_key(&key_id, grace).map_err(err)?;
+                let minted: MintedKey = s.vault.roll_key_shown(&key_id, grace).map_err(err)?;
                 let note = match grace {
                     Grace::None => "The previous secret stopped working.".to_owned(),
                     g => format!("The previous secret keeps working for {}.", g.label()),
                 };
                 s.dialog = None;
+                s.undelivered.retain(|(k, _)| k.key_id != key_id);
                 s.secret = Some(SecretDialog::new(
                     minted,
                     "Key rolled: new secret",
                     Some(note),
+                    true,
                 ));
             }
             Command::Revoke { key_id } => {
                 let info = s.vault.revoke_key(&key_id).map_err(err)?;
+                s.undelivered.retain(|(k, _)| k.key_id != key_id);
                 message = Some(format!("Revoked {}", info.name));
                 s.dialog = None;
             }
@@ -585,9 +646,8 @@ impl KeywardApp {
                 s.dialog = None;
                 message = Some(format!("Removed scope {id} ({touched} key(s) lost it)"));
             }
-            Command::CloseSecret => {
-                // Dropping the dialog drops the only copy of the secret (zeroized).
-                s.secret = None;
+            Command::UndeliveredLater => {
+                s.undelivered_later = true;
                 return Ok(());
             }
             Command::ChangePassphrase { current, new } => {
@@ -602,7 +662,9 @@ impl KeywardApp {
             Command::Lock
             | Command::ApplySettings(_)
             | Command::CopySecret
-            | Command::DownloadSecret => {}
+            | Command::DownloadSecret
+            | Command::CloseSecret
+            | Command::DiscardSecret => {}
         }
         let reload = s.reload();
         if let Some(m) = message {
@@ -643,6 +705,22 @@ impl KeywardApp {
             "Secret copied; the clipboard clears in {seconds} s"
         ));
         Ok(())
+    }
+
+    /// "Discard and revoke" (see [`Session::discard_secret`]); a held-back quit or lock goes on.
+    fn discard_secret(&mut self, ctx: &egui::Context) -> Result<(), String> {
+        let Some(s) = self.session_mut() else {
+            return Ok(());
+        };
+        let Some((name, waiting)) = s.discard_secret() else {
+            return Ok(());
+        };
+        let reload = s.reload();
+        self.say(format!(
+            "Revoked {name}: its secret was discarded without being handed over"
+        ));
+        self.resume(ctx, waiting);
+        reload
     }
 
     fn download_secret(&mut self) -> Result<(), String> {
@@ -748,6 +826,7 @@ pub fn workspace_of(nodes: &[Node], mut id: NodeId) -> Option<NodeId> {
 
 impl eframe::App for KeywardApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.guard_close(ctx);
         if self.theme_applied != Some(self.settings.theme) {
             theme::apply(ctx, self.settings.theme);
             self.theme_applied = Some(self.settings.theme);
@@ -797,7 +876,7 @@ impl eframe::App for KeywardApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if let Some(s) = self.session() {
-            self.settings.last_node = s.selected_node().map(|n| n.path.clone());
+            self.settings.last_node_id = s.selected_node().map(|n| n.id);
         }
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }

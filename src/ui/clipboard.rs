@@ -29,8 +29,8 @@ impl SystemClipboard {
 
 impl Clipboard for SystemClipboard {
     fn set_text(&mut self, text: &str) -> Result<(), String> {
-        self.open()?
-            .set_text(text.to_owned())
+        excluded(self.open()?.set())
+            .text(text.to_owned())
             .map_err(|e| e.to_string())
     }
 
@@ -43,6 +43,45 @@ impl Clipboard for SystemClipboard {
             let _ = c.clear();
         }
     }
+}
+
+/// Asks the OS to keep a secret out of clipboard history, cloud sync and clipboard monitors,
+/// with every hint arboard has on this platform (as KeePassXC does):
+/// - Linux/BSD (X11): the `x-kde-passwordManagerHint` target, honoured by Klipper and most
+///   clipboard managers;
+/// - Windows: `ExcludeClipboardContentFromMonitorProcessing`, `CanIncludeInClipboardHistory`
+///   and `CanUploadToCloudClipboard` (0);
+/// - macOS: `org.nspasteboard.ConcealedType`.
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+))]
+fn excluded(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    use arboard::SetExtLinux as _;
+    set.exclude_from_history()
+}
+
+#[cfg(windows)]
+fn excluded(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    use arboard::SetExtWindows as _;
+    set.exclude_from_monitoring()
+        .exclude_from_history()
+        .exclude_from_cloud()
+}
+
+#[cfg(target_os = "macos")]
+fn excluded(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    use arboard::SetExtApple as _;
+    set.exclude_from_history()
+}
+
+#[cfg(not(any(
+    windows,
+    target_os = "macos",
+    all(unix, not(any(target_os = "android", target_os = "emscripten")))
+)))]
+fn excluded(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    set
 }
 
 /// An in-memory clipboard whose contents the test can read through a shared handle.

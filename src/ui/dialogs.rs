@@ -1,16 +1,15 @@
 //! Every dialog of the window, all drawn through the one modal wrapper.
 
-use std::path::PathBuf;
-
 use egui::{Key, RichText};
 use zeroize::Zeroizing;
 
 use super::app::{Command, Session, Settings};
-use super::modal::{Dismiss, button_row, danger_button, modal_ui, primary_button};
+use super::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
 use super::theme::{self, ThemeChoice};
+use super::{secret_dialog, undelivered};
 use crate::vault::{
-    Expiry, Grace, MintedKey, NewKey, Node, NodeId, NodeKind, Preset, Scope, format_time,
-    validate_name, validate_prefix,
+    Expiry, Grace, NewKey, Node, NodeId, NodeKind, Preset, Scope, format_time, validate_name,
+    validate_prefix,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,33 +154,6 @@ impl Dialog {
     }
 }
 
-/// The secret dialog: the one moment a secret is on screen.
-pub struct SecretDialog {
-    pub minted: MintedKey,
-    pub title: &'static str,
-    pub note: Option<String>,
-    pub copied: bool,
-    pub downloaded: Option<PathBuf>,
-    pub error: Option<String>,
-}
-
-impl SecretDialog {
-    pub fn new(minted: MintedKey, title: &'static str, note: Option<String>) -> SecretDialog {
-        SecretDialog {
-            minted,
-            title,
-            note,
-            copied: false,
-            downloaded: None,
-            error: None,
-        }
-    }
-
-    pub fn can_close(&self) -> bool {
-        self.copied || self.downloaded.is_some()
-    }
-}
-
 /// A text field with a visible label that is also its accessible name.
 fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String, hint: &str) -> egui::Response {
     let l = ui.label(label);
@@ -201,13 +173,6 @@ fn password_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Re
             .desired_width(f32::INFINITY),
     )
     .labelled_by(l.id)
-}
-
-fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
-    if let Some(e) = error {
-        ui.add_space(theme::SPACE * 0.5);
-        ui.label(RichText::new(e).color(theme::DANGER));
-    }
 }
 
 fn scope_checkboxes_ui(ui: &mut egui::Ui, scopes: &mut [(Scope, bool)], full_access: bool) {
@@ -250,7 +215,7 @@ pub fn dialogs_ui(
     commands: &mut Vec<Command>,
 ) {
     if let Some(secret) = &s.secret {
-        secret_dialog_ui(ctx, secret, commands);
+        secret_dialog::secret_dialog_ui(ctx, secret, commands);
         return;
     }
     let error = s.dialog_error.clone();
@@ -260,6 +225,9 @@ pub fn dialogs_ui(
         && keys.is_none()
     {
         *keys = Some(s.vault.key_count(*id).unwrap_or(0));
+    }
+    if s.dialog.is_none() {
+        undelivered::undelivered_ui(ctx, s, commands);
     }
     let Some(dialog) = &mut s.dialog else {
         return;
@@ -646,111 +614,6 @@ fn add_key_ui(
             commands.push(Command::CloseDialog);
         }
     });
-}
-
-fn secret_dialog_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Command>) {
-    let info = &d.minted.info;
-    modal_ui(
-        ctx,
-        d.title,
-        Dismiss::ButtonsOnly,
-        theme::SECRET_MODAL_WIDTH,
-        |ui| {
-            egui::Frame::new()
-                .fill(theme::alert_fill(ui.visuals()))
-                .corner_radius(theme::RADIUS)
-                .inner_margin(10)
-                .show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.label(
-                        RichText::new(
-                            "⚠ Store this secret key securely. You won't be able to view it again.",
-                        )
-                        .strong()
-                        .color(theme::WARNING),
-                    );
-                });
-            ui.add_space(theme::SPACE);
-            egui::Grid::new("secret_grid")
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    ui.label(RichText::new("Name").color(theme::MUTED));
-                    ui.label(&info.name);
-                    ui.end_row();
-                    ui.label(RichText::new("Key ID").color(theme::MUTED));
-                    ui.label(RichText::new(&info.key_id).monospace());
-                    ui.end_row();
-                });
-            ui.add_space(theme::SPACE * 0.5);
-            ui.label(RichText::new("Secret key").color(theme::MUTED));
-            egui::Frame::new()
-                .fill(ui.visuals().extreme_bg_color)
-                .corner_radius(theme::RADIUS)
-                .inner_margin(10)
-                .show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(d.minted.secret.expose())
-                                .monospace()
-                                .size(14.0),
-                        )
-                        .wrap(),
-                    );
-                });
-            ui.add_space(theme::SPACE * 0.5);
-            let scopes = if info.scopes.is_empty() {
-                "none".to_owned()
-            } else {
-                info.scopes.join(", ")
-            };
-            let scopes = if info.full_access {
-                format!("{scopes} (full access)")
-            } else {
-                scopes
-            };
-            ui.label(format!("Scopes: {scopes}"));
-            ui.label(format!(
-                "Expires: {}",
-                info.expires_at
-                    .map(format_time)
-                    .unwrap_or_else(|| "never".into())
-            ));
-            ui.label(
-                RichText::new("Clients send it in the header  Authorization: Api-Key <secret>")
-                    .color(theme::MUTED),
-            );
-            if let Some(note) = &d.note {
-                ui.label(RichText::new(note).color(theme::MUTED));
-            }
-            if let Some(path) = &d.downloaded {
-                ui.label(
-                    RichText::new(format!("Saved to {}", path.display())).color(theme::SUCCESS),
-                );
-            }
-            if d.copied {
-                ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
-            }
-            error_ui(ui, d.error.as_deref());
-            button_row(ui, |ui| {
-                let close = ui
-                    .add_enabled(d.can_close(), egui::Button::new("Close"))
-                    .on_disabled_hover_text(
-                        "Copy or download the secret first: it cannot be shown again",
-                    );
-                if close.clicked() {
-                    commands.push(Command::CloseSecret);
-                }
-                if ui.button("💾 Download .json").clicked() {
-                    commands.push(Command::DownloadSecret);
-                }
-                if ui.add(primary_button("📋 Copy")).clicked() {
-                    commands.push(Command::CopySecret);
-                }
-            });
-        },
-    );
 }
 
 fn settings_ui(

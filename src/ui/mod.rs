@@ -10,8 +10,10 @@ mod download;
 mod key_table;
 mod modal;
 mod node_view;
+mod secret_dialog;
 mod sidebar;
 pub mod theme;
+mod undelivered;
 mod unlock;
 
 use std::path::PathBuf;
@@ -38,8 +40,13 @@ pub fn run(vault: PathBuf) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("keyward: error: cannot open the window: {e}");
-            eprintln!("keyward: the command line works without a display: keyward --help");
+            // Not eprintln!: it panics when stderr is closed.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "keyward: error: cannot open the window: {e}\n\
+                 keyward: the command line works without a display: keyward --help"
+            );
             ExitCode::from(2)
         }
     }

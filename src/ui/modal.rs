@@ -34,6 +34,14 @@ pub fn modal_ui<R>(
     (response.inner, dismissed)
 }
 
+/// An error line under a dialog's fields, when there is one.
+pub fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
+    if let Some(e) = error {
+        ui.add_space(theme::SPACE * 0.5);
+        ui.label(RichText::new(e).color(theme::DANGER));
+    }
+}
+
 /// A row of buttons aligned right, primary last (as platform dialogs do).
 pub fn button_row(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     ui.add_space(theme::SPACE);

@@ -34,10 +34,11 @@ pub enum Action {
     PassphraseChanged,
     BackupWritten,
     VaultUpgraded,
+    KeyShown,
 }
 
 impl Action {
-    const ALL: [Action; 21] = [
+    const ALL: [Action; 22] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -59,6 +60,7 @@ impl Action {
         Action::PassphraseChanged,
         Action::BackupWritten,
         Action::VaultUpgraded,
+        Action::KeyShown,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -85,6 +87,7 @@ impl Action {
             Action::PassphraseChanged => "passphrase.change",
             Action::BackupWritten => "backup",
             Action::VaultUpgraded => "vault.upgrade",
+            Action::KeyShown => "key.shown",
         }
     }
 

@@ -39,6 +39,15 @@ impl MintedKey {
     }
 }
 
+/// What a front end does with a new secret before the transaction commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Handover {
+    /// Written out (the command line's output, a file, the library's caller): delivered.
+    Delivered,
+    /// Shown in a dialog that waits for Copy or Download: logged as `key.shown`.
+    Shown,
+}
+
 /// `key master`: the existing full-access key, or a new one with its secret.
 #[derive(Debug)]
 pub enum MasterKey {
@@ -180,6 +189,15 @@ impl Vault {
         self.create_keys_then(node, batch, |_| Ok(()))
     }
 
+    /// Mints a key whose secret a window shows and holds until Copy or Download: logged as
+    /// shown in the same transaction, so [`Vault::never_delivered`] finds it if the secret
+    /// never leaves the window.
+    pub fn create_key_shown(&mut self, node: NodeId, new: NewKey) -> Result<MintedKey> {
+        self.mint_batch(node, vec![new], Handover::Shown, |_| Ok(()))?
+            .pop()
+            .ok_or_else(|| Error::Corrupt("no key was minted".into()))
+    }
+
     /// Like [`Vault::create_keys`], but hands the minted keys to `deliver` before the
     /// transaction commits: if delivering fails (a closed pipe, a full disk), nothing is minted
     /// and its error is returned. A secret is delivered or its key does not exist.
@@ -187,6 +205,16 @@ impl Vault {
         &mut self,
         node: NodeId,
         batch: Vec<NewKey>,
+        deliver: impl FnOnce(&[MintedKey]) -> Result<()>,
+    ) -> Result<Vec<MintedKey>> {
+        self.mint_batch(node, batch, Handover::Delivered, deliver)
+    }
+
+    fn mint_batch(
+        &mut self,
+        node: NodeId,
+        batch: Vec<NewKey>,
+        handover: Handover,
         deliver: impl FnOnce(&[MintedKey]) -> Result<()>,
     ) -> Result<Vec<MintedKey>> {
         let now = self.now();
@@ -212,6 +240,11 @@ impl Vault {
             for (name, new) in checked {
                 let scopes = Self::resolve_scopes(catalog, &new.scopes, new.full_access)?;
                 minted.push(v.mint(tx, &tree, target, name, scopes, &new, now, &lineage)?);
+            }
+            if handover == Handover::Shown {
+                for m in &minted {
+                    v.log_shown(tx, &m.info, false)?;
+                }
             }
             deliver(&minted)?;
             Ok(minted)
@@ -290,6 +323,16 @@ impl Vault {
 
     /// Returns the node's full-access key, creating one named `master` if there is none.
     pub fn master_key(&mut self, node: NodeId) -> Result<MasterKey> {
+        self.master_key_then(node, |_| Ok(()))
+    }
+
+    /// Like [`Vault::master_key`], but a new master key's secret goes to `deliver` before the
+    /// transaction commits: if delivering fails, no master key is created.
+    pub fn master_key_then(
+        &mut self,
+        node: NodeId,
+        mut deliver: impl FnMut(&MintedKey) -> Result<()>,
+    ) -> Result<MasterKey> {
         let tree = self.tree()?;
         let now = self.now();
         for row in store::master_key_rows(&self.conn, node)? {
@@ -301,21 +344,27 @@ impl Vault {
         let mut name = "master".to_owned();
         let mut n = 1;
         loop {
-            let attempt = self.create_key(
-                node,
-                NewKey {
-                    name: name.clone(),
-                    scopes: Vec::new(),
-                    full_access: true,
-                    expires_at: None,
-                },
-            );
+            let new = NewKey {
+                name: name.clone(),
+                scopes: Vec::new(),
+                full_access: true,
+                expires_at: None,
+            };
+            let attempt = self.create_keys_then(node, vec![new], |minted| {
+                minted.iter().try_for_each(&mut deliver)
+            });
             match attempt {
                 Err(Error::Conflict(_)) if n < 100 => {
                     n += 1;
                     name = format!("master-{n}");
                 }
-                other => return other.map(MasterKey::Created),
+                Err(e) => return Err(e),
+                Ok(mut minted) => {
+                    return minted
+                        .pop()
+                        .map(MasterKey::Created)
+                        .ok_or_else(|| Error::Corrupt("no key was minted".into()));
+                }
             }
         }
     }
@@ -349,7 +398,7 @@ impl Vault {
         action: Action,
         edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
     ) -> Result<KeyInfo> {
-        self.edit_key_then(key_id, action, edit, Ok)
+        self.edit_key_then(key_id, action, edit, |_, _, info| Ok(info))
     }
 
     /// Edits a key in one transaction; `finish` runs on the result before the commit and can
@@ -359,7 +408,7 @@ impl Vault {
         key_id: &str,
         action: Action,
         edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
-        finish: impl FnOnce(KeyInfo) -> Result<T>,
+        finish: impl FnOnce(&Vault, &Connection, KeyInfo) -> Result<T>,
     ) -> Result<T> {
         let now = self.now();
         self.write(|v, tx| {
@@ -385,7 +434,7 @@ impl Vault {
                 &format!("{key_id} '{}'", data.name),
             )?;
             let row = store::key_by_key_id(tx, key_id)?.ok_or_else(|| tamper("key", key_id))?;
-            finish(v.key_info(&tree, &row, now)?)
+            finish(v, tx, v.key_info(&tree, &row, now)?)
         })
     }
 
@@ -427,6 +476,22 @@ impl Vault {
         grace: Grace,
         deliver: impl FnOnce(&MintedKey) -> Result<()>,
     ) -> Result<MintedKey> {
+        self.roll(key_id, grace, Handover::Delivered, deliver)
+    }
+
+    /// Rolls a key whose new secret a window shows and holds until Copy or Download (see
+    /// [`Vault::create_key_shown`]).
+    pub fn roll_key_shown(&mut self, key_id: &str, grace: Grace) -> Result<MintedKey> {
+        self.roll(key_id, grace, Handover::Shown, |_| Ok(()))
+    }
+
+    fn roll(
+        &mut self,
+        key_id: &str,
+        grace: Grace,
+        handover: Handover,
+        deliver: impl FnOnce(&MintedKey) -> Result<()>,
+    ) -> Result<MintedKey> {
         let now = self.now();
         let minted = std::cell::RefCell::new(None);
         self.edit_key_then(
@@ -456,7 +521,10 @@ impl Vault {
                 *minted.borrow_mut() = Some((secret, tree.lineage(data.node_id)?));
                 Ok(Some(lookup))
             },
-            |info| {
+            |v, tx, info| {
+                if handover == Handover::Shown {
+                    v.log_shown(tx, &info, true)?;
+                }
                 let (secret, lineage) = minted
                     .borrow_mut()
                     .take()

@@ -9,6 +9,7 @@
 mod activity;
 mod commitment;
 mod crypto;
+mod delivery;
 mod error;
 mod keyfile;
 mod keys;

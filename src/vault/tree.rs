@@ -141,8 +141,9 @@ impl Vault {
     }
 
     pub(super) fn tree_from(&self, conn: &Connection) -> Result<Tree> {
-        self.sync_commitment()?;
         let rows = store::node_rows(conn)?;
+        // After the read: the commitment must be as new as the rows.
+        self.sync_commitment()?;
         let mut nodes = HashMap::with_capacity(rows.len());
         let mut scopes = HashMap::new();
         for row in rows {

@@ -53,13 +53,15 @@ impl Vault {
         sha: &[u8; 32],
         required_scopes: &[&str],
     ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
-        self.sync_commitment()?;
         let Some(row) = store::key_by_lookup(&self.conn, &self.lookup_tag(sha))? else {
             return Ok((Verification::of(Outcome::NotFound, None, Vec::new()), None));
         };
-        let tampered = Verification::of(Outcome::Tampered, Some(row.key_id.clone()), Vec::new());
+        // After the lookup: the commitment must be as new as the row just read.
+        self.sync_commitment()?;
+        let tampered =
+            |row: store::KeyRow| Verification::of(Outcome::Tampered, Some(row.key_id), Vec::new());
         let Some(data) = self.open_key(&row)? else {
-            return Ok((tampered, None));
+            return Ok((tampered(row), None));
         };
         let now = self.now();
         let stored = if row.matched_previous {
@@ -71,13 +73,13 @@ impl Vault {
             .and_then(crypto::from_hex)
             .is_some_and(|h| crypto::ct_eq(&h, sha));
         if !hash_ok {
-            return Ok((tampered, None));
+            return Ok((tampered(row), None));
         }
         let scopes = if data.full_access {
             match self.catalog_ids(row.node_id)? {
                 Some(ids) => ids,
                 // A full-access key under a tampered workspace: its scopes cannot be known.
-                None => return Ok((tampered, None)),
+                None => return Ok((tampered(row), None)),
             }
         } else {
             data.scopes

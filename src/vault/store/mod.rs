@@ -188,8 +188,30 @@ pub fn meta_delete(conn: &Connection, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Changes made by other connections since this one last looked (for live refresh and for
-/// knowing when the cached state commitment must be read again).
+/// The pager's data version as of this connection's last read: it changes with every commit,
+/// this connection's or another process's. A file control, so no statement and no lock: the
+/// state commitment checks it after each read at no cost.
+pub fn pager_version(conn: &Connection) -> Result<i64> {
+    let mut version: u32 = 0;
+    // SAFETY: the handle is this open connection's; SQLITE_FCNTL_DATA_VERSION writes one u32
+    // through the pointer, which lives for the call.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_DATA_VERSION,
+            (&mut version as *mut u32).cast(),
+        )
+    };
+    if rc != rusqlite::ffi::SQLITE_OK {
+        return Err(Error::Corrupt(format!(
+            "the database did not report its data version (code {rc})"
+        )));
+    }
+    Ok(i64::from(version))
+}
+
+/// Changes made by other connections since this one last looked (for live refresh).
 pub fn data_version(conn: &Connection) -> Result<i64> {
     Ok(conn
         .prepare_cached("PRAGMA data_version")?

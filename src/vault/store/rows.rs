@@ -277,6 +277,7 @@ pub fn key_row_by_id(conn: &Connection, id: i64) -> Result<Option<KeyRow>> {
         .optional()?)
 }
 
+/// The key whose current or previous secret has this lookup tag.
 pub fn key_by_lookup(conn: &Connection, lookup: &[u8]) -> Result<Option<KeyRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {KEY_COLUMNS}, prev_lookup = ?1 FROM keys WHERE lookup = ?1

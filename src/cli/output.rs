@@ -1,0 +1,29 @@
+//! Command output that never panics: `println!` panics when stdout is a closed pipe
+//! (`keyward key list | head -1`) or a full disk, so every line goes through here instead.
+
+use std::io::{self, Write};
+
+/// Writes `text` and a newline to stdout, then flushes, so a failure shows up here and not
+/// later (a minted secret is written inside its transaction: see `cli::key`).
+pub fn stdout_line(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// One line on stderr; a closed stderr is ignored (there is nobody left to tell).
+pub fn stderr_line(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{text}").and_then(|()| err.flush());
+}
+
+/// A closed pipe: the reader has all it wanted (`head -1`), which is no error.
+pub fn is_closed_pipe(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+}
+
+/// What the path of an [`crate::vault::Error::Io`] says when standard output failed.
+pub const STDOUT_NAME: &str = "standard output";

@@ -1,0 +1,90 @@
+//! After unlock: keys whose secret the window showed but nobody copied or downloaded (the
+//! window was killed with the secret dialog open). Each can be rolled (a new secret, shown
+//! once more) or revoked; "Later" hides the list until the next unlock.
+
+use egui::RichText;
+
+use super::app::{Command, Session};
+use super::dialogs::Dialog;
+use super::modal::{Dismiss, button_row, modal_ui};
+use super::theme;
+use crate::vault::{Grace, KeyInfo, KeyStatus};
+
+pub const TITLE: &str = "Secrets never handed over";
+
+/// A button whose accessible name says which key it acts on (the visible text is short).
+fn key_button(ui: &mut egui::Ui, text: &str, label: String, enabled: bool) -> bool {
+    let response = ui
+        .add_enabled(enabled, egui::Button::new(text))
+        .on_hover_text(&label);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
+    response.clicked()
+}
+
+fn row_ui(ui: &mut egui::Ui, key: &KeyInfo, rolled: bool, commands: &mut Vec<Command>) {
+    let what = if rolled { "rolled" } else { "created" };
+    ui.label(RichText::new(&key.name).strong());
+    ui.label(RichText::new(&key.key_id).monospace().small());
+    ui.label(&key.node);
+    ui.label(RichText::new(what).color(theme::MUTED));
+    ui.horizontal(|ui| {
+        let rollable = matches!(key.status, KeyStatus::Active | KeyStatus::ExpiringSoon);
+        if key_button(ui, "⟳ Roll", format!("Roll {} again", key.name), rollable) {
+            commands.push(Command::Open(Dialog::Roll {
+                key_id: key.key_id.clone(),
+                name: key.name.clone(),
+                // Nobody holds the lost secret: by default it stops at once.
+                grace: Grace::None,
+            }));
+        }
+        if key_button(ui, "🚫 Revoke", format!("Revoke {} now", key.name), true) {
+            commands.push(Command::Open(Dialog::Revoke {
+                key_id: key.key_id.clone(),
+                name: key.name.clone(),
+            }));
+        }
+    });
+    ui.end_row();
+}
+
+/// The list, when there is one and it was not put off.
+pub fn undelivered_ui(ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) {
+    if s.undelivered.is_empty() || s.undelivered_later {
+        return;
+    }
+    modal_ui(
+        ctx,
+        TITLE,
+        Dismiss::ButtonsOnly,
+        theme::SECRET_MODAL_WIDTH,
+        |ui| {
+            ui.label(
+                "These keys got a secret in this window that was never copied or downloaded \
+                 (the window closed with the secret on screen). Nobody has that secret: roll the \
+                 key to get a new one, or revoke it.",
+            );
+            ui.add_space(theme::SPACE);
+            egui::ScrollArea::vertical()
+                .max_height(320.0)
+                .show(ui, |ui| {
+                    egui::Grid::new("undelivered_grid")
+                        .num_columns(5)
+                        .spacing([12.0, 6.0])
+                        .show(ui, |ui| {
+                            for (key, rolled) in &s.undelivered {
+                                row_ui(ui, key, *rolled, commands);
+                            }
+                        });
+                });
+            button_row(ui, |ui| {
+                if ui
+                    .button("Later")
+                    .on_hover_text("Ask again at the next unlock")
+                    .clicked()
+                {
+                    commands.push(Command::UndeliveredLater);
+                }
+            });
+        },
+    );
+}
