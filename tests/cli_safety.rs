@@ -338,3 +338,49 @@ fn two_processes_writing_at_once_never_lose_a_write() {
     assert_eq!(list.as_array().map(Vec::len), Some(20));
     assert_eq!(s.run(&["doctor"]).code, 0);
 }
+
+#[test]
+fn doctor_names_planted_schema_objects_and_commands_refuse_the_file() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    sql(
+        &s,
+        "CREATE TRIGGER siphon AFTER UPDATE ON keys BEGIN DELETE FROM meta; END;",
+    );
+    let doctor = s.run(&["doctor"]);
+    assert_eq!(doctor.code, 1, "{}{}", doctor.stdout, doctor.stderr);
+    assert!(doctor.stdout.contains("siphon"), "{}", doctor.stdout);
+    s.run(&["key", "list"]).refused("siphon");
+    s.run(&[
+        "verify",
+        "--key",
+        key["key_secret"].as_str().expect("secret"),
+    ])
+    .refused("did not write");
+}
+
+#[test]
+fn a_rolled_back_revoke_is_tampered_and_doctor_exits_1() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    let other = s.create_key("acme/billing/prod", "other", &[]);
+    let id = key["key_id"].as_str().expect("id");
+    let before = s.path("before.keyward");
+    std::fs::copy(&s.vault, &before).expect("copy");
+    s.run(&["key", "revoke", id]).ok();
+    sql(
+        &s,
+        &format!(
+            "ATTACH '{}' AS old; DELETE FROM keys WHERE key_id = '{id}';
+             INSERT INTO keys SELECT * FROM old.keys WHERE key_id = '{id}';",
+            before.display()
+        ),
+    );
+    let (code, v) = s.verify(key["key_secret"].as_str().expect("secret"), &[]);
+    assert_eq!((code, v["result"].as_str()), (1, Some("tampered")));
+    let (code, _) = s.verify(other["key_secret"].as_str().expect("secret"), &[]);
+    assert_eq!(code, 0, "the other key still verifies");
+    let doctor = s.run(&["doctor"]);
+    assert_eq!(doctor.code, 1);
+    assert!(doctor.stdout.contains(id), "{}", doctor.stdout);
+}

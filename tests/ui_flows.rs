@@ -725,6 +725,14 @@ fn settings_change_the_clipboard_timeout_and_the_passphrase() {
             .is_some_and(|s| s.contains("Passphrase changed"))
     );
     assert!(Vault::open(&w.vault_path(), "a brand new passphrase 99").is_ok());
+    // The window now holds the re-keyed vault (new data key): its reads and writes still work.
+    let session = w.app().session().expect("still unlocked");
+    let report = session.vault.doctor().expect("doctor");
+    assert!(report.is_healthy(), "{:?}", report.problems);
+    assert_eq!(
+        session.vault.activity(None, 1).expect("log")[0].action,
+        "passphrase.change"
+    );
 }
 
 #[test]
@@ -910,4 +918,54 @@ impl eframe::Storage for MemoryStorage {
         self.0.remove(key);
     }
     fn flush(&mut self) {}
+}
+
+#[test]
+fn a_rolled_back_key_shows_as_tampered_and_the_others_stay_usable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let mut v = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    acme(&mut v);
+    let env = v.resolve("acme/billing/prod").expect("env");
+    let mint = |v: &mut Vault, name: &str| {
+        let k = v
+            .create_key(
+                env.id,
+                NewKey {
+                    name: name.into(),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        (k.info.key_id.clone(), k.secret.expose().to_owned())
+    };
+    let (bad_id, bad) = mint(&mut v, "rolled-back");
+    let (_, good) = mint(&mut v, "healthy");
+    drop(v);
+    let old = dir.path().join("old.keyward");
+    std::fs::copy(&path, &old).expect("copy");
+    let mut v = Vault::open(&path, PASS).expect("open");
+    v.revoke_key(&bad_id).expect("revoke");
+    drop(v);
+    // Someone with the file puts the row from before the revoke back.
+    let conn = rusqlite::Connection::open(&path).expect("open file");
+    conn.execute("ATTACH ?1 AS old", [old.to_str().expect("utf-8")])
+        .expect("attach");
+    conn.execute_batch(&format!(
+        "DELETE FROM keys WHERE key_id = '{bad_id}';
+         INSERT INTO keys SELECT * FROM old.keys WHERE key_id = '{bad_id}';"
+    ))
+    .expect("roll back");
+    drop(conn);
+
+    let mut w = window_on(dir, path);
+    w.unlock(PASS);
+    w.select("prod");
+    assert!(w.has_text("Tampered"), "the rolled-back row is marked");
+    assert!(w.has_text("healthy"));
+    w.click("Revoke healthy");
+    w.click("Revoke key");
+    let mut v = w.open_vault();
+    assert_eq!(v.verify(&good, &[]).expect("v").result, Outcome::Revoked);
+    assert_eq!(v.verify(&bad, &[]).expect("v").result, Outcome::Tampered);
 }
