@@ -317,11 +317,7 @@ impl Commitment {
         }
         match self.bucket(conn, table, bucket_of(id))? {
             Some(b) => Ok(b.get(id).copied()),
-            None => Err(Error::Tampered(format!(
-                "the state commitment's bucket {} of {}",
-                bucket_of(id),
-                table.name()
-            ))),
+            None => Err(bucket_tampered(table, bucket_of(id))),
         }
     }
 
@@ -424,13 +420,10 @@ impl Commitment {
         for ((table, id), entry) in staged {
             let key = (table, bucket_of(id));
             if let std::collections::btree_map::Entry::Vacant(slot) = touched.entry(key) {
-                let bucket = self.bucket(conn, table, key.1)?.cloned().ok_or_else(|| {
-                    Error::Tampered(format!(
-                        "the state commitment's bucket {} of {}",
-                        key.1,
-                        table.name()
-                    ))
-                })?;
+                let bucket = self
+                    .bucket(conn, table, key.1)?
+                    .cloned()
+                    .ok_or_else(|| bucket_tampered(table, key.1))?;
                 slot.insert(bucket);
             }
             if let Some(b) = touched.get_mut(&key) {
@@ -543,6 +536,13 @@ impl Commitment {
             root: Some(root),
         })
     }
+}
+
+fn bucket_tampered(table: Table, bucket: i64) -> Error {
+    Error::Tampered(format!(
+        "the state commitment's bucket {bucket} of {}",
+        table.name()
+    ))
 }
 
 fn unreachable_state<T>() -> Result<T> {

@@ -71,11 +71,7 @@ impl Vault {
         row: &store::KeyRow,
         now: Timestamp,
     ) -> Result<KeyInfo> {
-        let node = tree
-            .nodes
-            .get(&row.node_id)
-            .map(|n| n.path.clone())
-            .unwrap_or_default();
+        let node = tree.path_of(row.node_id);
         Ok(match self.open_key(row)? {
             Some(d) => {
                 let scopes = if d.full_access {
@@ -421,11 +417,7 @@ impl Vault {
             let prev_lookup = crypto::from_hex(&old_sha).map(|h| v.lookup_tag(&h));
             let lookups = new_lookup.as_deref().map(|l| (l, prev_lookup.as_deref()));
             v.reseal_key(tx, &row, &data, lookups)?;
-            let path = tree
-                .nodes
-                .get(&row.node_id)
-                .map(|n| n.path.clone())
-                .unwrap_or_default();
+            let path = tree.path_of(row.node_id);
             v.log(
                 tx,
                 action,
@@ -552,11 +544,7 @@ impl Vault {
             v.commitment
                 .borrow_mut()
                 .stage_delete(tx, Table::Keys, row.id)?;
-            let path = tree
-                .nodes
-                .get(&row.node_id)
-                .map(|n| n.path.clone())
-                .unwrap_or_default();
+            let path = tree.path_of(row.node_id);
             v.log(
                 tx,
                 Action::KeyDeleted,

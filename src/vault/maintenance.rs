@@ -212,32 +212,16 @@ impl Vault {
         report.nodes = tree.nodes.len();
         for row in store::node_rows(&self.conn)? {
             present.insert((Table::Nodes, row.id));
-            let committed = audit.entries.get(&(Table::Nodes, row.id));
             let what = format!("node #{}", row.id);
-            match committed {
-                _ if row.malformed => report
-                    .problems
-                    .push(format!("{what} has a value of the wrong type")),
-                None => report.problems.push(format!(
-                    "{what} is not in the state commitment (inserted)"
-                )),
-                Some(e) if !e.is_live() => report.problems.push(format!(
-                    "{what} was deleted and has been put back"
-                )),
-                Some(e) if e.version != row.version => report.problems.push(format!(
-                    "{what} is at version {}, the vault committed version {} (rolled back or replayed)",
-                    row.version, e.version
-                )),
-                Some(e) if !e.matches(row.version, &row.sealed) => report
-                    .problems
-                    .push(format!("{what} is not the record the vault committed")),
-                Some(_) => {
-                    if self.open_node(&row)?.is_none() {
-                        report.problems.push(format!(
-                            "{what} failed its integrity check (or its plain columns were changed)"
-                        ));
-                    }
-                }
+            let committed = audit.entries.get(&(Table::Nodes, row.id));
+            if let Some(problem) =
+                commitment_problem(&what, committed, &row.sealed, row.version, row.malformed)
+            {
+                report.problems.push(problem);
+            } else if self.open_node(&row)?.is_none() {
+                report.problems.push(format!(
+                    "{what} failed its integrity check (or its plain columns were changed)"
+                ));
             }
         }
         for node in tree.nodes.values() {
@@ -249,30 +233,21 @@ impl Vault {
             report.keys += 1;
             present.insert((Table::Keys, row.id));
             let what = format!("key {} (row #{})", row.key_id, row.id);
-            match audit.entries.get(&(Table::Keys, row.id)) {
-                _ if row.malformed => report
-                    .problems
-                    .push(format!("{what} has a value of the wrong type")),
-                None => report.problems.push(format!(
-                    "{what} is not in the state commitment (inserted)"
-                )),
-                Some(e) if !e.is_live() => report.problems.push(format!(
-                    "{what} was deleted and has been put back"
-                )),
-                Some(e) if e.version != row.version => report.problems.push(format!(
-                    "{what} is at version {}, the vault committed version {} (rolled back or replayed)",
-                    row.version, e.version
-                )),
-                Some(e) if !e.matches(row.version, &row.sealed) => report
-                    .problems
-                    .push(format!("{what} is not the record the vault committed")),
-                Some(_) => match self.open_key(&row)? {
-                    None => report.problems.push(format!("{what} failed its integrity check")),
-                    Some(KeyData { node_id, .. }) if !tree.nodes.contains_key(&node_id) => {
-                        report.problems.push(format!("{what} belongs to a missing node"))
-                    }
+            let committed = audit.entries.get(&(Table::Keys, row.id));
+            if let Some(problem) =
+                commitment_problem(&what, committed, &row.sealed, row.version, row.malformed)
+            {
+                report.problems.push(problem);
+            } else {
+                match self.open_key(&row)? {
+                    None => report
+                        .problems
+                        .push(format!("{what} failed its integrity check")),
+                    Some(KeyData { node_id, .. }) if !tree.nodes.contains_key(&node_id) => report
+                        .problems
+                        .push(format!("{what} belongs to a missing node")),
                     Some(_) => {}
-                },
+                }
             }
             Ok(())
         })?;
@@ -300,4 +275,27 @@ impl Vault {
         report.problems.extend(problems);
         Ok(report)
     }
+}
+
+/// What is wrong with a stored row against its committed entry, if anything.
+fn commitment_problem(
+    what: &str,
+    committed: Option<&Entry>,
+    sealed: &[u8],
+    version: i64,
+    malformed: bool,
+) -> Option<String> {
+    Some(match committed {
+        _ if malformed => format!("{what} has a value of the wrong type"),
+        None => format!("{what} is not in the state commitment (inserted)"),
+        Some(e) if !e.is_live() => format!("{what} was deleted and has been put back"),
+        Some(e) if e.version != version => format!(
+            "{what} is at version {version}, the vault committed version {} (rolled back or replayed)",
+            e.version
+        ),
+        Some(e) if !e.matches(version, sealed) => {
+            format!("{what} is not the record the vault committed")
+        }
+        Some(_) => return None,
+    })
 }

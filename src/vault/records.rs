@@ -2,8 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use zeroize::Zeroizing;
+
 use super::commitment::Table;
-use super::crypto::KdfParams;
+use super::crypto::{KdfParams, Sealer};
+use super::error::{Error, Result};
 use super::model::{NodeId, NodeKind, Scope, Timestamp};
 
 /// What binds a sealed row to its place: table, row id and version. A blob moved to another
@@ -15,6 +18,19 @@ pub fn aad(table: Table, id: i64, version: i64) -> Vec<u8> {
 /// The same for schema 1 (no versions), to read a v1 file while upgrading it.
 pub fn aad_v1(table: &str, id: i64) -> Vec<u8> {
     format!("keyward/v1/{table}/{id}").into_bytes()
+}
+
+/// Seals a record as JSON under `sealer`, bound to its table, id and version.
+pub fn seal_record<T: Serialize>(
+    sealer: &Sealer,
+    table: Table,
+    id: i64,
+    version: i64,
+    value: &T,
+) -> Result<Vec<u8>> {
+    let plain =
+        Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Corrupt(e.to_string()))?);
+    Ok(sealer.seal(&aad(table, id, version), &plain))
 }
 
 pub const WRAP_AAD_V1: &[u8] = b"keyward/v1/data-key";

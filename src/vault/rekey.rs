@@ -164,12 +164,7 @@ impl Run<'_> {
             return store::insert_node_row(self.conn, &row, &crypto::random_bytes::<32>());
         };
         let version = self.next_version(row.version)?;
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(&data).map_err(|e| Error::Corrupt(e.to_string()))?,
-        );
-        let sealed = self
-            .to
-            .seal(&records::aad(Table::Nodes, row.id, version), &plain);
+        let sealed = records::seal_record(self.to, Table::Nodes, row.id, version, &data)?;
         let tag = super::name_tag_with(self.to, "node", data.parent, &data.name);
         let new = NodeRow {
             version,
@@ -208,12 +203,7 @@ impl Run<'_> {
             return store::insert_key_row(self.conn, &row, &tags);
         };
         let version = self.next_version(row.version)?;
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(&data).map_err(|e| Error::Corrupt(e.to_string()))?,
-        );
-        let sealed = self
-            .to
-            .seal(&records::aad(Table::Keys, row.id, version), &plain);
+        let sealed = records::seal_record(self.to, Table::Keys, row.id, version, &data)?;
         let lookup_of =
             |hex: &str| crypto::from_hex(hex).map(|sha| self.to.tag(&[b"lookup", &sha]));
         let lookup = lookup_of(&data.sha256)

@@ -29,6 +29,14 @@ impl Tree {
             .ok_or_else(|| Error::NotFound(format!("node #{id}")))
     }
 
+    /// The node's path, or "" for a node that is gone.
+    pub fn path_of(&self, id: NodeId) -> String {
+        self.nodes
+            .get(&id)
+            .map(|n| n.path.clone())
+            .unwrap_or_default()
+    }
+
     /// An intact node (refuses one that failed its integrity check).
     pub fn intact(&self, id: NodeId) -> Result<&Node> {
         let node = self.get(id)?;

@@ -129,9 +129,7 @@ impl Vault {
             });
         }
         let file = VerifierFile::new(now, entries);
-        let subject = node
-            .and_then(|n| tree.nodes.get(&n).map(|n| n.path.clone()))
-            .unwrap_or_default();
+        let subject = node.map(|n| tree.path_of(n)).unwrap_or_default();
         self.write(|v, tx| {
             v.log(
                 tx,

@@ -6,6 +6,7 @@
 //! its schema, and its schema is compared with the one Keyward writes before anything else is
 //! read, so a planted trigger or view never runs.
 
+mod buckets;
 mod files;
 mod rebuild;
 mod rows;
@@ -18,6 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::error::{Error, Result};
 
+pub use buckets::{all_buckets, bucket_get, bucket_put, clear_buckets};
 pub use files::{create_private_dir, create_private_file, others_can_read};
 pub use rebuild::{
     OldActivity, begin_rebuild, count_old, each_old_activity, each_old_key_row, end_rebuild,

@@ -47,17 +47,17 @@ pub struct ActivityRow {
 }
 
 /// Reads columns of one row, remembering whether any had the wrong type.
-struct Lenient<'a, 'r> {
+pub(super) struct Lenient<'a, 'r> {
     row: &'a Row<'r>,
     bad: bool,
 }
 
 impl<'a, 'r> Lenient<'a, 'r> {
-    fn new(row: &'a Row<'r>) -> Self {
+    pub(super) fn new(row: &'a Row<'r>) -> Self {
         Lenient { row, bad: false }
     }
 
-    fn int(&mut self, idx: usize) -> rusqlite::Result<i64> {
+    pub(super) fn int(&mut self, idx: usize) -> rusqlite::Result<i64> {
         Ok(match self.row.get_ref(idx)? {
             ValueRef::Integer(i) => i,
             _ => {
@@ -78,7 +78,7 @@ impl<'a, 'r> Lenient<'a, 'r> {
         })
     }
 
-    fn text(&mut self, idx: usize) -> rusqlite::Result<String> {
+    pub(super) fn text(&mut self, idx: usize) -> rusqlite::Result<String> {
         Ok(match self.row.get_ref(idx)? {
             ValueRef::Text(t) => match std::str::from_utf8(t) {
                 Ok(s) => s.to_owned(),
@@ -96,7 +96,7 @@ impl<'a, 'r> Lenient<'a, 'r> {
 
     /// A blob column as bytes, whatever type an edit left in it: a wrong type is then caught
     /// as tampering by the AEAD or the MAC.
-    fn bytes(&mut self, idx: usize) -> rusqlite::Result<Vec<u8>> {
+    pub(super) fn bytes(&mut self, idx: usize) -> rusqlite::Result<Vec<u8>> {
         Ok(match self.row.get_ref(idx)? {
             ValueRef::Blob(b) => b.to_vec(),
             ValueRef::Text(b) => {
@@ -520,46 +520,6 @@ pub fn each_activity(
         f(row?)?;
     }
     Ok(())
-}
-
-// ---- the commitment's buckets ----
-
-pub fn bucket_get(conn: &Connection, table: &str, bucket: i64) -> Result<Option<Vec<u8>>> {
-    Ok(conn
-        .prepare_cached("SELECT entries FROM commit_buckets WHERE tbl = ?1 AND bucket = ?2")?
-        .query_row(params![table, bucket], |r| {
-            Ok(match r.get_ref(0)? {
-                ValueRef::Blob(b) => b.to_vec(),
-                // A wrong type can never match its digest; an empty blob says so.
-                _ => Vec::new(),
-            })
-        })
-        .optional()?)
-}
-
-pub fn bucket_put(conn: &Connection, table: &str, bucket: i64, entries: &[u8]) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO commit_buckets(tbl, bucket, entries) VALUES (?1, ?2, ?3)
-         ON CONFLICT(tbl, bucket) DO UPDATE SET entries = excluded.entries",
-    )?
-    .execute(params![table, bucket, entries])?;
-    Ok(())
-}
-
-pub fn clear_buckets(conn: &Connection) -> Result<()> {
-    conn.execute("DELETE FROM commit_buckets", [])?;
-    Ok(())
-}
-
-/// Every bucket row: (table, bucket, entries). Rows of the wrong type come back with an empty
-/// table name so the caller reports them.
-pub fn all_buckets(conn: &Connection) -> Result<Vec<(String, i64, Vec<u8>)>> {
-    let mut stmt = conn.prepare("SELECT tbl, bucket, entries FROM commit_buckets")?;
-    let rows = stmt.query_map([], |r| {
-        let mut l = Lenient::new(r);
-        Ok((l.text(0)?, l.int(1)?, l.bytes(2)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The blind indexes of one row, as stored.
