@@ -969,3 +969,40 @@ fn a_rolled_back_key_shows_as_tampered_and_the_others_stay_usable() {
     assert_eq!(v.verify(&good, &[]).expect("v").result, Outcome::Revoked);
     assert_eq!(v.verify(&bad, &[]).expect("v").result, Outcome::Tampered);
 }
+
+#[test]
+fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let out = dir.path().join("prod.verifier.json");
+    let mut v = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    acme(&mut v);
+    let env = v.resolve("acme/billing/prod").expect("env");
+    let k = v
+        .create_key(
+            env.id,
+            NewKey {
+                name: "worker".into(),
+                ..NewKey::default()
+            },
+        )
+        .expect("key");
+    let secret = k.secret.expose().to_owned();
+    v.add_publish_target(Some(env.id), &out, 0o644)
+        .expect("publish");
+    drop(v);
+    let load = || {
+        keyward::vault::Verifier::load(&out)
+            .expect("verifier file")
+            .verify(&secret, &[])
+            .result
+    };
+    assert_eq!(load(), Outcome::Valid);
+
+    let mut w = window_on(dir, path);
+    w.unlock(PASS);
+    w.select("prod");
+    w.click("Revoke worker");
+    w.click("Revoke key");
+    assert_eq!(load(), Outcome::Revoked, "the window's revoke was published");
+}

@@ -60,6 +60,9 @@ pub enum Command {
     /// Create, list, inspect, roll, revoke and delete API keys
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Keep verifier files up to date: rewritten after every change to the keys under a node
+    #[command(subcommand)]
+    Publish(PublishCmd),
     /// Check a key: valid, malformed, not_found, revoked, expired, insufficient_scope or tampered
     Verify {
         /// A header line, e.g. 'Authorization: Api-Key kw_…'
@@ -195,6 +198,25 @@ pub enum ScopeCmd {
     List { workspace: String },
     /// Remove a scope (it is also taken off every key that had it)
     Rm { workspace: String, id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PublishCmd {
+    /// Publish the keys at NODE and below (`/` for the whole vault) to FILE, now and after
+    /// every change
+    Add {
+        node: String,
+        file: PathBuf,
+        /// File permissions, octal (a service user must read the file; it holds no secrets)
+        #[arg(long, default_value = "644", value_name = "MODE")]
+        mode: String,
+    },
+    /// List the targets, when each was last written and any error
+    List,
+    /// Stop keeping FILE up to date (the file is left where it is)
+    Rm { file: PathBuf },
+    /// Rewrite every target now
+    Now,
 }
 
 #[derive(Subcommand, Debug)]

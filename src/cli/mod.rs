@@ -20,7 +20,7 @@ use crate::vault::{
     Verifier,
 };
 pub use args::{Cli, Command, Global};
-use args::{EnvCmd, KeyCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
+use args::{EnvCmd, KeyCmd, ProjectCmd, PublishCmd, ScopeCmd, WorkspaceCmd};
 use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
 
 /// What `main` should do after parsing the arguments.
@@ -157,6 +157,15 @@ fn done() -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Done, after saying which publish targets the change could not rewrite (the change itself
+/// is committed).
+fn finished(v: &Vault) -> CliResult {
+    for problem in v.take_publish_errors() {
+        output::stderr_line(&format!("keyward: warning: {problem}"));
+    }
+    done()
+}
+
 fn run(ctx: &Context, command: Command) -> CliResult {
     match command {
         Command::Init {
@@ -167,6 +176,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         Command::Project(cmd) => project(ctx, cmd),
         Command::Env(cmd) => env(ctx, cmd),
         Command::Scope(cmd) => scope(ctx, cmd),
+        Command::Publish(cmd) => publish(ctx, cmd),
         Command::Key(cmd) => key(ctx, cmd),
         Command::Verify {
             header,
@@ -303,7 +313,7 @@ fn remove_node(ctx: &Context, v: &mut Vault, node: &Node, force: bool) -> CliRes
             )
         },
     );
-    done()
+    finished(v)
 }
 
 fn workspace(ctx: &Context, cmd: WorkspaceCmd) -> CliResult {
@@ -330,7 +340,7 @@ fn workspace(ctx: &Context, cmd: WorkspaceCmd) -> CliResult {
             return remove_node(ctx, &mut v, &node, force);
         }
     }
-    done()
+    finished(&v)
 }
 
 fn project(ctx: &Context, cmd: ProjectCmd) -> CliResult {
@@ -354,7 +364,7 @@ fn project(ctx: &Context, cmd: ProjectCmd) -> CliResult {
             return remove_node(ctx, &mut v, &node, force);
         }
     }
-    done()
+    finished(&v)
 }
 
 fn env(ctx: &Context, cmd: EnvCmd) -> CliResult {
@@ -382,7 +392,7 @@ fn env(ctx: &Context, cmd: EnvCmd) -> CliResult {
             return remove_node(ctx, &mut v, &node, force);
         }
     }
-    done()
+    finished(&v)
 }
 
 fn scope(ctx: &Context, cmd: ScopeCmd) -> CliResult {
@@ -424,7 +434,7 @@ fn scope(ctx: &Context, cmd: ScopeCmd) -> CliResult {
             });
         }
     }
-    done()
+    finished(&v)
 }
 
 fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
@@ -538,7 +548,7 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             ctx.print(json!({ "deleted": key_id }), || format!("Deleted {key_id}"));
         }
     }
-    done()
+    finished(&v)
 }
 
 /// Hands a new secret over on stdout, inside the transaction that mints it; `wrote` records
@@ -616,6 +626,65 @@ fn export_verifier(ctx: &Context, node: Option<&str>, output: &Path) -> CliResul
         )
     });
     done()
+}
+
+fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        PublishCmd::Add { node, file, mode } => {
+            let mode = u32::from_str_radix(mode.trim_start_matches("0o"), 8)
+                .ok()
+                .filter(|m| *m <= 0o777)
+                .ok_or_else(|| {
+                    CliError::msg(format!("--mode {mode} is not an octal mode like 644"))
+                })?;
+            let node = match node.trim() {
+                "/" | "" => None,
+                path => Some(v.resolve(path)?.id),
+            };
+            let target = v.add_publish_target(node, &file, mode)?;
+            ctx.print(json!(target), || match &target.last_error {
+                None => format!(
+                    "Publishing to {} ({} key(s) now, rewritten after every change)",
+                    target.file.display(),
+                    target.last_keys.unwrap_or(0)
+                ),
+                Some(e) => format!(
+                    "Added {}, but it could not be written: {e}",
+                    target.file.display()
+                ),
+            });
+        }
+        PublishCmd::List => {
+            let targets = v.publish_targets()?;
+            let rows: Vec<serde_json::Value> = targets
+                .iter()
+                .map(|(t, path)| {
+                    let mut row = json!(t);
+                    row["node_path"] = json!(if t.node.is_none() { "/" } else { path });
+                    row
+                })
+                .collect();
+            ctx.print(json!(rows), || render::publish_targets(&targets));
+        }
+        PublishCmd::Rm { file } => {
+            v.remove_publish_target(&file)?;
+            ctx.print(json!({ "removed": file }), || {
+                format!("No longer publishing to {}", file.display())
+            });
+        }
+        PublishCmd::Now => {
+            let targets = v.publish_now()?;
+            let failed = targets.iter().filter(|t| t.last_error.is_some()).count();
+            ctx.print(json!(targets), || {
+                format!(
+                    "Rewrote {} target(s), {failed} failed",
+                    targets.len() - failed
+                )
+            });
+        }
+    }
+    finished(&v)
 }
 
 fn log(ctx: &Context, node: Option<&str>, limit: usize) -> CliResult {

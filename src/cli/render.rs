@@ -4,7 +4,8 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::vault::{
-    ActivityEntry, DoctorReport, KeyInfo, MintedKey, Node, Scope, Verification, format_time,
+    ActivityEntry, DoctorReport, KeyInfo, MintedKey, Node, PublishTarget, Scope, Verification,
+    format_time,
 };
 
 pub fn pretty(value: &serde_json::Value) -> String {
@@ -220,6 +221,35 @@ pub fn activity(entries: &[ActivityEntry]) -> String {
         })
         .collect();
     table(&["#", "AT", "ACTION", "NODE", "DETAIL"], &rows)
+}
+
+pub fn publish_targets(targets: &[(PublishTarget, String)]) -> String {
+    if targets.is_empty() {
+        return "No publish targets (add one with: keyward publish add NODE FILE)".into();
+    }
+    let rows: Vec<Vec<String>> = targets
+        .iter()
+        .map(|(t, path)| {
+            vec![
+                t.file.display().to_string(),
+                if t.node.is_none() {
+                    "/".into()
+                } else {
+                    path.clone()
+                },
+                format!("{:o}", t.mode),
+                t.last_published_at
+                    .map(format_time)
+                    .unwrap_or_else(|| "never".into()),
+                t.last_keys.map(|k| k.to_string()).unwrap_or_default(),
+                t.last_error.clone().unwrap_or_else(|| "ok".into()),
+            ]
+        })
+        .collect();
+    table(
+        &["FILE", "NODE", "MODE", "LAST PUBLISHED", "KEYS", "STATUS"],
+        &rows,
+    )
 }
 
 pub fn doctor(report: &DoctorReport) -> String {

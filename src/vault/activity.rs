@@ -35,10 +35,12 @@ pub enum Action {
     BackupWritten,
     VaultUpgraded,
     KeyShown,
+    PublishAdded,
+    PublishRemoved,
 }
 
 impl Action {
-    const ALL: [Action; 22] = [
+    const ALL: [Action; 24] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -61,6 +63,8 @@ impl Action {
         Action::BackupWritten,
         Action::VaultUpgraded,
         Action::KeyShown,
+        Action::PublishAdded,
+        Action::PublishRemoved,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -88,6 +92,8 @@ impl Action {
             Action::BackupWritten => "backup",
             Action::VaultUpgraded => "vault.upgrade",
             Action::KeyShown => "key.shown",
+            Action::PublishAdded => "publish.add",
+            Action::PublishRemoved => "publish.rm",
         }
     }
 

@@ -88,6 +88,12 @@ impl KeyFile {
 /// Writes `contents` to `path` atomically (temp file in the same folder, fsync, rename) with
 /// owner-only permissions from the first byte.
 pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+    write_file_atomically(path, contents, 0o600)
+}
+
+/// Writes `contents` to `path` atomically with the given Unix mode from the first byte (a
+/// reader sees the old file or the new one, never half of one).
+pub fn write_file_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -106,9 +112,17 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+            options.mode(mode).custom_flags(libc::O_NOFOLLOW);
         }
+        #[cfg(not(unix))]
+        let _ = mode;
         let mut file = options.open(&tmp)?;
+        #[cfg(unix)]
+        {
+            // The umask may have taken bits away: the mode asked for is the mode written.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
         file.write_all(contents)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)?;

@@ -133,6 +133,14 @@ impl Vault {
         let (kdf, wrapped) = wrap_data_key(new, params, &data_key)?;
         let to = Sealer::new(&data_key);
         let now = self.now();
+        // Sealed outside the records: re-sealed under the new key below.
+        let (targets, targets_problem) = match self.targets() {
+            Ok(t) => (t, None),
+            Err(e) => (
+                Vec::new(),
+                Some(format!("{e}; the publish targets were dropped")),
+            ),
+        };
         let conn = &self.conn;
         let from = &self.sealer;
         let commitment = &self.commitment;
@@ -146,6 +154,8 @@ impl Vault {
             fresh.begin_write(conn, &to)?;
             let mut problems = audit.problems;
             problems.extend(resealed.problems);
+            problems.extend(targets_problem.clone());
+            Vault::seal_targets(&to, conn, &targets)?;
             let mut detail = "re-keyed: new data key, every record re-sealed".to_owned();
             if !problems.is_empty() {
                 detail.push_str(&format!(

@@ -16,6 +16,7 @@ mod keys;
 mod maintenance;
 mod model;
 mod nodes;
+mod publish;
 mod records;
 mod rekey;
 mod scopes;
@@ -41,7 +42,7 @@ use zeroize::Zeroizing;
 pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use keyfile::{KeyFile, write_private_file};
+pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use maintenance::{DoctorReport, RekeyProgress};
 pub use model::{
@@ -49,6 +50,7 @@ pub use model::{
     PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now, parse_time,
     status_at, validate_name,
 };
+pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
 pub use secret::{DEFAULT_PREFIX, Secret, validate_prefix};
 pub use verify::{Outcome, Verification, Verifier, VerifierFile, extract_key};
 
@@ -65,6 +67,10 @@ pub struct Vault {
     sealer: Sealer,
     clock: Clock,
     commitment: RefCell<Commitment>,
+    /// Nodes whose keys the write under way changed (for the publish targets).
+    touched: RefCell<Vec<Option<NodeId>>>,
+    /// Publish failures of the last change, for the front end to show.
+    publish_errors: RefCell<Vec<String>>,
 }
 
 fn tamper(what: &str, id: impl std::fmt::Display) -> Error {
@@ -89,6 +95,8 @@ impl Vault {
             sealer: Sealer::new(data_key),
             clock: Arc::new(model::now),
             commitment: RefCell::new(Commitment::default()),
+            touched: RefCell::new(Vec::new()),
+            publish_errors: RefCell::new(Vec::new()),
         }
     }
 
@@ -183,7 +191,9 @@ impl Vault {
 
     /// Runs `f` in one IMMEDIATE transaction that also advances the state commitment: all of
     /// it lands, or none of it.
+    /// Once it is committed, the publish targets it affects are rewritten.
     fn write<T>(&self, f: impl FnOnce(&Vault, &Connection) -> Result<T>) -> Result<T> {
+        self.touched.borrow_mut().clear();
         let result = store::in_transaction(&self.conn, || {
             self.commitment
                 .borrow_mut()
@@ -194,8 +204,11 @@ impl Vault {
                 .finish_write(&self.conn, &self.sealer)?;
             Ok(out)
         });
+        let touched = std::mem::take(&mut *self.touched.borrow_mut());
         if result.is_err() {
             self.commitment.borrow_mut().invalidate();
+        } else {
+            self.publish_after(&touched);
         }
         result
     }
@@ -208,6 +221,9 @@ impl Vault {
         path: &str,
         detail: &str,
     ) -> Result<()> {
+        if action.changes_keys() {
+            self.touched.borrow_mut().push(node);
+        }
         activity::append(self, tx, action, node, path, detail)
     }
 

@@ -104,6 +104,26 @@ impl Vault {
     /// scopes, expiry and revocation. No secrets and no names. Refused while any key under the
     /// node fails its integrity check (a verifier must not carry a tampered record).
     pub fn export_verifier(&mut self, node: Option<NodeId>) -> Result<VerifierFile> {
+        let file = self.build_verifier(node)?;
+        let subject = match node {
+            Some(n) => self.tree()?.path_of(n),
+            None => String::new(),
+        };
+        self.write(|v, tx| {
+            v.log(
+                tx,
+                Action::VerifierExported,
+                node,
+                &subject,
+                &format!("{} key(s)", file.keys.len()),
+            )
+        })?;
+        Ok(file)
+    }
+
+    /// The verifier file for `node` (the whole vault when `None`), not logged (publishing
+    /// builds one after every change).
+    pub(super) fn build_verifier(&self, node: Option<NodeId>) -> Result<VerifierFile> {
         let tree = self.tree()?;
         let rows = match node {
             Some(id) => store::key_rows(&self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
@@ -128,17 +148,6 @@ impl Vault {
                 }),
             });
         }
-        let file = VerifierFile::new(now, entries);
-        let subject = node.map(|n| tree.path_of(n)).unwrap_or_default();
-        self.write(|v, tx| {
-            v.log(
-                tx,
-                Action::VerifierExported,
-                node,
-                &subject,
-                &format!("{} key(s)", rows.len()),
-            )
-        })?;
-        Ok(file)
+        Ok(VerifierFile::new(now, entries))
     }
 }

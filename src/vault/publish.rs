@@ -1,0 +1,259 @@
+//! Publish targets: verifier files rewritten after every change to the keys under their node,
+//! by whichever front end made the change (the command line, the window), so a revoke reaches
+//! the services reading those files in the same command.
+//!
+//! The list of targets is sealed in `meta` like every record. Publishing never fails the
+//! change that caused it (that is committed already): a target that cannot be written keeps
+//! its error, shown by `publish list` and the window, and the command prints a warning.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::error::{Error, Result};
+use super::keyfile::write_file_atomically;
+use super::model::{NodeId, Timestamp};
+use super::{Action, Vault, store};
+
+const TARGETS_META: &str = "publish_targets";
+const TARGETS_AAD: &[u8] = b"keyward/v2/meta/publish_targets";
+/// A service user must be able to read a verifier file (it holds no secrets).
+pub const DEFAULT_PUBLISH_MODE: u32 = 0o644;
+
+/// One verifier file kept up to date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishTarget {
+    /// Absolute path of the verifier file.
+    pub file: PathBuf,
+    /// The node whose keys (and those below) it carries; `None` for the whole vault.
+    pub node: Option<NodeId>,
+    /// Unix permissions of the file.
+    pub mode: u32,
+    #[serde(default)]
+    pub last_published_at: Option<Timestamp>,
+    /// How many keys the last published file carried.
+    #[serde(default)]
+    pub last_keys: Option<usize>,
+    /// Why the last attempt failed (the folder is gone, the disk is full…); cleared on success.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+impl Action {
+    /// Whether an entry of this kind changes what a verifier file of its node says.
+    pub(super) fn changes_keys(self) -> bool {
+        matches!(
+            self,
+            Action::KeyCreated
+                | Action::KeyScopesChanged
+                | Action::KeyRolled
+                | Action::KeyRevoked
+                | Action::KeyDeleted
+                | Action::NodeDeleted
+                | Action::NodeRenamed
+                | Action::ScopeAdded
+                | Action::ScopeUpdated
+                | Action::ScopeRemoved
+        )
+    }
+}
+
+impl Vault {
+    /// The publish targets, sealed in `meta` (none yet: empty).
+    pub(super) fn targets(&self) -> Result<Vec<PublishTarget>> {
+        let Some(sealed) = store::meta_get(&self.conn, TARGETS_META)? else {
+            return Ok(Vec::new());
+        };
+        let plain = self
+            .sealer
+            .open(TARGETS_AAD, &sealed)
+            .ok_or_else(|| Error::Tampered("the list of publish targets".into()))?;
+        serde_json::from_slice(&plain)
+            .map_err(|_| Error::Tampered("the list of publish targets".into()))
+    }
+
+    pub(super) fn seal_targets(
+        sealer: &super::crypto::Sealer,
+        conn: &Connection,
+        targets: &[PublishTarget],
+    ) -> Result<()> {
+        let plain =
+            Zeroizing::new(serde_json::to_vec(targets).map_err(|e| Error::Corrupt(e.to_string()))?);
+        store::meta_set(conn, TARGETS_META, &sealer.seal(TARGETS_AAD, &plain))
+    }
+
+    /// Every target, with the path of its node ("" for the whole vault, "(deleted)" when the
+    /// node is gone).
+    pub fn publish_targets(&self) -> Result<Vec<(PublishTarget, String)>> {
+        let targets = self.targets()?;
+        let tree = self.tree()?;
+        Ok(targets
+            .into_iter()
+            .map(|t| {
+                let path = match t.node {
+                    None => String::new(),
+                    Some(id) if tree.nodes.contains_key(&id) => tree.path_of(id),
+                    Some(_) => "(deleted)".into(),
+                };
+                (t, path)
+            })
+            .collect())
+    }
+
+    /// Adds a target and publishes it at once. `file` must not be a target already.
+    pub fn add_publish_target(
+        &mut self,
+        node: Option<NodeId>,
+        file: &Path,
+        mode: u32,
+    ) -> Result<PublishTarget> {
+        if mode > 0o777 {
+            return Err(Error::Invalid(format!(
+                "file mode {mode:o} is not a permission mode (like 644 or 600)"
+            )));
+        }
+        let file = absolute(file)?;
+        let tree = self.tree()?;
+        let subject = match node {
+            Some(id) => tree.intact(id)?.path.clone(),
+            None => String::new(),
+        };
+        self.write(|v, tx| {
+            let mut targets = v.targets()?;
+            if targets.iter().any(|t| t.file == file) {
+                return Err(Error::Conflict(format!(
+                    "{} is a publish target already",
+                    file.display()
+                )));
+            }
+            targets.push(PublishTarget {
+                file: file.clone(),
+                node,
+                mode,
+                last_published_at: None,
+                last_keys: None,
+                last_error: None,
+            });
+            Self::seal_targets(&v.sealer, tx, &targets)?;
+            v.log(
+                tx,
+                Action::PublishAdded,
+                node,
+                &subject,
+                &file.display().to_string(),
+            )
+        })?;
+        self.publish_where(|t| t.file == file);
+        self.targets()?
+            .into_iter()
+            .find(|t| t.file == file)
+            .ok_or_else(|| Error::NotFound(format!("publish target {}", file.display())))
+    }
+
+    /// Stops keeping `file` up to date (the file itself is left where it is).
+    pub fn remove_publish_target(&mut self, file: &Path) -> Result<()> {
+        let file = absolute(file)?;
+        self.write(|v, tx| {
+            let mut targets = v.targets()?;
+            let before = targets.len();
+            targets.retain(|t| t.file != file);
+            if targets.len() == before {
+                return Err(Error::NotFound(format!(
+                    "publish target {}",
+                    file.display()
+                )));
+            }
+            Self::seal_targets(&v.sealer, tx, &targets)?;
+            v.log(
+                tx,
+                Action::PublishRemoved,
+                None,
+                "",
+                &file.display().to_string(),
+            )
+        })
+    }
+
+    /// Rewrites every target now; returns them with their new status.
+    pub fn publish_now(&mut self) -> Result<Vec<PublishTarget>> {
+        self.publish_where(|_| true);
+        self.targets()
+    }
+
+    /// Errors of the publishing that the last change caused (for the front end to show).
+    pub fn take_publish_errors(&self) -> Vec<String> {
+        std::mem::take(&mut *self.publish_errors.borrow_mut())
+    }
+
+    /// After a committed change logged at `touched` nodes: rewrites the targets whose files
+    /// it changes (a change below a target's node, or above it: a renamed or deleted parent, a
+    /// workspace's scope catalog).
+    pub(super) fn publish_after(&self, touched: &[Option<NodeId>]) {
+        if touched.is_empty() {
+            return;
+        }
+        let Ok(tree) = self.tree() else {
+            return;
+        };
+        self.publish_where(|t| match t.node {
+            None => true,
+            Some(target) => touched.iter().any(|changed| match changed {
+                None => true,
+                Some(c) => tree.subtree(target).contains(c) || tree.subtree(*c).contains(&target),
+            }),
+        });
+    }
+
+    fn publish_where(&self, wanted: impl Fn(&PublishTarget) -> bool) {
+        let Ok(mut targets) = self.targets() else {
+            self.publish_errors
+                .borrow_mut()
+                .push("the list of publish targets failed its integrity check".into());
+            return;
+        };
+        let mut changed = false;
+        for target in targets.iter_mut().filter(|t| wanted(t)) {
+            changed = true;
+            let now = self.now();
+            match self.publish_one(target) {
+                Ok(keys) => {
+                    target.last_published_at = Some(now);
+                    target.last_keys = Some(keys);
+                    target.last_error = None;
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    self.publish_errors.borrow_mut().push(format!(
+                        "could not publish {}: {why}",
+                        target.file.display()
+                    ));
+                    target.last_error = Some(why);
+                }
+            }
+        }
+        if changed {
+            // Status only: not sealed state of the vault, so no commitment change and no log.
+            let saved = store::in_transaction(&self.conn, || {
+                Self::seal_targets(&self.sealer, &self.conn, &targets)
+            });
+            if let Err(e) = saved {
+                self.publish_errors
+                    .borrow_mut()
+                    .push(format!("could not record the publish status: {e}"));
+            }
+        }
+    }
+
+    fn publish_one(&self, target: &PublishTarget) -> Result<usize> {
+        let file = self.build_verifier(target.node)?;
+        let keys = file.keys.len();
+        write_file_atomically(&target.file, file.to_json().as_bytes(), target.mode)?;
+        Ok(keys)
+    }
+}
+
+fn absolute(file: &Path) -> Result<PathBuf> {
+    std::path::absolute(file).map_err(|e| Error::io(file, e))
+}
