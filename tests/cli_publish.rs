@@ -34,7 +34,13 @@ fn a_target_follows_every_change_under_its_node_and_only_those() {
     let out = s.path("published/prod.verifier.json");
     std::fs::create_dir_all(out.parent().expect("dir")).expect("dir");
     let added = s
-        .run(&["--json", "publish", "add", "acme/billing", out.to_str().expect("utf-8")])
+        .run(&[
+            "--json",
+            "publish",
+            "add",
+            "acme/billing",
+            out.to_str().expect("utf-8"),
+        ])
         .ok()
         .json();
     assert_eq!(added["last_keys"], 1);
@@ -70,7 +76,11 @@ fn a_target_follows_every_change_under_its_node_and_only_those() {
     s.run(&["publish", "rm", out.to_str().expect("utf-8")]).ok();
     let last = std::fs::read(&out).expect("read");
     s.create_key("acme/billing/prod", "after-rm", &[]);
-    assert_eq!(std::fs::read(&out).expect("read"), last, "no longer rewritten");
+    assert_eq!(
+        std::fs::read(&out).expect("read"),
+        last,
+        "no longer rewritten"
+    );
 }
 
 #[test]
@@ -79,8 +89,15 @@ fn the_whole_vault_a_mode_and_a_re_key_are_kept() {
     let key = s.create_key("acme", "top", &[]);
     let secret = key["key_secret"].as_str().expect("secret");
     let out = s.path("all.verifier.json");
-    s.run(&["publish", "add", "/", out.to_str().expect("utf-8"), "--mode", "600"])
-        .ok();
+    s.run(&[
+        "publish",
+        "add",
+        "/",
+        out.to_str().expect("utf-8"),
+        "--mode",
+        "600",
+    ])
+    .ok();
     #[cfg(unix)]
     assert_eq!(mode(&out), 0o600);
     s.run_with(
@@ -107,7 +124,11 @@ fn a_target_that_cannot_be_written_warns_and_the_change_still_lands() {
     std::fs::remove_dir_all(&dir).expect("remove the folder");
     let r = s.run(&["--json", "key", "create", "acme", "--name", "ci"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("warning: could not publish"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("warning: could not publish"),
+        "{}",
+        r.stderr
+    );
     let listed = s.run(&["--json", "publish", "list"]).ok().json();
     assert!(listed[0]["last_error"].is_string(), "{listed}");
     std::fs::create_dir_all(&dir).expect("dir back");

@@ -1004,5 +1004,9 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
     w.select("prod");
     w.click("Revoke worker");
     w.click("Revoke key");
-    assert_eq!(load(), Outcome::Revoked, "the window's revoke was published");
+    assert_eq!(
+        load(),
+        Outcome::Revoked,
+        "the window's revoke was published"
+    );
 }

@@ -129,6 +129,8 @@ pub enum Command {
         new: Zeroizing<String>,
     },
     ApplySettings(Settings),
+    /// Rewrite every publish target now.
+    PublishNow,
     Lock,
 }
 
@@ -659,6 +661,23 @@ impl KeywardApp {
                 ));
                 return Ok(());
             }
+            Command::PublishNow => {
+                let targets = s.vault.publish_now().map_err(err)?;
+                let failed = targets.iter().filter(|t| t.last_error.is_some()).count();
+                let listed = s.vault.publish_targets().map_err(err)?;
+                if let Some(Dialog::Settings(form)) = &mut s.dialog {
+                    form.publish = dialogs::PublishRow::rows(&listed);
+                }
+                s.vault.take_publish_errors();
+                message = Some(if failed == 0 {
+                    format!("Published {} verifier file(s)", targets.len())
+                } else {
+                    format!(
+                        "{failed} of {} verifier file(s) could not be written",
+                        targets.len()
+                    )
+                });
+            }
             Command::Lock
             | Command::ApplySettings(_)
             | Command::CopySecret
@@ -667,8 +686,13 @@ impl KeywardApp {
             | Command::DiscardSecret => {}
         }
         let reload = s.reload();
+        let publish_errors = s.vault.take_publish_errors();
         if let Some(m) = message {
             self.say(m);
+        }
+        if let Some(first) = publish_errors.first() {
+            // The change is committed; the verifier file could not follow.
+            self.complain(format!("Saved, but {first}"));
         }
         reload
     }
@@ -776,7 +800,14 @@ impl KeywardApp {
                         commands.push(Command::Lock);
                     }
                     if ui.button("⚙ Settings").clicked() {
-                        commands.push(Command::Open(Dialog::settings(&self.settings)));
+                        let targets = self
+                            .session()
+                            .and_then(|s| s.vault.publish_targets().ok())
+                            .unwrap_or_default();
+                        commands.push(Command::Open(Dialog::settings(
+                            &self.settings,
+                            dialogs::PublishRow::rows(&targets),
+                        )));
                     }
                 }
             });

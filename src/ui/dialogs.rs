@@ -8,8 +8,8 @@ use super::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, prima
 use super::theme::{self, ThemeChoice};
 use super::{secret_dialog, undelivered};
 use crate::vault::{
-    Expiry, Grace, NewKey, Node, NodeId, NodeKind, Preset, Scope, format_time, validate_name,
-    validate_prefix,
+    Expiry, Grace, NewKey, Node, NodeId, NodeKind, Preset, PublishTarget, Scope, format_time,
+    validate_name, validate_prefix,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +33,38 @@ pub struct SettingsForm {
     pub current: Zeroizing<String>,
     pub new: Zeroizing<String>,
     pub confirm: Zeroizing<String>,
+    /// The publish targets as they were when the dialog opened (or was last published).
+    pub publish: Vec<PublishRow>,
+}
+
+/// A publish target as Settings shows it.
+pub struct PublishRow {
+    pub file: String,
+    pub node: String,
+    pub last: String,
+    pub error: Option<String>,
+}
+
+impl PublishRow {
+    pub fn rows(targets: &[(PublishTarget, String)]) -> Vec<PublishRow> {
+        targets
+            .iter()
+            .map(|(t, path)| PublishRow {
+                file: t.file.display().to_string(),
+                node: if t.node.is_none() {
+                    "whole vault".into()
+                } else {
+                    path.clone()
+                },
+                last: match (t.last_published_at, t.last_keys) {
+                    (Some(at), Some(keys)) => format!("{} ({keys} keys)", format_time(at)),
+                    (Some(at), None) => format_time(at),
+                    _ => "never".into(),
+                },
+                error: t.last_error.clone(),
+            })
+            .collect()
+    }
 }
 
 pub enum Dialog {
@@ -144,12 +176,13 @@ impl Dialog {
         }
     }
 
-    pub fn settings(settings: &Settings) -> Dialog {
+    pub fn settings(settings: &Settings, publish: Vec<PublishRow>) -> Dialog {
         Dialog::Settings(Box::new(SettingsForm {
             settings: settings.clone(),
             current: Zeroizing::new(String::new()),
             new: Zeroizing::new(String::new()),
             confirm: Zeroizing::new(String::new()),
+            publish,
         }))
     }
 }
@@ -691,4 +724,41 @@ fn settings_ui(
             });
         }
     });
+    ui.separator();
+    publish_targets_ui(ui, &form.publish, commands);
+}
+
+/// Settings' list of publish targets: file, node, last write, any error, and Publish now.
+fn publish_targets_ui(ui: &mut egui::Ui, rows: &[PublishRow], commands: &mut Vec<Command>) {
+    ui.label(RichText::new("Published verifier files").strong());
+    if rows.is_empty() {
+        ui.label(
+            RichText::new("None. Add one with: keyward publish add NODE FILE").color(theme::MUTED),
+        );
+        return;
+    }
+    egui::Grid::new("publish_grid")
+        .num_columns(3)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for row in rows {
+                ui.add(egui::Label::new(&row.file).truncate())
+                    .on_hover_text(&row.file);
+                ui.label(&row.node);
+                match &row.error {
+                    None => ui.label(&row.last),
+                    Some(e) => ui
+                        .label(RichText::new("Failed").color(theme::DANGER))
+                        .on_hover_text(e),
+                };
+                ui.end_row();
+                if let Some(e) = &row.error {
+                    ui.label(RichText::new(e).color(theme::DANGER).small());
+                    ui.end_row();
+                }
+            }
+        });
+    if ui.button("Publish now").clicked() {
+        commands.push(Command::PublishNow);
+    }
 }
