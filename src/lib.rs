@@ -7,6 +7,8 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod scan;
 #[cfg(feature = "window")]
 pub mod ui;
 pub mod vault;

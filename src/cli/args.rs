@@ -63,6 +63,22 @@ pub enum Command {
     /// Keep verifier files up to date: rewritten after every change to the keys under a node
     #[command(subcommand)]
     Publish(PublishCmd),
+    /// Find this vault's keys in files, folders or standard input (`-`); exit 1 when a key
+    /// that still works is found (a pre-commit hook)
+    Scan {
+        /// Files or folders (`.gitignore` is honoured), or `-` for standard input
+        #[arg(required_unless_present = "print_rule")]
+        paths: Vec<PathBuf>,
+        /// Also hidden files and folders
+        #[arg(long)]
+        hidden: bool,
+        /// Ignore .gitignore, .ignore and git's exclude files
+        #[arg(long)]
+        no_ignore: bool,
+        /// Print a rule that finds this vault's keys for gitleaks or trufflehog, and exit
+        #[arg(long, value_name = "TOOL", value_parser = ["gitleaks", "trufflehog"])]
+        print_rule: Option<String>,
+    },
     /// Check a key: valid, malformed, not_found, revoked, expired, insufficient_scope or tampered
     Verify {
         /// A header line, e.g. 'Authorization: Api-Key kw_…'

@@ -223,6 +223,60 @@ pub fn activity(entries: &[ActivityEntry]) -> String {
     table(&["#", "AT", "ACTION", "NODE", "DETAIL"], &rows)
 }
 
+pub fn scan(findings: &[super::Finding], files: u64, live: usize) -> String {
+    let mut out: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let what = match f.kind {
+                "exposed" => format!(
+                    "EXPOSED  {} '{}' ({}){}",
+                    f.key_id.as_deref().unwrap_or(""),
+                    f.name.as_deref().unwrap_or(""),
+                    f.secret,
+                    if f.new_place {
+                        ""
+                    } else {
+                        ", seen here before"
+                    }
+                ),
+                "old_secret" => format!(
+                    "OLD SECRET of {} '{}' ({}), still inside its roll's grace period",
+                    f.key_id.as_deref().unwrap_or(""),
+                    f.name.as_deref().unwrap_or(""),
+                    f.secret
+                ),
+                "inactive" => format!(
+                    "inactive {} '{}' ({}): revoked, expired or past its grace",
+                    f.key_id.as_deref().unwrap_or(""),
+                    f.name.as_deref().unwrap_or(""),
+                    f.secret
+                ),
+                "tampered" => format!(
+                    "tampered {} ({}): its record failed its integrity check",
+                    f.key_id.as_deref().unwrap_or(""),
+                    f.secret
+                ),
+                _ => format!(
+                    "foreign  {}: well formed, not a key of this vault",
+                    f.secret
+                ),
+            };
+            format!("{}: {what}", f.place)
+        })
+        .collect();
+    out.push(format!(
+        "{} file(s) scanned, {} secret(s) found, {live} still working{}",
+        files,
+        findings.len(),
+        if live > 0 {
+            ": roll or revoke them (keyward key roll / key revoke)"
+        } else {
+            ""
+        }
+    ));
+    out.join("\n")
+}
+
 pub fn publish_targets(targets: &[(PublishTarget, String)]) -> String {
     if targets.is_empty() {
         return "No publish targets (add one with: keyward publish add NODE FILE)".into();

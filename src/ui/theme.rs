@@ -55,7 +55,7 @@ pub fn status_color(status: KeyStatus) -> Color32 {
         KeyStatus::Active => SUCCESS,
         KeyStatus::ExpiringSoon => WARNING,
         KeyStatus::Expired => MUTED,
-        KeyStatus::Revoked => DANGER,
+        KeyStatus::Revoked | KeyStatus::Exposed => DANGER,
         KeyStatus::Tampered => TAMPERED,
     }
 }

@@ -37,10 +37,11 @@ pub enum Action {
     KeyShown,
     PublishAdded,
     PublishRemoved,
+    KeyExposed,
 }
 
 impl Action {
-    const ALL: [Action; 24] = [
+    const ALL: [Action; 25] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -65,6 +66,7 @@ impl Action {
         Action::KeyShown,
         Action::PublishAdded,
         Action::PublishRemoved,
+        Action::KeyExposed,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -94,6 +96,7 @@ impl Action {
             Action::KeyShown => "key.shown",
             Action::PublishAdded => "publish.add",
             Action::PublishRemoved => "publish.rm",
+            Action::KeyExposed => "key.exposed",
         }
     }
 

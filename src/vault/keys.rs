@@ -81,8 +81,14 @@ impl Vault {
                 } else {
                     d.scopes
                 };
+                let status = match status_at(now, d.revoked_at, d.expires_at) {
+                    KeyStatus::Active | KeyStatus::ExpiringSoon if !d.exposed.is_empty() => {
+                        KeyStatus::Exposed
+                    }
+                    status => status,
+                };
                 KeyInfo {
-                    status: status_at(now, d.revoked_at, d.expires_at),
+                    status,
                     key_id: d.key_id,
                     name: d.name,
                     node,
@@ -296,6 +302,7 @@ impl Vault {
             sha256: crypto::to_hex(&sha),
             display: secret.display(),
             previous: None,
+            exposed: Vec::new(),
         };
         let sealed = self.seal_json(Table::Keys, id, 1, &data)?;
         store::seal_key(tx, id, &sealed)?;
@@ -509,6 +516,8 @@ impl Vault {
                     valid_until: now.saturating_add(grace.seconds()),
                 });
                 data.display = secret.display();
+                // The exposed secret is the old one now: it stops at the end of the grace.
+                data.exposed.clear();
                 let lookup = v.lookup_tag(&sha);
                 *minted.borrow_mut() = Some((secret, tree.lineage(data.node_id)?));
                 Ok(Some(lookup))

@@ -11,6 +11,7 @@ mod commitment;
 mod crypto;
 mod delivery;
 mod error;
+mod exposure;
 mod keyfile;
 mod keys;
 mod maintenance;
@@ -42,6 +43,7 @@ use zeroize::Zeroizing;
 pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
+pub use exposure::Found;
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use maintenance::{DoctorReport, RekeyProgress};
@@ -51,7 +53,7 @@ pub use model::{
     status_at, validate_name,
 };
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
-pub use secret::{DEFAULT_PREFIX, Secret, validate_prefix};
+pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
 pub use verify::{Outcome, Verification, Verifier, VerifierFile, extract_key};
 
 use commitment::{Commitment, Table};

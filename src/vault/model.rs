@@ -223,6 +223,8 @@ pub enum KeyStatus {
     Revoked,
     /// The record failed its integrity check; listed so nothing is hidden.
     Tampered,
+    /// Still working, but its secret was found in a file or a stream by `keyward scan`.
+    Exposed,
 }
 
 impl KeyStatus {
@@ -233,6 +235,7 @@ impl KeyStatus {
             KeyStatus::Expired => "expired",
             KeyStatus::Revoked => "revoked",
             KeyStatus::Tampered => "tampered",
+            KeyStatus::Exposed => "exposed",
         }
     }
 
@@ -243,6 +246,7 @@ impl KeyStatus {
             KeyStatus::Expired => "Expired",
             KeyStatus::Revoked => "Revoked",
             KeyStatus::Tampered => "Tampered",
+            KeyStatus::Exposed => "Exposed",
         }
     }
 }

@@ -73,6 +73,9 @@ pub struct KeyData {
     pub display: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PreviousSecret>,
+    /// Where `keyward scan` found the current secret (`file:line`, or `stdin:line`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposed: Vec<String>,
 }
 
 /// Failed unlocks happen without the data key, so they are counted outside the sealed state

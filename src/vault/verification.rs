@@ -17,21 +17,7 @@ impl Vault {
     /// the vault committed (rolled back, put back, inserted) is `tampered`, never `valid`.
     /// Updates the key's last use.
     pub fn verify(&mut self, presented: &str, required_scopes: &[&str]) -> Result<Verification> {
-        let secret = match extract_key(presented).and_then(Secret::parse) {
-            Ok(s) => s,
-            Err(e) => return Ok(Verification::malformed(&e)),
-        };
-        let sha = secret.sha256();
-        let mut checked = self.check_key(&sha, required_scopes)?;
-        if checked.0.result == Outcome::Tampered {
-            // The row and the commitment may have been read on either side of another
-            // process's commit: look again with both from one snapshot before saying so.
-            checked = self.in_read_snapshot(|v| {
-                v.commitment.borrow_mut().invalidate();
-                v.check_key(&sha, required_scopes)
-            })?;
-        }
-        let (verification, touch) = checked;
+        let (verification, touch) = self.decide(presented, required_scopes)?;
         if let Some((id, last_used)) = touch {
             let now = self.now();
             if last_used.is_none_or(|t| now.saturating_sub(t) >= LAST_USED_RESOLUTION_SECS) {
@@ -40,6 +26,35 @@ impl Vault {
             }
         }
         Ok(verification)
+    }
+
+    /// The same answer as [`Vault::verify`], without recording a use (a scanner finding a
+    /// secret in a file is not a client using it).
+    pub fn inspect(&self, presented: &str, required_scopes: &[&str]) -> Result<Verification> {
+        Ok(self.decide(presented, required_scopes)?.0)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn decide(
+        &self,
+        presented: &str,
+        required_scopes: &[&str],
+    ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
+        let secret = match extract_key(presented).and_then(Secret::parse) {
+            Ok(s) => s,
+            Err(e) => return Ok((Verification::malformed(&e), None)),
+        };
+        let sha = secret.sha256();
+        let checked = self.check_key(&sha, required_scopes)?;
+        if checked.0.result != Outcome::Tampered {
+            return Ok(checked);
+        }
+        // The row and the commitment may have been read on either side of another process's
+        // commit: look again with both from one snapshot before saying so.
+        self.in_read_snapshot(|v| {
+            v.commitment.borrow_mut().invalidate();
+            v.check_key(&sha, required_scopes)
+        })
     }
 
     fn in_read_snapshot<T>(&self, f: impl FnOnce(&Vault) -> Result<T>) -> Result<T> {

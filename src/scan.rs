@@ -1,0 +1,241 @@
+//! The leak scanner's finding half: strings of this vault's secret format in files, folders
+//! and streams. Walking respects `.gitignore` (the `ignore` crate, as ripgrep does) and skips
+//! binary files; matching needs a whole token with one of the vault's prefixes and a valid
+//! checksum, so `xkw_…` or a key with one changed character is never reported. Looking a found
+//! secret up (and marking its key exposed) is the vault's job.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::vault::Secret;
+use crate::vault::{CHECKSUM_CHARS, RANDOM_CHARS};
+
+const BODY: usize = RANDOM_CHARS + CHECKSUM_CHARS;
+/// Bytes looked at to tell a binary file (a NUL byte in them), as ripgrep does.
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// A secret found at a place.
+#[derive(Debug)]
+pub struct Hit {
+    /// `path` or `-` for standard input.
+    pub source: String,
+    /// 1-based.
+    pub line: usize,
+    pub secret: Secret,
+}
+
+impl Hit {
+    /// `path:line`, how the place is shown and remembered.
+    pub fn place(&self) -> String {
+        format!("{}:{}", self.source, self.line)
+    }
+}
+
+/// What to walk.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WalkOptions {
+    /// Also hidden files and folders.
+    pub hidden: bool,
+    /// Ignore `.gitignore`, `.ignore` and git's exclude files.
+    pub no_ignore: bool,
+}
+
+/// Finds secrets with any of a set of prefixes.
+pub struct Matcher {
+    prefixes: Vec<Vec<u8>>,
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl Matcher {
+    pub fn new(prefixes: &[String]) -> Matcher {
+        let mut prefixes: Vec<Vec<u8>> = prefixes.iter().map(|p| p.as_bytes().to_vec()).collect();
+        // Longest first: `acme_eu` wins over `eu` for the same underscore.
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        prefixes.dedup();
+        Matcher { prefixes }
+    }
+
+    /// Calls `found(line, secret)` for every well-formed secret in `bytes`, in order.
+    pub fn find(&self, bytes: &[u8], mut found: impl FnMut(usize, Secret)) {
+        let mut line = 1;
+        let mut counted = 0;
+        for u in memchr::memchr_iter(b'_', bytes) {
+            let Some(body) = bytes.get(u + 1..u + 1 + BODY) else {
+                break;
+            };
+            if !body.iter().all(u8::is_ascii_alphanumeric)
+                || bytes.get(u + 1 + BODY).is_some_and(|b| is_word(*b))
+            {
+                continue;
+            }
+            let Some(start) = self.prefixes.iter().find_map(|p| {
+                let start = u.checked_sub(p.len())?;
+                let boundary = start == 0 || !is_word(bytes[start - 1]);
+                (boundary && &bytes[start..u] == p.as_slice()).then_some(start)
+            }) else {
+                continue;
+            };
+            let Ok(text) = std::str::from_utf8(&bytes[start..u + 1 + BODY]) else {
+                continue;
+            };
+            if let Ok(secret) = Secret::parse(text) {
+                line += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
+                counted = start;
+                found(line, secret);
+            }
+        }
+    }
+
+    /// Scans one stream (standard input).
+    pub fn scan_reader(&self, source: &str, mut reader: impl Read) -> std::io::Result<Vec<Hit>> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes)?;
+        let mut hits = Vec::new();
+        self.find(&bytes, |line, secret| {
+            hits.push(Hit {
+                source: source.to_owned(),
+                line,
+                secret,
+            })
+        });
+        Ok(hits)
+    }
+
+    /// Walks `root` (a file or a folder) on every core; returns the hits sorted by place and
+    /// the files read. Unreadable files are skipped and counted in `errors`.
+    pub fn scan_path(&self, root: &Path, options: WalkOptions) -> Scanned {
+        let out = Mutex::new(Scanned::default());
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(!options.hidden)
+            .ignore(!options.no_ignore)
+            .git_ignore(!options.no_ignore)
+            .git_global(!options.no_ignore)
+            .git_exclude(!options.no_ignore)
+            .parents(!options.no_ignore)
+            .require_git(false)
+            .threads(std::thread::available_parallelism().map_or(2, usize::from))
+            .build_parallel();
+        walker.run(|| {
+            Box::new(|entry| {
+                let Ok(entry) = entry else {
+                    out.lock().map(|mut o| o.errors += 1).ok();
+                    return ignore::WalkState::Continue;
+                };
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    return ignore::WalkState::Continue;
+                }
+                let path = entry.path().to_path_buf();
+                let scanned = self.scan_file(&path);
+                if let Ok(mut o) = out.lock() {
+                    match scanned {
+                        Ok(Some((hits, bytes))) => {
+                            o.files += 1;
+                            o.bytes += bytes;
+                            o.hits.extend(hits);
+                        }
+                        Ok(None) => o.binary += 1,
+                        Err(_) => o.errors += 1,
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        let mut scanned = out.into_inner().unwrap_or_default();
+        scanned
+            .hits
+            .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+        scanned
+    }
+
+    /// `None` for a binary file.
+    fn scan_file(&self, path: &PathBuf) -> std::io::Result<Option<(Vec<Hit>, u64)>> {
+        let bytes = std::fs::read(path)?;
+        if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+            return Ok(None);
+        }
+        let source = path.display().to_string();
+        let mut hits = Vec::new();
+        self.find(&bytes, |line, secret| {
+            hits.push(Hit {
+                source: source.clone(),
+                line,
+                secret,
+            })
+        });
+        Ok(Some((hits, bytes.len() as u64)))
+    }
+
+    /// A rule for teams that run gitleaks or trufflehog already: the same shape (prefixes,
+    /// underscore, 49 base62 characters, word boundaries). Checksums are not checked by them.
+    pub fn rule(&self, tool: &str) -> Option<String> {
+        let mut names: Vec<String> = self
+            .prefixes
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        names.sort();
+        let alternatives = names.join("|");
+        let regex = format!(r"\b(?:{alternatives})_[0-9A-Za-z]{{{BODY}}}\b");
+        match tool {
+            "gitleaks" => Some(format!(
+                "[[rules]]\nid = \"keyward-api-key\"\ndescription = \"Keyward API key\"\nregex = '''{regex}'''\nkeywords = [{}]\ntags = [\"key\", \"keyward\"]\n",
+                names
+                    .iter()
+                    .map(|n| format!("\"{n}_\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            "trufflehog" => Some(format!(
+                "detectors:\n  - name: keyward-api-key\n    keywords:\n{}    regex:\n      key: '{regex}'\n",
+                names
+                    .iter()
+                    .map(|n| format!("      - {n}_\n"))
+                    .collect::<String>()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// What a walk found and read.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    pub hits: Vec<Hit>,
+    pub files: u64,
+    pub bytes: u64,
+    pub binary: u64,
+    pub errors: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(m: &Matcher, text: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        m.find(text.as_bytes(), |line, s| {
+            out.push((line, s.expose().to_owned()))
+        });
+        out
+    }
+
+    #[test]
+    fn whole_tokens_with_a_known_prefix_and_a_valid_checksum_only() {
+        let m = Matcher::new(&["kw".into(), "acme_eu".into()]);
+        let a = Secret::generate("kw").expose().to_owned();
+        let b = Secret::generate("acme_eu").expose().to_owned();
+        let text = format!("x = \"{a}\"\r\nnothing here\ntoken={b};\nx{a}\n{a}9\n");
+        assert_eq!(found(&m, &text), vec![(1, a.clone()), (3, b.clone())]);
+        let mut typo = a.clone().into_bytes();
+        let last = typo.len() - 10;
+        typo[last] = if typo[last] == b'A' { b'B' } else { b'A' };
+        let typo = String::from_utf8(typo).expect("ascii");
+        assert!(found(&m, &typo).is_empty(), "one changed character");
+        assert!(found(&Matcher::new(&["other".into()]), &a).is_empty());
+        assert!(found(&m, &a[..a.len() - 1]).is_empty(), "truncated");
+    }
+}
