@@ -259,6 +259,26 @@ pub enum KeyCmd {
     Show {
         key_id: String,
     },
+    /// Change a key's name, description, owner, tags or expiry (each change is logged)
+    Edit {
+        key_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Who holds the key: a person or a team
+        #[arg(long)]
+        owner: Option<String>,
+        /// Add a tag (repeatable)
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        /// Remove a tag (repeatable)
+        #[arg(long = "untag", value_name = "T")]
+        untags: Vec<String>,
+        /// New expiry, to extend or shorten it: never, Nd, Nh or YYYY-MM-DD
+        #[arg(long)]
+        expires: Option<String>,
+    },
     /// Get the node's full-access key, or create one named master (secret printed once)
     Master {
         node: String,

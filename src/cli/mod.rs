@@ -478,6 +478,31 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             let keys = v.list_keys(node.map(|n| n.id))?;
             ctx.print(json!(keys), || render::keys(&keys));
         }
+        KeyCmd::Edit {
+            key_id,
+            name,
+            description,
+            owner,
+            tags,
+            untags,
+            expires,
+        } => {
+            let expires_at = expires
+                .map(|e| Expiry::parse(&e)?.resolve(v.now()))
+                .transpose()?;
+            let info = v.edit_key_details(
+                &key_id,
+                vault::KeyEdit {
+                    name,
+                    description,
+                    owner,
+                    add_tags: tags,
+                    remove_tags: untags,
+                    expires_at,
+                },
+            )?;
+            ctx.print(json!(info), || render::key(&info));
+        }
         KeyCmd::Show { key_id } => {
             let key = v.key(&key_id)?;
             ctx.print(json!(key), || render::key(&key));

@@ -132,6 +132,15 @@ pub fn key(k: &KeyInfo) -> String {
     if let Some(r) = k.revoked_at {
         lines.push(format!("Revoked:    {}", format_time(r)));
     }
+    if !k.details.owner.is_empty() {
+        lines.push(format!("Owner:      {}", k.details.owner));
+    }
+    if !k.details.tags.is_empty() {
+        lines.push(format!("Tags:       {}", k.details.tags.join(", ")));
+    }
+    if !k.details.description.is_empty() {
+        lines.push(format!("About:      {}", k.details.description));
+    }
     lines.join("\n")
 }
 

@@ -238,6 +238,7 @@ mod tests {
             revoked_at: None,
             status: KeyStatus::Active,
             display: format!("kw_{name}…"),
+            details: Default::default(),
         }
     }
 

@@ -38,10 +38,11 @@ pub enum Action {
     PublishAdded,
     PublishRemoved,
     KeyExposed,
+    KeyEdited,
 }
 
 impl Action {
-    const ALL: [Action; 25] = [
+    const ALL: [Action; 26] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -67,6 +68,7 @@ impl Action {
         Action::PublishAdded,
         Action::PublishRemoved,
         Action::KeyExposed,
+        Action::KeyEdited,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -97,6 +99,7 @@ impl Action {
             Action::PublishAdded => "publish.add",
             Action::PublishRemoved => "publish.rm",
             Action::KeyExposed => "key.exposed",
+            Action::KeyEdited => "key.edit",
         }
     }
 

@@ -6,7 +6,8 @@ use super::commitment::Table;
 use super::error::{Error, Result};
 use super::keyfile::KeyFile;
 use super::model::{
-    KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at, validate_name,
+    KeyDetails, KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at,
+    validate_name,
 };
 use super::records::{KeyData, PreviousSecret};
 use super::secret::{self, Secret};
@@ -100,6 +101,11 @@ impl Vault {
                     last_used_at: row.last_used_at,
                     revoked_at: d.revoked_at,
                     display: d.display,
+                    details: KeyDetails {
+                        description: d.description,
+                        owner: d.owner,
+                        tags: d.tags,
+                    },
                 }
             }
             None => KeyInfo {
@@ -115,6 +121,7 @@ impl Vault {
                 revoked_at: None,
                 status: KeyStatus::Tampered,
                 display: String::new(),
+                details: KeyDetails::default(),
             },
         })
     }
@@ -303,6 +310,9 @@ impl Vault {
             display: secret.display(),
             previous: None,
             exposed: Vec::new(),
+            description: String::new(),
+            owner: String::new(),
+            tags: Vec::new(),
         };
         let sealed = self.seal_json(Table::Keys, id, 1, &data)?;
         store::seal_key(tx, id, &sealed)?;

@@ -12,6 +12,7 @@ mod crypto;
 mod delivery;
 mod error;
 mod exposure;
+mod key_edit;
 mod keyfile;
 mod keys;
 mod maintenance;
@@ -44,13 +45,14 @@ pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
 pub use exposure::Found;
+pub use key_edit::KeyEdit;
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use maintenance::{DoctorReport, RekeyProgress};
 pub use model::{
-    EXPIRING_SOON_SECS, Expiry, Grace, KeyInfo, KeyStatus, MAX_NAME_CHARS, Node, NodeId, NodeKind,
-    PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now, parse_time,
-    status_at, validate_name,
+    EXPIRING_SOON_SECS, Expiry, Grace, KeyDetails, KeyInfo, KeyStatus, MAX_NAME_CHARS, Node,
+    NodeId, NodeKind, PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now,
+    parse_time, status_at, validate_name,
 };
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
 pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};

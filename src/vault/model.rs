@@ -273,6 +273,41 @@ pub struct KeyInfo {
     pub status: KeyStatus,
     /// `prefix_abcd…wxyz`.
     pub display: String,
+    /// Description, owner and tags.
+    #[serde(flatten)]
+    pub details: KeyDetails,
+}
+
+/// What people write about a key: what it is for, who holds it, and tags to find it by.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDetails {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl KeyDetails {
+    pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
+    pub const MAX_OWNER_CHARS: usize = 128;
+    pub const MAX_TAGS: usize = 32;
+
+    /// A tag: 1 to 32 of lowercase a–z, 0–9, `.`, `_`, `-`.
+    pub fn validate_tag(tag: &str) -> Result<String> {
+        let tag = tag.trim().to_lowercase();
+        let ok = (1..=32).contains(&tag.len())
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if !ok {
+            return Err(Error::Invalid(format!(
+                "tag '{tag}' must be 1 to 32 of a-z, 0-9, '.', '_' or '-'"
+            )));
+        }
+        Ok(tag)
+    }
 }
 
 pub fn status_at(

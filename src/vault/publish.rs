@@ -51,6 +51,7 @@ impl Action {
                 | Action::KeyRolled
                 | Action::KeyRevoked
                 | Action::KeyDeleted
+                | Action::KeyEdited
                 | Action::NodeDeleted
                 | Action::NodeRenamed
                 | Action::ScopeAdded

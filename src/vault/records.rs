@@ -76,6 +76,12 @@ pub struct KeyData {
     /// Where `keyward scan` found the current secret (`file:line`, or `stdin:line`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exposed: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// Failed unlocks happen without the data key, so they are counted outside the sealed state

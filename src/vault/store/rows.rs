@@ -386,6 +386,14 @@ pub fn update_key(
     Ok(())
 }
 
+/// A key's name index after a rename (a name taken at the node is a conflict).
+pub fn set_key_name_tag(conn: &Connection, id: i64, name_tag: &[u8]) -> Result<()> {
+    conn.prepare_cached("UPDATE keys SET name_tag = ?2 WHERE id = ?1")?
+        .execute(params![id, name_tag])
+        .map_err(unique_to_conflict)?;
+    Ok(())
+}
+
 pub fn touch_key(conn: &Connection, id: i64, at: Timestamp) -> Result<()> {
     conn.prepare_cached("UPDATE keys SET last_used_at = ?2 WHERE id = ?1")?
         .execute(params![id, at])?;
