@@ -803,8 +803,8 @@ fn scan(
                 Finding {
                     place,
                     kind,
-                    key_id: Some(info.key_id),
-                    name: Some(info.name),
+                    key_id: Some(info.key_id.clone()),
+                    name: Some(info.name.clone()),
                     secret,
                     live,
                     new_place,

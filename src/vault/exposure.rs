@@ -11,7 +11,7 @@ use super::{Action, Vault, store, tamper};
 pub enum Found {
     /// One of this vault's keys, matched on its current secret (`previous: false`) or on the
     /// old secret of a roll that is still in its grace period or past it (`previous: true`).
-    Key { info: KeyInfo, previous: bool },
+    Key { info: Box<KeyInfo>, previous: bool },
     /// Well formed, with one of this vault's prefixes, but no key of this vault has it.
     Foreign,
 }
@@ -26,7 +26,10 @@ impl Vault {
         let tree = self.tree()?;
         let previous = row.matched_previous;
         let info = self.key_info(&tree, &row, self.now())?;
-        Ok(Found::Key { info, previous })
+        Ok(Found::Key {
+            info: Box::new(info),
+            previous,
+        })
     }
 
     /// Marks a key's current secret as exposed at `place` (`file:line`). Returns false when
