@@ -1010,3 +1010,33 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
         "the window's revoke was published"
     );
 }
+
+#[test]
+fn an_exposed_key_is_marked_and_can_still_be_rolled() {
+    let mut w = unlocked_window(|v| {
+        acme(v);
+        let env = v.resolve("acme/billing/prod").expect("env");
+        let k = v
+            .create_key(
+                env.id,
+                NewKey {
+                    name: "leaky".into(),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        assert!(v.mark_exposed(&k.info.key_id, "repo/.env:3").expect("mark"));
+    });
+    w.select("prod");
+    assert!(w.has_text("Exposed"));
+    assert!(
+        !w.is_disabled("Roll leaky"),
+        "rolling is the fix for an exposed key"
+    );
+    w.click("Roll leaky");
+    w.click("Roll key");
+    assert!(
+        w.app().session().is_some_and(|s| s.secret.is_some()),
+        "a new secret is shown"
+    );
+}

@@ -290,7 +290,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 });
                 row.col(|ui| {
                     ui.spacing_mut().item_spacing.x = 4.0;
-                    let live = matches!(k.status, KeyStatus::Active | KeyStatus::ExpiringSoon);
+                    let live = k.status.works();
                     let intact = k.status != KeyStatus::Tampered;
                     let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
                     if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {

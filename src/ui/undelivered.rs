@@ -8,7 +8,7 @@ use super::app::{Command, Session};
 use super::dialogs::Dialog;
 use super::modal::{Dismiss, button_row, modal_ui};
 use super::theme;
-use crate::vault::{Grace, KeyInfo, KeyStatus};
+use crate::vault::{Grace, KeyInfo};
 
 pub const TITLE: &str = "Secrets never handed over";
 
@@ -28,7 +28,7 @@ fn row_ui(ui: &mut egui::Ui, key: &KeyInfo, rolled: bool, commands: &mut Vec<Com
     ui.label(&key.node);
     ui.label(RichText::new(what).color(theme::MUTED));
     ui.horizontal(|ui| {
-        let rollable = matches!(key.status, KeyStatus::Active | KeyStatus::ExpiringSoon);
+        let rollable = key.status.works();
         if key_button(ui, "⟳ Roll", format!("Roll {} again", key.name), rollable) {
             commands.push(Command::Open(Dialog::Roll {
                 key_id: key.key_id.clone(),

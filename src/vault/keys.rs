@@ -350,7 +350,7 @@ impl Vault {
         let now = self.now();
         for row in store::master_key_rows(&self.conn, node)? {
             let info = self.key_info(&tree, &row, now)?;
-            if matches!(info.status, KeyStatus::Active | KeyStatus::ExpiringSoon) {
+            if info.status.works() {
                 return Ok(MasterKey::Existing(info));
             }
         }

@@ -228,6 +228,15 @@ pub enum KeyStatus {
 }
 
 impl KeyStatus {
+    /// Whether verification accepts the key's current secret (an exposed key still works:
+    /// rolling or revoking it is the fix).
+    pub fn works(self) -> bool {
+        matches!(
+            self,
+            KeyStatus::Active | KeyStatus::ExpiringSoon | KeyStatus::Exposed
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyStatus::Active => "active",
