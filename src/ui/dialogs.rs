@@ -742,8 +742,19 @@ fn publish_targets_ui(ui: &mut egui::Ui, rows: &[PublishRow], commands: &mut Vec
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             for row in rows {
-                ui.add(egui::Label::new(&row.file).truncate())
-                    .on_hover_text(&row.file);
+                // The file's name, with room; the full path on hover.
+                let name = std::path::Path::new(&row.file)
+                    .file_name()
+                    .map_or(row.file.clone(), |n| n.to_string_lossy().into_owned());
+                ui.allocate_ui_with_layout(
+                    egui::vec2(180.0, ui.spacing().interact_size.y),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_width(180.0);
+                        ui.add(egui::Label::new(name).truncate())
+                            .on_hover_text(&row.file);
+                    },
+                );
                 ui.label(&row.node);
                 match &row.error {
                     None => ui.label(&row.last),
