@@ -259,6 +259,17 @@ pub enum KeyCmd {
     Show {
         key_id: String,
     },
+    /// Mint many keys at NODE from JSON Lines: every line is checked first, then all are minted
+    /// in one transaction, their key files written as JSON Lines to --output before it commits
+    Import {
+        node: String,
+        /// One key a line: {"name": …, "scopes": […], "expires": "90d", "description": …,
+        /// "owner": …, "tags": […], "full_access": false}; `-` for standard input
+        file: PathBuf,
+        /// Where the secrets go: a new file (created 0600, never overwritten), or `-`
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Change a key's name, description, owner, tags or expiry (each change is logged)
     Edit {
         key_id: String,

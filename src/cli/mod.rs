@@ -2,6 +2,7 @@
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
 
 mod args;
+mod import;
 mod output;
 mod passphrase;
 mod render;
@@ -460,6 +461,7 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
                 scopes,
                 full_access,
                 expires_at,
+                ..NewKey::default()
             };
             // Written and flushed before the commit: if stdout fails, no key exists.
             let wrote = Cell::new(false);
@@ -477,6 +479,23 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             let node = node.map(|n| v.resolve(&n)).transpose()?;
             let keys = v.list_keys(node.map(|n| n.id))?;
             ctx.print(json!(keys), || render::keys(&keys));
+        }
+        KeyCmd::Import { node, file, output } => {
+            let node = v.resolve(&node)?;
+            let batch = import::read_batch(&v, node.id, &file)?;
+            let count = batch.len();
+            import::mint_into(&mut v, node.id, batch, &output)?;
+            let summary = format!(
+                "Imported {count} key(s) into {}; their key files are in {}",
+                node.path,
+                if output.as_os_str() == "-" {
+                    "the output above".to_owned()
+                } else {
+                    output.display().to_string()
+                }
+            );
+            // With `--output -` standard output holds the key files: the summary goes aside.
+            output::stderr_line(&summary);
         }
         KeyCmd::Edit {
             key_id,

@@ -640,6 +640,7 @@ fn add_key_ui(
                     scopes: chosen_scopes(&form.scopes),
                     full_access: form.full_access,
                     expires_at,
+                    ..NewKey::default()
                 },
             });
         }

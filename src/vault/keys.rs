@@ -22,6 +22,8 @@ pub struct NewKey {
     /// Every scope of the catalog, now and later.
     pub full_access: bool,
     pub expires_at: Option<Timestamp>,
+    /// Description, owner and tags (empty by default).
+    pub details: KeyDetails,
 }
 
 /// A key just minted or rolled: the only moment its secret exists.
@@ -310,9 +312,9 @@ impl Vault {
             display: secret.display(),
             previous: None,
             exposed: Vec::new(),
-            description: String::new(),
-            owner: String::new(),
-            tags: Vec::new(),
+            description: new.details.description.clone(),
+            owner: new.details.owner.clone(),
+            tags: new.details.tags.clone(),
         };
         let sealed = self.seal_json(Table::Keys, id, 1, &data)?;
         store::seal_key(tx, id, &sealed)?;
@@ -359,9 +361,8 @@ impl Vault {
         loop {
             let new = NewKey {
                 name: name.clone(),
-                scopes: Vec::new(),
                 full_access: true,
-                expires_at: None,
+                ..NewKey::default()
             };
             let attempt = self.create_keys_then(node, vec![new], |minted| {
                 minted.iter().try_for_each(&mut deliver)
