@@ -86,3 +86,36 @@ fn every_detail_can_be_edited_and_each_change_is_logged() {
         .refused("not found");
     assert!(s.run(&["doctor"]).ok().stdout.contains("OK"));
 }
+
+#[test]
+fn health_lists_findings_with_fixes_and_exits_1() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "forever", &[]);
+    let id = key["key_id"].as_str().expect("id");
+    let r = s.run(&["health"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("never_expires") && r.stdout.contains("fix: keyward key edit"),
+        "{}",
+        r.stdout
+    );
+    s.run(&[
+        "health",
+        "--ack",
+        id,
+        "--kind",
+        "never_expires",
+        "--until",
+        "30d",
+        "--reason",
+        "rotated by hand",
+    ])
+    .ok();
+    let after = s.run(&["--json", "health"]);
+    assert_eq!(after.code, 0, "{}", after.stdout);
+    assert_eq!(after.json()["open"], 0);
+    s.run(&[
+        "health", "--ack", id, "--kind", "nonsense", "--until", "30d", "--reason", "x",
+    ])
+    .refused("unknown finding");
+}

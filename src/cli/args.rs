@@ -63,6 +63,24 @@ pub enum Command {
     /// Keep verifier files up to date: rewritten after every change to the keys under a node
     #[command(subcommand)]
     Publish(PublishCmd),
+    /// Keys that need attention (exposed, never expiring, expired, unused, old full access, old
+    /// secrets in grace, failing publish targets), each with the fix; exit 1 when any
+    Health {
+        /// Only keys at this node and below
+        node: Option<String>,
+        /// Acknowledge a finding about this key id (or publish target file) until --until
+        #[arg(long, value_name = "SUBJECT", requires_all = ["kind", "until", "reason"])]
+        ack: Option<String>,
+        /// The finding to acknowledge (e.g. never_expires, unused)
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// Until when (YYYY-MM-DD, or Nd); the finding comes back after
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Why it is accepted (logged)
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Find this vault's keys in files, folders or standard input (`-`); exit 1 when a key
     /// that still works is found (a pre-commit hook)
     Scan {

@@ -178,6 +178,13 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         Command::Env(cmd) => env(ctx, cmd),
         Command::Scope(cmd) => scope(ctx, cmd),
         Command::Publish(cmd) => publish(ctx, cmd),
+        Command::Health {
+            node,
+            ack,
+            kind,
+            until,
+            reason,
+        } => health(ctx, node.as_deref(), ack, kind, until, reason),
         Command::Scan {
             paths,
             hidden,
@@ -735,6 +742,52 @@ fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
         }
     }
     finished(&v)
+}
+
+fn health(
+    ctx: &Context,
+    node: Option<&str>,
+    ack: Option<String>,
+    kind: Option<String>,
+    until: Option<String>,
+    reason: Option<String>,
+) -> CliResult {
+    use crate::vault::FindingKind;
+    let mut v = ctx.open()?;
+    if let (Some(subject), Some(kind), Some(until), Some(reason)) = (ack, kind, until, reason) {
+        let kind = FindingKind::from_code(&kind).ok_or_else(|| {
+            CliError::msg(format!(
+                "unknown finding '{kind}' (one of: {})",
+                FindingKind::ALL.map(FindingKind::code).join(", ")
+            ))
+        })?;
+        let until = Expiry::parse(&until)?
+            .resolve(v.now())?
+            .ok_or_else(|| CliError::msg("an acknowledgement needs a date"))?;
+        v.acknowledge(&subject, kind, until, &reason)?;
+        ctx.print(
+            json!({ "acknowledged": subject, "kind": kind, "until": vault::format_time(until) }),
+            || {
+                format!(
+                    "Acknowledged {} for {subject} until {}",
+                    kind.code(),
+                    vault::format_time(until)
+                )
+            },
+        );
+        return done();
+    }
+    let node = node.map(|n| v.resolve(n)).transpose()?;
+    let findings = v.health(node.map(|n| n.id))?;
+    let open = findings.iter().filter(|f| f.acknowledged.is_none()).count();
+    ctx.print(json!({ "findings": findings, "open": open }), || {
+        render::health(&findings, open)
+    });
+    Ok(if open > 0 {
+        ExitCode::from(EXIT_NOT_VALID)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// One secret `scan` found, as reported.

@@ -232,6 +232,39 @@ pub fn activity(entries: &[ActivityEntry]) -> String {
     table(&["#", "AT", "ACTION", "NODE", "DETAIL"], &rows)
 }
 
+pub fn health(findings: &[crate::vault::Finding], open: usize) -> String {
+    if findings.is_empty() {
+        return "Healthy: no findings".into();
+    }
+    let mut out: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let head = format!(
+                "{:<20} {} '{}' ({}): {}",
+                f.kind.code(),
+                f.subject,
+                f.name,
+                f.node,
+                f.why
+            );
+            match &f.acknowledged {
+                None => format!("{head}\n{:<20} fix: {}", "", f.fix),
+                Some(a) => format!(
+                    "{head}\n{:<20} acknowledged until {}: {}",
+                    "",
+                    format_time(a.until),
+                    a.reason
+                ),
+            }
+        })
+        .collect();
+    out.push(format!(
+        "{open} finding(s) to fix, {} acknowledged",
+        findings.len() - open
+    ));
+    out.join("\n")
+}
+
 pub fn scan(findings: &[super::Finding], files: u64, live: usize) -> String {
     let mut out: Vec<String> = findings
         .iter()

@@ -239,6 +239,7 @@ mod tests {
             status: KeyStatus::Active,
             display: format!("kw_{name}…"),
             details: Default::default(),
+            old_secret_valid_until: None,
         }
     }
 

@@ -39,10 +39,11 @@ pub enum Action {
     PublishRemoved,
     KeyExposed,
     KeyEdited,
+    FindingAcknowledged,
 }
 
 impl Action {
-    const ALL: [Action; 26] = [
+    const ALL: [Action; 27] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -69,6 +70,7 @@ impl Action {
         Action::PublishRemoved,
         Action::KeyExposed,
         Action::KeyEdited,
+        Action::FindingAcknowledged,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -100,6 +102,7 @@ impl Action {
             Action::PublishRemoved => "publish.rm",
             Action::KeyExposed => "key.exposed",
             Action::KeyEdited => "key.edit",
+            Action::FindingAcknowledged => "health.ack",
         }
     }
 

@@ -108,6 +108,7 @@ impl Vault {
                         owner: d.owner,
                         tags: d.tags,
                     },
+                    old_secret_valid_until: d.previous.map(|p| p.valid_until).filter(|t| *t > now),
                 }
             }
             None => KeyInfo {
@@ -124,6 +125,7 @@ impl Vault {
                 status: KeyStatus::Tampered,
                 display: String::new(),
                 details: KeyDetails::default(),
+                old_secret_valid_until: None,
             },
         })
     }

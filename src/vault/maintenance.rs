@@ -141,6 +141,13 @@ impl Vault {
                 Some(format!("{e}; the publish targets were dropped")),
             ),
         };
+        let (acks, acks_problem) = match self.acks_for_rekey() {
+            Ok(a) => (a, None),
+            Err(e) => (
+                Vec::new(),
+                Some(format!("{e}; the acknowledgements were dropped")),
+            ),
+        };
         let conn = &self.conn;
         let from = &self.sealer;
         let commitment = &self.commitment;
@@ -155,7 +162,9 @@ impl Vault {
             let mut problems = audit.problems;
             problems.extend(resealed.problems);
             problems.extend(targets_problem.clone());
+            problems.extend(acks_problem.clone());
             Vault::seal_targets(&to, conn, &targets)?;
+            Vault::seal_acks(&to, conn, &acks)?;
             let mut detail = "re-keyed: new data key, every record re-sealed".to_owned();
             if !problems.is_empty() {
                 detail.push_str(&format!(

@@ -285,6 +285,12 @@ pub struct KeyInfo {
     /// Description, owner and tags.
     #[serde(flatten)]
     pub details: KeyDetails,
+    /// After a roll with a grace period: when the previous secret stops working.
+    #[serde(
+        serialize_with = "ser_opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub old_secret_valid_until: Option<Timestamp>,
 }
 
 /// What people write about a key: what it is for, who holds it, and tags to find it by.
