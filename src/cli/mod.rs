@@ -16,8 +16,8 @@ use clap::Parser;
 use serde_json::json;
 
 use crate::vault::{
-    self, Error, Expiry, Grace, KdfParams, MasterKey, NewKey, Node, NodeKind, Preset, Scope, Vault,
-    Verifier,
+    self, Error, Expiry, Grace, KdfParams, MasterKey, NewKey, Node, NodeKind, Preset, Scope,
+    TrustedKey, Vault, Verifier,
 };
 pub use args::{Cli, Command, Global};
 use args::{EnvCmd, KeyCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
@@ -173,8 +173,26 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             key,
             require_scope,
             verifier,
-        } => verify(ctx, header.or(key), &require_scope, verifier.as_deref()),
-        Command::ExportVerifier { node, output } => export_verifier(ctx, node.as_deref(), &output),
+            trust,
+        } => {
+            let verifier = verifier.map(|file| (file, trust));
+            verify(ctx, header.or(key), &require_scope, verifier)
+        }
+        Command::ExportVerifier {
+            node,
+            output,
+            valid_for,
+        } => export_verifier(ctx, node.as_deref(), &output, valid_for.as_deref()),
+        Command::VerifierKey => {
+            let v = ctx.open()?;
+            let key = v.verifier_key()?;
+            let vault_id = v.vault_id()?;
+            ctx.print(
+                json!({ "public_key": key.to_string(), "vault_id": vault_id }),
+                || key.to_string(),
+            );
+            done()
+        }
         Command::Log { node, limit } => log(ctx, node.as_deref(), limit),
         Command::Passwd {
             new_passphrase_file,
@@ -580,19 +598,30 @@ fn key_from_stdin() -> Result<zeroize::Zeroizing<String>, CliError> {
     ))
 }
 
+/// `verifier`: the file, and the key it must be signed with (required).
 fn verify(
     ctx: &Context,
     given: Option<String>,
     required: &[String],
-    verifier: Option<&Path>,
+    verifier: Option<(PathBuf, Option<String>)>,
 ) -> CliResult {
+    // The file and its trusted key are checked before the key is asked for.
+    let verifier = match verifier {
+        Some((path, Some(trust))) => Some(Verifier::load(&path, &TrustedKey::parse(&trust)?)?),
+        Some((_, None)) => {
+            return Err(CliError::msg(
+                "a verifier file is only used with the public key it must be signed with: pass                  --trust kwpk_… (printed by `keyward verifier-key`) or set KEYWARD_TRUST",
+            ));
+        }
+        None => None,
+    };
     let presented = match given {
         Some(k) => zeroize::Zeroizing::new(k),
         None => key_from_stdin()?,
     };
     let required: Vec<&str> = required.iter().map(String::as_str).collect();
     let result = match verifier {
-        Some(path) => Verifier::load(path)?.verify(&presented, &required),
+        Some(verifier) => verifier.verify(&presented, &required),
         None => ctx.open()?.verify(&presented, &required)?,
     };
     ctx.print(json!(result), || render::verification(&result));
@@ -603,18 +632,41 @@ fn verify(
     })
 }
 
-fn export_verifier(ctx: &Context, node: Option<&str>, output: &Path) -> CliResult {
+fn export_verifier(
+    ctx: &Context,
+    node: Option<&str>,
+    output: &Path,
+    valid_for: Option<&str>,
+) -> CliResult {
+    let valid_for = valid_for.map(vault::parse_valid_for).transpose()?;
     let mut v = ctx.open()?;
     let node = node.map(|n| v.resolve(n)).transpose()?;
-    let file = v.export_verifier(node.as_ref().map(|n| n.id))?;
-    vault::write_private_file(output, file.to_json().as_bytes())?;
-    ctx.print(json!({ "output": output, "keys": file.keys.len() }), || {
-        format!(
-            "Wrote {} key(s) to {} (no secrets, no names)",
-            file.keys.len(),
-            output.display()
-        )
-    });
+    let export = v.export_verifier(node.as_ref().map(|n| n.id), valid_for)?;
+    vault::write_private_file(output, export.to_json().as_bytes())?;
+    let p = &export.payload;
+    ctx.print(
+        json!({
+            "output": output,
+            "keys": p.keys.len(),
+            "node": p.node,
+            "serial": p.serial,
+            "valid_until": p.valid_until,
+            "public_key": export.file.public_key,
+        }),
+        || {
+            let until = p
+                .valid_until
+                .map(|t| format!(", valid until {}", vault::format_time(t)))
+                .unwrap_or_default();
+            format!(
+                "Wrote {} key(s) to {} (serial {}{until}; no secrets, no names), signed by {}",
+                p.keys.len(),
+                output.display(),
+                p.serial,
+                export.file.public_key
+            )
+        },
+    );
     done()
 }
 

@@ -35,10 +35,11 @@ pub enum Action {
     BackupWritten,
     VaultUpgraded,
     KeyShown,
+    SigningKeyCreated,
 }
 
 impl Action {
-    const ALL: [Action; 22] = [
+    const ALL: [Action; 23] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -61,6 +62,7 @@ impl Action {
         Action::BackupWritten,
         Action::VaultUpgraded,
         Action::KeyShown,
+        Action::SigningKeyCreated,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -88,6 +90,7 @@ impl Action {
             Action::BackupWritten => "backup",
             Action::VaultUpgraded => "vault.upgrade",
             Action::KeyShown => "key.shown",
+            Action::SigningKeyCreated => "signing_key.create",
         }
     }
 

@@ -1,10 +1,13 @@
 //! Checking a presented key against the vault, and exporting what a service needs to check
 //! keys without it.
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::model::NodeId;
 use super::secret::Secret;
-use super::verify::{self, Outcome, Verification, VerifierFile, extract_key};
+use super::verifier_file::{
+    ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
+};
+use super::verify::{self, Outcome, Verification, extract_key};
 use super::{Action, Vault, crypto, store, tamper};
 
 /// Last-used times are coarse (like the big key pages'): at most one write per key per minute,
@@ -100,47 +103,83 @@ impl Vault {
         ))
     }
 
-    /// Everything a service needs to check keys without the vault: key ids, SHA-256 hashes,
-    /// scopes, expiry and revocation. No secrets and no names. Refused while any key under the
-    /// node fails its integrity check (a verifier must not carry a tampered record).
-    pub fn export_verifier(&mut self, node: Option<NodeId>) -> Result<VerifierFile> {
-        let tree = self.tree()?;
-        let rows = match node {
-            Some(id) => store::key_rows(&self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
-            None => store::key_rows(&self.conn, None)?,
-        };
+    /// Everything a service needs to check keys without the vault, signed with the vault's
+    /// key: key ids, SHA-256 hashes, scopes, expiry and revocation (no secrets and no names),
+    /// the vault id, the node, a serial that grows with every export and, with `valid_for`
+    /// (seconds), when loaders stop accepting the file. Refused while any key under the node
+    /// fails its integrity check (a verifier must not carry a tampered record).
+    ///
+    /// The keys are read, and the export logged, in one transaction, whose commit number is
+    /// the serial: a later export always has a higher one, across re-keys too.
+    pub fn export_verifier(
+        &mut self,
+        node: Option<NodeId>,
+        valid_for: Option<i64>,
+    ) -> Result<ExportedVerifier> {
         let now = self.now();
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let data = self
-                .open_key(row)?
-                .ok_or_else(|| tamper("key", &row.key_id))?;
-            let info = self.key_info(&tree, row, now)?;
-            entries.push(verify::VerifierEntry {
-                key_id: data.key_id,
-                sha256: data.sha256,
-                scopes: info.scopes,
-                expires_at: data.expires_at,
-                revoked: data.revoked_at.is_some(),
-                previous: data.previous.map(|p| verify::VerifierPrevious {
-                    sha256: p.sha256,
-                    valid_until: p.valid_until,
-                }),
-            });
-        }
-        let file = VerifierFile::new(now, entries);
-        let subject = node
-            .and_then(|n| tree.nodes.get(&n).map(|n| n.path.clone()))
-            .unwrap_or_default();
-        self.write(|v, tx| {
+        let valid_until = valid_for
+            .map(|secs| {
+                now.checked_add(secs)
+                    .filter(|_| secs > 0)
+                    .ok_or_else(|| Error::Invalid("--valid-for is out of range".into()))
+            })
+            .transpose()?;
+        let (key, payload) = self.write(|v, tx| {
+            let key = v.signing_key_in(tx)?;
+            let tree = v.tree()?;
+            let rows = match node {
+                Some(id) => store::key_rows(&v.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
+                None => store::key_rows(&v.conn, None)?,
+            };
+            let mut entries = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let data = v.open_key(row)?.ok_or_else(|| tamper("key", &row.key_id))?;
+                let info = v.key_info(&tree, row, now)?;
+                entries.push(VerifierEntry {
+                    key_id: data.key_id,
+                    sha256: data.sha256,
+                    scopes: info.scopes,
+                    expires_at: data.expires_at,
+                    revoked: data.revoked_at.is_some(),
+                    previous: data.previous.map(|p| VerifierPrevious {
+                        sha256: p.sha256,
+                        valid_until: p.valid_until,
+                    }),
+                });
+            }
+            let subject = node
+                .and_then(|n| tree.nodes.get(&n).map(|n| n.path.clone()))
+                .unwrap_or_default();
+            let serial = v.commitment.borrow().next_tx()?;
             v.log(
                 tx,
                 Action::VerifierExported,
                 node,
                 &subject,
-                &format!("{} key(s)", rows.len()),
-            )
+                &format!("{} key(s), serial {serial}", rows.len()),
+            )?;
+            Ok((
+                key,
+                VerifierPayload {
+                    kind: VerifierFile::TYPE.into(),
+                    version: VerifierFile::VERSION,
+                    vault_id: String::new(),
+                    node: subject,
+                    serial,
+                    exported_at: now,
+                    valid_until,
+                    keys: entries,
+                },
+            ))
         })?;
-        Ok(file)
+        // Signed once committed: a serial is never signed for an export that did not happen.
+        let payload = VerifierPayload {
+            vault_id: key.vault_id.clone(),
+            ..payload
+        };
+        Ok(ExportedVerifier {
+            file: VerifierFile::sign(&payload, &key)?,
+            payload,
+        })
     }
 }
