@@ -287,6 +287,12 @@ impl Vault {
     }
 }
 
+/// A signing key for tests of the file format.
+#[cfg(test)]
+pub(super) fn test_key(seed: u8) -> SigningKey {
+    SigningKey::from_seed("00".repeat(VAULT_ID_LEN), &[seed; SEED_LEN]).expect("seed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

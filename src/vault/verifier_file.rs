@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::crypto;
@@ -133,21 +134,103 @@ struct Envelope<'a> {
     payload: Option<Cow<'a, str>>,
 }
 
-/// The payload as read, borrowing from the text (100,000 keys load without a copy of each).
-#[derive(Deserialize)]
-pub(super) struct PayloadIn<'a> {
-    #[serde(rename = "type", borrow)]
+/// The payload's fields but its keys, as read (borrowing from the text).
+pub(super) struct Header<'a> {
     pub kind: Cow<'a, str>,
     pub version: u32,
-    #[serde(borrow)]
     pub vault_id: Cow<'a, str>,
-    #[serde(borrow)]
     pub node: Cow<'a, str>,
     pub serial: u64,
     pub exported_at: Timestamp,
     pub valid_until: Option<Timestamp>,
-    #[serde(borrow)]
-    pub keys: Vec<EntryIn<'a>>,
+    pub keys: usize,
+}
+
+/// Where the entries go as they are read: 100,000 keys are never held twice.
+pub(super) type Sink<'s, 'a> = &'s mut dyn FnMut(EntryIn<'a>) -> std::result::Result<(), String>;
+
+struct PayloadSeed<'s, 'a> {
+    sink: Sink<'s, 'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for PayloadSeed<'_, 'de> {
+    type Value = Header<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Header<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PayloadSeed<'_, 'de> {
+    type Value = Header<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a verifier payload object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Header<'de>, A::Error> {
+        let sink = self.sink;
+        let (mut kind, mut version, mut vault_id, mut node) = (None, None, None, None);
+        let (mut serial, mut exported_at, mut valid_until, mut keys) = (None, None, None, None);
+        while let Some(field) = map.next_key::<Cow<'de, str>>()? {
+            match field.as_ref() {
+                "type" => kind = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                "vault_id" => vault_id = Some(map.next_value()?),
+                "node" => node = Some(map.next_value()?),
+                "serial" => serial = Some(map.next_value()?),
+                "exported_at" => exported_at = Some(map.next_value()?),
+                "valid_until" => valid_until = Some(map.next_value()?),
+                "keys" => keys = Some(map.next_value_seed(KeysSeed { sink: &mut *sink })?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let missing = serde::de::Error::missing_field;
+        Ok(Header {
+            kind: kind.ok_or_else(|| missing("type"))?,
+            version: version.ok_or_else(|| missing("version"))?,
+            vault_id: vault_id.ok_or_else(|| missing("vault_id"))?,
+            node: node.ok_or_else(|| missing("node"))?,
+            serial: serial.ok_or_else(|| missing("serial"))?,
+            exported_at: exported_at.ok_or_else(|| missing("exported_at"))?,
+            valid_until: valid_until.ok_or_else(|| missing("valid_until"))?,
+            keys: keys.ok_or_else(|| missing("keys"))?,
+        })
+    }
+}
+
+struct KeysSeed<'s, 'a> {
+    sink: Sink<'s, 'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeysSeed<'_, 'de> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<usize, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeysSeed<'_, 'de> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of keys")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<usize, A::Error> {
+        let mut count = 0usize;
+        while let Some(entry) = seq.next_element::<EntryIn<'de>>()? {
+            (self.sink)(entry).map_err(serde::de::Error::custom)?;
+            count += 1;
+        }
+        Ok(count)
+    }
 }
 
 #[derive(Deserialize)]
@@ -235,9 +318,17 @@ pub(super) fn check_signature(trusted: &TrustedKey, payload: &str, signature: &[
     }
 }
 
-/// Parses a payload whose signature was checked, and checks its own type, version and expiry.
-pub(super) fn parse_payload(payload: &str, now: Timestamp) -> Result<PayloadIn<'_>> {
-    let p: PayloadIn<'_> = serde_json::from_str(payload)
+/// Parses a payload whose signature was checked, handing each entry to `sink`, and checks its
+/// own type, version and expiry.
+pub(super) fn parse_payload<'a>(
+    payload: &'a str,
+    now: Timestamp,
+    sink: Sink<'_, 'a>,
+) -> Result<Header<'a>> {
+    let mut de = serde_json::Deserializer::from_str(payload);
+    let p = PayloadSeed { sink }
+        .deserialize(&mut de)
+        .and_then(|h| de.end().map(|()| h))
         .map_err(|e| refused(format!("its signed payload is not readable: {e}")))?;
     if p.kind != TYPE || p.version != VERSION {
         return Err(refused(format!(

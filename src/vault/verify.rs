@@ -13,7 +13,7 @@ use super::error::{Error, Result};
 use super::model::{Timestamp, format_time, now};
 use super::secret::Secret;
 use super::signing::TrustedKey;
-use super::verifier_file;
+use super::verifier_file::{self, EntryIn};
 
 /// The answer to "is this key good for this request?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,7 +125,8 @@ pub(crate) fn decide(
 }
 
 struct Entry {
-    key_id: Box<str>,
+    /// Where the key id is in [`Verifier::key_ids`] (one string for all: no allocation each).
+    key_id: (u32, u32),
     /// Shared between the keys with the same scopes (most keys share a few sets).
     scopes: Arc<[String]>,
     expires_at: Option<Timestamp>,
@@ -156,6 +157,9 @@ impl std::hash::Hasher for DigestHasher {
 /// Scope names as read, and the shared list made of them.
 type ScopeSet<'a> = (Vec<Cow<'a, str>>, Arc<[String]>);
 
+/// Distinct scope lists looked up by a scan rather than a hash.
+const FEW_SCOPE_SETS: usize = 16;
+
 /// Payloads from this size on have their signature checked on a second thread.
 const PARALLEL_CHECK_BYTES: usize = 1 << 20;
 
@@ -174,6 +178,7 @@ pub struct Verifier {
     exported_at: Timestamp,
     valid_until: Option<Timestamp>,
     keys: usize,
+    key_ids: String,
     by_hash: ByHash,
 }
 
@@ -223,53 +228,60 @@ impl Verifier {
     }
 
     /// Builds the snapshot from a payload (its signature is checked by the caller).
-    fn parse(trusted: &TrustedKey, payload: &str, now: Timestamp) -> Result<Verifier> {
-        let p = verifier_file::parse_payload(payload, now)?;
-        let refused = |why: String| Error::Refused(why);
-        let mut by_hash = ByHash::with_capacity_and_hasher(p.keys.len(), Default::default());
-        let mut scope_sets: HashMap<Vec<Cow<'_, str>>, Arc<[String]>> = HashMap::new();
-        let hash = |hex: &str, key_id: &str| -> Result<[u8; 32]> {
-            let mut out = [0u8; 32];
-            if hex.len() == 64 && crypto::decode_hex_into(hex, &mut out) {
-                Ok(out)
-            } else {
-                Err(refused(format!("key {} has a bad sha256", short(key_id))))
-            }
-        };
-        let keys = p.keys.len();
-        let mut last: Option<ScopeSet<'_>> = None;
-        for k in p.keys {
-            let scopes = match &last {
-                // Neighbours mostly share their scopes: no hashing then.
-                Some((names, set)) if *names == k.scopes => set.clone(),
-                _ => {
-                    let set = match scope_sets.get(&k.scopes) {
-                        Some(set) => set.clone(),
-                        None => {
-                            let set: Arc<[String]> =
-                                k.scopes.iter().map(|s| s.to_string()).collect();
-                            scope_sets.insert(k.scopes.clone(), set.clone());
-                            set
-                        }
-                    };
-                    last = Some((k.scopes.clone(), set.clone()));
-                    set
+    fn parse<'a>(trusted: &TrustedKey, payload: &'a str, now: Timestamp) -> Result<Verifier> {
+        // About 150 bytes per key: room for all of them without growing the table.
+        let mut by_hash = ByHash::with_capacity_and_hasher(payload.len() / 150, Default::default());
+        let mut scope_sets: HashMap<Vec<Cow<'a, str>>, Arc<[String]>> = HashMap::new();
+        // Most files have a handful of distinct scope lists: those are found by a short scan,
+        // the rest by hashing.
+        let mut few: Vec<ScopeSet<'a>> = Vec::new();
+        let mut key_ids = String::with_capacity(payload.len() / 8);
+        let mut add = |k: EntryIn<'a>| -> std::result::Result<(), String> {
+            let hash = |hex: &str| {
+                let mut out = [0u8; 32];
+                if crypto::decode_hex_into(hex, &mut out) {
+                    Ok(out)
+                } else {
+                    Err(format!("key {} has a bad sha256", short(&k.key_id)))
                 }
             };
-            let key_id: Box<str> = k.key_id.as_ref().into();
-            if let Some(prev) = &k.previous {
+            let sha = hash(&k.sha256)?;
+            let previous = match &k.previous {
+                Some(p) => Some((hash(&p.sha256)?, p.valid_until)),
+                None => None,
+            };
+            let scopes = if let Some((_, set)) = few.iter().find(|(n, _)| *n == k.scopes) {
+                set.clone()
+            } else if let Some(set) = scope_sets.get(&k.scopes) {
+                set.clone()
+            } else {
+                let set: Arc<[String]> = k.scopes.iter().map(|s| s.to_string()).collect();
+                if few.len() < FEW_SCOPE_SETS {
+                    few.push((k.scopes, set.clone()));
+                } else {
+                    scope_sets.insert(k.scopes, set.clone());
+                }
+                set
+            };
+            let start = key_ids.len();
+            key_ids.push_str(&k.key_id);
+            let key_id = u32::try_from(start)
+                .ok()
+                .zip(u32::try_from(key_ids.len()).ok())
+                .ok_or_else(|| "the file is too large".to_owned())?;
+            let twice = || format!("key {} is listed twice", short(&k.key_id));
+            if let Some((old_sha, valid_until)) = previous {
                 let old = Entry {
-                    key_id: key_id.clone(),
+                    key_id,
                     scopes: scopes.clone(),
                     expires_at: k.expires_at,
                     revoked: k.revoked,
-                    valid_until: Some(prev.valid_until),
+                    valid_until: Some(valid_until),
                 };
-                if by_hash.insert(hash(&prev.sha256, &key_id)?, old).is_some() {
-                    return Err(refused(format!("key {} is listed twice", short(&key_id))));
+                if by_hash.insert(old_sha, old).is_some() {
+                    return Err(twice());
                 }
             }
-            let sha = hash(&k.sha256, &key_id)?;
             let entry = Entry {
                 key_id,
                 scopes,
@@ -277,13 +289,12 @@ impl Verifier {
                 revoked: k.revoked,
                 valid_until: None,
             };
-            if let Some(dup) = by_hash.insert(sha, entry) {
-                return Err(refused(format!(
-                    "key {} is listed twice",
-                    short(&dup.key_id)
-                )));
+            if by_hash.insert(sha, entry).is_some() {
+                return Err(twice());
             }
-        }
+            Ok(())
+        };
+        let p = verifier_file::parse_payload(payload, now, &mut add)?;
         Ok(Verifier {
             trusted: *trusted,
             vault_id: p.vault_id.into_owned(),
@@ -291,7 +302,8 @@ impl Verifier {
             serial: p.serial,
             exported_at: p.exported_at,
             valid_until: p.valid_until,
-            keys,
+            keys: p.keys,
+            key_ids,
             by_hash,
         })
     }
@@ -411,11 +423,9 @@ impl Verifier {
             &entry.scopes,
             required_scopes,
         );
-        Verification::of(
-            outcome,
-            Some(entry.key_id.to_string()),
-            entry.scopes.to_vec(),
-        )
+        let (start, end) = entry.key_id;
+        let key_id = self.key_ids.get(start as usize..end as usize).unwrap_or("");
+        Verification::of(outcome, Some(key_id.to_owned()), entry.scopes.to_vec())
     }
 }
 
@@ -508,5 +518,76 @@ mod tests {
                 .err()
                 .is_some_and(|e| e.to_string().contains("re-export"))
         );
+    }
+
+    /// A file signed by a test key around a hand-written payload.
+    fn signed(payload: &str) -> (String, TrustedKey) {
+        let key = crate::vault::signing::test_key(9);
+        let file = serde_json::json!({
+            "type": "keyward.verifier", "version": 2,
+            "public_key": key.public().to_string(),
+            "signature": crypto::to_hex(&key.sign(payload.as_bytes())),
+            "payload": payload,
+        });
+        (file.to_string(), key.public())
+    }
+
+    fn payload(keys: &str) -> String {
+        format!(
+            r#"{{"type":"keyward.verifier","version":2,"vault_id":"00","node":"","serial":1,"exported_at":0,"valid_until":null,"keys":[{keys}]}}"#
+        )
+    }
+
+    fn entry(sha: &str, scopes: &str) -> String {
+        format!(
+            r#"{{"key_id":"kid_x","sha256":"{sha}","scopes":[{scopes}],"expires_at":null,"revoked":false}}"#
+        )
+    }
+
+    #[test]
+    fn signed_payloads_with_bad_entries_are_refused_not_trusted() {
+        let sha = |n: u8| crypto::to_hex(&[n; 32]);
+        let load = |p: &str| {
+            let (file, key) = signed(p);
+            Verifier::from_file_contents(&file, &key)
+        };
+        assert!(load(&payload(&entry(&sha(1), r#""read""#))).is_ok());
+        let twice = format!("{},{}", entry(&sha(1), ""), entry(&sha(1), ""));
+        assert!(matches!(load(&payload(&twice)), Err(Error::Refused(w)) if w.contains("twice")));
+        let bad = entry(&"zz".repeat(32), "");
+        assert!(matches!(load(&payload(&bad)), Err(Error::Refused(w)) if w.contains("sha256")));
+        let short = entry(&"ab".repeat(31), "");
+        assert!(load(&payload(&short)).is_err());
+        let other_type = payload("").replace("keyward.verifier", "something.else");
+        assert!(matches!(load(&other_type), Err(Error::Refused(w)) if w.contains("type")));
+        let no_serial = payload("").replace(r#""serial":1,"#, "");
+        assert!(matches!(load(&no_serial), Err(Error::Refused(w)) if w.contains("serial")));
+        let trailing = format!("{} x", payload(""));
+        assert!(load(&trailing).is_err());
+        // Fields a later version adds are ignored, in the payload and in entries.
+        let extra = payload(&entry(&sha(2), "").replace(r#""revoked""#, r#""note":[1],"revoked""#))
+            .replace(r#""serial""#, r#""later":{"a":1},"serial""#);
+        assert_eq!(load(&extra).expect("extra fields").key_count(), 1);
+    }
+
+    #[test]
+    fn many_distinct_scope_lists_keep_their_own_scopes() {
+        let secrets: Vec<Secret> = (0..40).map(|_| Secret::generate("kw")).collect();
+        let entries: Vec<String> = secrets
+            .iter()
+            .enumerate()
+            .map(|(n, s)| {
+                let sha = crypto::to_hex(&s.sha256());
+                entry(&sha, &format!(r#""s{n}","common""#))
+            })
+            .collect();
+        let (file, key) = signed(&payload(&entries.join(",")));
+        let v = Verifier::from_file_contents(&file, &key).expect("loads");
+        for (n, secret) in secrets.iter().enumerate() {
+            let r = v.verify(secret.expose(), &[&format!("s{n}"), "common"]);
+            assert_eq!(r.result, Outcome::Valid, "key {n}");
+            assert_eq!(r.scopes, vec![format!("s{n}"), "common".to_owned()]);
+            assert_eq!(r.key_id.as_deref(), Some("kid_x"));
+        }
     }
 }
