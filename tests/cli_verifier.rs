@@ -157,3 +157,20 @@ fn an_expired_file_is_refused_with_exit_2() {
     }
     check(out.to_str().unwrap_or_default(), Some(&trust), secret(&a)).refused("expired");
 }
+
+#[test]
+fn an_altered_signing_key_is_a_clear_error_and_the_rest_works() {
+    let s = Sandbox::with_tree();
+    s.create_key("acme", "a", &[]);
+    rusqlite::Connection::open(&s.vault)
+        .expect("raw")
+        .execute_batch("UPDATE meta SET value = x'0102' WHERE name = 'signing_key'")
+        .expect("attack");
+    s.run(&["verifier-key"]).refused("signing key");
+    s.run(&["export-verifier", "--output", "x.json"])
+        .refused("signing key");
+    s.run(&["key", "list"]).ok();
+    let doctor = s.run(&["--json", "doctor"]);
+    assert_eq!(doctor.code, 1, "{}", doctor.stdout);
+    assert!(doctor.stdout.contains("signing key"), "{}", doctor.stdout);
+}

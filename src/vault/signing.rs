@@ -149,7 +149,7 @@ fn read_seed(conn: &Connection, sealer: &Sealer) -> Result<Option<(String, Zeroi
     let (id, sealed) = match (id, sealed) {
         (None, None) => return Ok(None),
         (Some(id), Some(sealed)) => (id, sealed),
-        _ => return Err(tampered("half of it is missing")),
+        _ => return Err(tampered("its vault id or its sealed seed is missing")),
     };
     let id = String::from_utf8(id)
         .ok()
@@ -158,7 +158,7 @@ fn read_seed(conn: &Connection, sealer: &Sealer) -> Result<Option<(String, Zeroi
     let seed = sealer
         .open(&signing_aad(&id), &sealed)
         .filter(|s| s.len() == SEED_LEN)
-        .ok_or_else(|| tampered("it failed its integrity check"))?;
+        .ok_or_else(|| tampered("its sealed seed does not open"))?;
     Ok(Some((id, seed)))
 }
 
@@ -171,10 +171,9 @@ fn read(conn: &Connection, sealer: &Sealer) -> Result<Option<SigningKey>> {
     }
 }
 
+/// Shown as "record the signing key of verifier files (why) failed its integrity check".
 fn tampered(why: &str) -> Error {
-    Error::Tampered(format!(
-        "the vault's signing key ({why}); verifier files cannot be signed"
-    ))
+    Error::Tampered(format!("the signing key of verifier files ({why})"))
 }
 
 /// Re-seals the signing key from one sealer to another (re-key), in the caller's transaction.
