@@ -469,32 +469,37 @@ fn expired_keys_and_rolled_secrets_answer_expired() {
     );
     s.run(&["key", "roll", &id, "--grace", "2w"]).refused("2w");
 
-    // An expiry already reached (a key created with 1h, checked with a verifier from the future).
-    let short = s.create_key("acme", "short", &["--expires", "1h"]);
+    // An expiry already reached, checked through a verifier file (the file is signed, so the
+    // key is made by the library with its clock two hours back, expiring after one).
+    let short = {
+        let mut v = keyward::vault::Vault::open(&s.vault, PASS).expect("open");
+        let then = v.now() - 7200;
+        v.set_clock(std::sync::Arc::new(move || then));
+        let acme = v.resolve("acme").expect("acme");
+        let new = keyward::vault::NewKey {
+            name: "short".into(),
+            expires_at: Some(then + 3600),
+            ..Default::default()
+        };
+        v.create_key(acme.id, new).expect("key").secret
+    };
     let out = s.path("verifier.json");
+    let trust = s.run(&["verifier-key"]).ok().stdout.trim().to_owned();
     s.run(&[
         "export-verifier",
         "--output",
         out.to_str().unwrap_or_default(),
     ])
     .ok();
-    let mut file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap_or_default())
-            .unwrap_or_default();
-    for entry in file["keys"].as_array_mut().into_iter().flatten() {
-        if entry["key_id"] == short["key_id"] {
-            entry["expires_at"] =
-                serde_json::json!(entry["expires_at"].as_i64().unwrap_or(0) - 7200);
-        }
-    }
-    std::fs::write(&out, file.to_string()).expect("write");
     let r = s.run(&[
         "--json",
         "verify",
         "--key",
-        short["key_secret"].as_str().unwrap_or_default(),
+        short.expose(),
         "--verifier",
         out.to_str().unwrap_or_default(),
+        "--trust",
+        &trust,
     ]);
     assert_eq!((r.code, r.json()["result"].as_str()), (1, Some("expired")));
 }
@@ -517,11 +522,15 @@ fn export_verifier_checks_keys_without_the_vault_or_passphrase() {
         ])
         .ok();
     assert_eq!(r.json()["keys"], 2);
+    assert_eq!(r.json()["node"], "acme/billing");
+    let trust = s.run(&["verifier-key"]).ok().stdout.trim().to_owned();
+    assert_eq!(r.json()["public_key"], trust.as_str());
     let text = std::fs::read_to_string(&out).expect("read");
     for hidden in [
         "secret-name-a",
-        "billing",
+        "secret-name-b",
         a["key_secret"].as_str().unwrap_or("x"),
+        b["key_secret"].as_str().unwrap_or("x"),
     ] {
         assert!(!text.contains(hidden), "the verifier file leaks {hidden}");
     }
@@ -542,6 +551,8 @@ fn export_verifier_checks_keys_without_the_vault_or_passphrase() {
             key,
             "--verifier",
             out.to_str().unwrap_or_default(),
+            "--trust",
+            &trust,
         ]);
         if !scope.is_empty() {
             cmd.args(["--require-scope", scope]);
@@ -562,8 +573,10 @@ fn export_verifier_checks_keys_without_the_vault_or_passphrase() {
         "kw_x",
         "--verifier",
         garbage.to_str().unwrap_or_default(),
+        "--trust",
+        &trust,
     ]));
-    r.refused("verifier");
+    r.refused("not a Keyward verifier file");
 }
 
 #[test]

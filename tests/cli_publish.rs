@@ -6,11 +6,14 @@ mod common;
 use common::Sandbox;
 
 fn verify_with(s: &Sandbox, file: &std::path::Path, secret: &str) -> (i32, String) {
+    let trust = s.run(&["verifier-key"]).ok().stdout.trim().to_owned();
     let r = s.run(&[
         "--json",
         "verify",
         "--verifier",
         file.to_str().expect("utf-8"),
+        "--trust",
+        &trust,
         "--key",
         secret,
     ]);

@@ -990,10 +990,11 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
     let secret = k.secret.expose().to_owned();
     v.add_publish_target(Some(env.id), &out, 0o644)
         .expect("publish");
+    let trusted = v.verifier_key().expect("kwpk");
     drop(v);
     let load = || {
-        keyward::vault::Verifier::load(&out)
-            .expect("verifier file")
+        keyward::vault::Verifier::load(&out, &trusted)
+            .expect("a signed verifier file")
             .verify(&secret, &[])
             .result
     };

@@ -443,7 +443,7 @@ fn a_node_that_is_its_own_parent_never_hangs_anything() {
             let listed = v.list_keys(None).expect("list");
             assert_eq!(listed.len(), 4);
             let _ = v.nodes().expect("nodes");
-            let _ = v.export_verifier(None);
+            let _ = v.export_verifier(None, None);
             let _ = v.verify(&secret, &[]).expect("verify");
             assert!(!v.doctor().expect("doctor").is_healthy());
         });

@@ -111,14 +111,22 @@ pub enum Command {
         /// Check against an exported verifier file instead of the vault (no passphrase)
         #[arg(long, value_name = "FILE")]
         verifier: Option<PathBuf>,
+        /// The public key the verifier file must be signed with (`keyward verifier-key`)
+        #[arg(long, env = "KEYWARD_TRUST", value_name = "KWPK")]
+        trust: Option<String>,
     },
-    /// Write a verifier file (key ids, hashes, scopes, expiry, revocation; no secrets)
+    /// Write a signed verifier file (key ids, hashes, scopes, expiry, revocation; no secrets)
     ExportVerifier {
         /// Only keys at this node and below
         node: Option<String>,
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
+        /// Loaders refuse the file after this long: 30m, 12h, 7d (default: no limit)
+        #[arg(long, value_name = "DURATION")]
+        valid_for: Option<String>,
     },
+    /// Print the public key verifier files are signed with (kwpk_…), for `verify --trust`
+    VerifierKey,
     /// Show the activity log, newest first
     Log {
         node: Option<String>,

@@ -6,10 +6,10 @@ mod import;
 mod output;
 mod passphrase;
 mod render;
+mod verifier;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,11 +18,11 @@ use serde_json::json;
 
 use crate::vault::{
     self, Error, Expiry, Grace, KdfParams, MasterKey, NewKey, Node, NodeKind, Preset, Scope, Vault,
-    Verifier,
 };
 pub use args::{Cli, Command, Global};
 use args::{EnvCmd, KeyCmd, ProjectCmd, PublishCmd, ScopeCmd, WorkspaceCmd};
 use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
+use verifier::{export_verifier, verifier_key, verify};
 
 /// What `main` should do after parsing the arguments.
 pub enum Launch {
@@ -197,8 +197,17 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             key,
             require_scope,
             verifier,
-        } => verify(ctx, header.or(key), &require_scope, verifier.as_deref()),
-        Command::ExportVerifier { node, output } => export_verifier(ctx, node.as_deref(), &output),
+            trust,
+        } => {
+            let verifier = verifier.map(|file| (file, trust));
+            verify(ctx, header.or(key), &require_scope, verifier)
+        }
+        Command::ExportVerifier {
+            node,
+            output,
+            valid_for,
+        } => export_verifier(ctx, node.as_deref(), &output, valid_for.as_deref()),
+        Command::VerifierKey => verifier_key(ctx),
         Command::Log { node, limit } => log(ctx, node.as_deref(), limit),
         Command::Passwd {
             new_passphrase_file,
@@ -628,61 +637,6 @@ fn undelivered(e: Error, undone: &str, wrote: bool) -> CliError {
         )),
         e => e.into(),
     }
-}
-
-/// Reads the key from stdin: a no-echo prompt on a terminal, else the first line.
-fn key_from_stdin() -> Result<zeroize::Zeroizing<String>, CliError> {
-    if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("API key: ")
-            .map(zeroize::Zeroizing::new)
-            .map_err(|e| CliError::msg(format!("cannot read the key: {e}")));
-    }
-    let mut buf = zeroize::Zeroizing::new(String::new());
-    std::io::stdin()
-        .take(64 * 1024)
-        .read_to_string(&mut buf)
-        .map_err(|e| CliError::msg(format!("cannot read the key from stdin: {e}")))?;
-    Ok(zeroize::Zeroizing::new(
-        buf.lines().next().unwrap_or("").to_owned(),
-    ))
-}
-
-fn verify(
-    ctx: &Context,
-    given: Option<String>,
-    required: &[String],
-    verifier: Option<&Path>,
-) -> CliResult {
-    let presented = match given {
-        Some(k) => zeroize::Zeroizing::new(k),
-        None => key_from_stdin()?,
-    };
-    let required: Vec<&str> = required.iter().map(String::as_str).collect();
-    let result = match verifier {
-        Some(path) => Verifier::load(path)?.verify(&presented, &required),
-        None => ctx.open()?.verify(&presented, &required)?,
-    };
-    ctx.print(json!(result), || render::verification(&result));
-    Ok(if result.is_valid() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_NOT_VALID)
-    })
-}
-
-fn export_verifier(ctx: &Context, node: Option<&str>, output: &Path) -> CliResult {
-    let mut v = ctx.open()?;
-    let node = node.map(|n| v.resolve(n)).transpose()?;
-    let file = v.export_verifier(node.as_ref().map(|n| n.id))?;
-    vault::write_private_file(output, file.to_json().as_bytes())?;
-    ctx.print(json!({ "output": output, "keys": file.keys.len() }), || {
-        format!(
-            "Wrote {} key(s) to {} (no secrets, no names)",
-            file.keys.len(),
-            output.display()
-        )
-    });
-    done()
 }
 
 fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {

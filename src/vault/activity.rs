@@ -40,10 +40,11 @@ pub enum Action {
     KeyExposed,
     KeyEdited,
     FindingAcknowledged,
+    SigningKeyCreated,
 }
 
 impl Action {
-    const ALL: [Action; 27] = [
+    const ALL: [Action; 28] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -71,6 +72,7 @@ impl Action {
         Action::KeyExposed,
         Action::KeyEdited,
         Action::FindingAcknowledged,
+        Action::SigningKeyCreated,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -103,6 +105,7 @@ impl Action {
             Action::KeyExposed => "key.exposed",
             Action::KeyEdited => "key.edit",
             Action::FindingAcknowledged => "health.ack",
+            Action::SigningKeyCreated => "signing_key.create",
         }
     }
 

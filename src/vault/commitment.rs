@@ -197,6 +197,10 @@ pub struct Root {
     pub activity_mac: String,
     /// `table/bucket` → hex digest of the bucket's bytes.
     pub buckets: BTreeMap<String, String>,
+    /// The public key (hex) of the vault's signing key, once it has one: a deleted or
+    /// replaced signing key is then tampered, never made anew.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signing_key: String,
 }
 
 impl Root {
@@ -340,6 +344,34 @@ impl Commitment {
             Ok(None) | Err(Error::Tampered(_)) => false,
             Err(e) => return Err(e),
         })
+    }
+
+    /// The committed public key (hex) of the signing key, if the vault has one.
+    pub fn signing_key(&self) -> Result<Option<String>> {
+        let root = self.root()?;
+        Ok(Some(root.signing_key.clone()).filter(|k| !k.is_empty()))
+    }
+
+    /// Inside a write: records the signing key's public key in the root being written.
+    pub fn set_signing_key(&mut self, public_hex: String) -> Result<()> {
+        match &mut self.state {
+            State::Loaded(root) => {
+                root.signing_key = public_hex;
+                Ok(())
+            }
+            _ => self.root().map(drop),
+        }
+    }
+
+    /// Inside a write: the transaction counter this write commits as (the serial of a
+    /// verifier file exported in it).
+    pub fn committed_tx(&self) -> Result<u64> {
+        Ok(self.root()?.tx)
+    }
+
+    /// Inside a write: the transaction counter this write commits as.
+    pub fn next_tx(&self) -> Result<u64> {
+        Ok(self.root()?.tx.saturating_add(1))
     }
 
     /// Inside a write transaction: reads the root afresh (the write lock is held) and refuses

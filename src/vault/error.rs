@@ -30,6 +30,10 @@ pub enum Error {
     Malformed(String),
     #[error("record {0} failed its integrity check (tampered or corrupted)")]
     Tampered(String),
+    /// A verifier file that must not be used: unsigned, badly signed, signed by another key,
+    /// expired, older than the one loaded, or unreadable.
+    #[error("verifier file refused: {0}")]
+    Refused(String),
     #[error("the vault file is damaged: {0}")]
     Corrupt(String),
     #[error("storage error: {0}")]

@@ -10,7 +10,7 @@ use super::crypto::{self, KdfParams, Sealer};
 use super::error::{Error, Result};
 use super::records::{KeyData, WRAP_AAD};
 use super::rekey::{self, Source};
-use super::{Action, Vault, activity, read_kdf, store, wrap_data_key};
+use super::{Action, Vault, activity, read_kdf, signing, store, wrap_data_key};
 
 pub use super::rekey::RekeyProgress;
 
@@ -156,11 +156,18 @@ impl Vault {
             let tx = audit.root.as_ref().map_or(0, |r| r.tx);
             let resealed =
                 rekey::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
+            // The signing key is kept (services trust its public key), re-sealed under the
+            // new key; the commitment keeps naming it.
+            let signing_problem = signing::reseal(conn, from, &to)?;
             let mut fresh = Commitment::default();
             fresh.rebuild(conn, &to, tx, resealed.entries)?;
             fresh.begin_write(conn, &to)?;
+            if let Some(public) = audit.root.as_ref().map(|r| r.signing_key.clone()) {
+                fresh.set_signing_key(public)?;
+            }
             let mut problems = audit.problems;
             problems.extend(resealed.problems);
+            problems.extend(signing_problem);
             problems.extend(targets_problem.clone());
             problems.extend(acks_problem.clone());
             Vault::seal_targets(&to, conn, &targets)?;
@@ -292,6 +299,7 @@ impl Vault {
         let (entries, problems) = activity::check_chain(self, &self.conn, head)?;
         report.activity_entries = entries;
         report.problems.extend(problems);
+        report.problems.extend(self.signing_key_problem());
         Ok(report)
     }
 }

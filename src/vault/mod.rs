@@ -24,10 +24,12 @@ mod records;
 mod rekey;
 mod scopes;
 mod secret;
+mod signing;
 mod store;
 mod tree;
 mod upgrade;
 mod verification;
+mod verifier_file;
 mod verify;
 mod wiped;
 
@@ -58,7 +60,12 @@ pub use model::{
 };
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
 pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
-pub use verify::{Outcome, Verification, Verifier, VerifierFile, extract_key};
+pub use signing::TrustedKey;
+pub use verifier_file::{
+    ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
+    parse_valid_for,
+};
+pub use verify::{Outcome, Verification, Verifier, extract_key};
 
 use commitment::{Commitment, Table};
 use crypto::Sealer;
@@ -115,13 +122,21 @@ impl Vault {
         params.check().map_err(Error::Invalid)?;
         let data_key = crypto::new_data_key();
         let (kdf, wrapped) = wrap_data_key(passphrase, params, &data_key)?;
-        let root = commitment::Root::default().seal(&Sealer::new(&data_key))?;
+        let sealer = Sealer::new(&data_key);
+        let (vault_id, signing_key, public) = signing::generate(&sealer);
+        let root = commitment::Root {
+            signing_key: crypto::to_hex(public.as_bytes()),
+            ..commitment::Root::default()
+        }
+        .seal(&sealer)?;
         let conn = store::create(
             path,
             &[
                 ("kdf", &kdf),
                 ("data_key", &wrapped),
                 (commitment::ROOT_META, &root),
+                (signing::VAULT_ID_META, vault_id.as_bytes()),
+                (signing::SIGNING_KEY_META, &signing_key),
             ],
         )?;
         let vault = Vault::with(conn, path, &data_key);
@@ -149,6 +164,10 @@ impl Vault {
         if opened.schema_version == 1 {
             upgrade::from_v1(&mut vault, &data_key, &kek)?;
         }
+        // A vault from before signed verifier files gets its signing key now (best effort: a
+        // read-only file still opens, and a damaged key is reported when it is needed and by
+        // doctor).
+        let _ = vault.ensure_signing_key();
         // Best effort too: a read-only or damaged file still opens to show what it holds.
         let _ = vault.fold_failed_unlocks();
         Ok(vault)

@@ -248,9 +248,13 @@ impl Vault {
     }
 
     fn publish_one(&self, target: &PublishTarget) -> Result<usize> {
-        let file = self.build_verifier(target.node)?;
-        let keys = file.keys.len();
-        write_file_atomically(&target.file, file.to_json().as_bytes(), target.mode)?;
+        let exported = self.build_verifier(target.node)?;
+        let keys = exported.payload.keys.len();
+        write_file_atomically(
+            &target.file,
+            exported.file.to_json().as_bytes(),
+            target.mode,
+        )?;
         Ok(keys)
     }
 }

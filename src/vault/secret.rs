@@ -149,6 +149,26 @@ pub(crate) fn encode_base62(bytes: &[u8], width: usize) -> String {
     out.iter().map(|&b| b as char).collect()
 }
 
+/// The inverse of [`encode_base62`]: `bytes` big-endian bytes, or `None` for a character
+/// outside the alphabet or a value that does not fit.
+pub(crate) fn decode_base62(text: &str, bytes: usize) -> Option<Vec<u8>> {
+    let mut number = vec![0u8; bytes];
+    for c in text.bytes() {
+        let digit = ALPHABET.iter().position(|&a| a == c)? as u32;
+        // number = number * 62 + digit, from the last byte up.
+        let mut carry = digit;
+        for byte in number.iter_mut().rev() {
+            let acc = u32::from(*byte) * 62 + carry;
+            *byte = (acc & 0xff) as u8;
+            carry = acc >> 8;
+        }
+        if carry != 0 {
+            return None;
+        }
+    }
+    Some(number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +218,21 @@ mod tests {
         assert_eq!(encode_base62(&[0, 62], 3), "010");
         assert_eq!(encode_base62(&[0xff; 32], RANDOM_CHARS).len(), RANDOM_CHARS);
         assert_ne!(encode_base62(&[0xff; 32], RANDOM_CHARS).as_bytes()[0], b'0');
+    }
+
+    #[test]
+    fn base62_decodes_what_it_encodes() {
+        for bytes in [[0u8; 32], [0xff; 32], [7; 32]] {
+            let text = encode_base62(&bytes, RANDOM_CHARS);
+            assert_eq!(decode_base62(&text, 32).as_deref(), Some(&bytes[..]));
+        }
+        assert_eq!(decode_base62("010", 2), Some(vec![0, 62]));
+        assert_eq!(decode_base62("0-0", 2), None, "not base62");
+        assert_eq!(
+            decode_base62("zzz", 2),
+            None,
+            "62^3 - 1 does not fit in 2 bytes"
+        );
     }
 
     #[test]

@@ -436,10 +436,11 @@ fn backup_is_a_working_vault_and_the_verifier_agrees_with_the_vault() {
         Outcome::Valid
     );
 
-    let file = f.vault.export_verifier(None).expect("export");
+    let trusted = f.vault.verifier_key().expect("public key");
+    let file = f.vault.export_verifier(None, None).expect("export");
     let json = file.to_json();
-    assert!(!json.contains(k.secret.expose()) && !json.contains("\"a\""));
-    let verifier = Verifier::from_file_contents(&json).expect("load");
+    assert!(!json.contains(k.secret.expose()) && !json.contains("\\\"a\\\""));
+    let verifier = Verifier::from_file_contents_at(&json, &trusted, f.vault.now()).expect("load");
     let now = f.vault.now();
     assert_eq!(
         verifier
@@ -448,8 +449,12 @@ fn backup_is_a_working_vault_and_the_verifier_agrees_with_the_vault() {
         Outcome::Valid
     );
     f.vault.revoke_key(&k.info.key_id).expect("revoke");
-    let verifier =
-        Verifier::from_export(f.vault.export_verifier(None).expect("export")).expect("v");
+    let json = f
+        .vault
+        .export_verifier(None, None)
+        .expect("export")
+        .to_json();
+    let verifier = Verifier::from_file_contents_at(&json, &trusted, now).expect("v");
     assert_eq!(
         verifier.verify_at(now, k.secret.expose(), &[]).result,
         Outcome::Revoked
@@ -500,4 +505,43 @@ fn a_failed_delivery_mints_and_rolls_nothing() {
         Outcome::Valid,
         "the old secret still works: the roll never happened"
     );
+}
+
+#[test]
+fn a_vault_from_before_signing_keys_gets_one_on_first_open() {
+    let f = fixture();
+    let path = f.vault.path().to_owned();
+    let strip = |v: &Vault, keep_key: bool| {
+        v.write(|v, tx| {
+            if !keep_key {
+                store::meta_delete(tx, signing::VAULT_ID_META)?;
+                store::meta_delete(tx, signing::SIGNING_KEY_META)?;
+            }
+            v.commitment.borrow_mut().set_signing_key(String::new())
+        })
+        .expect("make it look older");
+    };
+    // As written before signed verifier files: no key, none committed.
+    strip(&f.vault, false);
+    drop(f.vault);
+    let v = Vault::open(&path, PASS).expect("open");
+    let key = v.verifier_key().expect("made on first open");
+    let log = v.activity(None, 3).expect("log");
+    assert_eq!(log[0].action, Action::SigningKeyCreated.code());
+    assert!(log[0].detail.contains(&key.to_string()));
+    assert!(v.doctor().expect("doctor").is_healthy());
+    // A key stored by an older Keyward's write that dropped the commitment's field: adopted.
+    strip(&v, true);
+    drop(v);
+    let v = Vault::open(&path, PASS).expect("reopen");
+    assert_eq!(v.verifier_key().expect("kept"), key);
+    let log = v.activity(None, 10).expect("log");
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == Action::SigningKeyCreated.code())
+            .count(),
+        1,
+        "made once"
+    );
+    assert!(v.doctor().expect("doctor").is_healthy());
 }

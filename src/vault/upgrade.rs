@@ -9,7 +9,7 @@ use super::error::{Error, Result};
 use super::records::WRAP_AAD;
 use super::rekey::{self, Source};
 use super::store;
-use super::{Action, Vault, activity};
+use super::{Action, Vault, activity, signing};
 
 /// `vault.keyward` → `vault.keyward.v1-backup` (or `.v1-backup.2`, … if that exists).
 fn backup_path(path: &Path) -> PathBuf {
@@ -47,8 +47,14 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
         let mut commitment = Commitment::default();
         commitment.rebuild(conn, to, 0, resealed.entries)?;
         commitment.begin_write(conn, to)?;
+        // Schema 1 had no signing key: the vault gets one, as a new vault does.
+        let (vault_id, signing_key, public) = signing::generate(to);
+        store::meta_set(conn, signing::VAULT_ID_META, vault_id.as_bytes())?;
+        store::meta_set(conn, signing::SIGNING_KEY_META, &signing_key)?;
+        commitment.set_signing_key(crypto::to_hex(public.as_bytes()))?;
         let mut detail = format!(
-            "upgraded from schema 1 to {}; the schema-1 file was kept as {}",
+            "upgraded from schema 1 to {}; the schema-1 file was kept as {}; verifier files \
+             are signed with {public}",
             store::SCHEMA_VERSION,
             backup.display()
         );

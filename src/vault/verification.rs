@@ -1,10 +1,14 @@
 //! Checking a presented key against the vault, and exporting what a service needs to check
 //! keys without it.
 
-use super::error::Result;
-use super::model::NodeId;
+use super::error::{Error, Result};
+use super::model::{NodeId, Timestamp};
 use super::secret::Secret;
-use super::verify::{self, Outcome, Verification, VerifierFile, extract_key};
+use super::tree::Tree;
+use super::verifier_file::{
+    ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
+};
+use super::verify::{self, Outcome, Verification, extract_key};
 use super::{Action, Vault, crypto, store, tamper};
 
 /// Last-used times are coarse (like the big key pages'): at most one write per key per minute,
@@ -115,54 +119,121 @@ impl Vault {
         ))
     }
 
-    /// Everything a service needs to check keys without the vault: key ids, SHA-256 hashes,
-    /// scopes, expiry and revocation. No secrets and no names. Refused while any key under the
-    /// node fails its integrity check (a verifier must not carry a tampered record).
-    pub fn export_verifier(&mut self, node: Option<NodeId>) -> Result<VerifierFile> {
-        let file = self.build_verifier(node)?;
-        let subject = match node {
-            Some(n) => self.tree()?.path_of(n),
-            None => String::new(),
-        };
-        self.write(|v, tx| {
-            v.log(
-                tx,
-                Action::VerifierExported,
-                node,
-                &subject,
-                &format!("{} key(s)", file.keys.len()),
-            )
-        })?;
-        Ok(file)
-    }
-
-    /// The verifier file for `node` (the whole vault when `None`), not logged (publishing
-    /// builds one after every change).
-    pub(super) fn build_verifier(&self, node: Option<NodeId>) -> Result<VerifierFile> {
-        let tree = self.tree()?;
+    /// The entries of a verifier file for `node` and below (everything when `None`), and the
+    /// node's path. Refused while any key there fails its integrity check.
+    fn verifier_entries(
+        &self,
+        tree: &Tree,
+        node: Option<NodeId>,
+        now: Timestamp,
+    ) -> Result<(String, Vec<VerifierEntry>)> {
         let rows = match node {
             Some(id) => store::key_rows(&self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
             None => store::key_rows(&self.conn, None)?,
         };
-        let now = self.now();
         let mut entries = Vec::with_capacity(rows.len());
         for row in &rows {
             let data = self
                 .open_key(row)?
                 .ok_or_else(|| tamper("key", &row.key_id))?;
-            let info = self.key_info(&tree, row, now)?;
-            entries.push(verify::VerifierEntry {
+            let info = self.key_info(tree, row, now)?;
+            entries.push(VerifierEntry {
                 key_id: data.key_id,
                 sha256: data.sha256,
                 scopes: info.scopes,
                 expires_at: data.expires_at,
                 revoked: data.revoked_at.is_some(),
-                previous: data.previous.map(|p| verify::VerifierPrevious {
+                previous: data.previous.map(|p| VerifierPrevious {
                     sha256: p.sha256,
                     valid_until: p.valid_until,
                 }),
             });
         }
-        Ok(VerifierFile::new(now, entries))
+        let subject = node.map(|n| tree.path_of(n)).unwrap_or_default();
+        Ok((subject, entries))
+    }
+
+    /// Everything a service needs to check keys without the vault, signed with the vault's
+    /// key: key ids, SHA-256 hashes, scopes, expiry and revocation (no secrets and no names),
+    /// the vault id, the node, a serial that grows with every export and, with `valid_for`
+    /// (seconds), when loaders stop accepting the file. Refused while any key under the node
+    /// fails its integrity check (a verifier must not carry a tampered record).
+    ///
+    /// The keys are read, and the export logged, in one transaction, whose commit number is
+    /// the serial: a later export always has a higher one, across re-keys too.
+    pub fn export_verifier(
+        &mut self,
+        node: Option<NodeId>,
+        valid_for: Option<i64>,
+    ) -> Result<ExportedVerifier> {
+        let now = self.now();
+        let valid_until = valid_for
+            .map(|secs| {
+                now.checked_add(secs)
+                    .filter(|_| secs > 0)
+                    .ok_or_else(|| Error::Invalid("--valid-for is out of range".into()))
+            })
+            .transpose()?;
+        let (key, payload) = self.write(|v, tx| {
+            let key = v.signing_key_in(tx)?;
+            let tree = v.tree()?;
+            let (subject, entries) = v.verifier_entries(&tree, node, now)?;
+            let serial = v.commitment.borrow().next_tx()?;
+            v.log(
+                tx,
+                Action::VerifierExported,
+                node,
+                &subject,
+                &format!("{} key(s), serial {serial}", entries.len()),
+            )?;
+            Ok((
+                key,
+                VerifierPayload {
+                    kind: VerifierFile::TYPE.into(),
+                    version: VerifierFile::VERSION,
+                    vault_id: String::new(),
+                    node: subject,
+                    serial,
+                    exported_at: now,
+                    valid_until,
+                    keys: entries,
+                },
+            ))
+        })?;
+        // Signed once committed: a serial is never signed for an export that did not happen.
+        let payload = VerifierPayload {
+            vault_id: key.vault_id.clone(),
+            ..payload
+        };
+        Ok(ExportedVerifier {
+            file: VerifierFile::sign(&payload, &key)?,
+            payload,
+        })
+    }
+
+    /// A signed verifier file for `node`, not logged: publishing builds one after every
+    /// committed change. Its serial is the commit number of the state it carries, so it grows
+    /// with every change (and an export in between, which commits its log entry, sits
+    /// between two publishes).
+    pub(super) fn build_verifier(&self, node: Option<NodeId>) -> Result<ExportedVerifier> {
+        let key = self.signing_key()?;
+        let now = self.now();
+        let tree = self.tree()?;
+        let (subject, entries) = self.verifier_entries(&tree, node, now)?;
+        let serial = self.commitment.borrow().committed_tx()?;
+        let payload = VerifierPayload {
+            kind: VerifierFile::TYPE.into(),
+            version: VerifierFile::VERSION,
+            vault_id: key.vault_id.clone(),
+            node: subject,
+            serial,
+            exported_at: now,
+            valid_until: None,
+            keys: entries,
+        };
+        Ok(ExportedVerifier {
+            file: VerifierFile::sign(&payload, &key)?,
+            payload,
+        })
     }
 }

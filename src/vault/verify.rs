@@ -1,7 +1,10 @@
-//! Checking a presented key: header parsing, the decision, and the vault-free verifier file.
+//! Checking a presented key: header parsing, the decision, and the vault-free [`Verifier`]
+//! loaded from a signed verifier file (its format is in `verifier_file.rs`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +12,8 @@ use super::crypto;
 use super::error::{Error, Result};
 use super::model::{Timestamp, format_time, now};
 use super::secret::Secret;
+use super::signing::TrustedKey;
+use super::verifier_file::{self, EntryIn};
 
 /// The answer to "is this key good for this request?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,127 +124,225 @@ pub(crate) fn decide(
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct VerifierPrevious {
-    pub sha256: String,
-    pub valid_until: Timestamp,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct VerifierEntry {
-    pub key_id: String,
-    pub sha256: String,
-    pub scopes: Vec<String>,
-    pub expires_at: Option<Timestamp>,
-    pub revoked: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<VerifierPrevious>,
-}
-
-/// `keyward export-verifier` output: what a service needs to check keys with no vault and no
-/// passphrase. Times are unix seconds.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct VerifierFile {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: u32,
-    pub exported_at: String,
-    pub keys: Vec<VerifierEntry>,
-}
-
-impl VerifierFile {
-    pub const TYPE: &'static str = "keyward.verifier";
-
-    pub(crate) fn new(at: Timestamp, keys: Vec<VerifierEntry>) -> VerifierFile {
-        VerifierFile {
-            kind: Self::TYPE.into(),
-            version: 1,
-            exported_at: format_time(at),
-            keys,
-        }
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
-    }
-}
-
 struct Entry {
-    key_id: String,
-    scopes: Vec<String>,
+    /// Where the key id is in [`Verifier::key_ids`] (one string for all: no allocation each).
+    key_id: (u32, u32),
+    /// Shared between the keys with the same scopes (most keys share a few sets).
+    scopes: Arc<[String]>,
     expires_at: Option<Timestamp>,
     revoked: bool,
     /// For a rolled key's old secret: when it stops.
     valid_until: Option<Timestamp>,
 }
 
-/// Checks keys in memory, from a verifier file. Never sees a secret at rest.
+/// Hashes SHA-256 digests by their first eight bytes: they are already uniform, and the map's
+/// contents come from a signed file, so SipHash's protection buys nothing here.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8).take(1) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = u64::from_le_bytes(word);
+        }
+    }
+}
+
+/// Scope names as read, and the shared list made of them.
+type ScopeSet<'a> = (Vec<Cow<'a, str>>, Arc<[String]>);
+
+/// Distinct scope lists looked up by a scan rather than a hash.
+const FEW_SCOPE_SETS: usize = 16;
+
+/// Payloads from this size on have their signature checked on a second thread.
+const PARALLEL_CHECK_BYTES: usize = 1 << 20;
+
+type ByHash = HashMap<[u8; 32], Entry, std::hash::BuildHasherDefault<DigestHasher>>;
+
+/// Checks keys in memory, from a signed verifier file. Never sees a secret at rest.
+///
+/// Loading requires the public key the file must be signed with (`keyward verifier-key`), and
+/// refuses a file that is unsigned, badly signed, signed by another key, expired or
+/// unreadable. [`Verifier::reload`] also refuses a file older than the one loaded.
 pub struct Verifier {
-    by_hash: HashMap<[u8; 32], Entry>,
+    trusted: TrustedKey,
+    vault_id: String,
+    node: String,
+    serial: u64,
+    exported_at: Timestamp,
+    valid_until: Option<Timestamp>,
+    keys: usize,
+    key_ids: String,
+    by_hash: ByHash,
 }
 
 impl Verifier {
-    pub fn from_file_contents(json: &str) -> Result<Verifier> {
-        let file: VerifierFile = serde_json::from_str(json)
-            .map_err(|e| Error::Invalid(format!("not a Keyward verifier file: {e}")))?;
-        Verifier::from_export(file)
+    /// Reads and checks a verifier file signed by `trusted`.
+    pub fn load(path: &Path, trusted: &TrustedKey) -> Result<Verifier> {
+        let text = read_file(path)?;
+        Verifier::from_file_contents(&text, trusted)
     }
 
-    pub fn load(path: &Path) -> Result<Verifier> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Verifier::from_file_contents(&text)
+    /// Checks a verifier file's text signed by `trusted`, at the current time.
+    pub fn from_file_contents(text: &str, trusted: &TrustedKey) -> Result<Verifier> {
+        Verifier::from_file_contents_at(text, trusted, now())
     }
 
-    pub fn from_export(file: VerifierFile) -> Result<Verifier> {
-        if file.kind != VerifierFile::TYPE {
-            return Err(Error::Invalid(format!(
-                "not a Keyward verifier file (type is '{}')",
-                file.kind
-            )));
-        }
-        if file.version != 1 {
-            return Err(Error::Invalid(format!(
-                "verifier file version {} is newer than this Keyward reads",
-                file.version
-            )));
-        }
-        let mut by_hash = HashMap::with_capacity(file.keys.len() * 2);
-        let hash = |hex: &str, key_id: &str| -> Result<[u8; 32]> {
-            crypto::from_hex(hex)
-                .and_then(|h| <[u8; 32]>::try_from(h).ok())
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "key {key_id} has a bad sha256 in the verifier file"
-                    ))
-                })
-        };
-        for k in file.keys {
-            if let Some(p) = &k.previous {
-                by_hash.insert(
-                    hash(&p.sha256, &k.key_id)?,
-                    Entry {
-                        key_id: k.key_id.clone(),
-                        scopes: k.scopes.clone(),
-                        expires_at: k.expires_at,
-                        revoked: k.revoked,
-                        valid_until: Some(p.valid_until),
-                    },
-                );
+    /// The same as of `now` (whether the file has expired).
+    pub fn from_file_contents_at(
+        text: &str,
+        trusted: &TrustedKey,
+        now: Timestamp,
+    ) -> Result<Verifier> {
+        let (payload, signature) = verifier_file::envelope(text, trusted)?;
+        let check = || verifier_file::check_signature(trusted, &payload, &signature);
+        // A big file's signature (SHA-512 over megabytes) is checked on a second thread while
+        // this one parses; nothing parsed is used unless the signature holds.
+        let (signed, parsed) = if payload.len() >= PARALLEL_CHECK_BYTES {
+            std::thread::scope(
+                |s| match std::thread::Builder::new().spawn_scoped(s, check) {
+                    Ok(handle) => {
+                        let parsed = Verifier::parse(trusted, &payload, now);
+                        let signed = handle.join().unwrap_or_else(|_| {
+                            Err(Error::Refused("its signature check failed".into()))
+                        });
+                        (signed, parsed)
+                    }
+                    Err(_) => (check(), Verifier::parse(trusted, &payload, now)),
+                },
+            )
+        } else {
+            match check() {
+                Ok(()) => (Ok(()), Verifier::parse(trusted, &payload, now)),
+                Err(e) => return Err(e),
             }
-            by_hash.insert(
-                hash(&k.sha256, &k.key_id)?,
-                Entry {
-                    key_id: k.key_id,
-                    scopes: k.scopes,
+        };
+        signed?;
+        parsed
+    }
+
+    /// Builds the snapshot from a payload (its signature is checked by the caller).
+    fn parse<'a>(trusted: &TrustedKey, payload: &'a str, now: Timestamp) -> Result<Verifier> {
+        // About 150 bytes per key: room for all of them without growing the table.
+        let mut by_hash = ByHash::with_capacity_and_hasher(payload.len() / 150, Default::default());
+        let mut scope_sets: HashMap<Vec<Cow<'a, str>>, Arc<[String]>> = HashMap::new();
+        // Most files have a handful of distinct scope lists: those are found by a short scan,
+        // the rest by hashing.
+        let mut few: Vec<ScopeSet<'a>> = Vec::new();
+        let mut key_ids = String::with_capacity(payload.len() / 8);
+        let mut add = |k: EntryIn<'a>| -> std::result::Result<(), String> {
+            let hash = |hex: &str| {
+                let mut out = [0u8; 32];
+                if crypto::decode_hex_into(hex, &mut out) {
+                    Ok(out)
+                } else {
+                    Err(format!("key {} has a bad sha256", short(&k.key_id)))
+                }
+            };
+            let sha = hash(&k.sha256)?;
+            let previous = match &k.previous {
+                Some(p) => Some((hash(&p.sha256)?, p.valid_until)),
+                None => None,
+            };
+            let scopes = if let Some((_, set)) = few.iter().find(|(n, _)| *n == k.scopes) {
+                set.clone()
+            } else if let Some(set) = scope_sets.get(&k.scopes) {
+                set.clone()
+            } else {
+                let set: Arc<[String]> = k.scopes.iter().map(|s| s.to_string()).collect();
+                if few.len() < FEW_SCOPE_SETS {
+                    few.push((k.scopes, set.clone()));
+                } else {
+                    scope_sets.insert(k.scopes, set.clone());
+                }
+                set
+            };
+            let start = key_ids.len();
+            key_ids.push_str(&k.key_id);
+            let key_id = u32::try_from(start)
+                .ok()
+                .zip(u32::try_from(key_ids.len()).ok())
+                .ok_or_else(|| "the file is too large".to_owned())?;
+            let twice = || format!("key {} is listed twice", short(&k.key_id));
+            if let Some((old_sha, valid_until)) = previous {
+                let old = Entry {
+                    key_id,
+                    scopes: scopes.clone(),
                     expires_at: k.expires_at,
                     revoked: k.revoked,
-                    valid_until: None,
-                },
-            );
-        }
-        Ok(Verifier { by_hash })
+                    valid_until: Some(valid_until),
+                };
+                if by_hash.insert(old_sha, old).is_some() {
+                    return Err(twice());
+                }
+            }
+            let entry = Entry {
+                key_id,
+                scopes,
+                expires_at: k.expires_at,
+                revoked: k.revoked,
+                valid_until: None,
+            };
+            if by_hash.insert(sha, entry).is_some() {
+                return Err(twice());
+            }
+            Ok(())
+        };
+        let p = verifier_file::parse_payload(payload, now, &mut add)?;
+        Ok(Verifier {
+            trusted: *trusted,
+            vault_id: p.vault_id.into_owned(),
+            node: p.node.into_owned(),
+            serial: p.serial,
+            exported_at: p.exported_at,
+            valid_until: p.valid_until,
+            keys: p.keys,
+            key_ids,
+            by_hash,
+        })
     }
 
+    /// Replaces this snapshot with the file at `path` if it verifies and is newer: `Ok(true)`
+    /// when replaced, `Ok(false)` for the same serial (nothing new). A file with a lower
+    /// serial (an old file put back), of another vault or node, or that fails any check of
+    /// [`Verifier::load`] is refused and this snapshot stays.
+    pub fn reload(&mut self, path: &Path) -> Result<bool> {
+        let text = read_file(path)?;
+        self.reload_from_contents(&text)
+    }
+
+    /// [`Verifier::reload`] from the file's text.
+    pub fn reload_from_contents(&mut self, text: &str) -> Result<bool> {
+        let next = Verifier::from_file_contents(text, &self.trusted)?;
+        if next.vault_id != self.vault_id || next.node != self.node {
+            return Err(Error::Refused(format!(
+                "it covers {} of vault {}, but the loaded file covers {} of vault {}",
+                node_label(&next.node),
+                next.vault_id,
+                node_label(&self.node),
+                self.vault_id
+            )));
+        }
+        if next.serial < self.serial {
+            return Err(Error::Refused(format!(
+                "its serial {} is lower than the loaded file's {}: an older file was put back",
+                next.serial, self.serial
+            )));
+        }
+        if next.serial == self.serial {
+            return Ok(false);
+        }
+        *self = next;
+        Ok(true)
+    }
+
+    /// Checked hashes: keys plus rolled keys' previous secrets.
     pub fn len(&self) -> usize {
         self.by_hash.len()
     }
@@ -248,11 +351,45 @@ impl Verifier {
         self.by_hash.is_empty()
     }
 
+    /// Keys in the file.
+    pub fn key_count(&self) -> usize {
+        self.keys
+    }
+
+    /// Grows with every export of the vault.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The node the file covers, "" for the whole vault.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    pub fn vault_id(&self) -> &str {
+        &self.vault_id
+    }
+
+    pub fn exported_at(&self) -> Timestamp {
+        self.exported_at
+    }
+
+    /// When the file stops being accepted (`--valid-for`), if ever.
+    pub fn valid_until(&self) -> Option<Timestamp> {
+        self.valid_until
+    }
+
+    pub fn trusted_key(&self) -> &TrustedKey {
+        &self.trusted
+    }
+
     /// Same answers as `Vault::verify`, at the current time.
     pub fn verify(&self, presented: &str, required_scopes: &[&str]) -> Verification {
         self.verify_at(now(), presented, required_scopes)
     }
 
+    /// Once the file's `valid_until` has passed, every key is `expired` (with the reason): an
+    /// old snapshot kept in memory is no better than an old file.
     pub fn verify_at(
         &self,
         now: Timestamp,
@@ -263,6 +400,17 @@ impl Verifier {
             Ok(s) => s,
             Err(e) => return Verification::malformed(&e),
         };
+        if let Some(until) = self.valid_until.filter(|t| *t <= now) {
+            return Verification {
+                result: Outcome::Expired,
+                key_id: None,
+                scopes: Vec::new(),
+                reason: Some(format!(
+                    "the verifier file expired at {}; load a newer one",
+                    format_time(until)
+                )),
+            };
+        }
         let Some(entry) = self.by_hash.get(&secret.sha256()) else {
             return Verification::of(Outcome::NotFound, None, Vec::new());
         };
@@ -275,8 +423,26 @@ impl Verifier {
             &entry.scopes,
             required_scopes,
         );
-        Verification::of(outcome, Some(entry.key_id.clone()), entry.scopes.clone())
+        let (start, end) = entry.key_id;
+        let key_id = self.key_ids.get(start as usize..end as usize).unwrap_or("");
+        Verification::of(outcome, Some(key_id.to_owned()), entry.scopes.to_vec())
     }
+}
+
+fn read_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+fn node_label(node: &str) -> String {
+    if node.is_empty() {
+        "the whole vault".into()
+    } else {
+        format!("node {node}")
+    }
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
 }
 
 #[cfg(test)]
@@ -326,13 +492,102 @@ mod tests {
 
     #[test]
     fn verifier_file_rejects_foreign_json() {
-        assert!(Verifier::from_file_contents("{}").is_err());
-        assert!(Verifier::from_file_contents("not json").is_err());
-        assert!(
-            Verifier::from_file_contents(
-                r#"{"type":"other","version":1,"exported_at":"","keys":[]}"#
-            )
-            .is_err()
+        let key = TrustedKey::from_bytes([1; 32]);
+        for text in [
+            "{}",
+            "not json",
+            r#"{"type":"other","version":2}"#,
+            r#"{"type":"keyward.verifier","version":1,"exported_at":"","keys":[]}"#,
+            r#"{"type":"keyward.verifier","version":3}"#,
+            r#"{"type":"keyward.verifier","version":2}"#,
+        ] {
+            assert!(
+                matches!(
+                    Verifier::from_file_contents(text, &key),
+                    Err(Error::Refused(_))
+                ),
+                "{text}"
+            );
+        }
+        let unsigned = Verifier::from_file_contents(
+            r#"{"type":"keyward.verifier","version":1,"exported_at":"","keys":[]}"#,
+            &key,
         );
+        assert!(
+            unsigned
+                .err()
+                .is_some_and(|e| e.to_string().contains("re-export"))
+        );
+    }
+
+    /// A file signed by a test key around a hand-written payload.
+    fn signed(payload: &str) -> (String, TrustedKey) {
+        let key = crate::vault::signing::test_key(9);
+        let file = serde_json::json!({
+            "type": "keyward.verifier", "version": 2,
+            "public_key": key.public().to_string(),
+            "signature": crypto::to_hex(&key.sign(payload.as_bytes())),
+            "payload": payload,
+        });
+        (file.to_string(), key.public())
+    }
+
+    fn payload(keys: &str) -> String {
+        format!(
+            r#"{{"type":"keyward.verifier","version":2,"vault_id":"00","node":"","serial":1,"exported_at":0,"valid_until":null,"keys":[{keys}]}}"#
+        )
+    }
+
+    fn entry(sha: &str, scopes: &str) -> String {
+        format!(
+            r#"{{"key_id":"kid_x","sha256":"{sha}","scopes":[{scopes}],"expires_at":null,"revoked":false}}"#
+        )
+    }
+
+    #[test]
+    fn signed_payloads_with_bad_entries_are_refused_not_trusted() {
+        let sha = |n: u8| crypto::to_hex(&[n; 32]);
+        let load = |p: &str| {
+            let (file, key) = signed(p);
+            Verifier::from_file_contents(&file, &key)
+        };
+        assert!(load(&payload(&entry(&sha(1), r#""read""#))).is_ok());
+        let twice = format!("{},{}", entry(&sha(1), ""), entry(&sha(1), ""));
+        assert!(matches!(load(&payload(&twice)), Err(Error::Refused(w)) if w.contains("twice")));
+        let bad = entry(&"zz".repeat(32), "");
+        assert!(matches!(load(&payload(&bad)), Err(Error::Refused(w)) if w.contains("sha256")));
+        let short = entry(&"ab".repeat(31), "");
+        assert!(load(&payload(&short)).is_err());
+        let other_type = payload("").replace("keyward.verifier", "something.else");
+        assert!(matches!(load(&other_type), Err(Error::Refused(w)) if w.contains("type")));
+        let no_serial = payload("").replace(r#""serial":1,"#, "");
+        assert!(matches!(load(&no_serial), Err(Error::Refused(w)) if w.contains("serial")));
+        let trailing = format!("{} x", payload(""));
+        assert!(load(&trailing).is_err());
+        // Fields a later version adds are ignored, in the payload and in entries.
+        let extra = payload(&entry(&sha(2), "").replace(r#""revoked""#, r#""note":[1],"revoked""#))
+            .replace(r#""serial""#, r#""later":{"a":1},"serial""#);
+        assert_eq!(load(&extra).expect("extra fields").key_count(), 1);
+    }
+
+    #[test]
+    fn many_distinct_scope_lists_keep_their_own_scopes() {
+        let secrets: Vec<Secret> = (0..40).map(|_| Secret::generate("kw")).collect();
+        let entries: Vec<String> = secrets
+            .iter()
+            .enumerate()
+            .map(|(n, s)| {
+                let sha = crypto::to_hex(&s.sha256());
+                entry(&sha, &format!(r#""s{n}","common""#))
+            })
+            .collect();
+        let (file, key) = signed(&payload(&entries.join(",")));
+        let v = Verifier::from_file_contents(&file, &key).expect("loads");
+        for (n, secret) in secrets.iter().enumerate() {
+            let r = v.verify(secret.expose(), &[&format!("s{n}"), "common"]);
+            assert_eq!(r.result, Outcome::Valid, "key {n}");
+            assert_eq!(r.scopes, vec![format!("s{n}"), "common".to_owned()]);
+            assert_eq!(r.key_id.as_deref(), Some("kid_x"));
+        }
     }
 }

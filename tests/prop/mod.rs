@@ -3,7 +3,12 @@
 //! answers with a value or an error, never a panic, and what it accepts is well formed.
 #![allow(dead_code)]
 
-use keyward::vault::{Expiry, Grace, Outcome, Scope, Secret, Verifier, extract_key, parse_time};
+use std::sync::OnceLock;
+
+use keyward::vault::{
+    Expiry, Grace, KdfParams, NewKey, Outcome, Preset, Scope, Secret, TrustedKey, Vault, Verifier,
+    extract_key, parse_time, parse_valid_for,
+};
 use keyward::vault::{validate_name, validate_prefix};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -41,6 +46,86 @@ fn damaged_secret() -> impl Strategy<Value = (String, String)> {
             }
             (good, bad)
         })
+}
+
+/// Signed verifier files of one small vault, made once: an empty one and one with keys (one
+/// rolled, one revoked), and the key they are signed with.
+pub struct Signed {
+    pub trusted: TrustedKey,
+    pub empty: String,
+    pub small: String,
+}
+
+pub fn signed() -> &'static Signed {
+    static SIGNED: OnceLock<Signed> = OnceLock::new();
+    SIGNED.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let params = KdfParams::new(8, 1).expect("params");
+        let mut v =
+            Vault::create(&dir.path().join("p.keyward"), "prop pass", params).expect("create");
+        let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+        let empty = v.export_verifier(None, None).expect("export").to_json();
+        let key = |name: &str| NewKey {
+            name: name.into(),
+            scopes: vec!["write".into()],
+            ..NewKey::default()
+        };
+        let a = v.create_key(ws.id, key("a")).expect("a");
+        let b = v.create_key(ws.id, key("b")).expect("b");
+        v.roll_key(&a.info.key_id, Grace::OneHour).expect("roll");
+        v.revoke_key(&b.info.key_id).expect("revoke");
+        let small = v
+            .export_verifier(None, Some(86_400))
+            .expect("export")
+            .to_json();
+        Signed {
+            trusted: v.verifier_key().expect("key"),
+            empty,
+            small,
+        }
+    })
+}
+
+fn payload_of(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v["payload"].as_str().map(str::to_owned)
+}
+
+/// A signed file with bytes overwritten, removed or inserted anywhere, outer object or payload.
+fn damaged_signed() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(edits, small)| {
+            let s = signed();
+            let mut bytes = if small { &s.small } else { &s.empty }.clone().into_bytes();
+            for (at, b, how) in edits {
+                let i = at.index(bytes.len().max(1));
+                match how {
+                    0 if i < bytes.len() => bytes[i] = b,
+                    1 if i < bytes.len() => {
+                        bytes.remove(i);
+                    }
+                    _ => bytes.insert(i.min(bytes.len()), b),
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+}
+
+/// Envelopes of the signed shape around a payload and signature that were never signed.
+fn forged_envelope() -> impl Strategy<Value = String> {
+    (verifier_json(), "[0-9a-f]{0,130}", any::<bool>()).prop_map(|(payload, sig, right_key)| {
+        let key = if right_key {
+            signed().trusted.to_string()
+        } else {
+            TrustedKey::from_bytes([7; 32]).to_string()
+        };
+        serde_json::json!({"type": "keyward.verifier", "version": 2, "public_key": key,
+                           "signature": sig, "payload": payload})
+        .to_string()
+    })
 }
 
 fn verifier_json() -> impl Strategy<Value = String> {
@@ -107,11 +192,10 @@ pub const PROPERTIES: &[Property] = &[
     ("a damaged secret is refused without a lookup", |r| {
         run(r, damaged_secret(), |(good, bad)| {
             prop_assert!(Secret::parse(&good).is_ok());
-            let verdict = Verifier::from_file_contents(
-                r#"{"type":"keyward.verifier","version":1,"exported_at":"","keys":[]}"#,
-            )
-            .expect("empty verifier")
-            .verify(&bad, &[]);
+            let s = signed();
+            let verdict = Verifier::from_file_contents(&s.empty, &s.trusted)
+                .expect("empty verifier")
+                .verify(&bad, &[]);
             if bad != good {
                 prop_assert_eq!(verdict.result, Outcome::Malformed, "{} accepted", bad);
             }
@@ -141,21 +225,49 @@ pub const PROPERTIES: &[Property] = &[
                 prop_assert!(text.len() >= 2 && text.len() <= 16);
             }
             let _ = Scope::validate_id(&text);
+            if let Ok(key) = TrustedKey::parse(&text) {
+                prop_assert_eq!(key.to_string(), text.trim());
+            }
+            if let Ok(secs) = parse_valid_for(&text) {
+                prop_assert!(secs > 0 && secs <= 3650 * 86_400);
+            }
             Ok(())
         })
     }),
-    ("verifier files", |r| {
+    ("unsigned and forged verifier files are refused", |r| {
         run(
             r,
-            prop_oneof![texty(), verifier_json(), damaged_verifier()],
+            prop_oneof![
+                texty(),
+                verifier_json(),
+                damaged_verifier(),
+                forged_envelope()
+            ],
             |text| {
-                if let Ok(v) = Verifier::from_file_contents(&text) {
-                    let _ = v.verify("Api-Key kw_abc", &["read"]);
-                }
+                let s = signed();
+                prop_assert!(Verifier::from_file_contents(&text, &s.trusted).is_err());
                 Ok(())
             },
         )
     }),
+    (
+        "a damaged signed file is refused unless its payload is untouched",
+        |r| {
+            run(r, damaged_signed(), |text| {
+                let s = signed();
+                if let Ok(v) = Verifier::from_file_contents(&text, &s.trusted) {
+                    let _ = v.verify("Api-Key kw_abc", &["read"]);
+                    let payload = payload_of(&text);
+                    prop_assert!(
+                        payload == payload_of(&s.small) || payload == payload_of(&s.empty),
+                        "a changed payload was accepted: {}",
+                        text
+                    );
+                }
+                Ok(())
+            })
+        },
+    ),
 ];
 
 /// Runs every property with `cases` cases; returns the inputs generated in all.

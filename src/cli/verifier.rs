@@ -1,0 +1,112 @@
+//! The verifier commands: `verify` (against the vault, or a signed verifier file and the key
+//! it must be signed with), `export-verifier` and `verifier-key`.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, render};
+use crate::vault::{self, TrustedKey, Verifier};
+
+/// Reads the key from stdin: a no-echo prompt on a terminal, else the first line.
+fn key_from_stdin() -> Result<zeroize::Zeroizing<String>, CliError> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("API key: ")
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| CliError::msg(format!("cannot read the key: {e}")));
+    }
+    let mut buf = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut buf)
+        .map_err(|e| CliError::msg(format!("cannot read the key from stdin: {e}")))?;
+    Ok(zeroize::Zeroizing::new(
+        buf.lines().next().unwrap_or("").to_owned(),
+    ))
+}
+
+/// `verifier`: the file, and the key it must be signed with (required).
+pub(super) fn verify(
+    ctx: &Context,
+    given: Option<String>,
+    required: &[String],
+    verifier: Option<(PathBuf, Option<String>)>,
+) -> CliResult {
+    // The file and its trusted key are checked before the key is asked for.
+    let verifier = match verifier {
+        Some((path, Some(trust))) => Some(Verifier::load(&path, &TrustedKey::parse(&trust)?)?),
+        Some((_, None)) => {
+            return Err(CliError::msg(
+                "a verifier file is only used with the public key it must be signed with: pass                  --trust kwpk_… (printed by `keyward verifier-key`) or set KEYWARD_TRUST",
+            ));
+        }
+        None => None,
+    };
+    let presented = match given {
+        Some(k) => zeroize::Zeroizing::new(k),
+        None => key_from_stdin()?,
+    };
+    let required: Vec<&str> = required.iter().map(String::as_str).collect();
+    let result = match verifier {
+        Some(verifier) => verifier.verify(&presented, &required),
+        None => ctx.open()?.verify(&presented, &required)?,
+    };
+    ctx.print(json!(result), || render::verification(&result));
+    Ok(if result.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_VALID)
+    })
+}
+
+pub(super) fn export_verifier(
+    ctx: &Context,
+    node: Option<&str>,
+    output: &Path,
+    valid_for: Option<&str>,
+) -> CliResult {
+    let valid_for = valid_for.map(vault::parse_valid_for).transpose()?;
+    let mut v = ctx.open()?;
+    let node = node.map(|n| v.resolve(n)).transpose()?;
+    let export = v.export_verifier(node.as_ref().map(|n| n.id), valid_for)?;
+    vault::write_private_file(output, export.to_json().as_bytes())?;
+    let p = &export.payload;
+    ctx.print(
+        json!({
+            "output": output,
+            "keys": p.keys.len(),
+            "node": p.node,
+            "serial": p.serial,
+            "valid_until": p.valid_until,
+            "public_key": export.file.public_key,
+        }),
+        || {
+            let until = p
+                .valid_until
+                .map(|t| format!(", valid until {}", vault::format_time(t)))
+                .unwrap_or_default();
+            format!(
+                "Wrote {} key(s) to {} (serial {}{until}; no secrets, no names), signed by {}",
+                p.keys.len(),
+                output.display(),
+                p.serial,
+                export.file.public_key
+            )
+        },
+    );
+    done()
+}
+
+/// `verifier-key`: the public key (`kwpk_…`) services pass to `verify --trust`.
+pub(super) fn verifier_key(ctx: &Context) -> CliResult {
+    let v = ctx.open()?;
+    let key = v.verifier_key()?;
+    let vault_id = v.vault_id()?;
+    ctx.print(
+        json!({ "public_key": key.to_string(), "vault_id": vault_id }),
+        || key.to_string(),
+    );
+    done()
+}

@@ -1,0 +1,352 @@
+//! The vault's signing key, which signs verifier files, and the public key services trust.
+//!
+//! Each vault has a random Ed25519 seed and a random public vault id, made with the vault (or
+//! on the first open of an older one). The seed is sealed in `meta` under the sealing key,
+//! with the vault id bound into its associated data; it is not derived from the data key, so a
+//! re-key (a new data key) re-seals it and keeps it: a service's trusted key survives `passwd`.
+//! The state commitment records the public key, so a deleted or replaced signing key is
+//! reported as tampered instead of being silently made anew.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+use super::crypto::{self, Sealer};
+use super::error::{Error, Result};
+use super::secret::{decode_base62, encode_base62};
+use super::{Action, Vault, store};
+
+pub const VAULT_ID_META: &str = "vault_id";
+pub const SIGNING_KEY_META: &str = "signing_key";
+const VAULT_ID_LEN: usize = 16;
+const SEED_LEN: usize = 32;
+const KEY_CHARS: usize = 43;
+const CHECKSUM_CHARS: usize = 6;
+
+/// What binds the sealed seed to its vault id (a seed sealed for another id does not open).
+fn signing_aad(vault_id: &str) -> Vec<u8> {
+    format!("keyward/v2/meta/signing-key/{vault_id}").into_bytes()
+}
+
+/// A public key that verifier files must be signed with: `kwpk_<43 base62><6 base62 CRC32>`,
+/// the same shape as secrets, so a typo or a truncation is refused.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TrustedKey([u8; 32]);
+
+impl TrustedKey {
+    pub const PREFIX: &'static str = "kwpk_";
+
+    /// Parses `kwpk_…` (surrounding spaces allowed).
+    pub fn parse(text: &str) -> Result<TrustedKey> {
+        let text = text.trim();
+        let bad = |why: &str| Error::Invalid(format!("not a Keyward public key: {why}"));
+        let body = text
+            .strip_prefix(Self::PREFIX)
+            .ok_or_else(|| bad("it must start with kwpk_ (see `keyward verifier-key`)"))?;
+        if body.len() != KEY_CHARS + CHECKSUM_CHARS
+            || !body.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(bad(&format!(
+                "kwpk_ is followed by {} base62 characters (truncated or extended?)",
+                KEY_CHARS + CHECKSUM_CHARS
+            )));
+        }
+        let (key, checksum) = body.split_at(KEY_CHARS);
+        if checksum_of(key) != checksum {
+            return Err(bad("its checksum does not match (a typo?)"));
+        }
+        let bytes = decode_base62(key, 32).ok_or_else(|| bad("it is out of range"))?;
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&bytes);
+        Ok(TrustedKey(out))
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> TrustedKey {
+        TrustedKey(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether `signature` is this key's Ed25519 signature of exactly `message`.
+    pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        UnparsedPublicKey::new(&ED25519, self.0)
+            .verify(message, signature)
+            .is_ok()
+    }
+}
+
+fn checksum_of(chars: &str) -> String {
+    encode_base62(
+        &crc32fast::hash(chars.as_bytes()).to_be_bytes(),
+        CHECKSUM_CHARS,
+    )
+}
+
+impl fmt::Display for TrustedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = encode_base62(&self.0, KEY_CHARS);
+        write!(f, "{}{key}{}", Self::PREFIX, checksum_of(&key))
+    }
+}
+
+impl fmt::Debug for TrustedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TrustedKey({self})")
+    }
+}
+
+impl FromStr for TrustedKey {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<TrustedKey> {
+        TrustedKey::parse(text)
+    }
+}
+
+/// The vault's private signing key, opened for one export.
+pub(super) struct SigningKey {
+    pub vault_id: String,
+    pair: Ed25519KeyPair,
+}
+
+impl SigningKey {
+    fn from_seed(vault_id: String, seed: &[u8]) -> Option<SigningKey> {
+        let pair = Ed25519KeyPair::from_seed_unchecked(seed).ok()?;
+        Some(SigningKey { vault_id, pair })
+    }
+
+    pub fn public(&self) -> TrustedKey {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.pair.public_key().as_ref());
+        TrustedKey(out)
+    }
+
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.pair.sign(message).as_ref().to_vec()
+    }
+}
+
+/// A fresh vault id and sealed seed, as the `meta` entries to store, with the public key.
+pub(super) fn generate(sealer: &Sealer) -> (String, Vec<u8>, TrustedKey) {
+    let vault_id = crypto::to_hex(&crypto::random_bytes::<VAULT_ID_LEN>());
+    let seed = Zeroizing::new(crypto::random_bytes::<SEED_LEN>());
+    let sealed = sealer.seal(&signing_aad(&vault_id), seed.as_ref());
+    let key = SigningKey::from_seed(vault_id.clone(), seed.as_ref())
+        .expect("32 random bytes are a valid Ed25519 seed");
+    (vault_id, sealed, key.public())
+}
+
+/// The stored vault id and seed, opened: `Ok(None)` when there is none, `Err(Tampered)` when
+/// it does not open (altered, truncated, or its vault id was changed).
+fn read_seed(conn: &Connection, sealer: &Sealer) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
+    let id = store::meta_get(conn, VAULT_ID_META)?;
+    let sealed = store::meta_get(conn, SIGNING_KEY_META)?;
+    let (id, sealed) = match (id, sealed) {
+        (None, None) => return Ok(None),
+        (Some(id), Some(sealed)) => (id, sealed),
+        _ => return Err(tampered("its vault id or its sealed seed is missing")),
+    };
+    let id = String::from_utf8(id)
+        .ok()
+        .filter(|id| crypto::from_hex(id).is_some_and(|b| b.len() == VAULT_ID_LEN))
+        .ok_or_else(|| tampered("the vault id is unreadable"))?;
+    let seed = sealer
+        .open(&signing_aad(&id), &sealed)
+        .filter(|s| s.len() == SEED_LEN)
+        .ok_or_else(|| tampered("its sealed seed does not open"))?;
+    Ok(Some((id, seed)))
+}
+
+fn read(conn: &Connection, sealer: &Sealer) -> Result<Option<SigningKey>> {
+    match read_seed(conn, sealer)? {
+        None => Ok(None),
+        Some((id, seed)) => SigningKey::from_seed(id, &seed)
+            .map(Some)
+            .ok_or_else(|| tampered("it is not a valid Ed25519 seed")),
+    }
+}
+
+/// Shown as "record the signing key of verifier files (why) failed its integrity check".
+fn tampered(why: &str) -> Error {
+    Error::Tampered(format!("the signing key of verifier files ({why})"))
+}
+
+/// Re-seals the signing key from one sealer to another (re-key), in the caller's transaction.
+/// A key that does not open stays as it was (and stays tampered); the problem is returned.
+pub(super) fn reseal(conn: &Connection, from: &Sealer, to: &Sealer) -> Result<Option<String>> {
+    match read_seed(conn, from) {
+        Ok(None) => Ok(None),
+        Ok(Some((id, seed))) => {
+            store::meta_set(conn, SIGNING_KEY_META, &to.seal(&signing_aad(&id), &seed))?;
+            Ok(None)
+        }
+        Err(Error::Tampered(why)) => Ok(Some(why)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Where the stored key stands against the commitment.
+enum Stored {
+    /// Present and the one the vault committed.
+    Ready(SigningKey),
+    /// Present, but the commitment does not name it yet (written by an older Keyward).
+    Adopt(SigningKey),
+    /// Neither stored nor committed: a vault from before signed verifier files.
+    Missing,
+}
+
+impl Vault {
+    fn stored_signing_key(&self) -> Result<Stored> {
+        let committed = self.commitment.borrow().signing_key()?;
+        let key = read(&self.conn, &self.sealer)?;
+        match (key, committed) {
+            (None, None) => Ok(Stored::Missing),
+            (None, Some(_)) => Err(tampered("it was deleted")),
+            (Some(key), None) => Ok(Stored::Adopt(key)),
+            (Some(key), Some(public)) if crypto::to_hex(key.public().as_bytes()) == public => {
+                Ok(Stored::Ready(key))
+            }
+            (Some(_), Some(_)) => Err(tampered("it is not the key the vault committed")),
+        }
+    }
+
+    /// Inside a write: the signing key, made (or recorded in the commitment) if needed.
+    pub(super) fn signing_key_in(&self, tx: &Connection) -> Result<SigningKey> {
+        match self.stored_signing_key()? {
+            Stored::Ready(key) => Ok(key),
+            Stored::Adopt(key) => {
+                self.commitment
+                    .borrow_mut()
+                    .set_signing_key(crypto::to_hex(key.public().as_bytes()))?;
+                Ok(key)
+            }
+            Stored::Missing => {
+                let (vault_id, sealed, public) = generate(&self.sealer);
+                store::meta_set(tx, VAULT_ID_META, vault_id.as_bytes())?;
+                store::meta_set(tx, SIGNING_KEY_META, &sealed)?;
+                self.commitment
+                    .borrow_mut()
+                    .set_signing_key(crypto::to_hex(public.as_bytes()))?;
+                self.log(
+                    tx,
+                    Action::SigningKeyCreated,
+                    None,
+                    "",
+                    &format!("signing key {public} for verifier files"),
+                )?;
+                read(tx, &self.sealer)?.ok_or_else(|| tampered("it was not stored"))
+            }
+        }
+    }
+
+    /// The signing key (made first if the vault has none yet), outside any write.
+    pub(super) fn signing_key(&self) -> Result<SigningKey> {
+        self.ensure_signing_key()?;
+        match self.stored_signing_key()? {
+            Stored::Ready(key) => Ok(key),
+            _ => Err(tampered("it was not stored")),
+        }
+    }
+
+    /// Makes the signing key of a vault that has none yet (one written before signed verifier
+    /// files); a no-op otherwise.
+    pub(super) fn ensure_signing_key(&self) -> Result<()> {
+        self.sync_commitment()?;
+        if !matches!(self.stored_signing_key()?, Stored::Ready(_)) {
+            self.write(|v, tx| v.signing_key_in(tx).map(drop))?;
+        }
+        Ok(())
+    }
+
+    /// The public key that verifier files of this vault are signed with (`kwpk_…`): what a
+    /// service passes to [`Verifier::load`](super::Verifier::load). It never changes, not
+    /// even when the passphrase does.
+    pub fn verifier_key(&self) -> Result<TrustedKey> {
+        self.ensure_signing_key()?;
+        self.sync_commitment()?;
+        match self.stored_signing_key()? {
+            Stored::Ready(key) => Ok(key.public()),
+            _ => Err(tampered("it is not in the state commitment")),
+        }
+    }
+
+    /// The vault's public id (hex), carried in every verifier file it signs.
+    pub fn vault_id(&self) -> Result<String> {
+        self.ensure_signing_key()?;
+        store::meta_get(&self.conn, VAULT_ID_META)?
+            .and_then(|id| String::from_utf8(id).ok())
+            .ok_or_else(|| tampered("the vault id is missing"))
+    }
+
+    /// For `doctor`: what is wrong with the signing key, if anything.
+    pub(super) fn signing_key_problem(&self) -> Option<String> {
+        match self
+            .sync_commitment()
+            .and_then(|()| self.stored_signing_key())
+        {
+            Ok(_) => None,
+            Err(e) => Some(e.to_string()),
+        }
+    }
+}
+
+/// A signing key for tests of the file format.
+#[cfg(test)]
+pub(super) fn test_key(seed: u8) -> SigningKey {
+    SigningKey::from_seed("00".repeat(VAULT_ID_LEN), &[seed; SEED_LEN]).expect("seed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_keys_roundtrip_and_refuse_typos() {
+        let key = TrustedKey([0xa5; 32]);
+        let text = key.to_string();
+        assert!(text.starts_with("kwpk_"));
+        assert_eq!(text.len(), 5 + 49);
+        assert_eq!(TrustedKey::parse(&text).expect("parses"), key);
+        assert_eq!(
+            TrustedKey::parse(&format!("  {text}\n")).expect("trim"),
+            key
+        );
+        for zero_or_max in [[0u8; 32], [0xff; 32]] {
+            let k = TrustedKey(zero_or_max);
+            assert_eq!(TrustedKey::parse(&k.to_string()).expect("edge"), k);
+        }
+        let mut typo: Vec<char> = text.chars().collect();
+        typo[10] = if typo[10] == 'a' { 'b' } else { 'a' };
+        let typo: String = typo.into_iter().collect();
+        assert!(TrustedKey::parse(&typo).is_err(), "one changed character");
+        assert!(TrustedKey::parse(&text[..text.len() - 1]).is_err());
+        assert!(TrustedKey::parse(&text.replace("kwpk_", "kw_")).is_err());
+        assert!(TrustedKey::parse("").is_err());
+        // 43 'z's is above 2^256: refused even with a right checksum.
+        let over = "z".repeat(43);
+        assert!(TrustedKey::parse(&format!("kwpk_{over}{}", checksum_of(&over))).is_err());
+    }
+
+    #[test]
+    fn a_signature_verifies_only_for_its_key_and_message() {
+        let sealer = Sealer::new(&[3u8; 32]);
+        let (id, sealed, public) = generate(&sealer);
+        let seed = sealer.open(&signing_aad(&id), &sealed).expect("opens");
+        let key = SigningKey::from_seed(id.clone(), &seed).expect("key");
+        assert_eq!(key.public(), public);
+        let sig = key.sign(b"payload");
+        assert!(public.verifies(b"payload", &sig));
+        assert!(!public.verifies(b"payloaD", &sig));
+        let (_, _, other) = generate(&sealer);
+        assert!(!other.verifies(b"payload", &sig));
+        assert!(
+            sealer.open(&signing_aad("00"), &sealed).is_none(),
+            "the vault id is bound in"
+        );
+    }
+}

@@ -1,0 +1,402 @@
+//! The signed verifier file: what `keyward export-verifier` writes and services load.
+//!
+//! ```text
+//! { "type": "keyward.verifier", "version": 2,
+//!   "public_key": "kwpk_…",              // informational: loaders use the key they trust
+//!   "signature": "<128 hex>",            // Ed25519 over the UTF-8 bytes of `payload`
+//!   "payload": "{\"type\":\"keyward.verifier\",\"version\":2,\"vault_id\":…}" }
+//! ```
+//!
+//! The payload is a JSON document kept as a string, so the signed bytes are exactly the
+//! string's bytes whatever a JSON library does to the outer object (pretty-printing, key
+//! order). The README documents every field, with a test vector.
+
+use std::borrow::Cow;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use super::crypto;
+use super::error::{Error, Result};
+use super::model::{Timestamp, format_time};
+use super::signing::{SigningKey, TrustedKey};
+
+pub const TYPE: &str = "keyward.verifier";
+pub const VERSION: u32 = 2;
+/// `--valid-for` at most ten years.
+const MAX_VALID_FOR_SECS: i64 = 3650 * 86_400;
+
+/// The outer object of a verifier file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VerifierFile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub public_key: String,
+    pub signature: String,
+    /// The signed bytes: the JSON text of a [`VerifierPayload`].
+    pub payload: String,
+}
+
+/// What is signed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VerifierPayload {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    /// The exporting vault's public id (32 hex).
+    pub vault_id: String,
+    /// The node the file covers (`acme/billing`), or "" for the whole vault.
+    pub node: String,
+    /// Grows with every export of the vault (its committed transaction count).
+    pub serial: u64,
+    /// Unix seconds.
+    pub exported_at: Timestamp,
+    /// Unix seconds after which loaders refuse the file; `null`: no limit.
+    pub valid_until: Option<Timestamp>,
+    pub keys: Vec<VerifierEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VerifierPrevious {
+    pub sha256: String,
+    pub valid_until: Timestamp,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VerifierEntry {
+    pub key_id: String,
+    pub sha256: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<VerifierPrevious>,
+}
+
+/// An export: the file to write, and what it signed.
+#[derive(Clone, Debug)]
+pub struct ExportedVerifier {
+    pub file: VerifierFile,
+    pub payload: VerifierPayload,
+}
+
+impl ExportedVerifier {
+    pub fn to_json(&self) -> String {
+        self.file.to_json()
+    }
+}
+
+impl VerifierFile {
+    pub const TYPE: &'static str = TYPE;
+    pub const VERSION: u32 = VERSION;
+
+    /// Signs `payload` with the vault's key.
+    pub(super) fn sign(payload: &VerifierPayload, key: &SigningKey) -> Result<VerifierFile> {
+        let text = serde_json::to_string(payload).map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(VerifierFile {
+            kind: TYPE.into(),
+            version: VERSION,
+            public_key: key.public().to_string(),
+            signature: crypto::to_hex(&key.sign(text.as_bytes())),
+            payload: text,
+        })
+    }
+
+    /// The file's text (the outer object pretty-printed; the payload stays one string).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The payload, parsed (no signature check: for the exporting side).
+    pub fn payload(&self) -> Result<VerifierPayload> {
+        serde_json::from_str(&self.payload)
+            .map_err(|e| refused(format!("its payload is not readable: {e}")))
+    }
+}
+
+fn refused(why: impl Into<String>) -> Error {
+    Error::Refused(why.into())
+}
+
+/// The outer object as read: every field optional, so each refusal can say what is wrong.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default, borrow)]
+    public_key: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    signature: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    payload: Option<Cow<'a, str>>,
+}
+
+/// The payload's fields but its keys, as read (borrowing from the text).
+pub(super) struct Header<'a> {
+    pub kind: Cow<'a, str>,
+    pub version: u32,
+    pub vault_id: Cow<'a, str>,
+    pub node: Cow<'a, str>,
+    pub serial: u64,
+    pub exported_at: Timestamp,
+    pub valid_until: Option<Timestamp>,
+    pub keys: usize,
+}
+
+/// Where the entries go as they are read: 100,000 keys are never held twice.
+pub(super) type Sink<'s, 'a> = &'s mut dyn FnMut(EntryIn<'a>) -> std::result::Result<(), String>;
+
+struct PayloadSeed<'s, 'a> {
+    sink: Sink<'s, 'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for PayloadSeed<'_, 'de> {
+    type Value = Header<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Header<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PayloadSeed<'_, 'de> {
+    type Value = Header<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a verifier payload object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Header<'de>, A::Error> {
+        let sink = self.sink;
+        let (mut kind, mut version, mut vault_id, mut node) = (None, None, None, None);
+        let (mut serial, mut exported_at, mut valid_until, mut keys) = (None, None, None, None);
+        while let Some(field) = map.next_key::<Cow<'de, str>>()? {
+            match field.as_ref() {
+                "type" => kind = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                "vault_id" => vault_id = Some(map.next_value()?),
+                "node" => node = Some(map.next_value()?),
+                "serial" => serial = Some(map.next_value()?),
+                "exported_at" => exported_at = Some(map.next_value()?),
+                "valid_until" => valid_until = Some(map.next_value()?),
+                "keys" => keys = Some(map.next_value_seed(KeysSeed { sink: &mut *sink })?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let missing = serde::de::Error::missing_field;
+        Ok(Header {
+            kind: kind.ok_or_else(|| missing("type"))?,
+            version: version.ok_or_else(|| missing("version"))?,
+            vault_id: vault_id.ok_or_else(|| missing("vault_id"))?,
+            node: node.ok_or_else(|| missing("node"))?,
+            serial: serial.ok_or_else(|| missing("serial"))?,
+            exported_at: exported_at.ok_or_else(|| missing("exported_at"))?,
+            valid_until: valid_until.ok_or_else(|| missing("valid_until"))?,
+            keys: keys.ok_or_else(|| missing("keys"))?,
+        })
+    }
+}
+
+struct KeysSeed<'s, 'a> {
+    sink: Sink<'s, 'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeysSeed<'_, 'de> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<usize, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeysSeed<'_, 'de> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of keys")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<usize, A::Error> {
+        let mut count = 0usize;
+        while let Some(entry) = seq.next_element::<EntryIn<'de>>()? {
+            (self.sink)(entry).map_err(serde::de::Error::custom)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct EntryIn<'a> {
+    #[serde(borrow)]
+    pub key_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub sha256: Cow<'a, str>,
+    #[serde(borrow)]
+    pub scopes: Vec<Cow<'a, str>>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked: bool,
+    #[serde(default, borrow)]
+    pub previous: Option<PreviousIn<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PreviousIn<'a> {
+    #[serde(borrow)]
+    pub sha256: Cow<'a, str>,
+    pub valid_until: Timestamp,
+}
+
+/// Checks a file's envelope against `trusted` and returns the payload text and the signature
+/// to check it with ([`check_signature`]). Every refusal is [`Error::Refused`] with the reason.
+pub(super) fn envelope<'a>(text: &'a str, trusted: &TrustedKey) -> Result<(Cow<'a, str>, Vec<u8>)> {
+    let outer: Envelope<'a> = serde_json::from_str(text)
+        .map_err(|e| refused(format!("it is not a Keyward verifier file (not JSON: {e})")))?;
+    if outer.kind.as_deref() != Some(TYPE) {
+        return Err(refused(format!(
+            "it is not a Keyward verifier file (type is {})",
+            outer
+                .kind
+                .as_deref()
+                .map_or("missing".to_owned(), |k| format!("'{}'", short(k)))
+        )));
+    }
+    match outer.version {
+        Some(1) => {
+            return Err(refused(
+                "it is an unsigned verifier file (version 1): re-export it with this version \
+                 of Keyward (`keyward export-verifier`), which signs it",
+            ));
+        }
+        Some(2) => {}
+        Some(v) => {
+            return Err(refused(format!(
+                "it is verifier file version {v}, newer than this Keyward reads (2); upgrade Keyward"
+            )));
+        }
+        None => return Err(refused("it has no version")),
+    }
+    let (Some(public_key), Some(signature), Some(payload)) =
+        (outer.public_key, outer.signature, outer.payload)
+    else {
+        return Err(refused(
+            "it lacks its public_key, signature or payload field",
+        ));
+    };
+    let named = TrustedKey::parse(&public_key).map_err(|_| {
+        refused(format!(
+            "its public_key '{}' is not a kwpk_ key",
+            short(&public_key)
+        ))
+    })?;
+    if named != *trusted {
+        return Err(refused(format!(
+            "it was signed by {named}, not by the trusted key {trusted} (a file of another vault?)"
+        )));
+    }
+    let signature = crypto::from_hex(&signature)
+        .filter(|s| s.len() == 64)
+        .ok_or_else(|| refused("its signature is not 128 hexadecimal digits"))?;
+    Ok((payload, signature))
+}
+
+/// The Ed25519 check of the exact payload bytes.
+pub(super) fn check_signature(trusted: &TrustedKey, payload: &str, signature: &[u8]) -> Result<()> {
+    if trusted.verifies(payload.as_bytes(), signature) {
+        Ok(())
+    } else {
+        Err(refused(
+            "its signature does not match: the file was changed after it was signed",
+        ))
+    }
+}
+
+/// Parses a payload whose signature was checked, handing each entry to `sink`, and checks its
+/// own type, version and expiry.
+pub(super) fn parse_payload<'a>(
+    payload: &'a str,
+    now: Timestamp,
+    sink: Sink<'_, 'a>,
+) -> Result<Header<'a>> {
+    let mut de = serde_json::Deserializer::from_str(payload);
+    let p = PayloadSeed { sink }
+        .deserialize(&mut de)
+        .and_then(|h| de.end().map(|()| h))
+        .map_err(|e| refused(format!("its signed payload is not readable: {e}")))?;
+    if p.kind != TYPE || p.version != VERSION {
+        return Err(refused(format!(
+            "its signed payload is of type '{}' version {}, not {TYPE} version {VERSION}",
+            short(&p.kind),
+            p.version
+        )));
+    }
+    if let Some(until) = p.valid_until
+        && until <= now
+    {
+        return Err(refused(format!(
+            "it expired at {} (exported {} with --valid-for); export a new one",
+            format_time(until),
+            format_time(p.exported_at)
+        )));
+    }
+    Ok(p)
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+/// `--valid-for`: `<N>m`, `<N>h` or `<N>d`, in seconds (at most ten years).
+pub fn parse_valid_for(text: &str) -> Result<i64> {
+    let t = text.trim();
+    let bad = || {
+        Error::Invalid(format!(
+            "'{}' is not a duration like 30m, 12h or 7d (at most 3650d)",
+            short(text)
+        ))
+    };
+    let unit = match t.chars().last() {
+        Some('m') => 60,
+        Some('h') => 3_600,
+        Some('d') => 86_400,
+        _ => return Err(bad()),
+    };
+    let n: i64 = t[..t.len() - 1].parse().map_err(|_| bad())?;
+    match n.checked_mul(unit) {
+        Some(secs) if n > 0 && secs <= MAX_VALID_FOR_SECS => Ok(secs),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_for_forms() {
+        assert_eq!(parse_valid_for("30m").ok(), Some(1_800));
+        assert_eq!(parse_valid_for(" 1h ").ok(), Some(3_600));
+        assert_eq!(parse_valid_for("7d").ok(), Some(7 * 86_400));
+        assert_eq!(parse_valid_for("3650d").ok(), Some(3650 * 86_400));
+        for bad in [
+            "",
+            "d",
+            "0h",
+            "-1d",
+            "3651d",
+            "1w",
+            "1.5h",
+            "99999999999999999999d",
+            "h1",
+        ] {
+            assert!(parse_valid_for(bad).is_err(), "{bad}");
+        }
+    }
+}
