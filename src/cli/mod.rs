@@ -4,6 +4,7 @@
 mod args;
 mod docs;
 mod import;
+mod listing;
 mod logging;
 mod output;
 mod passphrase;
@@ -13,13 +14,11 @@ mod table;
 use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{CommandFactory, FromArgMatches};
-use serde::ser::{SerializeSeq, Serializer};
 use serde_json::json;
 
 use crate::vault::{
@@ -638,7 +637,10 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
         KeyCmd::List { node } => {
             let node = node.map(|n| v.resolve(&n)).transpose()?;
-            list_keys(ctx, &v, node.map(|n| n.id))?;
+            let failed = listing::list_keys(&v, node.map(|n| n.id), ctx.json())?;
+            if let Some(e) = failed {
+                ctx.output_failed(e);
+            }
         }
         KeyCmd::Import { node, file, output } => {
             let node = v.resolve(&node)?;
@@ -759,85 +761,6 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
     }
     finished(&v)
-}
-
-/// Streams the keys at `node` and below to stdout as they are decrypted: a table (see
-/// [`table`]) or a JSON array, one element per key. Memory does not grow with the number of
-/// keys; a reader that goes away stops the listing.
-fn list_keys(ctx: &Context, v: &Vault, node: Option<vault::NodeId>) -> Result<(), CliError> {
-    let start = Instant::now();
-    let mut out = output::stdout_stream();
-    let mut rows = 0usize;
-    let mut sink = Sink::default();
-    if ctx.json() {
-        let mut ser = serde_json::Serializer::pretty(&mut out);
-        match (&mut ser).serialize_seq(None) {
-            Ok(mut seq) => {
-                v.each_key_while(node, |k| {
-                    rows += 1;
-                    sink.keep(seq.serialize_element(&k).map_err(io::Error::from))
-                })?;
-                if sink.ok() {
-                    sink.record(seq.end().map_err(io::Error::from));
-                }
-            }
-            Err(e) => {
-                sink.record(Err(e.into()));
-            }
-        }
-        if sink.ok() {
-            sink.record(out.write_all(b"\n"));
-        }
-    } else {
-        let fit = output::terminal_width();
-        log::debug!("key list: terminal width {fit:?}");
-        let mut table = table::Table::new(&mut out, &render::KEY_COLUMNS, fit);
-        v.each_key_while(node, |k| {
-            rows += 1;
-            sink.keep(table.push(render::key_row(&k)))
-        })?;
-        if sink.ok() {
-            sink.record(table.finish("(no keys)").map(drop));
-        }
-    }
-    if sink.ok() {
-        sink.record(out.flush());
-    }
-    log::debug!(
-        "key list: {rows} key(s) decrypted and written in {:.1} ms",
-        start.elapsed().as_secs_f64() * 1000.0
-    );
-    if let Some(e) = sink.failed {
-        ctx.output_failed(e);
-    }
-    Ok(())
-}
-
-/// The first failed write of a stream; the stream stops there.
-#[derive(Default)]
-struct Sink {
-    failed: Option<io::Error>,
-}
-
-impl Sink {
-    fn ok(&self) -> bool {
-        self.failed.is_none()
-    }
-
-    fn record(&mut self, written: io::Result<()>) {
-        let _ = self.keep(written);
-    }
-
-    fn keep(&mut self, written: io::Result<()>) -> ControlFlow<()> {
-        match written {
-            Ok(()) if self.ok() => ControlFlow::Continue(()),
-            Ok(()) => ControlFlow::Break(()),
-            Err(e) => {
-                self.failed.get_or_insert(e);
-                ControlFlow::Break(())
-            }
-        }
-    }
 }
 
 /// Hands a new secret over on stdout, inside the transaction that mints it; `wrote` records

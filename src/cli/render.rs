@@ -90,11 +90,11 @@ pub const KEY_COLUMNS: [Column; 8] = [
 ];
 
 /// One `key list` row, cells in [`KEY_COLUMNS`] order.
-pub fn key_row(k: &KeyInfo) -> Vec<String> {
+pub fn key_row(k: KeyInfo) -> Vec<String> {
     vec![
-        k.key_id.clone(),
-        k.name.clone(),
-        k.node.clone(),
+        k.key_id,
+        k.name,
+        k.node,
         if k.full_access {
             "full access".into()
         } else {
@@ -103,7 +103,7 @@ pub fn key_row(k: &KeyInfo) -> Vec<String> {
         when(k.expires_at, "never"),
         when(k.last_used_at, "never"),
         k.status.as_str().into(),
-        k.display.clone(),
+        k.display,
     ]
 }
 

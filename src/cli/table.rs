@@ -133,6 +133,10 @@ impl<'c, W: Write> Table<'c, W> {
 /// Display width of a cell as written (control characters are shown as one replacement
 /// character each).
 pub fn cell_width(cell: &str) -> usize {
+    // Most cells are printable ASCII: one cell per byte.
+    if cell.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return cell.len();
+    }
     if cell.chars().any(char::is_control) {
         cell.chars().map(|c| shown(c).width().unwrap_or(0)).sum()
     } else {
@@ -150,7 +154,11 @@ fn shown(c: char) -> char {
 fn push_cell(line: &mut String, cell: &str, width: usize, cut: bool) -> usize {
     let full = cell_width(cell);
     if !cut || full <= width {
-        line.extend(cell.chars().map(shown));
+        if full == cell.len() && cell.is_ascii() {
+            line.push_str(cell);
+        } else {
+            line.extend(cell.chars().map(shown));
+        }
         return full;
     }
     if width == 0 {
