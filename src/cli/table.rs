@@ -133,8 +133,7 @@ impl<'c, W: Write> Table<'c, W> {
 /// Display width of a cell as written (control characters are shown as one replacement
 /// character each).
 pub fn cell_width(cell: &str) -> usize {
-    // Most cells are printable ASCII: one cell per byte.
-    if cell.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if printable_ascii(cell) {
         return cell.len();
     }
     if cell.chars().any(char::is_control) {
@@ -142,6 +141,11 @@ pub fn cell_width(cell: &str) -> usize {
     } else {
         cell.width()
     }
+}
+
+/// Most cells: one terminal cell per byte, written as they are.
+fn printable_ascii(cell: &str) -> bool {
+    cell.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// A control character in a name would move the cursor or inject terminal escapes.
@@ -154,7 +158,7 @@ fn shown(c: char) -> char {
 fn push_cell(line: &mut String, cell: &str, width: usize, cut: bool) -> usize {
     let full = cell_width(cell);
     if !cut || full <= width {
-        if full == cell.len() && cell.is_ascii() {
+        if printable_ascii(cell) {
             line.push_str(cell);
         } else {
             line.extend(cell.chars().map(shown));
