@@ -16,6 +16,7 @@ use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -64,6 +65,7 @@ const EXIT_ERROR: u8 = 2;
 pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
     let args: Vec<OsString> = args.into_iter().collect();
     let json = json_requested(&args);
+    JSON_REQUESTED.store(json, Ordering::Relaxed);
     let parsed = Cli::command()
         .try_get_matches_from(&args)
         .and_then(|m| Ok((Cli::from_arg_matches(&m)?, command_name(&m))));
@@ -126,6 +128,9 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
     );
     Launch::Exit(code)
 }
+
+/// `--json` was given: for warnings printed where no `Context` is at hand.
+static JSON_REQUESTED: AtomicBool = AtomicBool::new(false);
 
 /// `--json` among the arguments (before a `--`), for errors found before they are parsed.
 fn json_requested(args: &[OsString]) -> bool {
@@ -305,7 +310,7 @@ fn done() -> CliResult {
 /// is committed).
 fn finished(v: &Vault) -> CliResult {
     for problem in v.take_publish_errors() {
-        output::stderr_line(&format!("keyward: warning: {problem}"));
+        report_warning(JSON_REQUESTED.load(Ordering::Relaxed), &problem);
     }
     done()
 }
