@@ -126,6 +126,25 @@ fn trace_logging_shows_commands_and_timings_but_no_secret_passphrase_or_name() {
         None,
     )
     .ok();
+    run(
+        PASS,
+        &[
+            "key",
+            "edit",
+            &key_id,
+            "--owner",
+            "walrus-team",
+            "--tag",
+            "narwhaltag",
+        ],
+        None,
+    )
+    .ok();
+    // The leak scanner finds the second secret in a file (exit 1: a live key is exposed).
+    let leaked = s.path("leaked.env");
+    std::fs::write(&leaked, format!("TOKEN={second}\n")).expect("write");
+    let scanned = run(PASS, &["scan", leaked.to_str().expect("utf-8")], None);
+    assert_eq!(scanned.code, 1, "{}", scanned.stderr);
     run(PASS, &["log"], None).ok();
     run(PASS, &["doctor"], None).ok();
     let backup = s.path("copy.keyward");
@@ -169,6 +188,8 @@ fn trace_logging_shows_commands_and_timings_but_no_secret_passphrase_or_name() {
         ("a workspace name", WORKSPACE.to_owned()),
         ("a project name", "ledgerproj".to_owned()),
         ("an environment name", "stagingenv".to_owned()),
+        ("a key's owner", "walrus-team".to_owned()),
+        ("a key's tag", "narwhaltag".to_owned()),
     ] {
         assert!(!stderr.contains(&hidden), "the log shows {what}:\n{stderr}");
     }
