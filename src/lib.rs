@@ -12,3 +12,8 @@ pub mod scan;
 #[cfg(feature = "window")]
 pub mod ui;
 pub mod vault;
+
+/// The reverse-DNS application id: the name of `assets/<APP_ID>.desktop`, its icon's name, and
+/// what the window gives the desktop as its Wayland app id and X11 WM_CLASS (they must match
+/// for the desktop to put the window under the launcher's icon).
+pub const APP_ID: &str = "dev.keyward.Keyward";

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     no_core_dumps();
+    keyward::cli::init_logging();
     match keyward::cli::launch(std::env::args_os()) {
         keyward::cli::Launch::Exit(code) => code,
         keyward::cli::Launch::Window(vault) => keyward::ui::run(vault),

@@ -127,10 +127,20 @@ fn a_target_that_cannot_be_written_warns_and_the_change_still_lands() {
     std::fs::remove_dir_all(&dir).expect("remove the folder");
     let r = s.run(&["--json", "key", "create", "acme", "--name", "ci"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // With --json the warning is a JSON object too.
+    let warned = r.stderr.lines().any(|l| {
+        serde_json::from_str::<serde_json::Value>(l).is_ok_and(|w| {
+            w["warning"]
+                .as_str()
+                .is_some_and(|w| w.starts_with("could not publish"))
+        })
+    });
+    assert!(warned, "{}", r.stderr);
+    let plain = s.run(&["key", "create", "acme", "--name", "cd"]);
     assert!(
-        r.stderr.contains("warning: could not publish"),
+        plain.stderr.contains("keyward: warning: could not publish"),
         "{}",
-        r.stderr
+        plain.stderr
     );
     let listed = s.run(&["--json", "publish", "list"]).ok().json();
     assert!(listed[0]["last_error"].is_string(), "{listed}");

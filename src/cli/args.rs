@@ -150,6 +150,20 @@ pub enum Command {
     /// Check the file, its schema, the state commitment, every sealed record and the activity
     /// chain
     Doctor,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or with --dir write one page per command into DIR
+    Man {
+        /// The command whose page to print, e.g. `key create` (default: keyward's own)
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+        /// Write keyward.1, keyward-key.1, keyward-key-create.1, … into DIR
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

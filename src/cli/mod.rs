@@ -2,18 +2,25 @@
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
 
 mod args;
+mod docs;
 mod import;
+mod listing;
+mod logging;
 mod output;
 mod passphrase;
 mod render;
+mod table;
 mod verifier;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use serde_json::json;
 
 use crate::vault::{
@@ -21,6 +28,8 @@ use crate::vault::{
 };
 pub use args::{Cli, Command, Global};
 use args::{EnvCmd, KeyCmd, ProjectCmd, PublishCmd, ScopeCmd, WorkspaceCmd};
+pub use docs::command_paths;
+pub use logging::{LOG_ENV, init as init_logging};
 use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
 use verifier::{export_verifier, verifier_key, verify};
 
@@ -55,46 +64,166 @@ const EXIT_ERROR: u8 = 2;
 
 /// Parses `args` and runs the command; returns [`Launch::Window`] when there is none.
 pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            // clap prints usage errors to stderr (exit 2) and --help/--version to stdout (0).
-            let _ = e.print();
-            return Launch::Exit(ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 }));
-        }
+    let args: Vec<OsString> = args.into_iter().collect();
+    let json = json_requested(&args);
+    JSON_REQUESTED.store(json, Ordering::Relaxed);
+    let parsed = Cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, command_name(&m))));
+    let (cli, name) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return Launch::Exit(usage_error(&e, json)),
     };
+    let needs_vault = !matches!(
+        cli.command,
+        Some(Command::Completions { .. } | Command::Man { .. })
+    );
     let vault_path = match cli.global.vault.clone().or_else(Vault::default_path) {
         Some(p) => p,
-        None => {
-            output::stderr_line(
-                "keyward: error: no home directory to keep the vault in; pass --vault PATH",
+        None if needs_vault => {
+            report_error(
+                json,
+                "no home directory to keep the vault in; pass --vault PATH",
             );
             return Launch::Exit(ExitCode::from(EXIT_ERROR));
         }
+        None => PathBuf::new(),
     };
     let Some(command) = cli.command else {
+        log::info!("opening the window on {}", vault_path.display());
         return Launch::Window(vault_path);
     };
+    warn_secret_in_argv(&command, json);
     let ctx = Context {
         vault_path,
         global: cli.global,
         output_failed: RefCell::new(None),
     };
+    log::info!("command: {name}");
+    let start = Instant::now();
     let result = run(&ctx, command);
     let failed = ctx.output_failed.borrow_mut().take();
-    Launch::Exit(match (result, failed) {
+    let (code, outcome) = match (result, failed) {
         // The reader closed the pipe (`| head -1`): it has what it wanted; end quietly.
-        (_, Some(e)) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
+        (_, Some(e)) if output::is_closed_pipe(&e) => {
+            (ExitCode::SUCCESS, "stopped: the reader closed the pipe")
+        }
         (_, Some(e)) => {
-            output::stderr_line(&format!("keyward: error: cannot write the output: {e}"));
-            ExitCode::from(EXIT_ERROR)
+            report_error(json, &format!("cannot write the output: {e}"));
+            (
+                ExitCode::from(EXIT_ERROR),
+                "failed: cannot write the output",
+            )
         }
-        (Ok(code), None) => code,
+        (Ok(code), None) if code == ExitCode::SUCCESS => (code, "done"),
+        (Ok(code), None) => (code, "done: not valid, or problems found (exit 1)"),
         (Err(CliError(message)), None) => {
-            output::stderr_line(&format!("keyward: error: {message}"));
-            ExitCode::from(EXIT_ERROR)
+            report_error(json, &message);
+            // Not the message: it can name a key or a node.
+            (ExitCode::from(EXIT_ERROR), "failed (exit 2)")
         }
-    })
+    };
+    log::info!(
+        "{name}: {outcome} in {:.1} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    Launch::Exit(code)
+}
+
+/// `--json` was given: for warnings printed where no `Context` is at hand.
+static JSON_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// `--json` among the arguments (before a `--`), for errors found before they are parsed.
+fn json_requested(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// `key list` for the command `keyward key list`: names only, never an argument.
+fn command_name(matches: &clap::ArgMatches) -> String {
+    let mut names = Vec::new();
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        names.push(name);
+        m = sub;
+    }
+    if names.is_empty() {
+        "(window)".into()
+    } else {
+        names.join(" ")
+    }
+}
+
+/// A usage error from clap (exit 2), or --help and --version (exit 0, on stdout).
+fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if json {
+        // One line: the error, clap's tip if any, and the usage.
+        let text = e.render().to_string();
+        let message: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+            .map(|l| {
+                let l = l.strip_prefix("error: ").unwrap_or(l);
+                match l.strip_prefix("Usage: ") {
+                    Some(usage) => format!("usage: {usage}"),
+                    None => l.to_owned(),
+                }
+            })
+            .collect();
+        report_error(true, &message.join("; "));
+    } else {
+        let _ = e.print();
+    }
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// An error on stderr: `keyward: error: …`, or with `--json` one JSON object
+/// `{"error": "…", "code": 2}` on one line.
+fn report_error(json: bool, message: &str) {
+    if json {
+        output::stderr_line(&json!({ "error": message, "code": EXIT_ERROR }).to_string());
+    } else {
+        output::stderr_line(&format!("keyward: error: {message}"));
+    }
+}
+
+/// A warning on stderr: `keyward: warning: …`, or with `--json` `{"warning": "…"}`.
+fn report_warning(json: bool, message: &str) {
+    if json {
+        output::stderr_line(&json!({ "warning": message }).to_string());
+    } else {
+        output::stderr_line(&format!("keyward: warning: {message}"));
+    }
+}
+
+/// A key on the command line is in the process list and /proc for every user of the machine,
+/// and in the shell's history: say so to the person at the terminal (not to scripts, whose
+/// stderr is a pipe or a file).
+fn warn_secret_in_argv(command: &Command, json: bool) {
+    let flag = match command {
+        Command::Verify { key: Some(_), .. } => "--key",
+        Command::Verify {
+            header: Some(_), ..
+        } => "--header",
+        _ => return,
+    };
+    if io::stderr().is_terminal() {
+        report_warning(
+            json,
+            &format!(
+                "a key given with {flag} is visible to other users of this machine (ps, /proc) \
+                 and stays in your shell history; pass it on stdin instead: \
+                 keyward verify < key.txt, or echo \"$KEY\" | keyward verify"
+            ),
+        );
+    }
 }
 
 struct Context {
@@ -134,6 +263,26 @@ impl Context {
         self.global.json
     }
 
+    fn warn(&self, message: &str) {
+        report_warning(self.json(), message);
+    }
+
+    /// Writes `bytes` to stdout as they are (a generated script or page).
+    fn write_raw(&self, bytes: &[u8]) {
+        if self.output_failed.borrow().is_some() {
+            return;
+        }
+        let mut out = io::stdout().lock();
+        if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+            self.output_failed(e);
+        }
+    }
+
+    /// Keeps the first failed write for `launch` to report.
+    fn output_failed(&self, e: io::Error) {
+        self.output_failed.borrow_mut().get_or_insert(e);
+    }
+
     /// Prints `value` as JSON, or `text` for people. A failed write is kept for `launch` to
     /// report (a closed pipe ends the command quietly); nothing is printed after it.
     fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
@@ -162,7 +311,7 @@ fn done() -> CliResult {
 /// is committed).
 fn finished(v: &Vault) -> CliResult {
     for problem in v.take_publish_errors() {
-        output::stderr_line(&format!("keyward: warning: {problem}"));
+        report_warning(JSON_REQUESTED.load(Ordering::Relaxed), &problem);
     }
     done()
 }
@@ -227,6 +376,23 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             });
             done()
         }
+        Command::Completions { shell } => {
+            ctx.write_raw(&docs::completions(shell));
+            done()
+        }
+        Command::Man { command, dir } => match dir {
+            Some(dir) => {
+                let written = docs::man_pages_into(&dir).map_err(CliError)?;
+                ctx.print(json!({ "dir": dir, "pages": written }), || {
+                    format!("Wrote {written} manual pages to {}", dir.display())
+                });
+                done()
+            }
+            None => {
+                ctx.write_raw(&docs::man_page(&command).map_err(CliError)?);
+                done()
+            }
+        },
         Command::Doctor => {
             // The vault refuses to open a file with planted schema objects; doctor names them.
             let report = match schema_problems(&ctx.vault_path) {
@@ -258,7 +424,7 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
         true,
     )?;
     if let Some(warning) = passphrase::weakness(&pass) {
-        output::stderr_line(&format!("keyward: warning: {warning}"));
+        ctx.warn(&warning);
     }
     Vault::create(&ctx.vault_path, &pass, params)?;
     ctx.print(json!({ "vault": ctx.vault_path, "kdf": params }), || {
@@ -493,8 +659,10 @@ fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         }
         KeyCmd::List { node } => {
             let node = node.map(|n| v.resolve(&n)).transpose()?;
-            let keys = v.list_keys(node.map(|n| n.id))?;
-            ctx.print(json!(keys), || render::keys(&keys));
+            let failed = listing::list_keys(&v, node.map(|n| n.id), ctx.json())?;
+            if let Some(e) = failed {
+                ctx.output_failed(e);
+            }
         }
         KeyCmd::Import { node, file, output } => {
             let node = v.resolve(&node)?;
@@ -892,7 +1060,7 @@ fn passwd(
     };
     let new = passphrase::obtain(new_file, NEW_PASSPHRASE_ENV, "New passphrase: ", true)?;
     if let Some(warning) = passphrase::weakness(&new) {
-        output::stderr_line(&format!("keyward: warning: {warning}"));
+        ctx.warn(&warning);
     }
     v.change_passphrase(&current, &new, params)?;
     ctx.print(json!({ "changed": true, "rekeyed": true }), || {

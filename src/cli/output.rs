@@ -27,3 +27,28 @@ pub fn is_closed_pipe(e: &io::Error) -> bool {
 
 /// What the path of an [`crate::vault::Error::Io`] says when standard output failed.
 pub const STDOUT_NAME: &str = "standard output";
+
+/// Stdout for a long listing: locked once and written in 64 KiB blocks rather than a system
+/// call per line. Flush it at the end; a failed write shows up in the `Result`s.
+pub fn stdout_stream() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+/// The terminal's width when stdout is a terminal (else `None`: nothing is cut for pipes and
+/// files). `COLUMNS` is used when the terminal does not say.
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    let from_tty = terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|&w| w > 0);
+    let from_env = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&w| w > 0)
+    };
+    Some(from_tty.or_else(from_env).unwrap_or(80))
+}

@@ -3,6 +3,8 @@
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::table::{Column, Table};
+
 use crate::vault::{
     ActivityEntry, DoctorReport, KeyInfo, MintedKey, Node, PublishTarget, Scope, Verification,
     format_time,
@@ -74,42 +76,35 @@ fn when(t: Option<i64>, none: &str) -> String {
     t.map(format_time).unwrap_or_else(|| none.into())
 }
 
-pub fn keys(keys: &[KeyInfo]) -> String {
-    if keys.is_empty() {
-        return "(no keys)".into();
-    }
-    let rows: Vec<Vec<String>> = keys
-        .iter()
-        .map(|k| {
-            vec![
-                k.key_id.clone(),
-                k.name.clone(),
-                k.node.clone(),
-                if k.full_access {
-                    "full access".into()
-                } else {
-                    scope_list(&k.scopes)
-                },
-                when(k.expires_at, "never"),
-                when(k.last_used_at, "never"),
-                k.status.as_str().into(),
-                k.display.clone(),
-            ]
-        })
-        .collect();
-    table(
-        &[
-            "KEY ID",
-            "NAME",
-            "NODE",
-            "SCOPES",
-            "EXPIRES",
-            "LAST USED",
-            "STATUS",
-            "KEY",
-        ],
-        &rows,
-    )
+/// `key list`'s columns. On a narrow terminal names, nodes and scopes are cut first, then
+/// last used, the masked key, the node, the scopes and the expiry are left out, in that order.
+pub const KEY_COLUMNS: [Column; 8] = [
+    Column::new("KEY ID", false, 0),
+    Column::new("NAME", true, 0),
+    Column::new("NODE", true, 4),
+    Column::new("SCOPES", true, 3),
+    Column::new("EXPIRES", false, 2),
+    Column::new("LAST USED", false, 6),
+    Column::new("STATUS", false, 0),
+    Column::new("KEY", false, 5),
+];
+
+/// One `key list` row, cells in [`KEY_COLUMNS`] order.
+pub fn key_row(k: KeyInfo) -> Vec<String> {
+    vec![
+        k.key_id,
+        k.name,
+        k.node,
+        if k.full_access {
+            "full access".into()
+        } else {
+            scope_list(&k.scopes)
+        },
+        when(k.expires_at, "never"),
+        when(k.last_used_at, "never"),
+        k.status.as_str().into(),
+        k.display,
+    ]
 }
 
 pub fn key(k: &KeyInfo) -> String {
@@ -368,33 +363,17 @@ pub fn doctor(report: &DoctorReport) -> String {
     out
 }
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+/// Left-aligned columns separated by two spaces, measured by display width; the last column
+/// is not padded. Nothing is cut (see [`Table`] for `key list`, which streams).
+fn table(headers: &[&'static str], rows: &[Vec<String>]) -> String {
+    let columns: Vec<Column> = headers.iter().map(|h| Column::new(h, false, 0)).collect();
+    let mut t = Table::new(Vec::new(), &columns, None);
     for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
+        // Writing into memory cannot fail.
+        let _ = t.push(row.clone());
     }
-    let line = |cells: Vec<&str>| {
-        let last = cells.len().saturating_sub(1);
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == last {
-                    c.to_string()
-                } else {
-                    format!("{c:<w$}", w = widths[i])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let mut out = vec![line(headers.to_vec())];
-    out.extend(
-        rows.iter()
-            .map(|r| line(r.iter().map(String::as_str).collect())),
-    );
-    out.join("\n")
+    let out = t.finish("").unwrap_or_default();
+    String::from_utf8_lossy(&out)
+        .trim_end_matches('\n')
+        .to_owned()
 }

@@ -356,18 +356,16 @@ pub(super) fn check_chain(
         expected_seq = row.seq.saturating_add(1);
         Ok(())
     })?;
-    if let Some((seq, mac_hex)) = head {
-        if last_seq != seq || crypto::to_hex(&prev) != mac_hex {
-            problems.push(if last_seq < seq {
-                format!(
-                    "activity log: cut after entry {last_seq}; the vault committed {seq} entries"
-                )
-            } else {
-                format!(
-                    "activity log: its newest entry ({last_seq}) is not the one the vault committed ({seq})"
-                )
-            });
-        }
+    if let Some((seq, mac_hex)) = head
+        && (last_seq != seq || crypto::to_hex(&prev) != mac_hex)
+    {
+        problems.push(if last_seq < seq {
+            format!("activity log: cut after entry {last_seq}; the vault committed {seq} entries")
+        } else {
+            format!(
+                "activity log: its newest entry ({last_seq}) is not the one the vault committed ({seq})"
+            )
+        });
     }
     Ok((count, problems))
 }

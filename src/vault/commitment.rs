@@ -121,7 +121,7 @@ impl Bucket {
 
     /// `None` unless every entry is well formed, in this bucket's range and in order.
     fn decode(bytes: &[u8], bucket: i64) -> Option<Bucket> {
-        if bytes.len() % ENTRY_LEN != 0 {
+        if !bytes.len().is_multiple_of(ENTRY_LEN) {
             return None;
         }
         let mut out = Bucket::default();

@@ -65,7 +65,7 @@ impl KdfParams {
     /// so a hostile file cannot make a process allocate terabytes or run for hours.
     pub fn check(&self) -> std::result::Result<(), String> {
         let mib = self.memory_kib / 1024;
-        if self.memory_kib % 1024 != 0
+        if !self.memory_kib.is_multiple_of(1024)
             || !(Self::MIN_MEMORY_MIB..=Self::MAX_MEMORY_MIB).contains(&mib)
         {
             return Err(format!(
@@ -305,7 +305,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

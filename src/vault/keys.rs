@@ -1,5 +1,7 @@
 //! API keys: mint, list, edit scopes, roll, revoke, delete, master keys.
 
+use std::ops::ControlFlow;
+
 use rusqlite::Connection;
 
 use super::commitment::Table;
@@ -141,6 +143,19 @@ impl Vault {
     /// Like [`Vault::list_keys`], one key at a time, so a caller keeping its own compact rows
     /// never holds every decoded key at once.
     pub fn each_key(&self, node: Option<NodeId>, mut f: impl FnMut(KeyInfo)) -> Result<()> {
+        self.each_key_while(node, |k| {
+            f(k);
+            ControlFlow::Continue(())
+        })
+    }
+
+    /// Like [`Vault::each_key`], stopping when `f` breaks (a reader that went away): the
+    /// rows after it are neither read nor decrypted.
+    pub fn each_key_while(
+        &self,
+        node: Option<NodeId>,
+        mut f: impl FnMut(KeyInfo) -> ControlFlow<()>,
+    ) -> Result<()> {
         let tree = self.tree()?;
         let subtree = match node {
             Some(id) => {
@@ -150,10 +165,19 @@ impl Vault {
             None => None,
         };
         let now = self.now();
-        store::each_key_row(&self.conn, subtree.as_deref(), |row| {
-            f(self.key_info(&tree, &row, now)?);
+        let mut stopped = false;
+        let walked = store::each_key_row(&self.conn, subtree.as_deref(), |row| {
+            if f(self.key_info(&tree, &row, now)?).is_break() {
+                stopped = true;
+                // Any error ends the walk; `stopped` tells it from a real one below.
+                return Err(Error::Invalid(String::new()));
+            }
             Ok(())
-        })
+        });
+        match walked {
+            Err(_) if stopped => Ok(()),
+            other => other,
+        }
     }
 
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {

@@ -147,9 +147,24 @@ impl Vault {
     /// Unlocks an existing vault. A wrong passphrase is counted (without any detail) and
     /// refused. A vault of an older schema is upgraded in place, after a backup copy.
     pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {
+        let start = std::time::Instant::now();
         let opened = store::open(path)?;
+        log::debug!(
+            "opened {} (format {}) in {:.1} ms",
+            path.display(),
+            opened.schema_version,
+            ms(start)
+        );
         let (params, salt, wrapped) = read_kdf(&opened.conn)?;
+        let kdf_start = std::time::Instant::now();
         let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
+        log::debug!(
+            "Argon2id ({} MiB, {} passes, {} lanes) took {:.1} ms",
+            params.memory_kib / 1024,
+            params.passes,
+            params.lanes,
+            ms(kdf_start)
+        );
         let wrap_aad = if opened.schema_version == 1 {
             WRAP_AAD_V1
         } else {
@@ -158,10 +173,12 @@ impl Vault {
         let Some(data_key) = crypto::unwrap(&kek, wrap_aad, &wrapped) else {
             // Best effort: a read-only file must still say "wrong passphrase".
             let _ = count_failed_unlock(&opened.conn, model::now());
+            log::info!("unlock refused: wrong passphrase");
             return Err(Error::WrongPassphrase);
         };
         let mut vault = Vault::with(opened.conn, path, &data_key);
         if opened.schema_version == 1 {
+            log::info!("upgrading a format 1 vault");
             upgrade::from_v1(&mut vault, &data_key, &kek)?;
         }
         // A vault from before signed verifier files gets its signing key now (best effort: a
@@ -170,6 +187,7 @@ impl Vault {
         let _ = vault.ensure_signing_key();
         // Best effort too: a read-only or damaged file still opens to show what it holds.
         let _ = vault.fold_failed_unlocks();
+        log::info!("unlocked {} in {:.1} ms", path.display(), ms(start));
         Ok(vault)
     }
 
@@ -384,4 +402,9 @@ fn count_failed_unlock(conn: &Connection, at: Timestamp) -> Result<()> {
         let raw = serde_json::to_vec(&failures).map_err(|e| Error::Corrupt(e.to_string()))?;
         store::meta_set(conn, UNLOCK_FAILURES_META, &raw)
     })
+}
+
+/// Milliseconds since `start`, for log lines.
+fn ms(start: std::time::Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
 }

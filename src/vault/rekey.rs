@@ -100,7 +100,7 @@ pub(super) fn reseal_all(
 impl Run<'_> {
     fn tick(&mut self) {
         self.done += 1;
-        if self.done % 500 == 0 {
+        if self.done.is_multiple_of(500) {
             (self.progress)(RekeyProgress {
                 done: self.done,
                 total: self.total,

@@ -180,11 +180,11 @@ fn run<S: Strategy>(
 pub const PROPERTIES: &[Property] = &[
     ("secret and header parsing", |r| {
         run(r, texty(), |text| {
-            if let Ok(key) = extract_key(&text) {
-                if let Ok(secret) = Secret::parse(key) {
-                    prop_assert_eq!(secret.expose(), key.trim());
-                    prop_assert!(secret.display().len() < secret.expose().len());
-                }
+            if let Ok(key) = extract_key(&text)
+                && let Ok(secret) = Secret::parse(key)
+            {
+                prop_assert_eq!(secret.expose(), key.trim());
+                prop_assert!(secret.display().len() < secret.expose().len());
             }
             Ok(())
         })
