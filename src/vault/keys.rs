@@ -1,5 +1,7 @@
 //! API keys: mint, list, edit scopes, roll, revoke, delete, master keys.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
 
 use super::commitment::Table;
@@ -11,6 +13,7 @@ use super::model::{
 use super::records::{KeyData, PreviousSecret};
 use super::secret::{self, Secret};
 use super::tree::Tree;
+use super::usage::{self, KeyUsage};
 use super::{Action, Grace, Vault, crypto, store, tamper};
 
 /// What `create_key` needs.
@@ -92,6 +95,8 @@ impl Vault {
                     created_at: d.created_at,
                     expires_at: d.expires_at,
                     last_used_at: row.last_used_at,
+                    uses_24h: None,
+                    uses_30d: None,
                     revoked_at: d.revoked_at,
                     display: d.display,
                 }
@@ -106,6 +111,8 @@ impl Vault {
                 created_at: 0,
                 expires_at: None,
                 last_used_at: row.last_used_at,
+                uses_24h: None,
+                uses_30d: None,
                 revoked_at: None,
                 status: KeyStatus::Tampered,
                 display: String::new(),
@@ -133,8 +140,11 @@ impl Vault {
             None => None,
         };
         let now = self.now();
+        let usage = self.service_usage(now);
         store::each_key_row(&self.conn, subtree.as_deref(), |row| {
-            f(self.key_info(&tree, &row, now)?);
+            let mut info = self.key_info(&tree, &row, now)?;
+            usage::apply(&usage, &mut info);
+            f(info);
             Ok(())
         })
     }
@@ -143,7 +153,20 @@ impl Vault {
         let tree = self.tree()?;
         let row = store::key_by_key_id(&self.conn, key_id)?
             .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
-        self.key_info(&tree, &row, self.now())
+        let now = self.now();
+        let mut info = self.key_info(&tree, &row, now)?;
+        usage::apply(&self.service_usage(now), &mut info);
+        Ok(info)
+    }
+
+    /// What `keyward serve` wrote beside the publish targets: key id → usage. Unreadable
+    /// targets or usage files count as no usage.
+    fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
+        let files: Vec<std::path::PathBuf> = match self.targets() {
+            Ok(targets) => targets.into_iter().map(|t| t.file).collect(),
+            Err(_) => return HashMap::new(),
+        };
+        usage::collect(&files, now)
     }
 
     /// Checks scope ids against the catalog and adds the required ones, in catalog order.

@@ -24,6 +24,7 @@ mod secret;
 mod store;
 mod tree;
 mod upgrade;
+mod usage;
 mod verification;
 mod verify;
 mod wiped;
@@ -52,7 +53,8 @@ pub use model::{
 };
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
 pub use secret::{DEFAULT_PREFIX, Secret, validate_prefix};
-pub use verify::{Outcome, Verification, Verifier, VerifierFile, extract_key};
+pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
+pub use verify::{Outcome, Verification, Verifier, VerifierEntry, VerifierFile, extract_key};
 
 use commitment::{Commitment, Table};
 use crypto::Sealer;
