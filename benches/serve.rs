@@ -2,7 +2,7 @@
 //! `return 204` requests per second, p99 under 2 ms), with a 100,000-key verifier file.
 //!
 //! ```sh
-//! cargo bench --bench serve --no-default-features --features serve
+//! cargo bench --bench serve
 //! ```
 //!
 //! Needs `wrk` and `nginx` (Debian: `wrk nginx-light`); without them it says so and stops.
