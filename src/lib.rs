@@ -1,7 +1,8 @@
 //! Keyward: mint, scope, expire, rotate, revoke and verify API keys in one encrypted vault.
 //!
 //! The [`vault`] module is the whole core (no UI); `cli` and `ui` are two front ends on it,
-//! behind the `cli` and `window` features (both on by default). A service checks keys with
+//! behind the `cli` and `window` features, and `serve` (`keyward serve`, HTTP over verifier
+//! files) is behind the `serve` feature; all three are on by default. A service checks keys with
 //! [`vault::Vault::verify`] or, without the vault, a [`vault::Verifier`] loaded from an exported
 //! verifier file; `keyward = { default-features = false }` gives just that.
 
@@ -9,6 +10,8 @@
 pub mod cli;
 #[cfg(feature = "cli")]
 pub mod scan;
+#[cfg(feature = "serve")]
+pub mod serve;
 #[cfg(feature = "window")]
 pub mod ui;
 pub mod vault;

@@ -127,6 +127,9 @@ pub enum Command {
     },
     /// Print the public key verifier files are signed with (kwpk_…), for `verify --trust`
     VerifierKey,
+    /// Check keys over HTTP against verifier files (for services and proxies); no vault needed
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
     /// Show the activity log, newest first
     Log {
         node: Option<String>,
@@ -354,4 +357,24 @@ pub enum KeyCmd {
     Rm {
         key_id: String,
     },
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// A verifier file to answer from, reloaded when it changes (repeatable)
+    #[arg(long = "verifier", value_name = "FILE", required = true)]
+    pub verifiers: Vec<PathBuf>,
+    /// The vault's public key, kwpk_… (`keyward verifier-key`); the files must be signed with it
+    #[arg(long, env = "KEYWARD_TRUST", value_name = "KWPK")]
+    pub trust: String,
+    /// Address to listen on (port 0: any free port; the bound address is printed)
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "HOST:PORT")]
+    pub listen: String,
+    /// Worker threads [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Write per-key usage beside each verifier file every N seconds (and at exit)
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub usage_every: u64,
 }

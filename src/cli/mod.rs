@@ -357,6 +357,8 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             valid_for,
         } => export_verifier(ctx, node.as_deref(), &output, valid_for.as_deref()),
         Command::VerifierKey => verifier_key(ctx),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve(args),
         Command::Log { node, limit } => log(ctx, node.as_deref(), limit),
         Command::Passwd {
             new_passphrase_file,
@@ -1017,6 +1019,23 @@ fn scan(
     } else {
         finished(&v)?
     })
+}
+
+/// `keyward serve`: prints `listening on http://ADDR` once bound, logs to stderr, and runs
+/// until Ctrl-C or SIGTERM.
+#[cfg(feature = "serve")]
+fn serve(args: args::ServeArgs) -> CliResult {
+    let mut config = crate::serve::Config::new(args.verifiers, args.trust);
+    config.listen = args.listen;
+    config.threads = args.threads;
+    config.usage_every = std::time::Duration::from_secs(args.usage_every.max(1));
+    let mut announced = Ok(());
+    crate::serve::run(config, |addr| {
+        announced = output::stdout_line(&format!("listening on http://{addr}"));
+    })
+    .map_err(|e| CliError::msg(e.to_string()))?;
+    announced.map_err(|e| CliError::msg(format!("cannot write the output: {e}")))?;
+    done()
 }
 
 fn log(ctx: &Context, node: Option<&str>, limit: usize) -> CliResult {

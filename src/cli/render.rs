@@ -124,6 +124,11 @@ pub fn key(k: &KeyInfo) -> String {
         format!("Expires:    {}", when(k.expires_at, "never")),
         format!("Last used:  {}", when(k.last_used_at, "never")),
     ];
+    if let (Some(day), Some(month)) = (k.uses_24h, k.uses_30d) {
+        lines.push(format!(
+            "Checks:     {day} in the last 24 hours, {month} in 30 days (keyward serve)"
+        ));
+    }
     if let Some(r) = k.revoked_at {
         lines.push(format!("Revoked:    {}", format_time(r)));
     }

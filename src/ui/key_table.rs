@@ -28,6 +28,8 @@ pub struct KeyRow {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// Checks through `keyward serve` in the last 24 hours and 30 days, when known.
+    pub uses: Option<(u32, u32)>,
 }
 
 /// The keys of the selected node, with the search filter and sort applied as indices.
@@ -96,6 +98,12 @@ impl KeyTable {
             created_at: k.created_at,
             expires_at: k.expires_at,
             last_used_at: k.last_used_at,
+            uses: k.uses_24h.zip(k.uses_30d).map(|(day, month)| {
+                (
+                    u32::try_from(day).unwrap_or(u32::MAX),
+                    u32::try_from(month).unwrap_or(u32::MAX),
+                )
+            }),
         });
     }
 
@@ -235,6 +243,8 @@ mod tests {
             created_at,
             expires_at: None,
             last_used_at: None,
+            uses_24h: None,
+            uses_30d: None,
             revoked_at: None,
             status: KeyStatus::Active,
             display: format!("kw_{name}…"),

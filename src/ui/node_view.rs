@@ -274,11 +274,16 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                     .on_hover_text(k.expires_at.map(format_time).unwrap_or_default());
                 });
                 row.col(|ui| {
-                    ui.label(
+                    let label = ui.label(
                         k.last_used_at
                             .map(|t| relative(now, t))
                             .unwrap_or_else(|| "Never".into()),
                     );
+                    if let Some((day, month)) = k.uses {
+                        label.on_hover_text(format!(
+                            "{day} check(s) through keyward serve in the last 24 hours, {month} in 30 days"
+                        ));
+                    }
                 });
                 row.col(|ui| {
                     let color = theme::status_color(k.status);

@@ -1,5 +1,6 @@
 //! API keys: mint, list, edit scopes, roll, revoke, delete, master keys.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use rusqlite::Connection;
@@ -14,6 +15,7 @@ use super::model::{
 use super::records::{KeyData, PreviousSecret};
 use super::secret::{self, Secret};
 use super::tree::Tree;
+use super::usage::{self, KeyUsage};
 use super::{Action, Grace, Vault, crypto, store, tamper};
 
 /// What `create_key` needs.
@@ -103,6 +105,8 @@ impl Vault {
                     created_at: d.created_at,
                     expires_at: d.expires_at,
                     last_used_at: row.last_used_at,
+                    uses_24h: None,
+                    uses_30d: None,
                     revoked_at: d.revoked_at,
                     display: d.display,
                     details: KeyDetails {
@@ -123,6 +127,8 @@ impl Vault {
                 created_at: 0,
                 expires_at: None,
                 last_used_at: row.last_used_at,
+                uses_24h: None,
+                uses_30d: None,
                 revoked_at: None,
                 status: KeyStatus::Tampered,
                 display: String::new(),
@@ -165,9 +171,12 @@ impl Vault {
             None => None,
         };
         let now = self.now();
+        let usage = self.service_usage(now);
         let mut stopped = false;
         let walked = store::each_key_row(&self.conn, subtree.as_deref(), |row| {
-            if f(self.key_info(&tree, &row, now)?).is_break() {
+            let mut info = self.key_info(&tree, &row, now)?;
+            usage::apply(&usage, &mut info);
+            if f(info).is_break() {
                 stopped = true;
                 // Any error ends the walk; `stopped` tells it from a real one below.
                 return Err(Error::Invalid(String::new()));
@@ -184,7 +193,20 @@ impl Vault {
         let tree = self.tree()?;
         let row = store::key_by_key_id(&self.conn, key_id)?
             .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
-        self.key_info(&tree, &row, self.now())
+        let now = self.now();
+        let mut info = self.key_info(&tree, &row, now)?;
+        usage::apply(&self.service_usage(now), &mut info);
+        Ok(info)
+    }
+
+    /// What `keyward serve` wrote beside the publish targets: key id → usage. Unreadable
+    /// targets or usage files count as no usage.
+    fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
+        let files: Vec<std::path::PathBuf> = match self.targets() {
+            Ok(targets) => targets.into_iter().map(|t| t.file).collect(),
+            Err(_) => return HashMap::new(),
+        };
+        usage::collect(&files, now)
     }
 
     /// Checks scope ids against the catalog and adds the required ones, in catalog order.

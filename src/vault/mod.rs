@@ -28,6 +28,7 @@ mod signing;
 mod store;
 mod tree;
 mod upgrade;
+mod usage;
 mod verification;
 mod verifier_file;
 mod verify;
@@ -61,6 +62,7 @@ pub use model::{
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
 pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
 pub use signing::TrustedKey;
+pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
 pub use verifier_file::{
     ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
     parse_valid_for,

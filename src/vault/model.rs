@@ -275,8 +275,14 @@ pub struct KeyInfo {
     pub created_at: Timestamp,
     #[serde(serialize_with = "ser_opt_time")]
     pub expires_at: Option<Timestamp>,
+    /// The newer of the vault's own stamp (verification through the vault) and the usage
+    /// files `keyward serve` writes beside the vault's publish targets.
     #[serde(serialize_with = "ser_opt_time")]
     pub last_used_at: Option<Timestamp>,
+    /// Checks that found the key through `keyward serve` in the last 24 hours and 30 days, from
+    /// the usage files beside the publish targets; `None` when no usage file mentions it.
+    pub uses_24h: Option<u64>,
+    pub uses_30d: Option<u64>,
     #[serde(serialize_with = "ser_opt_time")]
     pub revoked_at: Option<Timestamp>,
     pub status: KeyStatus,

@@ -1,6 +1,8 @@
 //! One way for CLI tests to run the real binary on a vault in a temp dir.
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

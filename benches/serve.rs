@@ -1,0 +1,225 @@
+//! `keyward serve` against nginx on the same machine (SPEC 8: at least half of nginx's
+//! `return 204` requests per second, p99 under 2 ms), with a 100,000-key verifier file.
+//!
+//! ```sh
+//! cargo bench --bench serve
+//! ```
+//!
+//! Needs `wrk` and `nginx` (Debian: `wrk nginx-light`); without them it says so and stops.
+//! `KEYWARD_BENCH_KEYS` (100000), `KEYWARD_BENCH_SECONDS` (5), `KEYWARD_BENCH_THREADS` (serve's
+//! worker threads; a comma list compares several, default "1,2").
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use keyward::serve::{Config, load_snapshot};
+use keyward::vault::{KdfParams, NewKey, Preset, Vault};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn found(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A verifier file of `n` keys; returns the secret of one in the middle.
+/// A signed verifier file of `n` keys from a vault made for the bench; returns one key's
+/// secret and the public key to trust.
+fn write_verifier(path: &Path, n: usize) -> (String, String) {
+    let dir = path.parent().expect("a folder");
+    let mut v = Vault::create(
+        &dir.join("bench.keyward"),
+        "bench passphrase",
+        KdfParams::new(8, 1).expect("kdf"),
+    )
+    .expect("vault");
+    let ws = v.add_workspace("bench", Preset::ReadWrite).expect("ws");
+    let mut chosen = String::new();
+    for chunk in 0..n.div_ceil(10_000) {
+        let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
+            .map(|i| NewKey {
+                name: format!("key-{i:07}"),
+                scopes: vec!["write".into()],
+                ..NewKey::default()
+            })
+            .collect();
+        let minted = v.create_keys(ws.id, batch).expect("keys");
+        if chunk == 0 {
+            chosen = minted[minted.len() / 2].secret.expose().to_owned();
+        }
+    }
+    let exported = v.export_verifier(None, None).expect("export");
+    std::fs::write(path, exported.file.to_json()).expect("write the verifier file");
+    (chosen, v.verifier_key().expect("kwpk").to_string())
+}
+
+struct Wrk {
+    requests_per_sec: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+fn wrk(url: &str, header: Option<&str>, seconds: u32) -> Wrk {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t1", "-c32", &format!("-d{seconds}s"), "--latency"]);
+    if let Some(h) = header {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd.arg(url).output().expect("run wrk");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let requests_per_sec = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no Requests/sec in wrk's output:\n{text}"));
+    let p99_ms = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| millis(v.trim()))
+        .unwrap_or_else(|| panic!("no 99% line in wrk's output:\n{text}"));
+    let non_2xx = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    Wrk {
+        requests_per_sec,
+        p99_ms,
+        non_2xx,
+    }
+}
+
+/// `1.23ms`, `456.00us`, `1.02s` → milliseconds.
+fn millis(text: &str) -> f64 {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (text, 1.0)
+    };
+    number.trim().parse::<f64>().unwrap_or(f64::NAN) * factor
+}
+
+fn main() {
+    if !found("wrk", "--version") || !(found("nginx", "-v") || found("/usr/sbin/nginx", "-v")) {
+        println!("serve bench SKIPPED: needs wrk and nginx (apt-get install wrk nginx-light)");
+        return;
+    }
+    let nginx_bin = if found("nginx", "-v") {
+        "nginx"
+    } else {
+        "/usr/sbin/nginx"
+    };
+    let n: usize = env_or("KEYWARD_BENCH_KEYS", 100_000);
+    let seconds: u32 = env_or("KEYWARD_BENCH_SECONDS", 5);
+    let threads: Vec<usize> = std::env::var("KEYWARD_BENCH_THREADS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .filter_map(|t| t.trim().parse().ok())
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bench.verifier.json");
+    let (secret, trust) = write_verifier(&file, n);
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+
+    let mut loads: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let snapshot = load_snapshot(&file, &trust).expect("load");
+            assert_eq!(snapshot.keys, n);
+            t.elapsed()
+        })
+        .collect();
+    loads.sort();
+    println!(
+        "load a {n}-key verifier file ({:.1} MB): median {:.1} ms",
+        size as f64 / 1e6,
+        loads[2].as_secs_f64() * 1000.0
+    );
+
+    // nginx, one worker, `return 204`.
+    let nginx_port = free_port();
+    let d = dir.path().display();
+    let conf = dir.path().join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 1024; }}\nhttp {{ access_log off;\n\
+             client_body_temp_path {d}/c; proxy_temp_path {d}/p; fastcgi_temp_path {d}/f;\n\
+             uwsgi_temp_path {d}/u; scgi_temp_path {d}/s;\n\
+             server {{ listen 127.0.0.1:{nginx_port}; location = /x {{ return 204; }} }} }}\n"
+        ),
+    )
+    .expect("nginx.conf");
+    let mut nginx = Command::new(nginx_bin)
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-e")
+        .arg(dir.path().join("error.log"))
+        .arg("-c")
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", nginx_port)).is_err() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let base = wrk(&format!("http://127.0.0.1:{nginx_port}/x"), None, seconds);
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+    println!(
+        "nginx `return 204` (1 worker): {:.0} req/s, p99 {:.2} ms",
+        base.requests_per_sec, base.p99_ms
+    );
+
+    let header = format!("Authorization: Api-Key {secret}");
+    for t in threads {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut config = Config::new(vec![file.clone()], trust.clone());
+        config.listen = "127.0.0.1:0".into();
+        config.threads = Some(t);
+        // The server runs until the process ends.
+        std::thread::spawn(move || {
+            let _ = keyward::serve::run(config, |addr| {
+                let _ = tx.send(addr);
+            });
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("serve started");
+        let url = format!("http://{addr}/v1/check?scope=write");
+        let _warm = wrk(&url, Some(&header), 1);
+        let r = wrk(&url, Some(&header), seconds);
+        assert_eq!(r.non_2xx, 0, "serve answered something other than 204");
+        println!(
+            "keyward serve /v1/check ({t} worker thread(s)): {:.0} req/s, p99 {:.2} ms, \
+             ratio to nginx {:.2} (target >= 0.5), p99 target < 2 ms",
+            r.requests_per_sec,
+            r.p99_ms,
+            r.requests_per_sec / base.requests_per_sec
+        );
+    }
+}

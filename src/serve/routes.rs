@@ -1,0 +1,217 @@
+//! The HTTP endpoints: `POST /v1/verify`, `GET /v1/check`, `GET /healthz`, `GET /metrics`.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::vault::{Outcome, Verification, now};
+
+use super::App;
+
+/// Request bodies larger than this are answered 413.
+pub const MAX_BODY: usize = 16 * 1024;
+
+pub const RESULT_HEADER: &str = "x-keyward-result";
+pub const KEY_ID_HEADER: &str = "x-keyward-key-id";
+pub const SCOPES_HEADER: &str = "x-keyward-scopes";
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/verify", post(verify))
+        .route("/v1/check", get(check))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "no such endpoint (POST /v1/verify, GET /v1/check, /healthz, /metrics)",
+    )
+}
+
+#[derive(Deserialize)]
+struct VerifyRequest {
+    key: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+/// `{"key": "...", "scopes": [...]}` → the same JSON as `keyward --json verify`.
+async fn verify(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            app.metrics.bad_request();
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the request body is over {MAX_BODY} bytes")
+            } else {
+                rejection.body_text()
+            };
+            return error(status, message);
+        }
+    };
+    let request: VerifyRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            app.metrics.bad_request();
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "expected a JSON body like {{\"key\": \"kw_…\", \"scopes\": [\"write\"]}}: {e}"
+                ),
+            );
+        }
+    };
+    let required: Vec<&str> = request.scopes.iter().map(String::as_str).collect();
+    let verification = app.check(&request.key, &required);
+    app.metrics.checked(verification.result.as_str());
+    (StatusCode::OK, axum::Json(verification)).into_response()
+}
+
+/// For nginx `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`: 204 valid, 401 not
+/// valid or no key, 403 insufficient scope; the answer also in `X-Keyward-*` headers.
+async fn check(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut required: Vec<String> = Vec::new();
+    if let Some(q) = &query {
+        for (name, value) in form_urlencoded::parse(q.as_bytes()) {
+            if name == "scope" {
+                required.extend(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned),
+                );
+            }
+        }
+    }
+    let required: Vec<&str> = required.iter().map(String::as_str).collect();
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .or_else(|| headers.get("x-api-key"))
+        .map(|v| v.to_str().map(str::trim));
+    let (status, result, verification) = match presented {
+        None | Some(Ok("")) => (StatusCode::UNAUTHORIZED, "missing", None),
+        Some(Err(_)) => (StatusCode::UNAUTHORIZED, "malformed", None),
+        Some(Ok(text)) => {
+            let v = app.check(text, &required);
+            let status = match v.result {
+                Outcome::Valid => StatusCode::NO_CONTENT,
+                Outcome::InsufficientScope => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            (status, v.result.as_str(), Some(v))
+        }
+    };
+    app.metrics.checked(result);
+    let mut response = if status == StatusCode::NO_CONTENT {
+        status.into_response()
+    } else {
+        let body = match &verification {
+            Some(v) => json!(v),
+            None => json!({ "result": result, "key_id": null, "scopes": [] }),
+        };
+        (status, axum::Json(body)).into_response()
+    };
+    let out = response.headers_mut();
+    out.insert(
+        HeaderName::from_static(RESULT_HEADER),
+        HeaderValue::from_static(result),
+    );
+    if let Some(v) = &verification {
+        answer_headers(out, v);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        out.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Api-Key"),
+        );
+    }
+    response
+}
+
+fn answer_headers(out: &mut HeaderMap, v: &Verification) {
+    if let Some(id) = v
+        .key_id
+        .as_deref()
+        .and_then(|id| HeaderValue::from_str(id).ok())
+    {
+        out.insert(HeaderName::from_static(KEY_ID_HEADER), id);
+    }
+    if v.key_id.is_some()
+        && let Ok(scopes) = HeaderValue::from_str(&v.scopes.join(","))
+    {
+        out.insert(HeaderName::from_static(SCOPES_HEADER), scopes);
+    }
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let wall = SystemTime::now();
+    let age = |t: Option<SystemTime>| {
+        t.and_then(|t| wall.duration_since(t).ok())
+            .map(|d| d.as_secs())
+    };
+    let files: Vec<serde_json::Value> = app
+        .sources
+        .iter()
+        .map(|s| {
+            let snap = s.snapshot();
+            json!({
+                "file": s.path,
+                "serial": snap.serial,
+                "keys": snap.keys,
+                "file_age_seconds": age(snap.modified),
+                "loaded_seconds_ago": age(Some(snap.loaded_at)),
+                "last_error": s.last_error(),
+            })
+        })
+        .collect();
+    let serial = app
+        .sources
+        .iter()
+        .map(|s| s.snapshot().serial)
+        .max()
+        .unwrap_or(0);
+    let keys: usize = app.sources.iter().map(|s| s.snapshot().keys).sum();
+    axum::Json(json!({
+        "status": "ok",
+        "serial": serial,
+        "keys": keys,
+        "time": crate::vault::format_time(now()),
+        "files": files,
+    }))
+    .into_response()
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(&app.sources),
+    )
+        .into_response()
+}

@@ -1,0 +1,165 @@
+//! What `serve` answers from: one verifier file loaded into memory (a snapshot), and the source
+//! that swaps in a newer snapshot when the file changes, or refuses one that does not load.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use crate::vault::{self, Timestamp, Verification, Verifier};
+
+use super::log;
+use super::metrics::Metrics;
+use super::usage::UsageRecorder;
+
+/// One loaded verifier file. Never changes once loaded; a reload makes a new one.
+pub struct Snapshot {
+    pub verifier: Verifier,
+    /// The file's serial: a reload to a lower one is refused.
+    pub serial: u64,
+    /// Hashes the verifier holds (a rolled key in its grace period counts twice).
+    pub keys: usize,
+    /// The file's modification time when it was read.
+    pub modified: Option<SystemTime>,
+    pub loaded_at: SystemTime,
+}
+
+/// The only place a verifier file is read. `trust` is the public key (`kwpk_…`) the file must
+/// be signed with.
+pub fn load_snapshot(path: &Path, trust: &str) -> vault::Result<Snapshot> {
+    let trusted = vault::TrustedKey::parse(trust)?;
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    // Signature, key, expiry and format are all checked here: a file that fails any of them
+    // is refused, and the snapshot already serving stays.
+    let verifier = Verifier::load(path, &trusted)?;
+    Ok(Snapshot {
+        keys: verifier.len(),
+        serial: verifier.serial(),
+        verifier,
+        modified,
+        loaded_at: SystemTime::now(),
+    })
+}
+
+/// Identity of a file's current contents, to notice a change without reading it: a rename over
+/// it (how publish targets are written) changes the inode, an edit in place the size or times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fingerprint {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64, i64, i64),
+}
+
+fn fingerprint(path: &Path) -> Option<Fingerprint> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Fingerprint {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        #[cfg(unix)]
+        inode: {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
+        },
+    })
+}
+
+/// A verifier file being served: its current snapshot, what was last seen on disk, and the
+/// usage counted against it.
+pub struct Source {
+    pub path: PathBuf,
+    current: RwLock<Arc<Snapshot>>,
+    /// The file as last looked at (loaded or refused); `None`: missing.
+    seen: Mutex<Option<Fingerprint>>,
+    /// Why the last change to the file was refused; cleared by a good reload.
+    last_error: Mutex<Option<String>>,
+    pub usage: UsageRecorder,
+}
+
+impl Source {
+    /// Loads `path` for the first time; an error here stops `serve` from starting.
+    pub fn open(path: &Path, trust: &str) -> vault::Result<Source> {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let seen = fingerprint(&path);
+        let snapshot = load_snapshot(&path, trust)?;
+        Ok(Source {
+            path,
+            current: RwLock::new(Arc::new(snapshot)),
+            seen: Mutex::new(seen),
+            last_error: Mutex::new(None),
+            usage: UsageRecorder::default(),
+        })
+    }
+
+    /// The snapshot in use now.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.current.read() {
+            Ok(s) => Arc::clone(&s),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Checks a key against the current snapshot without copying it.
+    pub fn verify(&self, now: Timestamp, presented: &str, required: &[&str]) -> Verification {
+        let guard = match self.current.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.verifier.verify_at(now, presented, required)
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        lock(&self.last_error).clone()
+    }
+
+    /// Reloads the file if it changed since it was last looked at. A file that does not load,
+    /// or carries a lower serial, is refused and logged; the current snapshot keeps serving.
+    pub fn reload_if_changed(&self, trust: &str, metrics: &Metrics) {
+        let now_seen = fingerprint(&self.path);
+        {
+            let mut seen = lock(&self.seen);
+            if *seen == now_seen {
+                return;
+            }
+            *seen = now_seen.clone();
+        }
+        let refused = |why: String| {
+            metrics.reload_refused();
+            log(&format!(
+                "refused {}: {why}; still serving the previous snapshot",
+                self.path.display()
+            ));
+            *lock(&self.last_error) = Some(why);
+        };
+        if now_seen.is_none() {
+            return refused("the file is gone".into());
+        }
+        match load_snapshot(&self.path, trust) {
+            Err(e) => refused(e.to_string()),
+            Ok(next) => {
+                let current = self.snapshot();
+                if next.serial < current.serial {
+                    return refused(format!(
+                        "serial {} is older than the {} being served",
+                        next.serial, current.serial
+                    ));
+                }
+                let (keys, serial) = (next.keys, next.serial);
+                match self.current.write() {
+                    Ok(mut slot) => *slot = Arc::new(next),
+                    Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+                }
+                *lock(&self.last_error) = None;
+                metrics.reloaded();
+                log(&format!(
+                    "reloaded {}: {keys} key hash(es), serial {serial}",
+                    self.path.display()
+                ));
+            }
+        }
+    }
+}
+
+/// A mutex that a panic elsewhere cannot make unusable.
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,77 @@
+//! Per-key usage counted in memory and written back beside each verifier file as
+//! `FILE.usage.json` (format: [`crate::vault::UsageFile`]), merged with what the file holds.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::vault::{self, HOUR_SECS, Timestamp, UsageFile, usage_path, write_file_atomically};
+
+use super::snapshot::lock;
+
+/// Readable by the vault's owner and the service's user alike; it holds no secrets.
+const USAGE_MODE: u32 = 0o644;
+
+#[derive(Default)]
+struct Pending {
+    last_used_at: Timestamp,
+    /// Counts per hour start, oldest first.
+    hours: Vec<(Timestamp, u64)>,
+}
+
+/// Uses not yet written, per key id.
+#[derive(Default)]
+pub struct UsageRecorder {
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl UsageRecorder {
+    /// Counts one check that found `key_id`.
+    pub fn record(&self, key_id: &str, now: Timestamp) {
+        let hour = now.div_euclid(HOUR_SECS) * HOUR_SECS;
+        let mut pending = lock(&self.pending);
+        let entry = match pending.get_mut(key_id) {
+            Some(e) => e,
+            None => pending.entry(key_id.to_owned()).or_default(),
+        };
+        entry.last_used_at = entry.last_used_at.max(now);
+        match entry.hours.last_mut() {
+            Some((h, n)) if *h == hour => *n = n.saturating_add(1),
+            _ => entry.hours.push((hour, 1)),
+        }
+    }
+
+    /// Merges the pending counts into `FILE.usage.json` beside `verifier` and writes it
+    /// atomically. On failure the counts stay pending for the next try.
+    pub fn flush(&self, verifier: &Path, now: Timestamp) -> vault::Result<usize> {
+        let taken = std::mem::take(&mut *lock(&self.pending));
+        if taken.is_empty() {
+            return Ok(0);
+        }
+        let path = usage_path(verifier);
+        let mut file = UsageFile::read(&path).unwrap_or_default();
+        for (id, p) in &taken {
+            file.add(id, p.last_used_at, &p.hours);
+        }
+        file.updated_at = now;
+        file.prune(now);
+        match write_file_atomically(&path, file.to_json().as_bytes(), USAGE_MODE) {
+            Ok(()) => Ok(taken.len()),
+            Err(e) => {
+                let mut pending = lock(&self.pending);
+                for (id, p) in taken {
+                    let entry = pending.entry(id).or_default();
+                    entry.last_used_at = entry.last_used_at.max(p.last_used_at);
+                    for (hour, n) in p.hours {
+                        match entry.hours.iter_mut().find(|(h, _)| *h == hour) {
+                            Some((_, m)) => *m = m.saturating_add(n),
+                            None => entry.hours.push((hour, n)),
+                        }
+                    }
+                    entry.hours.sort_unstable();
+                }
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! Usage written back by services: `<verifier file>.usage.json`, beside each verifier file a
+//! `keyward serve` checks keys against. Key ids and counts only, never a secret.
+//!
+//! ```json
+//! {
+//!   "type": "keyward.usage",
+//!   "version": 1,
+//!   "updated_at": 1764090000,
+//!   "keys": {
+//!     "kid_0ex6AVO5sYpLDRHfn": {
+//!       "last_used_at": 1764089990,
+//!       "hours": [[1764086400, 12], [1764090000, 3]],
+//!       "days": [[1764028800, 15]]
+//!     }
+//!   }
+//! }
+//! ```
+//!
+//! Times are unix seconds. `hours` holds the checks that found the key per hour (the hour's
+//! start) for the last 24 hours, `days` per UTC day for the last 30 days. A writer merges its
+//! new counts with what the file holds, so a restart loses nothing. The vault reads these files
+//! leniently: one that is missing, too large or not in this shape is ignored.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::Timestamp;
+
+pub const USAGE_TYPE: &str = "keyward.usage";
+pub const USAGE_VERSION: u32 = 1;
+pub const HOUR_SECS: i64 = 3_600;
+pub const DAY_SECS: i64 = 86_400;
+/// Hourly counts kept.
+pub const HOURS_KEPT: i64 = 24;
+/// Daily counts kept.
+pub const DAYS_KEPT: i64 = 30;
+/// A usage file larger than this is not read.
+const MAX_USAGE_FILE: u64 = 64 * 1024 * 1024;
+
+/// One key's usage in a usage file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyUsageRecord {
+    pub last_used_at: Option<Timestamp>,
+    /// `[hour start, count]`, oldest first.
+    #[serde(default)]
+    pub hours: Vec<(Timestamp, u64)>,
+    /// `[day start (UTC midnight), count]`, oldest first.
+    #[serde(default)]
+    pub days: Vec<(Timestamp, u64)>,
+}
+
+/// The whole `.usage.json` file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageFile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub updated_at: Timestamp,
+    pub keys: BTreeMap<String, KeyUsageRecord>,
+}
+
+impl Default for UsageFile {
+    fn default() -> UsageFile {
+        UsageFile {
+            kind: USAGE_TYPE.into(),
+            version: USAGE_VERSION,
+            updated_at: 0,
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+/// What lists show of a key's use through services.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyUsage {
+    pub last_used_at: Option<Timestamp>,
+    pub uses_24h: u64,
+    pub uses_30d: u64,
+}
+
+/// `path` + `.usage.json`.
+pub fn usage_path(verifier: &Path) -> PathBuf {
+    let mut name = verifier.as_os_str().to_owned();
+    name.push(".usage.json");
+    PathBuf::from(name)
+}
+
+impl UsageFile {
+    /// Reads a usage file; `None` when it is missing, too large, or not a usage file.
+    pub fn read(path: &Path) -> Option<UsageFile> {
+        let file = std::fs::File::open(path).ok()?;
+        let mut text = String::new();
+        file.take(MAX_USAGE_FILE + 1)
+            .read_to_string(&mut text)
+            .ok()?;
+        if text.len() as u64 > MAX_USAGE_FILE {
+            return None;
+        }
+        UsageFile::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Option<UsageFile> {
+        let file: UsageFile = serde_json::from_str(text).ok()?;
+        (file.kind == USAGE_TYPE && file.version == USAGE_VERSION).then_some(file)
+    }
+
+    /// Adds counts per hour (hour start → count) and a last use for `key_id`.
+    pub fn add(&mut self, key_id: &str, last_used_at: Timestamp, hours: &[(Timestamp, u64)]) {
+        let record = self.keys.entry(key_id.to_owned()).or_default();
+        record.last_used_at = Some(
+            record
+                .last_used_at
+                .map_or(last_used_at, |t| t.max(last_used_at)),
+        );
+        for &(at, n) in hours {
+            bump(&mut record.hours, at.div_euclid(HOUR_SECS) * HOUR_SECS, n);
+            bump(&mut record.days, at.div_euclid(DAY_SECS) * DAY_SECS, n);
+        }
+    }
+
+    /// Merges another file's counts in (the newer last use, counts added).
+    pub fn merge(&mut self, other: &UsageFile) {
+        for (id, theirs) in &other.keys {
+            let record = self.keys.entry(id.clone()).or_default();
+            record.last_used_at = record.last_used_at.max(theirs.last_used_at);
+            for &(at, n) in &theirs.hours {
+                bump(&mut record.hours, at, n);
+            }
+            for &(at, n) in &theirs.days {
+                bump(&mut record.days, at, n);
+            }
+        }
+    }
+
+    /// Drops counts older than the kept windows (24 hours, 30 days) before `now`.
+    pub fn prune(&mut self, now: Timestamp) {
+        let hour_floor = now.div_euclid(HOUR_SECS) * HOUR_SECS - (HOURS_KEPT - 1) * HOUR_SECS;
+        let day_floor = now.div_euclid(DAY_SECS) * DAY_SECS - (DAYS_KEPT - 1) * DAY_SECS;
+        for record in self.keys.values_mut() {
+            record.hours.retain(|&(at, _)| at >= hour_floor);
+            record.days.retain(|&(at, _)| at >= day_floor);
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The key's last use and its counts over the last 24 hours and 30 days at `now`.
+    pub fn usage_of(&self, key_id: &str, now: Timestamp) -> Option<KeyUsage> {
+        let record = self.keys.get(key_id)?;
+        Some(summarize(record, now))
+    }
+}
+
+fn bump(buckets: &mut Vec<(Timestamp, u64)>, at: Timestamp, n: u64) {
+    match buckets.binary_search_by_key(&at, |&(t, _)| t) {
+        Ok(i) => buckets[i].1 = buckets[i].1.saturating_add(n),
+        Err(i) => buckets.insert(i, (at, n)),
+    }
+}
+
+fn summarize(record: &KeyUsageRecord, now: Timestamp) -> KeyUsage {
+    let hour_floor = now.saturating_sub(HOURS_KEPT * HOUR_SECS);
+    let day_floor = now.div_euclid(DAY_SECS) * DAY_SECS - (DAYS_KEPT - 1) * DAY_SECS;
+    let sum = |buckets: &[(Timestamp, u64)], floor: Timestamp, width: Timestamp| {
+        buckets
+            .iter()
+            .filter(|&&(at, _)| at.saturating_add(width) > floor && at <= now)
+            .fold(0u64, |acc, &(_, n)| acc.saturating_add(n))
+    };
+    KeyUsage {
+        last_used_at: record.last_used_at,
+        uses_24h: sum(&record.hours, hour_floor, HOUR_SECS),
+        uses_30d: sum(&record.days, day_floor, 1),
+    }
+}
+
+/// Usage of every key found in the usage files beside `verifier_files`, merged (the newest
+/// last use, counts added). Broken or hostile files are skipped.
+pub fn collect(verifier_files: &[PathBuf], now: Timestamp) -> HashMap<String, KeyUsage> {
+    let mut all: HashMap<String, KeyUsage> = HashMap::new();
+    for file in verifier_files {
+        let Some(usage) = UsageFile::read(&usage_path(file)) else {
+            continue;
+        };
+        for (id, record) in &usage.keys {
+            let u = summarize(record, now);
+            let seen = all.entry(id.clone()).or_default();
+            seen.last_used_at = seen.last_used_at.max(u.last_used_at);
+            seen.uses_24h = seen.uses_24h.saturating_add(u.uses_24h);
+            seen.uses_30d = seen.uses_30d.saturating_add(u.uses_30d);
+        }
+    }
+    all
+}
+
+/// Puts a key's usage through services into its list row.
+pub(crate) fn apply(usage: &HashMap<String, KeyUsage>, info: &mut super::model::KeyInfo) {
+    if let Some(u) = usage.get(&info.key_id) {
+        info.last_used_at = info.last_used_at.max(u.last_used_at);
+        info.uses_24h = Some(u.uses_24h);
+        info.uses_30d = Some(u.uses_30d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_merge_and_prune() {
+        let now = 1_764_090_000;
+        let mut a = UsageFile::default();
+        a.add("kid_a", now - 10, &[(now - 10, 3)]);
+        a.add("kid_a", now - 2 * DAY_SECS, &[(now - 2 * DAY_SECS, 5)]);
+        let mut b = UsageFile::default();
+        b.add("kid_a", now - 5, &[(now - 5, 2)]);
+        b.merge(&a);
+        b.prune(now);
+        let u = b.usage_of("kid_a", now).unwrap();
+        assert_eq!(u.last_used_at, Some(now - 5));
+        assert_eq!(u.uses_24h, 5);
+        assert_eq!(u.uses_30d, 10);
+        let text = b.to_json();
+        assert_eq!(UsageFile::parse(&text).unwrap(), b);
+        b.prune(now + 40 * DAY_SECS);
+        assert_eq!(
+            b.usage_of("kid_a", now + 40 * DAY_SECS).unwrap().uses_30d,
+            0
+        );
+    }
+
+    #[test]
+    fn hostile_files_are_ignored() {
+        for text in [
+            "",
+            "null",
+            "[]",
+            r#"{"type":"keyward.usage","version":2,"updated_at":0,"keys":{}}"#,
+            r#"{"type":"other","version":1,"updated_at":0,"keys":{}}"#,
+            r#"{"type":"keyward.usage","version":1,"updated_at":0,"keys":{"k":{"hours":[[1,-1]]}}}"#,
+            r#"{"type":"keyward.usage","version":1,"updated_at":"x","keys":{}}"#,
+        ] {
+            assert!(UsageFile::parse(text).is_none(), "{text}");
+        }
+        let huge = format!(
+            r#"{{"type":"keyward.usage","version":1,"updated_at":0,"keys":{{"k":{{"last_used_at":{},"hours":[[{},{}]],"days":[[{},{}]]}}}}}}"#,
+            i64::MAX,
+            i64::MAX,
+            u64::MAX,
+            i64::MIN,
+            u64::MAX
+        );
+        let f = UsageFile::parse(&huge).unwrap();
+        let u = f.usage_of("k", 1_764_090_000).unwrap();
+        assert_eq!(u.uses_24h, 0);
+    }
+}
