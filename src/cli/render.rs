@@ -265,7 +265,7 @@ pub fn health(findings: &[crate::vault::Finding], open: usize) -> String {
     out.join("\n")
 }
 
-pub fn scan(findings: &[super::Finding], files: u64, live: usize) -> String {
+pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> String {
     let mut out: Vec<String> = findings
         .iter()
         .map(|f| {

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, render};
+use super::args::PublishCmd;
+use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, render};
 use crate::vault::{self, TrustedKey, Verifier};
 
 /// Reads the key from stdin: a no-echo prompt on a terminal, else the first line.
@@ -109,4 +110,63 @@ pub(super) fn verifier_key(ctx: &Context) -> CliResult {
         || key.to_string(),
     );
     done()
+}
+
+pub(super) fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
+    let mut v = ctx.open()?;
+    match cmd {
+        PublishCmd::Add { node, file, mode } => {
+            let mode = u32::from_str_radix(mode.trim_start_matches("0o"), 8)
+                .ok()
+                .filter(|m| *m <= 0o777)
+                .ok_or_else(|| {
+                    CliError::msg(format!("--mode {mode} is not an octal mode like 644"))
+                })?;
+            let node = match node.trim() {
+                "/" | "" => None,
+                path => Some(v.resolve(path)?.id),
+            };
+            let target = v.add_publish_target(node, &file, mode)?;
+            ctx.print(json!(target), || match &target.last_error {
+                None => format!(
+                    "Publishing to {} ({} key(s) now, rewritten after every change)",
+                    target.file.display(),
+                    target.last_keys.unwrap_or(0)
+                ),
+                Some(e) => format!(
+                    "Added {}, but it could not be written: {e}",
+                    target.file.display()
+                ),
+            });
+        }
+        PublishCmd::List => {
+            let targets = v.publish_targets()?;
+            let rows: Vec<serde_json::Value> = targets
+                .iter()
+                .map(|(t, path)| {
+                    let mut row = json!(t);
+                    row["node_path"] = json!(if t.node.is_none() { "/" } else { path });
+                    row
+                })
+                .collect();
+            ctx.print(json!(rows), || render::publish_targets(&targets));
+        }
+        PublishCmd::Rm { file } => {
+            v.remove_publish_target(&file)?;
+            ctx.print(json!({ "removed": file }), || {
+                format!("No longer publishing to {}", file.display())
+            });
+        }
+        PublishCmd::Now => {
+            let targets = v.publish_now()?;
+            let failed = targets.iter().filter(|t| t.last_error.is_some()).count();
+            ctx.print(json!(targets), || {
+                format!(
+                    "Rewrote {} target(s), {failed} failed",
+                    targets.len() - failed
+                )
+            });
+        }
+    }
+    finished(&v)
 }
