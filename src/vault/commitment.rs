@@ -532,7 +532,9 @@ impl Commitment {
                     root: None,
                 });
             }
-            State::Unloaded => unreachable_state()?,
+            State::Unloaded => {
+                return Err(Error::Corrupt("the state commitment was not read".into()));
+            }
         };
         let mut seen = Vec::new();
         for (name, bucket, bytes) in store::all_buckets(conn)? {
@@ -575,10 +577,6 @@ fn bucket_tampered(table: Table, bucket: i64) -> Error {
         "the state commitment's bucket {bucket} of {}",
         table.name()
     ))
-}
-
-fn unreachable_state<T>() -> Result<T> {
-    Err(Error::Corrupt("the state commitment was not read".into()))
 }
 
 #[cfg(test)]

@@ -43,7 +43,6 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
@@ -299,9 +298,7 @@ impl Vault {
         version: i64,
         value: &T,
     ) -> Result<Vec<u8>> {
-        let plain =
-            Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Corrupt(e.to_string()))?);
-        Ok(self.sealer.seal(&records::aad(table, id, version), &plain))
+        records::seal_record(&self.sealer, table, id, version, value)
     }
 
     /// Decrypts a row if it is exactly the committed one (right version, right bytes) and its
