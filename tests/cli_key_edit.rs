@@ -119,3 +119,184 @@ fn health_lists_findings_with_fixes_and_exits_1() {
     ])
     .refused("unknown finding");
 }
+
+fn ids(listed: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = listed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|k| k["key_id"].as_str().expect("id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(mut ids: Vec<&str>) -> Vec<String> {
+    ids.sort();
+    ids.into_iter().map(str::to_owned).collect()
+}
+
+#[test]
+fn key_list_filters_by_owner_tag_status_and_text() {
+    let s = Sandbox::with_tree();
+    let billing = s.create_key("acme/billing/prod", "billing-sync", &[]);
+    let billing_id = billing["key_id"].as_str().expect("id");
+    let reports = s.create_key("acme/billing/prod", "reports", &[]);
+    let reports_id = reports["key_id"].as_str().expect("id");
+    let leaked = s.create_key("acme/billing/prod", "old-ci", &[]);
+    let leaked_id = leaked["key_id"].as_str().expect("id");
+    s.run(&[
+        "key",
+        "edit",
+        billing_id,
+        "--owner",
+        "Payments",
+        "--tag",
+        "batch",
+        "--tag",
+        "prod",
+        "--description",
+        "Nightly ledger export",
+    ])
+    .ok();
+    s.run(&[
+        "key",
+        "edit",
+        reports_id,
+        "--owner",
+        "payments ",
+        "--tag",
+        "prod",
+    ])
+    .ok();
+    s.run(&["key", "revoke", reports_id]).ok();
+    let planted = s.path("planted.env");
+    std::fs::write(
+        &planted,
+        format!("TOKEN={}\n", leaked["key_secret"].as_str().expect("secret")),
+    )
+    .expect("write");
+    s.run(&["scan", planted.to_str().expect("utf-8")]);
+
+    let list = |extra: &[&str]| {
+        let mut args = vec!["--json", "key", "list"];
+        args.extend_from_slice(extra);
+        ids(&s.run(&args).ok().json())
+    };
+    assert_eq!(list(&[]).len(), 3);
+    assert_eq!(
+        list(&["--owner", "PAYMENTS"]),
+        sorted(vec![billing_id, reports_id])
+    );
+    assert_eq!(
+        list(&["--tag", "prod", "--tag", "batch"]),
+        sorted(vec![billing_id])
+    );
+    assert_eq!(list(&["--status", "revoked"]), sorted(vec![reports_id]));
+    assert_eq!(list(&["--status", "exposed"]), sorted(vec![leaked_id]));
+    assert_eq!(
+        list(&["--status", "exposed", "--status", "active"]),
+        sorted(vec![billing_id, leaked_id])
+    );
+    assert_eq!(list(&["--match", "LEDGER"]), sorted(vec![billing_id]));
+    assert_eq!(
+        list(&["--owner", "payments", "--status", "active"]),
+        sorted(vec![billing_id])
+    );
+    assert!(list(&["--match", "nothing-like-this"]).is_empty());
+
+    let text = s
+        .run(&["key", "list", "--match", "nothing-like-this"])
+        .ok()
+        .stdout;
+    assert!(text.contains("no keys match"), "{text}");
+    let table = s.run(&["key", "list", "--tag", "batch"]).ok().stdout;
+    assert!(
+        table.contains("billing-sync") && !table.contains("reports"),
+        "{table}"
+    );
+    s.run(&["key", "list", "--status", "lost"])
+        .refused("invalid value");
+}
+
+#[cfg(unix)]
+#[test]
+fn key_create_output_writes_a_private_key_file_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::with_tree();
+    let file = s.path("ci.key.json");
+    let path = file.to_str().expect("utf-8");
+    let run = s
+        .run(&[
+            "key",
+            "create",
+            "acme/billing/prod",
+            "--name",
+            "ci",
+            "--output",
+            path,
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains(path) && !run.stdout.contains("kw_"),
+        "the secret goes to the file only: {}",
+        run.stdout
+    );
+    let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let written = std::fs::read(&file).expect("read");
+    let key: serde_json::Value = serde_json::from_slice(&written).expect("a key file");
+    let secret = key["key_secret"].as_str().expect("secret");
+    assert_eq!(s.verify(secret, &[]).0, 0, "the key in the file works");
+
+    // An existing file is refused before anything is minted.
+    s.run(&[
+        "key",
+        "create",
+        "acme/billing/prod",
+        "--name",
+        "again",
+        "--output",
+        path,
+    ])
+    .refused("exists already");
+    let listed = s.run(&["--json", "key", "list"]).ok().json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "nothing minted");
+    assert_eq!(
+        std::fs::read(&file).expect("read"),
+        written,
+        "the file is untouched"
+    );
+
+    // An unwritable place: nothing is minted either.
+    s.run(&[
+        "key",
+        "create",
+        "acme/billing/prod",
+        "--name",
+        "nowhere",
+        "--output",
+        s.path("missing/dir/k.json").to_str().expect("utf-8"),
+    ])
+    .refused("k.json");
+    let listed = s.run(&["--json", "key", "list"]).ok().json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "nothing minted");
+
+    let dash = s
+        .run(&[
+            "key",
+            "create",
+            "acme/billing/prod",
+            "--name",
+            "piped",
+            "--output",
+            "-",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        s.verify(dash["key_secret"].as_str().expect("secret"), &[])
+            .0,
+        0
+    );
+}

@@ -294,10 +294,28 @@ pub enum KeyCmd {
         /// never, Nd, Nh or YYYY-MM-DD
         #[arg(long, default_value = "never")]
         expires: String,
+        /// Write the key file to a new file (created 0600, never overwritten) instead of
+        /// printing the secret; `-` prints the key file as JSON
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
-    /// List keys at a node and below (all keys when no node is given)
+    /// List keys at a node and below (all keys when no node is given); filters combine
     List {
         node: Option<String>,
+        /// Only keys held by this owner (case does not matter)
+        #[arg(long, value_name = "O")]
+        owner: Option<String>,
+        /// Only keys carrying this tag (repeatable: all of them)
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        /// Only keys in this status (repeatable: any of them)
+        #[arg(long = "status", value_name = "S", value_parser = [
+            "active", "expiring", "expired", "revoked", "exposed", "tampered"
+        ])]
+        statuses: Vec<String>,
+        /// Only keys whose name, id, node, description, owner or tags contain TEXT
+        #[arg(long = "match", value_name = "TEXT")]
+        text: Option<String>,
     },
     Show {
         key_id: String,

@@ -141,7 +141,7 @@ pub(super) fn mint_into(
 }
 
 /// A new file, owner-only from its first byte; an existing one is never overwritten.
-fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
+pub(super) fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

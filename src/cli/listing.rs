@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::ser::{SerializeSeq, Serializer};
 
 use super::{CliError, output, render, table};
-use crate::vault::{KeyInfo, NodeId, Vault};
+use crate::vault::{KeyFilter, KeyInfo, NodeId, Vault};
 
 /// Keys per batch handed to the writer, and batches in flight.
 const BATCH: usize = 512;
@@ -27,6 +27,7 @@ enum Message {
 pub fn list_keys(
     v: &Vault,
     node: Option<NodeId>,
+    filter: &KeyFilter,
     json: bool,
 ) -> Result<Option<io::Error>, CliError> {
     let start = Instant::now();
@@ -34,9 +35,17 @@ pub fn list_keys(
     log::debug!("key list: terminal width {fit:?}");
     let (tx, rx) = sync_channel::<Message>(IN_FLIGHT);
     let (walked, written) = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_keys(&rx, json, fit));
+        let empty = if filter.is_empty() {
+            "(no keys)"
+        } else {
+            "(no keys match)"
+        };
+        let writer = scope.spawn(move || write_keys(&rx, json, fit, empty));
         let mut batch = Vec::with_capacity(BATCH);
         let walked = v.each_key_while(node, |k| {
+            if !filter.matches(&k) {
+                return ControlFlow::Continue(());
+            }
             batch.push(k);
             if batch.len() < BATCH {
                 return ControlFlow::Continue(());
@@ -76,6 +85,7 @@ fn write_keys(
     rx: &Receiver<Message>,
     json: bool,
     fit: Option<usize>,
+    empty: &str,
 ) -> (usize, Option<io::Error>) {
     let mut out = output::stdout_stream();
     let mut rows = 0usize;
@@ -104,7 +114,7 @@ fn write_keys(
             sink.keep(table.push(render::key_row(k)))
         });
         if ended && sink.ok() {
-            sink.record(table.finish("(no keys)").map(drop));
+            sink.record(table.finish(empty).map(drop));
         }
     }
     if sink.ok() {

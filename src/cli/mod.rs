@@ -5,6 +5,7 @@ mod args;
 mod docs;
 mod hygiene;
 mod import;
+mod keys;
 mod listing;
 mod logging;
 mod output;
@@ -13,7 +14,7 @@ mod render;
 mod table;
 mod verifier;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,11 +25,9 @@ use std::time::Instant;
 use clap::{CommandFactory, FromArgMatches};
 use serde_json::json;
 
-use crate::vault::{
-    self, Error, Expiry, Grace, KdfParams, MasterKey, NewKey, Node, NodeKind, Preset, Scope, Vault,
-};
+use crate::vault::{self, Error, Expiry, KdfParams, Node, NodeKind, Preset, Scope, Vault};
 pub use args::{Cli, Command, Global};
-use args::{EnvCmd, KeyCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
+use args::{EnvCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
 pub use docs::command_paths;
 use hygiene::{health, scan};
 pub use logging::{LOG_ENV, init as init_logging};
@@ -342,7 +341,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             no_ignore,
             print_rule,
         } => scan(ctx, &paths, hidden, no_ignore, print_rule.as_deref()),
-        Command::Key(cmd) => key(ctx, cmd),
+        Command::Key(cmd) => keys::key(ctx, cmd),
         Command::Verify {
             header,
             key,
@@ -628,187 +627,6 @@ fn scope(ctx: &Context, cmd: ScopeCmd) -> CliResult {
         }
     }
     finished(&v)
-}
-
-fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
-    let mut v = ctx.open()?;
-    match cmd {
-        KeyCmd::Create {
-            node,
-            name,
-            scopes,
-            full_access,
-            expires,
-        } => {
-            let node = v.resolve(&node)?;
-            let expires_at = Expiry::parse(&expires)?.resolve(v.now())?;
-            let new = NewKey {
-                name,
-                scopes,
-                full_access,
-                expires_at,
-                ..NewKey::default()
-            };
-            // Written and flushed before the commit: if stdout fails, no key exists.
-            let wrote = Cell::new(false);
-            v.create_keys_then(node.id, vec![new], |minted| {
-                minted.iter().try_for_each(|m| {
-                    deliver(
-                        &wrote,
-                        &render::secret_text(ctx.json(), "Created", m, None, None),
-                    )
-                })
-            })
-            .map_err(|e| undelivered(e, "no key was created", wrote.get()))?;
-        }
-        KeyCmd::List { node } => {
-            let node = node.map(|n| v.resolve(&n)).transpose()?;
-            let failed = listing::list_keys(&v, node.map(|n| n.id), ctx.json())?;
-            if let Some(e) = failed {
-                ctx.output_failed(e);
-            }
-        }
-        KeyCmd::Import { node, file, output } => {
-            let node = v.resolve(&node)?;
-            let batch = import::read_batch(&v, node.id, &file)?;
-            let count = batch.len();
-            import::mint_into(&mut v, node.id, batch, &output)?;
-            let summary = format!(
-                "Imported {count} key(s) into {}; their key files are in {}",
-                node.path,
-                if output.as_os_str() == "-" {
-                    "the output above".to_owned()
-                } else {
-                    output.display().to_string()
-                }
-            );
-            // With `--output -` standard output holds the key files: the summary goes aside.
-            output::stderr_line(&summary);
-        }
-        KeyCmd::Edit {
-            key_id,
-            name,
-            description,
-            owner,
-            tags,
-            untags,
-            expires,
-        } => {
-            let expires_at = expires
-                .map(|e| Expiry::parse(&e)?.resolve(v.now()))
-                .transpose()?;
-            let info = v.edit_key_details(
-                &key_id,
-                vault::KeyEdit {
-                    name,
-                    description,
-                    owner,
-                    add_tags: tags,
-                    remove_tags: untags,
-                    expires_at,
-                },
-            )?;
-            ctx.print(json!(info), || render::key(&info));
-        }
-        KeyCmd::Show { key_id } => {
-            let key = v.key(&key_id)?;
-            ctx.print(json!(key), || render::key(&key));
-        }
-        KeyCmd::Master { node } => {
-            let node = v.resolve(&node)?;
-            let wrote = Cell::new(false);
-            let created = |m: &vault::MintedKey| {
-                deliver(
-                    &wrote,
-                    &render::secret_text(ctx.json(), "Created master key", m, Some(true), None),
-                )
-            };
-            let master = v
-                .master_key_then(node.id, created)
-                .map_err(|e| undelivered(e, "no master key was created", wrote.get()))?;
-            match master {
-                MasterKey::Existing(info) => {
-                    let mut value = json!(info);
-                    value["created"] = json!(false);
-                    ctx.print(value, || {
-                        format!("{}\n\nThis node already has a full-access key; its secret was shown when it was created.", render::key(&info))
-                    });
-                }
-                // Its secret was written before the commit, above.
-                MasterKey::Created(_) => {}
-            }
-        }
-        KeyCmd::Scopes { key_id, set } => {
-            let set: Vec<String> = set
-                .into_iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect();
-            let info = v.set_scopes(&key_id, &set, false)?;
-            ctx.print(json!(info), || {
-                format!(
-                    "Scopes of {key_id} are now: {}",
-                    render::scope_list(&info.scopes)
-                )
-            });
-        }
-        KeyCmd::Roll { key_id, grace } => {
-            let grace = Grace::parse(&grace)?;
-            let note = format!(
-                "The previous secret {}.",
-                match grace {
-                    Grace::None => "stopped working now".to_owned(),
-                    g => format!("keeps working for {}", g.label()),
-                }
-            );
-            // Written and flushed before the commit: if stdout fails, the old secret stays.
-            let wrote = Cell::new(false);
-            v.roll_key_then(&key_id, grace, |m| {
-                deliver(
-                    &wrote,
-                    &render::secret_text(ctx.json(), "Rolled", m, None, Some(&note)),
-                )
-            })
-            .map_err(|e| {
-                undelivered(
-                    e,
-                    "the key was not rolled and keeps its secret",
-                    wrote.get(),
-                )
-            })?;
-        }
-        KeyCmd::Revoke { key_id } => {
-            let info = v.revoke_key(&key_id)?;
-            ctx.print(json!(info), || format!("Revoked {key_id} ({})", info.name));
-        }
-        KeyCmd::Rm { key_id } => {
-            v.delete_key(&key_id)?;
-            ctx.print(json!({ "deleted": key_id }), || format!("Deleted {key_id}"));
-        }
-    }
-    finished(&v)
-}
-
-/// Hands a new secret over on stdout, inside the transaction that mints it; `wrote` records
-/// that it got out.
-fn deliver(wrote: &Cell<bool>, text: &str) -> vault::Result<()> {
-    output::stdout_line(text).map_err(|e| Error::io(output::STDOUT_NAME, e))?;
-    wrote.set(true);
-    Ok(())
-}
-
-/// The message for a mint or roll that failed; `undone` says what did not happen. `wrote`:
-/// the secret was already written when the commit failed, so whoever has it must not use it.
-fn undelivered(e: Error, undone: &str, wrote: bool) -> CliError {
-    match e {
-        Error::Io { path, source } if path.as_os_str() == output::STDOUT_NAME => CliError::msg(
-            format!("cannot write the secret to standard output ({source}); {undone}"),
-        ),
-        e if wrote => CliError::msg(format!(
-            "{e}; {undone}: the secret written above does not work, discard it"
-        )),
-        e => e.into(),
-    }
 }
 
 /// `keyward serve`: prints `listening on http://ADDR` once bound, logs to stderr, and runs
