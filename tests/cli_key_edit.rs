@@ -92,13 +92,21 @@ fn health_lists_findings_with_fixes_and_exits_1() {
     let s = Sandbox::with_tree();
     let key = s.create_key("acme/billing/prod", "forever", &[]);
     let id = key["key_id"].as_str().expect("id");
+    let other = s.create_key("acme/billing/prod", "forever-too", &[]);
+    let other_id = other["key_id"].as_str().expect("id");
     let r = s.run(&["health"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
-        r.stdout.contains("never_expires") && r.stdout.contains("fix: keyward key edit"),
-        "{}",
+        r.stdout
+            .contains("never_expires (2): a leaked copy would work forever")
+            && r.stdout.matches("fix: keyward key edit").count() == 1
+            && r.stdout.contains(id)
+            && r.stdout.contains(other_id)
+            && r.stdout.contains("2 finding(s) to fix, 0 acknowledged"),
+        "one block per kind, a line per key: {}",
         r.stdout
     );
+    s.run(&["key", "revoke", other_id]).ok();
     s.run(&[
         "health",
         "--ack",
@@ -114,6 +122,15 @@ fn health_lists_findings_with_fixes_and_exits_1() {
     let after = s.run(&["--json", "health"]);
     assert_eq!(after.code, 0, "{}", after.stdout);
     assert_eq!(after.json()["open"], 0);
+    assert_eq!(
+        after.json()["findings"][0]["acknowledged"]["reason"],
+        "rotated by hand"
+    );
+    let text = s.run(&["health"]).ok().stdout;
+    assert!(
+        text.contains("never_expires (1, acknowledged)") && text.contains(": rotated by hand"),
+        "{text}"
+    );
     s.run(&[
         "health", "--ack", id, "--kind", "nonsense", "--until", "30d", "--reason", "x",
     ])

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{CliError, CliResult, Context, EXIT_NOT_VALID, Expiry, done, finished, render, vault};
+use super::{
+    CliError, CliResult, Context, EXIT_NOT_VALID, Expiry, done, finished, output, render, vault,
+};
+use std::io::Write;
 
 pub(super) fn health(
     ctx: &Context,
@@ -43,9 +46,29 @@ pub(super) fn health(
     let node = node.map(|n| v.resolve(n)).transpose()?;
     let findings = v.health(node.map(|n| n.id))?;
     let open = findings.iter().filter(|f| f.acknowledged.is_none()).count();
-    ctx.print(json!({ "findings": findings, "open": open }), || {
-        render::health(&findings, open)
-    });
+    // Written straight from the findings: a report of 100,000 keys is not built twice.
+    let mut out = output::stdout_stream();
+    let written = if ctx.json() {
+        #[derive(serde::Serialize)]
+        struct Report<'a> {
+            findings: &'a [vault::Finding],
+            open: usize,
+        }
+        serde_json::to_writer_pretty(
+            &mut out,
+            &Report {
+                findings: &findings,
+                open,
+            },
+        )
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+    } else {
+        render::health(&mut out, &findings, open)
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        ctx.output_failed(e);
+    }
     Ok(if open > 0 {
         ExitCode::from(EXIT_NOT_VALID)
     } else {

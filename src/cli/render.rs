@@ -232,37 +232,47 @@ pub fn activity(entries: &[ActivityEntry]) -> String {
     table(&["#", "AT", "ACTION", "NODE", "DETAIL"], &rows)
 }
 
-pub fn health(findings: &[crate::vault::Finding], open: usize) -> String {
+/// The health report for people: one block per kind of finding (why it matters and the fix
+/// once), its keys a line each, then what is acknowledged, then the count.
+pub fn health(
+    out: &mut impl std::io::Write,
+    findings: &[crate::vault::Finding],
+    open: usize,
+) -> std::io::Result<()> {
     if findings.is_empty() {
-        return "Healthy: no findings".into();
+        return writeln!(out, "Healthy: no findings");
     }
-    let mut out: Vec<String> = findings
-        .iter()
-        .map(|f| {
-            let head = format!(
-                "{:<20} {} '{}' ({}): {}",
-                f.kind.code(),
-                f.subject,
-                f.name,
-                f.node,
-                f.why
-            );
-            match &f.acknowledged {
-                None => format!("{head}\n{:<20} fix: {}", "", f.fix),
-                Some(a) => format!(
-                    "{head}\n{:<20} acknowledged until {}: {}",
-                    "",
-                    format_time(a.until),
-                    a.reason
-                ),
+    // Findings come sorted by (acknowledged, kind): each block is a run.
+    let mut previous: Option<(bool, crate::vault::FindingKind)> = None;
+    for (i, f) in findings.iter().enumerate() {
+        let acked = f.acknowledged.is_some();
+        if previous != Some((acked, f.kind)) {
+            if previous.is_some() {
+                writeln!(out)?;
             }
-        })
-        .collect();
-    out.push(format!(
+            let count = findings[i..]
+                .iter()
+                .take_while(|g| g.kind == f.kind && g.acknowledged.is_some() == acked)
+                .count();
+            let state = if acked { ", acknowledged" } else { "" };
+            writeln!(out, "{} ({count}{state}): {}", f.kind.code(), f.why)?;
+            if !acked {
+                writeln!(out, "  fix: {}", f.fix)?;
+            }
+            previous = Some((acked, f.kind));
+        }
+        write!(out, "  {}  '{}' ({})", f.subject, f.name, f.node)?;
+        match &f.acknowledged {
+            None => writeln!(out)?,
+            Some(a) => writeln!(out, "  until {}: {}", format_time(a.until), a.reason)?,
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
         "{open} finding(s) to fix, {} acknowledged",
         findings.len() - open
-    ));
-    out.join("\n")
+    )
 }
 
 pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> String {

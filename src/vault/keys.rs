@@ -65,11 +65,9 @@ pub enum MasterKey {
 impl Vault {
     /// A key row decrypted, if it is the committed one and consistent with its plain columns.
     pub(super) fn open_key(&self, row: &store::KeyRow) -> Result<Option<KeyData>> {
-        let data: Option<KeyData> =
-            self.open_row(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
-        Ok(data.filter(|d| {
-            d.key_id == row.key_id && d.node_id == row.node_id && d.full_access == row.full_access
-        }))
+        let committed =
+            self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
+        Ok(decrypt_key(&self.sealer, row, committed))
     }
 
     pub(super) fn key_info(
@@ -78,64 +76,9 @@ impl Vault {
         row: &store::KeyRow,
         now: Timestamp,
     ) -> Result<KeyInfo> {
-        let node = tree.path_of(row.node_id);
-        Ok(match self.open_key(row)? {
-            Some(d) => {
-                let scopes = if d.full_access {
-                    tree.catalog(row.node_id)
-                        .map(|c| c.iter().map(|s| s.id.clone()).collect())
-                        .unwrap_or(d.scopes)
-                } else {
-                    d.scopes
-                };
-                let status = match status_at(now, d.revoked_at, d.expires_at) {
-                    KeyStatus::Active | KeyStatus::ExpiringSoon if !d.exposed.is_empty() => {
-                        KeyStatus::Exposed
-                    }
-                    status => status,
-                };
-                KeyInfo {
-                    status,
-                    key_id: d.key_id,
-                    name: d.name,
-                    node,
-                    node_id: row.node_id,
-                    scopes,
-                    full_access: d.full_access,
-                    created_at: d.created_at,
-                    expires_at: d.expires_at,
-                    last_used_at: row.last_used_at,
-                    uses_24h: None,
-                    uses_30d: None,
-                    revoked_at: d.revoked_at,
-                    display: d.display,
-                    details: KeyDetails {
-                        description: d.description,
-                        owner: d.owner,
-                        tags: d.tags,
-                    },
-                    old_secret_valid_until: d.previous.map(|p| p.valid_until).filter(|t| *t > now),
-                }
-            }
-            None => KeyInfo {
-                key_id: row.key_id.clone(),
-                name: "(tampered record)".into(),
-                node,
-                node_id: row.node_id,
-                scopes: Vec::new(),
-                full_access: false,
-                created_at: 0,
-                expires_at: None,
-                last_used_at: row.last_used_at,
-                uses_24h: None,
-                uses_30d: None,
-                revoked_at: None,
-                status: KeyStatus::Tampered,
-                display: String::new(),
-                details: KeyDetails::default(),
-                old_secret_valid_until: None,
-            },
-        })
+        let committed =
+            self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
+        Ok(key_info_of(&self.sealer, tree, row, committed, now))
     }
 
     /// Keys at `node` and below (every key when `None`), oldest first. A record that fails
@@ -155,40 +98,6 @@ impl Vault {
         })
     }
 
-    /// Like [`Vault::each_key`], stopping when `f` breaks (a reader that went away): the
-    /// rows after it are neither read nor decrypted.
-    pub fn each_key_while(
-        &self,
-        node: Option<NodeId>,
-        mut f: impl FnMut(KeyInfo) -> ControlFlow<()>,
-    ) -> Result<()> {
-        let tree = self.tree()?;
-        let subtree = match node {
-            Some(id) => {
-                tree.get(id)?;
-                Some(tree.subtree(id))
-            }
-            None => None,
-        };
-        let now = self.now();
-        let usage = self.service_usage(now);
-        let mut stopped = false;
-        let walked = store::each_key_row(&self.conn, subtree.as_deref(), |row| {
-            let mut info = self.key_info(&tree, &row, now)?;
-            usage::apply(&usage, &mut info);
-            if f(info).is_break() {
-                stopped = true;
-                // Any error ends the walk; `stopped` tells it from a real one below.
-                return Err(Error::Invalid(String::new()));
-            }
-            Ok(())
-        });
-        match walked {
-            Err(_) if stopped => Ok(()),
-            other => other,
-        }
-    }
-
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {
         let tree = self.tree()?;
         let row = store::key_by_key_id(&self.conn, key_id)?
@@ -201,7 +110,7 @@ impl Vault {
 
     /// What `keyward serve` wrote beside the publish targets: key id → usage. Unreadable
     /// targets or usage files count as no usage.
-    fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
+    pub(super) fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
         let files: Vec<std::path::PathBuf> = match self.targets() {
             Ok(targets) => targets.into_iter().map(|t| t.file).collect(),
             Err(_) => return HashMap::new(),
@@ -635,5 +544,90 @@ impl Vault {
                 &format!("{key_id} {detail}"),
             )
         })
+    }
+}
+
+/// A key row's record, if `committed` (checked against the state commitment by the caller),
+/// it opens, and it agrees with the row's plain columns.
+pub(super) fn decrypt_key(
+    sealer: &crypto::Sealer,
+    row: &store::KeyRow,
+    committed: bool,
+) -> Option<KeyData> {
+    if !committed {
+        return None;
+    }
+    let data: KeyData = super::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+    (data.key_id == row.key_id
+        && data.node_id == row.node_id
+        && data.full_access == row.full_access)
+        .then_some(data)
+}
+
+/// What a listing shows of a key row; a record that fails its checks is `Tampered`.
+pub(super) fn key_info_of(
+    sealer: &crypto::Sealer,
+    tree: &Tree,
+    row: &store::KeyRow,
+    committed: bool,
+    now: Timestamp,
+) -> KeyInfo {
+    let node = tree.path_of(row.node_id);
+    match decrypt_key(sealer, row, committed) {
+        Some(d) => {
+            let scopes = if d.full_access {
+                tree.catalog(row.node_id)
+                    .map(|c| c.iter().map(|s| s.id.clone()).collect())
+                    .unwrap_or(d.scopes)
+            } else {
+                d.scopes
+            };
+            let status = match status_at(now, d.revoked_at, d.expires_at) {
+                KeyStatus::Active | KeyStatus::ExpiringSoon if !d.exposed.is_empty() => {
+                    KeyStatus::Exposed
+                }
+                status => status,
+            };
+            KeyInfo {
+                status,
+                key_id: d.key_id,
+                name: d.name,
+                node,
+                node_id: row.node_id,
+                scopes,
+                full_access: d.full_access,
+                created_at: d.created_at,
+                expires_at: d.expires_at,
+                last_used_at: row.last_used_at,
+                uses_24h: None,
+                uses_30d: None,
+                revoked_at: d.revoked_at,
+                display: d.display,
+                details: KeyDetails {
+                    description: d.description,
+                    owner: d.owner,
+                    tags: d.tags,
+                },
+                old_secret_valid_until: d.previous.map(|p| p.valid_until).filter(|t| *t > now),
+            }
+        }
+        None => KeyInfo {
+            key_id: row.key_id.clone(),
+            name: "(tampered record)".into(),
+            node,
+            node_id: row.node_id,
+            scopes: Vec::new(),
+            full_access: false,
+            created_at: 0,
+            expires_at: None,
+            last_used_at: row.last_used_at,
+            uses_24h: None,
+            uses_30d: None,
+            revoked_at: None,
+            status: KeyStatus::Tampered,
+            display: String::new(),
+            details: KeyDetails::default(),
+            old_secret_valid_until: None,
+        },
     }
 }

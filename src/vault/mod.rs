@@ -15,6 +15,7 @@ mod exposure;
 mod health;
 mod key_edit;
 mod key_filter;
+mod key_walk;
 mod keyfile;
 mod keys;
 mod maintenance;
@@ -313,18 +314,27 @@ impl Vault {
         sealed: &[u8],
         malformed: bool,
     ) -> Result<Option<T>> {
-        if malformed
-            || !self
-                .commitment
-                .borrow_mut()
-                .check(&self.conn, table, id, version, sealed)?
-        {
+        if !self.committed(table, id, version, sealed, malformed)? {
             return Ok(None);
         }
-        let Some(plain) = self.sealer.open(&records::aad(table, id, version), sealed) else {
-            return Ok(None);
-        };
-        Ok(serde_json::from_slice(&plain).ok())
+        Ok(open_sealed(&self.sealer, table, id, version, sealed))
+    }
+
+    /// Whether a row is the one the state commitment holds (the half of [`Vault::open_row`]
+    /// that needs the database; the other half can run on another thread).
+    fn committed(
+        &self,
+        table: Table,
+        id: i64,
+        version: i64,
+        sealed: &[u8],
+        malformed: bool,
+    ) -> Result<bool> {
+        Ok(!malformed
+            && self
+                .commitment
+                .borrow_mut()
+                .check(&self.conn, table, id, version, sealed)?)
     }
 
     /// Makes sure the commitment this process checks rows against is the current one (another
@@ -342,6 +352,19 @@ impl Vault {
     fn lookup_tag(&self, sha256: &[u8]) -> Vec<u8> {
         self.sealer.tag(&[b"lookup", sha256])
     }
+}
+
+/// Decrypts and parses a sealed row already checked against the commitment; `None` when it
+/// does not open or parse.
+fn open_sealed<T: for<'de> Deserialize<'de>>(
+    sealer: &Sealer,
+    table: Table,
+    id: i64,
+    version: i64,
+    sealed: &[u8],
+) -> Option<T> {
+    let plain = sealer.open(&records::aad(table, id, version), sealed)?;
+    serde_json::from_slice(&plain).ok()
 }
 
 /// Blind index of a name among its siblings (case-insensitive uniqueness without the name).
