@@ -1,7 +1,11 @@
 //! The window (eframe/egui). Talks to the vault only through `crate::vault`'s public API.
 //!
-//! The shell ([`app::KeywardApp`]) draws the screens, which only collect [`app::Command`]s;
+//! The shell ([`app::KeywardApp`]) draws the screens, which only collect [`state::Command`]s;
 //! the commands run once per frame after drawing, so drawing never changes the vault.
+//!
+//! Layers: `state` (the shared types) and the widgets depend on nothing else of the window;
+//! the views (`sidebar`, `node_view`, `dialogs/*`, `unlock`) depend on `state`; the shell
+//! (`app`) depends on the views. Nothing depends on the shell.
 
 mod app;
 pub mod clipboard;
@@ -10,16 +14,17 @@ mod download;
 mod key_table;
 mod modal;
 mod node_view;
-mod secret_dialog;
 mod sidebar;
+mod state;
 pub mod theme;
-mod undelivered;
 mod unlock;
+mod widgets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use app::{AppOptions, KeywardApp, Settings};
+pub use app::{AppOptions, KeywardApp};
+pub use state::Settings;
 
 /// Opens the window on `vault` (created on first start).
 pub fn run(vault: PathBuf) -> ExitCode {

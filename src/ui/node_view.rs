@@ -1,21 +1,17 @@
 //! The node view: breadcrumb, node actions, and the API Keys, Scopes and Activity tabs.
 
-use egui::{Margin, RichText};
+use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use super::app::{Command, Session};
-use super::dialogs::Dialog;
+use super::dialogs::{
+    AddKey, AddNode, Confirm, DeleteNode, EditScope, EditScopes, RenameNode, Roll,
+};
 use super::key_table::{KeyTable, SortColumn};
 use super::modal::primary_button;
+use super::state::{Command, Session, Tab};
 use super::theme;
+use super::widgets::{chip, row_button};
 use crate::vault::{KeyStatus, Node, format_date, format_time};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tab {
-    Keys,
-    Scopes,
-    Activity,
-}
 
 pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
     let Some(node) = s.selected_node().cloned() else {
@@ -61,7 +57,7 @@ fn empty_vault_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
             .add(primary_button("Add workspace").min_size(egui::vec2(180.0, 36.0)))
             .clicked()
         {
-            commands.push(Command::Open(Dialog::add_node(
+            commands.push(Command::open(AddNode::new(
                 None,
                 crate::vault::NodeKind::Workspace,
             )));
@@ -94,20 +90,15 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                 .on_hover_text(format!("Delete this {}", node.kind.noun()))
                 .clicked()
             {
-                commands.push(Command::Open(Dialog::DeleteNode {
-                    id: node.id,
-                    path: node.path.clone(),
-                    kind: node.kind,
-                    keys: None,
-                }));
+                commands.push(Command::open(DeleteNode::new(node)));
             }
             if ui.button("✏ Rename").clicked() {
-                commands.push(Command::Open(Dialog::rename(node)));
+                commands.push(Command::open(RenameNode::new(node)));
             }
             if let Some(child) = node.kind.child()
                 && ui.button(format!("➕ Add {}", child.noun())).clicked()
             {
-                commands.push(Command::Open(Dialog::add_node(Some(node.id), child)));
+                commands.push(Command::open(AddNode::new(Some(node.id), child)));
             }
         });
     });
@@ -130,7 +121,7 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
                 .add(primary_button("Add New Key").min_size(egui::vec2(220.0, 44.0)))
                 .clicked()
             {
-                commands.push(Command::Open(Dialog::add_key(node.id, &s.scopes)));
+                commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
             }
         });
         return;
@@ -158,7 +149,7 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
                 .on_hover_text("Ctrl+N")
                 .clicked()
             {
-                commands.push(Command::Open(Dialog::add_key(node.id, &s.scopes)));
+                commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
             }
         });
     });
@@ -179,23 +170,6 @@ fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, titl
     if response.clicked() {
         table.sort_by(column);
     }
-}
-
-/// A small icon button whose accessible name says what it does to which key.
-fn row_button(ui: &mut egui::Ui, icon: &str, label: String, enabled: bool) -> bool {
-    let response = ui
-        .add_enabled(enabled, egui::Button::new(icon).small())
-        .on_hover_text(&label);
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
-    response.clicked()
-}
-
-fn chip(ui: &mut egui::Ui, text: &str) {
-    egui::Frame::new()
-        .fill(theme::chip_fill(ui.visuals()))
-        .corner_radius(8)
-        .inner_margin(Margin::symmetric(6, 1))
-        .show(ui, |ui| ui.label(RichText::new(text).small()));
 }
 
 fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
@@ -300,7 +274,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                     let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
                     if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
                         let scopes = table.scopes_of(k).map(str::to_owned).collect();
-                        commands.push(Command::Open(Dialog::edit_scopes(
+                        commands.push(Command::open(EditScopes::new(
                             key_id.clone(),
                             name.clone(),
                             scopes,
@@ -309,21 +283,18 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         )));
                     }
                     if row_button(ui, "⟳", format!("Roll {name}"), live) {
-                        commands.push(Command::Open(Dialog::Roll {
-                            key_id: key_id.clone(),
-                            name: name.clone(),
-                            grace: crate::vault::Grace::OneDay,
-                        }));
+                        commands.push(Command::open(Roll::new(
+                            key_id.clone(),
+                            name.clone(),
+                            crate::vault::Grace::OneDay,
+                        )));
                     }
                     let revocable = intact && k.status != KeyStatus::Revoked;
                     if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
-                        commands.push(Command::Open(Dialog::Revoke {
-                            key_id: key_id.clone(),
-                            name: name.clone(),
-                        }));
+                        commands.push(Command::open(Confirm::revoke(key_id.clone(), &name)));
                     }
                     if row_button(ui, "🗑", format!("Delete {name}"), true) {
-                        commands.push(Command::Open(Dialog::DeleteKey { key_id, name }));
+                        commands.push(Command::open(Confirm::delete_key(key_id, &name)));
                     }
                 });
             });
@@ -351,7 +322,7 @@ fn scopes_tab_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
         );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.add(primary_button("Add scope")).clicked() {
-                commands.push(Command::Open(Dialog::edit_scope(None)));
+                commands.push(Command::open(EditScope::new(None)));
             }
         });
     });
@@ -387,12 +358,10 @@ fn scopes_tab_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                 ui.label(flags.join(", "));
                 ui.horizontal(|ui| {
                     if row_button(ui, "✏", format!("Edit scope {}", scope.id), true) {
-                        commands.push(Command::Open(Dialog::edit_scope(Some(scope))));
+                        commands.push(Command::open(EditScope::new(Some(scope))));
                     }
                     if row_button(ui, "🗑", format!("Remove scope {}", scope.id), true) {
-                        commands.push(Command::Open(Dialog::RemoveScope {
-                            id: scope.id.clone(),
-                        }));
+                        commands.push(Command::open(Confirm::remove_scope(scope.id.clone())));
                     }
                 });
                 ui.end_row();

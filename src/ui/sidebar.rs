@@ -2,8 +2,8 @@
 
 use egui::RichText;
 
-use super::app::{Command, Session};
-use super::dialogs::Dialog;
+use super::dialogs::{AddNode, DeleteNode, RenameNode};
+use super::state::{Command, Session};
 use super::theme;
 use crate::vault::{Node, NodeKind};
 
@@ -25,7 +25,7 @@ pub fn sidebar_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                 .on_hover_text("Add workspace")
                 .clicked()
             {
-                commands.push(Command::Open(Dialog::add_node(None, NodeKind::Workspace)));
+                commands.push(Command::open(AddNode::new(None, NodeKind::Workspace)));
             }
         });
     });
@@ -77,18 +77,13 @@ fn node_row_ui(
             if let Some(child) = node.kind.child()
                 && ui.button(format!("Add {}", child.noun())).clicked()
             {
-                commands.push(Command::Open(Dialog::add_node(Some(node.id), child)));
+                commands.push(Command::open(AddNode::new(Some(node.id), child)));
             }
             if ui.button("Rename…").clicked() {
-                commands.push(Command::Open(Dialog::rename(node)));
+                commands.push(Command::open(RenameNode::new(node)));
             }
             if ui.button("Delete…").clicked() {
-                commands.push(Command::Open(Dialog::DeleteNode {
-                    id: node.id,
-                    path: node.path.clone(),
-                    kind: node.kind,
-                    keys: None,
-                }));
+                commands.push(Command::open(DeleteNode::new(node)));
             }
         });
     });

@@ -2,108 +2,12 @@
 //! was copied or downloaded; quitting or locking before that waits here, with the reason shown
 //! and a way out ("Discard and revoke").
 
-use std::path::PathBuf;
-
 use egui::RichText;
 
-use super::app::{Command, Session};
-use super::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
-use super::theme;
-use crate::vault::{MintedKey, format_time};
-
-/// What the user asked for while the secret was not handed over yet; it waits for the secret.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Waiting {
-    /// The window was asked to close.
-    Quit,
-    /// Lock (button or Ctrl+L).
-    Lock,
-}
-
-pub struct SecretDialog {
-    pub minted: MintedKey,
-    pub title: &'static str,
-    pub note: Option<String>,
-    /// The secret replaced an older one of the same key.
-    pub rolled: bool,
-    pub copied: bool,
-    pub downloaded: Option<PathBuf>,
-    pub error: Option<String>,
-    /// A quit or lock held back until the secret is handed over or discarded.
-    pub waiting: Option<Waiting>,
-}
-
-impl SecretDialog {
-    pub fn new(
-        minted: MintedKey,
-        title: &'static str,
-        note: Option<String>,
-        rolled: bool,
-    ) -> SecretDialog {
-        SecretDialog {
-            minted,
-            title,
-            note,
-            rolled,
-            copied: false,
-            downloaded: None,
-            error: None,
-            waiting: None,
-        }
-    }
-
-    /// The secret was copied or downloaded: closing loses nothing.
-    pub fn is_delivered(&self) -> bool {
-        self.copied || self.downloaded.is_some()
-    }
-
-    pub fn can_close(&self) -> bool {
-        self.is_delivered()
-    }
-}
-
-impl Session {
-    /// A secret is on screen that was neither copied nor downloaded.
-    pub fn holds_undelivered_secret(&self) -> bool {
-        self.secret.as_ref().is_some_and(|d| !d.is_delivered())
-    }
-
-    /// Holds `what` back when a secret that was not handed over is shown (its dialog then says
-    /// why); returns whether it did.
-    pub fn hold_back(&mut self, what: Waiting) -> bool {
-        match self.secret.as_mut() {
-            Some(d) if !d.is_delivered() => {
-                d.waiting = Some(what);
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// "Discard and revoke": the secret was never handed over, so its key is revoked (nobody
-    /// can ever present the secret) and the dialog closes. Returns the key's name and what the
-    /// dialog held back; `None` when there was no dialog or revoking failed (the dialog then
-    /// shows the error and stays).
-    ///
-    /// For a roll this revokes the whole key, although its previous secret may still be in
-    /// its grace period and in use: keeping the key would leave a current secret that nobody
-    /// has, and clients would break silently when the grace ends. Revoking says so now, in the
-    /// log and in every check; the dialog warns first ("Revoking also stops the key's previous
-    /// secret at once"), with Copy right beside it for whoever wants to keep the key.
-    pub fn discard_secret(&mut self) -> Option<(String, Option<Waiting>)> {
-        let d = self.secret.as_mut()?;
-        match self.vault.revoke_key(&d.minted.info.key_id) {
-            Ok(info) => {
-                let waiting = self.secret.take().and_then(|d| d.waiting);
-                Some((info.name, waiting))
-            }
-            Err(e) => {
-                d.error = Some(format!("Could not revoke the key: {e}"));
-                None
-            }
-        }
-    }
-}
+use crate::ui::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
+use crate::ui::state::{Command, SecretDialog, Waiting};
+use crate::ui::theme;
+use crate::vault::format_time;
 
 /// Why the dialog holds a quit or lock back, in words for the user.
 fn waiting_text(d: &SecretDialog, waiting: Waiting) -> String {
@@ -121,7 +25,7 @@ fn waiting_text(d: &SecretDialog, waiting: Waiting) -> String {
     text
 }
 
-pub fn secret_dialog_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Command>) {
+pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Command>) {
     let info = &d.minted.info;
     modal_ui(
         ctx,

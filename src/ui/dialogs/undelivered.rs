@@ -4,22 +4,14 @@
 
 use egui::RichText;
 
-use super::app::{Command, Session};
-use super::dialogs::Dialog;
-use super::modal::{Dismiss, button_row, modal_ui};
-use super::theme;
+use super::{Confirm, Roll};
+use crate::ui::modal::{Dismiss, button_row, modal_ui};
+use crate::ui::state::{Command, Session};
+use crate::ui::theme;
+use crate::ui::widgets::labelled_button;
 use crate::vault::{Grace, KeyInfo};
 
 pub const TITLE: &str = "Secrets never handed over";
-
-/// A button whose accessible name says which key it acts on (the visible text is short).
-fn key_button(ui: &mut egui::Ui, text: &str, label: String, enabled: bool) -> bool {
-    let response = ui
-        .add_enabled(enabled, egui::Button::new(text))
-        .on_hover_text(&label);
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
-    response.clicked()
-}
 
 fn row_ui(ui: &mut egui::Ui, key: &KeyInfo, rolled: bool, commands: &mut Vec<Command>) {
     let what = if rolled { "rolled" } else { "created" };
@@ -29,19 +21,19 @@ fn row_ui(ui: &mut egui::Ui, key: &KeyInfo, rolled: bool, commands: &mut Vec<Com
     ui.label(RichText::new(what).color(theme::MUTED));
     ui.horizontal(|ui| {
         let rollable = key.status.works();
-        if key_button(ui, "⟳ Roll", format!("Roll {} again", key.name), rollable) {
-            commands.push(Command::Open(Dialog::Roll {
-                key_id: key.key_id.clone(),
-                name: key.name.clone(),
-                // Nobody holds the lost secret: by default it stops at once.
-                grace: Grace::None,
-            }));
+        if labelled_button(ui, "⟳ Roll", format!("Roll {} again", key.name), rollable) {
+            // Nobody holds the lost secret: by default it stops at once.
+            commands.push(Command::open(Roll::new(
+                key.key_id.clone(),
+                key.name.clone(),
+                Grace::None,
+            )));
         }
-        if key_button(ui, "🚫 Revoke", format!("Revoke {} now", key.name), true) {
-            commands.push(Command::Open(Dialog::Revoke {
-                key_id: key.key_id.clone(),
-                name: key.name.clone(),
-            }));
+        if labelled_button(ui, "🚫 Revoke", format!("Revoke {} now", key.name), true) {
+            commands.push(Command::open(Confirm::revoke(
+                key.key_id.clone(),
+                &key.name,
+            )));
         }
     });
     ui.end_row();

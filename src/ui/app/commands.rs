@@ -1,0 +1,297 @@
+//! The commands drawing collected, run once per frame after drawing: the only place the window
+//! changes the vault.
+
+use super::{KeywardApp, Screen, workspace_of};
+use crate::ui::clipboard::ClipboardSecret;
+use crate::ui::download;
+use crate::ui::state::{Command, RekeyJob, SecretDialog, Settings};
+use crate::vault::{Grace, MintedKey};
+
+impl KeywardApp {
+    pub(super) fn run_commands(&mut self, ctx: &egui::Context, commands: Vec<Command>) {
+        for command in commands {
+            if let Err(e) = self.run_command(ctx, command) {
+                match self.session_mut() {
+                    Some(s) if s.dialog.is_some() => s.dialog_error = Some(e),
+                    _ => self.complain(e),
+                }
+            }
+        }
+    }
+
+    fn run_command(&mut self, ctx: &egui::Context, command: Command) -> Result<(), String> {
+        match command {
+            Command::Lock => {
+                self.request_lock();
+                return Ok(());
+            }
+            Command::CloseSecret => {
+                // Dropping the dialog drops the only copy of the secret (zeroized).
+                let waiting = self
+                    .session_mut()
+                    .and_then(|s| s.secret.take())
+                    .and_then(|d| d.waiting);
+                self.resume(ctx, waiting);
+                return Ok(());
+            }
+            Command::DiscardSecret => return self.discard_secret(ctx),
+            Command::ApplySettings(settings) => {
+                let last = self.settings.last_node_id;
+                self.settings = Settings {
+                    last_node_id: last,
+                    ..settings
+                };
+                if let Some(s) = self.session_mut() {
+                    s.dialog = None;
+                }
+                self.say("Settings saved");
+                return Ok(());
+            }
+            Command::CopySecret => return self.copy_secret(ctx),
+            Command::DownloadSecret => return self.download_secret(),
+            _ => {}
+        }
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return Ok(());
+        };
+        let err = |e: crate::vault::Error| e.to_string();
+        let mut message = None;
+        match command {
+            Command::Select(id) => {
+                s.selected = Some(id);
+                s.keys.search.clear();
+                self.settings.last_node_id = Some(id);
+            }
+            Command::SetTab(tab) => s.tab = tab,
+            Command::Open(dialog) => {
+                s.dialog = Some(dialog);
+                s.dialog_error = None;
+                return Ok(());
+            }
+            Command::CloseDialog => {
+                s.dialog = None;
+                self.forget_typed_text = true;
+                return Ok(());
+            }
+            Command::AddNode {
+                parent,
+                name,
+                preset,
+                prefix,
+            } => {
+                let node = match parent {
+                    None => s.vault.add_workspace(&name, preset),
+                    Some(p) => match s.nodes.iter().find(|n| n.id == p).map(|n| n.kind) {
+                        Some(crate::vault::NodeKind::Workspace) => s.vault.add_project(p, &name),
+                        _ => s.vault.add_environment(p, &name, prefix.as_deref()),
+                    },
+                }
+                .map_err(err)?;
+                message = Some(format!("Added {} {}", node.kind.noun(), node.path));
+                s.selected = Some(node.id);
+                s.dialog = None;
+            }
+            Command::RenameNode { id, name } => {
+                let node = s.vault.rename_node(id, &name).map_err(err)?;
+                message = Some(format!("Renamed to {}", node.path));
+                s.dialog = None;
+            }
+            Command::DeleteNode { id } => {
+                let keys = s.vault.delete_node(id, true).map_err(err)?;
+                message = Some(format!("Deleted, with {keys} key(s)"));
+                s.selected = None;
+                s.dialog = None;
+            }
+            Command::CreateKey { node, new } => {
+                let minted = s.vault.create_key_shown(node, new).map_err(err)?;
+                s.dialog = None;
+                s.secret = Some(SecretDialog::new(minted, "Your new API key", None, false));
+            }
+            Command::SetScopes {
+                key_id,
+                scopes,
+                full_access,
+            } => {
+                let info = s
+                    .vault
+                    .set_scopes(&key_id, &scopes, full_access)
+                    .map_err(err)?;
+                message = Some(format!("Scopes of {} updated", info.name));
+                s.dialog = None;
+            }
+            Command::Roll { key_id, grace } => {
+                let minted: MintedKey = s.vault.roll_key_shown(&key_id, grace).map_err(err)?;
+                let note = match grace {
+                    Grace::None => "The previous secret stopped working.".to_owned(),
+                    g => format!("The previous secret keeps working for {}.", g.label()),
+                };
+                s.dialog = None;
+                s.undelivered.retain(|(k, _)| k.key_id != key_id);
+                s.secret = Some(SecretDialog::new(
+                    minted,
+                    "Key rolled: new secret",
+                    Some(note),
+                    true,
+                ));
+            }
+            Command::Revoke { key_id } => {
+                let info = s.vault.revoke_key(&key_id).map_err(err)?;
+                s.undelivered.retain(|(k, _)| k.key_id != key_id);
+                message = Some(format!("Revoked {}", info.name));
+                s.dialog = None;
+            }
+            Command::DeleteKey { key_id } => {
+                s.vault.delete_key(&key_id).map_err(err)?;
+                message = Some(format!("Deleted key {key_id}"));
+                s.dialog = None;
+            }
+            Command::SaveScope { original, scope } => {
+                let node = s
+                    .selected_node()
+                    .map(|n| n.id)
+                    .ok_or("select a node first")?;
+                let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
+                match original {
+                    None => s.vault.add_scope(ws, scope).map_err(err)?,
+                    Some(_) => s.vault.update_scope(ws, scope).map_err(err)?,
+                };
+                s.dialog = None;
+                message = Some("Scopes saved".to_owned());
+            }
+            Command::RemoveScope { id } => {
+                let node = s
+                    .selected_node()
+                    .map(|n| n.id)
+                    .ok_or("select a node first")?;
+                let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
+                let touched = s.vault.remove_scope(ws, &id).map_err(err)?;
+                s.dialog = None;
+                message = Some(format!("Removed scope {id} ({touched} key(s) lost it)"));
+            }
+            Command::UndeliveredLater => {
+                s.undelivered_later = true;
+                return Ok(());
+            }
+            Command::ChangePassphrase { current, new } => {
+                s.rekey = Some(RekeyJob::start(
+                    ctx,
+                    s.vault.path().to_owned(),
+                    current,
+                    new,
+                ));
+                return Ok(());
+            }
+            Command::PublishNow => {
+                let targets = s.vault.publish_now().map_err(err)?;
+                let failed = targets.iter().filter(|t| t.last_error.is_some()).count();
+                s.vault.take_publish_errors();
+                message = Some(if failed == 0 {
+                    format!("Published {} verifier file(s)", targets.len())
+                } else {
+                    format!(
+                        "{failed} of {} verifier file(s) could not be written",
+                        targets.len()
+                    )
+                });
+            }
+            Command::Lock
+            | Command::ApplySettings(_)
+            | Command::CopySecret
+            | Command::DownloadSecret
+            | Command::CloseSecret
+            | Command::DiscardSecret => {}
+        }
+        let reload = s.reload();
+        let publish_errors = s.vault.take_publish_errors();
+        if let Some(m) = message {
+            self.say(m);
+        }
+        if let Some(first) = publish_errors.first() {
+            // The change is committed; the verifier file could not follow.
+            self.complain(format!("Saved, but {first}"));
+        }
+        reload
+    }
+
+    fn copy_secret(&mut self, ctx: &egui::Context) -> Result<(), String> {
+        let seconds = self.settings.clipboard_seconds;
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return Ok(());
+        };
+        let Some(dialog) = &mut s.secret else {
+            return Ok(());
+        };
+        let secret = dialog.minted.secret.expose();
+        if let Err(e) = self.options.clipboard.set_text(secret) {
+            dialog.error = Some(format!(
+                "No clipboard is available ({e}). Use Download .json instead."
+            ));
+            return Ok(());
+        }
+        dialog.copied = true;
+        dialog.error = None;
+        let now = ctx.input(|i| i.time);
+        self.clip = Some(ClipboardSecret::new(
+            secret,
+            now + f64::from(seconds.max(1)),
+        ));
+        let key_id = dialog.minted.info.key_id.clone();
+        let _ = s.vault.record_handover(
+            &key_id,
+            crate::vault::Action::KeyCopied,
+            "copied to the clipboard",
+        );
+        self.say(format!(
+            "Secret copied; the clipboard clears in {seconds} s"
+        ));
+        Ok(())
+    }
+
+    /// "Discard and revoke" (see [`Session::discard_secret`]); a held-back quit or lock goes on.
+    fn discard_secret(&mut self, ctx: &egui::Context) -> Result<(), String> {
+        let Some(s) = self.session_mut() else {
+            return Ok(());
+        };
+        let Some((name, waiting)) = s.discard_secret() else {
+            return Ok(());
+        };
+        let reload = s.reload();
+        self.say(format!(
+            "Revoked {name}: its secret was discarded without being handed over"
+        ));
+        self.resume(ctx, waiting);
+        reload
+    }
+
+    fn download_secret(&mut self) -> Result<(), String> {
+        let fixed = self.options.download_dir.clone();
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return Ok(());
+        };
+        let Some(dialog) = &mut s.secret else {
+            return Ok(());
+        };
+        let file = dialog.minted.key_file();
+        match download::choose(fixed.as_deref(), &file.default_file_name()) {
+            download::Target::Cancelled => Ok(()),
+            download::Target::File(path) => match download::write(&path, &file) {
+                Ok(()) => {
+                    dialog.downloaded = Some(path.clone());
+                    dialog.error = None;
+                    let key_id = dialog.minted.info.key_id.clone();
+                    let _ = s.vault.record_handover(
+                        &key_id,
+                        crate::vault::Action::KeyDownloaded,
+                        "saved as a key file",
+                    );
+                    self.say(format!("Saved {}", path.display()));
+                    Ok(())
+                }
+                Err(e) => {
+                    dialog.error = Some(format!("Could not save the key file: {e}"));
+                    Ok(())
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! The app shell: screens, timers (auto-lock, clipboard, refresh), shortcuts and the commands
+//! that change the vault.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+
+use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
+use super::dialogs::{AddKey, SettingsDialog};
+use super::state::{Command, Session, Settings, Status, Tab, Waiting};
+use super::theme::{self, ThemeChoice};
+use super::unlock::UnlockForm;
+use super::{dialogs, node_view, sidebar};
+use crate::vault::{KdfParams, Node, NodeId, Vault};
+
+const SETTINGS_KEY: &str = "keyward.settings";
+/// How often the window looks for changes made by another process (the CLI).
+const REFRESH_SECS: f64 = 1.0;
+/// When another process only stamped last-used times (a service verifying keys), the table is
+/// re-read at most this often.
+const LAST_USED_REFRESH_SECS: f64 = 60.0;
+
+/// What the window is built with; tests inject a fake clipboard, a download folder and fast KDF.
+pub struct AppOptions {
+    pub vault_path: PathBuf,
+    pub clipboard: Box<dyn Clipboard>,
+    /// Skip the save dialog and write downloads here (`KEYWARD_DOWNLOAD_DIR`).
+    pub download_dir: Option<PathBuf>,
+    /// Argon2id settings for a vault created from the window.
+    pub new_vault_kdf: KdfParams,
+}
+
+impl AppOptions {
+    pub fn from_env(vault_path: PathBuf) -> AppOptions {
+        AppOptions {
+            vault_path,
+            clipboard: Box::new(SystemClipboard::default()),
+            download_dir: std::env::var_os("KEYWARD_DOWNLOAD_DIR").map(PathBuf::from),
+            new_vault_kdf: KdfParams::default(),
+        }
+    }
+}
+
+pub enum Screen {
+    Locked(UnlockForm),
+    Unlocked(Box<Session>),
+}
+
+pub struct KeywardApp {
+    options: AppOptions,
+    pub settings: Settings,
+    pub screen: Screen,
+    status: Option<Status>,
+    clip: Option<ClipboardSecret>,
+    last_input: f64,
+    theme_applied: Option<ThemeChoice>,
+    /// Drop egui's copies of typed text (its undo history holds passphrases) at the next frame.
+    forget_typed_text: bool,
+}
+
+impl KeywardApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> KeywardApp {
+        let settings = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))
+            .unwrap_or_default();
+        let form = UnlockForm::new(&options.vault_path);
+        KeywardApp {
+            options,
+            settings,
+            screen: Screen::Locked(form),
+            status: None,
+            clip: None,
+            last_input: 0.0,
+            theme_applied: None,
+            forget_typed_text: false,
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self.screen, Screen::Locked(_))
+    }
+
+    /// Key derivation is running (unlock, create or a passphrase change).
+    pub fn is_busy(&self) -> bool {
+        match &self.screen {
+            Screen::Locked(f) => f.is_pending(),
+            Screen::Unlocked(s) => s.rekey.is_some(),
+        }
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        match &self.screen {
+            Screen::Unlocked(s) => Some(s),
+            Screen::Locked(_) => None,
+        }
+    }
+
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.screen {
+            Screen::Unlocked(s) => Some(s),
+            Screen::Locked(_) => None,
+        }
+    }
+
+    /// The status bar's message, if any.
+    pub fn status_text(&self) -> Option<&str> {
+        self.status.as_ref().map(|s| s.text.as_str())
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    fn complain(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    fn unlocked(&mut self, vault: Vault) {
+        // The window lists and edits; it does not need the verification-sized page cache.
+        let _ = vault.set_page_cache_mib(2);
+        let mut session = Session::new(vault, self.settings.last_node_id);
+        let result = session.reload();
+        self.screen = Screen::Unlocked(Box::new(session));
+        self.forget_typed_text = true;
+        match result {
+            Ok(()) => self.status = None,
+            Err(e) => self.complain(e),
+        }
+    }
+
+    /// Lock, as asked with the button or Ctrl+L: a secret not handed over yet holds it back,
+    /// and its dialog says why and offers to discard it.
+    fn request_lock(&mut self) {
+        if !self
+            .session_mut()
+            .is_some_and(|s| s.hold_back(Waiting::Lock))
+        {
+            self.lock();
+        }
+    }
+
+    /// A request to close the window, while a secret that was not handed over is shown, is
+    /// cancelled; the secret dialog says why. After Copy or Download the close goes through.
+    fn guard_close(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested())
+            && self
+                .session_mut()
+                .is_some_and(|s| s.hold_back(Waiting::Quit))
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+    }
+
+    /// Does what the closed secret dialog held back.
+    fn resume(&mut self, ctx: &egui::Context, waiting: Option<Waiting>) {
+        match waiting {
+            Some(Waiting::Lock) => self.lock(),
+            Some(Waiting::Quit) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            None => {}
+        }
+    }
+
+    /// Drops every decrypted value and clears a secret from the clipboard.
+    pub fn lock(&mut self) {
+        self.clear_clipboard_secret();
+        if let Screen::Unlocked(session) = &self.screen {
+            self.settings.last_node_id = session.selected_node().map(|n| n.id);
+        }
+        self.screen = Screen::Locked(UnlockForm::new(&self.options.vault_path));
+        self.forget_typed_text = true;
+        self.say("Locked");
+    }
+
+    fn clear_clipboard_secret(&mut self) {
+        if let Some(clip) = self.clip.take() {
+            clip.clear_from(self.options.clipboard.as_mut());
+        }
+    }
+
+    // ---- per-frame work that is not drawing ----
+
+    fn tick(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
+        if active || self.last_input == 0.0 {
+            self.last_input = now;
+        }
+        if let Some(clip) = &self.clip {
+            if now >= clip.clear_at {
+                self.clear_clipboard_secret();
+                self.say("Clipboard cleared");
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_millis(500));
+            }
+        }
+        if let Screen::Locked(form) = &mut self.screen {
+            if let Some(result) = form.poll() {
+                match result {
+                    Ok(vault) => self.unlocked(vault),
+                    Err(e) => form.error = Some(e),
+                }
+            }
+            return;
+        }
+        let idle_limit = f64::from(self.settings.auto_lock_minutes) * 60.0;
+        // Auto-lock waits while a secret that was not handed over is on screen: locking would
+        // lose it. Once copied or downloaded, locking closes its dialog and loses nothing.
+        let holding = self
+            .session()
+            .is_some_and(Session::holds_undelivered_secret);
+        if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit && !holding {
+            self.lock();
+            self.say("Locked after idle time");
+            return;
+        }
+        if let Screen::Unlocked(s) = &mut self.screen
+            && let Some(job) = &mut s.rekey
+            && let Some(result) = job.poll()
+        {
+            s.rekey = None;
+            match result {
+                Ok(vault) => {
+                    // The worker's vault holds the new data key; this one's is gone.
+                    let _ = vault.set_page_cache_mib(2);
+                    s.vault = vault;
+                    s.dialog = None;
+                    let reload = s.reload();
+                    self.forget_typed_text = true;
+                    match reload {
+                        Ok(()) => self.say("Passphrase changed; the vault was re-keyed"),
+                        Err(e) => self.complain(e),
+                    }
+                }
+                Err(e) => s.dialog_error = Some(e),
+            }
+        }
+        if let Screen::Unlocked(s) = &mut self.screen {
+            if now >= s.next_refresh {
+                s.next_refresh = now + REFRESH_SECS;
+                let committed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
+                let logged = s.vault.activity_mark().is_ok_and(|m| m != s.activity_mark);
+                let stamps_due = now - s.last_reload >= LAST_USED_REFRESH_SECS;
+                if committed && (logged || stamps_due) {
+                    s.last_reload = now;
+                    if let Err(e) = s.reload() {
+                        self.complain(e);
+                    }
+                }
+            }
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return;
+        };
+        let pressed = |key| {
+            ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key)))
+        };
+        if pressed(Key::L) {
+            commands.push(Command::Lock);
+        }
+        if s.secret.is_some() || s.dialog.is_some() {
+            return;
+        }
+        if pressed(Key::N)
+            && let Some(node) = s.selected_node()
+        {
+            commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
+        }
+        if pressed(Key::F) {
+            s.tab = Tab::Keys;
+            s.focus_search = true;
+        }
+    }
+
+    // ---- drawing ----
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
+            ui.add_space(theme::SPACE);
+            ui.label(
+                RichText::new(self.options.vault_path.display().to_string())
+                    .small()
+                    .color(theme::MUTED),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if !self.is_locked() {
+                    if ui
+                        .button("🔒 Lock")
+                        .on_hover_text("Lock the vault (Ctrl+L)")
+                        .clicked()
+                    {
+                        commands.push(Command::Lock);
+                    }
+                    if ui.button("⚙ Settings").clicked() {
+                        commands.push(Command::open(SettingsDialog::new(&self.settings)));
+                    }
+                }
+            });
+        });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        ui.horizontal(|ui| {
+            if let Some(status) = &self.status {
+                let color = if status.error {
+                    theme::DANGER
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(&status.text).color(color));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(clip) = &self.clip {
+                    let left = (clip.clear_at - now).max(0.0).ceil();
+                    ui.label(
+                        RichText::new(format!("📋 Clipboard clears in {left:.0} s"))
+                            .color(theme::WARNING),
+                    );
+                }
+                if let Some(s) = self.session()
+                    && let Some(node) = s.selected_node()
+                {
+                    let text = format!("{} key(s) in {}", s.keys.len(), node.path);
+                    ui.label(RichText::new(text).color(theme::MUTED));
+                }
+            });
+        });
+    }
+}
+
+/// The workspace a node belongs to.
+pub fn workspace_of(nodes: &[Node], mut id: NodeId) -> Option<NodeId> {
+    loop {
+        let node = nodes.iter().find(|n| n.id == id)?;
+        if node.parent == 0 {
+            return Some(node.id);
+        }
+        id = node.parent;
+    }
+}
+
+impl eframe::App for KeywardApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.guard_close(ctx);
+        if self.theme_applied != Some(self.settings.theme) {
+            theme::apply(ctx, self.settings.theme);
+            self.theme_applied = Some(self.settings.theme);
+        }
+        self.tick(ctx);
+        if std::mem::take(&mut self.forget_typed_text) {
+            ctx.data_mut(|d| d.remove_by_type::<egui::text_edit::TextEditState>());
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut commands = Vec::new();
+        self.shortcuts(&ctx, &mut commands);
+
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.top_bar_ui(ui, &mut commands);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+
+        match &mut self.screen {
+            Screen::Locked(form) => {
+                egui::CentralPanel::default().show(ui, |ui| form.ui(ui));
+                if let Some(submit) = form.take_submit() {
+                    form.start(
+                        &self.options.vault_path,
+                        submit,
+                        self.options.new_vault_kdf,
+                        &ctx,
+                    );
+                }
+            }
+            Screen::Unlocked(session) => {
+                egui::Panel::left("sidebar")
+                    .resizable(true)
+                    .default_size(theme::SIDEBAR_WIDTH)
+                    .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
+                egui::CentralPanel::default()
+                    .show(ui, |ui| node_view::node_view_ui(ui, session, &mut commands));
+                dialogs::dialogs_ui(&ctx, session, &mut commands);
+            }
+        }
+        self.run_commands(&ctx, commands);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(s) = self.session() {
+            self.settings.last_node_id = s.selected_node().map(|n| n.id);
+        }
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.clear_clipboard_secret();
+    }
+}

@@ -1,0 +1,139 @@
+//! Add New Key: name, scopes, full access, expiry; Generate Key.
+
+use egui::{Key, RichText};
+
+use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::theme;
+use crate::ui::widgets::{chosen_scopes, labelled_field, scope_checkboxes_ui};
+use crate::vault::{Expiry, NewKey, NodeId, Scope, format_time, validate_name};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpiryChoice {
+    Never,
+    Days(u32),
+    Custom,
+}
+
+pub struct AddKey {
+    node: NodeId,
+    name: String,
+    scopes: Vec<(Scope, bool)>,
+    full_access: bool,
+    expiry: ExpiryChoice,
+    custom_date: String,
+}
+
+impl AddKey {
+    pub fn new(node: NodeId, catalog: &[Scope]) -> AddKey {
+        AddKey {
+            node,
+            name: String::new(),
+            scopes: catalog
+                .iter()
+                .map(|s| (s.clone(), s.required || s.default))
+                .collect(),
+            full_access: false,
+            expiry: ExpiryChoice::Never,
+            custom_date: String::new(),
+        }
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+        let now = s.vault.now();
+        let field = labelled_field(ui, "Name", &mut self.name, "e.g. ci-deployer");
+        if ui.memory(|m| m.focused().is_none()) {
+            field.request_focus();
+        }
+        ui.add_space(theme::SPACE);
+        ui.label(RichText::new("Scopes").strong());
+        scope_checkboxes_ui(ui, &mut self.scopes, self.full_access);
+        ui.checkbox(
+            &mut self.full_access,
+            "Full access (every scope, now and later)",
+        );
+        ui.add_space(theme::SPACE);
+        ui.label(RichText::new("Expiration").strong());
+        ui.horizontal_wrapped(|ui| {
+            ui.radio_value(&mut self.expiry, ExpiryChoice::Never, "Never");
+            for days in [7, 30, 60, 90] {
+                ui.radio_value(
+                    &mut self.expiry,
+                    ExpiryChoice::Days(days),
+                    format!("{days} days"),
+                );
+            }
+            ui.radio_value(&mut self.expiry, ExpiryChoice::Custom, "Custom date");
+        });
+        let expires_at = match self.expiry {
+            ExpiryChoice::Never => Ok(None),
+            ExpiryChoice::Days(d) => Expiry::parse(&format!("{d}d")).and_then(|e| e.resolve(now)),
+            ExpiryChoice::Custom => {
+                labelled_field(
+                    ui,
+                    "Expiry date (YYYY-MM-DD)",
+                    &mut self.custom_date,
+                    "2027-01-31",
+                );
+                Expiry::parse(&self.custom_date).and_then(|e| e.resolve(now))
+            }
+        };
+        match &expires_at {
+            Ok(Some(t)) => {
+                ui.label(RichText::new(format!("Expires {}", format_time(*t))).color(theme::MUTED))
+            }
+            Ok(None) => ui.label(RichText::new("Never expires").color(theme::MUTED)),
+            Err(e) if !self.custom_date.is_empty() => {
+                ui.label(RichText::new(e.to_string()).color(theme::DANGER))
+            }
+            Err(_) => ui.label(""),
+        };
+        let name_ok = validate_name("key", &self.name).is_ok();
+        let problem = if !name_ok {
+            Some("Give the key a name")
+        } else if expires_at.is_err() {
+            Some("Choose a valid future date")
+        } else {
+            None
+        };
+        error_ui(ui, s.dialog_error.as_deref());
+        button_row(ui, |ui| {
+            let clicked = ui
+                .add_enabled(problem.is_none(), primary_button("Generate Key"))
+                .on_disabled_hover_text(problem.unwrap_or_default())
+                .clicked();
+            let enter = ui.input(|i| i.key_pressed(Key::Enter));
+            if (clicked || enter)
+                && problem.is_none()
+                && let Ok(expires_at) = expires_at
+            {
+                commands.push(Command::CreateKey {
+                    node: self.node,
+                    new: NewKey {
+                        name: self.name.trim().to_owned(),
+                        scopes: chosen_scopes(&self.scopes),
+                        full_access: self.full_access,
+                        expires_at,
+                        ..NewKey::default()
+                    },
+                });
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+        });
+    }
+}
+
+impl Dialog for AddKey {
+    fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
+        modal_ui(
+            ctx,
+            "Add New Key",
+            Dismiss::Easy,
+            theme::MODAL_WIDTH,
+            |ui| self.form_ui(ui, s, commands),
+        )
+        .1
+    }
+}

@@ -1,0 +1,44 @@
+//! Every dialog of the window, one file each, all drawn through the one modal wrapper
+//! (`ui::modal`). Each is a struct implementing [`Dialog`]; the session holds the open one.
+
+mod add_key;
+mod add_node;
+mod confirm;
+mod delete_node;
+mod edit_scope;
+mod edit_scopes;
+mod rename_node;
+mod roll;
+mod secret;
+mod settings;
+mod undelivered;
+
+pub use add_key::AddKey;
+pub use add_node::AddNode;
+pub use confirm::Confirm;
+pub use delete_node::DeleteNode;
+pub use edit_scope::EditScope;
+pub use edit_scopes::EditScopes;
+pub use rename_node::RenameNode;
+pub use roll::Roll;
+pub use settings::SettingsDialog;
+
+use super::state::{Command, Session};
+
+/// Draws what is open: the secret dialog first (nothing else while a secret is shown), then
+/// the open dialog, else the list of secrets never handed over.
+pub fn dialogs_ui(ctx: &egui::Context, s: &mut Session, commands: &mut Vec<Command>) {
+    if let Some(shown) = &s.secret {
+        secret::secret_ui(ctx, shown, commands);
+        return;
+    }
+    let Some(mut dialog) = s.dialog.take() else {
+        undelivered::undelivered_ui(ctx, s, commands);
+        return;
+    };
+    let dismissed = dialog.ui(ctx, s, commands);
+    s.dialog = Some(dialog);
+    if dismissed {
+        commands.push(Command::CloseDialog);
+    }
+}

@@ -1,0 +1,50 @@
+//! Rename a workspace, project or environment.
+
+use egui::Key;
+
+use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::theme;
+use crate::ui::widgets::labelled_field;
+use crate::vault::{Node, NodeId, NodeKind, validate_name};
+
+pub struct RenameNode {
+    id: NodeId,
+    kind: NodeKind,
+    name: String,
+}
+
+impl RenameNode {
+    pub fn new(node: &Node) -> RenameNode {
+        RenameNode {
+            id: node.id,
+            kind: node.kind,
+            name: node.name.clone(),
+        }
+    }
+}
+
+impl Dialog for RenameNode {
+    fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
+        let title = format!("Rename {}", self.kind.noun());
+        modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
+            labelled_field(ui, "New name", &mut self.name, "");
+            let valid = validate_name(self.kind.noun(), &self.name).is_ok();
+            error_ui(ui, s.dialog_error.as_deref());
+            button_row(ui, |ui| {
+                let go = ui.add_enabled(valid, primary_button("Rename")).clicked()
+                    || (valid && ui.input(|i| i.key_pressed(Key::Enter)));
+                if go {
+                    commands.push(Command::RenameNode {
+                        id: self.id,
+                        name: self.name.trim().to_owned(),
+                    });
+                }
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+            });
+        })
+        .1
+    }
+}

@@ -1,0 +1,197 @@
+//! Settings: auto-lock, clipboard timeout, theme, the vault passphrase and the publish targets.
+
+use egui::RichText;
+use zeroize::Zeroizing;
+
+use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::state::{Command, Dialog, Session, Settings};
+use crate::ui::theme::{self, ThemeChoice};
+use crate::ui::widgets::password_field;
+use crate::vault::{PublishTarget, format_time};
+
+pub struct SettingsDialog {
+    settings: Settings,
+    current: Zeroizing<String>,
+    new: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+    /// The publish targets as they were when the session was last re-read.
+    publish: Vec<PublishRow>,
+    /// The session's reload count the rows were read at.
+    publish_read_at: Option<u64>,
+}
+
+/// A publish target as Settings shows it.
+pub struct PublishRow {
+    pub file: String,
+    pub node: String,
+    pub last: String,
+    pub error: Option<String>,
+}
+
+impl PublishRow {
+    pub fn rows(targets: &[(PublishTarget, String)]) -> Vec<PublishRow> {
+        targets
+            .iter()
+            .map(|(t, path)| PublishRow {
+                file: t.file.display().to_string(),
+                node: if t.node.is_none() {
+                    "whole vault".into()
+                } else {
+                    path.clone()
+                },
+                last: match (t.last_published_at, t.last_keys) {
+                    (Some(at), Some(keys)) => format!("{} ({keys} keys)", format_time(at)),
+                    (Some(at), None) => format_time(at),
+                    _ => "never".into(),
+                },
+                error: t.last_error.clone(),
+            })
+            .collect()
+    }
+}
+
+impl SettingsDialog {
+    pub fn new(settings: &Settings) -> SettingsDialog {
+        SettingsDialog {
+            settings: settings.clone(),
+            current: Zeroizing::new(String::new()),
+            new: Zeroizing::new(String::new()),
+            confirm: Zeroizing::new(String::new()),
+            publish: Vec::new(),
+            publish_read_at: None,
+        }
+    }
+
+    fn settings_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+        let rekeying = s.rekey.as_ref().map(|job| job.progress);
+        let settings = &mut self.settings;
+        egui::Grid::new("settings_grid")
+            .num_columns(2)
+            .spacing([12.0, 8.0])
+            .show(ui, |ui| {
+                let l = ui.label("Auto-lock after (minutes, 0 = never)");
+                ui.add(egui::DragValue::new(&mut settings.auto_lock_minutes).range(0..=240))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Clear clipboard after (seconds)");
+                ui.add(egui::DragValue::new(&mut settings.clipboard_seconds).range(5..=600))
+                    .labelled_by(l.id);
+                ui.end_row();
+                ui.label("Theme");
+                ui.horizontal(|ui| {
+                    for t in ThemeChoice::ALL {
+                        ui.radio_value(&mut settings.theme, t, t.label());
+                    }
+                });
+                ui.end_row();
+            });
+        button_row(ui, |ui| {
+            if ui.add(primary_button("Save settings")).clicked() {
+                commands.push(Command::ApplySettings(settings.clone()));
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+        });
+        ui.separator();
+        ui.label(RichText::new("Change the vault passphrase").strong());
+        password_field(ui, "Current passphrase", &mut self.current);
+        password_field(ui, "New passphrase", &mut self.new);
+        password_field(ui, "Repeat new passphrase", &mut self.confirm);
+        let problem = if self.current.is_empty() || self.new.is_empty() {
+            Some("Fill in the current and the new passphrase")
+        } else if *self.new != *self.confirm {
+            Some("The new passphrases do not match")
+        } else {
+            None
+        };
+        if let Some(p) = problem.filter(|_| !self.confirm.is_empty()) {
+            ui.label(RichText::new(p).color(theme::DANGER));
+        }
+        error_ui(ui, s.dialog_error.as_deref());
+        button_row(ui, |ui| {
+            let clicked = ui
+                .add_enabled(
+                    problem.is_none() && rekeying.is_none(),
+                    egui::Button::new("Change passphrase"),
+                )
+                .on_disabled_hover_text(problem.unwrap_or("Working…"))
+                .clicked();
+            if let Some(done) = rekeying {
+                ui.add(
+                    egui::ProgressBar::new(done)
+                        .desired_width(220.0)
+                        .show_percentage()
+                        .text(format!("Re-keying the vault… {:.0}%", done * 100.0)),
+                );
+            }
+            if clicked {
+                commands.push(Command::ChangePassphrase {
+                    current: self.current.clone(),
+                    new: self.new.clone(),
+                });
+            }
+        });
+        ui.separator();
+        if self.publish_read_at != Some(s.reloads) {
+            self.publish = PublishRow::rows(&s.vault.publish_targets().unwrap_or_default());
+            self.publish_read_at = Some(s.reloads);
+        }
+        publish_targets_ui(ui, &self.publish, commands);
+    }
+}
+
+impl Dialog for SettingsDialog {
+    fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
+        modal_ui(ctx, "Settings", Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
+            self.settings_ui(ui, s, commands)
+        })
+        .1
+    }
+}
+
+/// Settings' list of publish targets: file, node, last write, any error, and Publish now.
+fn publish_targets_ui(ui: &mut egui::Ui, rows: &[PublishRow], commands: &mut Vec<Command>) {
+    ui.label(RichText::new("Published verifier files").strong());
+    if rows.is_empty() {
+        ui.label(
+            RichText::new("None. Add one with: keyward publish add NODE FILE").color(theme::MUTED),
+        );
+        return;
+    }
+    egui::Grid::new("publish_grid")
+        .num_columns(3)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for row in rows {
+                // The file's name, with room; the full path on hover.
+                let name = std::path::Path::new(&row.file)
+                    .file_name()
+                    .map_or(row.file.clone(), |n| n.to_string_lossy().into_owned());
+                ui.allocate_ui_with_layout(
+                    egui::vec2(180.0, ui.spacing().interact_size.y),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_width(180.0);
+                        ui.add(egui::Label::new(name).truncate())
+                            .on_hover_text(&row.file);
+                    },
+                );
+                ui.label(&row.node);
+                match &row.error {
+                    None => ui.label(&row.last),
+                    Some(e) => ui
+                        .label(RichText::new("Failed").color(theme::DANGER))
+                        .on_hover_text(e),
+                };
+                ui.end_row();
+                if let Some(e) = &row.error {
+                    ui.label(RichText::new(e).color(theme::DANGER).small());
+                    ui.end_row();
+                }
+            }
+        });
+    if ui.button("Publish now").clicked() {
+        commands.push(Command::PublishNow);
+    }
+}

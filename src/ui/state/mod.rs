@@ -1,0 +1,18 @@
+//! The types every view shares: the unlocked [`Session`], the [`Settings`], the [`Command`]s
+//! drawing collects, the [`Dialog`] trait every dialog implements, the shown secret and the
+//! re-key job. Views depend on these, the shell depends on the views, and nothing here depends
+//! on a view or on the shell.
+
+mod command;
+mod dialog;
+mod rekey;
+mod secret;
+mod session;
+mod settings;
+
+pub use command::{Command, Status};
+pub use dialog::Dialog;
+pub use rekey::RekeyJob;
+pub use secret::{SecretDialog, Waiting};
+pub use session::{Session, Tab};
+pub use settings::Settings;

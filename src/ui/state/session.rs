@@ -1,0 +1,161 @@
+//! The unlocked state: the vault handle and what the window shows of it.
+
+use super::{Dialog, RekeyJob, SecretDialog, Waiting};
+use crate::ui::key_table::KeyTable;
+use crate::vault::{ActivityEntry, KeyInfo, Node, NodeId, Scope, Vault};
+
+const ACTIVITY_LIMIT: usize = 500;
+
+/// The tabs of the node view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Keys,
+    Scopes,
+    Activity,
+}
+
+/// The unlocked state. Dropping it drops the vault handle and every decrypted value.
+pub struct Session {
+    pub vault: Vault,
+    pub nodes: Vec<Node>,
+    pub selected: Option<NodeId>,
+    pub tab: Tab,
+    pub keys: KeyTable,
+    pub scopes: Vec<Scope>,
+    pub activity: Vec<ActivityEntry>,
+    pub dialog: Option<Box<dyn Dialog>>,
+    /// An error from the last command of the open dialog, shown inside it.
+    pub dialog_error: Option<String>,
+    pub secret: Option<SecretDialog>,
+    /// Keys whose secret an earlier window showed and nobody copied or downloaded; `true` for
+    /// a roll.
+    pub undelivered: Vec<(KeyInfo, bool)>,
+    pub undelivered_later: bool,
+    pub focus_search: bool,
+    /// A passphrase change (re-key) running on a worker thread.
+    pub rekey: Option<RekeyJob>,
+    pub(crate) data_version: i64,
+    pub(crate) activity_mark: i64,
+    pub(crate) next_refresh: f64,
+    pub(crate) last_reload: f64,
+    /// How many times the node was re-read (dialogs showing vault data watch it; so do tests).
+    pub reloads: u64,
+}
+
+impl Session {
+    pub fn new(vault: Vault, last_node: Option<NodeId>) -> Session {
+        let data_version = vault.data_version().unwrap_or_default();
+        let mut s = Session {
+            vault,
+            nodes: Vec::new(),
+            selected: None,
+            tab: Tab::Keys,
+            keys: KeyTable::default(),
+            scopes: Vec::new(),
+            activity: Vec::new(),
+            dialog: None,
+            dialog_error: None,
+            secret: None,
+            undelivered: Vec::new(),
+            undelivered_later: false,
+            focus_search: false,
+            rekey: None,
+            data_version,
+            activity_mark: 0,
+            next_refresh: 0.0,
+            last_reload: 0.0,
+            reloads: 0,
+        };
+        // `reload` falls back to the first node when this one is gone.
+        s.selected = last_node;
+        s.undelivered = s.vault.never_delivered().unwrap_or_default();
+        s
+    }
+
+    pub fn selected_node(&self) -> Option<&Node> {
+        self.selected
+            .and_then(|id| self.nodes.iter().find(|n| n.id == id))
+    }
+
+    /// Re-reads the tree and the selected node's keys, scopes and activity.
+    pub fn reload(&mut self) -> Result<(), String> {
+        self.nodes = self.vault.nodes().map_err(|e| e.to_string())?;
+        if self
+            .selected
+            .is_some_and(|id| !self.nodes.iter().any(|n| n.id == id))
+        {
+            self.selected = None;
+        }
+        if self.selected.is_none() {
+            self.selected = self.nodes.first().map(|n| n.id);
+        }
+        match self.selected {
+            Some(id) => {
+                self.scopes = self.vault.scopes(id).unwrap_or_default();
+                // Streamed into the compact table: every decoded key is never held at once.
+                let table = &mut self.keys;
+                table.begin(&self.scopes);
+                let listed = self.vault.each_key(Some(id), |k| table.push(k));
+                table.finish();
+                listed.map_err(|e| e.to_string())?;
+                self.activity = self
+                    .vault
+                    .activity(Some(id), ACTIVITY_LIMIT)
+                    .unwrap_or_default();
+            }
+            None => {
+                self.keys.set_rows(Vec::new(), &[]);
+                self.scopes.clear();
+                self.activity = self
+                    .vault
+                    .activity(None, ACTIVITY_LIMIT)
+                    .unwrap_or_default();
+            }
+        }
+        self.data_version = self.vault.data_version().unwrap_or(self.data_version);
+        self.activity_mark = self.vault.activity_mark().unwrap_or(self.activity_mark);
+        self.reloads += 1;
+        Ok(())
+    }
+
+    /// A secret is on screen that was neither copied nor downloaded.
+    pub fn holds_undelivered_secret(&self) -> bool {
+        self.secret.as_ref().is_some_and(|d| !d.is_delivered())
+    }
+
+    /// Holds `what` back when a secret that was not handed over is shown (its dialog then says
+    /// why); returns whether it did.
+    pub fn hold_back(&mut self, what: Waiting) -> bool {
+        match self.secret.as_mut() {
+            Some(d) if !d.is_delivered() => {
+                d.waiting = Some(what);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// "Discard and revoke": the secret was never handed over, so its key is revoked (nobody
+    /// can ever present the secret) and the dialog closes. Returns the key's name and what the
+    /// dialog held back; `None` when there was no dialog or revoking failed (the dialog then
+    /// shows the error and stays).
+    ///
+    /// For a roll this revokes the whole key, although its previous secret may still be in
+    /// its grace period and in use: keeping the key would leave a current secret that nobody
+    /// has, and clients would break silently when the grace ends. Revoking says so now, in the
+    /// log and in every check; the dialog warns first ("Revoking also stops the key's previous
+    /// secret at once"), with Copy right beside it for whoever wants to keep the key.
+    pub fn discard_secret(&mut self) -> Option<(String, Option<Waiting>)> {
+        let d = self.secret.as_mut()?;
+        match self.vault.revoke_key(&d.minted.info.key_id) {
+            Ok(info) => {
+                let waiting = self.secret.take().and_then(|d| d.waiting);
+                Some((info.name, waiting))
+            }
+            Err(e) => {
+                d.error = Some(format!("Could not revoke the key: {e}"));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Preferences kept across runs.
+
+use crate::ui::theme::ThemeChoice;
+use crate::vault::NodeId;
+
+/// Preferences kept across runs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub auto_lock_minutes: u32,
+    pub clipboard_seconds: u32,
+    pub theme: ThemeChoice,
+    /// Id of the node selected last, reopened after unlock. An id, not the node's path: the
+    /// settings file is plaintext and names stay inside the vault.
+    pub last_node_id: Option<NodeId>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            auto_lock_minutes: 5,
+            clipboard_seconds: 30,
+            theme: ThemeChoice::System,
+            last_node_id: None,
+        }
+    }
+}
