@@ -13,10 +13,16 @@ use keyward::vault::{KdfParams, NewKey, Preset, Vault};
 const PASS: &str = "benchmark passphrase";
 const RUNS: usize = 11;
 
-/// Wall time and peak resident memory of one command, from `/usr/bin/time -f '%e %M'`.
-fn measure(program: &str, args: &[&str], vault: &Path, stdin: Option<&str>) -> (Duration, u64) {
+/// Wall time and peak resident memory of one command, from `/usr/bin/time -f '%e %M %U %S'`;
+/// and its CPU time (user + system), which moves much less than the wall time on a busy machine.
+fn measure(
+    program: &str,
+    args: &[&str],
+    vault: &Path,
+    stdin: Option<&str>,
+) -> (Duration, u64, Duration) {
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.args(["-f", "%e %M", program])
+    cmd.args(["-f", "%e %M %U %S", program])
         .args(args)
         .env("KEYWARD_VAULT", vault)
         .env("KEYWARD_PASSPHRASE", PASS)
@@ -40,8 +46,16 @@ fn measure(program: &str, args: &[&str], vault: &Path, stdin: Option<&str>) -> (
         .and_then(|s| s.parse().ok())
         .unwrap_or(f64::NAN);
     let kib: u64 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    (Duration::from_secs_f64(secs.max(0.0)), kib)
+    let cpu: f64 = fields.filter_map(|s| s.parse::<f64>().ok()).sum();
+    (
+        Duration::from_secs_f64(secs.max(0.0)),
+        kib,
+        Duration::from_secs_f64(cpu.max(0.0)),
+    )
 }
+
+/// Median wall time, peak memory over the runs, median CPU time.
+type Figures = (Duration, u64, Duration);
 
 fn median_of(
     program: &str,
@@ -49,31 +63,37 @@ fn median_of(
     vault: &Path,
     stdin: Option<&str>,
     runs: usize,
-) -> (Duration, u64) {
+) -> Figures {
     let mut times = Vec::new();
+    let mut cpus = Vec::new();
     let mut peak = 0;
     for _ in 0..runs {
-        let (t, kib) = measure(program, args, vault, stdin);
+        let (t, kib, cpu) = measure(program, args, vault, stdin);
         times.push(t);
+        cpus.push(cpu);
         peak = peak.max(kib);
     }
     times.sort();
-    (times[times.len() / 2], peak)
+    cpus.sort();
+    (times[times.len() / 2], peak, cpus[cpus.len() / 2])
 }
 
-fn row(what: &str, (t, kib): (Duration, u64), base: Option<(Duration, u64)>) {
+fn row(what: &str, (t, kib, cpu): Figures, base: Option<Figures>) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let extra = base
-        .map(|(bt, bk)| {
+        .map(|(bt, bk, bc)| {
             format!(
-                " | {:>+8.0} ms | {:>+7.1} MiB",
-                (t.as_secs_f64() - bt.as_secs_f64()) * 1e3,
+                " | {:>+8.0} ms | {:>+8.0} ms | {:>+7.1} MiB",
+                ms(t) - ms(bt),
+                ms(cpu) - ms(bc),
                 (kib as f64 - bk as f64) / 1024.0
             )
         })
         .unwrap_or_default();
     println!(
-        "{what:<34} | {:>8.0} ms | {:>7.1} MiB{extra}",
-        t.as_secs_f64() * 1e3,
+        "{what:<34} | {:>8.0} ms | {:>8.0} ms | {:>7.1} MiB{extra}",
+        ms(t),
+        ms(cpu),
         kib as f64 / 1024.0
     );
 }
@@ -103,8 +123,8 @@ fn main() {
     }
     println!("{n} keys, release binary, medians of {RUNS}, peak RSS over the runs");
     println!(
-        "{:<34} | {:>11} | {:>11} | {:>11} | {:>11}",
-        "command", "time", "peak RSS", "vs unlock", "vs unlock"
+        "{:<34} | {:>11} | {:>11} | {:>11} | {:>11} | {:>11} | {:>11}",
+        "command", "wall", "CPU", "peak RSS", "wall − unlock", "CPU − unlock", "RSS − unlock"
     );
     let unlock = median_of(bin, &["workspace", "list"], &path, None, RUNS);
     row("workspace list (unlock alone)", unlock, None);
@@ -120,6 +140,7 @@ fn main() {
         .map(|i| format!("{{\"name\": \"imported-{i:06}\", \"scopes\": [\"write\"], \"expires\": \"90d\", \"owner\": \"bench\", \"tags\": [\"bulk\"]}}\n"))
         .collect();
     let mut imports = Vec::new();
+    let mut import_cpu = Vec::new();
     let mut peak = 0;
     for run in 0..3 {
         let target = dir.path().join(format!("import-{run}.keyward"));
@@ -128,7 +149,7 @@ fn main() {
             .expect("empty vault");
         let secrets = dir.path().join(format!("secrets-{run}.jsonl"));
         let out = secrets.to_str().expect("utf-8");
-        let (t, kib) = measure(
+        let (t, kib, cpu) = measure(
             bin,
             &["key", "import", "bench", "-", "--output", out],
             &target,
@@ -137,31 +158,26 @@ fn main() {
         let imported = std::fs::read_to_string(&secrets).map_or(0, |s| s.lines().count());
         assert_eq!(imported, n, "every key's file was written");
         imports.push(t);
+        import_cpu.push(cpu);
         peak = peak.max(kib);
     }
     imports.sort();
+    import_cpu.sort();
     row(
         &format!("key import ({n} lines)"),
-        (imports[1], peak),
+        (imports[1], peak, import_cpu[1]),
         Some(unlock),
     );
 
     if let Some(kdbx) = std::env::var_os("KEYWARD_BENCH_KDBX") {
         let kdbx = kdbx.to_string_lossy().into_owned();
-        let mut times = Vec::new();
-        let mut peak = 0;
-        for _ in 0..RUNS {
-            let (t, kib) = measure(
-                "keepassxc-cli",
-                &["ls", "-R", "-q", &kdbx],
-                &path,
-                Some(&format!("{PASS}\n")),
-            );
-            times.push(t);
-            peak = peak.max(kib);
-        }
-        times.sort();
-        let peer = (times[RUNS / 2], peak);
+        let peer = median_of(
+            "keepassxc-cli",
+            &["ls", "-R", "-q", &kdbx],
+            &path,
+            Some(&format!("{PASS}\n")),
+            RUNS,
+        );
         row("keepassxc-cli ls -R", peer, Some(unlock));
         println!(
             "key list / keepassxc-cli ls -R time: {:.2}",
