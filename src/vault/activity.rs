@@ -41,10 +41,11 @@ pub enum Action {
     KeyEdited,
     FindingAcknowledged,
     SigningKeyCreated,
+    PrefixChanged,
 }
 
 impl Action {
-    const ALL: [Action; 28] = [
+    const ALL: [Action; 29] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -73,6 +74,7 @@ impl Action {
         Action::KeyEdited,
         Action::FindingAcknowledged,
         Action::SigningKeyCreated,
+        Action::PrefixChanged,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -106,6 +108,7 @@ impl Action {
             Action::KeyEdited => "key.edit",
             Action::FindingAcknowledged => "health.ack",
             Action::SigningKeyCreated => "signing_key.create",
+            Action::PrefixChanged => "env.prefix",
         }
     }
 
@@ -271,8 +274,22 @@ pub(super) fn read(
     node: Option<NodeId>,
     limit: usize,
 ) -> Result<Vec<ActivityEntry>> {
-    let wanted: Option<std::collections::HashSet<NodeId>> = match node {
-        Some(id) => Some(vault.tree()?.subtree(id).into_iter().collect()),
+    // The node's subtree as it is now, and its path: entries of nodes deleted since stay
+    // listed under the node they were in (by the path they had), the delete itself included.
+    struct Filter {
+        ids: std::collections::HashSet<NodeId>,
+        live: std::collections::HashSet<NodeId>,
+        path: String,
+    }
+    let filter = match node {
+        Some(id) => {
+            let tree = vault.tree()?;
+            Some(Filter {
+                ids: tree.subtree(id).into_iter().collect(),
+                live: tree.nodes.keys().copied().collect(),
+                path: tree.path_of(id),
+            })
+        }
         None => None,
     };
     let mut out = Vec::new();
@@ -283,12 +300,24 @@ pub(super) fn read(
         let Some(last) = page.last() else { break };
         before = Some(last.seq);
         for row in page {
-            if let Some(ids) = &wanted
-                && !row.node_id.is_some_and(|n| ids.contains(&n))
+            let mut detail = None;
+            if let Some(f) = &filter
+                && !row.node_id.is_some_and(|n| f.ids.contains(&n))
             {
-                continue;
+                let gone = row.node_id.is_some_and(|n| !f.live.contains(&n));
+                if !gone {
+                    continue;
+                }
+                detail = open_detail(vault, &row);
+                let under = detail.as_ref().is_some_and(|d| {
+                    d.node == f.path
+                        || (d.node.starts_with(&f.path) && d.node[f.path.len()..].starts_with('/'))
+                });
+                if !under {
+                    continue;
+                }
             }
-            let detail = open_detail(vault, &row);
+            let detail = detail.or_else(|| open_detail(vault, &row));
             let intact = detail.is_some();
             let detail = detail.unwrap_or(Detail {
                 node: String::new(),

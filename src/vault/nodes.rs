@@ -186,6 +186,32 @@ impl Vault {
         self.node(id)
     }
 
+    /// Sets the secret prefix of an environment (`None`: back to the inherited one). Keys
+    /// minted or rolled from now on carry it; existing secrets keep theirs.
+    pub fn set_prefix(&mut self, id: NodeId, prefix: Option<&str>) -> Result<Node> {
+        let node = self.node(id)?;
+        if node.kind != NodeKind::Environment {
+            return Err(Error::Invalid(
+                "only an environment has its own secret prefix".into(),
+            ));
+        }
+        if let Some(p) = prefix {
+            validate_prefix(p)?;
+        }
+        self.write(|v, tx| {
+            v.rewrite_node(tx, id, |d| {
+                d.prefix = prefix.map(str::to_owned);
+                Ok(())
+            })?;
+            let detail = match prefix {
+                Some(p) => format!("prefix set to '{p}'"),
+                None => "prefix reset to the default".to_owned(),
+            };
+            v.log(tx, Action::PrefixChanged, Some(id), &node.path, &detail)
+        })?;
+        self.node(id)
+    }
+
     /// How many keys live at this node and below (what deleting it would remove).
     pub fn key_count(&self, id: NodeId) -> Result<usize> {
         let tree = self.tree()?;

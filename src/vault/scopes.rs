@@ -102,4 +102,50 @@ impl Vault {
             Ok(touched)
         })
     }
+
+    /// How many keys under `node`'s workspace lack `scope_id` (tampered keys are not counted).
+    pub fn keys_without_scope(&self, node: NodeId, scope_id: &str) -> Result<usize> {
+        let tree = self.tree()?;
+        let ws = tree.workspace_of(node)?;
+        let mut count = 0;
+        for row in store::key_rows(&self.conn, Some(&tree.subtree(ws.id)))? {
+            if let Some(data) = self.open_key(&row)?
+                && !data.scopes.iter().any(|s| s == scope_id)
+            {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Adds the catalog's scope `scope_id` to every key under `node`'s workspace that lacks it
+    /// (after it was made required), in one transaction. Returns how many keys got it.
+    pub fn grant_scope(&mut self, node: NodeId, scope_id: &str) -> Result<usize> {
+        self.write(|v, tx| {
+            let tree = v.tree_from(tx)?;
+            let ws = tree.workspace_of(node)?.clone();
+            if !tree.catalog(ws.id)?.iter().any(|s| s.id == scope_id) {
+                return Err(Error::NotFound(format!("scope '{scope_id}'")));
+            }
+            let mut touched = 0;
+            for row in store::key_rows(tx, Some(&tree.subtree(ws.id)))? {
+                let Some(mut data) = v.open_key(&row)? else {
+                    continue;
+                };
+                if !data.scopes.iter().any(|s| s == scope_id) {
+                    data.scopes.push(scope_id.to_owned());
+                    v.reseal_key(tx, &row, &data, None)?;
+                    touched += 1;
+                }
+            }
+            v.log(
+                tx,
+                Action::ScopeUpdated,
+                Some(ws.id),
+                &ws.path,
+                &format!("{scope_id} (added to {touched} key(s))"),
+            )?;
+            Ok(touched)
+        })
+    }
 }
