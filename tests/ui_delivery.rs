@@ -117,7 +117,7 @@ impl Window {
     }
 
     fn generate_key(&mut self, name: &str) -> String {
-        self.click("🌐 prod");
+        self.click("Environment prod");
         self.click("Add New Key");
         // By role: the key table's column header is called Name too.
         let field = self
@@ -182,7 +182,7 @@ fn closing_the_window_with_an_unsaved_secret_is_cancelled_and_explained() {
     assert!(w.has_text("Copy or download it first"));
     assert!(w.has("Discard and revoke"));
 
-    w.click("📋 Copy");
+    w.click("Copy");
     assert_eq!(w.clipboard.text().as_deref(), Some(secret.as_str()));
     assert!(
         !w.has("Discard and revoke"),
@@ -202,7 +202,7 @@ fn close_after_a_held_back_quit_quits() {
     let mut w = window(&dir, new_vault(&dir, |_| {}));
     w.generate_key("ci");
     w.request_close();
-    w.click("💾 Download .json");
+    w.click("Download .json");
     assert!(w.has_text("Close quits Keyward, as you asked."));
     w.harness.get_by_label("Close").click();
     let mut asked_to_close = false;
@@ -225,7 +225,7 @@ fn lock_with_an_unsaved_secret_asks_first() {
     assert!(w.has_text("The vault stays unlocked"));
     assert!(w.has("Discard and revoke"));
 
-    w.click("📋 Copy");
+    w.click("Copy");
     assert!(w.has_text("Close locks the vault, as you asked."));
     assert!(
         w.has_text("Paste the secret where it belongs first"),
@@ -242,7 +242,7 @@ fn lock_goes_through_once_the_secret_was_copied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
     w.generate_key("copied-first");
-    w.click("📋 Copy");
+    w.click("Copy");
     w.lock_with_ctrl_l();
     assert!(w.app().is_locked());
 }
@@ -286,7 +286,7 @@ fn discarding_a_rolled_secret_revokes_the_key_and_says_so_first() {
         old = k.secret.expose().to_owned();
     });
     let mut w = window(&dir, path);
-    w.click("🌐 prod");
+    w.click("Environment prod");
     w.click("Roll rolling");
     w.click("24 hours");
     w.click("Roll key");
@@ -314,7 +314,7 @@ fn auto_lock_waits_while_an_unsaved_secret_is_shown() {
     assert_eq!(w.secret_shown().as_deref(), Some(secret.as_str()));
 
     // Once copied, nothing is lost by locking: the next idle minute locks.
-    w.click("📋 Copy");
+    w.click("Copy");
     for _ in 0..30 {
         w.harness.run_steps(20);
         if w.app().is_locked() {
@@ -344,10 +344,10 @@ fn secrets_never_handed_over_are_listed_at_the_next_unlock() {
     // First run: three keys; one copied, two left on screen when the process "dies".
     let mut first = window(&dir, path.clone());
     first.generate_key("kept");
-    first.click("📋 Copy");
+    first.click("Copy");
     first.click("Close");
     let lost = first.generate_key("lost-one");
-    first.click("📋 Copy");
+    first.click("Copy");
     first.click("Close");
     // Roll it, and lose the rolled secret.
     first.click("Roll lost-one");
@@ -389,7 +389,7 @@ fn secrets_never_handed_over_are_listed_at_the_next_unlock() {
     w.click("Roll lost-one again");
     w.click("Roll key");
     let fresh = w.secret_shown().expect("a new secret");
-    w.click("📋 Copy");
+    w.click("Copy");
     w.click("Close");
     assert!(!w.has_text("Secrets never handed over"), "the list is done");
 

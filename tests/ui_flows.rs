@@ -171,7 +171,7 @@ impl Window {
 
     /// Selects a node in the sidebar by name.
     fn select(&mut self, name: &str) {
-        let label = ["🏢", "📁", "🌐"]
+        let label = ["Workspace", "Project", "Environment"]
             .map(|icon| format!("{icon} {name}"))
             .into_iter()
             .find(|l| self.harness.query_by_label(l).is_some())
@@ -201,7 +201,7 @@ impl Window {
     }
 
     fn copy_and_close(&mut self) {
-        self.click("📋 Copy");
+        self.click("Copy");
         self.click("Close");
     }
 
@@ -271,10 +271,10 @@ fn add_workspace_with_preset_project_and_environment() {
     w.type_into("Name", "acme");
     w.click("Read / Write");
     w.click("Add");
-    w.click("➕ Add project");
+    w.click("Add project");
     w.type_into("Name", "billing");
     w.click("Add");
-    w.click("➕ Add environment");
+    w.click("Add environment");
     w.type_into("Name", "prod");
     w.type_into("Secret prefix (optional)", "acme");
     w.press(egui::Modifiers::NONE, egui::Key::Enter);
@@ -331,7 +331,7 @@ fn add_new_key_form_then_the_secret_dialog_and_copy() {
         w.app().session().is_some_and(|s| s.secret.is_some()),
         "a disabled Close does nothing"
     );
-    w.click("📋 Copy");
+    w.click("Copy");
     assert_eq!(w.clipboard.text().as_deref(), Some(secret.as_str()));
     assert!(!w.is_disabled("Close"));
 
@@ -365,7 +365,7 @@ fn download_writes_the_key_file_owner_only_and_enables_close() {
     let mut w = unlocked_window(acme);
     w.select("prod");
     let secret = w.generate_key("svc-download");
-    w.click("💾 Download .json");
+    w.click("Download .json");
     assert!(!w.is_disabled("Close"));
     let path = w
         .dir
@@ -412,7 +412,7 @@ fn esc_closes_add_new_key_but_not_the_secret_dialog() {
 
     w.generate_key("esc-test");
     w.press(egui::Modifiers::NONE, egui::Key::Escape);
-    assert!(w.has("📋 Copy"), "Esc leaves the secret dialog open");
+    assert!(w.has("Copy"), "Esc leaves the secret dialog open");
     // A click outside the dialog does not close it either.
     w.harness.get_by_label("Close").hover();
     w.harness.event(egui::Event::PointerButton {
@@ -429,7 +429,7 @@ fn esc_closes_add_new_key_but_not_the_secret_dialog() {
     });
     w.run();
     assert!(
-        w.has("📋 Copy"),
+        w.has("Copy"),
         "a click outside leaves the secret dialog open"
     );
 }
@@ -501,7 +501,7 @@ fn deleting_a_node_with_keys_says_how_many_and_asks() {
         }
     });
     w.select("billing");
-    w.click("🗑 Delete");
+    w.click("Delete project");
     assert!(w.has_text("3 API key(s) will be deleted"));
     w.click("Delete");
     let v = w.open_vault();
@@ -528,10 +528,10 @@ fn search_filters_the_table_and_ctrl_f_focuses_it() {
     w.select("prod");
     w.press(egui::Modifiers::COMMAND, egui::Key::F);
     assert!(
-        w.harness.get_by_label("🔍").is_focused(),
+        w.harness.get_by_label("Search keys").is_focused(),
         "Ctrl+F focuses the search box"
     );
-    w.harness.get_by_label("🔍").type_text("grafana");
+    w.harness.get_by_label("Search keys").type_text("grafana");
     w.run();
     let mut names = w.visible_key_names();
     names.sort();
@@ -539,7 +539,7 @@ fn search_filters_the_table_and_ctrl_f_focuses_it() {
     assert!(w.has_text("2 of 3 keys"));
     w.click("Name");
     assert_eq!(w.visible_key_names(), ["grafana-reader", "grafana-writer"]);
-    w.click("Name ⏶");
+    w.click("Name");
     assert_eq!(
         w.visible_key_names(),
         ["grafana-writer", "grafana-reader"],
@@ -552,7 +552,7 @@ fn ctrl_l_locks_and_clears_the_clipboard() {
     let mut w = unlocked_window(acme);
     w.select("prod");
     let secret = w.generate_key("lock-test");
-    w.click("📋 Copy");
+    w.click("Copy");
     assert_eq!(w.clipboard.text().as_deref(), Some(secret.as_str()));
     w.press(egui::Modifiers::COMMAND, egui::Key::L);
     assert!(w.app().is_locked());
@@ -571,7 +571,7 @@ fn the_clipboard_clears_itself_after_the_timeout_unless_replaced() {
     w.harness.state_mut().settings.clipboard_seconds = 5;
     w.select("prod");
     let secret = w.generate_key("clip-test");
-    w.click("📋 Copy");
+    w.click("Copy");
     assert!(w.has_text("Clipboard clears in"));
     // Time in the harness advances by a fixed step per frame.
     for _ in 0..8 {
@@ -582,7 +582,7 @@ fn the_clipboard_clears_itself_after_the_timeout_unless_replaced() {
     assert!(w.has_text(&secret), "the dialog itself stays until closed");
 
     // Something else copied meanwhile is left alone.
-    w.click("📋 Copy");
+    w.click("Copy");
     let mut other = w.clipboard.clone();
     keyward::ui::clipboard::Clipboard::set_text(&mut other, "the user's own text").expect("set");
     for _ in 0..8 {
@@ -683,8 +683,10 @@ fn a_vault_of_100000_keys_opens_and_its_table_renders() {
         drawn > 5 && drawn < 200,
         "only visible rows are drawn (virtualised): {drawn}"
     );
-    w.harness.get_by_label("🔍").focus();
-    w.harness.get_by_label("🔍").type_text("key-7-01234");
+    w.harness.get_by_label("Search keys").focus();
+    w.harness
+        .get_by_label("Search keys")
+        .type_text("key-7-01234");
     w.run();
     assert_eq!(w.visible_key_names(), ["key-7-01234"]);
 }
@@ -692,7 +694,7 @@ fn a_vault_of_100000_keys_opens_and_its_table_renders() {
 #[test]
 fn settings_change_the_clipboard_timeout_and_the_passphrase() {
     let mut w = unlocked_window(acme);
-    w.click("⚙ Settings");
+    w.click("Settings");
     w.click("Dark");
     w.click("Save settings");
     assert_eq!(
@@ -700,7 +702,7 @@ fn settings_change_the_clipboard_timeout_and_the_passphrase() {
         keyward::ui::theme::ThemeChoice::Dark
     );
 
-    w.click("⚙ Settings");
+    w.click("Settings");
     w.type_into("Current passphrase", "not the passphrase");
     w.type_into("New passphrase", "whatever 123 456");
     w.type_into("Repeat new passphrase", "whatever 123 456");
@@ -713,7 +715,7 @@ fn settings_change_the_clipboard_timeout_and_the_passphrase() {
     );
     w.press(egui::Modifiers::NONE, egui::Key::Escape);
 
-    w.click("⚙ Settings");
+    w.click("Settings");
     w.type_into("Current passphrase", PASS);
     w.type_into("New passphrase", "a brand new passphrase 99");
     w.type_into("Repeat new passphrase", "a brand new passphrase 99");
@@ -739,13 +741,13 @@ fn settings_change_the_clipboard_timeout_and_the_passphrase() {
 fn rename_a_node_and_see_activity_newest_first() {
     let mut w = unlocked_window(acme);
     w.select("billing");
-    w.click("✏ Rename");
+    w.click("Rename project");
     w.clear("New name");
     w.type_into("New name", "payments");
     w.click("Rename");
     let v = w.open_vault();
     assert!(v.resolve("acme/payments/prod").is_ok());
-    assert!(w.has("📁 payments"));
+    assert!(w.has("Project payments"));
 
     w.click("Activity");
     let activity = &w.app().session().expect("unlocked").activity;
@@ -846,10 +848,10 @@ fn without_a_clipboard_the_dialog_says_so_and_download_still_works() {
     w.unlock(PASS);
     w.select("prod");
     w.generate_key("no-clipboard");
-    w.click("📋 Copy");
+    w.click("Copy");
     assert!(w.has_text("No clipboard is available"));
     assert!(w.is_disabled("Close"), "a failed copy does not count");
-    w.click("💾 Download .json");
+    w.click("Download .json");
     assert!(!w.is_disabled("Close"));
 }
 

@@ -1,15 +1,16 @@
-//! Where Download .json writes: `KEYWARD_DOWNLOAD_DIR`, else a native save dialog, else the
-//! Downloads folder (with no display, or when the dialog cannot open).
+//! Where Download .json writes: `KEYWARD_DOWNLOAD_DIR`, else a native save dialog (on a worker
+//! thread, see `save_dialog`), else the Downloads folder (with no display, or when the dialog
+//! cannot open).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
+use super::save_dialog::SaveRequest;
 use crate::vault::{self, KeyFile};
 
-/// Where a download should go, as decided before writing.
+/// Where a download goes: decided at once, or to be asked in a save dialog.
 pub enum Target {
     File(PathBuf),
-    Cancelled,
+    Ask(SaveRequest),
 }
 
 /// The user's Downloads folder, created if needed (`~/Downloads` where none is configured).
@@ -37,30 +38,44 @@ fn free_path(dir: &Path, file_name: &str) -> PathBuf {
         .unwrap_or(first)
 }
 
-/// Decides where to save. A dialog that returns at once without the user (no portal) counts as
-/// "no dialog", and the file goes to Downloads.
-pub fn choose(fixed_dir: Option<&Path>, file_name: &str) -> Target {
+/// Decides where to save: `fixed_dir` (tests, `KEYWARD_DOWNLOAD_DIR`), a save dialog when one
+/// can open (`dialog`), else the Downloads folder. The dialog gets the window as its parent.
+pub fn choose(
+    fixed_dir: Option<&Path>,
+    file_name: &str,
+    dialog: bool,
+    parent: Option<&eframe::Frame>,
+) -> Target {
     if let Some(dir) = fixed_dir {
         return Target::File(free_path(dir, file_name));
     }
     let downloads = downloads_dir();
-    if !has_display() {
+    if !dialog {
         return Target::File(free_path(&downloads, file_name));
     }
-    let started = Instant::now();
-    let picked = rfd::FileDialog::new()
+    let mut native = rfd::FileDialog::new()
         .set_title("Save API key")
         .set_directory(&downloads)
         .set_file_name(file_name)
-        .add_filter("Keyward key file", &["json"])
-        .save_file();
-    match picked {
-        Some(p) => Target::File(p),
-        None if started.elapsed() < Duration::from_millis(300) => {
-            Target::File(free_path(&downloads, file_name))
-        }
-        None => Target::Cancelled,
+        .add_filter("Keyward key file", &["json"]);
+    if let Some(frame) = parent {
+        native = native.set_parent(frame);
     }
+    Target::Ask(SaveRequest {
+        dir: downloads,
+        file_name: file_name.to_owned(),
+        dialog: native,
+    })
+}
+
+/// Where the file goes when no dialog could open: a free name in Downloads.
+pub fn fallback_path(file_name: &str) -> PathBuf {
+    free_path(&downloads_dir(), file_name)
+}
+
+/// A display server is there for a native dialog to open on.
+pub fn can_show_dialog() -> bool {
+    has_display()
 }
 
 /// Writes the key file atomically with owner-only permissions.

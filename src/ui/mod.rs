@@ -7,36 +7,59 @@
 //! the views (`sidebar`, `node_view`, `dialogs/*`, `unlock`) depend on `state`; the shell
 //! (`app`) depends on the views. Nothing depends on the shell.
 
+mod a11y;
+pub(crate) mod activity_view;
 mod app;
 pub mod clipboard;
 mod dialogs;
 mod download;
+pub mod fonts;
+pub mod icon;
 mod key_table;
 mod modal;
 mod node_view;
+mod passphrase;
+mod recent;
+pub mod save_dialog;
+pub mod screen_lock;
 mod sidebar;
 mod state;
 pub mod theme;
+mod time;
 mod unlock;
+mod vault_tools;
 mod widgets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub use a11y::has_pictogram;
 pub use app::{AppOptions, KeywardApp};
 pub use state::Settings;
 
+/// How the window is opened: its title, icon, sizes and the app id that ties it to the desktop
+/// entry (X11 `WM_CLASS`, Wayland app id).
+pub fn native_options() -> eframe::NativeOptions {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Keyward")
+        .with_app_id(crate::APP_ID)
+        .with_inner_size([1180.0, 760.0])
+        .with_min_inner_size([760.0, 480.0]);
+    if let Some(icon) = icon::window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    eframe::NativeOptions {
+        viewport,
+        persist_window: true,
+        // The app installs its own fallback (`fonts`), which needs no fontconfig library.
+        system_font_fallback: false,
+        ..Default::default()
+    }
+}
+
 /// Opens the window on `vault` (created on first start).
 pub fn run(vault: PathBuf) -> ExitCode {
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Keyward")
-            .with_app_id("keyward")
-            .with_inner_size([1180.0, 760.0])
-            .with_min_inner_size([760.0, 480.0]),
-        persist_window: true,
-        ..Default::default()
-    };
+    let options = native_options();
     let result = eframe::run_native(
         "Keyward",
         options,

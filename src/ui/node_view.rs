@@ -4,14 +4,15 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{
-    AddKey, AddNode, Confirm, DeleteNode, EditScope, EditScopes, RenameNode, Roll,
+    AddKey, AddNode, Confirm, DeleteNode, EditPrefix, EditScope, EditScopes, RenameNode, Roll,
 };
 use super::key_table::{KeyTable, SortColumn};
 use super::modal::primary_button;
 use super::state::{Command, Session, Tab};
 use super::theme;
+use super::time::{local_date, local_time, utc_time};
 use super::widgets::{chip, row_button};
-use crate::vault::{KeyStatus, Node, format_date, format_time};
+use crate::vault::{KeyStatus, Node};
 
 pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
     let Some(node) = s.selected_node().cloned() else {
@@ -69,14 +70,32 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
     ui.add_space(theme::SPACE);
     ui.horizontal(|ui| {
         let parts: Vec<&str> = node.path.split('/').collect();
+        // Each part gets an equal share of what the buttons on the right leave; a longer name
+        // is cut with … and shown whole on hover.
+        let room = (ui.available_width() - 380.0).max(120.0);
+        let share = room / parts.len() as f32;
         for (i, part) in parts.iter().enumerate() {
             if i > 0 {
                 ui.label(RichText::new("›").color(theme::MUTED));
             }
             let text = RichText::new(*part).size(18.0);
-            if i + 1 == parts.len() {
-                ui.label(text.strong());
-            } else if ui.link(text).clicked() {
+            let last = i + 1 == parts.len();
+            let clicked = ui
+                .scope(|ui| {
+                    ui.set_max_width(share);
+                    if last {
+                        ui.add(egui::Label::new(text.strong()).truncate())
+                            .on_hover_text(*part);
+                        false
+                    } else {
+                        let color = ui.visuals().hyperlink_color;
+                        ui.add(egui::Button::new(text.color(color)).frame(false).truncate())
+                            .on_hover_text(format!("Go to {}", parts[..=i].join("/")))
+                            .clicked()
+                    }
+                })
+                .inner;
+            if clicked {
                 let prefix = parts[..=i].join("/");
                 if let Some(n) = s.nodes.iter().find(|n| n.path == prefix) {
                     commands.push(Command::Select(n.id));
@@ -84,19 +103,43 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             }
         }
         ui.label(RichText::new(node.kind.noun()).small().color(theme::MUTED));
+        if node.kind == crate::vault::NodeKind::Environment {
+            let prefix = ui
+                .add(
+                    egui::Button::new(
+                        RichText::new(format!("{}_…", node.prefix))
+                            .monospace()
+                            .small(),
+                    )
+                    .frame(false),
+                )
+                .accessible_name(format!("Secret prefix {}_", node.prefix))
+                .on_hover_text("Secrets minted here start with this prefix. Click to change it.");
+            if prefix.clicked() {
+                commands.push(Command::open(EditPrefix::new(node)));
+            }
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .button("🗑 Delete")
+                .accessible_name(format!("Delete {}", node.kind.noun()))
                 .on_hover_text(format!("Delete this {}", node.kind.noun()))
                 .clicked()
             {
                 commands.push(Command::open(DeleteNode::new(node)));
             }
-            if ui.button("✏ Rename").clicked() {
+            if ui
+                .button("✏ Rename")
+                .accessible_name(format!("Rename {}", node.kind.noun()))
+                .clicked()
+            {
                 commands.push(Command::open(RenameNode::new(node)));
             }
             if let Some(child) = node.kind.child()
-                && ui.button(format!("➕ Add {}", child.noun())).clicked()
+                && ui
+                    .button(format!("➕ Add {}", child.noun()))
+                    .accessible_name(format!("Add {}", child.noun()))
+                    .clicked()
             {
                 commands.push(Command::open(AddNode::new(Some(node.id), child)));
             }
@@ -127,13 +170,14 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
         return;
     }
     ui.horizontal(|ui| {
-        let label = ui.label("🔍");
-        let search = ui.add(
-            egui::TextEdit::singleline(&mut s.keys.search)
-                .hint_text("Search keys (Ctrl+F)")
-                .desired_width(280.0),
-        );
-        let search = search.labelled_by(label.id);
+        ui.label("🔍");
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut s.keys.search)
+                    .hint_text("Search keys (Ctrl+F)")
+                    .desired_width(280.0),
+            )
+            .accessible_name("Search keys");
         if s.focus_search {
             search.request_focus();
             s.focus_search = false;
@@ -166,6 +210,7 @@ fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, titl
     };
     let response = ui
         .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .accessible_name(title)
         .on_hover_text(format!("Sort by {}", title.to_lowercase()));
     if response.clicked() {
         table.sort_by(column);
@@ -233,19 +278,24 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                     }
                 });
                 row.col(|ui| {
-                    ui.label(if k.status == KeyStatus::Tampered {
-                        "—".into()
+                    if k.status == KeyStatus::Tampered {
+                        ui.label("—");
                     } else {
-                        format_date(k.created_at)
-                    });
+                        ui.label(local_date(k.created_at))
+                            .on_hover_text(utc_time(k.created_at));
+                    }
                 });
                 row.col(|ui| {
                     ui.label(
                         k.expires_at
-                            .map(format_date)
+                            .map(local_date)
                             .unwrap_or_else(|| "Never".into()),
                     )
-                    .on_hover_text(k.expires_at.map(format_time).unwrap_or_default());
+                    .on_hover_text(
+                        k.expires_at
+                            .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
+                            .unwrap_or_default(),
+                    );
                 });
                 row.col(|ui| {
                     let label = ui.label(
@@ -308,7 +358,7 @@ fn relative(now: i64, t: i64) -> String {
         i64::MIN..60 => "Just now".into(),
         60..3600 => format!("{} min ago", ago / 60),
         3600..86_400 => format!("{} h ago", ago / 3600),
-        _ => format_date(t),
+        _ => local_date(t),
     }
 }
 
@@ -392,7 +442,7 @@ fn activity_tab_ui(ui: &mut egui::Ui, s: &Session) {
             body.rows(theme::ROW_HEIGHT - 4.0, s.activity.len(), |mut row| {
                 let e = &s.activity[row.index()];
                 row.col(|ui| {
-                    ui.label(format_time(e.at));
+                    ui.label(local_time(e.at)).on_hover_text(utc_time(e.at));
                 });
                 row.col(|ui| {
                     ui.label(RichText::new(&e.action).monospace());

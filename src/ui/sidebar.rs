@@ -15,6 +15,15 @@ fn icon(kind: NodeKind) -> &'static str {
     }
 }
 
+/// How a node is announced: "Workspace acme", "Environment prod".
+fn kind_word(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Workspace => "Workspace",
+        NodeKind::Project => "Project",
+        NodeKind::Environment => "Environment",
+    }
+}
+
 pub fn sidebar_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
     ui.add_space(theme::SPACE);
     ui.horizontal(|ui| {
@@ -22,6 +31,7 @@ pub fn sidebar_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .button("➕ Workspace")
+                .accessible_name("New workspace")
                 .on_hover_text("Add workspace")
                 .clicked()
             {
@@ -69,7 +79,11 @@ fn node_row_ui(
             text = text.color(theme::TAMPERED);
         }
         let selected = s.selected == Some(node.id);
-        let response = ui.selectable_label(selected, text);
+        // Long names are cut with … (the sidebar's width is bounded); the whole path on hover.
+        let response = ui
+            .add(egui::Button::selectable(selected, text).truncate())
+            .accessible_name(format!("{} {}", kind_word(node.kind), node.name))
+            .on_hover_text(&node.path);
         if response.clicked() && !selected {
             commands.push(Command::Select(node.id));
         }
@@ -87,4 +101,33 @@ fn node_row_ui(
             }
         });
     });
+}
+
+/// A grip in the middle of the sidebar's right edge, so it is plain that the edge can be dragged.
+pub fn drag_handle_ui(ctx: &egui::Context, sidebar: egui::Rect) {
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Middle,
+        egui::Id::unique("sidebar_grip"),
+    ));
+    let x = sidebar.right();
+    let y = sidebar.center().y;
+    let color = ctx
+        .global_style()
+        .visuals
+        .widgets
+        .noninteractive
+        .fg_stroke
+        .color;
+    let bg = ctx.global_style().visuals.panel_fill;
+    let grip = egui::Rect::from_center_size(egui::pos2(x, y), egui::vec2(8.0, 36.0));
+    painter.rect_filled(grip, 3.0, bg);
+    painter.rect_stroke(
+        grip,
+        3.0,
+        egui::Stroke::new(1.0, color.gamma_multiply(0.5)),
+        egui::StrokeKind::Inside,
+    );
+    for dy in [-8.0, 0.0, 8.0] {
+        painter.circle_filled(egui::pos2(x, y + dy), 1.5, color);
+    }
 }

@@ -37,6 +37,9 @@ pub const SPACE: f32 = 8.0;
 pub const SPACE_LARGE: f32 = 16.0;
 pub const ROW_HEIGHT: f32 = 26.0;
 pub const SIDEBAR_WIDTH: f32 = 210.0;
+/// The sidebar can be dragged between these widths (a long name never pushes the view away).
+pub const SIDEBAR_MIN: f32 = 160.0;
+pub const SIDEBAR_MAX: f32 = 380.0;
 pub const MODAL_WIDTH: f32 = 440.0;
 /// Wide enough for a secret with a 16-character prefix on one line.
 pub const SECRET_MODAL_WIDTH: f32 = 600.0;

@@ -1,6 +1,6 @@
 //! The Create vault / Unlock screen. Key derivation runs on a worker thread with a spinner.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use egui::{Key, RichText};
@@ -20,6 +20,20 @@ pub struct UnlockForm {
     pub error: Option<String>,
     submit: Option<Zeroizing<String>>,
     pending: Option<Receiver<Result<Vault, String>>>,
+    /// The file exists but is not a vault (or cannot be read): said before any passphrase.
+    pub not_vault: Option<String>,
+    /// A weak passphrase was refused once; the next submit uses it anyway.
+    weak_warned: bool,
+    /// Another vault was asked for (a recent one, or the Open dialog).
+    open: Option<OpenRequest>,
+}
+
+/// Another vault asked for on this screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpenRequest {
+    /// Show the Open dialog.
+    Dialog,
+    File(PathBuf),
 }
 
 const STRENGTH: [(&str, egui::Color32); 5] = [
@@ -32,8 +46,17 @@ const STRENGTH: [(&str, egui::Color32); 5] = [
 
 impl UnlockForm {
     pub fn new(vault_path: &Path) -> UnlockForm {
+        let creating = !Vault::exists(vault_path);
+        // Reading the header needs no passphrase: a file that is not a vault is refused here.
+        let not_vault = (!creating)
+            .then(|| Vault::kdf_params(vault_path).err())
+            .flatten()
+            .map(|e| format!("This file is not a Keyward vault ({e})."));
         UnlockForm {
-            creating: !Vault::exists(vault_path),
+            not_vault,
+            weak_warned: false,
+            open: None,
+            creating,
             passphrase: Zeroizing::new(String::new()),
             confirm: Zeroizing::new(String::new()),
             show: false,
@@ -50,6 +73,20 @@ impl UnlockForm {
 
     pub fn take_submit(&mut self) -> Option<Zeroizing<String>> {
         self.submit.take()
+    }
+
+    pub fn take_open(&mut self) -> Option<OpenRequest> {
+        self.open.take()
+    }
+
+    /// The new passphrase is weak and was not confirmed yet.
+    fn weak_unconfirmed(&self) -> bool {
+        self.creating
+            && !self.weak_warned
+            && self
+                .strength
+                .as_ref()
+                .is_some_and(|s| s.score < PassphraseStrength::ACCEPTABLE)
     }
 
     /// Starts the key derivation on a worker thread.
@@ -105,7 +142,9 @@ impl UnlockForm {
     }
 
     fn problem(&self) -> Option<&'static str> {
-        if self.passphrase.is_empty() {
+        if self.not_vault.is_some() {
+            Some("This file is not a vault: open another one")
+        } else if self.passphrase.is_empty() {
             Some("Enter a passphrase")
         } else if self.creating && *self.confirm != *self.passphrase {
             Some("The passphrases do not match")
@@ -114,7 +153,13 @@ impl UnlockForm {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        vault_path: &Path,
+        recent: &[PathBuf],
+        can_browse: bool,
+    ) {
         let busy = self.is_pending();
         ui.add_space((ui.available_height() * 0.18).max(theme::SPACE_LARGE));
         ui.vertical_centered(|ui| {
@@ -133,10 +178,32 @@ impl UnlockForm {
                         .color(theme::MUTED),
                     );
                     ui.add_space(theme::SPACE);
-                    ui.add_enabled_ui(!busy, |ui| self.fields_ui(ui));
+                    if let Some(e) = &self.not_vault {
+                        ui.label(RichText::new(e).color(theme::DANGER).strong());
+                        ui.label(
+                            RichText::new(vault_path.display().to_string())
+                                .small()
+                                .color(theme::MUTED),
+                        );
+                    } else {
+                        ui.add_enabled_ui(!busy, |ui| self.fields_ui(ui));
+                    }
+                    if self.weak_warned && self.creating {
+                        ui.label(
+                            RichText::new(
+                                "This passphrase is weak: whoever gets the file can guess it. \
+                                 Choose a longer one, or create the vault with it anyway.",
+                            )
+                            .color(theme::WARNING),
+                        );
+                    }
                     ui.add_space(theme::SPACE);
                     ui.horizontal(|ui| {
-                        let label = if self.creating { "Create vault" } else { "Unlock" };
+                        let label = match (self.creating, self.weak_warned) {
+                            (true, true) => "Create anyway",
+                            (true, false) => "Create vault",
+                            (false, _) => "Unlock",
+                        };
                         let problem = self.problem();
                         let clicked = ui
                             .add_enabled(!busy && problem.is_none(), primary_button(label))
@@ -144,7 +211,11 @@ impl UnlockForm {
                             .clicked();
                         let enter = ui.input(|i| i.key_pressed(Key::Enter));
                         if (clicked || enter) && !busy && problem.is_none() {
-                            self.submit = Some(self.passphrase.clone());
+                            if self.weak_unconfirmed() {
+                                self.weak_warned = true;
+                            } else {
+                                self.submit = Some(self.passphrase.clone());
+                            }
                         }
                         if busy {
                             ui.add(egui::Spinner::new());
@@ -155,9 +226,39 @@ impl UnlockForm {
                         ui.add_space(theme::SPACE);
                         ui.label(RichText::new(e).color(theme::DANGER).strong());
                     }
+                    ui.add_space(theme::SPACE);
+                    ui.separator();
+                    self.other_vaults_ui(ui, recent, can_browse && !busy);
                 });
             });
         });
+    }
+
+    /// Recent vaults and Open: another file than this one.
+    fn other_vaults_ui(&mut self, ui: &mut egui::Ui, recent: &[PathBuf], can_browse: bool) {
+        if !recent.is_empty() {
+            ui.label(RichText::new("Recent vaults").strong());
+            for path in recent {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let full = path.display().to_string();
+                let response = ui
+                    .add(egui::Button::new(&name).frame(false).truncate())
+                    .on_hover_text(&full)
+                    .accessible_name(format!("Open recent vault {full}"));
+                if response.clicked() {
+                    self.open = Some(OpenRequest::File(path.clone()));
+                }
+            }
+        }
+        let response = ui
+            .add_enabled(can_browse, egui::Button::new("Open another vault…"))
+            .on_disabled_hover_text("No file dialog can open without a display");
+        if response.clicked() {
+            self.open = Some(OpenRequest::Dialog);
+        }
     }
 
     fn fields_ui(&mut self, ui: &mut egui::Ui) {
@@ -173,6 +274,7 @@ impl UnlockForm {
         }
         if field.changed() {
             self.error = None;
+            self.weak_warned = false;
             self.strength = (self.creating && !self.passphrase.is_empty())
                 .then(|| PassphraseStrength::of(&self.passphrase));
         }

@@ -1,16 +1,29 @@
 //! The commands drawing collected, run once per frame after drawing: the only place the window
 //! changes the vault.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
 use super::{KeywardApp, Screen, workspace_of};
+use crate::ui::activity_view::{self, VaultActivity};
 use crate::ui::clipboard::ClipboardSecret;
+use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
+use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
 use crate::ui::state::{Command, RekeyJob, SecretDialog, Settings};
 use crate::vault::{Grace, MintedKey};
 
 impl KeywardApp {
-    pub(super) fn run_commands(&mut self, ctx: &egui::Context, commands: Vec<Command>) {
+    pub(super) fn run_commands(
+        &mut self,
+        ctx: &egui::Context,
+        frame: Option<&eframe::Frame>,
+        commands: Vec<Command>,
+    ) {
         for command in commands {
-            if let Err(e) = self.run_command(ctx, command) {
+            if let Err(e) = self.run_command(ctx, frame, command) {
                 match self.session_mut() {
                     Some(s) if s.dialog.is_some() => s.dialog_error = Some(e),
                     _ => self.complain(e),
@@ -19,7 +32,12 @@ impl KeywardApp {
         }
     }
 
-    fn run_command(&mut self, ctx: &egui::Context, command: Command) -> Result<(), String> {
+    fn run_command(
+        &mut self,
+        ctx: &egui::Context,
+        frame: Option<&eframe::Frame>,
+        command: Command,
+    ) -> Result<(), String> {
         match command {
             Command::Lock => {
                 self.request_lock();
@@ -47,8 +65,9 @@ impl KeywardApp {
                 self.say("Settings saved");
                 return Ok(());
             }
-            Command::CopySecret => return self.copy_secret(ctx),
-            Command::DownloadSecret => return self.download_secret(),
+            Command::CopySecret => return self.copy_secret(ctx, false),
+            Command::CopyCurl => return self.copy_secret(ctx, true),
+            Command::DownloadSecret => return self.download_secret(ctx, frame),
             _ => {}
         }
         let Screen::Unlocked(s) = &mut self.screen else {
@@ -58,6 +77,7 @@ impl KeywardApp {
         let mut message = None;
         match command {
             Command::Select(id) => {
+                s.vault_activity = None;
                 s.selected = Some(id);
                 s.keys.search.clear();
                 self.settings.last_node_id = Some(id);
@@ -151,12 +171,23 @@ impl KeywardApp {
                     .map(|n| n.id)
                     .ok_or("select a node first")?;
                 let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
+                let was_required = s
+                    .scopes
+                    .iter()
+                    .any(|c| Some(&c.id) == original.as_ref() && c.required);
+                let (id, required) = (scope.id.clone(), scope.required);
                 match original {
                     None => s.vault.add_scope(ws, scope).map_err(err)?,
                     Some(_) => s.vault.update_scope(ws, scope).map_err(err)?,
                 };
                 s.dialog = None;
                 message = Some("Scopes saved".to_owned());
+                if required && !was_required {
+                    let keys = s.vault.keys_without_scope(ws, &id).map_err(err)?;
+                    if keys > 0 {
+                        s.dialog = Some(Box::new(GrantScope { id, keys }));
+                    }
+                }
             }
             Command::RemoveScope { id } => {
                 let node = s
@@ -168,11 +199,50 @@ impl KeywardApp {
                 s.dialog = None;
                 message = Some(format!("Removed scope {id} ({touched} key(s) lost it)"));
             }
+            Command::SetPrefix { id, prefix } => {
+                let node = s.vault.set_prefix(id, Some(&prefix)).map_err(err)?;
+                s.dialog = None;
+                message = Some(format!(
+                    "New secrets in {} start with {}_",
+                    node.path, node.prefix
+                ));
+            }
+            Command::GrantScope { id } => {
+                let node = s
+                    .selected_node()
+                    .map(|n| n.id)
+                    .ok_or("select a node first")?;
+                let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
+                let keys = s.vault.grant_scope(ws, &id).map_err(err)?;
+                s.dialog = None;
+                message = Some(format!("Added {id} to {keys} key(s)"));
+            }
+            Command::ShowVaultActivity => {
+                s.vault_activity = Some(VaultActivity::load(&s.vault, activity_view::PAGE)?);
+                return Ok(());
+            }
+            Command::MoreActivity => {
+                if let Some(view) = &mut s.vault_activity {
+                    view.limit += activity_view::PAGE;
+                    view.reload(&s.vault)?;
+                }
+                return Ok(());
+            }
+            Command::Doctor => {
+                s.doctor = Some(s.vault.doctor().map_err(err)?);
+                return Ok(());
+            }
+            Command::Backup => {
+                let dest = crate::ui::vault_tools::backup_path(s.vault.path(), s.vault.now());
+                s.vault.backup(&dest).map_err(err)?;
+                message = Some(format!("Backup written to {}", dest.display()));
+            }
             Command::UndeliveredLater => {
                 s.undelivered_later = true;
                 return Ok(());
             }
             Command::ChangePassphrase { current, new } => {
+                s.dialog_error = None;
                 s.rekey = Some(RekeyJob::start(
                     ctx,
                     s.vault.path().to_owned(),
@@ -197,6 +267,7 @@ impl KeywardApp {
             Command::Lock
             | Command::ApplySettings(_)
             | Command::CopySecret
+            | Command::CopyCurl
             | Command::DownloadSecret
             | Command::CloseSecret
             | Command::DiscardSecret => {}
@@ -213,7 +284,9 @@ impl KeywardApp {
         reload
     }
 
-    fn copy_secret(&mut self, ctx: &egui::Context) -> Result<(), String> {
+    /// Copies the secret (or the `curl` line with it) with the clipboard timer and the
+    /// activity log entry.
+    fn copy_secret(&mut self, ctx: &egui::Context, curl: bool) -> Result<(), String> {
         let seconds = self.settings.clipboard_seconds;
         let Screen::Unlocked(s) = &mut self.screen else {
             return Ok(());
@@ -221,7 +294,12 @@ impl KeywardApp {
         let Some(dialog) = &mut s.secret else {
             return Ok(());
         };
-        let secret = dialog.minted.secret.expose();
+        let text = Zeroizing::new(if curl {
+            crate::ui::dialogs::secret::curl_line(dialog.minted.secret.expose())
+        } else {
+            dialog.minted.secret.expose().to_owned()
+        });
+        let secret = text.as_str();
         if let Err(e) = self.options.clipboard.set_text(secret) {
             dialog.error = Some(format!(
                 "No clipboard is available ({e}). Use Download .json instead."
@@ -229,6 +307,7 @@ impl KeywardApp {
             return Ok(());
         }
         dialog.copied = true;
+        dialog.clipboard_cleared = false;
         dialog.error = None;
         let now = ctx.input(|i| i.time);
         self.clip = Some(ClipboardSecret::new(
@@ -241,8 +320,9 @@ impl KeywardApp {
             crate::vault::Action::KeyCopied,
             "copied to the clipboard",
         );
+        let what = if curl { "Command" } else { "Secret" };
         self.say(format!(
-            "Secret copied; the clipboard clears in {seconds} s"
+            "{what} copied; the clipboard clears in {seconds} s"
         ));
         Ok(())
     }
@@ -263,35 +343,84 @@ impl KeywardApp {
         reload
     }
 
-    fn download_secret(&mut self) -> Result<(), String> {
-        let fixed = self.options.download_dir.clone();
-        let Screen::Unlocked(s) = &mut self.screen else {
+    /// Download .json: straight to a file, or through a save dialog on a worker thread (the
+    /// window keeps drawing; the answer is picked up by [`Self::poll_save`]).
+    fn download_secret(
+        &mut self,
+        ctx: &egui::Context,
+        frame: Option<&eframe::Frame>,
+    ) -> Result<(), String> {
+        if self.save_job.is_some() {
             return Ok(());
+        }
+        let fixed = self.options.download_dir.clone();
+        let dialog = self.save_dialog.clone().or_else(|| {
+            download::can_show_dialog().then(|| Arc::new(NativeSaveDialog) as Arc<dyn SaveDialog>)
+        });
+        let Some(secret) = self.session_mut().and_then(|s| s.secret.as_mut()) else {
+            return Ok(());
+        };
+        let file_name = secret.minted.key_file().default_file_name();
+        let key_id = secret.minted.info.key_id.clone();
+        match download::choose(fixed.as_deref(), &file_name, dialog.is_some(), frame) {
+            download::Target::File(path) => self.save_key_file(path),
+            download::Target::Ask(request) => {
+                if let Some(dialog) = dialog {
+                    secret.saving = true;
+                    self.save_job = Some(SaveJob::start(dialog, request, key_id, ctx));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the save dialog's answer, if it came, and writes the file there.
+    pub(super) fn poll_save(&mut self) {
+        let Some(answer) = self.save_job.as_ref().and_then(SaveJob::poll) else {
+            return;
+        };
+        let Some(job) = self.save_job.take() else {
+            return;
+        };
+        // The secret may be gone meanwhile (locked): then there is nothing to write.
+        let Some(secret) = self
+            .session_mut()
+            .and_then(|s| s.secret.as_mut())
+            .filter(|d| d.minted.info.key_id == job.key_id)
+        else {
+            return;
+        };
+        secret.saving = false;
+        let file_name = secret.minted.key_file().default_file_name();
+        match answer {
+            Answer::File(path) => self.save_key_file(path),
+            Answer::Unavailable => self.save_key_file(download::fallback_path(&file_name)),
+            Answer::Cancelled => {}
+        }
+    }
+
+    /// Writes the shown secret's key file to `path` and records the hand-over.
+    fn save_key_file(&mut self, path: PathBuf) {
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return;
         };
         let Some(dialog) = &mut s.secret else {
-            return Ok(());
+            return;
         };
         let file = dialog.minted.key_file();
-        match download::choose(fixed.as_deref(), &file.default_file_name()) {
-            download::Target::Cancelled => Ok(()),
-            download::Target::File(path) => match download::write(&path, &file) {
-                Ok(()) => {
-                    dialog.downloaded = Some(path.clone());
-                    dialog.error = None;
-                    let key_id = dialog.minted.info.key_id.clone();
-                    let _ = s.vault.record_handover(
-                        &key_id,
-                        crate::vault::Action::KeyDownloaded,
-                        "saved as a key file",
-                    );
-                    self.say(format!("Saved {}", path.display()));
-                    Ok(())
-                }
-                Err(e) => {
-                    dialog.error = Some(format!("Could not save the key file: {e}"));
-                    Ok(())
-                }
-            },
+        match download::write(&path, &file) {
+            Ok(()) => {
+                dialog.downloaded = Some(path.clone());
+                dialog.error = None;
+                let key_id = dialog.minted.info.key_id.clone();
+                let _ = s.vault.record_handover(
+                    &key_id,
+                    crate::vault::Action::KeyDownloaded,
+                    "saved as a key file",
+                );
+                self.say(format!("Saved {}", path.display()));
+            }
+            Err(e) => dialog.error = Some(format!("Could not save the key file: {e}")),
         }
     }
 }

@@ -4,15 +4,19 @@
 mod commands;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
 use super::dialogs::{AddKey, SettingsDialog};
+use super::recent::{self, RecentVaults};
+use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
+use super::screen_lock::{ScreenEvent, ScreenWatch};
 use super::state::{Command, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
-use super::unlock::UnlockForm;
-use super::{dialogs, node_view, sidebar};
+use super::unlock::{OpenRequest, UnlockForm};
+use super::{activity_view, dialogs, download, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -58,7 +62,26 @@ pub struct KeywardApp {
     theme_applied: Option<ThemeChoice>,
     /// Drop egui's copies of typed text (its undo history holds passphrases) at the next frame.
     forget_typed_text: bool,
+    /// A save dialog open on a worker thread.
+    save_job: Option<SaveJob>,
+    /// Replaces the native save dialog (tests).
+    save_dialog: Option<Arc<dyn SaveDialog>>,
+    /// Screen lock and suspend, from logind.
+    screen_watch: ScreenWatch,
+    /// A screen lock that waits for the shown secret to be handed over.
+    screen_lock_pending: Option<ScreenEvent>,
+    /// The window title last sent.
+    title: String,
+    /// Vaults opened before (paths only), offered on the unlock screen.
+    pub recent: RecentVaults,
+    /// An Open dialog on a worker thread.
+    open_job: Option<OpenJob>,
+    /// Replaces the native Open dialog (tests).
+    open_dialog: Option<Arc<dyn OpenDialog>>,
 }
+
+/// How long a status message (not an error) stays.
+const STATUS_SECS: u64 = 10;
 
 impl KeywardApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> KeywardApp {
@@ -66,6 +89,11 @@ impl KeywardApp {
             .storage
             .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))
             .unwrap_or_default();
+        let recent = cc
+            .storage
+            .and_then(|s| eframe::get_value::<RecentVaults>(s, recent::STORAGE_KEY))
+            .unwrap_or_default();
+        super::fonts::install(&cc.egui_ctx);
         let form = UnlockForm::new(&options.vault_path);
         KeywardApp {
             options,
@@ -76,6 +104,14 @@ impl KeywardApp {
             last_input: 0.0,
             theme_applied: None,
             forget_typed_text: false,
+            save_job: None,
+            save_dialog: None,
+            screen_watch: ScreenWatch::start(&cc.egui_ctx),
+            screen_lock_pending: None,
+            title: String::new(),
+            recent,
+            open_job: None,
+            open_dialog: None,
         }
     }
 
@@ -114,6 +150,7 @@ impl KeywardApp {
         self.status = Some(Status {
             text: text.into(),
             error: false,
+            since: std::time::Instant::now(),
         });
     }
 
@@ -121,12 +158,14 @@ impl KeywardApp {
         self.status = Some(Status {
             text: text.into(),
             error: true,
+            since: std::time::Instant::now(),
         });
     }
 
     fn unlocked(&mut self, vault: Vault) {
         // The window lists and edits; it does not need the verification-sized page cache.
         let _ = vault.set_page_cache_mib(2);
+        self.recent.remember(&self.options.vault_path);
         let mut session = Session::new(vault, self.settings.last_node_id);
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
@@ -171,6 +210,7 @@ impl KeywardApp {
 
     /// Drops every decrypted value and clears a secret from the clipboard.
     pub fn lock(&mut self) {
+        self.screen_lock_pending = None;
         self.clear_clipboard_secret();
         if let Screen::Unlocked(session) = &self.screen {
             self.settings.last_node_id = session.selected_node().map(|n| n.id);
@@ -183,6 +223,9 @@ impl KeywardApp {
     fn clear_clipboard_secret(&mut self) {
         if let Some(clip) = self.clip.take() {
             clip.clear_from(self.options.clipboard.as_mut());
+            if let Some(d) = self.session_mut().and_then(|s| s.secret.as_mut()) {
+                d.clipboard_cleared = true;
+            }
         }
     }
 
@@ -200,6 +243,11 @@ impl KeywardApp {
                 self.say("Clipboard cleared");
             } else {
                 ctx.request_repaint_after(std::time::Duration::from_millis(500));
+            }
+        }
+        while let Some(event) = self.screen_watch.poll() {
+            if !self.is_locked() {
+                self.screen_lock_pending = Some(event);
             }
         }
         if let Screen::Locked(form) = &mut self.screen {
@@ -220,6 +268,14 @@ impl KeywardApp {
         if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit && !holding {
             self.lock();
             self.say("Locked after idle time");
+            return;
+        }
+        // The same wait as auto-lock: a secret on screen is handed over first.
+        if let Some(event) = self.screen_lock_pending
+            && !holding
+        {
+            self.lock();
+            self.say(format!("Locked: {}", event.reason()));
             return;
         }
         if let Screen::Unlocked(s) = &mut self.screen
@@ -286,25 +342,153 @@ impl KeywardApp {
 
     // ---- drawing ----
 
+    /// Uses `dialog` for Download .json instead of the native one (tests).
+    pub fn set_save_dialog(&mut self, dialog: Arc<dyn SaveDialog>) {
+        self.save_dialog = Some(dialog);
+    }
+
+    /// Another vault, asked for on the unlock screen: a recent one, or through the Open dialog.
+    fn open_other(&mut self, ctx: &egui::Context, frame: &eframe::Frame, open: OpenRequest) {
+        match open {
+            OpenRequest::File(path) => self.switch_vault(path),
+            OpenRequest::Dialog if self.open_job.is_none() => {
+                let dialog = self
+                    .open_dialog
+                    .clone()
+                    .unwrap_or_else(|| Arc::new(NativeOpenDialog));
+                let mut native = rfd::FileDialog::new()
+                    .set_title("Open a Keyward vault")
+                    .add_filter("Keyward vault", &["keyward"])
+                    .add_filter("All files", &["*"])
+                    .set_parent(frame);
+                if let Some(dir) = self.options.vault_path.parent().filter(|d| d.is_dir()) {
+                    native = native.set_directory(dir);
+                }
+                self.open_job = Some(OpenJob::start(dialog, native, ctx));
+            }
+            OpenRequest::Dialog => {}
+        }
+    }
+
+    fn poll_open(&mut self) {
+        if let Some(answer) = self.open_job.as_ref().and_then(OpenJob::poll) {
+            self.open_job = None;
+            if let Some(path) = answer {
+                self.switch_vault(path);
+            }
+        }
+    }
+
+    /// Shows the unlock screen of the vault at `path` (only while locked).
+    fn switch_vault(&mut self, path: PathBuf) {
+        if !self.is_locked() || self.is_busy() {
+            return;
+        }
+        self.screen = Screen::Locked(UnlockForm::new(&path));
+        self.options.vault_path = path;
+        self.settings.last_node_id = None;
+        self.status = None;
+        self.forget_typed_text = true;
+    }
+
+    /// The vault file the window is on.
+    pub fn vault_path(&self) -> &std::path::Path {
+        &self.options.vault_path
+    }
+
+    /// Uses `dialog` for Open instead of the native one (tests).
+    pub fn set_open_dialog(&mut self, dialog: Arc<dyn OpenDialog>) {
+        self.open_dialog = Some(dialog);
+    }
+
+    /// Uses `watch` for screen lock and suspend events instead of logind (tests).
+    pub fn set_screen_watch(&mut self, watch: ScreenWatch) {
+        self.screen_watch = watch;
+    }
+
+    /// The window title: the vault file and whether it is locked.
+    pub fn window_title(&self) -> String {
+        let file = self
+            .options
+            .vault_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.options.vault_path.display().to_string());
+        let state = if self.is_locked() {
+            "Locked"
+        } else {
+            "Unlocked"
+        };
+        format!("{file} ({state}) \u{2013} Keyward")
+    }
+
+    /// Sends the title when it changed.
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    /// A save dialog is open.
+    pub fn is_saving(&self) -> bool {
+        self.save_job.is_some()
+    }
+
     fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
             ui.add_space(theme::SPACE);
-            ui.label(
-                RichText::new(self.options.vault_path.display().to_string())
-                    .small()
-                    .color(theme::MUTED),
-            );
+            // The path gives way to the buttons on the right: cut with … and shown whole on hover.
+            let path = self.options.vault_path.display().to_string();
+            let room = (ui.available_width() - 300.0).max(40.0);
+            ui.scope(|ui| {
+                ui.set_max_width(room);
+                ui.add(
+                    egui::Label::new(RichText::new(&path).small().color(theme::MUTED)).truncate(),
+                )
+                .on_hover_text(&path);
+            });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if !self.is_locked() {
                     if ui
                         .button("🔒 Lock")
+                        .accessible_name("Lock")
                         .on_hover_text("Lock the vault (Ctrl+L)")
                         .clicked()
                     {
                         commands.push(Command::Lock);
                     }
-                    if ui.button("⚙ Settings").clicked() {
+                    ui.menu_button("Vault", |ui| {
+                        if ui.button("Activity of the whole vault").clicked() {
+                            commands.push(Command::ShowVaultActivity);
+                            ui.close();
+                        }
+                        if ui
+                            .button("Back up now")
+                            .on_hover_text(
+                                "Writes an encrypted copy (same passphrase) beside the vault file",
+                            )
+                            .clicked()
+                        {
+                            commands.push(Command::Backup);
+                            ui.close();
+                        }
+                        if ui
+                            .button("Check the vault (Doctor)")
+                            .on_hover_text("Checks the file, every record and the activity chain")
+                            .clicked()
+                        {
+                            commands.push(Command::Doctor);
+                            ui.close();
+                        }
+                    });
+                    if ui
+                        .button("⚙ Settings")
+                        .accessible_name("Settings")
+                        .clicked()
+                    {
                         commands.push(Command::open(SettingsDialog::new(&self.settings)));
                     }
                 }
@@ -314,16 +498,34 @@ impl KeywardApp {
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         let now = ui.input(|i| i.time);
-        ui.horizontal(|ui| {
-            if let Some(status) = &self.status {
-                let color = if status.error {
-                    theme::DANGER
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.label(RichText::new(&status.text).color(color));
+        let fade = std::time::Duration::from_secs(STATUS_SECS);
+        if let Some(status) = &self.status
+            && !status.error
+        {
+            match fade.checked_sub(status.since.elapsed()) {
+                Some(left) => ui.ctx().request_repaint_after(left),
+                None => self.status = None,
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        }
+        let mut dismiss = false;
+        // Two sides that never overlap: the message gives way and is cut with …, whole on hover.
+        egui::Sides::new().shrink_left().truncate().show(
+            ui,
+            |ui| {
+                if let Some(status) = &self.status {
+                    let color = if status.error {
+                        theme::DANGER
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    if status.error && ui.small_button("Dismiss").clicked() {
+                        dismiss = true;
+                    }
+                    ui.add(egui::Label::new(RichText::new(&status.text).color(color)).truncate())
+                        .on_hover_text(&status.text);
+                }
+            },
+            |ui| {
                 if let Some(clip) = &self.clip {
                     let left = (clip.clear_at - now).max(0.0).ceil();
                     ui.label(
@@ -335,10 +537,19 @@ impl KeywardApp {
                     && let Some(node) = s.selected_node()
                 {
                     let text = format!("{} key(s) in {}", s.keys.len(), node.path);
-                    ui.label(RichText::new(text).color(theme::MUTED));
+                    ui.scope(|ui| {
+                        ui.set_max_width(ui.ctx().content_rect().width() * 0.4);
+                        ui.add(
+                            egui::Label::new(RichText::new(&text).color(theme::MUTED)).truncate(),
+                        )
+                        .on_hover_text(&text);
+                    });
                 }
-            });
-        });
+            },
+        );
+        if dismiss {
+            self.status = None;
+        }
     }
 }
 
@@ -361,14 +572,16 @@ impl eframe::App for KeywardApp {
             self.theme_applied = Some(self.settings.theme);
         }
         self.tick(ctx);
+        self.poll_save();
         if std::mem::take(&mut self.forget_typed_text) {
             ctx.data_mut(|d| d.remove_by_type::<egui::text_edit::TextEditState>());
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let mut commands = Vec::new();
+        let mut open = None;
         self.shortcuts(&ctx, &mut commands);
 
         egui::Panel::top("top_bar").show(ui, |ui| {
@@ -380,7 +593,16 @@ impl eframe::App for KeywardApp {
 
         match &mut self.screen {
             Screen::Locked(form) => {
-                egui::CentralPanel::default().show(ui, |ui| form.ui(ui));
+                let others: Vec<PathBuf> = self
+                    .recent
+                    .others(&self.options.vault_path)
+                    .cloned()
+                    .collect();
+                let can_browse = self.open_job.is_none()
+                    && (self.open_dialog.is_some() || download::can_show_dialog());
+                let path = &self.options.vault_path;
+                egui::CentralPanel::default().show(ui, |ui| form.ui(ui, path, &others, can_browse));
+                open = form.take_open();
                 if let Some(submit) = form.take_submit() {
                     form.start(
                         &self.options.vault_path,
@@ -391,16 +613,49 @@ impl eframe::App for KeywardApp {
                 }
             }
             Screen::Unlocked(session) => {
-                egui::Panel::left("sidebar")
+                // One width per vault (egui keeps it by the panel's id), within bounds.
+                let sidebar = egui::Panel::left(("sidebar", &self.options.vault_path))
                     .resizable(true)
                     .default_size(theme::SIDEBAR_WIDTH)
+                    .size_range(theme::SIDEBAR_MIN..=theme::SIDEBAR_MAX)
                     .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
-                egui::CentralPanel::default()
-                    .show(ui, |ui| node_view::node_view_ui(ui, session, &mut commands));
+                sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
+                egui::CentralPanel::default().show(ui, |ui| {
+                    if session.vault_activity.is_some() {
+                        activity_view::vault_activity_ui(ui, session, &mut commands);
+                    } else {
+                        node_view::node_view_ui(ui, session, &mut commands);
+                    }
+                });
+                super::vault_tools::doctor_ui(&ctx, session);
+                // An error in a dialog is about what was typed: typing again makes it stale.
+                let typed = ctx.input(|i| {
+                    i.events.iter().any(|e| {
+                        matches!(
+                            e,
+                            egui::Event::Text(_)
+                                | egui::Event::Paste(_)
+                                | egui::Event::Key {
+                                    key: Key::Backspace | Key::Delete,
+                                    pressed: true,
+                                    ..
+                                }
+                        )
+                    })
+                });
+                if typed {
+                    session.dialog_error = None;
+                }
+                session.default_expiry_days = self.settings.default_expiry_days;
                 dialogs::dialogs_ui(&ctx, session, &mut commands);
             }
         }
-        self.run_commands(&ctx, commands);
+        self.run_commands(&ctx, Some(frame), commands);
+        if let Some(open) = open {
+            self.open_other(&ctx, frame, open);
+        }
+        self.poll_open();
+        self.update_title(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -408,6 +663,7 @@ impl eframe::App for KeywardApp {
             self.settings.last_node_id = s.selected_node().map(|n| n.id);
         }
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+        eframe::set_value(storage, recent::STORAGE_KEY, &self.recent);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

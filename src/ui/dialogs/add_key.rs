@@ -6,7 +6,7 @@ use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, labelled_field, scope_checkboxes_ui};
-use crate::vault::{Expiry, NewKey, NodeId, Scope, format_time, validate_name};
+use crate::vault::{Expiry, NewKey, NodeId, Scope, validate_name};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpiryChoice {
@@ -22,6 +22,8 @@ pub struct AddKey {
     full_access: bool,
     expiry: ExpiryChoice,
     custom_date: String,
+    /// The expiry was preset from the settings (on the first frame).
+    preset: bool,
 }
 
 impl AddKey {
@@ -36,11 +38,22 @@ impl AddKey {
             full_access: false,
             expiry: ExpiryChoice::Never,
             custom_date: String::new(),
+            preset: false,
         }
     }
 
     fn form_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
         let now = s.vault.now();
+        if !std::mem::replace(&mut self.preset, true) {
+            self.expiry = match s.default_expiry_days {
+                0 => ExpiryChoice::Never,
+                d @ (7 | 30 | 60 | 90) => ExpiryChoice::Days(d),
+                d => {
+                    self.custom_date = crate::ui::time::date_in_days(now, d).to_string();
+                    ExpiryChoice::Custom
+                }
+            };
+        }
         let field = labelled_field(ui, "Name", &mut self.name, "e.g. ci-deployer");
         if ui.memory(|m| m.focused().is_none()) {
             field.request_focus();
@@ -69,28 +82,49 @@ impl AddKey {
             ExpiryChoice::Never => Ok(None),
             ExpiryChoice::Days(d) => Expiry::parse(&format!("{d}d")).and_then(|e| e.resolve(now)),
             ExpiryChoice::Custom => {
-                labelled_field(
-                    ui,
-                    "Expiry date (YYYY-MM-DD)",
-                    &mut self.custom_date,
-                    "2027-01-31",
-                );
+                ui.horizontal(|ui| {
+                    labelled_field(
+                        ui,
+                        "Expiry date (YYYY-MM-DD)",
+                        &mut self.custom_date,
+                        "2027-01-31",
+                    );
+                    crate::ui::time::date_picker_ui(ui, &mut self.custom_date, now);
+                });
                 Expiry::parse(&self.custom_date).and_then(|e| e.resolve(now))
             }
         };
+        if self.expiry == ExpiryChoice::Never {
+            ui.label(
+                RichText::new(
+                    "A key that never expires works until someone revokes it. \
+                     Prefer an expiry and roll the key before it.",
+                )
+                .color(theme::WARNING),
+            );
+        }
         match &expires_at {
-            Ok(Some(t)) => {
-                ui.label(RichText::new(format!("Expires {}", format_time(*t))).color(theme::MUTED))
-            }
+            Ok(Some(t)) => ui
+                .label(
+                    RichText::new(format!("Expires {}", crate::ui::time::local_time(*t)))
+                        .color(theme::MUTED),
+                )
+                .on_hover_text(crate::ui::time::utc_time(*t)),
             Ok(None) => ui.label(RichText::new("Never expires").color(theme::MUTED)),
             Err(e) if !self.custom_date.is_empty() => {
                 ui.label(RichText::new(e.to_string()).color(theme::DANGER))
             }
             Err(_) => ui.label(""),
         };
-        let name_ok = validate_name("key", &self.name).is_ok();
-        let problem = if !name_ok {
-            Some("Give the key a name")
+        let name_problem = validate_name("key", &self.name).err().map(|e| {
+            if self.name.trim().is_empty() {
+                "Give the key a name".to_owned()
+            } else {
+                e.to_string()
+            }
+        });
+        let problem = if let Some(p) = &name_problem {
+            Some(p.as_str())
         } else if expires_at.is_err() {
             Some("Choose a valid future date")
         } else {

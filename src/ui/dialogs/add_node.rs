@@ -63,11 +63,22 @@ impl Dialog for AddNode {
                 );
             }
             let prefix = self.prefix.trim();
-            let valid = validate_name(self.kind.noun(), &self.name).is_ok()
-                && (prefix.is_empty() || validate_prefix(prefix).is_ok());
+            // A disabled button says why.
+            let problem = validate_name(self.kind.noun(), &self.name)
+                .err()
+                .or_else(|| {
+                    Some(prefix)
+                        .filter(|p| !p.is_empty())
+                        .and_then(|p| validate_prefix(p).err())
+                })
+                .map(|e| e.to_string());
+            let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
-                let add = ui.add_enabled(valid, primary_button("Add")).clicked();
+                let add = ui
+                    .add_enabled(valid, primary_button("Add"))
+                    .on_disabled_hover_text(problem.unwrap_or_default())
+                    .clicked();
                 let enter = valid && ui.input(|i| i.key_pressed(Key::Enter));
                 if add || enter {
                     commands.push(Command::AddNode {

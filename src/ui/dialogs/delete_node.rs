@@ -7,12 +7,17 @@ use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
 use crate::vault::{Node, NodeId, NodeKind};
 
+/// Deleting a node with this many keys or more asks for its name to be typed.
+pub const TYPE_TO_DELETE: usize = 100;
+
 pub struct DeleteNode {
     id: NodeId,
     path: String,
     kind: NodeKind,
     /// Counted when the dialog is first drawn.
     keys: Option<usize>,
+    /// The name typed to confirm (from [`TYPE_TO_DELETE`] keys).
+    typed: String,
 }
 
 impl DeleteNode {
@@ -22,6 +27,7 @@ impl DeleteNode {
             path: node.path.clone(),
             kind: node.kind,
             keys: None,
+            typed: String::new(),
         }
     }
 }
@@ -45,9 +51,33 @@ impl Dialog for DeleteNode {
                     .strong(),
                 ),
             };
+            // Many keys: the name is typed, not one click away (as GitHub asks for a repo).
+            let name = self
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(self.path.as_str())
+                .to_owned();
+            let must_type = keys >= TYPE_TO_DELETE;
+            if must_type {
+                ui.add_space(theme::SPACE);
+                let field = crate::ui::widgets::labelled_field(
+                    ui,
+                    &format!("Type {name} to confirm"),
+                    &mut self.typed,
+                    "",
+                );
+                if ui.memory(|m| m.focused().is_none()) {
+                    field.request_focus();
+                }
+            }
+            let confirmed = !must_type || self.typed.trim() == name;
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
-                if ui.add(danger_button("Delete")).clicked() {
+                let delete = ui
+                    .add_enabled(confirmed, danger_button("Delete"))
+                    .on_disabled_hover_text(format!("Type {name} above to confirm"));
+                if delete.clicked() {
                     commands.push(Command::DeleteNode { id: self.id });
                 }
                 if ui.button("Cancel").clicked() {

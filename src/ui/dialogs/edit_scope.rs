@@ -34,7 +34,10 @@ impl Dialog for EditScope {
         let original = &self.original;
         modal_ui(ctx, title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
             ui.add_enabled_ui(original.is_none(), |ui| {
-                labelled_field(ui, "Scope id", &mut scope.id, "e.g. dataset.read");
+                let field = labelled_field(ui, "Scope id", &mut scope.id, "e.g. dataset.read");
+                if original.is_none() && ui.memory(|m| m.focused().is_none()) {
+                    field.request_focus();
+                }
             });
             labelled_field(ui, "Scope label", &mut scope.label, "e.g. Dataset read");
             labelled_field(
@@ -48,11 +51,13 @@ impl Dialog for EditScope {
                 "Required (always on, every key gets it)",
             );
             ui.checkbox(&mut scope.default, "Checked by default for new keys");
-            let valid = Scope::validate_id(&scope.id).is_ok();
+            let problem = Scope::validate_id(&scope.id).err().map(|e| e.to_string());
+            let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui
                     .add_enabled(valid, primary_button("Save scope"))
+                    .on_disabled_hover_text(problem.unwrap_or_default())
                     .clicked()
                 {
                     let mut scope = scope.clone();

@@ -28,11 +28,20 @@ impl Dialog for RenameNode {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
         let title = format!("Rename {}", self.kind.noun());
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-            labelled_field(ui, "New name", &mut self.name, "");
-            let valid = validate_name(self.kind.noun(), &self.name).is_ok();
+            let field = labelled_field(ui, "New name", &mut self.name, "");
+            if ui.memory(|m| m.focused().is_none()) {
+                field.request_focus();
+            }
+            let problem = validate_name(self.kind.noun(), &self.name)
+                .err()
+                .map(|e| e.to_string());
+            let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
-                let go = ui.add_enabled(valid, primary_button("Rename")).clicked()
+                let go = ui
+                    .add_enabled(valid, primary_button("Rename"))
+                    .on_disabled_hover_text(problem.unwrap_or_default())
+                    .clicked()
                     || (valid && ui.input(|i| i.key_pressed(Key::Enter)));
                 if go {
                     commands.push(Command::RenameNode {

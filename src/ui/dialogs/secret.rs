@@ -7,7 +7,6 @@ use egui::RichText;
 use crate::ui::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, SecretDialog, Waiting};
 use crate::ui::theme;
-use crate::vault::format_time;
 
 /// Why the dialog holds a quit or lock back, in words for the user.
 fn waiting_text(d: &SecretDialog, waiting: Waiting) -> String {
@@ -23,6 +22,11 @@ fn waiting_text(d: &SecretDialog, waiting: Waiting) -> String {
         text.push_str(" Revoking also stops the key's previous secret at once.");
     }
     text
+}
+
+/// A ready command line that sends `secret` the way `keyward verify` and `serve` expect it.
+pub fn curl_line(secret: &str) -> String {
+    format!("curl -H 'Authorization: Api-Key {secret}' \"$API_URL\"")
 }
 
 pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Command>) {
@@ -80,6 +84,25 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                     );
                 });
             ui.add_space(theme::SPACE * 0.5);
+            ui.label(RichText::new("Try it").color(theme::MUTED));
+            ui.horizontal(|ui| {
+                let copy = ui
+                    .button("Copy command")
+                    .accessible_name("Copy curl command")
+                    .on_hover_text("Copies the command with the whole secret in it");
+                if copy.clicked() {
+                    commands.push(Command::CopyCurl);
+                }
+                // Masked on screen; the whole line leaves only through Copy command.
+                let line = curl_line(&d.minted.secret.display());
+                ui.add(
+                    egui::Label::new(RichText::new(&line).monospace())
+                        .selectable(false)
+                        .truncate(),
+                )
+                .on_hover_text(line);
+            });
+            ui.add_space(theme::SPACE * 0.5);
             let scopes = if info.scopes.is_empty() {
                 "none".to_owned()
             } else {
@@ -91,12 +114,15 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                 scopes
             };
             ui.label(format!("Scopes: {scopes}"));
-            ui.label(format!(
+            let expires = ui.label(format!(
                 "Expires: {}",
                 info.expires_at
-                    .map(format_time)
+                    .map(crate::ui::time::local_time)
                     .unwrap_or_else(|| "never".into())
             ));
+            if let Some(t) = info.expires_at {
+                expires.on_hover_text(crate::ui::time::utc_time(t));
+            }
             ui.label(
                 RichText::new("Clients send it in the header  Authorization: Api-Key <secret>")
                     .color(theme::MUTED),
@@ -110,7 +136,16 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                 );
             }
             if d.copied {
-                ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
+                if d.clipboard_cleared {
+                    ui.label(
+                        RichText::new(
+                            "Copied; the clipboard has been cleared since. Copy again to paste it.",
+                        )
+                        .color(theme::MUTED),
+                    );
+                } else {
+                    ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
+                }
             }
             let waiting = d.waiting.filter(|_| !d.is_delivered());
             if let Some(w) = waiting {
@@ -145,10 +180,19 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                 if close.clicked() {
                     commands.push(Command::CloseSecret);
                 }
-                if ui.button("💾 Download .json").clicked() {
+                if ui
+                    .add_enabled(!d.saving, egui::Button::new("💾 Download .json"))
+                    .accessible_name("Download .json")
+                    .on_disabled_hover_text("The save dialog is open")
+                    .clicked()
+                {
                     commands.push(Command::DownloadSecret);
                 }
-                if ui.add(primary_button("📋 Copy")).clicked() {
+                if ui
+                    .add(primary_button("📋 Copy"))
+                    .accessible_name("Copy")
+                    .clicked()
+                {
                     commands.push(Command::CopySecret);
                 }
                 if waiting.is_some()

@@ -18,6 +18,8 @@ pub struct SettingsDialog {
     publish: Vec<PublishRow>,
     /// The session's reload count the rows were read at.
     publish_read_at: Option<u64>,
+    /// A weak new passphrase was refused once; the next click uses it anyway.
+    weak_warned: bool,
 }
 
 /// A publish target as Settings shows it.
@@ -59,6 +61,7 @@ impl SettingsDialog {
             confirm: Zeroizing::new(String::new()),
             publish: Vec::new(),
             publish_read_at: None,
+            weak_warned: false,
         }
     }
 
@@ -70,11 +73,19 @@ impl SettingsDialog {
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
                 let l = ui.label("Auto-lock after (minutes, 0 = never)");
-                ui.add(egui::DragValue::new(&mut settings.auto_lock_minutes).range(0..=240))
+                let first = ui
+                    .add(egui::DragValue::new(&mut settings.auto_lock_minutes).range(0..=240))
                     .labelled_by(l.id);
+                if ui.memory(|m| m.focused().is_none()) {
+                    first.request_focus();
+                }
                 ui.end_row();
                 let l = ui.label("Clear clipboard after (seconds)");
                 ui.add(egui::DragValue::new(&mut settings.clipboard_seconds).range(5..=600))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("New keys expire after (days, 0 = never)");
+                ui.add(egui::DragValue::new(&mut settings.default_expiry_days).range(0..=3650))
                     .labelled_by(l.id);
                 ui.end_row();
                 ui.label("Theme");
@@ -96,7 +107,12 @@ impl SettingsDialog {
         ui.separator();
         ui.label(RichText::new("Change the vault passphrase").strong());
         password_field(ui, "Current passphrase", &mut self.current);
+        let before = self.new.clone();
         password_field(ui, "New passphrase", &mut self.new);
+        if *before != *self.new {
+            self.weak_warned = false;
+        }
+        let weak = crate::ui::passphrase::strength_ui(ui, &self.new);
         password_field(ui, "Repeat new passphrase", &mut self.confirm);
         let problem = if self.current.is_empty() || self.new.is_empty() {
             Some("Fill in the current and the new passphrase")
@@ -108,12 +124,20 @@ impl SettingsDialog {
         if let Some(p) = problem.filter(|_| !self.confirm.is_empty()) {
             ui.label(RichText::new(p).color(theme::DANGER));
         }
+        if self.weak_warned {
+            ui.label(RichText::new(crate::ui::passphrase::WEAK_WARNING).color(theme::WARNING));
+        }
         error_ui(ui, s.dialog_error.as_deref());
         button_row(ui, |ui| {
+            let label = if self.weak_warned {
+                "Use weak passphrase"
+            } else {
+                "Change passphrase"
+            };
             let clicked = ui
                 .add_enabled(
                     problem.is_none() && rekeying.is_none(),
-                    egui::Button::new("Change passphrase"),
+                    egui::Button::new(label),
                 )
                 .on_disabled_hover_text(problem.unwrap_or("Working…"))
                 .clicked();
@@ -125,7 +149,9 @@ impl SettingsDialog {
                         .text(format!("Re-keying the vault… {:.0}%", done * 100.0)),
                 );
             }
-            if clicked {
+            if clicked && weak && !self.weak_warned {
+                self.weak_warned = true;
+            } else if clicked {
                 commands.push(Command::ChangePassphrase {
                     current: self.current.clone(),
                     new: self.new.clone(),

@@ -50,7 +50,18 @@ pub enum Command {
     RemoveScope {
         id: String,
     },
+    /// Set an environment's secret prefix.
+    SetPrefix {
+        id: NodeId,
+        prefix: String,
+    },
+    /// Add a scope that was made required to every key that lacks it.
+    GrantScope {
+        id: String,
+    },
     CopySecret,
+    /// Copy the ready `curl` line, with the secret in it.
+    CopyCurl,
     DownloadSecret,
     CloseSecret,
     /// Revoke the key of a secret that was never handed over, and drop the secret.
@@ -64,6 +75,14 @@ pub enum Command {
     ApplySettings(Settings),
     /// Rewrite every publish target now.
     PublishNow,
+    /// Show the Activity of the whole vault.
+    ShowVaultActivity,
+    /// Read the next page of the whole vault's activity.
+    MoreActivity,
+    /// Write a backup copy of the vault.
+    Backup,
+    /// Check the vault (`doctor`) and show what was found.
+    Doctor,
     Lock,
 }
 
@@ -78,4 +97,6 @@ impl Command {
 pub struct Status {
     pub text: String,
     pub error: bool,
+    /// When it was said: a message fades after a while; an error stays until dismissed.
+    pub since: std::time::Instant,
 }

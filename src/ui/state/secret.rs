@@ -24,6 +24,10 @@ pub struct SecretDialog {
     pub error: Option<String>,
     /// A quit or lock held back until the secret is handed over or discarded.
     pub waiting: Option<Waiting>,
+    /// The save dialog is open (on a worker thread).
+    pub saving: bool,
+    /// The copied secret was cleared from the clipboard since (timer).
+    pub clipboard_cleared: bool,
 }
 
 impl SecretDialog {
@@ -42,6 +46,8 @@ impl SecretDialog {
             downloaded: None,
             error: None,
             waiting: None,
+            saving: false,
+            clipboard_cleared: false,
         }
     }
 

@@ -40,6 +40,12 @@ pub struct Session {
     pub(crate) last_reload: f64,
     /// How many times the node was re-read (dialogs showing vault data watch it; so do tests).
     pub reloads: u64,
+    /// Days a new key expires after (the setting, kept here for Add New Key).
+    pub default_expiry_days: u32,
+    /// The whole vault's Activity, shown instead of a node while open.
+    pub vault_activity: Option<crate::ui::activity_view::VaultActivity>,
+    /// What the last Doctor run found, shown until closed.
+    pub doctor: Option<crate::vault::DoctorReport>,
 }
 
 impl Session {
@@ -65,6 +71,9 @@ impl Session {
             next_refresh: 0.0,
             last_reload: 0.0,
             reloads: 0,
+            default_expiry_days: 90,
+            vault_activity: None,
+            doctor: None,
         };
         // `reload` falls back to the first node when this one is gone.
         s.selected = last_node;
@@ -111,6 +120,9 @@ impl Session {
                     .activity(None, ACTIVITY_LIMIT)
                     .unwrap_or_default();
             }
+        }
+        if let Some(view) = &mut self.vault_activity {
+            view.reload(&self.vault)?;
         }
         self.data_version = self.vault.data_version().unwrap_or(self.data_version);
         self.activity_mark = self.vault.activity_mark().unwrap_or(self.activity_mark);

@@ -10,6 +10,8 @@ pub struct Settings {
     pub auto_lock_minutes: u32,
     pub clipboard_seconds: u32,
     pub theme: ThemeChoice,
+    /// Expiry preselected for a new key, in days; 0 preselects Never (with a warning).
+    pub default_expiry_days: u32,
     /// Id of the node selected last, reopened after unlock. An id, not the node's path: the
     /// settings file is plaintext and names stay inside the vault.
     pub last_node_id: Option<NodeId>,
@@ -21,6 +23,7 @@ impl Default for Settings {
             auto_lock_minutes: 5,
             clipboard_seconds: 30,
             theme: ThemeChoice::System,
+            default_expiry_days: 90,
             last_node_id: None,
         }
     }

@@ -1,0 +1,89 @@
+//! Backup and Doctor in the window, over the vault's own `backup` and `doctor`.
+
+use std::path::{Path, PathBuf};
+
+use egui::RichText;
+
+use super::modal::{Dismiss, button_row, modal_ui};
+use super::state::Session;
+use super::theme;
+use crate::vault::Timestamp;
+
+/// Where Back up writes: beside the vault, `<name>-backup-<day>.keyward`, never over a file.
+pub fn backup_path(vault: &Path, now: Timestamp) -> PathBuf {
+    let dir = vault.parent().unwrap_or(Path::new("."));
+    let stem = vault
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vault".into());
+    let day = super::time::date_in_days(now, 0);
+    let first = dir.join(format!("{stem}-backup-{day}.keyward"));
+    if first.symlink_metadata().is_err() {
+        return first;
+    }
+    (2..10_000)
+        .map(|n| dir.join(format!("{stem}-backup-{day}-{n}.keyward")))
+        .find(|p| p.symlink_metadata().is_err())
+        .unwrap_or(first)
+}
+
+/// The Doctor report, while one is shown.
+pub fn doctor_ui(ctx: &egui::Context, s: &mut Session) {
+    let Some(report) = &s.doctor else {
+        return;
+    };
+    let (close, dismissed) = modal_ui(ctx, "Doctor", Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
+        if report.is_healthy() {
+            ui.label(
+                RichText::new(
+                    "The vault is sound: the file, every record and the activity chain check out.",
+                )
+                .color(theme::SUCCESS)
+                .strong(),
+            );
+        } else {
+            ui.label(
+                RichText::new(format!("{} problem(s) found", report.problems.len()))
+                    .color(theme::DANGER)
+                    .strong(),
+            );
+        }
+        ui.label(format!(
+            "{} node(s), {} key(s), {} activity entries, {} change(s) committed",
+            report.nodes, report.keys, report.activity_entries, report.transactions
+        ));
+        egui::ScrollArea::vertical()
+            .max_height(240.0)
+            .show(ui, |ui| {
+                for p in &report.problems {
+                    ui.label(RichText::new(p).color(theme::DANGER));
+                }
+                for w in &report.warnings {
+                    ui.label(RichText::new(w).color(theme::WARNING));
+                }
+            });
+        let mut close = false;
+        button_row(ui, |ui| close = ui.button("Close").clicked());
+        close
+    });
+    if close || dismissed {
+        s.doctor = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backups_never_overwrite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let vault = dir.path().join("team.keyward");
+        let now = 1_795_341_600; // 2026-11-22
+        let first = super::backup_path(&vault, now);
+        assert_eq!(first, dir.path().join("team-backup-2026-11-22.keyward"));
+        std::fs::write(&first, b"x").expect("write");
+        assert_eq!(
+            super::backup_path(&vault, now),
+            dir.path().join("team-backup-2026-11-22-2.keyward")
+        );
+    }
+}

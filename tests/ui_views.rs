@@ -1,0 +1,302 @@
+//! Views and dialogs around the key table: the whole vault's Activity, Backup and Doctor,
+//! type-the-name deletion, a scope made required, the environment prefix, expiry defaults and
+//! the date picker, and the sidebar's bounded width.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::{Harness, kittest::NodeT as _};
+use keyward::ui::clipboard::MemoryClipboard;
+use keyward::ui::{AppOptions, KeywardApp};
+use keyward::vault::{KdfParams, NewKey, Preset, Vault};
+
+const PASS: &str = "lichen orbit 6021 sable";
+
+type H = Harness<'static, KeywardApp>;
+
+fn kdf() -> KdfParams {
+    KdfParams::new(8, 1).expect("kdf")
+}
+
+/// acme/billing/prod, then `prepare`; the window on it, unlocked, `size` points wide and high.
+fn window(dir: &Path, size: [f32; 2], prepare: impl FnOnce(&mut Vault)) -> H {
+    let path = dir.join("views.keyward");
+    let mut v = Vault::create(&path, PASS, kdf()).expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    v.add_environment(p.id, "prod", None).expect("env");
+    prepare(&mut v);
+    drop(v);
+    let downloads = dir.join("downloads");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(size[0], size[1]))
+        .build_eframe(move |cc| {
+            KeywardApp::new(
+                cc,
+                AppOptions {
+                    vault_path: path,
+                    clipboard: Box::new(MemoryClipboard::default()),
+                    download_dir: Some(downloads),
+                    new_vault_kdf: kdf(),
+                },
+            )
+        });
+    let field = h.get_by_label("Passphrase");
+    field.focus();
+    field.type_text(PASS);
+    h.run();
+    h.get_by_label("Unlock").click();
+    for _ in 0..2000 {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    assert!(!h.state().is_locked());
+    h
+}
+
+fn click(h: &mut H, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_into(h: &mut H, label: &str, text: &str) {
+    let field = h.get_by_label(label);
+    field.focus();
+    field.type_text(text);
+    h.run();
+}
+
+fn has_text(h: &H, needle: &str) -> bool {
+    h.query_all_by(|n| {
+        n.label().is_some_and(|l| l.contains(needle))
+            || n.value().is_some_and(|v| v.contains(needle))
+    })
+    .next()
+    .is_some()
+}
+
+fn disabled(h: &H, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+fn open_vault(dir: &Path) -> Vault {
+    Vault::open(&dir.join("views.keyward"), PASS).expect("open")
+}
+
+fn keys(v: &mut Vault, path: &str, n: usize) {
+    let node = v.resolve(path).expect("node").id;
+    let batch = (0..n)
+        .map(|i| NewKey {
+            name: format!("key-{i}"),
+            ..NewKey::default()
+        })
+        .collect();
+    v.create_keys(node, batch).expect("keys");
+}
+
+#[test]
+fn the_whole_vaults_activity_is_searchable_and_pages_past_500() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |v| {
+        let ws = v.resolve("acme").expect("ws").id;
+        for i in 0..600 {
+            v.add_project(ws, &format!("p{i:03}")).expect("project");
+        }
+    });
+    click(&mut h, "Vault");
+    click(&mut h, "Activity of the whole vault");
+    assert!(has_text(&h, "Activity of the whole vault"));
+    assert!(has_text(&h, "500 of 500+ entries"));
+    click(&mut h, "Load older entries");
+    let total = open_vault(dir.path())
+        .activity(None, 10_000)
+        .expect("log")
+        .len();
+    assert!(total > 600);
+    let shown: Vec<String> = h
+        .query_all_by(|n| n.value().is_some_and(|v| v.ends_with("entries")))
+        .filter_map(|n| n.value())
+        .collect();
+    let expected = format!("{total} of {total} entries");
+    assert!(
+        !shown.is_empty() && shown.iter().all(|s| *s == expected),
+        "all read: {shown:?}"
+    );
+    assert!(h.query_by_label("Load older entries").is_none());
+    type_into(&mut h, "Search activity", "acme/p59");
+    assert!(has_text(&h, &format!("10 of {total} entries")));
+    // Selecting a node goes back to it.
+    click(&mut h, "Environment prod");
+    assert!(!has_text(&h, "Activity of the whole vault"));
+}
+
+#[test]
+fn backup_and_doctor_are_in_the_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
+    click(&mut h, "Vault");
+    click(&mut h, "Back up now");
+    let backups: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("views-backup-"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert!(Vault::open(&backups[0], PASS).is_ok(), "the backup opens");
+    assert!(has_text(&h, "Backup written to"));
+
+    click(&mut h, "Vault");
+    click(&mut h, "Check the vault (Doctor)");
+    assert!(has_text(&h, "The vault is sound"));
+    click(&mut h, "Close");
+    assert!(!has_text(&h, "The vault is sound"));
+}
+
+#[test]
+fn deleting_a_node_with_100_keys_asks_for_its_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |v| {
+        keys(v, "acme/billing/prod", 100)
+    });
+    click(&mut h, "Project billing");
+    click(&mut h, "Delete project");
+    assert!(has_text(&h, "100 API key(s) will be deleted"));
+    assert!(disabled(&h, "Delete"), "one click is not enough");
+    type_into(&mut h, "Type billing to confirm", "bill");
+    assert!(disabled(&h, "Delete"));
+    type_into(&mut h, "Type billing to confirm", "ing");
+    assert!(!disabled(&h, "Delete"));
+    click(&mut h, "Delete");
+    assert!(open_vault(dir.path()).resolve("acme/billing").is_err());
+}
+
+#[test]
+fn a_scope_made_required_is_offered_to_the_existing_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |v| {
+        keys(v, "acme/billing/prod", 3)
+    });
+    click(&mut h, "Workspace acme");
+    // The tab (the key table has a "Scopes" column too).
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Scopes")
+        .click();
+    h.run();
+    click(&mut h, "Edit scope write");
+    click(&mut h, "Required (always on, every key gets it)");
+    click(&mut h, "Save scope");
+    assert!(has_text(&h, "3 existing key(s) do not have write"));
+    click(&mut h, "Add to 3 key(s)");
+    let v = open_vault(dir.path());
+    let all = v.list_keys(None).expect("keys");
+    assert!(all.iter().all(|k| k.scopes.iter().any(|s| s == "write")));
+    assert_eq!(h.state().status_text(), Some("Added write to 3 key(s)"));
+}
+
+#[test]
+fn the_environment_prefix_is_shown_and_can_be_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
+    click(&mut h, "Environment prod");
+    click(&mut h, "Secret prefix kw_");
+    let field = h.get_by_label("Prefix");
+    assert!(field.is_focused(), "the first field has the focus");
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+    type_into(&mut h, "Prefix", "Bad-Prefix");
+    assert!(disabled(&h, "Save prefix"));
+    let why = h.get_by_label("Save prefix");
+    why.hover();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+    type_into(&mut h, "Prefix", "acme_prod");
+    click(&mut h, "Save prefix");
+    let v = open_vault(dir.path());
+    assert_eq!(
+        v.resolve("acme/billing/prod").expect("env").prefix,
+        "acme_prod"
+    );
+    assert!(h.query_by_label("Secret prefix acme_prod_").is_some());
+}
+
+#[test]
+fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
+    click(&mut h, "Environment prod");
+    click(&mut h, "Add New Key");
+    assert!(h.get_by_label("Name").is_focused());
+    assert!(
+        h.get_by_label("90 days").accesskit_node().toggled()
+            == Some(egui::accesskit::Toggled::True)
+    );
+    assert!(!has_text(&h, "never expires works until"));
+    click(&mut h, "Never");
+    assert!(has_text(&h, "never expires works until someone revokes it"));
+
+    click(&mut h, "Custom date");
+    click(&mut h, "Pick expiry date");
+    click(&mut h, ">");
+    click(&mut h, "Save");
+    let today_plus_91 = {
+        let now = open_vault(dir.path()).now();
+        let t = now + 91 * 86_400;
+        keyward::vault::format_time(t)[..10].to_owned()
+    };
+    assert_eq!(
+        h.get_by_label("Expiry date (YYYY-MM-DD)")
+            .value()
+            .as_deref(),
+        Some(today_plus_91.as_str())
+    );
+    type_into(&mut h, "Name", "dated");
+    click(&mut h, "Generate Key");
+    let info = &h
+        .state()
+        .session()
+        .and_then(|s| s.secret.as_ref())
+        .expect("secret dialog")
+        .minted
+        .info;
+    let expires = keyward::vault::format_time(info.expires_at.expect("expires"));
+    assert!(expires.starts_with(&today_plus_91), "{expires}");
+}
+
+#[test]
+fn a_long_name_keeps_the_sidebar_bounded_and_the_header_buttons_on_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = "x".repeat(64);
+    let name = long.clone();
+    let mut h = window(dir.path(), [760.0, 480.0], move |v| {
+        let ws = v.resolve("acme").expect("ws").id;
+        v.add_project(ws, &name).expect("project");
+    });
+    click(&mut h, &format!("Project {long}"));
+    let width = h.ctx.content_rect().width();
+    for label in [
+        "Delete project",
+        "Rename project",
+        "Add environment",
+        "Lock",
+        "Settings",
+        &format!("Project {long}"),
+    ] {
+        let rect = h.get_by_label(label).rect();
+        assert!(
+            rect.max.x <= width + 0.5 && rect.min.x >= 0.0,
+            "{label} at {rect:?} is cut off in a {width} px window"
+        );
+    }
+    let sidebar = h.get_by_label(&format!("Project {long}")).rect();
+    assert!(
+        sidebar.max.x < 400.0,
+        "the sidebar stays narrow: {sidebar:?}"
+    );
+}
