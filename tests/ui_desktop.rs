@@ -330,21 +330,15 @@ fn the_title_names_the_vault_and_says_whether_it_is_locked() {
         vault(dir.path(), "team.keyward", "acme"),
         Some(dir.path().into()),
     );
-    assert_eq!(
-        h.state().window_title(),
-        "team.keyward (Locked) \u{2013} Keyward"
-    );
+    assert_eq!(h.state().window_title(), "team.keyward (Locked) - Keyward");
     unlock(&mut h);
     assert_eq!(
         h.state().window_title(),
-        "team.keyward (Unlocked) \u{2013} Keyward"
+        "team.keyward (Unlocked) - Keyward"
     );
     h.get_by_label("Lock").click();
     h.step();
-    assert_eq!(
-        title_commands(&h),
-        ["team.keyward (Locked) \u{2013} Keyward"]
-    );
+    assert_eq!(title_commands(&h), ["team.keyward (Locked) - Keyward"]);
     h.step();
     assert!(title_commands(&h).is_empty(), "sent once per change");
 }
@@ -498,7 +492,7 @@ fn a_file_that_is_not_a_vault_is_refused_before_the_passphrase() {
     unlock(&mut h);
     assert_eq!(
         h.state().window_title(),
-        "real.keyward (Unlocked) \u{2013} Keyward"
+        "real.keyward (Unlocked) - Keyward"
     );
 }
 

@@ -419,7 +419,7 @@ impl KeywardApp {
         } else {
             "Unlocked"
         };
-        format!("{file} ({state}) \u{2013} Keyward")
+        format!("{file} ({state}) - Keyward")
     }
 
     /// Sends the title when it changed.

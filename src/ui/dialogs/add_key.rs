@@ -82,13 +82,16 @@ impl AddKey {
             ExpiryChoice::Never => Ok(None),
             ExpiryChoice::Days(d) => Expiry::parse(&format!("{d}d")).and_then(|e| e.resolve(now)),
             ExpiryChoice::Custom => {
+                let label = ui.label("Expiry date (YYYY-MM-DD)");
                 ui.horizontal(|ui| {
-                    labelled_field(
-                        ui,
-                        "Expiry date (YYYY-MM-DD)",
-                        &mut self.custom_date,
-                        "2027-01-31",
-                    );
+                    // Room for the calendar button beside the field, within the dialog's width.
+                    let width = (ui.available_width() - 120.0).max(120.0);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.custom_date)
+                            .hint_text("2027-01-31")
+                            .desired_width(width),
+                    )
+                    .labelled_by(label.id);
                     crate::ui::time::date_picker_ui(ui, &mut self.custom_date, now);
                 });
                 Expiry::parse(&self.custom_date).and_then(|e| e.resolve(now))
