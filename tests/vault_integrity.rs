@@ -370,8 +370,8 @@ fn rekeying_leaves_an_old_copy_and_the_old_passphrase_powerless() {
     // The old wrap (old passphrase → old data key) put back opens nothing of the new file.
     lab.attack_from(
         &old,
-        "DELETE FROM meta WHERE name IN ('kdf', 'data_key');
-         INSERT INTO meta SELECT * FROM old.meta WHERE name IN ('kdf', 'data_key');",
+        "DELETE FROM meta WHERE name LIKE 'member:%';
+         INSERT INTO meta SELECT * FROM old.meta WHERE name LIKE 'member:%';",
     );
     let mut v = Vault::open(&lab.path, PASS).expect("the old wrap unwraps the old key");
     for (_, secret) in &keys {
@@ -463,14 +463,16 @@ fn absurd_kdf_parameters_are_refused_before_any_allocation() {
     ] {
         let conn = Connection::open(&lab.path).expect("open");
         let kdf: Vec<u8> = conn
-            .query_row("SELECT value FROM meta WHERE name = 'kdf'", [], |r| {
-                r.get(0)
-            })
-            .expect("kdf");
+            .query_row(
+                "SELECT value FROM meta WHERE name LIKE 'member:%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the member's slot");
         let mut kdf: serde_json::Value = serde_json::from_slice(&kdf).expect("json");
         kdf["params"] = serde_json::from_str(params).expect("params");
         conn.execute(
-            "UPDATE meta SET value = ?1 WHERE name = 'kdf'",
+            "UPDATE meta SET value = ?1 WHERE name LIKE 'member:%'",
             [serde_json::to_vec(&kdf).expect("json")],
         )
         .expect("plant");
@@ -623,11 +625,13 @@ fn a_v1_vault_is_upgraded_in_place_after_a_backup() {
         log[0].detail
     );
     assert_eq!(log[1].action, "vault.upgrade");
-    assert!(!log[1].detail.contains("problem"), "{}", log[1].detail);
+    assert!(log[1].detail.contains("member owner"), "{}", log[1].detail);
+    assert_eq!(log[2].action, "vault.upgrade");
+    assert!(!log[2].detail.contains("problem"), "{}", log[2].detail);
     assert_eq!(
         log.len(),
-        15,
-        "13 v1 entries, the upgrade and the failed unlock"
+        16,
+        "13 v1 entries, the upgrade, the members list and the failed unlock"
     );
     assert!(log.iter().all(|e| e.intact));
     assert!(log.iter().any(|e| e.action == "unlock.fail"));
@@ -657,7 +661,7 @@ fn a_v1_vault_is_upgraded_in_place_after_a_backup() {
     let v = Vault::open(&path, pass).expect("reopen");
     assert_eq!(
         v.activity(None, 100).expect("log").len(),
-        15,
+        16,
         "nothing upgraded twice"
     );
     assert!(!dir.path().join("old.keyward.v1-backup.2").exists());

@@ -32,6 +32,10 @@ pub struct Global {
     /// Print JSON instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// Who you are in a vault with several members [default: the only member, else owner;
+    /// `init`: the first member's name, owner]
+    #[arg(long, global = true, env = "KEYWARD_MEMBER", value_name = "NAME")]
+    pub member: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +64,9 @@ pub enum Command {
     /// Create, list, inspect, roll, revoke and delete API keys
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Add, list or remove the members of the vault (each with an own passphrase)
+    #[command(subcommand)]
+    Member(MemberCmd),
     /// Keep verifier files up to date: rewritten after every change to the keys under a node
     #[command(subcommand)]
     Publish(PublishCmd),
@@ -257,6 +264,28 @@ pub enum ScopeCmd {
     List { workspace: String },
     /// Remove a scope (it is also taken off every key that had it)
     Rm { workspace: String, id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MemberCmd {
+    /// Add a member with their own passphrase (from KEYWARD_NEW_PASSPHRASE,
+    /// --new-passphrase-file or a prompt)
+    Add {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Argon2id memory of their passphrase, in MiB (8 to 4096; default: as yours)
+        #[arg(long, value_name = "M")]
+        kdf_memory_mib: Option<u32>,
+        /// Argon2id passes (1 to 64; default: as yours)
+        #[arg(long, value_name = "T")]
+        kdf_passes: Option<u32>,
+    },
+    /// List the members
+    List,
+    /// Remove a member and re-key the vault (new data key, every record re-sealed), so their
+    /// passphrase opens nothing any more
+    Rm { name: String },
 }
 
 #[derive(Subcommand, Debug)]

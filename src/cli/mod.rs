@@ -25,9 +25,11 @@ use std::time::Instant;
 use clap::{CommandFactory, FromArgMatches};
 use serde_json::json;
 
-use crate::vault::{self, Error, Expiry, KdfParams, Node, NodeKind, Preset, Scope, Vault};
+use crate::vault::{
+    self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Node, NodeKind, Preset, Scope, Vault,
+};
 pub use args::{Cli, Command, Global};
-use args::{EnvCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
+use args::{EnvCmd, MemberCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
 pub use docs::command_paths;
 use hygiene::{health, scan};
 pub use logging::{LOG_ENV, init as init_logging};
@@ -257,7 +259,11 @@ impl Context {
     }
 
     fn open_with(&self, passphrase: &str) -> Result<Vault, CliError> {
-        Ok(Vault::open(&self.vault_path, passphrase)?)
+        Ok(Vault::open_as(
+            &self.vault_path,
+            self.global.member.as_deref(),
+            passphrase,
+        )?)
     }
 
     fn json(&self) -> bool {
@@ -328,6 +334,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         Command::Env(cmd) => env(ctx, cmd),
         Command::Scope(cmd) => scope(ctx, cmd),
         Command::Publish(cmd) => publish(ctx, cmd),
+        Command::Member(cmd) => member(ctx, cmd),
         Command::Health {
             node,
             ack,
@@ -429,7 +436,8 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
     if let Some(warning) = passphrase::weakness(&pass) {
         ctx.warn(&warning);
     }
-    Vault::create(&ctx.vault_path, &pass, params)?;
+    let member = ctx.global.member.as_deref().unwrap_or(DEFAULT_MEMBER);
+    Vault::create_as(&ctx.vault_path, member, &pass, params)?;
     ctx.print(json!({ "vault": ctx.vault_path, "kdf": params }), || {
         format!(
             "Created vault {} (Argon2id {} MiB, {} passes)",
@@ -654,6 +662,62 @@ fn log(ctx: &Context, node: Option<&str>, limit: usize) -> CliResult {
     done()
 }
 
+fn member(ctx: &Context, cmd: MemberCmd) -> CliResult {
+    match cmd {
+        MemberCmd::List => {
+            let v = ctx.open()?;
+            let members = v.members()?;
+            ctx.print(json!(members), || render::members(&members));
+            done()
+        }
+        MemberCmd::Add {
+            name,
+            new_passphrase_file,
+            kdf_memory_mib,
+            kdf_passes,
+        } => {
+            let current = ctx.passphrase_for_existing()?;
+            let v = ctx.open_with(&current)?;
+            let params = match (kdf_memory_mib, kdf_passes) {
+                (None, None) => None,
+                (m, p) => {
+                    let own = Vault::kdf_params_of(&ctx.vault_path, Some(v.member()))?;
+                    Some(KdfParams::new(
+                        m.unwrap_or(own.memory_kib / 1024),
+                        p.unwrap_or(own.passes),
+                    )?)
+                }
+            };
+            let new = passphrase::obtain(
+                new_passphrase_file.as_deref(),
+                NEW_PASSPHRASE_ENV,
+                &format!("Passphrase for {}: ", name.trim()),
+                true,
+            )?;
+            if let Some(warning) = passphrase::weakness(&new) {
+                ctx.warn(&warning);
+            }
+            v.add_member(&current, &name, &new, params)?;
+            ctx.print(json!({ "added": name.trim() }), || {
+                format!("Added member {}", name.trim())
+            });
+            done()
+        }
+        MemberCmd::Rm { name } => {
+            let current = ctx.passphrase_for_existing()?;
+            let mut v = ctx.open_with(&current)?;
+            v.remove_member(&current, &name)?;
+            ctx.print(json!({ "removed": name.trim(), "rekeyed": true }), || {
+                format!(
+                    "Removed member {}; the vault was re-keyed (new data key, every record re-sealed)",
+                    name.trim()
+                )
+            });
+            done()
+        }
+    }
+}
+
 /// The schema objects that make a vault refuse to open, if that is why it does.
 fn schema_problems(path: &Path) -> Option<Vec<String>> {
     match Vault::kdf_params(path) {
@@ -678,7 +742,7 @@ fn passwd(
     let params = match (memory_mib, passes) {
         (None, None) => None,
         (m, p) => {
-            let stored = Vault::kdf_params(&ctx.vault_path)?;
+            let stored = Vault::kdf_params_of(&ctx.vault_path, Some(v.member()))?;
             Some(KdfParams::new(
                 m.unwrap_or(stored.memory_kib / 1024),
                 p.unwrap_or(stored.passes),

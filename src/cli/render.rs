@@ -224,12 +224,27 @@ pub fn activity(entries: &[ActivityEntry]) -> String {
                 e.seq.to_string(),
                 format_time(e.at),
                 e.action.clone(),
+                e.member.clone(),
                 e.node.clone(),
                 detail,
             ]
         })
         .collect();
-    table(&["#", "AT", "ACTION", "NODE", "DETAIL"], &rows)
+    table(&["#", "AT", "ACTION", "BY", "NODE", "DETAIL"], &rows)
+}
+
+pub fn members(members: &[crate::vault::Member]) -> String {
+    let rows: Vec<Vec<String>> = members
+        .iter()
+        .map(|m| {
+            vec![
+                m.name.clone(),
+                format_time(m.added_at),
+                if m.you { "you".into() } else { String::new() },
+            ]
+        })
+        .collect();
+    table(&["MEMBER", "ADDED", ""], &rows)
 }
 
 /// The health report for people: one block per kind of finding (why it matters and the fix

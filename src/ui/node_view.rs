@@ -429,10 +429,11 @@ fn activity_tab_ui(ui: &mut egui::Ui, s: &Session) {
         .striped(true)
         .column(Column::initial(170.0))
         .column(Column::initial(150.0))
+        .column(Column::initial(100.0).clip(true))
         .column(Column::initial(200.0).clip(true))
         .column(Column::remainder().clip(true))
         .header(theme::ROW_HEIGHT, |mut header| {
-            for title in ["When", "Action", "Node", "Detail"] {
+            for title in ["When", "Action", "By", "Node", "Detail"] {
                 header.col(|ui| {
                     ui.strong(title);
                 });
@@ -446,6 +447,9 @@ fn activity_tab_ui(ui: &mut egui::Ui, s: &Session) {
                 });
                 row.col(|ui| {
                     ui.label(RichText::new(&e.action).monospace());
+                });
+                row.col(|ui| {
+                    ui.label(&e.member);
                 });
                 row.col(|ui| {
                     ui.label(&e.node);

@@ -42,10 +42,12 @@ pub enum Action {
     FindingAcknowledged,
     SigningKeyCreated,
     PrefixChanged,
+    MemberAdded,
+    MemberRemoved,
 }
 
 impl Action {
-    const ALL: [Action; 29] = [
+    const ALL: [Action; 31] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -75,6 +77,8 @@ impl Action {
         Action::FindingAcknowledged,
         Action::SigningKeyCreated,
         Action::PrefixChanged,
+        Action::MemberAdded,
+        Action::MemberRemoved,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -109,6 +113,8 @@ impl Action {
             Action::FindingAcknowledged => "health.ack",
             Action::SigningKeyCreated => "signing_key.create",
             Action::PrefixChanged => "env.prefix",
+            Action::MemberAdded => "member.add",
+            Action::MemberRemoved => "member.rm",
         }
     }
 
@@ -127,6 +133,8 @@ pub struct ActivityEntry {
     /// Path of the node it concerned, as it was then.
     pub node: String,
     pub detail: String,
+    /// The member who made the change (empty for entries from before members).
+    pub member: String,
     /// False when the sealed detail failed its integrity check.
     pub intact: bool,
 }
@@ -139,6 +147,9 @@ fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error
 pub(super) struct Detail {
     pub node: String,
     pub detail: String,
+    /// Who made the change (sealed with the rest; absent in entries from before members).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub member: String,
 }
 
 /// The fields of an entry that its seal and MAC bind.
@@ -221,15 +232,27 @@ pub(super) fn append(
     path: &str,
     detail: &str,
 ) -> Result<()> {
-    append_with(&vault.sealer, tx, vault.now(), action, node, path, detail)
+    let at = vault.now();
+    append_with(
+        &vault.sealer,
+        tx,
+        at,
+        &vault.member,
+        action,
+        node,
+        path,
+        detail,
+    )
 }
 
 /// Appends an entry sealed and chained under `sealer` (re-keying appends its own entry under
 /// the new key before the vault holds it).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn append_with(
     sealer: &crypto::Sealer,
     tx: &Connection,
     at: Timestamp,
+    member: &str,
     action: Action,
     node: Option<NodeId>,
     path: &str,
@@ -256,6 +279,7 @@ pub(super) fn append_with(
         &Detail {
             node: path.to_owned(),
             detail: detail.to_owned(),
+            member: member.to_owned(),
         },
     )?;
     store::insert_activity(tx, &row)
@@ -322,6 +346,7 @@ pub(super) fn read(
             let detail = detail.unwrap_or(Detail {
                 node: String::new(),
                 detail: "(unreadable: tampered)".into(),
+                member: String::new(),
             });
             out.push(ActivityEntry {
                 seq: row.seq,
@@ -329,6 +354,7 @@ pub(super) fn read(
                 action: row.action,
                 node: detail.node,
                 detail: detail.detail,
+                member: detail.member,
                 intact,
             });
             if out.len() >= limit {

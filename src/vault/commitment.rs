@@ -201,6 +201,19 @@ pub struct Root {
     /// replaced signing key is then tampered, never made anew.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub signing_key: String,
+    /// The members, each with the public key their slot must have (empty in a vault from
+    /// before members, until its first unlock).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberRecord>,
+}
+
+/// A member as the commitment records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub name: String,
+    /// The X25519 public key (hex) the data key is sealed to.
+    pub public: String,
+    pub added_at: crate::vault::Timestamp,
 }
 
 impl Root {
@@ -357,6 +370,22 @@ impl Commitment {
         match &mut self.state {
             State::Loaded(root) => {
                 root.signing_key = public_hex;
+                Ok(())
+            }
+            _ => self.root().map(drop),
+        }
+    }
+
+    /// The committed members (empty for a vault from before members).
+    pub fn members(&self) -> Result<Vec<MemberRecord>> {
+        Ok(self.root()?.members.clone())
+    }
+
+    /// Inside a write: records the members in the root being written.
+    pub fn set_members(&mut self, members: Vec<MemberRecord>) -> Result<()> {
+        match &mut self.state {
+            State::Loaded(root) => {
+                root.members = members;
                 Ok(())
             }
             _ => self.root().map(drop),

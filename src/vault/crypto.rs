@@ -171,6 +171,55 @@ pub fn unwrap(kek: &[u8; 32], aad: &[u8], wrapped: &[u8]) -> Option<DataKey> {
     Some(Zeroizing::new(key))
 }
 
+/// A fresh X25519 key pair (a member's): the secret and the public key.
+pub fn new_agreement_keys() -> (DataKey, [u8; 32]) {
+    let secret = Zeroizing::new(random_bytes::<32>());
+    let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(*secret));
+    (secret, public.to_bytes())
+}
+
+const SEALED_TO_INFO: &[u8] = b"keyward/v2/data-key-sealed-to-member";
+
+/// The AES key of a data key sealed to a member: HKDF-SHA-256 of the X25519 shared secret,
+/// with both public keys as the salt.
+fn sealed_to_key(shared: &[u8; 32], ephemeral: &[u8; 32], public: &[u8; 32]) -> DataKey {
+    let salt = [ephemeral.as_slice(), public.as_slice()].concat();
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &salt).extract(shared);
+    let info = [SEALED_TO_INFO];
+    let okm = prk
+        .expand(&info, hkdf::HKDF_SHA256)
+        .expect("32 bytes is a valid HKDF output length");
+    let mut out = Zeroizing::new([0u8; 32]);
+    okm.fill(out.as_mut())
+        .expect("32 bytes is a valid HKDF output length");
+    out
+}
+
+/// Seals a data key to a member's public key (ephemeral X25519, HKDF, AES-256-GCM):
+/// `ephemeral public key || wrap`. Anyone can seal to a member; only their secret opens it.
+pub fn seal_to(public: &[u8; 32], data_key: &[u8; 32]) -> Vec<u8> {
+    let (ephemeral_secret, ephemeral) = new_agreement_keys();
+    let shared = x25519_dalek::StaticSecret::from(*ephemeral_secret)
+        .diffie_hellman(&x25519_dalek::PublicKey::from(*public));
+    let key = sealed_to_key(shared.as_bytes(), &ephemeral, public);
+    let mut out = ephemeral.to_vec();
+    out.extend_from_slice(&wrap(&key, SEALED_TO_INFO, data_key));
+    out
+}
+
+/// Opens what [`seal_to`] sealed; `None` when it was not sealed to this secret or was altered.
+pub fn open_sealed_to(secret: &[u8; 32], sealed: &[u8]) -> Option<DataKey> {
+    let ephemeral: [u8; 32] = sealed.get(..32)?.try_into().ok()?;
+    let secret = x25519_dalek::StaticSecret::from(*secret);
+    let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+    let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(ephemeral));
+    if !shared.was_contributory() {
+        return None;
+    }
+    let key = sealed_to_key(shared.as_bytes(), &ephemeral, &public);
+    unwrap(&key, SEALED_TO_INFO, &sealed[32..])
+}
+
 fn aead_key(key: &[u8; 32]) -> LessSafeKey {
     LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("32 bytes is a valid AES-256 key"))
 }

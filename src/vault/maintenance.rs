@@ -5,14 +5,61 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::commitment::MemberRecord;
 use super::commitment::{Commitment, Entry, Table};
+use super::crypto::DataKey;
 use super::crypto::{self, KdfParams, Sealer};
 use super::error::{Error, Result};
-use super::records::{KeyData, WRAP_AAD};
+use super::members::{Slot, slot_name};
+use super::records::KeyData;
 use super::rekey::{self, Source};
-use super::{Action, Vault, activity, read_kdf, signing, store, wrap_data_key};
+use super::{Action, Vault, activity, signing, store};
 
 pub use super::rekey::RekeyProgress;
+
+/// A re-key: the new data key, what to log, and who can open the result.
+pub(super) struct Rekey {
+    pub data_key: DataKey,
+    pub action: Action,
+    pub detail: String,
+    /// Every member after the re-key: the new data key is sealed to each.
+    pub members: Vec<MemberRecord>,
+    /// A slot replaced whole (a changed passphrase: new salt, new key pair).
+    pub replace: Option<(String, Slot)>,
+    /// A slot deleted (a removed member).
+    pub remove: Option<String>,
+}
+
+/// Seals the new data key to every member of `plan` (their slots otherwise unchanged), in the
+/// re-key's transaction. A slot that is missing or does not carry its committed public key
+/// stops the re-key.
+fn reseal_slots(conn: &rusqlite::Connection, plan: &Rekey) -> Result<()> {
+    for m in &plan.members {
+        let name = slot_name(&m.name);
+        let slot = match &plan.replace {
+            Some((replaced, slot)) if *replaced == name => slot.clone(),
+            _ => {
+                let raw = store::meta_get(conn, &name)?
+                    .ok_or_else(|| Error::Tampered(format!("the key slot of member {}", m.name)))?;
+                let slot = Slot::parse(&raw)?;
+                if slot.public != m.public {
+                    return Err(Error::Tampered(format!(
+                        "the key slot of member {}",
+                        m.name
+                    )));
+                }
+                slot.resealed(&plan.data_key)?
+            }
+        };
+        store::meta_set(conn, &name, &slot.to_bytes()?)?;
+    }
+    if let Some(removed) = &plan.remove {
+        store::meta_delete(conn, removed)?;
+    }
+    // The wrap of a vault from before members never outlives a re-key.
+    store::meta_delete(conn, "kdf")?;
+    store::meta_delete(conn, "data_key")
+}
 
 /// What `doctor` found.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -111,7 +158,8 @@ impl Vault {
         self.rekey(current, new, params, &mut |_| {})
     }
 
-    /// [`Vault::change_passphrase`] with progress (seconds at 100,000 keys).
+    /// [`Vault::change_passphrase`] with progress (seconds at 100,000 keys). Only your own
+    /// passphrase changes; the new data key is sealed to every other member as it is.
     pub fn rekey(
         &mut self,
         current: &str,
@@ -124,14 +172,45 @@ impl Vault {
                 "the new passphrase must not be empty".into(),
             ));
         }
-        let (stored, salt, wrapped) = read_kdf(&self.conn)?;
-        let kek = crypto::derive_kek(current.as_bytes(), &salt, stored)?;
-        crypto::unwrap(&kek, WRAP_AAD, &wrapped).ok_or(Error::WrongPassphrase)?;
-        let params = params.unwrap_or(stored);
+        let (own_name, own, _) = self.own_slot(current)?;
+        let params = params.unwrap_or(own.params);
         params.check().map_err(Error::Invalid)?;
+        self.sync_commitment()?;
+        let mut members = self.commitment.borrow().members()?;
         let data_key = crypto::new_data_key();
-        let (kdf, wrapped) = wrap_data_key(new, params, &data_key)?;
-        let to = Sealer::new(&data_key);
+        let slot = Slot::new(new, params, &data_key)?;
+        for m in &mut members {
+            if slot_name(&m.name) == own_name {
+                m.public = slot.public.clone();
+            }
+        }
+        self.rekey_members(
+            Rekey {
+                data_key,
+                action: Action::PassphraseChanged,
+                detail: "re-keyed: new data key, every record re-sealed".into(),
+                members,
+                replace: Some((own_name, slot)),
+                remove: None,
+            },
+            progress,
+        )
+    }
+
+    /// Re-keys the vault: a new data key, every record re-sealed, every blind index and the
+    /// activity chain recomputed, the new key sealed to every member of `plan`, in one
+    /// transaction; then the WAL is truncated so the old slots are gone from the files.
+    pub(super) fn rekey_members(
+        &mut self,
+        plan: Rekey,
+        progress: &mut dyn FnMut(RekeyProgress),
+    ) -> Result<()> {
+        if plan.members.is_empty() {
+            return Err(Error::Invalid(
+                "this vault has no members list yet (open it once with write access)".into(),
+            ));
+        }
+        let to = Sealer::new(&plan.data_key);
         let now = self.now();
         // Sealed outside the records: re-sealed under the new key below.
         let (targets, targets_problem) = match self.targets() {
@@ -151,6 +230,7 @@ impl Vault {
         let conn = &self.conn;
         let from = &self.sealer;
         let commitment = &self.commitment;
+        let member = &self.member;
         store::in_transaction(conn, || {
             let audit = commitment.borrow_mut().audit(conn, from)?;
             let tx = audit.root.as_ref().map_or(0, |r| r.tx);
@@ -165,6 +245,8 @@ impl Vault {
             if let Some(public) = audit.root.as_ref().map(|r| r.signing_key.clone()) {
                 fresh.set_signing_key(public)?;
             }
+            fresh.set_members(plan.members.clone())?;
+            reseal_slots(conn, &plan)?;
             let mut problems = audit.problems;
             problems.extend(resealed.problems);
             problems.extend(signing_problem);
@@ -172,7 +254,7 @@ impl Vault {
             problems.extend(acks_problem.clone());
             Vault::seal_targets(&to, conn, &targets)?;
             Vault::seal_acks(&to, conn, &acks)?;
-            let mut detail = "re-keyed: new data key, every record re-sealed".to_owned();
+            let mut detail = plan.detail.clone();
             if !problems.is_empty() {
                 detail.push_str(&format!(
                     "; {} problem(s) carried over: {}",
@@ -180,10 +262,8 @@ impl Vault {
                     problems.join("; ")
                 ));
             }
-            activity::append_with(&to, conn, now, Action::PassphraseChanged, None, "", &detail)?;
-            fresh.finish_write(conn, &to)?;
-            store::meta_set(conn, "kdf", &kdf)?;
-            store::meta_set(conn, "data_key", &wrapped)
+            activity::append_with(&to, conn, now, member, plan.action, None, "", &detail)?;
+            fresh.finish_write(conn, &to)
         })
         .inspect_err(|_| self.commitment.borrow_mut().invalidate())?;
         self.sealer = to;
@@ -300,6 +380,7 @@ impl Vault {
         report.activity_entries = entries;
         report.problems.extend(problems);
         report.problems.extend(self.signing_key_problem());
+        report.problems.extend(self.member_problems());
         Ok(report)
     }
 }

@@ -19,6 +19,7 @@ mod key_walk;
 mod keyfile;
 mod keys;
 mod maintenance;
+mod members;
 mod model;
 mod nodes;
 mod publish;
@@ -56,6 +57,7 @@ pub use key_filter::KeyFilter;
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use maintenance::{DoctorReport, RekeyProgress};
+pub use members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
 pub use model::{
     EXPIRING_SOON_SECS, Expiry, Grace, KeyDetails, KeyInfo, KeyStatus, MAX_NAME_CHARS, Node,
     NodeId, NodeKind, PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now,
@@ -88,6 +90,8 @@ pub struct Vault {
     touched: RefCell<Vec<Option<NodeId>>>,
     /// Publish failures of the last change, for the front end to show.
     publish_errors: RefCell<Vec<String>>,
+    /// The member who unlocked the vault (recorded with every change in the activity log).
+    member: String,
 }
 
 fn tamper(what: &str, id: impl std::fmt::Display) -> Error {
@@ -105,8 +109,9 @@ impl Vault {
         path.is_file()
     }
 
-    fn with(conn: Connection, path: &Path, data_key: &[u8; 32]) -> Vault {
+    fn with(conn: Connection, path: &Path, data_key: &[u8; 32], member: &str) -> Vault {
         Vault {
+            member: member.to_owned(),
             conn,
             path: path.to_owned(),
             sealer: Sealer::new(data_key),
@@ -120,30 +125,45 @@ impl Vault {
     /// Creates a new vault protected by `passphrase`. The KDF parameters must be within
     /// [`KdfParams::check`]'s bounds.
     pub fn create(path: &Path, passphrase: &str, params: KdfParams) -> Result<Vault> {
+        Vault::create_as(path, DEFAULT_MEMBER, passphrase, params)
+    }
+
+    /// [`Vault::create`] with the first member's name.
+    pub fn create_as(
+        path: &Path,
+        member: &str,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<Vault> {
+        let member = validate_member_name(member)?;
         if passphrase.is_empty() {
             return Err(Error::Invalid("the passphrase must not be empty".into()));
         }
         params.check().map_err(Error::Invalid)?;
         let data_key = crypto::new_data_key();
-        let (kdf, wrapped) = wrap_data_key(passphrase, params, &data_key)?;
+        let slot = members::Slot::new(passphrase, params, &data_key)?;
         let sealer = Sealer::new(&data_key);
         let (vault_id, signing_key, public) = signing::generate(&sealer);
         let root = commitment::Root {
             signing_key: crypto::to_hex(public.as_bytes()),
+            members: vec![commitment::MemberRecord {
+                name: member.to_owned(),
+                public: slot.public.clone(),
+                added_at: model::now(),
+            }],
             ..commitment::Root::default()
         }
         .seal(&sealer)?;
         let conn = store::create(
             path,
             &[
-                ("kdf", &kdf),
-                ("data_key", &wrapped),
+                (&members::slot_name(member), &slot.to_bytes()?),
                 (commitment::ROOT_META, &root),
                 (signing::VAULT_ID_META, vault_id.as_bytes()),
                 (signing::SIGNING_KEY_META, &signing_key),
             ],
         )?;
-        let vault = Vault::with(conn, path, &data_key);
+        let vault = Vault::with(conn, path, &data_key, member);
         vault.write(|v, tx| v.log(tx, Action::VaultCreated, None, "", ""))?;
         Ok(vault)
     }
@@ -151,6 +171,11 @@ impl Vault {
     /// Unlocks an existing vault. A wrong passphrase is counted (without any detail) and
     /// refused. A vault of an older schema is upgraded in place, after a backup copy.
     pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {
+        Vault::open_as(path, None, passphrase)
+    }
+
+    /// Unlocks as `member` (default: the only member, else `owner`).
+    pub fn open_as(path: &Path, member: Option<&str>, passphrase: &str) -> Result<Vault> {
         let start = std::time::Instant::now();
         let opened = store::open(path)?;
         log::debug!(
@@ -159,6 +184,16 @@ impl Vault {
             opened.schema_version,
             ms(start)
         );
+        let slots = members::stored_slots(&opened.conn)?;
+        if !slots.is_empty() {
+            return Vault::open_slot(opened.conn, path, &slots, member, passphrase, start);
+        }
+        // A vault from before members: one passphrase, which becomes the owner's.
+        if let Some(name) = member
+            && !validate_member_name(name)?.eq_ignore_ascii_case(DEFAULT_MEMBER)
+        {
+            return Err(Error::NotFound(format!("member {}", name.trim())));
+        }
         let (params, salt, wrapped) = read_kdf(&opened.conn)?;
         let kdf_start = std::time::Instant::now();
         let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
@@ -180,7 +215,7 @@ impl Vault {
             log::info!("unlock refused: wrong passphrase");
             return Err(Error::WrongPassphrase);
         };
-        let mut vault = Vault::with(opened.conn, path, &data_key);
+        let mut vault = Vault::with(opened.conn, path, &data_key, DEFAULT_MEMBER);
         if opened.schema_version == 1 {
             log::info!("upgrading a format 1 vault");
             upgrade::from_v1(&mut vault, &data_key, &kek)?;
@@ -189,7 +224,45 @@ impl Vault {
         // read-only file still opens, and a damaged key is reported when it is needed and by
         // doctor).
         let _ = vault.ensure_signing_key();
+        // The passphrase becomes the owner's slot (best effort, as above: until it is written,
+        // the vault keeps opening as it did).
+        if let Err(e) = vault.adopt_owner(&kek, params, &salt, &data_key) {
+            log::info!("the members list could not be written yet: {e}");
+        }
         // Best effort too: a read-only or damaged file still opens to show what it holds.
+        let _ = vault.fold_failed_unlocks();
+        log::info!("unlocked {} in {:.1} ms", path.display(), ms(start));
+        Ok(vault)
+    }
+
+    /// Unlocks with a member's slot.
+    fn open_slot(
+        conn: Connection,
+        path: &Path,
+        slots: &[(String, Vec<u8>)],
+        member: Option<&str>,
+        passphrase: &str,
+        start: std::time::Instant,
+    ) -> Result<Vault> {
+        let (name, slot) = members::choose_slot(slots, member)?;
+        let kdf_start = std::time::Instant::now();
+        let opened = slot.open(passphrase);
+        log::debug!(
+            "Argon2id ({} MiB, {} passes, {} lanes) took {:.1} ms",
+            slot.params.memory_kib / 1024,
+            slot.params.passes,
+            slot.params.lanes,
+            ms(kdf_start)
+        );
+        let Some(data_key) = opened? else {
+            let _ = count_failed_unlock(&conn, model::now());
+            log::info!("unlock refused: wrong passphrase");
+            return Err(Error::WrongPassphrase);
+        };
+        let fallback = member.map_or(DEFAULT_MEMBER, str::trim);
+        let mut vault = Vault::with(conn, path, &data_key, fallback);
+        vault.identify(&name, &slot)?;
+        let _ = vault.ensure_signing_key();
         let _ = vault.fold_failed_unlocks();
         log::info!("unlocked {} in {:.1} ms", path.display(), ms(start));
         Ok(vault)
@@ -197,8 +270,17 @@ impl Vault {
 
     /// The KDF parameters stored in a vault file (no passphrase needed).
     pub fn kdf_params(path: &Path) -> Result<KdfParams> {
+        Vault::kdf_params_of(path, None)
+    }
+
+    /// The KDF parameters of a member's passphrase (default: as [`Vault::open_as`] picks).
+    pub fn kdf_params_of(path: &Path, member: Option<&str>) -> Result<KdfParams> {
         let opened = store::open(path)?;
-        Ok(read_kdf(&opened.conn)?.0)
+        let slots = members::stored_slots(&opened.conn)?;
+        if slots.is_empty() {
+            return Ok(read_kdf(&opened.conn)?.0);
+        }
+        Ok(members::choose_slot(&slots, member)?.1.params)
     }
 
     pub fn path(&self) -> &Path {
@@ -374,23 +456,6 @@ fn name_tag_with(sealer: &Sealer, scope: &str, parent: NodeId, name: &str) -> Ve
         &parent.to_be_bytes(),
         name.to_lowercase().as_bytes(),
     ])
-}
-
-/// Argon2id of a passphrase under a fresh salt, and the data key wrapped with it.
-fn wrap_data_key(
-    passphrase: &str,
-    params: KdfParams,
-    data_key: &[u8; 32],
-) -> Result<(Vec<u8>, Vec<u8>)> {
-    let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>();
-    let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
-    let wrapped = crypto::wrap(&kek, WRAP_AAD, data_key);
-    let kdf = serde_json::to_vec(&KdfMeta {
-        params,
-        salt: crypto::to_hex(&salt),
-    })
-    .map_err(|e| Error::Corrupt(e.to_string()))?;
-    Ok((kdf, wrapped))
 }
 
 fn read_kdf(conn: &Connection) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {

@@ -515,7 +515,7 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
         .map(|d| d.unix_timestamp())
 }
 
-fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_time(*t))
 }
 

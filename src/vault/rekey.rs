@@ -256,6 +256,7 @@ impl Run<'_> {
                     Some(Detail {
                         node: String::new(),
                         detail: String::new(),
+                        member: String::new(),
                     })
                 };
                 (chained, detail)
@@ -284,6 +285,7 @@ impl Run<'_> {
             Detail {
                 node: String::new(),
                 detail: "(unreadable in the previous file: tampered)".into(),
+                member: String::new(),
             }
         });
         let new = activity::sealed_row(self.to, prev_new, &fields, &detail)?;

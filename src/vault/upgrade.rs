@@ -65,7 +65,16 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
                 resealed.problems.join("; ")
             ));
         }
-        activity::append_with(to, conn, now, Action::VaultUpgraded, None, "", &detail)?;
+        activity::append_with(
+            to,
+            conn,
+            now,
+            &vault.member,
+            Action::VaultUpgraded,
+            None,
+            "",
+            &detail,
+        )?;
         commitment.finish_write(conn, to)?;
         store::meta_set(conn, "data_key", &crypto::wrap(kek, WRAP_AAD, data_key))?;
         store::meta_set(

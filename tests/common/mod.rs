@@ -63,6 +63,7 @@ pub fn bin() -> Command {
         "KEYWARD_VAULT",
         "KEYWARD_PASSPHRASE",
         "KEYWARD_NEW_PASSPHRASE",
+        "KEYWARD_MEMBER",
     ] {
         cmd.env_remove(var);
     }

@@ -185,6 +185,23 @@ pub fn meta_set(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Every meta entry whose name starts with `prefix`, by name.
+pub fn meta_with_prefix(conn: &Connection, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    use rusqlite::types::ValueRef;
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, value FROM meta WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name",
+    )?;
+    let rows = stmt.query_map([prefix], |r| {
+        let name: String = r.get(0)?;
+        let value = match r.get_ref(1)? {
+            ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+            _ => Vec::new(),
+        };
+        Ok((name, value))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn meta_delete(conn: &Connection, name: &str) -> Result<()> {
     conn.execute("DELETE FROM meta WHERE name = ?1", [name])?;
     Ok(())

@@ -1,0 +1,400 @@
+//! Members: several people, each with an own passphrase, opening the same vault.
+//!
+//! A member's slot lives in `meta` under `member:<lookup>`, the lookup being a hash of the
+//! lower-cased name (the name itself is not stored in plaintext). It holds the member's Argon2id
+//! salt and parameters, an X25519 secret key wrapped (AES-256-GCM) under the key derived from
+//! the member's passphrase, its public key, and the data key sealed to that public key
+//! (ephemeral X25519, HKDF-SHA-256, AES-256-GCM).
+//!
+//! Sealing to a public key is what lets one member re-key the vault for everyone else without
+//! knowing their passphrases: removing a member, or changing a passphrase, seals a new data key
+//! to every remaining public key, so a removed member's passphrase (even with an old copy of
+//! their slot) opens only the old data key, under which nothing in the vault opens any more.
+//!
+//! The names and public keys of the members are part of the sealed state commitment (the root):
+//! a slot whose public key is not committed under its name is refused at unlock.
+
+use serde::{Deserialize, Serialize};
+
+use super::commitment::MemberRecord;
+use super::crypto::{self, DataKey, KdfParams};
+use super::error::{Error, Result};
+use super::model::Timestamp;
+use super::rekey::RekeyProgress;
+use super::{Action, Vault, store};
+
+/// The member a new vault (and a vault from before members) belongs to.
+pub const DEFAULT_MEMBER: &str = "owner";
+pub const MAX_MEMBER_CHARS: usize = 64;
+const SLOT_PREFIX: &str = "member:";
+const SECRET_AAD: &[u8] = b"keyward/v2/member-secret";
+
+/// One member, as `member list` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub name: String,
+    #[serde(serialize_with = "super::model::ser_time")]
+    pub added_at: Timestamp,
+    /// Whether this is the member who unlocked the vault.
+    pub you: bool,
+}
+
+/// What `meta` holds for one member.
+#[derive(Clone, Serialize, Deserialize)]
+pub(super) struct Slot {
+    pub params: KdfParams,
+    pub salt: String,
+    /// The member's X25519 secret key wrapped under their passphrase's key (hex).
+    pub secret: String,
+    /// The member's X25519 public key (hex).
+    pub public: String,
+    /// The data key sealed to `public` (hex).
+    pub data_key: String,
+}
+
+impl Slot {
+    pub fn parse(raw: &[u8]) -> Result<Slot> {
+        let slot: Slot = serde_json::from_slice(raw)
+            .map_err(|_| Error::Corrupt("a member's key slot is unreadable".into()))?;
+        slot.params.check().map_err(|why| {
+            Error::Corrupt(format!(
+                "a member's KDF parameters are refused ({why}); the file was altered"
+            ))
+        })?;
+        Ok(slot)
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(|e| Error::Corrupt(e.to_string()))
+    }
+
+    fn salt(&self) -> Result<Vec<u8>> {
+        crypto::from_hex(&self.salt)
+            .filter(|s| (8..=64).contains(&s.len()))
+            .ok_or_else(|| Error::Corrupt("a member's KDF salt is unreadable".into()))
+    }
+
+    fn public(&self) -> Option<[u8; 32]> {
+        crypto::from_hex(&self.public)?.try_into().ok()
+    }
+
+    /// A new slot for `passphrase` (Argon2id under a fresh salt, a fresh key pair), with the
+    /// data key sealed to it.
+    pub fn new(passphrase: &str, params: KdfParams, data_key: &[u8; 32]) -> Result<Slot> {
+        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>();
+        let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
+        Ok(Slot::with_kek(&kek, params, &salt, data_key))
+    }
+
+    /// A new slot whose secret key is wrapped under an already derived key.
+    pub fn with_kek(kek: &[u8; 32], params: KdfParams, salt: &[u8], data_key: &[u8; 32]) -> Slot {
+        let (secret, public) = crypto::new_agreement_keys();
+        Slot {
+            params,
+            salt: crypto::to_hex(salt),
+            secret: crypto::to_hex(&crypto::wrap(kek, SECRET_AAD, &secret)),
+            public: crypto::to_hex(&public),
+            data_key: crypto::to_hex(&crypto::seal_to(&public, data_key)),
+        }
+    }
+
+    /// The same slot with `data_key` sealed to it instead (a re-key).
+    pub fn resealed(&self, data_key: &[u8; 32]) -> Result<Slot> {
+        let public = self
+            .public()
+            .ok_or_else(|| Error::Tampered("a member's public key".into()))?;
+        Ok(Slot {
+            data_key: crypto::to_hex(&crypto::seal_to(&public, data_key)),
+            ..self.clone()
+        })
+    }
+
+    /// The data key, if `passphrase` is this member's. `Ok(None)`: wrong passphrase.
+    pub fn open(&self, passphrase: &str) -> Result<Option<DataKey>> {
+        let kek = crypto::derive_kek(passphrase.as_bytes(), &self.salt()?, self.params)?;
+        self.open_with_kek(&kek)
+    }
+
+    fn open_with_kek(&self, kek: &[u8; 32]) -> Result<Option<DataKey>> {
+        let wrapped = crypto::from_hex(&self.secret).unwrap_or_default();
+        let Some(secret) = crypto::unwrap(kek, SECRET_AAD, &wrapped) else {
+            return Ok(None);
+        };
+        let sealed = crypto::from_hex(&self.data_key).unwrap_or_default();
+        crypto::open_sealed_to(&secret, &sealed)
+            .map(Some)
+            .ok_or_else(|| Error::Tampered("a member's sealed data key".into()))
+    }
+}
+
+/// Where a member's slot is kept: a hash of the name, not the name.
+pub(super) fn slot_name(member: &str) -> String {
+    let digest = crypto::sha256(format!("keyward/v2/member/{}", member.to_lowercase()).as_bytes());
+    format!("{SLOT_PREFIX}{}", crypto::to_hex(&digest[..16]))
+}
+
+/// A member name: 1 to 64 characters, no control characters, no surrounding spaces.
+pub fn validate_member_name(name: &str) -> Result<&str> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(Error::Invalid("a member name must not be empty".into()));
+    }
+    if trimmed.chars().count() > MAX_MEMBER_CHARS {
+        return Err(Error::Invalid(format!(
+            "a member name has at most {MAX_MEMBER_CHARS} characters"
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "a member name must not contain control characters".into(),
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// Every slot in the file, by meta name.
+pub(super) fn stored_slots(conn: &rusqlite::Connection) -> Result<Vec<(String, Vec<u8>)>> {
+    store::meta_with_prefix(conn, SLOT_PREFIX)
+}
+
+/// The slot to unlock with: the named member's, else the only one, else `owner`'s.
+pub(super) fn choose_slot(
+    slots: &[(String, Vec<u8>)],
+    member: Option<&str>,
+) -> Result<(String, Slot)> {
+    let wanted = match member {
+        Some(name) => slot_name(validate_member_name(name)?),
+        None if slots.len() == 1 => slots[0].0.clone(),
+        None => slot_name(DEFAULT_MEMBER),
+    };
+    match slots.iter().find(|(name, _)| *name == wanted) {
+        Some((name, raw)) => Ok((name.clone(), Slot::parse(raw)?)),
+        None => Err(match member {
+            Some(name) => Error::NotFound(format!("member {}", name.trim())),
+            None => Error::Invalid(format!(
+                "this vault has {} members: say which you are with --member NAME or KEYWARD_MEMBER",
+                slots.len()
+            )),
+        }),
+    }
+}
+
+impl Vault {
+    /// The member who unlocked this vault.
+    pub fn member(&self) -> &str {
+        &self.member
+    }
+
+    /// The vault's members, in the order they were added.
+    pub fn members(&self) -> Result<Vec<Member>> {
+        self.sync_commitment()?;
+        let records = self.commitment.borrow().members()?;
+        Ok(records
+            .into_iter()
+            .map(|m| Member {
+                you: slot_name(&m.name) == slot_name(&self.member),
+                name: m.name,
+                added_at: m.added_at,
+            })
+            .collect())
+    }
+
+    /// The committed member whose public key `slot` has, stored under `slot_name`. Called at
+    /// unlock: a slot the commitment does not name is refused. A commitment that does not open
+    /// (a vault whose every record is then shown as tampered) names nobody: the requested name
+    /// stands.
+    pub(super) fn identify(&mut self, slot_name_in_file: &str, slot: &Slot) -> Result<()> {
+        self.sync_commitment()?;
+        let records = match self.commitment.borrow().members() {
+            Ok(records) => records,
+            Err(Error::Tampered(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let found = records
+            .into_iter()
+            .find(|m| slot_name(&m.name) == slot_name_in_file && m.public == slot.public);
+        match found {
+            Some(m) => {
+                self.member = m.name;
+                Ok(())
+            }
+            None => Err(Error::Tampered(
+                "member key slot (it is not one the vault committed)".into(),
+            )),
+        }
+    }
+
+    /// For `doctor`: slots missing, not the committed ones, or of no committed member.
+    pub(super) fn member_problems(&self) -> Vec<String> {
+        let records = match self
+            .sync_commitment()
+            .and_then(|()| self.commitment.borrow().members())
+        {
+            Ok(records) => records,
+            // A commitment that does not open is reported on its own.
+            Err(_) => return Vec::new(),
+        };
+        let slots = match stored_slots(&self.conn) {
+            Ok(slots) => slots,
+            Err(e) => return vec![format!("members: {e}")],
+        };
+        let mut problems = Vec::new();
+        for m in &records {
+            let key = slot_name(&m.name);
+            match slots.iter().find(|(name, _)| *name == key) {
+                None => problems.push(format!("member {}: its key slot is missing", m.name)),
+                Some((_, raw)) => {
+                    if !Slot::parse(raw).is_ok_and(|s| s.public == m.public) {
+                        problems.push(format!(
+                            "member {}: its key slot is not the one the vault committed",
+                            m.name
+                        ));
+                    }
+                }
+            }
+        }
+        for (name, _) in &slots {
+            if !records.iter().any(|m| slot_name(&m.name) == *name) {
+                problems.push(format!(
+                    "a key slot ({name}) belongs to no member the vault committed"
+                ));
+            }
+        }
+        problems
+    }
+
+    /// A vault from before members: its one passphrase becomes the slot of member `owner`
+    /// (the same Argon2id salt and parameters, so no second derivation), and the old wrap goes.
+    pub(super) fn adopt_owner(
+        &self,
+        kek: &[u8; 32],
+        params: KdfParams,
+        salt: &[u8],
+        data_key: &[u8; 32],
+    ) -> Result<()> {
+        let slot = Slot::with_kek(kek, params, salt, data_key);
+        let now = self.now();
+        self.write(|v, tx| {
+            if !v.commitment.borrow().members()?.is_empty() {
+                return Ok(());
+            }
+            store::meta_set(tx, &slot_name(DEFAULT_MEMBER), &slot.to_bytes()?)?;
+            v.commitment.borrow_mut().set_members(vec![MemberRecord {
+                name: DEFAULT_MEMBER.to_owned(),
+                public: slot.public.clone(),
+                added_at: now,
+            }])?;
+            store::meta_delete(tx, "kdf")?;
+            store::meta_delete(tx, "data_key")?;
+            v.log(
+                tx,
+                Action::VaultUpgraded,
+                None,
+                "",
+                "members: the vault's passphrase is now member owner's",
+            )
+        })?;
+        // The old wrap must not stay behind in the WAL.
+        store::checkpoint_truncate(&self.conn)
+    }
+
+    /// This member's slot, and the data key it opens with `current` (asked again before
+    /// changing members, so an unlocked, unattended window cannot be used to let someone in).
+    pub(super) fn own_slot(&self, current: &str) -> Result<(String, Slot, DataKey)> {
+        let name = slot_name(&self.member);
+        let raw = store::meta_get(&self.conn, &name)?
+            .ok_or_else(|| Error::Tampered(format!("the key slot of member {}", self.member)))?;
+        let slot = Slot::parse(&raw)?;
+        let data_key = slot.open(current)?.ok_or(Error::WrongPassphrase)?;
+        Ok((name, slot, data_key))
+    }
+
+    /// Adds a member with their own passphrase (Argon2id with `params`, default: yours).
+    /// `current` is your passphrase.
+    pub fn add_member(
+        &self,
+        current: &str,
+        name: &str,
+        passphrase: &str,
+        params: Option<KdfParams>,
+    ) -> Result<()> {
+        let name = validate_member_name(name)?;
+        if passphrase.is_empty() {
+            return Err(Error::Invalid("the passphrase must not be empty".into()));
+        }
+        let (_, own, data_key) = self.own_slot(current)?;
+        let params = params.unwrap_or(own.params);
+        params.check().map_err(Error::Invalid)?;
+        let slot = Slot::new(passphrase, params, &data_key)?;
+        let key = slot_name(name);
+        let now = self.now();
+        self.write(|v, tx| {
+            let mut members = v.commitment.borrow().members()?;
+            if members.is_empty() {
+                return Err(Error::Invalid(
+                    "this vault has no members list yet (open it once with write access)".into(),
+                ));
+            }
+            if members.iter().any(|m| slot_name(&m.name) == key)
+                || store::meta_get(tx, &key)?.is_some()
+            {
+                return Err(Error::Conflict(format!("member {name} already exists")));
+            }
+            store::meta_set(tx, &key, &slot.to_bytes()?)?;
+            members.push(MemberRecord {
+                name: name.to_owned(),
+                public: slot.public.clone(),
+                added_at: now,
+            });
+            v.commitment.borrow_mut().set_members(members)?;
+            v.log(tx, Action::MemberAdded, None, "", &format!("member {name}"))
+        })
+    }
+
+    /// Removes a member and re-keys the vault: a new data key, every record re-sealed, the new
+    /// key sealed to every remaining member, the removed slot deleted. `current` is your
+    /// passphrase; you cannot remove yourself (another member can).
+    pub fn remove_member(&mut self, current: &str, name: &str) -> Result<()> {
+        self.remove_member_with_progress(current, name, &mut |_| {})
+    }
+
+    /// [`Vault::remove_member`] with progress.
+    pub fn remove_member_with_progress(
+        &mut self,
+        current: &str,
+        name: &str,
+        progress: &mut dyn FnMut(RekeyProgress),
+    ) -> Result<()> {
+        let name = validate_member_name(name)?;
+        let key = slot_name(name);
+        self.sync_commitment()?;
+        let members = self.commitment.borrow().members()?;
+        let Some(removed) = members.iter().find(|m| slot_name(&m.name) == key).cloned() else {
+            return Err(Error::NotFound(format!("member {name}")));
+        };
+        if key == slot_name(&self.member) {
+            return Err(Error::Invalid(
+                "you cannot remove yourself; another member can".into(),
+            ));
+        }
+        self.own_slot(current)?;
+        let remaining: Vec<MemberRecord> = members
+            .into_iter()
+            .filter(|m| slot_name(&m.name) != key)
+            .collect();
+        self.rekey_members(
+            super::maintenance::Rekey {
+                data_key: crypto::new_data_key(),
+                action: Action::MemberRemoved,
+                detail: format!(
+                    "member {}; re-keyed: new data key, every record re-sealed",
+                    removed.name
+                ),
+                members: remaining,
+                replace: None,
+                remove: Some(key),
+            },
+            progress,
+        )
+    }
+}

@@ -1,0 +1,119 @@
+//! `member add|list|rm`, `--member`/KEYWARD_MEMBER and `init --member`, through the binary.
+
+mod common;
+
+use common::{PASS, Sandbox, contains};
+
+const BOB: &str = "bob's own passphrase 42";
+
+fn as_member(s: &Sandbox, member: &str, pass: &str, args: &[&str]) -> common::Run {
+    let mut cmd = s.command();
+    cmd.env("KEYWARD_MEMBER", member)
+        .env("KEYWARD_PASSPHRASE", pass)
+        .args(args);
+    s.run_with(&mut cmd)
+}
+
+fn alice(s: &Sandbox, args: &[&str]) -> common::Run {
+    as_member(s, "alice", PASS, args)
+}
+
+#[test]
+fn members_are_added_listed_logged_and_removed() {
+    let s = Sandbox::empty();
+    s.run(&[
+        "init",
+        "--member",
+        "alice",
+        "--kdf-memory-mib",
+        "8",
+        "--kdf-passes",
+        "1",
+    ])
+    .ok();
+    s.run(&["workspace", "add", "acme"]).ok();
+    let mut add = s.command();
+    add.env("KEYWARD_NEW_PASSPHRASE", BOB)
+        .args(["member", "add", "bob"]);
+    s.run_with(&mut add).ok();
+    // Two members now, neither called owner: who you are must be said.
+    s.run(&["key", "list"]).refused("--member");
+    let mut again = s.command();
+    again
+        .env("KEYWARD_NEW_PASSPHRASE", BOB)
+        .args(["--member", "alice", "member", "add", "BOB"]);
+    s.run_with(&mut again).refused("already exists");
+
+    let list = alice(&s, &["--json", "member", "list"]).ok().json();
+    let names: Vec<(&str, bool)> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|m| (m["name"].as_str().expect("name"), m["you"] == true))
+        .collect();
+    assert_eq!(names, [("alice", true), ("bob", false)]);
+    let text = as_member(&s, "bob", BOB, &["member", "list"]).ok().stdout;
+    assert!(text.contains("bob") && text.contains("you"), "{text}");
+
+    let key = as_member(
+        &s,
+        "bob",
+        BOB,
+        &["--json", "key", "create", "acme", "--name", "by-bob"],
+    )
+    .ok()
+    .json();
+    let secret = key["key_secret"].as_str().expect("secret").to_owned();
+    let log = alice(&s, &["--json", "log"]).ok().json();
+    let created = log
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["action"] == "key.create")
+        .expect("key.create logged");
+    assert_eq!(created["member"], "bob");
+    assert!(alice(&s, &["log"]).ok().stdout.contains("BY"));
+    for name in ["bob", "by-bob", "alice"] {
+        assert!(!contains(&s.bytes_on_disk(), name), "{name} in plaintext");
+    }
+
+    // Each passphrase is its member's only; an unknown member is named.
+    as_member(&s, "bob", PASS, &["key", "list"]).refused("wrong passphrase");
+    as_member(&s, "carol", PASS, &["key", "list"]).refused("member carol not found");
+
+    as_member(&s, "alice", PASS, &["member", "rm", "alice"]).refused("yourself");
+    as_member(&s, "alice", PASS, &["member", "rm", "bob"]).ok();
+    as_member(&s, "bob", BOB, &["key", "list"]).refused("member bob not found");
+    let (code, verdict) = s.verify(&secret, &[]);
+    assert_eq!((code, verdict["result"].as_str()), (0, Some("valid")));
+    // Alice is the only member again: the default.
+    let log = s.run(&["--json", "log", "--limit", "1"]).ok().json();
+    assert_eq!(log[0]["action"], "member.rm");
+    assert_eq!(log[0]["member"], "alice");
+    assert_eq!(s.run(&["doctor"]).code, 0);
+}
+
+#[test]
+fn passwd_changes_only_the_members_own_passphrase() {
+    let s = Sandbox::new();
+    let mut add = s.command();
+    add.env("KEYWARD_NEW_PASSPHRASE", BOB)
+        .args(["member", "add", "bob"]);
+    s.run_with(&mut add).ok();
+    let mut passwd = s.command();
+    passwd
+        .env("KEYWARD_MEMBER", "bob")
+        .env("KEYWARD_PASSPHRASE", BOB)
+        .env("KEYWARD_NEW_PASSPHRASE", "bob's second passphrase")
+        .args(["passwd", "--kdf-passes", "2"]);
+    s.run_with(&mut passwd).ok();
+    as_member(&s, "bob", BOB, &["key", "list"]).refused("wrong passphrase");
+    as_member(&s, "bob", "bob's second passphrase", &["key", "list"]).ok();
+    // The owner (the default name of the first member) is unchanged.
+    as_member(&s, "owner", PASS, &["key", "list"]).ok();
+    let members = s
+        .run(&["--json", "--member", "owner", "member", "list"])
+        .ok()
+        .json();
+    assert_eq!(members.as_array().expect("array").len(), 2);
+}
