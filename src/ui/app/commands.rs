@@ -246,6 +246,7 @@ impl KeywardApp {
                 s.rekey = Some(RekeyJob::start(
                     ctx,
                     s.vault.path().to_owned(),
+                    s.vault.member().to_owned(),
                     current,
                     new,
                 ));

@@ -20,6 +20,7 @@ impl RekeyJob {
     pub fn start(
         ctx: &egui::Context,
         path: std::path::PathBuf,
+        member: String,
         current: zeroize::Zeroizing<String>,
         new: zeroize::Zeroizing<String>,
     ) -> RekeyJob {
@@ -28,7 +29,7 @@ impl RekeyJob {
         std::thread::spawn(move || {
             let progress_tx = tx.clone();
             let progress_ctx = ctx.clone();
-            let result = Vault::open(&path, &current)
+            let result = Vault::open_as(&path, Some(&member), &current)
                 .and_then(|mut vault| {
                     vault.rekey(&current, &new, None, &mut |p| {
                         let _ = progress_tx.send(RekeyMessage::Progress(p));
