@@ -1043,3 +1043,43 @@ fn an_exposed_key_is_marked_and_can_still_be_rolled() {
         "a new secret is shown"
     );
 }
+
+#[test]
+fn a_member_unlocks_the_window_with_their_own_name_and_passphrase() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let fast = KdfParams::new(8, 1).expect("kdf");
+    let v = Vault::create_as(&path, "alice", PASS, fast).expect("create");
+    v.add_member(PASS, "bob", "bob's passphrase 17", None)
+        .expect("add bob");
+    drop(v);
+    let mut w = window_on(dir, path);
+    w.type_into("Member", "carol");
+    w.unlock(PASS);
+    assert!(w.app().is_locked());
+    assert!(w.has_text("member carol not found"));
+    w.clear("Member");
+    w.type_into("Member", "bob");
+    w.clear("Passphrase");
+    w.unlock("bob's passphrase 17");
+    assert!(
+        !w.app().is_locked(),
+        "unlock failed: {:?}",
+        w.app().status_text()
+    );
+    // What the window changes is logged as bob's.
+    let session = w.harness.state_mut().session_mut().expect("unlocked");
+    assert_eq!(session.vault.member(), "bob");
+    session
+        .vault
+        .add_workspace("from-the-window", Preset::Custom)
+        .expect("workspace");
+    let log = Vault::open_as(&w.vault_path(), Some("alice"), PASS)
+        .expect("alice")
+        .activity(None, 1)
+        .expect("log");
+    assert_eq!(
+        (log[0].action.as_str(), log[0].member.as_str()),
+        ("workspace.add", "bob")
+    );
+}

@@ -13,6 +13,8 @@ use crate::vault::{Error, KdfParams, PassphraseStrength, Vault};
 pub struct UnlockForm {
     /// No vault file yet: this screen creates one.
     pub creating: bool,
+    /// Who is unlocking (empty: the only member, else owner).
+    member: String,
     passphrase: Zeroizing<String>,
     confirm: Zeroizing<String>,
     show: bool,
@@ -57,6 +59,7 @@ impl UnlockForm {
             weak_warned: false,
             open: None,
             creating,
+            member: String::new(),
             passphrase: Zeroizing::new(String::new()),
             confirm: Zeroizing::new(String::new()),
             show: false,
@@ -100,6 +103,7 @@ impl UnlockForm {
         let (tx, rx) = std::sync::mpsc::channel();
         let path = path.to_owned();
         let creating = self.creating;
+        let member = self.member.trim().to_owned();
         let ctx = ctx.clone();
         self.error = None;
         self.pending = Some(rx);
@@ -110,7 +114,11 @@ impl UnlockForm {
                 }
                 Vault::create(&path, &passphrase, kdf)
             } else {
-                Vault::open(&path, &passphrase)
+                Vault::open_as(
+                    &path,
+                    Some(member.as_str()).filter(|m| !m.is_empty()),
+                    &passphrase,
+                )
             };
             let result = result.map_err(|e| match e {
                 Error::WrongPassphrase => "Wrong passphrase. Try again.".to_owned(),
@@ -262,6 +270,19 @@ impl UnlockForm {
     }
 
     fn fields_ui(&mut self, ui: &mut egui::Ui) {
+        if !self.creating {
+            let label = ui.label("Member");
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.member)
+                        .hint_text("only in a vault with several members")
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            if field.changed() {
+                self.error = None;
+            }
+        }
         let label = ui.label("Passphrase");
         let field = ui.add(
             egui::TextEdit::singleline(&mut *self.passphrase)

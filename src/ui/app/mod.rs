@@ -48,7 +48,7 @@ impl AppOptions {
 }
 
 pub enum Screen {
-    Locked(UnlockForm),
+    Locked(Box<UnlockForm>),
     Unlocked(Box<Session>),
 }
 
@@ -98,7 +98,7 @@ impl KeywardApp {
         KeywardApp {
             options,
             settings,
-            screen: Screen::Locked(form),
+            screen: Screen::Locked(Box::new(form)),
             status: None,
             clip: None,
             last_input: 0.0,
@@ -215,7 +215,7 @@ impl KeywardApp {
         if let Screen::Unlocked(session) = &self.screen {
             self.settings.last_node_id = session.selected_node().map(|n| n.id);
         }
-        self.screen = Screen::Locked(UnlockForm::new(&self.options.vault_path));
+        self.screen = Screen::Locked(Box::new(UnlockForm::new(&self.options.vault_path)));
         self.forget_typed_text = true;
         self.say("Locked");
     }
@@ -384,7 +384,7 @@ impl KeywardApp {
         if !self.is_locked() || self.is_busy() {
             return;
         }
-        self.screen = Screen::Locked(UnlockForm::new(&path));
+        self.screen = Screen::Locked(Box::new(UnlockForm::new(&path)));
         self.options.vault_path = path;
         self.settings.last_node_id = None;
         self.status = None;
