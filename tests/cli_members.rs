@@ -117,3 +117,37 @@ fn passwd_changes_only_the_members_own_passphrase() {
         .json();
     assert_eq!(members.as_array().expect("array").len(), 2);
 }
+
+#[test]
+fn a_postgres_location_is_refused_without_echoing_its_password() {
+    let s = Sandbox::empty();
+    let url = "postgres://kw:hunter2@127.0.0.1:1/team?sslmode=disable";
+    for args in [
+        vec!["--vault", url, "init"],
+        vec!["--vault", url, "key", "list"],
+        vec!["--vault", url, "--json", "doctor"],
+    ] {
+        let mut cmd = s.command();
+        cmd.current_dir(s.dir.path())
+            .env("KEYWARD_LOG", "debug")
+            .args(&args);
+        let run = s.run_with(&mut cmd).refused("PostgreSQL location");
+        assert!(
+            run.stderr.contains("postgres://kw:***@127.0.0.1:1/team"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+        assert!(!run.stdout.contains("hunter2"));
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    // Nothing was created for it: no folder named after the URL.
+    let entries: Vec<_> = std::fs::read_dir(s.dir.path()).expect("dir").collect();
+    assert!(entries.is_empty(), "{entries:?}");
+    // Help shows where the location comes from, not its value.
+    let mut help = s.command();
+    help.env("KEYWARD_VAULT", url)
+        .args(["key", "list", "--help"]);
+    let run = s.run_with(&mut help).ok();
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+}

@@ -24,7 +24,13 @@ pub struct Cli {
 #[derive(Args, Debug, Clone, Default)]
 pub struct Global {
     /// Vault file [default: the OS data dir for Keyward]
-    #[arg(long, global = true, env = "KEYWARD_VAULT", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_VAULT",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub vault: Option<PathBuf>,
     /// Read the passphrase from the first line of FILE (else KEYWARD_PASSPHRASE, else a prompt)
     #[arg(long, global = true, value_name = "FILE")]

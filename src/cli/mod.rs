@@ -92,6 +92,13 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
         }
         None => PathBuf::new(),
     };
+    if needs_vault
+        && let Some(text) = vault_path.to_str()
+        && vault::is_server_url(text)
+    {
+        report_error(json, &vault::server_location_error(text).to_string());
+        return Launch::Exit(ExitCode::from(EXIT_ERROR));
+    }
     let Some(command) = cli.command else {
         log::info!("opening the window on {}", vault_path.display());
         return Launch::Window(vault_path);

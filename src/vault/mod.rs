@@ -18,6 +18,7 @@ mod key_filter;
 mod key_walk;
 mod keyfile;
 mod keys;
+mod location;
 mod maintenance;
 mod members;
 mod model;
@@ -56,6 +57,9 @@ pub use key_edit::KeyEdit;
 pub use key_filter::KeyFilter;
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
+pub use location::{
+    is_server_url, redact as redact_location, unsupported as server_location_error,
+};
 pub use maintenance::{DoctorReport, RekeyProgress};
 pub use members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
 pub use model::{
@@ -135,6 +139,7 @@ impl Vault {
         passphrase: &str,
         params: KdfParams,
     ) -> Result<Vault> {
+        refuse_server_url(path)?;
         let member = validate_member_name(member)?;
         if passphrase.is_empty() {
             return Err(Error::Invalid("the passphrase must not be empty".into()));
@@ -176,6 +181,7 @@ impl Vault {
 
     /// Unlocks as `member` (default: the only member, else `owner`).
     pub fn open_as(path: &Path, member: Option<&str>, passphrase: &str) -> Result<Vault> {
+        refuse_server_url(path)?;
         let start = std::time::Instant::now();
         let opened = store::open(path)?;
         log::debug!(
@@ -275,6 +281,7 @@ impl Vault {
 
     /// The KDF parameters of a member's passphrase (default: as [`Vault::open_as`] picks).
     pub fn kdf_params_of(path: &Path, member: Option<&str>) -> Result<KdfParams> {
+        refuse_server_url(path)?;
         let opened = store::open(path)?;
         let slots = members::stored_slots(&opened.conn)?;
         if slots.is_empty() {
@@ -464,6 +471,14 @@ fn name_tag_with(sealer: &Sealer, scope: &str, parent: NodeId, name: &str) -> Ve
         &parent.to_be_bytes(),
         name.to_lowercase().as_bytes(),
     ])
+}
+
+/// A `postgres://` location is not a file path: refused before anything is created or opened.
+fn refuse_server_url(path: &Path) -> Result<()> {
+    match path.to_str() {
+        Some(text) if location::is_server_url(text) => Err(location::unsupported(text)),
+        _ => Ok(()),
+    }
 }
 
 fn read_kdf(conn: &Connection) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
