@@ -1083,3 +1083,52 @@ fn a_member_unlocks_the_window_with_their_own_name_and_passphrase() {
         ("workspace.add", "bob")
     );
 }
+
+#[test]
+fn settings_add_and_remove_a_member() {
+    let mut w = unlocked_window(acme);
+    w.click("Settings");
+    assert!(w.has_text("owner (you)"));
+    assert!(w.is_disabled("Add member"), "no current passphrase yet");
+    w.type_into("Current passphrase", PASS);
+    w.type_into("New member name", "bob");
+    w.type_into("Their passphrase", "bob's window passphrase");
+    w.harness.get_by_label("Add member").click();
+    w.settle();
+    assert!(
+        w.app()
+            .status_text()
+            .is_some_and(|s| s.contains("Added member bob")),
+        "{:?}",
+        w.app().status_text()
+    );
+    let bob = Vault::open_as(&w.vault_path(), Some("bob"), "bob's window passphrase")
+        .expect("bob opens with his own passphrase");
+    assert_eq!(bob.member(), "bob");
+    drop(bob);
+
+    w.click("Settings");
+    assert!(w.has_text("bob"));
+    w.type_into("Current passphrase", PASS);
+    w.harness.get_by_label("Remove bob").click();
+    w.settle();
+    assert!(
+        w.app()
+            .status_text()
+            .is_some_and(|s| s.contains("Removed member bob")),
+        "{:?}",
+        w.app().status_text()
+    );
+    assert!(matches!(
+        Vault::open_as(&w.vault_path(), Some("bob"), "bob's window passphrase"),
+        Err(keyward::vault::Error::NotFound(_))
+    ));
+    // The window holds the re-keyed vault: it still reads and writes.
+    let session = w.app().session().expect("still unlocked");
+    let report = session.vault.doctor().expect("doctor");
+    assert!(report.is_healthy(), "{:?}", report.problems);
+    assert_eq!(
+        session.vault.activity(None, 1).expect("log")[0].action,
+        "member.rm"
+    );
+}

@@ -12,7 +12,7 @@ use crate::ui::clipboard::ClipboardSecret;
 use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
-use crate::ui::state::{Command, RekeyJob, SecretDialog, Settings};
+use crate::ui::state::{Command, RekeyJob, SecretDialog, Session, Settings, VaultWork};
 use crate::vault::{Grace, MintedKey};
 
 impl KeywardApp {
@@ -242,14 +242,19 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::ChangePassphrase { current, new } => {
-                s.dialog_error = None;
-                s.rekey = Some(RekeyJob::start(
-                    ctx,
-                    s.vault.path().to_owned(),
-                    s.vault.member().to_owned(),
-                    current,
-                    new,
-                ));
+                start_work(ctx, s, current, VaultWork::ChangePassphrase(new));
+                return Ok(());
+            }
+            Command::AddMember {
+                current,
+                name,
+                passphrase,
+            } => {
+                start_work(ctx, s, current, VaultWork::AddMember { name, passphrase });
+                return Ok(());
+            }
+            Command::RemoveMember { current, name } => {
+                start_work(ctx, s, current, VaultWork::RemoveMember(name));
                 return Ok(());
             }
             Command::PublishNow => {
@@ -424,4 +429,21 @@ impl KeywardApp {
             Err(e) => dialog.error = Some(format!("Could not save the key file: {e}")),
         }
     }
+}
+
+/// Starts work that needs the current passphrase again on a worker thread.
+fn start_work(
+    ctx: &egui::Context,
+    s: &mut Session,
+    current: zeroize::Zeroizing<String>,
+    work: VaultWork,
+) {
+    s.dialog_error = None;
+    s.rekey = Some(RekeyJob::start(
+        ctx,
+        s.vault.path().to_owned(),
+        s.vault.member().to_owned(),
+        current,
+        work,
+    ));
 }

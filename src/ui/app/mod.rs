@@ -282,6 +282,7 @@ impl KeywardApp {
             && let Some(job) = &mut s.rekey
             && let Some(result) = job.poll()
         {
+            let done_message = std::mem::take(&mut job.done_message);
             s.rekey = None;
             match result {
                 Ok(vault) => {
@@ -292,7 +293,7 @@ impl KeywardApp {
                     let reload = s.reload();
                     self.forget_typed_text = true;
                     match reload {
-                        Ok(()) => self.say("Passphrase changed; the vault was re-keyed"),
+                        Ok(()) => self.say(done_message),
                         Err(e) => self.complain(e),
                     }
                 }

@@ -1,4 +1,5 @@
-//! Settings: auto-lock, clipboard timeout, theme, the vault passphrase and the publish targets.
+//! Settings: auto-lock, clipboard timeout, theme, the vault passphrase, the members and the
+//! publish targets.
 
 use egui::RichText;
 use zeroize::Zeroizing;
@@ -7,13 +8,17 @@ use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, Session, Settings};
 use crate::ui::theme::{self, ThemeChoice};
 use crate::ui::widgets::password_field;
-use crate::vault::{PublishTarget, format_time};
+use crate::vault::{Member, PublishTarget, format_time};
 
 pub struct SettingsDialog {
     settings: Settings,
     current: Zeroizing<String>,
     new: Zeroizing<String>,
     confirm: Zeroizing<String>,
+    member_name: String,
+    member_passphrase: Zeroizing<String>,
+    /// The members as they were when the session was last re-read.
+    members: Vec<Member>,
     /// The publish targets as they were when the session was last re-read.
     publish: Vec<PublishRow>,
     /// The session's reload count the rows were read at.
@@ -59,6 +64,9 @@ impl SettingsDialog {
             current: Zeroizing::new(String::new()),
             new: Zeroizing::new(String::new()),
             confirm: Zeroizing::new(String::new()),
+            member_name: String::new(),
+            member_passphrase: Zeroizing::new(String::new()),
+            members: Vec::new(),
             publish: Vec::new(),
             publish_read_at: None,
             weak_warned: false,
@@ -161,9 +169,60 @@ impl SettingsDialog {
         ui.separator();
         if self.publish_read_at != Some(s.reloads) {
             self.publish = PublishRow::rows(&s.vault.publish_targets().unwrap_or_default());
+            self.members = s.vault.members().unwrap_or_default();
             self.publish_read_at = Some(s.reloads);
         }
+        self.members_ui(ui, rekeying.is_some(), commands);
+        ui.separator();
         publish_targets_ui(ui, &self.publish, commands);
+    }
+}
+
+impl SettingsDialog {
+    /// The members, each other one with Remove; a new member with their own passphrase. Both
+    /// take the current passphrase from the field above.
+    fn members_ui(&mut self, ui: &mut egui::Ui, working: bool, commands: &mut Vec<Command>) {
+        ui.label(RichText::new("Members").strong());
+        let can_act = !self.current.is_empty() && !working;
+        egui::Grid::new("members_grid")
+            .num_columns(2)
+            .spacing([12.0, 4.0])
+            .show(ui, |ui| {
+                for m in &self.members {
+                    if m.you {
+                        ui.label(format!("{} (you)", m.name));
+                        ui.label("");
+                    } else {
+                        ui.label(&m.name);
+                        let remove = ui
+                            .add_enabled(can_act, egui::Button::new(format!("Remove {}", m.name)))
+                            .on_disabled_hover_text("Fill in the current passphrase above");
+                        if remove.clicked() {
+                            commands.push(Command::RemoveMember {
+                                current: self.current.clone(),
+                                name: m.name.clone(),
+                            });
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        let label = ui.label("New member name");
+        ui.add(egui::TextEdit::singleline(&mut self.member_name).desired_width(220.0))
+            .labelled_by(label.id);
+        password_field(ui, "Their passphrase", &mut self.member_passphrase);
+        let ready =
+            can_act && !self.member_name.trim().is_empty() && !self.member_passphrase.is_empty();
+        let add = ui
+            .add_enabled(ready, egui::Button::new("Add member"))
+            .on_disabled_hover_text("Fill in the current passphrase, a name and their passphrase");
+        if add.clicked() {
+            commands.push(Command::AddMember {
+                current: self.current.clone(),
+                name: self.member_name.trim().to_owned(),
+                passphrase: self.member_passphrase.clone(),
+            });
+        }
     }
 }
 

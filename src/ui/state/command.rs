@@ -72,6 +72,15 @@ pub enum Command {
         current: Zeroizing<String>,
         new: Zeroizing<String>,
     },
+    AddMember {
+        current: Zeroizing<String>,
+        name: String,
+        passphrase: Zeroizing<String>,
+    },
+    RemoveMember {
+        current: Zeroizing<String>,
+        name: String,
+    },
     ApplySettings(Settings),
     /// Rewrite every publish target now.
     PublishNow,

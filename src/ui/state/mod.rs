@@ -12,7 +12,7 @@ mod settings;
 
 pub use command::{Command, Status};
 pub use dialog::Dialog;
-pub use rekey::RekeyJob;
+pub use rekey::{RekeyJob, VaultWork};
 pub use secret::{SecretDialog, Waiting};
 pub use session::{Session, Tab};
 pub use settings::Settings;
