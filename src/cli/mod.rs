@@ -8,6 +8,7 @@ mod import;
 mod keys;
 mod listing;
 mod logging;
+mod members;
 mod output;
 mod passphrase;
 mod render;
@@ -29,7 +30,7 @@ use crate::vault::{
     self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Node, NodeKind, Preset, Scope, Vault,
 };
 pub use args::{Cli, Command, Global};
-use args::{EnvCmd, MemberCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
+use args::{EnvCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
 pub use docs::command_paths;
 use hygiene::{health, scan};
 pub use logging::{LOG_ENV, init as init_logging};
@@ -341,7 +342,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         Command::Env(cmd) => env(ctx, cmd),
         Command::Scope(cmd) => scope(ctx, cmd),
         Command::Publish(cmd) => publish(ctx, cmd),
-        Command::Member(cmd) => member(ctx, cmd),
+        Command::Member(cmd) => members::member(ctx, cmd),
         Command::Health {
             node,
             ack,
@@ -667,62 +668,6 @@ fn log(ctx: &Context, node: Option<&str>, limit: usize) -> CliResult {
     let entries = v.activity(node.map(|n| n.id), limit)?;
     ctx.print(json!(entries), || render::activity(&entries));
     done()
-}
-
-fn member(ctx: &Context, cmd: MemberCmd) -> CliResult {
-    match cmd {
-        MemberCmd::List => {
-            let v = ctx.open()?;
-            let members = v.members()?;
-            ctx.print(json!(members), || render::members(&members));
-            done()
-        }
-        MemberCmd::Add {
-            name,
-            new_passphrase_file,
-            kdf_memory_mib,
-            kdf_passes,
-        } => {
-            let current = ctx.passphrase_for_existing()?;
-            let v = ctx.open_with(&current)?;
-            let params = match (kdf_memory_mib, kdf_passes) {
-                (None, None) => None,
-                (m, p) => {
-                    let own = Vault::kdf_params_of(&ctx.vault_path, Some(v.member()))?;
-                    Some(KdfParams::new(
-                        m.unwrap_or(own.memory_kib / 1024),
-                        p.unwrap_or(own.passes),
-                    )?)
-                }
-            };
-            let new = passphrase::obtain(
-                new_passphrase_file.as_deref(),
-                NEW_PASSPHRASE_ENV,
-                &format!("Passphrase for {}: ", name.trim()),
-                true,
-            )?;
-            if let Some(warning) = passphrase::weakness(&new) {
-                ctx.warn(&warning);
-            }
-            v.add_member(&current, &name, &new, params)?;
-            ctx.print(json!({ "added": name.trim() }), || {
-                format!("Added member {}", name.trim())
-            });
-            done()
-        }
-        MemberCmd::Rm { name } => {
-            let current = ctx.passphrase_for_existing()?;
-            let mut v = ctx.open_with(&current)?;
-            v.remove_member(&current, &name)?;
-            ctx.print(json!({ "removed": name.trim(), "rekeyed": true }), || {
-                format!(
-                    "Removed member {}; the vault was re-keyed (new data key, every record re-sealed)",
-                    name.trim()
-                )
-            });
-            done()
-        }
-    }
 }
 
 /// The schema objects that make a vault refuse to open, if that is why it does.
