@@ -149,8 +149,8 @@ pub enum Command {
         #[arg(long, default_value_t = 50, value_name = "N")]
         limit: usize,
     },
-    /// Change the passphrase and re-key the vault (new passphrase from KEYWARD_NEW_PASSPHRASE,
-    /// --new-passphrase-file or a prompt)
+    /// Change your passphrase and re-key the vault; other members keep theirs (new passphrase
+    /// from KEYWARD_NEW_PASSPHRASE, --new-passphrase-file or a prompt)
     Passwd {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
