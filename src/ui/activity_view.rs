@@ -59,7 +59,7 @@ impl VaultActivity {
                 .enumerate()
                 .filter(|(_, e)| {
                     needle.is_empty()
-                        || [&e.action, &e.node, &e.detail]
+                        || [&e.action, &e.member, &e.node, &e.detail]
                             .iter()
                             .any(|f| f.to_lowercase().contains(&needle))
                 })
@@ -110,10 +110,11 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
         .striped(true)
         .column(Column::initial(160.0).clip(true))
         .column(Column::initial(130.0).clip(true))
+        .column(Column::initial(100.0).clip(true))
         .column(Column::initial(200.0).clip(true))
         .column(Column::remainder().clip(true))
         .header(theme::ROW_HEIGHT, |mut header| {
-            for title in ["When", "Action", "Node", "Detail"] {
+            for title in ["When", "Action", "By", "Node", "Detail"] {
                 header.col(|ui| {
                     ui.strong(title);
                 });
@@ -127,6 +128,9 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
                 });
                 row.col(|ui| {
                     ui.label(RichText::new(&e.action).monospace());
+                });
+                row.col(|ui| {
+                    ui.add(egui::Label::new(&e.member).truncate());
                 });
                 row.col(|ui| {
                     ui.add(egui::Label::new(&e.node).truncate());
