@@ -30,6 +30,17 @@ pub struct KeyRow {
     pub last_used_at: Option<i64>,
     /// Checks through `keyward serve` in the last 24 hours and 30 days, when known.
     pub uses: Option<(u32, u32)>,
+    /// Owner, tags and description; `None` for the (many) keys that have none, to keep the
+    /// row small.
+    pub details: Option<Box<RowDetails>>,
+}
+
+/// What people wrote about a key, as the table shows and searches it.
+pub struct RowDetails {
+    pub owner: String,
+    /// Comma-separated.
+    pub tags: String,
+    pub description: String,
 }
 
 /// The keys of the selected node, with the search filter and sort applied as indices.
@@ -78,6 +89,15 @@ impl KeyTable {
     }
 
     pub fn push(&mut self, k: KeyInfo) {
+        let d = &k.details;
+        let details = (!d.owner.is_empty() || !d.tags.is_empty() || !d.description.is_empty())
+            .then(|| {
+                Box::new(RowDetails {
+                    owner: d.owner.clone(),
+                    tags: d.tags.join(", "),
+                    description: d.description.clone(),
+                })
+            });
         let node = intern(&mut self.node_paths, &k.node) as u32;
         let mut scopes = 0u128;
         for s in &k.scopes {
@@ -104,6 +124,7 @@ impl KeyTable {
                     u32::try_from(month).unwrap_or(u32::MAX),
                 )
             }),
+            details,
         });
     }
 
@@ -195,6 +216,11 @@ impl KeyTable {
                     || contains_folded(&k.key_id, &needle)
                     || contains_folded(&k.display, &needle)
                     || contains_folded(k.status.label(), &needle)
+                    || k.details.as_ref().is_some_and(|d| {
+                        contains_folded(&d.owner, &needle)
+                            || contains_folded(&d.tags, &needle)
+                            || contains_folded(&d.description, &needle)
+                    })
             })
             .collect();
     }
@@ -282,6 +308,23 @@ mod tests {
         t.search = "nothing".into();
         t.apply_search();
         assert!(names(&t).is_empty());
+    }
+
+    #[test]
+    fn search_matches_owner_tags_and_description() {
+        let mut t = KeyTable::default();
+        let mut a = key("a", &[], 1);
+        a.details.owner = "Team Payments".into();
+        let mut b = key("b", &[], 2);
+        b.details.tags = vec!["ci".into(), "legacy".into()];
+        let mut c = key("c", &[], 3);
+        c.details.description = "Grafana dashboards".into();
+        t.set_rows(vec![a, b, c, key("d", &[], 4)], &[]);
+        for (needle, want) in [("payments", "a"), ("LEGACY", "b"), ("dashboards", "c")] {
+            t.search = needle.into();
+            t.apply_search();
+            assert_eq!(names(&t), [want], "{needle}");
+        }
     }
 
     #[test]

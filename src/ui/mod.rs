@@ -14,6 +14,7 @@ pub mod clipboard;
 mod dialogs;
 mod download;
 pub mod fonts;
+mod health_view;
 pub mod icon;
 mod key_table;
 mod modal;

@@ -4,7 +4,8 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{
-    AddKey, AddNode, Confirm, DeleteNode, EditPrefix, EditScope, EditScopes, RenameNode, Roll,
+    AddKey, AddNode, Confirm, DeleteNode, EditKey, EditPrefix, EditScope, EditScopes, KeyDetail,
+    RenameNode, Roll,
 };
 use super::key_table::{KeyTable, SortColumn};
 use super::modal::primary_button;
@@ -220,135 +221,259 @@ fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, titl
 fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
     let now = s.vault.now();
     let catalog = &s.scopes;
+    let vault = &s.vault;
     let table = &mut s.keys;
-    TableBuilder::new(ui)
+    let cols = Col::fitting(ui.available_width());
+    let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
         .striped(true)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::remainder().at_least(110.0).clip(true))
-        .column(Column::exact(132.0).clip(true))
-        .column(Column::exact(124.0).clip(true))
-        .column(Column::exact(80.0))
-        .column(Column::exact(80.0))
-        .column(Column::exact(80.0))
-        .column(Column::exact(104.0))
-        .column(Column::exact(132.0))
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    for c in &cols {
+        builder = builder.column(c.column());
+    }
+    builder
         .header(theme::ROW_HEIGHT, |mut header| {
-            header.col(|ui| sort_header(ui, table, SortColumn::Name, "Name"));
-            header.col(|ui| {
-                ui.strong("Key");
-            });
-            header.col(|ui| {
-                ui.strong("Scopes");
-            });
-            header.col(|ui| sort_header(ui, table, SortColumn::Created, "Created"));
-            header.col(|ui| sort_header(ui, table, SortColumn::Expires, "Expires"));
-            header.col(|ui| sort_header(ui, table, SortColumn::LastUsed, "Last used"));
-            header.col(|ui| sort_header(ui, table, SortColumn::Status, "Status"));
-            header.col(|ui| {
-                ui.strong("Actions");
-            });
+            for c in &cols {
+                header.col(|ui| c.header_ui(ui, table));
+            }
         })
         .body(|body| {
             let table = &*table;
             body.rows(theme::ROW_HEIGHT, table.visible_len(), |mut row| {
                 let k = table.visible_row(row.index());
                 let key_node = table.node_of(k);
-                row.col(|ui| {
-                    ui.label(&*k.name)
-                        .on_hover_text(format!("{}\n{}", k.key_id, key_node));
-                    if key_node != node.path {
-                        let below = key_node
-                            .strip_prefix(&node.path)
-                            .unwrap_or(key_node)
-                            .trim_start_matches('/');
-                        ui.label(RichText::new(below).small().color(theme::MUTED));
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(RichText::new(&*k.display).monospace());
-                });
-                row.col(|ui| {
-                    if k.full_access {
-                        chip(ui, "full access");
-                    } else {
-                        for scope in table.scopes_of(k) {
-                            chip(ui, scope);
+                for c in &cols {
+                    row.col(|ui| match c {
+                        Col::Name => {
+                            let mut name = RichText::new(&*k.name);
+                            if k.status == KeyStatus::Exposed {
+                                name = name.color(theme::DANGER).strong();
+                            }
+                            let description = k
+                                .details
+                                .as_ref()
+                                .map(|d| d.description.as_str())
+                                .filter(|d| !d.is_empty());
+                            let hover = match description {
+                                Some(d) => format!("{d}\n{}\n{key_node}\nClick for details", k.key_id),
+                                None => format!("{}\n{key_node}\nClick for details", k.key_id),
+                            };
+                            if ui
+                                .add(egui::Label::new(name).sense(egui::Sense::click()))
+                                .on_hover_text(hover)
+                                .clicked()
+                            {
+                                commands.push(Command::open(KeyDetail::new(k.key_id.to_string())));
+                            }
+                            if key_node != node.path {
+                                let below = key_node
+                                    .strip_prefix(&node.path)
+                                    .unwrap_or(key_node)
+                                    .trim_start_matches('/');
+                                ui.label(RichText::new(below).small().color(theme::MUTED));
+                            }
                         }
-                    }
-                });
-                row.col(|ui| {
-                    if k.status == KeyStatus::Tampered {
-                        ui.label("—");
-                    } else {
-                        ui.label(local_date(k.created_at))
-                            .on_hover_text(utc_time(k.created_at));
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(
-                        k.expires_at
-                            .map(local_date)
-                            .unwrap_or_else(|| "Never".into()),
-                    )
-                    .on_hover_text(
-                        k.expires_at
-                            .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
-                            .unwrap_or_default(),
-                    );
-                });
-                row.col(|ui| {
-                    let label = ui.label(
-                        k.last_used_at
-                            .map(|t| relative(now, t))
-                            .unwrap_or_else(|| "Never".into()),
-                    );
-                    if let Some((day, month)) = k.uses {
-                        label.on_hover_text(format!(
-                            "{day} check(s) through keyward serve in the last 24 hours, {month} in 30 days"
-                        ));
-                    }
-                });
-                row.col(|ui| {
-                    let color = theme::status_color(k.status);
-                    ui.label(
-                        RichText::new(format!("⏺ {}", k.status.label()))
-                            .color(color)
-                            .strong(),
-                    );
-                });
-                row.col(|ui| {
-                    ui.spacing_mut().item_spacing.x = 4.0;
-                    let live = k.status.works();
-                    let intact = k.status != KeyStatus::Tampered;
-                    let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
-                    if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
-                        let scopes = table.scopes_of(k).map(str::to_owned).collect();
-                        commands.push(Command::open(EditScopes::new(
-                            key_id.clone(),
-                            name.clone(),
-                            scopes,
-                            k.full_access,
-                            catalog,
-                        )));
-                    }
-                    if row_button(ui, "⟳", format!("Roll {name}"), live) {
-                        commands.push(Command::open(Roll::new(
-                            key_id.clone(),
-                            name.clone(),
-                            crate::vault::Grace::OneDay,
-                        )));
-                    }
-                    let revocable = intact && k.status != KeyStatus::Revoked;
-                    if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
-                        commands.push(Command::open(Confirm::revoke(key_id.clone(), &name)));
-                    }
-                    if row_button(ui, "🗑", format!("Delete {name}"), true) {
-                        commands.push(Command::open(Confirm::delete_key(key_id, &name)));
-                    }
-                });
+                        Col::Key => {
+                            ui.label(RichText::new(&*k.display).monospace());
+                        }
+                        Col::Scopes => {
+                            if k.full_access {
+                                chip(ui, "full access");
+                            } else {
+                                for scope in table.scopes_of(k) {
+                                    chip(ui, scope);
+                                }
+                            }
+                        }
+                        Col::Owner => {
+                            if let Some(d) = &k.details {
+                                let tags = if d.tags.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("#{}", d.tags.replace(", ", " #"))
+                                };
+                                ui.label(&d.owner);
+                                ui.label(RichText::new(tags).small().color(theme::MUTED));
+                            }
+                        }
+                        Col::Created => {
+                            if k.status == KeyStatus::Tampered {
+                                ui.label("—");
+                            } else {
+                                ui.label(local_date(k.created_at))
+                                    .on_hover_text(utc_time(k.created_at));
+                            }
+                        }
+                        Col::Expires => {
+                            ui.label(
+                                k.expires_at
+                                    .map(local_date)
+                                    .unwrap_or_else(|| "Never".into()),
+                            )
+                            .on_hover_text(
+                                k.expires_at
+                                    .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
+                                    .unwrap_or_default(),
+                            );
+                        }
+                        Col::LastUsed => {
+                            let label = ui.label(
+                                k.last_used_at
+                                    .map(|t| relative(now, t))
+                                    .unwrap_or_else(|| "Never".into()),
+                            );
+                            if let Some((day, month)) = k.uses {
+                                label.on_hover_text(format!(
+                                    "{day} check(s) through keyward serve in the last 24 hours, {month} in 30 days"
+                                ));
+                            }
+                        }
+                        Col::Status => {
+                            let color = theme::status_color(k.status);
+                            ui.label(
+                                RichText::new(format!("⏺ {}", k.status.label()))
+                                    .color(color)
+                                    .strong(),
+                            );
+                        }
+                        Col::Actions => {
+                            // Narrow icon buttons: all six fit the column.
+                            ui.spacing_mut().item_spacing.x = 4.0;
+                            ui.spacing_mut().button_padding.x = 4.0;
+                            let live = k.status.works();
+                            let intact = k.status != KeyStatus::Tampered;
+                            let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
+                            if row_button(ui, "ℹ", format!("Details of {name}"), true) {
+                                commands.push(Command::open(KeyDetail::new(key_id.clone())));
+                            }
+                            if row_button(ui, "📝", format!("Edit details of {name}"), intact)
+                                && let Ok(info) = vault.key(&key_id)
+                            {
+                                commands.push(Command::open(EditKey::new(&info)));
+                            }
+                            if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
+                                let scopes = table.scopes_of(k).map(str::to_owned).collect();
+                                commands.push(Command::open(EditScopes::new(
+                                    key_id.clone(),
+                                    name.clone(),
+                                    scopes,
+                                    k.full_access,
+                                    catalog,
+                                )));
+                            }
+                            if row_button(ui, "⟳", format!("Roll {name}"), live) {
+                                commands.push(Command::open(Roll::new(
+                                    key_id.clone(),
+                                    name.clone(),
+                                    crate::vault::Grace::OneDay,
+                                )));
+                            }
+                            let revocable = intact && k.status != KeyStatus::Revoked;
+                            if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
+                                commands.push(Command::open(Confirm::revoke(key_id.clone(), &name)));
+                            }
+                            if row_button(ui, "🗑", format!("Delete {name}"), true) {
+                                commands.push(Command::open(Confirm::delete_key(key_id, &name)));
+                            }
+                        }
+                    });
+                }
             });
         });
+}
+
+/// The key table's columns, in order; the ones that do not fit the width are left out, least
+/// needed first, so every action stays reachable at the smallest window.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name,
+    Key,
+    Scopes,
+    Owner,
+    Created,
+    Expires,
+    LastUsed,
+    Status,
+    Actions,
+}
+
+impl Col {
+    const ALL: [Col; 9] = [
+        Col::Name,
+        Col::Key,
+        Col::Scopes,
+        Col::Owner,
+        Col::Created,
+        Col::Expires,
+        Col::LastUsed,
+        Col::Status,
+        Col::Actions,
+    ];
+    /// Left out first to last when the width is short.
+    const OPTIONAL: [Col; 5] = [
+        Col::Key,
+        Col::Created,
+        Col::LastUsed,
+        Col::Owner,
+        Col::Scopes,
+    ];
+    const NAME_MIN: f32 = 110.0;
+    /// Room for the scroll bar and the spacing between columns.
+    const SLACK: f32 = 24.0;
+
+    fn width(self) -> f32 {
+        match self {
+            Col::Name => Col::NAME_MIN,
+            Col::Key => 132.0,
+            Col::Scopes => 124.0,
+            Col::Owner => 110.0,
+            Col::Created | Col::Expires | Col::LastUsed => 80.0,
+            Col::Status => 104.0,
+            Col::Actions => 168.0,
+        }
+    }
+
+    fn fitting(available: f32) -> Vec<Col> {
+        let mut cols = Col::ALL.to_vec();
+        let needed = |cols: &[Col]| cols.iter().map(|c| c.width() + 8.0).sum::<f32>() + Col::SLACK;
+        for drop in Col::OPTIONAL {
+            if needed(&cols) <= available {
+                break;
+            }
+            cols.retain(|c| *c != drop);
+        }
+        cols
+    }
+
+    fn column(self) -> Column {
+        match self {
+            Col::Name => Column::remainder().at_least(Col::NAME_MIN).clip(true),
+            Col::Key | Col::Scopes | Col::Owner => Column::exact(self.width()).clip(true),
+            _ => Column::exact(self.width()),
+        }
+    }
+
+    fn header_ui(self, ui: &mut egui::Ui, table: &mut KeyTable) {
+        match self {
+            Col::Name => sort_header(ui, table, SortColumn::Name, "Name"),
+            Col::Created => sort_header(ui, table, SortColumn::Created, "Created"),
+            Col::Expires => sort_header(ui, table, SortColumn::Expires, "Expires"),
+            Col::LastUsed => sort_header(ui, table, SortColumn::LastUsed, "Last used"),
+            Col::Status => sort_header(ui, table, SortColumn::Status, "Status"),
+            Col::Key => {
+                ui.strong("Key");
+            }
+            Col::Scopes => {
+                ui.strong("Scopes");
+            }
+            Col::Owner => {
+                ui.strong("Owner / tags");
+            }
+            Col::Actions => {
+                ui.strong("Actions");
+            }
+        }
+    }
 }
 
 /// "3 min ago", "2 h ago", or the date.

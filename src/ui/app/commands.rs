@@ -12,8 +12,10 @@ use crate::ui::clipboard::ClipboardSecret;
 use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
-use crate::ui::state::{Command, RekeyJob, SecretDialog, Session, Settings, VaultWork};
-use crate::vault::{Grace, MintedKey};
+use crate::ui::state::{
+    Command, Page, RekeyJob, ScanJob, SecretDialog, Session, Settings, VaultWork,
+};
+use crate::vault::{Found, Grace, KeyStatus, MintedKey, format_time};
 
 impl KeywardApp {
     pub(super) fn run_commands(
@@ -79,10 +81,65 @@ impl KeywardApp {
             Command::Select(id) => {
                 s.vault_activity = None;
                 s.selected = Some(id);
+                s.page = Page::Node;
                 s.keys.search.clear();
                 self.settings.last_node_id = Some(id);
             }
             Command::SetTab(tab) => s.tab = tab,
+            Command::ShowHealth => {
+                s.page = Page::Health;
+                s.vault_activity = None;
+                s.banner = false;
+                return Ok(());
+            }
+            Command::DismissBanner => {
+                s.banner = false;
+                return Ok(());
+            }
+            Command::EditKey { key_id, edit } => {
+                let info = s.vault.edit_key_details(&key_id, edit).map_err(err)?;
+                message = Some(format!("Details of {} saved", info.name));
+                s.dialog = None;
+            }
+            Command::Acknowledge {
+                subject,
+                kind,
+                until,
+                reason,
+            } => {
+                s.vault
+                    .acknowledge(&subject, kind, until, &reason)
+                    .map_err(err)?;
+                message = Some(format!("Acknowledged until {}", format_time(until)));
+                s.dialog = None;
+            }
+            Command::SetScanFolder(folder) => {
+                s.scan.folder = folder;
+                return Ok(());
+            }
+            Command::PickScanFolder => {
+                if !download::has_display() {
+                    return Err("No folder dialog here: type the folder's path".into());
+                }
+                let (tx, rx) = std::sync::mpsc::channel();
+                let ctx = ctx.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(rfd::FileDialog::new().pick_folder());
+                    ctx.request_repaint();
+                });
+                s.scan.picking = Some(rx);
+                return Ok(());
+            }
+            Command::StartScan => {
+                start_scan(ctx, s)?;
+                return Ok(());
+            }
+            Command::CancelScan => {
+                if let Some(job) = &s.scan.job {
+                    job.cancel();
+                }
+                return Ok(());
+            }
             Command::Open(dialog) => {
                 s.dialog = Some(dialog);
                 s.dialog_error = None;
@@ -446,4 +503,76 @@ fn start_work(
         current,
         work,
     ));
+}
+
+/// Starts a walk of the Health view's folder on a worker thread.
+pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), String> {
+    let root = std::path::PathBuf::from(s.scan.folder.trim());
+    if root.symlink_metadata().is_err() {
+        return Err(format!("{}: no such file or folder", root.display()));
+    }
+    let prefixes = s.vault.secret_prefixes().map_err(|e| e.to_string())?;
+    s.scan.result = None;
+    s.scan.job = Some(ScanJob::start(ctx, root, &prefixes, s.scan.gate.take()));
+    Ok(())
+}
+
+/// Looks the walk's hits up (by hash) and marks the vault's live keys exposed, once per place;
+/// returns what was found, in words (never a secret).
+pub(super) fn finish_scan(
+    s: &mut Session,
+    scanned: &crate::scan::Scanned,
+    total: Option<u64>,
+) -> String {
+    let (mut exposed, mut foreign, mut inactive) = (Vec::<String>::new(), 0, 0);
+    for hit in &scanned.hits {
+        match s.vault.find_secret(&hit.secret) {
+            Ok(Found::Foreign) => foreign += 1,
+            Ok(Found::Key { info, previous }) => {
+                let live = s
+                    .vault
+                    .inspect(hit.secret.expose(), &[])
+                    .is_ok_and(|v| v.is_valid());
+                if info.status == KeyStatus::Tampered || !live {
+                    inactive += 1;
+                } else if !previous {
+                    let _ = s.vault.mark_exposed(&info.key_id, &hit.place());
+                    if !exposed.contains(&info.name) {
+                        exposed.push(info.name.clone());
+                    }
+                } else {
+                    // A rolled key's old secret in its grace: the finding "old secret still
+                    // valid" covers it.
+                    inactive += 1;
+                }
+            }
+            Err(_) => inactive += 1,
+        }
+    }
+    let read = if scanned.cancelled {
+        match total {
+            Some(t) => format!("Scan cancelled after {} of {t} files", scanned.files),
+            None => format!("Scan cancelled after {} files", scanned.files),
+        }
+    } else {
+        format!("Scanned {} files", scanned.files)
+    };
+    let mut found = Vec::new();
+    if !exposed.is_empty() {
+        found.push(format!(
+            "{} live key(s) of this vault found and marked exposed: {}",
+            exposed.len(),
+            exposed.join(", ")
+        ));
+    }
+    if foreign > 0 {
+        found.push(format!("{foreign} key(s) of another vault"));
+    }
+    if inactive > 0 {
+        found.push(format!("{inactive} secret(s) that no longer work"));
+    }
+    if found.is_empty() {
+        found.push("no keys found".into());
+    }
+    format!("{read}: {}.", found.join("; "))
 }

@@ -13,10 +13,10 @@ use super::dialogs::{AddKey, SettingsDialog};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Command, Session, Settings, Status, Tab, Waiting};
+use super::state::{Command, Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenRequest, UnlockForm};
-use super::{activity_view, dialogs, download, node_view, sidebar};
+use super::{activity_view, dialogs, download, health_view, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -300,6 +300,7 @@ impl KeywardApp {
                 Err(e) => s.dialog_error = Some(e),
             }
         }
+        self.poll_scan(ctx);
         if let Screen::Unlocked(s) = &mut self.screen {
             if now >= s.next_refresh {
                 s.next_refresh = now + REFRESH_SECS;
@@ -314,6 +315,45 @@ impl KeywardApp {
                 }
             }
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));
+        }
+    }
+
+    /// The folder picker's answer (then the scan starts) and the end of a running scan.
+    fn poll_scan(&mut self, ctx: &egui::Context) {
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return;
+        };
+        if let Some(rx) = &s.scan.picking {
+            match rx.try_recv() {
+                Ok(Some(folder)) => {
+                    s.scan.picking = None;
+                    s.scan.folder = folder.display().to_string();
+                    if let Err(e) = commands::start_scan(ctx, s) {
+                        self.complain(e);
+                        return;
+                    }
+                }
+                Ok(None) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    s.scan.picking = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            }
+        }
+        let Some(job) = &mut s.scan.job else {
+            return;
+        };
+        // The bar moves while the worker reads.
+        ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        let total = job.progress().1;
+        if let Some(scanned) = job.poll() {
+            s.scan.job = None;
+            let summary = commands::finish_scan(s, &scanned, total);
+            s.scan.result = Some(summary.clone());
+            let reload = s.reload();
+            self.say(summary);
+            if let Err(e) = reload {
+                self.complain(e);
+            }
         }
     }
 
@@ -336,6 +376,7 @@ impl KeywardApp {
             commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
         }
         if pressed(Key::F) {
+            s.page = Page::Node;
             s.tab = Tab::Keys;
             s.focus_search = true;
         }
@@ -622,10 +663,14 @@ impl eframe::App for KeywardApp {
                     .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
                 egui::CentralPanel::default().show(ui, |ui| {
+                    health_view::banner_ui(ui, session, &mut commands);
                     if session.vault_activity.is_some() {
                         activity_view::vault_activity_ui(ui, session, &mut commands);
                     } else {
-                        node_view::node_view_ui(ui, session, &mut commands);
+                        match session.page {
+                            Page::Node => node_view::node_view_ui(ui, session, &mut commands),
+                            Page::Health => health_view::health_view_ui(ui, session, &mut commands),
+                        }
                     }
                 });
                 super::vault_tools::doctor_ui(&ctx, session);
