@@ -207,6 +207,14 @@ fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                 {
                     commands.push(Command::PickScanFolder);
                 }
+                let mut hidden = scan.hidden;
+                if ui
+                    .checkbox(&mut hidden, "Hidden files too")
+                    .on_hover_text("Also .env files and dot-folders (.gitignore still applies)")
+                    .changed()
+                {
+                    commands.push(Command::SetScanHidden(hidden));
+                }
                 let ready = !scan.folder.trim().is_empty();
                 if ui
                     .add_enabled(ready, primary_button("Scan"))

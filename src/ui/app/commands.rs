@@ -117,6 +117,10 @@ impl KeywardApp {
                 s.scan.folder = folder;
                 return Ok(());
             }
+            Command::SetScanHidden(hidden) => {
+                s.scan.hidden = hidden;
+                return Ok(());
+            }
             Command::PickScanFolder => {
                 if !download::has_display() {
                     return Err("No folder dialog here: type the folder's path".into());
@@ -513,7 +517,17 @@ pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), Str
     }
     let prefixes = s.vault.secret_prefixes().map_err(|e| e.to_string())?;
     s.scan.result = None;
-    s.scan.job = Some(ScanJob::start(ctx, root, &prefixes, s.scan.gate.take()));
+    let options = crate::scan::WalkOptions {
+        hidden: s.scan.hidden,
+        no_ignore: false,
+    };
+    s.scan.job = Some(ScanJob::start(
+        ctx,
+        root,
+        &prefixes,
+        options,
+        s.scan.gate.take(),
+    ));
     Ok(())
 }
 

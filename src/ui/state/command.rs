@@ -75,6 +75,7 @@ pub enum Command {
         reason: String,
     },
     SetScanFolder(String),
+    SetScanHidden(bool),
     /// Open the native folder picker (on its own thread).
     PickScanFolder,
     StartScan,

@@ -13,6 +13,8 @@ use crate::scan::{Matcher, Progress, Scanned, WalkOptions};
 #[derive(Default)]
 pub struct ScanState {
     pub folder: String,
+    /// Hidden files and folders too (`.env` files are hidden).
+    pub hidden: bool,
     pub job: Option<ScanJob>,
     /// The native folder picker, open on its own thread.
     pub picking: Option<Receiver<Option<PathBuf>>>,
@@ -36,6 +38,7 @@ impl ScanJob {
         ctx: &egui::Context,
         root: PathBuf,
         prefixes: &[String],
+        options: WalkOptions,
         gate: Option<Receiver<()>>,
     ) -> ScanJob {
         let matcher = Matcher::new(prefixes);
@@ -44,7 +47,6 @@ impl ScanJob {
         let (tx, rx) = std::sync::mpsc::channel();
         let (p, t, walk_root, ctx) = (progress.clone(), total.clone(), root.clone(), ctx.clone());
         std::thread::spawn(move || {
-            let options = WalkOptions::default();
             t.store(
                 crate::scan::count_files(&walk_root, options, &p),
                 Ordering::Relaxed,
