@@ -1,6 +1,7 @@
 //! The window's key hygiene, driven through egui_kittest (no display): the edit dialog and the
 //! key detail panel, the Health view with its badge, banner, fixes and acknowledgements, and
-//! "Scan a folder…" with its progress bar and cancel button.
+//! "Scan a folder…" with its progress bar and cancel button; the key table's filters, bulk
+//! revoke and fit at the smallest window.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,6 +22,10 @@ struct Window {
 
 /// The window on a vault prepared through the library, unlocked.
 fn unlocked_window(prepare: impl FnOnce(&mut Vault)) -> Window {
+    unlocked_window_sized(egui::vec2(1200.0, 800.0), prepare)
+}
+
+fn unlocked_window_sized(size: egui::Vec2, prepare: impl FnOnce(&mut Vault)) -> Window {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("ui.keyward");
     let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
@@ -28,7 +33,9 @@ fn unlocked_window(prepare: impl FnOnce(&mut Vault)) -> Window {
     drop(vault);
     let downloads = dir.path().join("downloads");
     let harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
+        .with_size(size)
+        // Scrolling a new key into view animates over a few frames.
+        .with_max_steps(32)
         .build_eframe(move |cc| {
             KeywardApp::new(
                 cc,
@@ -398,4 +405,139 @@ fn a_scan_shows_its_progress_and_can_be_cancelled() {
     let key = w.vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.status, KeyStatus::Active, "nothing was read");
     assert!(w.has("Scan"), "ready again");
+}
+
+/// A workspace with keys `k1` (oldest) to `k4`, all expiring in 60 days.
+fn four_keys(v: &mut Vault) {
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let start = v.now();
+    for (i, name) in ["k1", "k2", "k3", "k4"].into_iter().enumerate() {
+        let at = start + i as i64 * 60;
+        v.set_clock(std::sync::Arc::new(move || at));
+        v.create_key(
+            ws.id,
+            NewKey {
+                name: name.into(),
+                expires_at: Some(at + 60 * DAY),
+                ..NewKey::default()
+            },
+        )
+        .expect("key");
+    }
+}
+
+fn visible(w: &Window) -> Vec<String> {
+    w.app()
+        .session()
+        .map(|s| s.keys.visible().map(|k| k.name.to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
+    let mut w = unlocked_window(four_keys);
+    assert_eq!(visible(&w), ["k4", "k3", "k2", "k1"], "newest first");
+    w.click("Select k1");
+    w.click("Select k3");
+    assert!(w.has_text("2 selected"));
+    w.click("Revoke selected");
+    w.click("Revoke keys");
+    let statuses: Vec<(String, KeyStatus)> = w
+        .vault()
+        .list_keys(None)
+        .expect("keys")
+        .into_iter()
+        .map(|k| (k.name, k.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("k1".to_owned(), KeyStatus::Revoked),
+            ("k2".to_owned(), KeyStatus::Active),
+            ("k3".to_owned(), KeyStatus::Revoked),
+            ("k4".to_owned(), KeyStatus::Active),
+        ]
+    );
+    assert!(!w.has_text("selected"), "the selection is done");
+    w.click("Revoked 2");
+    assert_eq!(visible(&w), ["k3", "k1"]);
+    w.click("All 4");
+    assert_eq!(visible(&w).len(), 4);
+
+    // Search: a clear button, Esc, and a word when nothing matches.
+    w.type_into("🔍", "nothing-like-this");
+    assert!(w.has("No keys match"));
+    w.click("Clear search");
+    assert_eq!(visible(&w).len(), 4);
+    w.type_into("🔍", "k2");
+    assert_eq!(visible(&w), ["k2"]);
+    w.harness.key_press(egui::Key::Escape);
+    w.run();
+    assert_eq!(visible(&w).len(), 4, "Esc clears the search");
+}
+
+#[test]
+fn every_action_of_a_row_is_reachable_at_the_smallest_window() {
+    let mut w = unlocked_window_sized(egui::vec2(760.0, 480.0), four_keys);
+    for label in [
+        "Details of k4",
+        "Edit details of k4",
+        "Edit scopes of k4",
+        "Roll k4",
+        "Revoke k4",
+        "Delete k4",
+        "Select k4",
+    ] {
+        let rect = w.harness.get_by_label(label).rect();
+        assert!(
+            rect.max.x <= 760.0 && rect.max.y <= 480.0,
+            "{label} is inside the window: {rect:?}"
+        );
+    }
+    w.click("Revoke k4");
+    w.click("Revoke key");
+    w.click("Delete k4");
+    w.click("Delete key");
+    assert_eq!(visible(&w), ["k3", "k2", "k1"]);
+}
+
+#[test]
+fn a_new_key_is_scrolled_into_view_and_highlighted() {
+    let mut w = unlocked_window_sized(egui::vec2(760.0, 480.0), |v| {
+        let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+        let now = v.now();
+        for i in 0..40 {
+            v.create_key(
+                ws.id,
+                NewKey {
+                    name: format!("a{i:02}"),
+                    expires_at: Some(now + 60 * DAY),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        }
+    });
+    w.click("Name");
+    assert_eq!(visible(&w)[0], "a00", "A to Z: a new zz key goes last");
+    w.click("Add New Key");
+    w.type_into("Name", "zz-new");
+    w.click("90 days");
+    w.click("Generate Key");
+    let copy = w
+        .harness
+        .query_all_by(|n| n.label().is_some_and(|l| l.ends_with("Copy")))
+        .next()
+        .expect("a Copy button");
+    copy.click();
+    w.run();
+    w.click("Close");
+    assert_eq!(visible(&w).last().map(String::as_str), Some("zz-new"));
+    let rect = w.harness.get_by_label("Select zz-new").rect();
+    assert!(rect.max.y <= 480.0, "scrolled into view: {rect:?}");
+    assert!(
+        w.app()
+            .session()
+            .is_some_and(|s| s.keys.visible().any(|k| s.keys.is_highlighted(&k.key_id)))
+    );
 }

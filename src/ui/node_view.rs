@@ -7,8 +7,8 @@ use super::dialogs::{
     AddKey, AddNode, Confirm, DeleteNode, EditKey, EditPrefix, EditScope, EditScopes, KeyDetail,
     RenameNode, Roll,
 };
-use super::key_table::{KeyTable, SortColumn};
-use super::modal::primary_button;
+use super::key_table::{KeyTable, STATUSES, SortColumn};
+use super::modal::{danger_button, primary_button};
 use super::state::{Command, Session, Tab};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
@@ -175,13 +175,21 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut s.keys.search)
-                    .hint_text("Search keys (Ctrl+F)")
-                    .desired_width(280.0),
+                    .hint_text("Search keys (Ctrl+F, Esc clears)")
+                    .desired_width(240.0),
             )
             .accessible_name("Search keys");
         if s.focus_search {
             search.request_focus();
             s.focus_search = false;
+        }
+        // The field gives its focus up on Esc in the same frame.
+        let in_search = search.has_focus() || search.lost_focus();
+        if in_search && ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            s.keys.search.clear();
+        }
+        if !s.keys.search.is_empty() && row_button(ui, "✖", "Clear search".into(), true) {
+            s.keys.search.clear();
         }
         s.keys.apply_search();
         ui.label(
@@ -198,8 +206,56 @@ fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut V
             }
         });
     });
+    filter_chips_ui(ui, s, commands);
     ui.add_space(theme::SPACE * 0.5);
     keys_table_ui(ui, s, node, commands);
+    if s.keys.visible_len() == 0 {
+        ui.add_space(theme::SPACE);
+        ui.vertical_centered(|ui| {
+            ui.label(RichText::new("No keys match").color(theme::MUTED));
+        });
+    }
+}
+
+/// Status filter chips (statuses no key has are left out), and the bulk actions once keys are
+/// ticked.
+fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        let current = s.keys.status_filter();
+        let mut chosen = current;
+        if ui
+            .selectable_label(current.is_none(), format!("All {}", s.keys.len()))
+            .clicked()
+        {
+            chosen = None;
+        }
+        for status in STATUSES {
+            let n = s.keys.count_of(status);
+            if n == 0 && current != Some(status) {
+                continue;
+            }
+            let text =
+                RichText::new(format!("{} {n}", status.label())).color(theme::status_color(status));
+            if ui.selectable_label(current == Some(status), text).clicked() {
+                chosen = Some(status);
+            }
+        }
+        if chosen != current {
+            s.keys.set_status_filter(chosen);
+        }
+        let ticked = s.keys.selection().len();
+        if ticked > 0 {
+            ui.separator();
+            ui.label(format!("{ticked} selected"));
+            if ui.add(danger_button("Revoke selected")).clicked() {
+                let ids = s.keys.selection().iter().map(|k| k.to_string()).collect();
+                commands.push(Command::open(Confirm::revoke_many(ids)));
+            }
+            if ui.button("Clear selection").clicked() {
+                s.keys.clear_selection();
+            }
+        }
+    });
 }
 
 fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, title: &str) {
@@ -224,10 +280,14 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     let vault = &s.vault;
     let table = &mut s.keys;
     let cols = Col::fitting(ui.available_width());
+    let scroll_to = table.take_scroll();
     let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    if let Some(row) = scroll_to {
+        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
+    }
     for c in &cols {
         builder = builder.column(c.column());
     }
@@ -242,9 +302,23 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
             body.rows(theme::ROW_HEIGHT, table.visible_len(), |mut row| {
                 let k = table.visible_row(row.index());
                 let key_node = table.node_of(k);
+                let ticked = table.is_selected(&k.key_id);
+                row.set_selected(ticked || table.is_highlighted(&k.key_id));
                 for c in &cols {
                     row.col(|ui| match c {
                         Col::Name => {
+                            let mut tick = ticked;
+                            let response = ui.checkbox(&mut tick, "");
+                            let label = format!("Select {}", k.name);
+                            response.widget_info(|| {
+                                egui::WidgetInfo::selected(egui::Role::CheckBox, true, tick, &label)
+                            });
+                            if response.changed() {
+                                commands.push(Command::SelectKey {
+                                    key_id: k.key_id.to_string(),
+                                    on: tick,
+                                });
+                            }
                             let mut name = RichText::new(&*k.name);
                             if k.status == KeyStatus::Exposed {
                                 name = name.color(theme::DANGER).strong();

@@ -77,6 +77,7 @@ impl KeywardApp {
         };
         let err = |e: crate::vault::Error| e.to_string();
         let mut message = None;
+        let mut new_key = None;
         match command {
             Command::Select(id) => {
                 s.vault_activity = None;
@@ -185,6 +186,7 @@ impl KeywardApp {
             }
             Command::CreateKey { node, new } => {
                 let minted = s.vault.create_key_shown(node, new).map_err(err)?;
+                new_key = Some(minted.info.key_id.clone());
                 s.dialog = None;
                 s.secret = Some(SecretDialog::new(minted, "Your new API key", None, false));
             }
@@ -220,6 +222,23 @@ impl KeywardApp {
                 s.undelivered.retain(|(k, _)| k.key_id != key_id);
                 message = Some(format!("Revoked {}", info.name));
                 s.dialog = None;
+            }
+            Command::RevokeMany { key_ids } => {
+                let mut revoked = 0;
+                for key_id in &key_ids {
+                    // Already revoked or gone: nothing to do for that one.
+                    if s.vault.revoke_key(key_id).is_ok() {
+                        revoked += 1;
+                    }
+                    s.undelivered.retain(|(k, _)| &k.key_id != key_id);
+                }
+                s.keys.clear_selection();
+                message = Some(format!("Revoked {revoked} key(s)"));
+                s.dialog = None;
+            }
+            Command::SelectKey { key_id, on } => {
+                s.keys.set_selected(&key_id, on);
+                return Ok(());
             }
             Command::DeleteKey { key_id } => {
                 s.vault.delete_key(&key_id).map_err(err)?;
@@ -340,6 +359,9 @@ impl KeywardApp {
             | Command::DiscardSecret => {}
         }
         let reload = s.reload();
+        if let Some(key_id) = new_key {
+            s.keys.highlight(&key_id);
+        }
         let publish_errors = s.vault.take_publish_errors();
         if let Some(m) = message {
             self.say(m);

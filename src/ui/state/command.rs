@@ -44,6 +44,15 @@ pub enum Command {
     Revoke {
         key_id: String,
     },
+    /// The ticked keys, in one go.
+    RevokeMany {
+        key_ids: Vec<String>,
+    },
+    /// Tick or untick a key for a bulk action.
+    SelectKey {
+        key_id: String,
+        on: bool,
+    },
     DeleteKey {
         key_id: String,
     },
