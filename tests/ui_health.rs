@@ -407,11 +407,11 @@ fn a_scan_shows_its_progress_and_can_be_cancelled() {
     assert!(w.has("Scan"), "ready again");
 }
 
-/// A workspace with keys `k1` (oldest) to `k4`, all expiring in 60 days.
+/// A workspace with keys `ci-1` (oldest) to `ci-4`, all expiring in 60 days.
 fn four_keys(v: &mut Vault) {
     let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
     let start = v.now();
-    for (i, name) in ["k1", "k2", "k3", "k4"].into_iter().enumerate() {
+    for (i, name) in ["ci-1", "ci-2", "ci-3", "ci-4"].into_iter().enumerate() {
         let at = start + i as i64 * 60;
         v.set_clock(std::sync::Arc::new(move || at));
         v.create_key(
@@ -436,9 +436,13 @@ fn visible(w: &Window) -> Vec<String> {
 #[test]
 fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
     let mut w = unlocked_window(four_keys);
-    assert_eq!(visible(&w), ["k4", "k3", "k2", "k1"], "newest first");
-    w.click("Select k1");
-    w.click("Select k3");
+    assert_eq!(
+        visible(&w),
+        ["ci-4", "ci-3", "ci-2", "ci-1"],
+        "newest first"
+    );
+    w.click("Select ci-1");
+    w.click("Select ci-3");
     assert!(w.has_text("2 selected"));
     w.click("Revoke selected");
     w.click("Revoke keys");
@@ -452,15 +456,15 @@ fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
     assert_eq!(
         statuses,
         [
-            ("k1".to_owned(), KeyStatus::Revoked),
-            ("k2".to_owned(), KeyStatus::Active),
-            ("k3".to_owned(), KeyStatus::Revoked),
-            ("k4".to_owned(), KeyStatus::Active),
+            ("ci-1".to_owned(), KeyStatus::Revoked),
+            ("ci-2".to_owned(), KeyStatus::Active),
+            ("ci-3".to_owned(), KeyStatus::Revoked),
+            ("ci-4".to_owned(), KeyStatus::Active),
         ]
     );
     assert!(!w.has_text("selected"), "the selection is done");
     w.click("Revoked 2");
-    assert_eq!(visible(&w), ["k3", "k1"]);
+    assert_eq!(visible(&w), ["ci-3", "ci-1"]);
     w.click("All 4");
     assert_eq!(visible(&w).len(), 4);
 
@@ -469,8 +473,8 @@ fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
     assert!(w.has("No keys match"));
     w.click("Clear search");
     assert_eq!(visible(&w).len(), 4);
-    w.type_into("🔍", "k2");
-    assert_eq!(visible(&w), ["k2"]);
+    w.type_into("🔍", "ci-2");
+    assert_eq!(visible(&w), ["ci-2"]);
     w.harness.key_press(egui::Key::Escape);
     w.run();
     assert_eq!(visible(&w).len(), 4, "Esc clears the search");
@@ -480,13 +484,13 @@ fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
 fn every_action_of_a_row_is_reachable_at_the_smallest_window() {
     let mut w = unlocked_window_sized(egui::vec2(760.0, 480.0), four_keys);
     for label in [
-        "Details of k4",
-        "Edit details of k4",
-        "Edit scopes of k4",
-        "Roll k4",
-        "Revoke k4",
-        "Delete k4",
-        "Select k4",
+        "Details of ci-4",
+        "Edit details of ci-4",
+        "Edit scopes of ci-4",
+        "Roll ci-4",
+        "Revoke ci-4",
+        "Delete ci-4",
+        "Select ci-4",
     ] {
         let rect = w.harness.get_by_label(label).rect();
         assert!(
@@ -494,11 +498,11 @@ fn every_action_of_a_row_is_reachable_at_the_smallest_window() {
             "{label} is inside the window: {rect:?}"
         );
     }
-    w.click("Revoke k4");
+    w.click("Revoke ci-4");
     w.click("Revoke key");
-    w.click("Delete k4");
+    w.click("Delete ci-4");
     w.click("Delete key");
-    assert_eq!(visible(&w), ["k3", "k2", "k1"]);
+    assert_eq!(visible(&w), ["ci-3", "ci-2", "ci-1"]);
 }
 
 #[test]
