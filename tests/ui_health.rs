@@ -469,11 +469,11 @@ fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
     assert_eq!(visible(&w).len(), 4);
 
     // Search: a clear button, Esc, and a word when nothing matches.
-    w.type_into("🔍", "nothing-like-this");
+    w.type_into("Search keys", "nothing-like-this");
     assert!(w.has("No keys match"));
     w.click("Clear search");
     assert_eq!(visible(&w).len(), 4);
-    w.type_into("🔍", "ci-2");
+    w.type_into("Search keys", "ci-2");
     assert_eq!(visible(&w), ["ci-2"]);
     w.harness.key_press(egui::Key::Escape);
     w.run();
@@ -525,7 +525,13 @@ fn a_new_key_is_scrolled_into_view_and_highlighted() {
     w.click("Name");
     assert_eq!(visible(&w)[0], "a00", "A to Z: a new zz key goes last");
     w.click("Add New Key");
-    w.type_into("Name", "zz-new");
+    // The dialog's field, not the table's Name header behind it.
+    let field = w
+        .harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name");
+    field.focus();
+    field.type_text("zz-new");
+    w.run();
     w.click("90 days");
     w.click("Generate Key");
     let copy = w
