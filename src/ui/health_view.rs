@@ -8,7 +8,8 @@ use super::modal::primary_button;
 use super::state::{Command, Session};
 use super::theme;
 use super::widgets::labelled_button;
-use crate::vault::{Finding, FindingKind, Grace, format_time};
+use crate::ui::time::local_time;
+use crate::vault::{Finding, FindingKind, Grace};
 
 const DAY: i64 = 86_400;
 
@@ -140,7 +141,7 @@ fn finding_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Co
                 ui.label(
                     RichText::new(format!(
                         "Acknowledged until {}: {}",
-                        format_time(ack.until),
+                        local_time(ack.until),
                         ack.reason
                     ))
                     .color(theme::MUTED),

@@ -15,7 +15,8 @@ use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
 use crate::ui::state::{
     Command, Page, RekeyJob, ScanJob, SecretDialog, Session, Settings, VaultWork,
 };
-use crate::vault::{Found, Grace, KeyStatus, MintedKey, format_time};
+use crate::ui::time::local_time;
+use crate::vault::{Found, Grace, KeyStatus, MintedKey};
 
 impl KeywardApp {
     pub(super) fn run_commands(
@@ -111,7 +112,7 @@ impl KeywardApp {
                 s.vault
                     .acknowledge(&subject, kind, until, &reason)
                     .map_err(err)?;
-                message = Some(format!("Acknowledged until {}", format_time(until)));
+                message = Some(format!("Acknowledged until {}", local_time(until)));
                 s.dialog = None;
             }
             Command::SetScanFolder(folder) => {

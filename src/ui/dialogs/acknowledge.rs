@@ -3,8 +3,9 @@
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
+use crate::ui::time::local_time;
 use crate::ui::widgets::labelled_field;
-use crate::vault::{Expiry, Finding, FindingKind, format_time};
+use crate::vault::{Expiry, Finding, FindingKind};
 
 pub struct Acknowledge {
     subject: String,
@@ -53,7 +54,7 @@ impl Dialog for Acknowledge {
                 None
             };
             if let Some(t) = until {
-                ui.label(format!("Until {}", format_time(t)));
+                ui.label(format!("Until {}", local_time(t)));
             }
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {

@@ -6,8 +6,9 @@ use egui::RichText;
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
+use crate::ui::time::local_time;
 use crate::ui::widgets::labelled_field;
-use crate::vault::{Expiry, KeyDetails, KeyEdit, KeyInfo, Timestamp, format_time, validate_name};
+use crate::vault::{Expiry, KeyDetails, KeyEdit, KeyInfo, Timestamp, validate_name};
 
 /// What to do with the expiry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +123,7 @@ impl EditKey {
         let current = self
             .before
             .expires_at
-            .map_or_else(|| "never".to_owned(), format_time);
+            .map_or_else(|| "never".to_owned(), local_time);
         ui.horizontal_wrapped(|ui| {
             ui.radio_value(
                 &mut self.expiry,
@@ -151,7 +152,7 @@ impl EditKey {
         match (&edit, self.expiry(now)) {
             (Err(e), _) => ui.label(RichText::new(e).color(theme::DANGER)),
             (Ok(_), Ok(Some(Some(t)))) => {
-                ui.label(RichText::new(format!("Expires {}", format_time(t))).color(theme::MUTED))
+                ui.label(RichText::new(format!("Expires {}", local_time(t))).color(theme::MUTED))
             }
             (Ok(_), Ok(Some(None))) => ui.label(
                 RichText::new("Never expires: a leaked copy would work forever")

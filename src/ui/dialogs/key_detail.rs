@@ -7,8 +7,9 @@ use super::EditKey;
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
+use crate::ui::time::local_time;
 use crate::ui::widgets::chip;
-use crate::vault::{ActivityEntry, KeyInfo, format_time};
+use crate::vault::{ActivityEntry, KeyInfo};
 
 /// How far back the node's log is read for the key's own entries.
 const LOG_WINDOW: usize = 5_000;
@@ -100,9 +101,9 @@ impl KeyDetail {
                 });
                 ui.end_row();
                 let time =
-                    |t: Option<i64>, none: &str| t.map_or_else(|| none.to_owned(), format_time);
+                    |t: Option<i64>, none: &str| t.map_or_else(|| none.to_owned(), local_time);
                 for (label, value) in [
-                    ("Created", format_time(k.created_at)),
+                    ("Created", local_time(k.created_at)),
                     ("Expires", time(k.expires_at, "never")),
                     ("Last used", time(k.last_used_at, "never")),
                 ] {
@@ -112,12 +113,12 @@ impl KeyDetail {
                 }
                 if let Some(at) = k.revoked_at {
                     ui.label(muted("Revoked"));
-                    ui.label(format_time(at));
+                    ui.label(local_time(at));
                     ui.end_row();
                 }
                 if let Some(until) = k.old_secret_valid_until {
                     ui.label(muted("Roll"));
-                    ui.label(format!("old secret valid until {}", format_time(until)));
+                    ui.label(format!("old secret valid until {}", local_time(until)));
                     ui.end_row();
                 }
                 ui.label(muted("Description"));
@@ -156,7 +157,7 @@ impl KeyDetail {
                 }
                 for e in &self.activity {
                     ui.horizontal_wrapped(|ui| {
-                        ui.label(muted(&format_time(e.at)));
+                        ui.label(muted(&local_time(e.at)));
                         ui.label(RichText::new(&e.action).monospace());
                         ui.label(&e.detail);
                     });
