@@ -17,6 +17,7 @@ pub mod fonts;
 mod health_view;
 pub mod icon;
 mod key_table;
+mod keys_tab;
 mod modal;
 mod node_view;
 mod passphrase;

@@ -12,11 +12,9 @@ use crate::ui::clipboard::ClipboardSecret;
 use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
-use crate::ui::state::{
-    Command, Page, RekeyJob, ScanJob, SecretDialog, Session, Settings, VaultWork,
-};
+use crate::ui::state::{Command, Page, RekeyJob, SecretDialog, Session, Settings, VaultWork};
 use crate::ui::time::local_time;
-use crate::vault::{Found, Grace, KeyStatus, MintedKey};
+use crate::vault::{Grace, MintedKey};
 
 impl KeywardApp {
     pub(super) fn run_commands(
@@ -137,7 +135,7 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::StartScan => {
-                start_scan(ctx, s)?;
+                super::scan::start_scan(ctx, s)?;
                 return Ok(());
             }
             Command::CancelScan => {
@@ -530,86 +528,4 @@ fn start_work(
         current,
         work,
     ));
-}
-
-/// Starts a walk of the Health view's folder on a worker thread.
-pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), String> {
-    let root = std::path::PathBuf::from(s.scan.folder.trim());
-    if root.symlink_metadata().is_err() {
-        return Err(format!("{}: no such file or folder", root.display()));
-    }
-    let prefixes = s.vault.secret_prefixes().map_err(|e| e.to_string())?;
-    s.scan.result = None;
-    let options = crate::scan::WalkOptions {
-        hidden: s.scan.hidden,
-        no_ignore: false,
-    };
-    s.scan.job = Some(ScanJob::start(
-        ctx,
-        root,
-        &prefixes,
-        options,
-        s.scan.gate.take(),
-    ));
-    Ok(())
-}
-
-/// Looks the walk's hits up (by hash) and marks the vault's live keys exposed, once per place;
-/// returns what was found, in words (never a secret).
-pub(super) fn finish_scan(
-    s: &mut Session,
-    scanned: &crate::scan::Scanned,
-    total: Option<u64>,
-) -> String {
-    let (mut exposed, mut foreign, mut inactive) = (Vec::<String>::new(), 0, 0);
-    for hit in &scanned.hits {
-        match s.vault.find_secret(&hit.secret) {
-            Ok(Found::Foreign) => foreign += 1,
-            Ok(Found::Key { info, previous }) => {
-                let live = s
-                    .vault
-                    .inspect(hit.secret.expose(), &[])
-                    .is_ok_and(|v| v.is_valid());
-                if info.status == KeyStatus::Tampered || !live {
-                    inactive += 1;
-                } else if !previous {
-                    let _ = s.vault.mark_exposed(&info.key_id, &hit.place());
-                    if !exposed.contains(&info.name) {
-                        exposed.push(info.name.clone());
-                    }
-                } else {
-                    // A rolled key's old secret in its grace: the finding "old secret still
-                    // valid" covers it.
-                    inactive += 1;
-                }
-            }
-            Err(_) => inactive += 1,
-        }
-    }
-    let read = if scanned.cancelled {
-        match total {
-            Some(t) => format!("Scan cancelled after {} of {t} files", scanned.files),
-            None => format!("Scan cancelled after {} files", scanned.files),
-        }
-    } else {
-        format!("Scanned {} files", scanned.files)
-    };
-    let mut found = Vec::new();
-    if !exposed.is_empty() {
-        found.push(format!(
-            "{} live key(s) of this vault found and marked exposed: {}",
-            exposed.len(),
-            exposed.join(", ")
-        ));
-    }
-    if foreign > 0 {
-        found.push(format!("{foreign} key(s) of another vault"));
-    }
-    if inactive > 0 {
-        found.push(format!("{inactive} secret(s) that no longer work"));
-    }
-    if found.is_empty() {
-        found.push("no keys found".into());
-    }
-    format!("{read}: {}.", found.join("; "))
 }

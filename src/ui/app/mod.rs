@@ -2,6 +2,7 @@
 //! that change the vault.
 
 mod commands;
+mod scan;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -315,45 +316,6 @@ impl KeywardApp {
                 }
             }
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));
-        }
-    }
-
-    /// The folder picker's answer (then the scan starts) and the end of a running scan.
-    fn poll_scan(&mut self, ctx: &egui::Context) {
-        let Screen::Unlocked(s) = &mut self.screen else {
-            return;
-        };
-        if let Some(rx) = &s.scan.picking {
-            match rx.try_recv() {
-                Ok(Some(folder)) => {
-                    s.scan.picking = None;
-                    s.scan.folder = folder.display().to_string();
-                    if let Err(e) = commands::start_scan(ctx, s) {
-                        self.complain(e);
-                        return;
-                    }
-                }
-                Ok(None) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    s.scan.picking = None;
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => {}
-            }
-        }
-        let Some(job) = &mut s.scan.job else {
-            return;
-        };
-        // The bar moves while the worker reads.
-        ctx.request_repaint_after(std::time::Duration::from_millis(100));
-        let total = job.progress().1;
-        if let Some(scanned) = job.poll() {
-            s.scan.job = None;
-            let summary = commands::finish_scan(s, &scanned, total);
-            s.scan.result = Some(summary.clone());
-            let reload = s.reload();
-            self.say(summary);
-            if let Err(e) = reload {
-                self.complain(e);
-            }
         }
     }
 
