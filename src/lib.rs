@@ -8,7 +8,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "cli")]
+#[cfg(any(feature = "cli", feature = "window"))]
 pub mod scan;
 #[cfg(feature = "serve")]
 pub mod serve;

@@ -7,6 +7,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::vault::Secret;
 use crate::vault::{CHECKSUM_CHARS, RANDOM_CHARS};
@@ -39,6 +40,55 @@ pub struct WalkOptions {
     pub hidden: bool,
     /// Ignore `.gitignore`, `.ignore` and git's exclude files.
     pub no_ignore: bool,
+}
+
+/// A walk's progress, shared with whoever watches it (the window's progress bar), and its
+/// cancel switch.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Files read so far (text and binary).
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    cancelled: AtomicBool,
+}
+
+impl Progress {
+    /// Asks the walk to stop; files already being read are finished.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// How many files a walk of `root` would read (the total of a progress bar). Stops early,
+/// returning what it counted, when `progress` is cancelled.
+pub fn count_files(root: &Path, options: WalkOptions, progress: &Progress) -> u64 {
+    let mut n = 0;
+    for entry in walker(root, options).build() {
+        if progress.is_cancelled() {
+            break;
+        }
+        if entry.is_ok_and(|e| e.file_type().is_some_and(|t| t.is_file())) {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn walker(root: &Path, options: WalkOptions) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(!options.hidden)
+        .ignore(!options.no_ignore)
+        .git_ignore(!options.no_ignore)
+        .git_global(!options.no_ignore)
+        .git_exclude(!options.no_ignore)
+        .parents(!options.no_ignore)
+        .require_git(false);
+    builder
 }
 
 /// Finds secrets with any of a set of prefixes.
@@ -108,19 +158,26 @@ impl Matcher {
     /// Walks `root` (a file or a folder) on every core; returns the hits sorted by place and
     /// the files read. Unreadable files are skipped and counted in `errors`.
     pub fn scan_path(&self, root: &Path, options: WalkOptions) -> Scanned {
+        self.scan_path_with(root, options, &Progress::default())
+    }
+
+    /// [`Matcher::scan_path`], counting into `progress` and stopping when it is cancelled
+    /// (`Scanned::cancelled` then says so and the hits are those found before).
+    pub fn scan_path_with(
+        &self,
+        root: &Path,
+        options: WalkOptions,
+        progress: &Progress,
+    ) -> Scanned {
         let out = Mutex::new(Scanned::default());
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(!options.hidden)
-            .ignore(!options.no_ignore)
-            .git_ignore(!options.no_ignore)
-            .git_global(!options.no_ignore)
-            .git_exclude(!options.no_ignore)
-            .parents(!options.no_ignore)
-            .require_git(false)
+        let walker = walker(root, options)
             .threads(std::thread::available_parallelism().map_or(2, usize::from))
             .build_parallel();
         walker.run(|| {
             Box::new(|entry| {
+                if progress.is_cancelled() {
+                    return ignore::WalkState::Quit;
+                }
                 let Ok(entry) = entry else {
                     out.lock().map(|mut o| o.errors += 1).ok();
                     return ignore::WalkState::Continue;
@@ -130,6 +187,10 @@ impl Matcher {
                 }
                 let path = entry.path().to_path_buf();
                 let scanned = self.scan_file(&path);
+                progress.files.fetch_add(1, Ordering::Relaxed);
+                if let Ok(Some((_, bytes))) = &scanned {
+                    progress.bytes.fetch_add(*bytes, Ordering::Relaxed);
+                }
                 if let Ok(mut o) = out.lock() {
                     match scanned {
                         Ok(Some((hits, bytes))) => {
@@ -145,6 +206,7 @@ impl Matcher {
             })
         });
         let mut scanned = out.into_inner().unwrap_or_default();
+        scanned.cancelled = progress.is_cancelled();
         scanned
             .hits
             .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
@@ -209,6 +271,8 @@ pub struct Scanned {
     pub bytes: u64,
     pub binary: u64,
     pub errors: u64,
+    /// The walk was cancelled before it read everything.
+    pub cancelled: bool,
 }
 
 #[cfg(test)]

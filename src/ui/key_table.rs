@@ -30,6 +30,17 @@ pub struct KeyRow {
     pub last_used_at: Option<i64>,
     /// Checks through `keyward serve` in the last 24 hours and 30 days, when known.
     pub uses: Option<(u32, u32)>,
+    /// Owner, tags and description; `None` for the (many) keys that have none, to keep the
+    /// row small.
+    pub details: Option<Box<RowDetails>>,
+}
+
+/// What people wrote about a key, as the table shows and searches it.
+pub struct RowDetails {
+    pub owner: String,
+    /// Comma-separated.
+    pub tags: String,
+    pub description: String,
 }
 
 /// The keys of the selected node, with the search filter and sort applied as indices.
@@ -44,9 +55,29 @@ pub struct KeyTable {
     view: Vec<usize>,
     pub search: String,
     applied_search: String,
+    /// Only keys of this status (the filter chips).
+    status_filter: Option<KeyStatus>,
+    /// How many keys have each status (index: [`STATUSES`]).
+    status_counts: [usize; STATUSES.len()],
     sort: SortColumn,
-    descending: bool,
+    /// Oldest (or A to Z) first; the default is newest first.
+    ascending: bool,
+    /// Key ids ticked for a bulk action.
+    selected: Vec<Box<str>>,
+    /// A key to show highlighted (just minted), and the view row to scroll to once.
+    highlight: Option<Box<str>>,
+    scroll_to: Option<usize>,
 }
+
+/// The statuses the filter chips offer, in order.
+pub const STATUSES: [KeyStatus; 6] = [
+    KeyStatus::Active,
+    KeyStatus::ExpiringSoon,
+    KeyStatus::Expired,
+    KeyStatus::Revoked,
+    KeyStatus::Exposed,
+    KeyStatus::Tampered,
+];
 
 fn intern(table: &mut Vec<String>, value: &str) -> usize {
     match table.iter().position(|v| v == value) {
@@ -78,6 +109,15 @@ impl KeyTable {
     }
 
     pub fn push(&mut self, k: KeyInfo) {
+        let d = &k.details;
+        let details = (!d.owner.is_empty() || !d.tags.is_empty() || !d.description.is_empty())
+            .then(|| {
+                Box::new(RowDetails {
+                    owner: d.owner.clone(),
+                    tags: d.tags.join(", "),
+                    description: d.description.clone(),
+                })
+            });
         let node = intern(&mut self.node_paths, &k.node) as u32;
         let mut scopes = 0u128;
         for s in &k.scopes {
@@ -104,12 +144,81 @@ impl KeyTable {
                     u32::try_from(month).unwrap_or(u32::MAX),
                 )
             }),
+            details,
         });
     }
 
     pub fn finish(&mut self) {
         self.rows.shrink_to_fit();
+        self.status_counts = [0; STATUSES.len()];
+        for row in &self.rows {
+            if let Some(i) = STATUSES.iter().position(|s| *s == row.status) {
+                self.status_counts[i] += 1;
+            }
+        }
+        let rows = &self.rows;
+        self.selected
+            .retain(|id| rows.iter().any(|r| r.key_id == *id));
         self.resort();
+    }
+
+    /// How many keys have `status`.
+    pub fn count_of(&self, status: KeyStatus) -> usize {
+        STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .map_or(0, |i| self.status_counts[i])
+    }
+
+    pub fn status_filter(&self) -> Option<KeyStatus> {
+        self.status_filter
+    }
+
+    pub fn set_status_filter(&mut self, filter: Option<KeyStatus>) {
+        self.status_filter = filter;
+        self.refilter();
+    }
+
+    pub fn is_selected(&self, key_id: &str) -> bool {
+        self.selected.iter().any(|id| &**id == key_id)
+    }
+
+    pub fn set_selected(&mut self, key_id: &str, on: bool) {
+        self.selected.retain(|id| &**id != key_id);
+        if on {
+            self.selected.push(key_id.into());
+        }
+    }
+
+    /// The ticked key ids.
+    pub fn selection(&self) -> &[Box<str>] {
+        &self.selected
+    }
+
+    pub fn clear_selection(&mut self) {
+        self.selected.clear();
+    }
+
+    /// Shows `key_id` highlighted and scrolls to it once (search and filter are cleared when
+    /// they hide it).
+    pub fn highlight(&mut self, key_id: &str) {
+        self.highlight = Some(key_id.into());
+        let position = |t: &KeyTable| t.view.iter().position(|&i| &*t.rows[i].key_id == key_id);
+        if position(self).is_none() {
+            self.search.clear();
+            self.status_filter = None;
+            self.refilter();
+        }
+        self.scroll_to = position(self);
+    }
+
+    pub fn is_highlighted(&self, key_id: &str) -> bool {
+        self.highlight.as_deref() == Some(key_id)
+    }
+
+    /// The row to scroll to, once.
+    pub fn take_scroll(&mut self) -> Option<usize> {
+        self.scroll_to.take()
     }
 
     pub fn set_rows(&mut self, rows: Vec<KeyInfo>, catalog: &[Scope]) {
@@ -157,8 +266,9 @@ impl KeyTable {
             .map(|(_, s)| s.as_str())
     }
 
+    /// The sort column and whether it runs descending.
     pub fn sort(&self) -> (SortColumn, bool) {
-        (self.sort, self.descending)
+        (self.sort, !self.ascending)
     }
 
     /// Applies the search text if it changed since the last frame.
@@ -171,8 +281,19 @@ impl KeyTable {
     fn refilter(&mut self) {
         let needle = self.search.trim().to_lowercase();
         self.applied_search = self.search.clone();
+        let status = self.status_filter;
         if needle.is_empty() {
-            self.view = self.order.clone();
+            self.view = match status {
+                None => self.order.clone(),
+                Some(st) => {
+                    let rows = &self.rows;
+                    self.order
+                        .iter()
+                        .copied()
+                        .filter(|&i| rows[i].status == st)
+                        .collect()
+                }
+            };
             return;
         }
         // Scope and status matches are decided once, not per row.
@@ -190,11 +311,19 @@ impl KeyTable {
             .copied()
             .filter(|&i| {
                 let k = &rows[i];
+                if status.is_some_and(|st| k.status != st) {
+                    return false;
+                }
                 k.scopes & scope_mask != 0
                     || contains_folded(&k.name, &needle)
                     || contains_folded(&k.key_id, &needle)
                     || contains_folded(&k.display, &needle)
                     || contains_folded(k.status.label(), &needle)
+                    || k.details.as_ref().is_some_and(|d| {
+                        contains_folded(&d.owner, &needle)
+                            || contains_folded(&d.tags, &needle)
+                            || contains_folded(&d.description, &needle)
+                    })
             })
             .collect();
     }
@@ -210,7 +339,7 @@ impl KeyTable {
             SortColumn::LastUsed => order.sort_by_key(|&i| rows[i].last_used_at.unwrap_or(0)),
             SortColumn::Status => order.sort_by_key(|&i| rows[i].status),
         }
-        if self.descending {
+        if !self.ascending {
             order.reverse();
         }
         self.order = order;
@@ -219,10 +348,10 @@ impl KeyTable {
 
     pub fn sort_by(&mut self, column: SortColumn) {
         if self.sort == column {
-            self.descending = !self.descending;
+            self.ascending = !self.ascending;
         } else {
             self.sort = column;
-            self.descending = false;
+            self.ascending = true;
         }
         self.resort();
     }
@@ -285,6 +414,42 @@ mod tests {
     }
 
     #[test]
+    fn status_filter_selection_and_highlight() {
+        let mut t = KeyTable::default();
+        let mut revoked = key("old", &[], 1);
+        revoked.status = KeyStatus::Revoked;
+        t.set_rows(vec![revoked, key("new", &[], 2)], &[]);
+        assert_eq!(t.count_of(KeyStatus::Revoked), 1);
+        t.set_status_filter(Some(KeyStatus::Revoked));
+        assert_eq!(names(&t), ["old"]);
+        t.set_selected("kid_new", true);
+        t.highlight("kid_new");
+        assert_eq!(t.status_filter(), None, "the filter hid the new key");
+        assert_eq!(names(&t), ["new", "old"]);
+        assert_eq!(t.take_scroll(), Some(0));
+        assert_eq!(t.take_scroll(), None, "once");
+        t.set_rows(vec![key("old", &[], 1)], &[]);
+        assert!(t.selection().is_empty(), "a key gone leaves the selection");
+    }
+
+    #[test]
+    fn search_matches_owner_tags_and_description() {
+        let mut t = KeyTable::default();
+        let mut a = key("a", &[], 1);
+        a.details.owner = "Team Payments".into();
+        let mut b = key("b", &[], 2);
+        b.details.tags = vec!["ci".into(), "legacy".into()];
+        let mut c = key("c", &[], 3);
+        c.details.description = "Grafana dashboards".into();
+        t.set_rows(vec![a, b, c, key("d", &[], 4)], &[]);
+        for (needle, want) in [("payments", "a"), ("LEGACY", "b"), ("dashboards", "c")] {
+            t.search = needle.into();
+            t.apply_search();
+            assert_eq!(names(&t), [want], "{needle}");
+        }
+    }
+
+    #[test]
     fn rows_keep_their_scopes_and_node_and_sort_both_ways() {
         let mut t = KeyTable::default();
         let catalog = crate::vault::Preset::ReadWrite.scopes();
@@ -292,7 +457,8 @@ mod tests {
             vec![key("b", &["write"], 1), key("a", &["read", "write"], 2)],
             &catalog,
         );
-        let first = t.visible_row(0);
+        assert_eq!(names(&t), ["a", "b"], "newest first by default");
+        let first = t.visible_row(1);
         assert_eq!(t.scopes_of(first).collect::<Vec<_>>(), ["write"]);
         assert_eq!(t.node_of(first), "acme/prod");
         t.sort_by(SortColumn::Name);

@@ -1,18 +1,16 @@
-//! The node view: breadcrumb, node actions, and the API Keys, Scopes and Activity tabs.
+//! The node view: breadcrumb, node actions, and the API Keys (`keys_tab`), Scopes and Activity
+//! tabs.
 
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use super::dialogs::{
-    AddKey, AddNode, Confirm, DeleteNode, EditPrefix, EditScope, EditScopes, RenameNode, Roll,
-};
-use super::key_table::{KeyTable, SortColumn};
+use super::dialogs::{AddNode, Confirm, DeleteNode, EditPrefix, EditScope, RenameNode};
 use super::modal::primary_button;
 use super::state::{Command, Session, Tab};
 use super::theme;
-use super::time::{local_date, local_time, utc_time};
-use super::widgets::{chip, row_button};
-use crate::vault::{KeyStatus, Node};
+use super::time::{local_time, utc_time};
+use super::widgets::row_button;
+use crate::vault::Node;
 
 pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
     let Some(node) = s.selected_node().cloned() else {
@@ -37,7 +35,7 @@ pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comma
     });
     ui.separator();
     match s.tab {
-        Tab::Keys => keys_tab_ui(ui, s, &node, commands),
+        Tab::Keys => super::keys_tab::keys_tab_ui(ui, s, &node, commands),
         Tab::Scopes => scopes_tab_ui(ui, s, commands),
         Tab::Activity => activity_tab_ui(ui, s),
     }
@@ -145,221 +143,6 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             }
         });
     });
-}
-
-fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
-    if s.keys.is_empty() {
-        ui.add_space(ui.available_height() * 0.2);
-        ui.vertical_centered(|ui| {
-            ui.heading("No API keys here yet");
-            ui.label(
-                RichText::new(format!(
-                    "Mint a key for {} and hand it to a client. Its secret is shown once.",
-                    node.path
-                ))
-                .color(theme::MUTED),
-            );
-            ui.add_space(theme::SPACE_LARGE);
-            if ui
-                .add(primary_button("Add New Key").min_size(egui::vec2(220.0, 44.0)))
-                .clicked()
-            {
-                commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
-            }
-        });
-        return;
-    }
-    ui.horizontal(|ui| {
-        ui.label("🔍");
-        let search = ui
-            .add(
-                egui::TextEdit::singleline(&mut s.keys.search)
-                    .hint_text("Search keys (Ctrl+F)")
-                    .desired_width(280.0),
-            )
-            .accessible_name("Search keys");
-        if s.focus_search {
-            search.request_focus();
-            s.focus_search = false;
-        }
-        s.keys.apply_search();
-        ui.label(
-            RichText::new(format!("{} of {} keys", s.keys.visible_len(), s.keys.len()))
-                .color(theme::MUTED),
-        );
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .add(primary_button("Add New Key"))
-                .on_hover_text("Ctrl+N")
-                .clicked()
-            {
-                commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
-            }
-        });
-    });
-    ui.add_space(theme::SPACE * 0.5);
-    keys_table_ui(ui, s, node, commands);
-}
-
-fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, title: &str) {
-    let (sorted_by, descending) = table.sort();
-    let arrow = match (sorted_by == column, descending) {
-        (true, false) => " ⏶",
-        (true, true) => " ⏷",
-        (false, _) => "",
-    };
-    let response = ui
-        .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
-        .accessible_name(title)
-        .on_hover_text(format!("Sort by {}", title.to_lowercase()));
-    if response.clicked() {
-        table.sort_by(column);
-    }
-}
-
-fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
-    let now = s.vault.now();
-    let catalog = &s.scopes;
-    let table = &mut s.keys;
-    TableBuilder::new(ui)
-        .id_salt("keys_table")
-        .striped(true)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::remainder().at_least(110.0).clip(true))
-        .column(Column::exact(132.0).clip(true))
-        .column(Column::exact(124.0).clip(true))
-        .column(Column::exact(80.0))
-        .column(Column::exact(80.0))
-        .column(Column::exact(80.0))
-        .column(Column::exact(104.0))
-        .column(Column::exact(132.0))
-        .header(theme::ROW_HEIGHT, |mut header| {
-            header.col(|ui| sort_header(ui, table, SortColumn::Name, "Name"));
-            header.col(|ui| {
-                ui.strong("Key");
-            });
-            header.col(|ui| {
-                ui.strong("Scopes");
-            });
-            header.col(|ui| sort_header(ui, table, SortColumn::Created, "Created"));
-            header.col(|ui| sort_header(ui, table, SortColumn::Expires, "Expires"));
-            header.col(|ui| sort_header(ui, table, SortColumn::LastUsed, "Last used"));
-            header.col(|ui| sort_header(ui, table, SortColumn::Status, "Status"));
-            header.col(|ui| {
-                ui.strong("Actions");
-            });
-        })
-        .body(|body| {
-            let table = &*table;
-            body.rows(theme::ROW_HEIGHT, table.visible_len(), |mut row| {
-                let k = table.visible_row(row.index());
-                let key_node = table.node_of(k);
-                row.col(|ui| {
-                    ui.label(&*k.name)
-                        .on_hover_text(format!("{}\n{}", k.key_id, key_node));
-                    if key_node != node.path {
-                        let below = key_node
-                            .strip_prefix(&node.path)
-                            .unwrap_or(key_node)
-                            .trim_start_matches('/');
-                        ui.label(RichText::new(below).small().color(theme::MUTED));
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(RichText::new(&*k.display).monospace());
-                });
-                row.col(|ui| {
-                    if k.full_access {
-                        chip(ui, "full access");
-                    } else {
-                        for scope in table.scopes_of(k) {
-                            chip(ui, scope);
-                        }
-                    }
-                });
-                row.col(|ui| {
-                    if k.status == KeyStatus::Tampered {
-                        ui.label("—");
-                    } else {
-                        ui.label(local_date(k.created_at))
-                            .on_hover_text(utc_time(k.created_at));
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(
-                        k.expires_at
-                            .map(local_date)
-                            .unwrap_or_else(|| "Never".into()),
-                    )
-                    .on_hover_text(
-                        k.expires_at
-                            .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
-                            .unwrap_or_default(),
-                    );
-                });
-                row.col(|ui| {
-                    let label = ui.label(
-                        k.last_used_at
-                            .map(|t| relative(now, t))
-                            .unwrap_or_else(|| "Never".into()),
-                    );
-                    if let Some((day, month)) = k.uses {
-                        label.on_hover_text(format!(
-                            "{day} check(s) through keyward serve in the last 24 hours, {month} in 30 days"
-                        ));
-                    }
-                });
-                row.col(|ui| {
-                    let color = theme::status_color(k.status);
-                    ui.label(
-                        RichText::new(format!("⏺ {}", k.status.label()))
-                            .color(color)
-                            .strong(),
-                    );
-                });
-                row.col(|ui| {
-                    ui.spacing_mut().item_spacing.x = 4.0;
-                    let live = k.status.works();
-                    let intact = k.status != KeyStatus::Tampered;
-                    let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
-                    if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
-                        let scopes = table.scopes_of(k).map(str::to_owned).collect();
-                        commands.push(Command::open(EditScopes::new(
-                            key_id.clone(),
-                            name.clone(),
-                            scopes,
-                            k.full_access,
-                            catalog,
-                        )));
-                    }
-                    if row_button(ui, "⟳", format!("Roll {name}"), live) {
-                        commands.push(Command::open(Roll::new(
-                            key_id.clone(),
-                            name.clone(),
-                            crate::vault::Grace::OneDay,
-                        )));
-                    }
-                    let revocable = intact && k.status != KeyStatus::Revoked;
-                    if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
-                        commands.push(Command::open(Confirm::revoke(key_id.clone(), &name)));
-                    }
-                    if row_button(ui, "🗑", format!("Delete {name}"), true) {
-                        commands.push(Command::open(Confirm::delete_key(key_id, &name)));
-                    }
-                });
-            });
-        });
-}
-
-/// "3 min ago", "2 h ago", or the date.
-fn relative(now: i64, t: i64) -> String {
-    let ago = now - t;
-    match ago {
-        i64::MIN..60 => "Just now".into(),
-        60..3600 => format!("{} min ago", ago / 60),
-        3600..86_400 => format!("{} h ago", ago / 3600),
-        _ => local_date(t),
-    }
 }
 
 fn scopes_tab_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {

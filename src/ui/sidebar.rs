@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use super::dialogs::{AddNode, DeleteNode, RenameNode};
-use super::state::{Command, Session};
+use super::state::{Command, Page, Session};
 use super::theme;
 use crate::vault::{Node, NodeKind};
 
@@ -24,8 +24,42 @@ fn kind_word(kind: NodeKind) -> &'static str {
     }
 }
 
+/// "Health" with a badge counting the open findings.
+fn health_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let open = s.open_findings();
+        if ui
+            .selectable_label(s.page == Page::Health, "Health")
+            .on_hover_text("Findings across the vault, and the leak scanner")
+            .clicked()
+        {
+            commands.push(Command::ShowHealth);
+        }
+        if open > 0 {
+            let badge = format!("{open} open findings");
+            let response = egui::Frame::new()
+                .fill(theme::DANGER)
+                .corner_radius(8)
+                .inner_margin(egui::Margin::symmetric(6, 1))
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(open.to_string())
+                            .small()
+                            .strong()
+                            .color(egui::Color32::WHITE),
+                    )
+                })
+                .response;
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &badge));
+            response.on_hover_text(badge);
+        }
+    });
+}
+
 pub fn sidebar_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
     ui.add_space(theme::SPACE);
+    health_entry_ui(ui, s, commands);
+    ui.separator();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Workspaces").strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -78,7 +112,7 @@ fn node_row_ui(
         if node.tampered {
             text = text.color(theme::TAMPERED);
         }
-        let selected = s.selected == Some(node.id);
+        let selected = s.page == Page::Node && s.selected == Some(node.id);
         // Long names are cut with … (the sidebar's width is bounded); the whole path on hover.
         let response = ui
             .add(egui::Button::selectable(selected, text).truncate())

@@ -12,7 +12,8 @@ use crate::ui::clipboard::ClipboardSecret;
 use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
-use crate::ui::state::{Command, RekeyJob, SecretDialog, Session, Settings, VaultWork};
+use crate::ui::state::{Command, Page, RekeyJob, SecretDialog, Session, Settings, VaultWork};
+use crate::ui::time::local_time;
 use crate::vault::{Grace, MintedKey};
 
 impl KeywardApp {
@@ -75,14 +76,74 @@ impl KeywardApp {
         };
         let err = |e: crate::vault::Error| e.to_string();
         let mut message = None;
+        let mut new_key = None;
         match command {
             Command::Select(id) => {
                 s.vault_activity = None;
                 s.selected = Some(id);
+                s.page = Page::Node;
                 s.keys.search.clear();
                 self.settings.last_node_id = Some(id);
             }
             Command::SetTab(tab) => s.tab = tab,
+            Command::ShowHealth => {
+                s.page = Page::Health;
+                s.vault_activity = None;
+                s.banner = false;
+                return Ok(());
+            }
+            Command::DismissBanner => {
+                s.banner = false;
+                return Ok(());
+            }
+            Command::EditKey { key_id, edit } => {
+                let info = s.vault.edit_key_details(&key_id, edit).map_err(err)?;
+                message = Some(format!("Details of {} saved", info.name));
+                s.dialog = None;
+            }
+            Command::Acknowledge {
+                subject,
+                kind,
+                until,
+                reason,
+            } => {
+                s.vault
+                    .acknowledge(&subject, kind, until, &reason)
+                    .map_err(err)?;
+                message = Some(format!("Acknowledged until {}", local_time(until)));
+                s.dialog = None;
+            }
+            Command::SetScanFolder(folder) => {
+                s.scan.folder = folder;
+                return Ok(());
+            }
+            Command::SetScanHidden(hidden) => {
+                s.scan.hidden = hidden;
+                return Ok(());
+            }
+            Command::PickScanFolder => {
+                if !download::has_display() {
+                    return Err("No folder dialog here: type the folder's path".into());
+                }
+                let (tx, rx) = std::sync::mpsc::channel();
+                let ctx = ctx.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(rfd::FileDialog::new().pick_folder());
+                    ctx.request_repaint();
+                });
+                s.scan.picking = Some(rx);
+                return Ok(());
+            }
+            Command::StartScan => {
+                super::scan::start_scan(ctx, s)?;
+                return Ok(());
+            }
+            Command::CancelScan => {
+                if let Some(job) = &s.scan.job {
+                    job.cancel();
+                }
+                return Ok(());
+            }
             Command::Open(dialog) => {
                 s.dialog = Some(dialog);
                 s.dialog_error = None;
@@ -124,6 +185,7 @@ impl KeywardApp {
             }
             Command::CreateKey { node, new } => {
                 let minted = s.vault.create_key_shown(node, new).map_err(err)?;
+                new_key = Some(minted.info.key_id.clone());
                 s.dialog = None;
                 s.secret = Some(SecretDialog::new(minted, "Your new API key", None, false));
             }
@@ -159,6 +221,23 @@ impl KeywardApp {
                 s.undelivered.retain(|(k, _)| k.key_id != key_id);
                 message = Some(format!("Revoked {}", info.name));
                 s.dialog = None;
+            }
+            Command::RevokeMany { key_ids } => {
+                let mut revoked = 0;
+                for key_id in &key_ids {
+                    // Already revoked or gone: nothing to do for that one.
+                    if s.vault.revoke_key(key_id).is_ok() {
+                        revoked += 1;
+                    }
+                    s.undelivered.retain(|(k, _)| &k.key_id != key_id);
+                }
+                s.keys.clear_selection();
+                message = Some(format!("Revoked {revoked} key(s)"));
+                s.dialog = None;
+            }
+            Command::SelectKey { key_id, on } => {
+                s.keys.set_selected(&key_id, on);
+                return Ok(());
             }
             Command::DeleteKey { key_id } => {
                 s.vault.delete_key(&key_id).map_err(err)?;
@@ -279,6 +358,9 @@ impl KeywardApp {
             | Command::DiscardSecret => {}
         }
         let reload = s.reload();
+        if let Some(key_id) = new_key {
+            s.keys.highlight(&key_id);
+        }
         let publish_errors = s.vault.take_publish_errors();
         if let Some(m) = message {
             self.say(m);

@@ -2,6 +2,7 @@
 //! that change the vault.
 
 mod commands;
+mod scan;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,10 +14,10 @@ use super::dialogs::{AddKey, SettingsDialog};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Command, Session, Settings, Status, Tab, Waiting};
+use super::state::{Command, Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenRequest, UnlockForm};
-use super::{activity_view, dialogs, download, node_view, sidebar};
+use super::{activity_view, dialogs, download, health_view, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -300,6 +301,7 @@ impl KeywardApp {
                 Err(e) => s.dialog_error = Some(e),
             }
         }
+        self.poll_scan(ctx);
         if let Screen::Unlocked(s) = &mut self.screen {
             if now >= s.next_refresh {
                 s.next_refresh = now + REFRESH_SECS;
@@ -336,6 +338,7 @@ impl KeywardApp {
             commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
         }
         if pressed(Key::F) {
+            s.page = Page::Node;
             s.tab = Tab::Keys;
             s.focus_search = true;
         }
@@ -622,10 +625,14 @@ impl eframe::App for KeywardApp {
                     .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
                 egui::CentralPanel::default().show(ui, |ui| {
+                    health_view::banner_ui(ui, session, &mut commands);
                     if session.vault_activity.is_some() {
                         activity_view::vault_activity_ui(ui, session, &mut commands);
                     } else {
-                        node_view::node_view_ui(ui, session, &mut commands);
+                        match session.page {
+                            Page::Node => node_view::node_view_ui(ui, session, &mut commands),
+                            Page::Health => health_view::health_view_ui(ui, session, &mut commands),
+                        }
                     }
                 });
                 super::vault_tools::doctor_ui(&ctx, session);

@@ -26,6 +26,19 @@ impl Confirm {
         }
     }
 
+    pub fn revoke_many(key_ids: Vec<String>) -> Confirm {
+        Confirm {
+            title: format!("Revoke {} keys?", key_ids.len()),
+            message: "They stay listed, and every check of them answers revoked from now on. \
+                      This cannot be undone."
+                .into(),
+            action: "Revoke keys",
+            confirmed: Box::new(move || Command::RevokeMany {
+                key_ids: key_ids.clone(),
+            }),
+        }
+    }
+
     pub fn delete_key(key_id: String, name: &str) -> Confirm {
         Confirm {
             title: format!("Delete {name}?"),

@@ -1,28 +1,34 @@
 //! Every dialog of the window, one file each, all drawn through the one modal wrapper
 //! (`ui::modal`). Each is a struct implementing [`Dialog`]; the session holds the open one.
 
+mod acknowledge;
 mod add_key;
 mod add_node;
 mod confirm;
 mod delete_node;
+mod edit_key;
 mod edit_prefix;
 mod edit_scope;
 mod edit_scopes;
 mod grant_scope;
+mod key_detail;
 mod rename_node;
 mod roll;
 pub(crate) mod secret;
 mod settings;
 mod undelivered;
 
+pub use acknowledge::Acknowledge;
 pub use add_key::AddKey;
 pub use add_node::AddNode;
 pub use confirm::Confirm;
 pub use delete_node::DeleteNode;
+pub use edit_key::EditKey;
 pub use edit_prefix::EditPrefix;
 pub use edit_scope::EditScope;
 pub use edit_scopes::EditScopes;
 pub use grant_scope::GrantScope;
+pub use key_detail::KeyDetail;
 pub use rename_node::RenameNode;
 pub use roll::Roll;
 pub use settings::SettingsDialog;

@@ -3,11 +3,15 @@
 use zeroize::Zeroizing;
 
 use super::{Dialog, Settings, Tab};
-use crate::vault::{Grace, NewKey, NodeId, Preset, Scope};
+use crate::vault::{FindingKind, Grace, KeyEdit, NewKey, NodeId, Preset, Scope, Timestamp};
 
 /// Everything drawing can ask for; run after the frame is drawn.
 pub enum Command {
     Select(NodeId),
+    /// The Health view instead of a node.
+    ShowHealth,
+    /// Hide the findings banner until the next unlock.
+    DismissBanner,
     SetTab(Tab),
     Open(Box<dyn Dialog>),
     CloseDialog,
@@ -40,6 +44,15 @@ pub enum Command {
     Revoke {
         key_id: String,
     },
+    /// The ticked keys, in one go.
+    RevokeMany {
+        key_ids: Vec<String>,
+    },
+    /// Tick or untick a key for a bulk action.
+    SelectKey {
+        key_id: String,
+        on: bool,
+    },
     DeleteKey {
         key_id: String,
     },
@@ -59,6 +72,23 @@ pub enum Command {
     GrantScope {
         id: String,
     },
+    /// Name, description, owner, tags, expiry.
+    EditKey {
+        key_id: String,
+        edit: KeyEdit,
+    },
+    Acknowledge {
+        subject: String,
+        kind: FindingKind,
+        until: Timestamp,
+        reason: String,
+    },
+    SetScanFolder(String),
+    SetScanHidden(bool),
+    /// Open the native folder picker (on its own thread).
+    PickScanFolder,
+    StartScan,
+    CancelScan,
     CopySecret,
     /// Copy the ready `curl` line, with the secret in it.
     CopyCurl,

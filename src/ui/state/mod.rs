@@ -6,6 +6,7 @@
 mod command;
 mod dialog;
 mod rekey;
+mod scan;
 mod secret;
 mod session;
 mod settings;
@@ -13,6 +14,7 @@ mod settings;
 pub use command::{Command, Status};
 pub use dialog::Dialog;
 pub use rekey::{RekeyJob, VaultWork};
+pub use scan::{ScanJob, ScanState};
 pub use secret::{SecretDialog, Waiting};
-pub use session::{Session, Tab};
+pub use session::{Page, Session, Tab};
 pub use settings::Settings;

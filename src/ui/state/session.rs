@@ -1,8 +1,8 @@
 //! The unlocked state: the vault handle and what the window shows of it.
 
-use super::{Dialog, RekeyJob, SecretDialog, Waiting};
+use super::{Dialog, RekeyJob, ScanState, SecretDialog, Waiting};
 use crate::ui::key_table::KeyTable;
-use crate::vault::{ActivityEntry, KeyInfo, Node, NodeId, Scope, Vault};
+use crate::vault::{ActivityEntry, Finding, KeyInfo, Node, NodeId, Scope, Vault};
 
 const ACTIVITY_LIMIT: usize = 500;
 
@@ -14,15 +14,28 @@ pub enum Tab {
     Activity,
 }
 
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Node,
+    Health,
+}
+
 /// The unlocked state. Dropping it drops the vault handle and every decrypted value.
 pub struct Session {
     pub vault: Vault,
     pub nodes: Vec<Node>,
     pub selected: Option<NodeId>,
     pub tab: Tab,
+    pub page: Page,
     pub keys: KeyTable,
     pub scopes: Vec<Scope>,
     pub activity: Vec<ActivityEntry>,
+    /// The whole vault's health findings, most urgent first.
+    pub health: Vec<Finding>,
+    /// The one-line findings banner shown after unlock, until dismissed.
+    pub banner: bool,
+    pub scan: ScanState,
     pub dialog: Option<Box<dyn Dialog>>,
     /// An error from the last command of the open dialog, shown inside it.
     pub dialog_error: Option<String>,
@@ -56,9 +69,13 @@ impl Session {
             nodes: Vec::new(),
             selected: None,
             tab: Tab::Keys,
+            page: Page::Node,
             keys: KeyTable::default(),
             scopes: Vec::new(),
             activity: Vec::new(),
+            health: Vec::new(),
+            banner: true,
+            scan: ScanState::default(),
             dialog: None,
             dialog_error: None,
             secret: None,
@@ -124,10 +141,19 @@ impl Session {
         if let Some(view) = &mut self.vault_activity {
             view.reload(&self.vault)?;
         }
+        self.health = self.vault.health(None).unwrap_or_default();
         self.data_version = self.vault.data_version().unwrap_or(self.data_version);
         self.activity_mark = self.vault.activity_mark().unwrap_or(self.activity_mark);
         self.reloads += 1;
         Ok(())
+    }
+
+    /// Findings not acknowledged.
+    pub fn open_findings(&self) -> usize {
+        self.health
+            .iter()
+            .filter(|f| f.acknowledged.is_none())
+            .count()
     }
 
     /// A secret is on screen that was neither copied nor downloaded.

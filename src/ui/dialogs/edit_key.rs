@@ -1,0 +1,191 @@
+//! Edit what people know about a key: name, description, owner, tags and expiry. Every change
+//! is logged by the vault (old and new expiry included).
+
+use egui::RichText;
+
+use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::theme;
+use crate::ui::time::local_time;
+use crate::ui::widgets::labelled_field;
+use crate::vault::{Expiry, KeyDetails, KeyEdit, KeyInfo, Timestamp, validate_name};
+
+/// What to do with the expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExpiryEdit {
+    Keep,
+    Never,
+    Days(u32),
+    Custom,
+}
+
+pub struct EditKey {
+    key_id: String,
+    before: KeyInfo,
+    name: String,
+    description: String,
+    owner: String,
+    /// Comma- or space-separated.
+    tags: String,
+    expiry: ExpiryEdit,
+    custom_date: String,
+}
+
+/// The tags typed into the field, normalised as the vault stores them.
+fn parse_tags(text: &str) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::new();
+    for t in text.split([',', ' ']).filter(|t| !t.trim().is_empty()) {
+        let t = KeyDetails::validate_tag(t).map_err(|e| e.to_string())?;
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    Ok(tags)
+}
+
+impl EditKey {
+    pub fn new(key: &KeyInfo) -> EditKey {
+        EditKey {
+            key_id: key.key_id.clone(),
+            before: key.clone(),
+            name: key.name.clone(),
+            description: key.details.description.clone(),
+            owner: key.details.owner.clone(),
+            tags: key.details.tags.join(", "),
+            expiry: ExpiryEdit::Keep,
+            custom_date: String::new(),
+        }
+    }
+
+    /// The new expiry (`None`: unchanged), or why it cannot be used.
+    fn expiry(&self, now: Timestamp) -> Result<Option<Option<Timestamp>>, String> {
+        let parsed = match self.expiry {
+            ExpiryEdit::Keep => return Ok(None),
+            ExpiryEdit::Never => return Ok(Some(None)),
+            ExpiryEdit::Days(d) => Expiry::parse(&format!("{d}d")),
+            ExpiryEdit::Custom => Expiry::parse(&self.custom_date),
+        };
+        parsed
+            .and_then(|e| e.resolve(now))
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The change as the vault takes it; only what differs from the key as it was.
+    fn edit(&self, now: Timestamp) -> Result<KeyEdit, String> {
+        let name = self.name.trim();
+        validate_name("key", name).map_err(|e| e.to_string())?;
+        let tags = parse_tags(&self.tags)?;
+        let before = &self.before.details;
+        let changed = |new: &str, old: &str| (new != old).then(|| new.to_owned());
+        Ok(KeyEdit {
+            name: changed(name, &self.before.name),
+            description: changed(self.description.trim(), &before.description),
+            owner: changed(self.owner.trim(), &before.owner),
+            add_tags: tags
+                .iter()
+                .filter(|t| !before.tags.contains(t))
+                .cloned()
+                .collect(),
+            remove_tags: before
+                .tags
+                .iter()
+                .filter(|t| !tags.contains(t))
+                .cloned()
+                .collect(),
+            expires_at: self.expiry(now)?,
+        })
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+        let now = s.vault.now();
+        let field = labelled_field(ui, "Key name", &mut self.name, "e.g. ci-deployer");
+        if ui.memory(|m| m.focused().is_none()) {
+            field.request_focus();
+        }
+        let l = ui.label("Description");
+        ui.add(
+            egui::TextEdit::multiline(&mut self.description)
+                .hint_text("what the key is for")
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+        labelled_field(ui, "Owner", &mut self.owner, "a team or a person");
+        labelled_field(
+            ui,
+            "Tags",
+            &mut self.tags,
+            "comma-separated, e.g. ci, billing",
+        );
+        ui.add_space(theme::SPACE);
+        ui.label(RichText::new("Expiration").strong());
+        let current = self
+            .before
+            .expires_at
+            .map_or_else(|| "never".to_owned(), local_time);
+        ui.horizontal_wrapped(|ui| {
+            ui.radio_value(
+                &mut self.expiry,
+                ExpiryEdit::Keep,
+                format!("Keep ({current})"),
+            );
+            ui.radio_value(&mut self.expiry, ExpiryEdit::Never, "Never (no expiry)");
+            for days in [30, 90] {
+                ui.radio_value(
+                    &mut self.expiry,
+                    ExpiryEdit::Days(days),
+                    format!("{days} days from now"),
+                );
+            }
+            ui.radio_value(&mut self.expiry, ExpiryEdit::Custom, "Custom date");
+        });
+        if self.expiry == ExpiryEdit::Custom {
+            labelled_field(
+                ui,
+                "New expiry date (YYYY-MM-DD)",
+                &mut self.custom_date,
+                "2027-01-31",
+            );
+        }
+        let edit = self.edit(now);
+        match (&edit, self.expiry(now)) {
+            (Err(e), _) => ui.label(RichText::new(e).color(theme::DANGER)),
+            (Ok(_), Ok(Some(Some(t)))) => {
+                ui.label(RichText::new(format!("Expires {}", local_time(t))).color(theme::MUTED))
+            }
+            (Ok(_), Ok(Some(None))) => ui.label(
+                RichText::new("Never expires: a leaked copy would work forever")
+                    .color(theme::WARNING),
+            ),
+            _ => ui.label(""),
+        };
+        error_ui(ui, s.dialog_error.as_deref());
+        let problem = edit.as_ref().err().cloned();
+        button_row(ui, |ui| {
+            let clicked = ui
+                .add_enabled(problem.is_none(), primary_button("Save details"))
+                .on_disabled_hover_text(problem.unwrap_or_default())
+                .clicked();
+            if clicked && let Ok(edit) = edit {
+                commands.push(Command::EditKey {
+                    key_id: self.key_id.clone(),
+                    edit,
+                });
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+        });
+    }
+}
+
+impl Dialog for EditKey {
+    fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
+        let title = format!("Edit {}", self.before.name);
+        modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
+            self.form_ui(ui, s, commands)
+        })
+        .1
+    }
+}

@@ -1,0 +1,295 @@
+//! The Health view: every finding of the vault with why it matters and a one-click fix, an
+//! Acknowledge button for each, and "Scan a folder…" for leaked secrets.
+
+use egui::RichText;
+
+use super::dialogs::{Acknowledge, Confirm, EditScopes, Roll};
+use super::modal::primary_button;
+use super::state::{Command, Session};
+use super::theme;
+use super::widgets::labelled_button;
+use crate::ui::time::local_time;
+use crate::vault::{Finding, FindingKind, Grace};
+
+const DAY: i64 = 86_400;
+
+/// A finding's kind in a few words.
+pub fn title(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Exposed => "Exposed",
+        FindingKind::ExpiredNotRevoked => "Expired, not revoked",
+        FindingKind::ExpiresIn7Days => "Expires within 7 days",
+        FindingKind::ExpiresIn30Days => "Expires within 30 days",
+        FindingKind::NeverExpires => "Never expires",
+        FindingKind::Unused => "Unused",
+        FindingKind::OldFullAccess => "Old full-access key",
+        FindingKind::OldSecretInGrace => "Old secret still valid",
+        FindingKind::PublishFailing => "Verifier file not updated",
+    }
+}
+
+fn kind_color(kind: FindingKind) -> egui::Color32 {
+    match kind {
+        FindingKind::Exposed | FindingKind::ExpiredNotRevoked | FindingKind::PublishFailing => {
+            theme::DANGER
+        }
+        FindingKind::ExpiresIn7Days | FindingKind::OldSecretInGrace => theme::WARNING,
+        _ => theme::MUTED,
+    }
+}
+
+/// The fix buttons of one finding. Accessible names say the fix, the key and the finding.
+fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Command>) {
+    let name = &f.name;
+    let what = title(f.kind);
+    let label = |fix: &str| format!("{fix} {name}: {what}");
+    let key_id = f.subject.clone();
+    let in_90_days = Some(Some(s.vault.now() + 90 * DAY));
+    let extend = |key_id: String| Command::EditKey {
+        key_id,
+        edit: crate::vault::KeyEdit {
+            expires_at: in_90_days,
+            ..Default::default()
+        },
+    };
+    match f.kind {
+        FindingKind::Exposed | FindingKind::OldSecretInGrace => {
+            // A new secret at once; the found (or old) one stops working.
+            if labelled_button(ui, "⟳ Roll now", label("Roll"), true) {
+                commands.push(Command::Roll {
+                    key_id,
+                    grace: Grace::None,
+                });
+            }
+        }
+        FindingKind::ExpiredNotRevoked => {
+            if labelled_button(ui, "🚫 Revoke", label("Revoke"), true) {
+                commands.push(Command::Revoke { key_id });
+            }
+        }
+        FindingKind::Unused => {
+            if labelled_button(ui, "🚫 Revoke…", label("Revoke"), true) {
+                commands.push(Command::open(Confirm::revoke(key_id, name)));
+            }
+        }
+        FindingKind::ExpiresIn7Days | FindingKind::ExpiresIn30Days => {
+            if labelled_button(ui, "Extend 90 days", label("Extend"), true) {
+                commands.push(extend(key_id.clone()));
+            }
+            if labelled_button(ui, "⟳ Roll…", label("Roll"), true) {
+                commands.push(Command::open(Roll::new(
+                    key_id,
+                    name.clone(),
+                    Grace::OneDay,
+                )));
+            }
+        }
+        FindingKind::NeverExpires => {
+            if labelled_button(ui, "Set expiry: 90 days", label("Set expiry of"), true) {
+                commands.push(extend(key_id));
+            }
+        }
+        FindingKind::OldFullAccess => {
+            if labelled_button(ui, "⟳ Roll…", label("Roll"), true) {
+                commands.push(Command::open(Roll::new(
+                    key_id.clone(),
+                    name.clone(),
+                    Grace::OneDay,
+                )));
+            }
+            if labelled_button(ui, "Narrow scopes…", label("Narrow scopes of"), true)
+                && let Ok(k) = s.vault.key(&key_id)
+            {
+                let catalog = s.vault.scopes(k.node_id).unwrap_or_default();
+                commands.push(Command::open(EditScopes::new(
+                    key_id, k.name, k.scopes, false, &catalog,
+                )));
+            }
+        }
+        FindingKind::PublishFailing => {
+            if labelled_button(ui, "Publish now", label("Publish"), true) {
+                commands.push(Command::PublishNow);
+            }
+        }
+    }
+    if f.acknowledged.is_none() && labelled_button(ui, "Acknowledge…", label("Acknowledge"), true)
+    {
+        commands.push(Command::open(Acknowledge::new(f)));
+    }
+}
+
+fn finding_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Command>) {
+    let acked = f.acknowledged.is_some();
+    egui::Frame::new()
+        .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
+        .corner_radius(theme::RADIUS)
+        .inner_margin(8)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                let color = if acked {
+                    theme::MUTED
+                } else {
+                    kind_color(f.kind)
+                };
+                ui.label(RichText::new(title(f.kind)).strong().color(color));
+                ui.label(RichText::new(&f.name).strong());
+                ui.label(RichText::new(&f.node).color(theme::MUTED));
+            });
+            ui.label(format!("Why it matters: {}", f.why));
+            if let Some(ack) = &f.acknowledged {
+                ui.label(
+                    RichText::new(format!(
+                        "Acknowledged until {}: {}",
+                        local_time(ack.until),
+                        ack.reason
+                    ))
+                    .color(theme::MUTED),
+                );
+            }
+            ui.horizontal_wrapped(|ui| fixes_ui(ui, s, f, commands));
+        });
+}
+
+fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+    ui.label(RichText::new("Scan a folder for leaked keys").strong());
+    ui.label(
+        RichText::new(
+            "Finds this vault's secrets in files (respecting .gitignore); a key found is marked \
+             exposed and listed here first.",
+        )
+        .color(theme::MUTED),
+    );
+    let scan = &s.scan;
+    match &scan.job {
+        Some(job) => {
+            let (done, total) = job.progress();
+            let (fraction, text) = match total {
+                None => (0.0, "Counting files…".to_owned()),
+                Some(0) => (1.0, "No files to read".to_owned()),
+                Some(total) => (
+                    done as f32 / total as f32,
+                    format!("Scanning: {done} of {total} files"),
+                ),
+            };
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(280.0)
+                        .text(text),
+                );
+                let cancelling = job.is_cancelled();
+                if ui
+                    .add_enabled(!cancelling, egui::Button::new("Cancel scan"))
+                    .clicked()
+                {
+                    commands.push(Command::CancelScan);
+                }
+            });
+        }
+        None => {
+            ui.horizontal(|ui| {
+                let l = ui.label("Folder");
+                let mut folder = scan.folder.clone();
+                let field = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut folder)
+                            .hint_text("a folder or file to scan")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id);
+                if field.changed() {
+                    commands.push(Command::SetScanFolder(folder));
+                }
+                if ui
+                    .add_enabled(scan.picking.is_none(), egui::Button::new("Scan a folder…"))
+                    .on_hover_text("Choose a folder to scan")
+                    .clicked()
+                {
+                    commands.push(Command::PickScanFolder);
+                }
+                let mut hidden = scan.hidden;
+                if ui
+                    .checkbox(&mut hidden, "Hidden files too")
+                    .on_hover_text("Also .env files and dot-folders (.gitignore still applies)")
+                    .changed()
+                {
+                    commands.push(Command::SetScanHidden(hidden));
+                }
+                let ready = !scan.folder.trim().is_empty();
+                if ui
+                    .add_enabled(ready, primary_button("Scan"))
+                    .on_disabled_hover_text("Type or choose a folder first")
+                    .clicked()
+                {
+                    commands.push(Command::StartScan);
+                }
+            });
+        }
+    }
+    if let Some(result) = &scan.result {
+        ui.label(result);
+    }
+}
+
+pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+    ui.add_space(theme::SPACE);
+    let open = s.open_findings();
+    ui.horizontal(|ui| {
+        ui.heading("Health");
+        let text = match open {
+            0 => "Nothing needs attention.".to_owned(),
+            1 => "1 finding needs attention.".to_owned(),
+            n => format!("{n} findings need attention."),
+        };
+        ui.label(RichText::new(text).color(theme::MUTED));
+    });
+    ui.separator();
+    scan_ui(ui, s, commands);
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if s.health.is_empty() {
+                ui.label(
+                    RichText::new(
+                        "No findings: every key expires, is used, and no secret was found where \
+                         it should not be.",
+                    )
+                    .color(theme::MUTED),
+                );
+            }
+            for f in &s.health {
+                finding_ui(ui, s, f, commands);
+            }
+        });
+}
+
+/// The one-line banner after unlock when there are findings.
+pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+    let open = s.open_findings();
+    if !s.banner || open == 0 || s.page == super::state::Page::Health {
+        return;
+    }
+    egui::Frame::new()
+        .fill(theme::alert_fill(ui.visuals()))
+        .corner_radius(theme::RADIUS)
+        .inner_margin(6)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                let text = if open == 1 {
+                    "⚠ 1 health finding: a key needs attention.".to_owned()
+                } else {
+                    format!("⚠ {open} health findings: keys need attention.")
+                };
+                ui.label(RichText::new(text).color(theme::WARNING).strong());
+                if ui.button("Open Health").clicked() {
+                    commands.push(Command::ShowHealth);
+                }
+                if ui.button("Dismiss").clicked() {
+                    commands.push(Command::DismissBanner);
+                }
+            });
+        });
+}

@@ -1,0 +1,427 @@
+//! The API Keys tab: search, status filter chips, bulk revoke, and the key table whose columns
+//! give way by priority so every row action fits the smallest window.
+
+use egui::RichText;
+use egui_extras::{Column, TableBuilder};
+
+use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
+use super::key_table::{KeyTable, STATUSES, SortColumn};
+use super::modal::{danger_button, primary_button};
+use super::state::{Command, Session};
+use super::theme;
+use super::time::{local_date, local_time, utc_time};
+use super::widgets::{chip, row_button};
+use crate::vault::{KeyStatus, Node};
+
+pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
+    if s.keys.is_empty() {
+        ui.add_space(ui.available_height() * 0.2);
+        ui.vertical_centered(|ui| {
+            ui.heading("No API keys here yet");
+            ui.label(
+                RichText::new(format!(
+                    "Mint a key for {} and hand it to a client. Its secret is shown once.",
+                    node.path
+                ))
+                .color(theme::MUTED),
+            );
+            ui.add_space(theme::SPACE_LARGE);
+            if ui
+                .add(primary_button("Add New Key").min_size(egui::vec2(220.0, 44.0)))
+                .clicked()
+            {
+                commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
+            }
+        });
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.label("🔍");
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut s.keys.search)
+                    .hint_text("Search keys (Ctrl+F, Esc clears)")
+                    .desired_width(240.0),
+            )
+            .accessible_name("Search keys");
+        if s.focus_search {
+            search.request_focus();
+            s.focus_search = false;
+        }
+        // The field gives its focus up on Esc in the same frame.
+        let in_search = search.has_focus() || search.lost_focus();
+        if in_search && ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            s.keys.search.clear();
+        }
+        if !s.keys.search.is_empty() && row_button(ui, "✖", "Clear search".into(), true) {
+            s.keys.search.clear();
+        }
+        s.keys.apply_search();
+        ui.label(
+            RichText::new(format!("{} of {} keys", s.keys.visible_len(), s.keys.len()))
+                .color(theme::MUTED),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .add(primary_button("Add New Key"))
+                .on_hover_text("Ctrl+N")
+                .clicked()
+            {
+                commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
+            }
+        });
+    });
+    filter_chips_ui(ui, s, commands);
+    ui.add_space(theme::SPACE * 0.5);
+    keys_table_ui(ui, s, node, commands);
+    if s.keys.visible_len() == 0 {
+        ui.add_space(theme::SPACE);
+        ui.vertical_centered(|ui| {
+            ui.label(RichText::new("No keys match").color(theme::MUTED));
+        });
+    }
+}
+
+/// Status filter chips (statuses no key has are left out), and the bulk actions once keys are
+/// ticked.
+fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        let current = s.keys.status_filter();
+        let mut chosen = current;
+        if ui
+            .selectable_label(current.is_none(), format!("All {}", s.keys.len()))
+            .clicked()
+        {
+            chosen = None;
+        }
+        for status in STATUSES {
+            let n = s.keys.count_of(status);
+            if n == 0 && current != Some(status) {
+                continue;
+            }
+            let text =
+                RichText::new(format!("{} {n}", status.label())).color(theme::status_color(status));
+            if ui.selectable_label(current == Some(status), text).clicked() {
+                chosen = Some(status);
+            }
+        }
+        if chosen != current {
+            s.keys.set_status_filter(chosen);
+        }
+        let ticked = s.keys.selection().len();
+        if ticked > 0 {
+            ui.separator();
+            ui.label(format!("{ticked} selected"));
+            if ui.add(danger_button("Revoke selected")).clicked() {
+                let ids = s.keys.selection().iter().map(|k| k.to_string()).collect();
+                commands.push(Command::open(Confirm::revoke_many(ids)));
+            }
+            if ui.button("Clear selection").clicked() {
+                s.keys.clear_selection();
+            }
+        }
+    });
+}
+
+fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, title: &str) {
+    let (sorted_by, descending) = table.sort();
+    let arrow = match (sorted_by == column, descending) {
+        (true, false) => " ⏶",
+        (true, true) => " ⏷",
+        (false, _) => "",
+    };
+    let response = ui
+        .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .accessible_name(title)
+        .on_hover_text(format!("Sort by {}", title.to_lowercase()));
+    if response.clicked() {
+        table.sort_by(column);
+    }
+}
+
+fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
+    let now = s.vault.now();
+    let catalog = &s.scopes;
+    let vault = &s.vault;
+    let table = &mut s.keys;
+    let cols = Col::fitting(ui.available_width());
+    let scroll_to = table.take_scroll();
+    let mut builder = TableBuilder::new(ui)
+        .id_salt("keys_table")
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    if let Some(row) = scroll_to {
+        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
+    }
+    for c in &cols {
+        builder = builder.column(c.column());
+    }
+    builder
+        .header(theme::ROW_HEIGHT, |mut header| {
+            for c in &cols {
+                header.col(|ui| c.header_ui(ui, table));
+            }
+        })
+        .body(|body| {
+            let table = &*table;
+            body.rows(theme::ROW_HEIGHT, table.visible_len(), |mut row| {
+                let k = table.visible_row(row.index());
+                let key_node = table.node_of(k);
+                let ticked = table.is_selected(&k.key_id);
+                row.set_selected(ticked || table.is_highlighted(&k.key_id));
+                for c in &cols {
+                    row.col(|ui| match c {
+                        Col::Name => {
+                            let mut tick = ticked;
+                            let response = ui.checkbox(&mut tick, "");
+                            let label = format!("Select {}", k.name);
+                            response.widget_info(|| {
+                                egui::WidgetInfo::selected(egui::Role::CheckBox, true, tick, &label)
+                            });
+                            if response.changed() {
+                                commands.push(Command::SelectKey {
+                                    key_id: k.key_id.to_string(),
+                                    on: tick,
+                                });
+                            }
+                            let mut name = RichText::new(&*k.name);
+                            if k.status == KeyStatus::Exposed {
+                                name = name.color(theme::DANGER).strong();
+                            }
+                            let description = k
+                                .details
+                                .as_ref()
+                                .map(|d| d.description.as_str())
+                                .filter(|d| !d.is_empty());
+                            let hover = match description {
+                                Some(d) => format!("{d}\n{}\n{key_node}\nClick for details", k.key_id),
+                                None => format!("{}\n{key_node}\nClick for details", k.key_id),
+                            };
+                            if ui
+                                .add(egui::Label::new(name).sense(egui::Sense::click()))
+                                .on_hover_text(hover)
+                                .clicked()
+                            {
+                                commands.push(Command::open(KeyDetail::new(k.key_id.to_string())));
+                            }
+                            if key_node != node.path {
+                                let below = key_node
+                                    .strip_prefix(&node.path)
+                                    .unwrap_or(key_node)
+                                    .trim_start_matches('/');
+                                ui.label(RichText::new(below).small().color(theme::MUTED));
+                            }
+                        }
+                        Col::Key => {
+                            ui.label(RichText::new(&*k.display).monospace());
+                        }
+                        Col::Scopes => {
+                            if k.full_access {
+                                chip(ui, "full access");
+                            } else {
+                                for scope in table.scopes_of(k) {
+                                    chip(ui, scope);
+                                }
+                            }
+                        }
+                        Col::Owner => {
+                            if let Some(d) = &k.details {
+                                let tags = if d.tags.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("#{}", d.tags.replace(", ", " #"))
+                                };
+                                ui.label(&d.owner);
+                                ui.label(RichText::new(tags).small().color(theme::MUTED));
+                            }
+                        }
+                        Col::Created => {
+                            if k.status == KeyStatus::Tampered {
+                                ui.label("—");
+                            } else {
+                                ui.label(local_date(k.created_at))
+                                    .on_hover_text(utc_time(k.created_at));
+                            }
+                        }
+                        Col::Expires => {
+                            ui.label(
+                                k.expires_at
+                                    .map(local_date)
+                                    .unwrap_or_else(|| "Never".into()),
+                            )
+                            .on_hover_text(
+                                k.expires_at
+                                    .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
+                                    .unwrap_or_default(),
+                            );
+                        }
+                        Col::LastUsed => {
+                            let label = ui.label(
+                                k.last_used_at
+                                    .map(|t| relative(now, t))
+                                    .unwrap_or_else(|| "Never".into()),
+                            );
+                            if let Some((day, month)) = k.uses {
+                                label.on_hover_text(format!(
+                                    "{day} check(s) through keyward serve in the last 24 hours, {month} in 30 days"
+                                ));
+                            }
+                        }
+                        Col::Status => {
+                            let color = theme::status_color(k.status);
+                            ui.label(
+                                RichText::new(format!("⏺ {}", k.status.label()))
+                                    .color(color)
+                                    .strong(),
+                            );
+                        }
+                        Col::Actions => {
+                            // Narrow icon buttons: all six fit the column.
+                            ui.spacing_mut().item_spacing.x = 4.0;
+                            ui.spacing_mut().button_padding.x = 4.0;
+                            let live = k.status.works();
+                            let intact = k.status != KeyStatus::Tampered;
+                            let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
+                            if row_button(ui, "ℹ", format!("Details of {name}"), true) {
+                                commands.push(Command::open(KeyDetail::new(key_id.clone())));
+                            }
+                            if row_button(ui, "📝", format!("Edit details of {name}"), intact)
+                                && let Ok(info) = vault.key(&key_id)
+                            {
+                                commands.push(Command::open(EditKey::new(&info)));
+                            }
+                            if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
+                                let scopes = table.scopes_of(k).map(str::to_owned).collect();
+                                commands.push(Command::open(EditScopes::new(
+                                    key_id.clone(),
+                                    name.clone(),
+                                    scopes,
+                                    k.full_access,
+                                    catalog,
+                                )));
+                            }
+                            if row_button(ui, "⟳", format!("Roll {name}"), live) {
+                                commands.push(Command::open(Roll::new(
+                                    key_id.clone(),
+                                    name.clone(),
+                                    crate::vault::Grace::OneDay,
+                                )));
+                            }
+                            let revocable = intact && k.status != KeyStatus::Revoked;
+                            if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
+                                commands.push(Command::open(Confirm::revoke(key_id.clone(), &name)));
+                            }
+                            if row_button(ui, "🗑", format!("Delete {name}"), true) {
+                                commands.push(Command::open(Confirm::delete_key(key_id, &name)));
+                            }
+                        }
+                    });
+                }
+            });
+        });
+}
+
+/// The key table's columns, in order; the ones that do not fit the width are left out, least
+/// needed first, so every action stays reachable at the smallest window.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name,
+    Key,
+    Scopes,
+    Owner,
+    Created,
+    Expires,
+    LastUsed,
+    Status,
+    Actions,
+}
+
+impl Col {
+    const ALL: [Col; 9] = [
+        Col::Name,
+        Col::Key,
+        Col::Scopes,
+        Col::Owner,
+        Col::Created,
+        Col::Expires,
+        Col::LastUsed,
+        Col::Status,
+        Col::Actions,
+    ];
+    /// Left out first to last when the width is short.
+    const OPTIONAL: [Col; 5] = [
+        Col::Key,
+        Col::Created,
+        Col::LastUsed,
+        Col::Owner,
+        Col::Scopes,
+    ];
+    const NAME_MIN: f32 = 110.0;
+    /// Room for the scroll bar and the spacing between columns.
+    const SLACK: f32 = 24.0;
+
+    fn width(self) -> f32 {
+        match self {
+            Col::Name => Col::NAME_MIN,
+            Col::Key => 132.0,
+            Col::Scopes => 124.0,
+            Col::Owner => 110.0,
+            Col::Created | Col::Expires | Col::LastUsed => 80.0,
+            Col::Status => 104.0,
+            Col::Actions => 168.0,
+        }
+    }
+
+    fn fitting(available: f32) -> Vec<Col> {
+        let mut cols = Col::ALL.to_vec();
+        let needed = |cols: &[Col]| cols.iter().map(|c| c.width() + 8.0).sum::<f32>() + Col::SLACK;
+        for drop in Col::OPTIONAL {
+            if needed(&cols) <= available {
+                break;
+            }
+            cols.retain(|c| *c != drop);
+        }
+        cols
+    }
+
+    fn column(self) -> Column {
+        match self {
+            Col::Name => Column::remainder().at_least(Col::NAME_MIN).clip(true),
+            Col::Key | Col::Scopes | Col::Owner => Column::exact(self.width()).clip(true),
+            _ => Column::exact(self.width()),
+        }
+    }
+
+    fn header_ui(self, ui: &mut egui::Ui, table: &mut KeyTable) {
+        match self {
+            Col::Name => sort_header(ui, table, SortColumn::Name, "Name"),
+            Col::Created => sort_header(ui, table, SortColumn::Created, "Created"),
+            Col::Expires => sort_header(ui, table, SortColumn::Expires, "Expires"),
+            Col::LastUsed => sort_header(ui, table, SortColumn::LastUsed, "Last used"),
+            Col::Status => sort_header(ui, table, SortColumn::Status, "Status"),
+            Col::Key => {
+                ui.strong("Key");
+            }
+            Col::Scopes => {
+                ui.strong("Scopes");
+            }
+            Col::Owner => {
+                ui.strong("Owner / tags");
+            }
+            Col::Actions => {
+                ui.strong("Actions");
+            }
+        }
+    }
+}
+
+/// "3 min ago", "2 h ago", or the date.
+fn relative(now: i64, t: i64) -> String {
+    let ago = now - t;
+    match ago {
+        i64::MIN..60 => "Just now".into(),
+        60..3600 => format!("{} min ago", ago / 60),
+        3600..86_400 => format!("{} h ago", ago / 3600),
+        _ => local_date(t),
+    }
+}

@@ -1,0 +1,553 @@
+//! The window's key hygiene, driven through egui_kittest (no display): the edit dialog and the
+//! key detail panel, the Health view with its badge, banner, fixes and acknowledgements, and
+//! "Scan a folder…" with its progress bar and cancel button; the key table's filters, bulk
+//! revoke and fit at the smallest window.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use keyward::ui::clipboard::MemoryClipboard;
+use keyward::ui::{AppOptions, KeywardApp};
+use keyward::vault::{KdfParams, KeyStatus, NewKey, Preset, Vault};
+
+const PASS: &str = "velvet canyon 4417 drift";
+const DAY: i64 = 86_400;
+
+struct Window {
+    harness: Harness<'static, KeywardApp>,
+    dir: tempfile::TempDir,
+}
+
+/// The window on a vault prepared through the library, unlocked.
+fn unlocked_window(prepare: impl FnOnce(&mut Vault)) -> Window {
+    unlocked_window_sized(egui::vec2(1200.0, 800.0), prepare)
+}
+
+fn unlocked_window_sized(size: egui::Vec2, prepare: impl FnOnce(&mut Vault)) -> Window {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ui.keyward");
+    let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    prepare(&mut vault);
+    drop(vault);
+    let downloads = dir.path().join("downloads");
+    let harness = Harness::builder()
+        .with_size(size)
+        // Scrolling a new key into view animates over a few frames.
+        .with_max_steps(32)
+        .build_eframe(move |cc| {
+            KeywardApp::new(
+                cc,
+                AppOptions {
+                    vault_path: path,
+                    clipboard: Box::new(MemoryClipboard::default()),
+                    download_dir: Some(downloads),
+                    new_vault_kdf: KdfParams::new(8, 1).expect("kdf"),
+                },
+            )
+        });
+    let mut w = Window { harness, dir };
+    w.type_into("Passphrase", PASS);
+    w.harness.get_by_label("Unlock").click();
+    w.wait_until("the vault unlocks", |app| !app.is_busy());
+    assert!(
+        !w.app().is_locked(),
+        "unlock failed: {:?}",
+        w.app().status_text()
+    );
+    w
+}
+
+/// A workspace `acme` with one key `ci`, expiring in `days` (never when `None`).
+fn one_key(days: Option<i64>) -> impl FnOnce(&mut Vault) {
+    move |v: &mut Vault| {
+        let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+        let now = v.now();
+        v.create_key(
+            ws.id,
+            NewKey {
+                name: "ci".into(),
+                scopes: vec!["read".into()],
+                expires_at: days.map(|d| now + d * DAY),
+                ..NewKey::default()
+            },
+        )
+        .expect("key");
+    }
+}
+
+impl Window {
+    fn app(&self) -> &KeywardApp {
+        self.harness.state()
+    }
+
+    fn run(&mut self) {
+        self.harness.run();
+    }
+
+    /// Steps frames until `done` holds (work on worker threads), failing after 10 s.
+    fn wait_until(&mut self, what: &str, done: impl Fn(&KeywardApp) -> bool) {
+        for _ in 0..2000 {
+            self.harness.step();
+            if done(self.app()) {
+                self.harness.run();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("timed out waiting until {what}");
+    }
+
+    fn click(&mut self, label: &str) {
+        self.harness.get_by_label(label).click();
+        self.run();
+    }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        let field = self.harness.get_by_label(label);
+        field.focus();
+        field.type_text(text);
+        self.run();
+    }
+
+    fn clear(&mut self, label: &str) {
+        self.harness.get_by_label(label).focus();
+        self.run();
+        self.harness
+            .key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+        self.harness.key_press(egui::Key::Backspace);
+        self.run();
+    }
+
+    fn has(&self, label: &str) -> bool {
+        self.harness.query_by_label(label).is_some()
+    }
+
+    fn has_text(&self, needle: &str) -> bool {
+        self.harness
+            .query_all_by(|n| {
+                n.label().is_some_and(|l| l.contains(needle))
+                    || n.value().is_some_and(|v| v.contains(needle))
+            })
+            .next()
+            .is_some()
+    }
+
+    fn open_findings(&self) -> usize {
+        self.app().session().map_or(0, |s| s.open_findings())
+    }
+
+    fn vault(&self) -> Vault {
+        Vault::open(&self.dir.path().join("ui.keyward"), PASS).expect("open")
+    }
+
+    /// The details of the log's `key.edit` entries, oldest first.
+    fn edits(&self) -> Vec<String> {
+        let mut edits: Vec<String> = self
+            .vault()
+            .activity(None, 100)
+            .expect("log")
+            .into_iter()
+            .filter(|e| e.action == "key.edit")
+            .map(|e| e.detail)
+            .collect();
+        edits.reverse();
+        edits
+    }
+}
+
+#[test]
+fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged() {
+    let mut w = unlocked_window(one_key(None));
+    w.click("Edit details of ci");
+    w.clear("Key name");
+    w.type_into("Key name", "ci-deployer");
+    w.type_into("Description", "deploys billing");
+    w.type_into("Owner", "team-pay");
+    w.type_into("Tags", "ci, billing");
+    w.click("90 days from now");
+    w.click("Save details");
+    assert!(!w.has("Save details"), "the dialog closes");
+
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    assert_eq!(key.name, "ci-deployer");
+    assert_eq!(key.details.description, "deploys billing");
+    assert_eq!(key.details.owner, "team-pay");
+    assert_eq!(key.details.tags, ["ci", "billing"]);
+    let expires = key.expires_at.expect("an expiry now");
+    assert!(
+        (expires - (key.created_at + 90 * DAY)).abs() < 120,
+        "90 days out"
+    );
+    let edits = w.edits();
+    assert_eq!(edits.len(), 1, "one change, one entry: {edits:?}");
+    for part in [
+        "renamed 'ci' to 'ci-deployer'",
+        "description changed",
+        "owner '' to 'team-pay'",
+        "tag +ci",
+        "tag +billing",
+        "expiry never to ",
+    ] {
+        assert!(edits[0].contains(part), "{part} in {}", edits[0]);
+    }
+    // The table shows and searches the details.
+    assert!(w.has("team-pay"));
+    assert!(w.has_text("#ci #billing"));
+
+    // The detail panel: everything known, the key's activity, and Edit from there.
+    w.click("Details of ci-deployer");
+    assert!(w.has(&key.key_id), "the key id");
+    assert!(w.has("Copy key ID"));
+    assert!(w.has("deploys billing"));
+    assert!(
+        w.has("key.edit") && w.has("key.create"),
+        "the key's activity"
+    );
+    w.click("Edit details…");
+    w.clear("Owner");
+    w.type_into("Owner", "team-ops");
+    w.clear("Tags");
+    w.type_into("Tags", "ci");
+    w.click("Never (no expiry)");
+    w.click("Save details");
+    let edits = w.edits();
+    assert_eq!(edits.len(), 2);
+    for part in [
+        "owner 'team-pay' to 'team-ops'",
+        "tag -billing",
+        "expiry 20",
+    ] {
+        assert!(edits[1].contains(part), "{part} in {}", edits[1]);
+    }
+    assert!(edits[1].contains("to never"), "{}", edits[1]);
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    assert_eq!(key.details.owner, "team-ops");
+    assert_eq!(key.details.tags, ["ci"]);
+    assert_eq!(key.expires_at, None);
+}
+
+#[test]
+fn a_finding_shows_in_the_banner_and_badge_and_is_gone_after_its_one_click_fix() {
+    let mut w = unlocked_window(one_key(None));
+    assert_eq!(w.open_findings(), 1, "a key that never expires");
+    assert!(w.has_text("1 health finding"), "the banner after unlock");
+    assert!(w.has("1 open findings"), "the sidebar badge");
+    w.click("Open Health");
+    assert!(w.has_text("Never expires"));
+    assert!(
+        w.has_text("a leaked copy would work forever"),
+        "why it matters"
+    );
+    assert!(
+        !w.has_text("1 health finding"),
+        "no banner in the Health view"
+    );
+    w.click("Set expiry of ci: Never expires");
+    assert_eq!(w.open_findings(), 0);
+    assert!(!w.has("Set expiry of ci: Never expires"));
+    assert!(!w.has("1 open findings"), "the badge is gone");
+    assert!(w.has_text("Nothing needs attention"));
+    let edits = w.edits();
+    assert!(
+        edits.iter().any(|e| e.contains("expiry never to ")),
+        "{edits:?}"
+    );
+}
+
+#[test]
+fn a_finding_acknowledged_with_a_reason_stops_counting_until_its_date() {
+    let mut w = unlocked_window(one_key(Some(5)));
+    w.click("Health");
+    assert!(w.has_text("Expires within 7 days"));
+    assert!(w.has("Extend ci: Expires within 7 days"), "a fix");
+    w.click("Acknowledge ci: Expires within 7 days");
+    assert!(
+        w.harness
+            .get_by_label("Acknowledge")
+            .accesskit_node()
+            .is_disabled(),
+        "no reason yet"
+    );
+    w.type_into("Reason", "clients move to the new key on Friday");
+    w.clear("Until (30d, 90d or YYYY-MM-DD)");
+    w.type_into("Until (30d, 90d or YYYY-MM-DD)", "3d");
+    w.click("Acknowledge");
+    assert_eq!(w.open_findings(), 0);
+    assert!(w.has_text("Acknowledged until"));
+    assert!(w.has_text("clients move to the new key on Friday"));
+    let log = w.vault().activity(None, 50).expect("log");
+    assert!(
+        log.iter()
+            .any(|e| e.action == "health.ack" && e.detail.contains("expires_in_7_days"))
+    );
+    // Past its date it counts again.
+    let mut later = w.vault();
+    let now = later.now();
+    later.set_clock(std::sync::Arc::new(move || now + 4 * DAY));
+    let back = later.health(None).expect("health");
+    assert!(back.iter().any(|f| f.acknowledged.is_none()), "{back:?}");
+}
+
+/// A folder with the key's secret in a nested file, and two files without.
+fn plant(w: &Window, secret: &str) -> PathBuf {
+    let root = w.dir.path().join("repo");
+    std::fs::create_dir_all(root.join("deploy/env")).expect("dirs");
+    std::fs::write(root.join("README.md"), "nothing here\n").expect("write");
+    std::fs::write(root.join("deploy/run.sh"), "echo deploy\n").expect("write");
+    std::fs::write(
+        root.join("deploy/env/prod.env"),
+        format!("USER=ci\nKEYWARD_KEY={secret}\n"),
+    )
+    .expect("write");
+    root
+}
+
+fn one_key_with_secret(secret: std::rc::Rc<std::cell::RefCell<String>>) -> impl FnOnce(&mut Vault) {
+    move |v: &mut Vault| {
+        let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+        let now = v.now();
+        let k = v
+            .create_key(
+                ws.id,
+                NewKey {
+                    name: "ci".into(),
+                    scopes: vec!["read".into()],
+                    expires_at: Some(now + 80 * DAY),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        *secret.borrow_mut() = k.secret.expose().to_owned();
+    }
+}
+
+#[test]
+fn a_scan_finds_a_planted_key_marks_it_exposed_and_rolling_fixes_it() {
+    let secret = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+    let mut w = unlocked_window(one_key_with_secret(secret.clone()));
+    assert_eq!(w.open_findings(), 0);
+    let root = plant(&w, &secret.borrow());
+    w.click("Health");
+    w.type_into("Folder", &root.display().to_string());
+    w.click("Scan");
+    w.wait_until("the scan ends", |app| {
+        app.session().is_some_and(|s| s.scan.job.is_none())
+    });
+    let result = w
+        .app()
+        .session()
+        .and_then(|s| s.scan.result.clone())
+        .expect("a result");
+    assert!(result.contains("Scanned 3 files"), "{result}");
+    assert!(result.contains("marked exposed: ci"), "{result}");
+    assert!(
+        !result.contains(secret.borrow().as_str()),
+        "never the secret"
+    );
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    assert_eq!(key.status, KeyStatus::Exposed);
+    let log = w.vault().activity(None, 50).expect("log");
+    assert!(
+        log.iter()
+            .any(|e| e.action == "key.exposed" && e.detail.contains("prod.env:2"))
+    );
+    assert_eq!(w.open_findings(), 1);
+    assert!(w.has_text("Exposed"));
+    w.click("Roll ci: Exposed");
+    assert!(
+        w.app().session().is_some_and(|s| s.secret.is_some()),
+        "the new secret is shown"
+    );
+    assert_eq!(w.open_findings(), 0, "the exposed secret stopped working");
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    assert_eq!(key.status, KeyStatus::Active);
+}
+
+#[test]
+fn a_scan_shows_its_progress_and_can_be_cancelled() {
+    let secret = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+    let mut w = unlocked_window(one_key_with_secret(secret.clone()));
+    let root = plant(&w, &secret.borrow());
+    // Hold the worker after it counted the files, so Cancel lands before it reads any.
+    let (gate, held) = std::sync::mpsc::channel::<()>();
+    w.harness
+        .state_mut()
+        .session_mut()
+        .expect("unlocked")
+        .scan
+        .gate = Some(held);
+    w.click("Health");
+    w.type_into("Folder", &root.display().to_string());
+    w.click("Scan");
+    w.wait_until("the files are counted", |app| {
+        app.session()
+            .and_then(|s| s.scan.job.as_ref())
+            .is_some_and(|j| j.progress().1.is_some())
+    });
+    assert!(w.has_text("Scanning: 0 of 3 files"), "the progress bar");
+    assert!(!w.has("Scan"), "no second scan while one runs");
+    w.click("Cancel scan");
+    drop(gate);
+    w.wait_until("the scan ends", |app| {
+        app.session().is_some_and(|s| s.scan.job.is_none())
+    });
+    let result = w
+        .app()
+        .session()
+        .and_then(|s| s.scan.result.clone())
+        .expect("a result");
+    assert!(
+        result.starts_with("Scan cancelled after 0 of 3 files"),
+        "{result}"
+    );
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    assert_eq!(key.status, KeyStatus::Active, "nothing was read");
+    assert!(w.has("Scan"), "ready again");
+}
+
+/// A workspace with keys `ci-1` (oldest) to `ci-4`, all expiring in 60 days.
+fn four_keys(v: &mut Vault) {
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let start = v.now();
+    for (i, name) in ["ci-1", "ci-2", "ci-3", "ci-4"].into_iter().enumerate() {
+        let at = start + i as i64 * 60;
+        v.set_clock(std::sync::Arc::new(move || at));
+        v.create_key(
+            ws.id,
+            NewKey {
+                name: name.into(),
+                expires_at: Some(at + 60 * DAY),
+                ..NewKey::default()
+            },
+        )
+        .expect("key");
+    }
+}
+
+fn visible(w: &Window) -> Vec<String> {
+    w.app()
+        .session()
+        .map(|s| s.keys.visible().map(|k| k.name.to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
+    let mut w = unlocked_window(four_keys);
+    assert_eq!(
+        visible(&w),
+        ["ci-4", "ci-3", "ci-2", "ci-1"],
+        "newest first"
+    );
+    w.click("Select ci-1");
+    w.click("Select ci-3");
+    assert!(w.has_text("2 selected"));
+    w.click("Revoke selected");
+    w.click("Revoke keys");
+    let statuses: Vec<(String, KeyStatus)> = w
+        .vault()
+        .list_keys(None)
+        .expect("keys")
+        .into_iter()
+        .map(|k| (k.name, k.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("ci-1".to_owned(), KeyStatus::Revoked),
+            ("ci-2".to_owned(), KeyStatus::Active),
+            ("ci-3".to_owned(), KeyStatus::Revoked),
+            ("ci-4".to_owned(), KeyStatus::Active),
+        ]
+    );
+    assert!(!w.has_text("selected"), "the selection is done");
+    w.click("Revoked 2");
+    assert_eq!(visible(&w), ["ci-3", "ci-1"]);
+    w.click("All 4");
+    assert_eq!(visible(&w).len(), 4);
+
+    // Search: a clear button, Esc, and a word when nothing matches.
+    w.type_into("Search keys", "nothing-like-this");
+    assert!(w.has("No keys match"));
+    w.click("Clear search");
+    assert_eq!(visible(&w).len(), 4);
+    w.type_into("Search keys", "ci-2");
+    assert_eq!(visible(&w), ["ci-2"]);
+    w.harness.key_press(egui::Key::Escape);
+    w.run();
+    assert_eq!(visible(&w).len(), 4, "Esc clears the search");
+}
+
+#[test]
+fn every_action_of_a_row_is_reachable_at_the_smallest_window() {
+    let mut w = unlocked_window_sized(egui::vec2(760.0, 480.0), four_keys);
+    for label in [
+        "Details of ci-4",
+        "Edit details of ci-4",
+        "Edit scopes of ci-4",
+        "Roll ci-4",
+        "Revoke ci-4",
+        "Delete ci-4",
+        "Select ci-4",
+    ] {
+        let rect = w.harness.get_by_label(label).rect();
+        assert!(
+            rect.max.x <= 760.0 && rect.max.y <= 480.0,
+            "{label} is inside the window: {rect:?}"
+        );
+    }
+    w.click("Revoke ci-4");
+    w.click("Revoke key");
+    w.click("Delete ci-4");
+    w.click("Delete key");
+    assert_eq!(visible(&w), ["ci-3", "ci-2", "ci-1"]);
+}
+
+#[test]
+fn a_new_key_is_scrolled_into_view_and_highlighted() {
+    let mut w = unlocked_window_sized(egui::vec2(760.0, 480.0), |v| {
+        let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+        let now = v.now();
+        for i in 0..40 {
+            v.create_key(
+                ws.id,
+                NewKey {
+                    name: format!("a{i:02}"),
+                    expires_at: Some(now + 60 * DAY),
+                    ..NewKey::default()
+                },
+            )
+            .expect("key");
+        }
+    });
+    w.click("Name");
+    assert_eq!(visible(&w)[0], "a00", "A to Z: a new zz key goes last");
+    w.click("Add New Key");
+    // The dialog's field, not the table's Name header behind it.
+    let field = w
+        .harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name");
+    field.focus();
+    field.type_text("zz-new");
+    w.run();
+    w.click("90 days");
+    w.click("Generate Key");
+    let copy = w
+        .harness
+        .query_all_by(|n| n.label().is_some_and(|l| l.ends_with("Copy")))
+        .next()
+        .expect("a Copy button");
+    copy.click();
+    w.run();
+    w.click("Close");
+    assert_eq!(visible(&w).last().map(String::as_str), Some("zz-new"));
+    let rect = w.harness.get_by_label("Select zz-new").rect();
+    assert!(rect.max.y <= 480.0, "scrolled into view: {rect:?}");
+    assert!(
+        w.app()
+            .session()
+            .is_some_and(|s| s.keys.visible().any(|k| s.keys.is_highlighted(&k.key_id)))
+    );
+}
