@@ -161,7 +161,21 @@ impl UnlockForm {
         }
     }
 
+    /// The unlock or create card; it scrolls when the window is too short for it (many recent
+    /// vaults at the smallest window size).
     pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        vault_path: &Path,
+        recent: &[PathBuf],
+        can_browse: bool,
+    ) {
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| self.card_ui(ui, vault_path, recent, can_browse));
+    }
+
+    fn card_ui(
         &mut self,
         ui: &mut egui::Ui,
         vault_path: &Path,
