@@ -200,6 +200,19 @@ impl Window {
         self.shown_secret()
     }
 
+    /// A click at the window's bottom-left corner, outside any dialog.
+    fn click_outside(&mut self) {
+        for pressed in [true, false] {
+            self.harness.event(egui::Event::PointerButton {
+                pos: egui::pos2(5.0, 790.0),
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        self.run();
+    }
+
     fn copy_and_close(&mut self) {
         self.click("Copy");
         self.click("Close");
@@ -432,6 +445,30 @@ fn esc_closes_add_new_key_but_not_the_secret_dialog() {
         w.has("Copy"),
         "a click outside leaves the secret dialog open"
     );
+}
+
+#[test]
+fn a_click_outside_closes_an_empty_add_new_key_but_not_one_with_a_name_typed() {
+    let mut w = unlocked_window(acme);
+    w.select("prod");
+    w.click("Add New Key");
+    w.harness.get_by_label("Name").hover();
+    w.run();
+    w.click_outside();
+    assert!(
+        !w.has("Generate Key"),
+        "nothing typed: a click outside closes it"
+    );
+
+    w.click("Add New Key");
+    w.type_into("Name", "half-typed");
+    w.click_outside();
+    assert!(
+        w.has("Generate Key"),
+        "a name was typed: the click outside is ignored"
+    );
+    w.press(egui::Modifiers::NONE, egui::Key::Escape);
+    assert!(!w.has("Generate Key"), "Esc still cancels");
 }
 
 #[test]

@@ -9,6 +9,8 @@ use super::theme;
 pub enum Dismiss {
     /// Esc and a click outside close it.
     Easy,
+    /// Esc closes it, a click outside does not: a form with something typed in it.
+    EscOnly,
     /// Only its own buttons close it (the secret dialog).
     ButtonsOnly,
 }
@@ -22,6 +24,8 @@ pub fn modal_ui<R>(
     width: f32,
     content: impl FnOnce(&mut egui::Ui) -> R,
 ) -> (R, bool) {
+    // Read before the content runs: a focused text field consumes Esc.
+    let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
     let response = egui::Modal::new(Id::unique(("keyward-modal", title)))
         .frame(theme::modal_frame(&ctx.global_style().visuals))
         .show(ctx, |ui| {
@@ -30,7 +34,11 @@ pub fn modal_ui<R>(
             ui.add_space(theme::SPACE);
             content(ui)
         });
-    let dismissed = dismiss == Dismiss::Easy && response.should_close();
+    let dismissed = match dismiss {
+        Dismiss::Easy => response.should_close(),
+        Dismiss::EscOnly => response.should_close() && escape,
+        Dismiss::ButtonsOnly => false,
+    };
     (response.inner, dismissed)
 }
 

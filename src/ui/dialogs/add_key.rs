@@ -164,10 +164,22 @@ impl AddKey {
 
 impl Dialog for AddKey {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
+        // Something typed is not lost to a stray click beside the dialog; Esc still cancels.
+        let dirty = !self.name.trim().is_empty()
+            || self.full_access
+            || !self.custom_date.is_empty()
+            || self
+                .scopes
+                .iter()
+                .any(|(s, on)| *on != (s.required || s.default));
         modal_ui(
             ctx,
             "Add New Key",
-            Dismiss::Easy,
+            if dirty {
+                Dismiss::EscOnly
+            } else {
+                Dismiss::Easy
+            },
             theme::MODAL_WIDTH,
             |ui| self.form_ui(ui, s, commands),
         )
