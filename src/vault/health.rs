@@ -182,6 +182,16 @@ impl Vault {
 
     /// Every finding at `node` and below (the whole vault when `None`), most urgent first.
     pub fn health(&self, node: Option<NodeId>) -> Result<Vec<Finding>> {
+        self.health_and_keys(node, |_| {})
+    }
+
+    /// Like [`Vault::health`], handing every key it walked to `visit` as well, so a caller
+    /// that lists keys too (the window's reload) decrypts each once, not twice.
+    pub fn health_and_keys(
+        &self,
+        node: Option<NodeId>,
+        mut visit: impl FnMut(KeyInfo),
+    ) -> Result<Vec<Finding>> {
         let now = self.now();
         let acks: Vec<Ack> = self.acks()?.into_iter().filter(|a| a.until > now).collect();
         let ack_for = |subject: &str, kind: FindingKind| {
@@ -202,6 +212,7 @@ impl Vault {
                     fix: kind.fix(),
                 });
             }
+            visit(k);
         })?;
         for (target, path) in self.publish_targets()? {
             if target.last_error.is_some() {

@@ -118,18 +118,31 @@ impl Session {
         match self.selected {
             Some(id) => {
                 self.scopes = self.vault.scopes(id).unwrap_or_default();
-                // Streamed into the compact table: every decoded key is never held at once.
+                // One walk of the whole vault gives the health report and, streamed into the
+                // compact table, the selected node's keys (never every decoded key at once).
+                let path = self
+                    .nodes
+                    .iter()
+                    .find(|n| n.id == id)
+                    .map(|n| n.path.clone())
+                    .unwrap_or_default();
+                let below = format!("{path}/");
                 let table = &mut self.keys;
                 table.begin(&self.scopes);
-                let listed = self.vault.each_key(Some(id), |k| table.push(k));
+                let walked = self.vault.health_and_keys(None, |k| {
+                    if k.node == path || k.node.starts_with(&below) {
+                        table.push(k);
+                    }
+                });
                 table.finish();
-                listed.map_err(|e| e.to_string())?;
+                self.health = walked.map_err(|e| e.to_string())?;
                 self.activity = self
                     .vault
                     .activity(Some(id), ACTIVITY_LIMIT)
                     .unwrap_or_default();
             }
             None => {
+                self.health = self.vault.health(None).unwrap_or_default();
                 self.keys.set_rows(Vec::new(), &[]);
                 self.scopes.clear();
                 self.activity = self
@@ -141,7 +154,6 @@ impl Session {
         if let Some(view) = &mut self.vault_activity {
             view.reload(&self.vault)?;
         }
-        self.health = self.vault.health(None).unwrap_or_default();
         self.data_version = self.vault.data_version().unwrap_or(self.data_version);
         self.activity_mark = self.vault.activity_mark().unwrap_or(self.activity_mark);
         self.reloads += 1;
