@@ -14,12 +14,17 @@ const WORDS: [(&str, egui::Color32); 5] = [
     ("Strong", theme::SUCCESS),
 ];
 
-/// Shows "Strength: …" and zxcvbn's hint for `passphrase`; returns whether it is weak.
-pub fn strength_ui(ui: &mut egui::Ui, passphrase: &str) -> bool {
-    if passphrase.is_empty() {
+/// Measures `passphrase` (zxcvbn: milliseconds, so only when the text changed, never per
+/// frame); `None` for an empty one.
+pub fn measure(passphrase: &str) -> Option<PassphraseStrength> {
+    (!passphrase.is_empty()).then(|| PassphraseStrength::of(passphrase))
+}
+
+/// Shows "Strength: …" and zxcvbn's hint; returns whether the passphrase is weak.
+pub fn strength_ui(ui: &mut egui::Ui, strength: Option<&PassphraseStrength>) -> bool {
+    let Some(strength) = strength else {
         return false;
-    }
-    let strength = PassphraseStrength::of(passphrase);
+    };
     let (word, color) = WORDS[usize::from(strength.score).min(4)];
     ui.horizontal_wrapped(|ui| {
         ui.label(

@@ -38,14 +38,6 @@ pub enum OpenRequest {
     File(PathBuf),
 }
 
-const STRENGTH: [(&str, egui::Color32); 5] = [
-    ("Very weak", theme::DANGER),
-    ("Weak", theme::DANGER),
-    ("Fair", theme::WARNING),
-    ("Good", theme::SUCCESS),
-    ("Strong", theme::SUCCESS),
-];
-
 impl UnlockForm {
     pub fn new(vault_path: &Path) -> UnlockForm {
         let creating = !Vault::exists(vault_path);
@@ -310,23 +302,13 @@ impl UnlockForm {
         if field.changed() {
             self.error = None;
             self.weak_warned = false;
-            self.strength = (self.creating && !self.passphrase.is_empty())
-                .then(|| PassphraseStrength::of(&self.passphrase));
+            self.strength = self
+                .creating
+                .then(|| super::passphrase::measure(&self.passphrase))
+                .flatten();
         }
         ui.checkbox(&mut self.show, "Show passphrase");
-        if let Some(strength) = &self.strength {
-            let (word, color) = STRENGTH[usize::from(strength.score).min(4)];
-            ui.horizontal_wrapped(|ui| {
-                ui.label(
-                    RichText::new(format!("Strength: {word}"))
-                        .color(color)
-                        .strong(),
-                );
-                if let Some(hint) = &strength.warning {
-                    ui.label(RichText::new(hint).small().color(theme::MUTED));
-                }
-            });
-        }
+        super::passphrase::strength_ui(ui, self.strength.as_ref());
         if self.creating {
             let label = ui.label("Confirm passphrase");
             ui.add(

@@ -25,6 +25,8 @@ pub struct SettingsDialog {
     publish_read_at: Option<u64>,
     /// A weak new passphrase was refused once; the next click uses it anyway.
     weak_warned: bool,
+    /// The new passphrase's strength, measured when it changed.
+    strength: Option<crate::vault::PassphraseStrength>,
 }
 
 /// A publish target as Settings shows it.
@@ -70,6 +72,7 @@ impl SettingsDialog {
             publish: Vec::new(),
             publish_read_at: None,
             weak_warned: false,
+            strength: None,
         }
     }
 
@@ -115,12 +118,11 @@ impl SettingsDialog {
         ui.separator();
         ui.label(RichText::new("Change the vault passphrase").strong());
         password_field(ui, "Current passphrase", &mut self.current);
-        let before = self.new.clone();
-        password_field(ui, "New passphrase", &mut self.new);
-        if *before != *self.new {
+        if password_field(ui, "New passphrase", &mut self.new).changed() {
             self.weak_warned = false;
+            self.strength = crate::ui::passphrase::measure(&self.new);
         }
-        let weak = crate::ui::passphrase::strength_ui(ui, &self.new);
+        let weak = crate::ui::passphrase::strength_ui(ui, self.strength.as_ref());
         password_field(ui, "Repeat new passphrase", &mut self.confirm);
         let problem = if self.current.is_empty() || self.new.is_empty() {
             Some("Fill in the current and the new passphrase")
