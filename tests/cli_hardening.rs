@@ -20,63 +20,64 @@ fn core_limits(pid: u32) -> Option<(String, String)> {
     Some((fields.next()?.to_owned(), fields.next()?.to_owned()))
 }
 
-#[test]
-fn core_dumps_are_off_from_the_start() {
-    let s = Sandbox::with_tree();
-    let inherited = core_limits(std::process::id()).expect("own limits");
-    if inherited.1 == "0" {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** SKIPPED: the hard core-size limit is already 0 here (ulimit -Hc), so this \
-             test cannot tell keyward's own setting apart ***\n"
-        );
-        return;
-    }
-    // `verify` with no key waits for one on stdin: a process alive long enough to look at.
-    let mut cmd = s.command();
-    // Start it with core dumps allowed up to the hard limit, so that only keyward itself can
-    // bring them to 0 (a shell's `ulimit -c 0` would otherwise pass this test on its own).
-    // SAFETY: the closure only calls async-signal-safe getrlimit/setrlimit.
-    unsafe {
-        use std::os::unix::process::CommandExt as _;
-        cmd.pre_exec(|| {
-            let mut lim = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            if libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 {
-                lim.rlim_cur = lim.rlim_max;
-                libc::setrlimit(libc::RLIMIT_CORE, &lim);
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd
-        .arg("verify")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut seen = None;
-    while Instant::now() < deadline {
-        seen = core_limits(child.id());
-        // The hard limit is inherited as it is here (unlimited) until main lowers it.
-        if seen
-            .as_ref()
-            .is_some_and(|(soft, hard)| soft == "0" && hard == "0")
-        {
-            break;
+crate::on_both_stores! {
+    fn core_dumps_are_off_from_the_start() {
+        let s = Sandbox::with_tree();
+        let inherited = core_limits(std::process::id()).expect("own limits");
+        if inherited.1 == "0" {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPED: the hard core-size limit is already 0 here (ulimit -Hc), so this \
+                 test cannot tell keyward's own setting apart ***\n"
+            );
+            return;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // `verify` with no key waits for one on stdin: a process alive long enough to look at.
+        let mut cmd = s.command();
+        // Start it with core dumps allowed up to the hard limit, so that only keyward itself can
+        // bring them to 0 (a shell's `ulimit -c 0` would otherwise pass this test on its own).
+        // SAFETY: the closure only calls async-signal-safe getrlimit/setrlimit.
+        unsafe {
+            use std::os::unix::process::CommandExt as _;
+            cmd.pre_exec(|| {
+                let mut lim = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                if libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 {
+                    lim.rlim_cur = lim.rlim_max;
+                    libc::setrlimit(libc::RLIMIT_CORE, &lim);
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .arg("verify")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = None;
+        while Instant::now() < deadline {
+            seen = core_limits(child.id());
+            // The hard limit is inherited as it is here (unlimited) until main lowers it.
+            if seen
+                .as_ref()
+                .is_some_and(|(soft, hard)| soft == "0" && hard == "0")
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(child.stdin.take());
+        let _ = child.wait();
+        assert_eq!(
+            seen,
+            Some(("0".to_owned(), "0".to_owned())),
+            "core file size limit (soft, hard)"
+        );
     }
-    drop(child.stdin.take());
-    let _ = child.wait();
-    assert_eq!(
-        seen,
-        Some(("0".to_owned(), "0".to_owned())),
-        "core file size limit (soft, hard)"
-    );
 }

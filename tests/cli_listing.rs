@@ -46,48 +46,50 @@ fn column_of(line: &str, needle: &str) -> usize {
     line[..at].width()
 }
 
-#[test]
-fn json_list_is_one_valid_array_of_every_key() {
-    let s = with_keys(mixed_names());
-    let out = s.run(&["--json", "key", "list"]).ok();
-    let keys = out.json();
-    let keys = keys.as_array().expect("an array");
-    assert_eq!(keys.len(), MANY + 4);
-    assert_eq!(keys[0]["name"], "東京の本番キー");
-    assert_eq!(keys[MANY + 3]["name"], format!("bulk-{:05}", MANY - 1));
-    for k in keys {
-        for field in ["key_id", "name", "node", "scopes", "status", "display"] {
-            assert!(k.get(field).is_some(), "{field} missing in {k}");
+crate::on_both_stores! {
+    fn json_list_is_one_valid_array_of_every_key() {
+        let s = with_keys(mixed_names());
+        let out = s.run(&["--json", "key", "list"]).ok();
+        let keys = out.json();
+        let keys = keys.as_array().expect("an array");
+        assert_eq!(keys.len(), MANY + 4);
+        assert_eq!(keys[0]["name"], "東京の本番キー");
+        assert_eq!(keys[MANY + 3]["name"], format!("bulk-{:05}", MANY - 1));
+        for k in keys {
+            for field in ["key_id", "name", "node", "scopes", "status", "display"] {
+                assert!(k.get(field).is_some(), "{field} missing in {k}");
+            }
+            assert!(k.get("key_secret").is_none());
         }
-        assert!(k.get("key_secret").is_none());
+        assert!(out.stdout.ends_with("]\n"), "ends the array and the line");
+        // An empty listing is an empty array.
+        let empty = Sandbox::with_tree();
+        assert_eq!(
+            empty.run(&["--json", "key", "list"]).ok().json(),
+            serde_json::json!([])
+        );
     }
-    assert!(out.stdout.ends_with("]\n"), "ends the array and the line");
-    // An empty listing is an empty array.
-    let empty = Sandbox::with_tree();
-    assert_eq!(
-        empty.run(&["--json", "key", "list"]).ok().json(),
-        serde_json::json!([])
-    );
 }
 
-#[test]
-fn text_columns_align_by_display_width_into_a_pipe() {
-    let s = with_keys(mixed_names());
-    let out = s.run(&["key", "list"]).ok();
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), MANY + 5, "a header and one line per key");
-    assert!(lines[0].starts_with("KEY ID"), "{}", lines[0]);
-    // Every column after NAME starts at the same display column, CJK and emoji included.
-    let node_at = column_of(lines[0], "NODE");
-    let status_at = column_of(lines[0], "STATUS");
-    for line in &lines[1..] {
-        assert_eq!(column_of(line, "acme/billing/prod"), node_at, "{line}");
-        assert_eq!(column_of(line, "active"), status_at, "{line}");
-    }
-    // Into a pipe nothing is cut.
-    assert!(out.stdout.contains("東京の本番キー"));
-    for name in ["café-naïve", "🔑 deploy", "bulk-02499"] {
-        assert!(out.stdout.contains(name), "{name} is cut");
+crate::on_both_stores! {
+    fn text_columns_align_by_display_width_into_a_pipe() {
+        let s = with_keys(mixed_names());
+        let out = s.run(&["key", "list"]).ok();
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), MANY + 5, "a header and one line per key");
+        assert!(lines[0].starts_with("KEY ID"), "{}", lines[0]);
+        // Every column after NAME starts at the same display column, CJK and emoji included.
+        let node_at = column_of(lines[0], "NODE");
+        let status_at = column_of(lines[0], "STATUS");
+        for line in &lines[1..] {
+            assert_eq!(column_of(line, "acme/billing/prod"), node_at, "{line}");
+            assert_eq!(column_of(line, "active"), status_at, "{line}");
+        }
+        // Into a pipe nothing is cut.
+        assert!(out.stdout.contains("東京の本番キー"));
+        for name in ["café-naïve", "🔑 deploy", "bulk-02499"] {
+            assert!(out.stdout.contains(name), "{name} is cut");
+        }
     }
 }
 
@@ -110,35 +112,36 @@ fn on_a_terminal(s: &Sandbox, cols: u16, args: &str) -> Run {
     }
 }
 
-#[test]
-fn on_a_terminal_lines_fit_its_width_and_long_names_end_in_an_ellipsis() {
-    let long = "a-rather-long-key-name-for-the-payments-reconciliation-job-东京".to_owned();
-    let s = with_keys([long.clone(), "東京の本番キー".into(), "short".into()]);
-    for cols in [60u16, 80, 120] {
-        let r = on_a_terminal(&s, cols, "key list").ok();
-        let lines: Vec<&str> = r.stdout.lines().collect();
-        assert_eq!(lines.len(), 4, "{}", r.stdout);
-        for line in &lines {
-            assert!(
-                line.width() <= usize::from(cols),
-                "{cols} columns: {line} is {} wide",
-                line.width()
-            );
-            if !line.starts_with("KEY ID") {
-                assert!(line.starts_with("kid_"), "{line}");
-                let id = line.split_whitespace().next().unwrap_or("");
-                assert_eq!(id.len(), 21, "key ids are never cut: {line}");
+crate::on_both_stores! {
+    fn on_a_terminal_lines_fit_its_width_and_long_names_end_in_an_ellipsis() {
+        let long = "a-rather-long-key-name-for-the-payments-reconciliation-job-东京".to_owned();
+        let s = with_keys([long.clone(), "東京の本番キー".into(), "short".into()]);
+        for cols in [60u16, 80, 120] {
+            let r = on_a_terminal(&s, cols, "key list").ok();
+            let lines: Vec<&str> = r.stdout.lines().collect();
+            assert_eq!(lines.len(), 4, "{}", r.stdout);
+            for line in &lines {
+                assert!(
+                    line.width() <= usize::from(cols),
+                    "{cols} columns: {line} is {} wide",
+                    line.width()
+                );
+                if !line.starts_with("KEY ID") {
+                    assert!(line.starts_with("kid_"), "{line}");
+                    let id = line.split_whitespace().next().unwrap_or("");
+                    assert_eq!(id.len(), 21, "key ids are never cut: {line}");
+                }
             }
+            assert!(!r.stdout.contains(&long), "{cols}: {}", r.stdout);
+            assert!(r.stdout.contains('…'), "{}", r.stdout);
+            assert!(r.stdout.contains("short"), "{}", r.stdout);
         }
-        assert!(!r.stdout.contains(&long), "{cols}: {}", r.stdout);
-        assert!(r.stdout.contains('…'), "{}", r.stdout);
-        assert!(r.stdout.contains("short"), "{}", r.stdout);
+        // A wide terminal shows everything.
+        let r = on_a_terminal(&s, 250, "key list").ok();
+        assert!(r.stdout.contains(&long), "{}", r.stdout);
+        assert!(r.stdout.contains("LAST USED"), "{}", r.stdout);
+        // JSON is never cut.
+        let r = on_a_terminal(&s, 40, "--json key list").ok();
+        assert!(r.stdout.contains(&long), "{}", r.stdout);
     }
-    // A wide terminal shows everything.
-    let r = on_a_terminal(&s, 250, "key list").ok();
-    assert!(r.stdout.contains(&long), "{}", r.stdout);
-    assert!(r.stdout.contains("LAST USED"), "{}", r.stdout);
-    // JSON is never cut.
-    let r = on_a_terminal(&s, 40, "--json key list").ok();
-    assert!(r.stdout.contains(&long), "{}", r.stdout);
 }

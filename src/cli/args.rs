@@ -163,8 +163,14 @@ pub enum Command {
     },
     /// Write an encrypted copy of the vault to FILE
     Backup { file: PathBuf },
-    /// Check the file, its schema, the state commitment, every sealed record and the activity
-    /// chain
+    /// Copy the whole vault (sealed records, members, log) to DEST, a new file or the
+    /// postgres:// URL of an empty database, and check the copy
+    Migrate {
+        #[arg(value_name = "DEST")]
+        dest: PathBuf,
+    },
+    /// Check the vault (file or database), its schema, the state commitment, every sealed
+    /// record and the activity chain
     Doctor,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions {

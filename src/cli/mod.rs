@@ -93,15 +93,11 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
         }
         None => PathBuf::new(),
     };
-    if needs_vault
-        && let Some(text) = vault_path.to_str()
-        && vault::is_server_url(text)
-    {
-        report_error(json, &vault::server_location_error(text).to_string());
-        return Launch::Exit(ExitCode::from(EXIT_ERROR));
-    }
     let Some(command) = cli.command else {
-        log::info!("opening the window on {}", vault_path.display());
+        log::info!(
+            "opening the window on {}",
+            vault::display_location(&vault_path)
+        );
         return Launch::Window(vault_path);
     };
     warn_secret_in_argv(&command, json);
@@ -394,6 +390,18 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             });
             done()
         }
+        Command::Migrate { dest } => {
+            let pass = ctx.passphrase_for_existing()?;
+            let v = ctx.open_with(&pass)?;
+            let moved = v.migrate_to(&dest, &pass)?;
+            ctx.print(json!(moved), || {
+                format!(
+                    "Copied {} keys, {} workspaces/projects/environments and {} log entries to {}; the copy checks out",
+                    moved.keys, moved.nodes, moved.activity_entries, moved.destination
+                )
+            });
+            done()
+        }
         Command::Completions { shell } => {
             ctx.write_raw(&docs::completions(shell));
             done()
@@ -432,7 +440,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
 
 fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
     let params = KdfParams::new(memory_mib, passes)?;
-    if Vault::exists(&ctx.vault_path) {
+    if !Vault::is_server_location(&ctx.vault_path) && Vault::exists(&ctx.vault_path) {
         return Err(Error::VaultExists(ctx.vault_path.clone()).into());
     }
     let pass = passphrase::obtain(
@@ -446,12 +454,11 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
     }
     let member = ctx.global.member.as_deref().unwrap_or(DEFAULT_MEMBER);
     Vault::create_as(&ctx.vault_path, member, &pass, params)?;
-    ctx.print(json!({ "vault": ctx.vault_path, "kdf": params }), || {
+    let location = vault::display_location(&ctx.vault_path);
+    ctx.print(json!({ "vault": location, "kdf": params }), || {
         format!(
             "Created vault {} (Argon2id {} MiB, {} passes)",
-            ctx.vault_path.display(),
-            memory_mib,
-            passes
+            location, memory_mib, passes
         )
     });
     done()

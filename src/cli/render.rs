@@ -383,7 +383,7 @@ pub fn doctor(report: &DoctorReport) -> String {
     }
     if report.is_healthy() {
         out.push_str(
-            "\nOK: the file, its schema, the state commitment, every record and the activity chain are intact",
+            "\nOK: the database, its schema, the state commitment, every record and the activity chain are intact",
         );
     } else {
         for p in &report.problems {

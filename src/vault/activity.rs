@@ -4,7 +4,7 @@
 //! is found by `doctor`. Details (paths, names, key ids) are sealed, with the entry's fields
 //! bound in as associated data; secrets are never passed in.
 
-use rusqlite::Connection;
+use super::store::Store;
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
@@ -226,7 +226,7 @@ pub(super) fn sealed_row(
 
 pub(super) fn append(
     vault: &Vault,
-    tx: &Connection,
+    tx: &dyn Store,
     action: Action,
     node: Option<NodeId>,
     path: &str,
@@ -250,7 +250,7 @@ pub(super) fn append(
 #[allow(clippy::too_many_arguments)]
 pub(super) fn append_with(
     sealer: &crypto::Sealer,
-    tx: &Connection,
+    tx: &dyn Store,
     at: Timestamp,
     member: &str,
     action: Action,
@@ -258,7 +258,7 @@ pub(super) fn append_with(
     path: &str,
     detail: &str,
 ) -> Result<()> {
-    let (seq, prev) = match store::last_activity(tx)? {
+    let (seq, prev) = match tx.last_activity()? {
         Some((s, mac)) => (
             s.checked_add(1)
                 .ok_or_else(|| Error::Corrupt("the activity log's sequence overflowed".into()))?,
@@ -282,7 +282,7 @@ pub(super) fn append_with(
             member: member.to_owned(),
         },
     )?;
-    store::insert_activity(tx, &row)
+    tx.insert_activity(&row)
 }
 
 fn open_detail(vault: &Vault, row: &store::ActivityRow) -> Option<Detail> {
@@ -320,7 +320,7 @@ pub(super) fn read(
     let mut before = None;
     // Filtering by node happens after reading, so read pages until enough entries matched.
     loop {
-        let page = store::activity_page(&vault.conn, before, limit.clamp(100, 5_000))?;
+        let page = vault.conn.activity_page(before, limit.clamp(100, 5_000))?;
         let Some(last) = page.last() else { break };
         before = Some(last.seq);
         for row in page {
@@ -369,7 +369,7 @@ pub(super) fn read(
 /// wrong with it.
 pub(super) fn check_chain(
     vault: &Vault,
-    conn: &Connection,
+    conn: &dyn Store,
     head: Option<(i64, &str)>,
 ) -> Result<(usize, Vec<String>)> {
     let mut problems = Vec::new();
@@ -377,7 +377,7 @@ pub(super) fn check_chain(
     let mut expected_seq = 1i64;
     let mut count = 0usize;
     let mut last_seq = 0;
-    store::each_activity(conn, |row| {
+    conn.each_activity(&mut |row| {
         count += 1;
         if row.seq != expected_seq {
             problems.push(format!(

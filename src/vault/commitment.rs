@@ -13,12 +13,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::Connection;
+use super::store::Store;
 use serde::{Deserialize, Serialize};
 
 use super::crypto::{self, DIGEST_LEN, Sealer};
 use super::error::{Error, Result};
-use super::store;
 
 /// Rows per bucket, as a shift: ids `b << 8 .. (b + 1) << 8` share bucket `b`.
 const BUCKET_SHIFT: u32 = 8;
@@ -271,8 +270,8 @@ impl Commitment {
         self.staged.clear();
     }
 
-    fn load_root(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
-        let root = match store::meta_get(conn, ROOT_META)? {
+    fn load_root(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
+        let root = match conn.meta_get(ROOT_META)? {
             None => State::Broken("the state commitment is missing".into()),
             Some(sealed) => match Root::open(sealer, &sealed) {
                 Some(root) => State::Loaded(root),
@@ -290,11 +289,11 @@ impl Commitment {
 
     /// Reads the root again if anything was committed since it was read. Called once per read
     /// operation (a listing, a verification), right after its first read, not per row.
-    pub fn refresh(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
-        let version = store::pager_version(conn)?;
+    pub fn refresh(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
+        let version = conn.pager_version()?;
         if version != self.pager_version || matches!(self.state, State::Unloaded) {
             self.load_root(conn, sealer)?;
-            self.pager_version = store::pager_version(conn)?;
+            self.pager_version = conn.pager_version()?;
         }
         Ok(())
     }
@@ -307,14 +306,14 @@ impl Commitment {
         }
     }
 
-    fn bucket(&mut self, conn: &Connection, table: Table, bucket: i64) -> Result<Option<&Bucket>> {
+    fn bucket(&mut self, conn: &dyn Store, table: Table, bucket: i64) -> Result<Option<&Bucket>> {
         if !self.buckets.contains_key(&(table, bucket)) {
             let expected = self
                 .root()?
                 .buckets
                 .get(&bucket_key(table, bucket))
                 .cloned();
-            let stored = store::bucket_get(conn, table.name(), bucket)?;
+            let stored = conn.bucket_get(table.name(), bucket)?;
             let verified = match (expected, stored) {
                 (None, None) => Some(Bucket::default()),
                 (Some(hex), Some(bytes)) if crypto::to_hex(&crypto::digest(&bytes)) == hex => {
@@ -328,7 +327,7 @@ impl Commitment {
     }
 
     /// The committed entry of a row; `Err(Tampered)` when the commitment itself is damaged.
-    fn entry(&mut self, conn: &Connection, table: Table, id: i64) -> Result<Option<Entry>> {
+    fn entry(&mut self, conn: &dyn Store, table: Table, id: i64) -> Result<Option<Entry>> {
         if let Some(staged) = self.staged.get(&(table, id)) {
             return Ok(Some(*staged));
         }
@@ -343,7 +342,7 @@ impl Commitment {
     /// [`refresh`]: Commitment::refresh
     pub fn check(
         &mut self,
-        conn: &Connection,
+        conn: &dyn Store,
         table: Table,
         id: i64,
         version: i64,
@@ -405,10 +404,10 @@ impl Commitment {
 
     /// Inside a write transaction: reads the root afresh (the write lock is held) and refuses
     /// to build on a commitment that failed its check.
-    pub fn begin_write(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+    pub fn begin_write(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
         self.staged.clear();
         self.load_root(conn, sealer)?;
-        self.pager_version = store::pager_version(conn)?;
+        self.pager_version = conn.pager_version()?;
         self.root().map(drop)
     }
 
@@ -416,7 +415,7 @@ impl Commitment {
     /// committed one (so a tampered row is never built upon).
     pub fn next_version(
         &mut self,
-        conn: &Connection,
+        conn: &dyn Store,
         table: Table,
         id: i64,
         version: i64,
@@ -434,7 +433,7 @@ impl Commitment {
     /// id counter) is refused.
     pub fn stage_insert(
         &mut self,
-        conn: &Connection,
+        conn: &dyn Store,
         table: Table,
         id: i64,
         sealed: &[u8],
@@ -455,7 +454,7 @@ impl Commitment {
     }
 
     /// Records a deletion: a tombstone, so the row can never be put back unnoticed.
-    pub fn stage_delete(&mut self, conn: &Connection, table: Table, id: i64) -> Result<()> {
+    pub fn stage_delete(&mut self, conn: &dyn Store, table: Table, id: i64) -> Result<()> {
         let last = match self.entry(conn, table, id) {
             Ok(Some(e)) => e.version.abs(),
             Ok(None) | Err(Error::Tampered(_)) => 0,
@@ -474,7 +473,7 @@ impl Commitment {
 
     /// Writes the touched buckets and the new root (tx + 1, the log's head), still inside the
     /// transaction. The cache then holds the new state.
-    pub fn finish_write(&mut self, conn: &Connection, sealer: &Sealer) -> Result<()> {
+    pub fn finish_write(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
         let staged = std::mem::take(&mut self.staged);
         let mut root = self.root()?.clone();
         let mut touched: BTreeMap<(Table, i64), Bucket> = BTreeMap::new();
@@ -493,7 +492,7 @@ impl Commitment {
         }
         for ((table, bucket), b) in touched {
             let bytes = b.encode();
-            store::bucket_put(conn, table.name(), bucket, &bytes)?;
+            conn.bucket_put(table.name(), bucket, &bytes)?;
             root.buckets.insert(
                 bucket_key(table, bucket),
                 crypto::to_hex(&crypto::digest(&bytes)),
@@ -501,10 +500,10 @@ impl Commitment {
             self.buckets.insert((table, bucket), Some(b));
         }
         root.tx = root.tx.saturating_add(1);
-        let (seq, mac) = store::last_activity(conn)?.unwrap_or((0, Vec::new()));
+        let (seq, mac) = conn.last_activity()?.unwrap_or((0, Vec::new()));
         root.activity_seq = seq;
         root.activity_mac = crypto::to_hex(&mac);
-        store::meta_set(conn, ROOT_META, &root.seal(sealer)?)?;
+        conn.meta_set(ROOT_META, &root.seal(sealer)?)?;
         self.state = State::Loaded(root);
         Ok(())
     }
@@ -512,7 +511,7 @@ impl Commitment {
     /// Replaces the whole commitment (upgrade, re-key): `entries` are every row's entry.
     pub fn rebuild(
         &mut self,
-        conn: &Connection,
+        conn: &dyn Store,
         sealer: &Sealer,
         tx: u64,
         entries: impl IntoIterator<Item = (Table, Entry)>,
@@ -524,29 +523,29 @@ impl Commitment {
                 .or_default()
                 .set(entry);
         }
-        store::clear_buckets(conn)?;
+        conn.clear_buckets()?;
         let mut root = Root {
             tx,
             ..Root::default()
         };
         for ((table, bucket), b) in &buckets {
             let bytes = b.encode();
-            store::bucket_put(conn, table.name(), *bucket, &bytes)?;
+            conn.bucket_put(table.name(), *bucket, &bytes)?;
             root.buckets.insert(
                 bucket_key(*table, *bucket),
                 crypto::to_hex(&crypto::digest(&bytes)),
             );
         }
-        let (seq, mac) = store::last_activity(conn)?.unwrap_or((0, Vec::new()));
+        let (seq, mac) = conn.last_activity()?.unwrap_or((0, Vec::new()));
         root.activity_seq = seq;
         root.activity_mac = crypto::to_hex(&mac);
-        store::meta_set(conn, ROOT_META, &root.seal(sealer)?)?;
+        conn.meta_set(ROOT_META, &root.seal(sealer)?)?;
         self.invalidate();
         Ok(())
     }
 
     /// Everything `doctor` needs: every bucket checked against the root, and all entries.
-    pub fn audit(&mut self, conn: &Connection, sealer: &Sealer) -> Result<Audit> {
+    pub fn audit(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<Audit> {
         self.invalidate();
         self.load_root(conn, sealer)?;
         let mut problems = Vec::new();
@@ -566,7 +565,7 @@ impl Commitment {
             }
         };
         let mut seen = Vec::new();
-        for (name, bucket, bytes) in store::all_buckets(conn)? {
+        for (name, bucket, bytes) in conn.all_buckets()? {
             let key = format!("{name}/{bucket}");
             let Some(table) = Table::from_name(&name) else {
                 problems.push(format!("commitment: a bucket of unknown table '{name}'"));

@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::Connection;
+use super::store::Store;
 
 use super::{Action, Error, KeyInfo, KeyStatus, Result, Vault};
 
@@ -25,7 +25,7 @@ const DELIVERY_SCAN: usize = 2_000;
 
 impl Vault {
     /// Logs, inside the mint's or roll's transaction, that a window holds the new secret.
-    pub(super) fn log_shown(&self, tx: &Connection, key: &KeyInfo, rolled: bool) -> Result<()> {
+    pub(super) fn log_shown(&self, tx: &dyn Store, key: &KeyInfo, rolled: bool) -> Result<()> {
         let detail = if rolled { SHOWN_ROLLED } else { SHOWN_NEW };
         self.log(
             tx,

@@ -38,6 +38,9 @@ pub enum Error {
     Corrupt(String),
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// A PostgreSQL server that cannot be reached or refuses us (never with a password).
+    #[error("{0}")]
+    Server(String),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

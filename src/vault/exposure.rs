@@ -4,7 +4,7 @@
 use super::error::Result;
 use super::model::KeyInfo;
 use super::secret::Secret;
-use super::{Action, Vault, store, tamper};
+use super::{Action, Vault, tamper};
 
 /// What a found secret is to this vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ impl Vault {
     /// Looks a secret up by its hash (no other record is decrypted).
     pub fn find_secret(&self, secret: &Secret) -> Result<Found> {
         let sha = secret.sha256();
-        let Some(row) = store::key_by_lookup(&self.conn, &self.lookup_tag(&sha))? else {
+        let Some(row) = self.conn.key_by_lookup(&self.lookup_tag(&sha))? else {
             return Ok(Found::Foreign);
         };
         let tree = self.tree()?;
@@ -38,7 +38,8 @@ impl Vault {
         let place = place.chars().take(512).collect::<String>();
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = store::key_by_key_id(tx, key_id)?
+            let row = tx
+                .key_by_key_id(key_id)?
                 .ok_or_else(|| super::Error::NotFound(format!("key '{key_id}'")))?;
             let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
             if data.exposed.contains(&place) {

@@ -8,7 +8,8 @@ use zeroize::Zeroizing;
 
 use super::error::{Error, Result};
 use super::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
-use super::{Action, Vault, store};
+use super::store::Store;
+use super::{Action, Vault};
 
 const ACKS_META: &str = "health_acks";
 const ACKS_AAD: &[u8] = b"keyward/v2/meta/health_acks";
@@ -154,7 +155,7 @@ fn key_findings(k: &KeyInfo, now: Timestamp) -> Vec<FindingKind> {
 
 impl Vault {
     fn acks(&self) -> Result<Vec<Ack>> {
-        let Some(sealed) = store::meta_get(&self.conn, ACKS_META)? else {
+        let Some(sealed) = self.conn.meta_get(ACKS_META)? else {
             return Ok(Vec::new());
         };
         let plain = self
@@ -167,12 +168,12 @@ impl Vault {
 
     pub(super) fn seal_acks(
         sealer: &super::crypto::Sealer,
-        conn: &rusqlite::Connection,
+        conn: &dyn Store,
         acks: &[Ack],
     ) -> Result<()> {
         let plain =
             Zeroizing::new(serde_json::to_vec(acks).map_err(|e| Error::Corrupt(e.to_string()))?);
-        store::meta_set(conn, ACKS_META, &sealer.seal(ACKS_AAD, &plain))
+        conn.meta_set(ACKS_META, &sealer.seal(ACKS_AAD, &plain))
     }
 
     /// The acknowledgements, for re-keying.

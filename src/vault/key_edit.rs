@@ -2,7 +2,7 @@
 
 use super::error::{Error, Result};
 use super::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
-use super::{Action, Vault, store, tamper};
+use super::{Action, Vault, tamper};
 
 /// A change to a key's details; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
@@ -65,7 +65,8 @@ impl Vault {
         }
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = store::key_by_key_id(tx, key_id)?
+            let row = tx
+                .key_by_key_id(key_id)?
                 .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
             let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
             let mut changes = Vec::new();
@@ -73,7 +74,7 @@ impl Vault {
                 && *name != data.name
             {
                 let tag = v.name_tag("key", data.node_id, name);
-                store::set_key_name_tag(tx, row.id, &tag).map_err(|e| match e {
+                tx.set_key_name_tag(row.id, &tag).map_err(|e| match e {
                     Error::Conflict(_) => Error::Conflict(format!(
                         "a key named '{name}' already exists in {}",
                         tree.path_of(data.node_id)
@@ -139,7 +140,9 @@ impl Vault {
                 &tree.path_of(row.node_id),
                 &format!("{key_id} '{}': {}", data.name, changes.join("; ")),
             )?;
-            let row = store::key_by_key_id(tx, key_id)?.ok_or_else(|| tamper("key", key_id))?;
+            let row = tx
+                .key_by_key_id(key_id)?
+                .ok_or_else(|| tamper("key", key_id))?;
             v.key_info(&tree, &row, now)
         })
     }

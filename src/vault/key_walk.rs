@@ -68,7 +68,7 @@ impl Vault {
             let mut batch = Vec::with_capacity(BATCH);
             let mut sent = 0usize;
             let mut received = 0usize;
-            let walked = store::each_key_row(&self.conn, subtree.as_deref(), |row| {
+            let walked = self.conn.each_key_row(subtree.as_deref(), &mut |row| {
                 let committed =
                     self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
                 batch.push((row, committed));

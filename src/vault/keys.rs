@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-use rusqlite::Connection;
+use super::store::Store;
 
 use super::commitment::Table;
 use super::error::{Error, Result};
@@ -100,7 +100,9 @@ impl Vault {
 
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {
         let tree = self.tree()?;
-        let row = store::key_by_key_id(&self.conn, key_id)?
+        let row = self
+            .conn
+            .key_by_key_id(key_id)?
             .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
         let now = self.now();
         let mut info = self.key_info(&tree, &row, now)?;
@@ -222,7 +224,7 @@ impl Vault {
     #[allow(clippy::too_many_arguments)]
     fn mint(
         &self,
-        tx: &Connection,
+        tx: &dyn Store,
         tree: &Tree,
         target: &Node,
         name: String,
@@ -239,23 +241,21 @@ impl Vault {
             secret::encode_base62(&crypto::random_bytes::<12>(), 17)
         );
         let name_tag = self.name_tag("key", node, &name);
-        let id = store::insert_key(
-            tx,
-            &store::NewKeyRow {
+        let id = tx
+            .insert_key(&store::NewKeyRow {
                 node_id: node,
                 key_id: &key_id,
                 name_tag: &name_tag,
                 lookup: &self.lookup_tag(&sha),
                 full_access: new.full_access,
-            },
-        )
-        .map_err(|e| match e {
-            Error::Conflict(_) => Error::Conflict(format!(
-                "a key named '{name}' already exists in {} (revoked keys keep their name)",
-                target.path
-            )),
-            e => e,
-        })?;
+            })
+            .map_err(|e| match e {
+                Error::Conflict(_) => Error::Conflict(format!(
+                    "a key named '{name}' already exists in {} (revoked keys keep their name)",
+                    target.path
+                )),
+                e => e,
+            })?;
         let data = KeyData {
             key_id: key_id.clone(),
             node_id: node,
@@ -274,7 +274,7 @@ impl Vault {
             tags: new.details.tags.clone(),
         };
         let sealed = self.seal_json(Table::Keys, id, 1, &data)?;
-        store::seal_key(tx, id, &sealed)?;
+        tx.seal_key(id, &sealed)?;
         self.commitment
             .borrow_mut()
             .stage_insert(tx, Table::Keys, id, &sealed)?;
@@ -285,7 +285,9 @@ impl Vault {
             &target.path,
             &format!("{key_id} '{name}'"),
         )?;
-        let row = store::key_by_key_id(tx, &key_id)?.ok_or_else(|| tamper("key", &key_id))?;
+        let row = tx
+            .key_by_key_id(&key_id)?
+            .ok_or_else(|| tamper("key", &key_id))?;
         Ok(MintedKey {
             info: self.key_info(tree, &row, now)?,
             secret,
@@ -307,7 +309,7 @@ impl Vault {
     ) -> Result<MasterKey> {
         let tree = self.tree()?;
         let now = self.now();
-        for row in store::master_key_rows(&self.conn, node)? {
+        for row in self.conn.master_key_rows(node)? {
             let info = self.key_info(&tree, &row, now)?;
             if info.status.works() {
                 return Ok(MasterKey::Existing(info));
@@ -343,7 +345,7 @@ impl Vault {
     /// Re-seals a key row under its next version; `lookups` replaces its blind lookups.
     pub(super) fn reseal_key(
         &self,
-        tx: &Connection,
+        tx: &dyn Store,
         row: &store::KeyRow,
         data: &KeyData,
         lookups: Option<(&[u8], Option<&[u8]>)>,
@@ -356,7 +358,7 @@ impl Vault {
             &row.sealed,
         )?;
         let sealed = self.seal_json(Table::Keys, row.id, version, data)?;
-        store::update_key(tx, row.id, version, data.full_access, lookups, &sealed)?;
+        tx.update_key(row.id, version, data.full_access, lookups, &sealed)?;
         self.commitment
             .borrow_mut()
             .stage_update(Table::Keys, row.id, version, &sealed);
@@ -379,12 +381,13 @@ impl Vault {
         key_id: &str,
         action: Action,
         edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
-        finish: impl FnOnce(&Vault, &Connection, KeyInfo) -> Result<T>,
+        finish: impl FnOnce(&Vault, &dyn Store, KeyInfo) -> Result<T>,
     ) -> Result<T> {
         let now = self.now();
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = store::key_by_key_id(tx, key_id)?
+            let row = tx
+                .key_by_key_id(key_id)?
                 .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
             let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
             let old_sha = data.sha256.clone();
@@ -400,7 +403,9 @@ impl Vault {
                 &path,
                 &format!("{key_id} '{}'", data.name),
             )?;
-            let row = store::key_by_key_id(tx, key_id)?.ok_or_else(|| tamper("key", key_id))?;
+            let row = tx
+                .key_by_key_id(key_id)?
+                .ok_or_else(|| tamper("key", key_id))?;
             finish(v, tx, v.key_info(&tree, &row, now)?)
         })
     }
@@ -514,10 +519,11 @@ impl Vault {
     pub fn delete_key(&mut self, key_id: &str) -> Result<()> {
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = store::key_by_key_id(tx, key_id)?
+            let row = tx
+                .key_by_key_id(key_id)?
                 .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
             let name = v.open_key(&row)?.map(|d| d.name).unwrap_or_default();
-            store::delete_key(tx, row.id)?;
+            tx.delete_key(row.id)?;
             v.commitment
                 .borrow_mut()
                 .stage_delete(tx, Table::Keys, row.id)?;

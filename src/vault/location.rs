@@ -1,7 +1,7 @@
 //! Where a vault lives: a file path, or a `postgres://` / `postgresql://` URL naming a database
-//! on a server. This build keeps vaults in files only: a server URL is refused with a clear
-//! message instead of being taken for a relative file path (which would create folders named
-//! after the URL, password included). The URL is never repeated with its password.
+//! on a server (the `postgres` feature; without it a server URL is refused with a clear message
+//! instead of being taken for a relative file path, which would create folders named after the
+//! URL, password included). The URL is never repeated with its password.
 
 /// Whether `location` is a PostgreSQL URL rather than a file path.
 pub fn is_server_url(location: &str) -> bool {
@@ -44,7 +44,8 @@ pub fn redact(location: &str) -> String {
     format!("{head}{authority}{tail}")
 }
 
-/// The refusal of a server URL by this build.
+/// The refusal of a server URL by a build without PostgreSQL support.
+#[cfg_attr(feature = "postgres", allow(dead_code))]
 pub fn unsupported(location: &str) -> super::Error {
     super::Error::Invalid(format!(
         "{} is a PostgreSQL location; this build keeps vaults in files only (pass a file path)",

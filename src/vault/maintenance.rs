@@ -13,6 +13,7 @@ use super::error::{Error, Result};
 use super::members::{Slot, slot_name};
 use super::records::KeyData;
 use super::rekey::{self, Source};
+use super::store::Store;
 use super::{Action, Vault, activity, signing, store};
 
 pub use super::rekey::RekeyProgress;
@@ -33,13 +34,14 @@ pub(super) struct Rekey {
 /// Seals the new data key to every member of `plan` (their slots otherwise unchanged), in the
 /// re-key's transaction. A slot that is missing or does not carry its committed public key
 /// stops the re-key.
-fn reseal_slots(conn: &rusqlite::Connection, plan: &Rekey) -> Result<()> {
+fn reseal_slots(conn: &dyn Store, plan: &Rekey) -> Result<()> {
     for m in &plan.members {
         let name = slot_name(&m.name);
         let slot = match &plan.replace {
             Some((replaced, slot)) if *replaced == name => slot.clone(),
             _ => {
-                let raw = store::meta_get(conn, &name)?
+                let raw = conn
+                    .meta_get(&name)?
                     .ok_or_else(|| Error::Tampered(format!("the key slot of member {}", m.name)))?;
                 let slot = Slot::parse(&raw)?;
                 if slot.public != m.public {
@@ -51,14 +53,14 @@ fn reseal_slots(conn: &rusqlite::Connection, plan: &Rekey) -> Result<()> {
                 slot.resealed(&plan.data_key)?
             }
         };
-        store::meta_set(conn, &name, &slot.to_bytes()?)?;
+        conn.meta_set(&name, &slot.to_bytes()?)?;
     }
     if let Some(removed) = &plan.remove {
-        store::meta_delete(conn, removed)?;
+        conn.meta_delete(removed)?;
     }
     // The wrap of a vault from before members never outlives a re-key.
-    store::meta_delete(conn, "kdf")?;
-    store::meta_delete(conn, "data_key")
+    conn.meta_delete("kdf")?;
+    conn.meta_delete("data_key")
 }
 
 /// What `doctor` found.
@@ -86,7 +88,7 @@ impl Vault {
     fn index_problems(&self, committed: &HashMap<(Table, i64), Entry>) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let tree = self.tree()?;
-        for row in store::index_rows(&self.conn, false)? {
+        for row in self.conn.index_rows(false)? {
             if let Some(node) = tree.nodes.get(&row.id).filter(|n| !n.tampered) {
                 let tag = self.name_tag("node", node.parent, &node.name);
                 if !crypto::ct_eq(&tag, &row.name_tag) {
@@ -94,9 +96,9 @@ impl Vault {
                 }
             }
         }
-        let indexes = store::index_rows(&self.conn, true)?;
+        let indexes = self.conn.index_rows(true)?;
         for row in &indexes {
-            let Some(stored) = store::key_row_by_id(&self.conn, row.id)? else {
+            let Some(stored) = self.conn.key_row_by_id(row.id)? else {
                 continue;
             };
             let Some(data) = self.open_key(&stored)? else {
@@ -134,7 +136,7 @@ impl Vault {
                 .map(|((_, id), _)| *id)
                 .max()
                 .unwrap_or(0);
-            let counter = store::sequence_of(&self.conn, table.name())?;
+            let counter = self.conn.sequence_of(table.name())?;
             if counter < highest {
                 problems.push(format!(
                     "the id counter of {} was moved back ({counter}, below id {highest} the vault used)",
@@ -227,7 +229,7 @@ impl Vault {
                 Some(format!("{e}; the acknowledgements were dropped")),
             ),
         };
-        let conn = &self.conn;
+        let conn = &*self.conn;
         let from = &self.sealer;
         let commitment = &self.commitment;
         let member = &self.member;
@@ -268,7 +270,7 @@ impl Vault {
         .inspect_err(|_| self.commitment.borrow_mut().invalidate())?;
         self.sealer = to;
         self.commitment.borrow_mut().invalidate();
-        store::checkpoint_truncate(&self.conn)
+        self.conn.checkpoint_truncate()
     }
 
     /// Writes a consistent copy of the vault (still encrypted, same passphrase) to `dest`,
@@ -280,7 +282,7 @@ impl Vault {
                 dest.display()
             )));
         }
-        store::backup_into(&self.conn, dest)?;
+        self.conn.backup_into(dest)?;
         self.write(|v, tx| {
             v.log(
                 tx,
@@ -296,8 +298,13 @@ impl Vault {
     /// activity chain against its committed head.
     pub fn doctor(&self) -> Result<DoctorReport> {
         let mut report = DoctorReport::default();
-        for line in store::integrity_check(&self.conn)? {
-            report.problems.push(format!("sqlite: {line}"));
+        let kind = if self.conn.is_server() {
+            "server"
+        } else {
+            "sqlite"
+        };
+        for line in self.conn.integrity_check()? {
+            report.problems.push(format!("{kind}: {line}"));
         }
         if store::others_can_read(&self.path) {
             report.warnings.push(format!(
@@ -309,14 +316,14 @@ impl Vault {
         let audit = self
             .commitment
             .borrow_mut()
-            .audit(&self.conn, &self.sealer)?;
+            .audit(&*self.conn, &self.sealer)?;
         self.commitment.borrow_mut().invalidate();
         report.problems.extend(audit.problems);
         report.transactions = audit.root.as_ref().map_or(0, |r| r.tx);
         let mut present: HashSet<(Table, i64)> = HashSet::new();
         let tree = self.tree()?;
         report.nodes = tree.nodes.len();
-        for row in store::node_rows(&self.conn)? {
+        for row in self.conn.node_rows()? {
             present.insert((Table::Nodes, row.id));
             let what = format!("node #{}", row.id);
             let committed = audit.entries.get(&(Table::Nodes, row.id));
@@ -335,7 +342,7 @@ impl Vault {
                 report.problems.push(format!("{} has no parent", node.path));
             }
         }
-        store::each_key_row(&self.conn, None, |row| {
+        self.conn.each_key_row(None, &mut |row| {
             report.keys += 1;
             present.insert((Table::Keys, row.id));
             let what = format!("key {} (row #{})", row.key_id, row.id);
@@ -376,7 +383,7 @@ impl Vault {
             .root
             .as_ref()
             .map(|r| (r.activity_seq, r.activity_mac.as_str()));
-        let (entries, problems) = activity::check_chain(self, &self.conn, head)?;
+        let (entries, problems) = activity::check_chain(self, &*self.conn, head)?;
         report.activity_entries = entries;
         report.problems.extend(problems);
         report.problems.extend(self.signing_key_problem());

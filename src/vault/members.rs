@@ -21,7 +21,8 @@ use super::crypto::{self, DataKey, KdfParams};
 use super::error::{Error, Result};
 use super::model::Timestamp;
 use super::rekey::RekeyProgress;
-use super::{Action, Vault, store};
+use super::store::Store;
+use super::{Action, Vault};
 
 /// The member a new vault (and a vault from before members) belongs to.
 pub const DEFAULT_MEMBER: &str = "owner";
@@ -153,8 +154,8 @@ pub fn validate_member_name(name: &str) -> Result<&str> {
 }
 
 /// Every slot in the file, by meta name.
-pub(super) fn stored_slots(conn: &rusqlite::Connection) -> Result<Vec<(String, Vec<u8>)>> {
-    store::meta_with_prefix(conn, SLOT_PREFIX)
+pub(super) fn stored_slots(conn: &dyn Store) -> Result<Vec<(String, Vec<u8>)>> {
+    conn.meta_with_prefix(SLOT_PREFIX)
 }
 
 /// The slot to unlock with: the named member's, else the only one, else `owner`'s.
@@ -234,7 +235,7 @@ impl Vault {
             // A commitment that does not open is reported on its own.
             Err(_) => return Vec::new(),
         };
-        let slots = match stored_slots(&self.conn) {
+        let slots = match stored_slots(&*self.conn) {
             Ok(slots) => slots,
             Err(e) => return vec![format!("members: {e}")],
         };
@@ -278,14 +279,14 @@ impl Vault {
             if !v.commitment.borrow().members()?.is_empty() {
                 return Ok(());
             }
-            store::meta_set(tx, &slot_name(DEFAULT_MEMBER), &slot.to_bytes()?)?;
+            tx.meta_set(&slot_name(DEFAULT_MEMBER), &slot.to_bytes()?)?;
             v.commitment.borrow_mut().set_members(vec![MemberRecord {
                 name: DEFAULT_MEMBER.to_owned(),
                 public: slot.public.clone(),
                 added_at: now,
             }])?;
-            store::meta_delete(tx, "kdf")?;
-            store::meta_delete(tx, "data_key")?;
+            tx.meta_delete("kdf")?;
+            tx.meta_delete("data_key")?;
             v.log(
                 tx,
                 Action::VaultUpgraded,
@@ -295,14 +296,16 @@ impl Vault {
             )
         })?;
         // The old wrap must not stay behind in the WAL.
-        store::checkpoint_truncate(&self.conn)
+        self.conn.checkpoint_truncate()
     }
 
     /// This member's slot, and the data key it opens with `current` (asked again before
     /// changing members, so an unlocked, unattended window cannot be used to let someone in).
     pub(super) fn own_slot(&self, current: &str) -> Result<(String, Slot, DataKey)> {
         let name = slot_name(&self.member);
-        let raw = store::meta_get(&self.conn, &name)?
+        let raw = self
+            .conn
+            .meta_get(&name)?
             .ok_or_else(|| Error::Tampered(format!("the key slot of member {}", self.member)))?;
         let slot = Slot::parse(&raw)?;
         let data_key = slot.open(current)?.ok_or(Error::WrongPassphrase)?;
@@ -335,12 +338,10 @@ impl Vault {
                     "this vault has no members list yet (open it once with write access)".into(),
                 ));
             }
-            if members.iter().any(|m| slot_name(&m.name) == key)
-                || store::meta_get(tx, &key)?.is_some()
-            {
+            if members.iter().any(|m| slot_name(&m.name) == key) || tx.meta_get(&key)?.is_some() {
                 return Err(Error::Conflict(format!("member {name} already exists")));
             }
-            store::meta_set(tx, &key, &slot.to_bytes()?)?;
+            tx.meta_set(&key, &slot.to_bytes()?)?;
             members.push(MemberRecord {
                 name: name.to_owned(),
                 public: slot.public.clone(),

@@ -21,6 +21,7 @@ mod keys;
 mod location;
 mod maintenance;
 mod members;
+mod migrate;
 mod model;
 mod nodes;
 mod publish;
@@ -45,8 +46,8 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use store::Store;
 
 pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
@@ -57,11 +58,10 @@ pub use key_edit::KeyEdit;
 pub use key_filter::KeyFilter;
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
-pub use location::{
-    is_server_url, redact as redact_location, unsupported as server_location_error,
-};
+pub use location::{is_server_url, redact as redact_location};
 pub use maintenance::{DoctorReport, RekeyProgress};
 pub use members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
+pub use migrate::Migrated;
 pub use model::{
     EXPIRING_SOON_SECS, Expiry, Grace, KeyDetails, KeyInfo, KeyStatus, MAX_NAME_CHARS, Node,
     NodeId, NodeKind, PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now,
@@ -70,6 +70,7 @@ pub use model::{
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
 pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
 pub use signing::TrustedKey;
+pub use store::{LiveEvent, LiveFeed};
 pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
 pub use verifier_file::{
     ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
@@ -85,7 +86,7 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
 /// An unlocked vault. Dropping it drops every decrypted value and wipes the subkeys.
 pub struct Vault {
-    conn: Connection,
+    conn: Box<dyn Store>,
     path: PathBuf,
     sealer: Sealer,
     clock: Clock,
@@ -109,11 +110,18 @@ impl Vault {
             .map(|d| d.data_dir().join("vault.keyward"))
     }
 
+    /// Whether a vault file is there. A server URL counts as there: only connecting tells,
+    /// and opening says so clearly when it is not.
     pub fn exists(path: &Path) -> bool {
-        path.is_file()
+        store::server_url(path).is_some() || path.is_file()
     }
 
-    fn with(conn: Connection, path: &Path, data_key: &[u8; 32], member: &str) -> Vault {
+    /// Whether `path` names a server database rather than a file.
+    pub fn is_server_location(path: &Path) -> bool {
+        store::server_url(path).is_some()
+    }
+
+    fn with(conn: Box<dyn Store>, path: &Path, data_key: &[u8; 32], member: &str) -> Vault {
         Vault {
             member: member.to_owned(),
             conn,
@@ -139,7 +147,6 @@ impl Vault {
         passphrase: &str,
         params: KdfParams,
     ) -> Result<Vault> {
-        refuse_server_url(path)?;
         let member = validate_member_name(member)?;
         if passphrase.is_empty() {
             return Err(Error::Invalid("the passphrase must not be empty".into()));
@@ -181,18 +188,17 @@ impl Vault {
 
     /// Unlocks as `member` (default: the only member, else `owner`).
     pub fn open_as(path: &Path, member: Option<&str>, passphrase: &str) -> Result<Vault> {
-        refuse_server_url(path)?;
         let start = std::time::Instant::now();
         let opened = store::open(path)?;
         log::debug!(
             "opened {} (format {}) in {:.1} ms",
-            path.display(),
-            opened.schema_version,
+            display_location(path),
+            opened.schema_version(),
             ms(start)
         );
-        let slots = members::stored_slots(&opened.conn)?;
+        let slots = members::stored_slots(&*opened)?;
         if !slots.is_empty() {
-            return Vault::open_slot(opened.conn, path, &slots, member, passphrase, start);
+            return Vault::open_slot(opened, path, &slots, member, passphrase, start);
         }
         // A vault from before members: one passphrase, which becomes the owner's.
         if let Some(name) = member
@@ -200,7 +206,7 @@ impl Vault {
         {
             return Err(Error::NotFound(format!("member {}", name.trim())));
         }
-        let (params, salt, wrapped) = read_kdf(&opened.conn)?;
+        let (params, salt, wrapped) = read_kdf(&*opened)?;
         let kdf_start = std::time::Instant::now();
         let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
         log::debug!(
@@ -210,19 +216,20 @@ impl Vault {
             params.lanes,
             ms(kdf_start)
         );
-        let wrap_aad = if opened.schema_version == 1 {
+        let wrap_aad = if opened.schema_version() == 1 {
             WRAP_AAD_V1
         } else {
             WRAP_AAD
         };
         let Some(data_key) = crypto::unwrap(&kek, wrap_aad, &wrapped) else {
             // Best effort: a read-only file must still say "wrong passphrase".
-            let _ = count_failed_unlock(&opened.conn, model::now());
+            let _ = count_failed_unlock(&*opened, model::now());
             log::info!("unlock refused: wrong passphrase");
             return Err(Error::WrongPassphrase);
         };
-        let mut vault = Vault::with(opened.conn, path, &data_key, DEFAULT_MEMBER);
-        if opened.schema_version == 1 {
+        let schema_version = opened.schema_version();
+        let mut vault = Vault::with(opened, path, &data_key, DEFAULT_MEMBER);
+        if schema_version == 1 {
             log::info!("upgrading a format 1 vault");
             upgrade::from_v1(&mut vault, &data_key, &kek)?;
         }
@@ -237,13 +244,13 @@ impl Vault {
         }
         // Best effort too: a read-only or damaged file still opens to show what it holds.
         let _ = vault.fold_failed_unlocks();
-        log::info!("unlocked {} in {:.1} ms", path.display(), ms(start));
+        log::info!("unlocked {} in {:.1} ms", display_location(path), ms(start));
         Ok(vault)
     }
 
     /// Unlocks with a member's slot.
     fn open_slot(
-        conn: Connection,
+        conn: Box<dyn Store>,
         path: &Path,
         slots: &[(String, Vec<u8>)],
         member: Option<&str>,
@@ -261,7 +268,7 @@ impl Vault {
             ms(kdf_start)
         );
         let Some(data_key) = opened? else {
-            let _ = count_failed_unlock(&conn, model::now());
+            let _ = count_failed_unlock(&*conn, model::now());
             log::info!("unlock refused: wrong passphrase");
             return Err(Error::WrongPassphrase);
         };
@@ -270,7 +277,7 @@ impl Vault {
         vault.identify(&name, &slot)?;
         let _ = vault.ensure_signing_key();
         let _ = vault.fold_failed_unlocks();
-        log::info!("unlocked {} in {:.1} ms", path.display(), ms(start));
+        log::info!("unlocked {} in {:.1} ms", display_location(path), ms(start));
         Ok(vault)
     }
 
@@ -281,11 +288,10 @@ impl Vault {
 
     /// The KDF parameters of a member's passphrase (default: as [`Vault::open_as`] picks).
     pub fn kdf_params_of(path: &Path, member: Option<&str>) -> Result<KdfParams> {
-        refuse_server_url(path)?;
         let opened = store::open(path)?;
-        let slots = members::stored_slots(&opened.conn)?;
+        let slots = members::stored_slots(&*opened)?;
         if slots.is_empty() {
-            return Ok(read_kdf(&opened.conn)?.0);
+            return Ok(read_kdf(&*opened)?.0);
         }
         match members::choose_slot(&slots, member) {
             Ok((_, slot)) => Ok(slot.params),
@@ -298,8 +304,26 @@ impl Vault {
         }
     }
 
+    /// Where the vault is: a file path, or a server URL (with its password: do not show it;
+    /// [`Vault::location`] is for showing).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The vault's location for messages and titles (a server URL without its password).
+    pub fn location(&self) -> String {
+        display_location(&self.path)
+    }
+
+    /// Whether the vault lives on a server that several members share.
+    pub fn is_shared(&self) -> bool {
+        self.conn.is_server()
+    }
+
+    /// A feed of changes other members commit, for a vault on a server (`None` for a file:
+    /// poll [`Vault::data_version`]). `wake` is called from the feed's thread on each event.
+    pub fn live_feed(&self, wake: Box<dyn Fn() + Send>) -> Option<Result<LiveFeed>> {
+        self.conn.live_feed(wake)
     }
 
     /// Replaces the clock (tests, and previews of "what will be expired then").
@@ -314,18 +338,18 @@ impl Vault {
     /// Sets SQLite's page cache (16 MiB by default, sized for fast verification of 100,000 keys).
     /// The window, which lists rather than verifies, keeps less.
     pub fn set_page_cache_mib(&self, mib: u32) -> Result<()> {
-        store::set_cache_mib(&self.conn, mib)
+        self.conn.set_cache_mib(mib)
     }
 
     /// The sequence number of the newest activity entry: it moves with every change that is
     /// logged (all of them except the last-used stamps that verification writes).
     pub fn activity_mark(&self) -> Result<i64> {
-        Ok(store::last_activity(&self.conn)?.map_or(0, |(seq, _)| seq))
+        Ok(self.conn.last_activity()?.map_or(0, |(seq, _)| seq))
     }
 
     /// Changes whenever another process commits to this vault.
     pub fn data_version(&self) -> Result<i64> {
-        store::data_version(&self.conn)
+        self.conn.data_version()
     }
 
     /// The activity log, newest first, for `node` and below (everything when `None`).
@@ -336,16 +360,16 @@ impl Vault {
     /// Runs `f` in one IMMEDIATE transaction that also advances the state commitment: all of
     /// it lands, or none of it.
     /// Once it is committed, the publish targets it affects are rewritten.
-    fn write<T>(&self, f: impl FnOnce(&Vault, &Connection) -> Result<T>) -> Result<T> {
+    fn write<T>(&self, f: impl FnOnce(&Vault, &dyn Store) -> Result<T>) -> Result<T> {
         self.touched.borrow_mut().clear();
-        let result = store::in_transaction(&self.conn, || {
+        let result = store::in_transaction(&*self.conn, || {
             self.commitment
                 .borrow_mut()
-                .begin_write(&self.conn, &self.sealer)?;
-            let out = f(self, &self.conn)?;
+                .begin_write(&*self.conn, &self.sealer)?;
+            let out = f(self, &*self.conn)?;
             self.commitment
                 .borrow_mut()
-                .finish_write(&self.conn, &self.sealer)?;
+                .finish_write(&*self.conn, &self.sealer)?;
             Ok(out)
         });
         let touched = std::mem::take(&mut *self.touched.borrow_mut());
@@ -359,7 +383,7 @@ impl Vault {
 
     fn log(
         &self,
-        tx: &Connection,
+        tx: &dyn Store,
         action: Action,
         node: Option<NodeId>,
         path: &str,
@@ -373,7 +397,7 @@ impl Vault {
 
     /// Logs failed unlocks counted since the last unlock, then forgets the count.
     fn fold_failed_unlocks(&self) -> Result<()> {
-        let Some(raw) = store::meta_get(&self.conn, UNLOCK_FAILURES_META)? else {
+        let Some(raw) = self.conn.meta_get(UNLOCK_FAILURES_META)? else {
             return Ok(());
         };
         let failures: UnlockFailures = serde_json::from_slice(&raw).unwrap_or_default();
@@ -385,7 +409,7 @@ impl Vault {
                 format_time(failures.last_at)
             );
             v.log(tx, Action::UnlockFailed, None, "", &detail)?;
-            store::meta_delete(tx, UNLOCK_FAILURES_META)
+            tx.meta_delete(UNLOCK_FAILURES_META)
         })
     }
 
@@ -431,7 +455,7 @@ impl Vault {
             && self
                 .commitment
                 .borrow_mut()
-                .check(&self.conn, table, id, version, sealed)?)
+                .check(&*self.conn, table, id, version, sealed)?)
     }
 
     /// Makes sure the commitment this process checks rows against is the current one (another
@@ -439,7 +463,7 @@ impl Vault {
     fn sync_commitment(&self) -> Result<()> {
         self.commitment
             .borrow_mut()
-            .refresh(&self.conn, &self.sealer)
+            .refresh(&*self.conn, &self.sealer)
     }
 
     fn name_tag(&self, scope: &str, parent: NodeId, name: &str) -> Vec<u8> {
@@ -473,16 +497,17 @@ fn name_tag_with(sealer: &Sealer, scope: &str, parent: NodeId, name: &str) -> Ve
     ])
 }
 
-/// A `postgres://` location is not a file path: refused before anything is created or opened.
-fn refuse_server_url(path: &Path) -> Result<()> {
+/// A location for messages and logs: a file path as it is, a server URL without its password.
+pub fn display_location(path: &Path) -> String {
     match path.to_str() {
-        Some(text) if location::is_server_url(text) => Err(location::unsupported(text)),
-        _ => Ok(()),
+        Some(text) if location::is_server_url(text) => location::redact(text),
+        _ => path.display().to_string(),
     }
 }
 
-fn read_kdf(conn: &Connection) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
-    let kdf = store::meta_get(conn, "kdf")?
+fn read_kdf(conn: &dyn Store) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
+    let kdf = conn
+        .meta_get("kdf")?
         .ok_or_else(|| Error::Corrupt("the KDF parameters are missing".into()))?;
     let kdf: KdfMeta = serde_json::from_slice(&kdf)
         .map_err(|_| Error::Corrupt("the KDF parameters are unreadable".into()))?;
@@ -494,15 +519,17 @@ fn read_kdf(conn: &Connection) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
     let salt = crypto::from_hex(&kdf.salt)
         .filter(|s| (8..=64).contains(&s.len()))
         .ok_or_else(|| Error::Corrupt("the KDF salt is unreadable".into()))?;
-    let wrapped = store::meta_get(conn, "data_key")?
+    let wrapped = conn
+        .meta_get("data_key")?
         .ok_or_else(|| Error::Corrupt("the wrapped data key is missing".into()))?;
     Ok((kdf.params, salt, wrapped))
 }
 
 /// Counts a failed unlock outside the sealed state (there is no data key to seal with).
-fn count_failed_unlock(conn: &Connection, at: Timestamp) -> Result<()> {
+fn count_failed_unlock(conn: &dyn Store, at: Timestamp) -> Result<()> {
     store::in_transaction(conn, || {
-        let mut failures: UnlockFailures = store::meta_get(conn, UNLOCK_FAILURES_META)?
+        let mut failures: UnlockFailures = conn
+            .meta_get(UNLOCK_FAILURES_META)?
             .and_then(|raw| serde_json::from_slice(&raw).ok())
             .unwrap_or(UnlockFailures {
                 count: 0,
@@ -512,7 +539,7 @@ fn count_failed_unlock(conn: &Connection, at: Timestamp) -> Result<()> {
         failures.count = failures.count.saturating_add(1);
         failures.last_at = at;
         let raw = serde_json::to_vec(&failures).map_err(|e| Error::Corrupt(e.to_string()))?;
-        store::meta_set(conn, UNLOCK_FAILURES_META, &raw)
+        conn.meta_set(UNLOCK_FAILURES_META, &raw)
     })
 }
 

@@ -1,13 +1,13 @@
 //! The workspace → project → environment tree: add, rename, delete, resolve.
 
-use rusqlite::Connection;
+use super::store::Store;
 
 use super::commitment::Table;
 use super::error::{Error, Result};
 use super::model::{Node, NodeId, NodeKind, Preset, validate_name};
 use super::records::NodeData;
 use super::secret::validate_prefix;
-use super::{Action, Vault, store, tamper};
+use super::{Action, Vault, tamper};
 
 impl Vault {
     /// Every node, sorted by path (workspaces, then their projects, then environments).
@@ -97,10 +97,11 @@ impl Vault {
         self.node(id)
     }
 
-    fn insert_node(&self, tx: &Connection, data: NodeData, parent_path: &str) -> Result<NodeId> {
+    fn insert_node(&self, tx: &dyn Store, data: NodeData, parent_path: &str) -> Result<NodeId> {
         let tag = self.name_tag("node", data.parent, &data.name);
-        let id =
-            store::insert_node(tx, data.parent, data.kind.code(), &tag).map_err(|e| match e {
+        let id = tx
+            .insert_node(data.parent, data.kind.code(), &tag)
+            .map_err(|e| match e {
                 Error::Conflict(_) => Error::Conflict(format!(
                     "a {} named '{}' already exists in {}",
                     data.kind.noun(),
@@ -114,7 +115,7 @@ impl Vault {
                 e => e,
             })?;
         let sealed = self.seal_json(Table::Nodes, id, 1, &data)?;
-        store::update_node(tx, id, 1, &tag, &sealed)?;
+        tx.update_node(id, 1, &tag, &sealed)?;
         self.commitment
             .borrow_mut()
             .stage_insert(tx, Table::Nodes, id, &sealed)?;
@@ -135,11 +136,13 @@ impl Vault {
     /// Decrypts, edits and re-seals one node under its next version.
     pub(super) fn rewrite_node(
         &self,
-        tx: &Connection,
+        tx: &dyn Store,
         id: NodeId,
         edit: impl FnOnce(&mut NodeData) -> Result<()>,
     ) -> Result<NodeData> {
-        let row = store::node_row(tx, id)?.ok_or_else(|| Error::NotFound(format!("node #{id}")))?;
+        let row = tx
+            .node_row(id)?
+            .ok_or_else(|| Error::NotFound(format!("node #{id}")))?;
         let version = self.commitment.borrow_mut().next_version(
             tx,
             Table::Nodes,
@@ -153,14 +156,15 @@ impl Vault {
         edit(&mut data)?;
         let tag = self.name_tag("node", data.parent, &data.name);
         let sealed = self.seal_json(Table::Nodes, id, version, &data)?;
-        store::update_node(tx, id, version, &tag, &sealed).map_err(|e| match e {
-            Error::Conflict(_) => Error::Conflict(format!(
-                "a {} named '{}' already exists there",
-                data.kind.noun(),
-                data.name
-            )),
-            e => e,
-        })?;
+        tx.update_node(id, version, &tag, &sealed)
+            .map_err(|e| match e {
+                Error::Conflict(_) => Error::Conflict(format!(
+                    "a {} named '{}' already exists there",
+                    data.kind.noun(),
+                    data.name
+                )),
+                e => e,
+            })?;
         self.commitment
             .borrow_mut()
             .stage_update(Table::Nodes, id, version, &sealed);
@@ -216,7 +220,7 @@ impl Vault {
     pub fn key_count(&self, id: NodeId) -> Result<usize> {
         let tree = self.tree()?;
         tree.get(id)?;
-        store::count_keys(&self.conn, &tree.subtree(id))
+        self.conn.count_keys(&tree.subtree(id))
     }
 
     /// Deletes a node, everything below it and their keys. Refused when keys would go and
@@ -226,7 +230,7 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             let node = tree.get(id)?.clone();
             let ids = tree.subtree(id);
-            let key_rows = store::key_ids_of(tx, &ids)?;
+            let key_rows = tx.key_ids_of(&ids)?;
             let keys = key_rows.len();
             if keys > 0 && !force {
                 return Err(Error::Conflict(format!(
@@ -238,11 +242,11 @@ impl Vault {
             }
             let mut commitment = v.commitment.borrow_mut();
             for key in key_rows {
-                store::delete_key(tx, key)?;
+                tx.delete_key(key)?;
                 commitment.stage_delete(tx, Table::Keys, key)?;
             }
             for node in &ids {
-                store::delete_node(tx, *node)?;
+                tx.delete_node(*node)?;
                 commitment.stage_delete(tx, Table::Nodes, *node)?;
             }
             drop(commitment);

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use super::store::Store;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -64,7 +64,7 @@ impl Action {
 impl Vault {
     /// The publish targets, sealed in `meta` (none yet: empty).
     pub(super) fn targets(&self) -> Result<Vec<PublishTarget>> {
-        let Some(sealed) = store::meta_get(&self.conn, TARGETS_META)? else {
+        let Some(sealed) = self.conn.meta_get(TARGETS_META)? else {
             return Ok(Vec::new());
         };
         let plain = self
@@ -77,12 +77,12 @@ impl Vault {
 
     pub(super) fn seal_targets(
         sealer: &super::crypto::Sealer,
-        conn: &Connection,
+        conn: &dyn Store,
         targets: &[PublishTarget],
     ) -> Result<()> {
         let plain =
             Zeroizing::new(serde_json::to_vec(targets).map_err(|e| Error::Corrupt(e.to_string()))?);
-        store::meta_set(conn, TARGETS_META, &sealer.seal(TARGETS_AAD, &plain))
+        conn.meta_set(TARGETS_META, &sealer.seal(TARGETS_AAD, &plain))
     }
 
     /// Every target, with the path of its node ("" for the whole vault, "(deleted)" when the
@@ -236,8 +236,8 @@ impl Vault {
         }
         if changed {
             // Status only: not sealed state of the vault, so no commitment change and no log.
-            let saved = store::in_transaction(&self.conn, || {
-                Self::seal_targets(&self.sealer, &self.conn, &targets)
+            let saved = store::in_transaction(&*self.conn, || {
+                Self::seal_targets(&self.sealer, &*self.conn, &targets)
             });
             if let Err(e) = saved {
                 self.publish_errors

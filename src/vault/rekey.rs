@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use super::store::Store;
 
 use super::activity::{self, Detail, Fields};
 use super::commitment::{Entry, Table};
@@ -39,7 +39,7 @@ pub(super) struct Resealed {
 }
 
 struct Run<'a> {
-    conn: &'a Connection,
+    conn: &'a dyn Store,
     source: Source<'a>,
     from: &'a Sealer,
     to: &'a Sealer,
@@ -50,14 +50,14 @@ struct Run<'a> {
 }
 
 pub(super) fn reseal_all(
-    conn: &Connection,
+    conn: &dyn Store,
     source: Source<'_>,
     from: &Sealer,
     to: &Sealer,
     progress: &mut dyn FnMut(RekeyProgress),
 ) -> Result<Resealed> {
-    let seqs = store::begin_rebuild(conn)?;
-    let total = store::count_old(conn)?;
+    let seqs = conn.begin_rebuild()?;
+    let total = conn.count_old()?;
     let mut run = Run {
         conn,
         source,
@@ -72,10 +72,10 @@ pub(super) fn reseal_all(
         },
     };
     (run.progress)(RekeyProgress { done: 0, total });
-    for row in store::old_node_rows(conn, source == Source::V1)? {
+    for row in conn.old_node_rows(source == Source::V1)? {
         run.node(row)?;
     }
-    store::each_old_key_row(conn, source == Source::V1, |row| run.key(row))?;
+    conn.each_old_key_row(source == Source::V1, &mut |row| run.key(row))?;
     // Schema 1 chained its first entry to 32 zero bytes; schema 2 to nothing.
     let mut prev_old = if source == Source::V1 {
         vec![0u8; 32]
@@ -83,7 +83,7 @@ pub(super) fn reseal_all(
         Vec::new()
     };
     let mut prev_new = Vec::new();
-    store::each_old_activity(conn, source == Source::V1, |old| {
+    conn.each_old_activity(source == Source::V1, &mut |old| {
         run.activity(old, &mut prev_old, &mut prev_new)
     })?;
     if let Source::V2(committed) = source {
@@ -92,7 +92,7 @@ pub(super) fn reseal_all(
             run.out.entries.push((*table, *entry));
         }
     }
-    store::end_rebuild(conn, &seqs)?;
+    conn.end_rebuild(&seqs)?;
     (run.progress)(RekeyProgress { done: total, total });
     Ok(run.out)
 }
@@ -161,7 +161,9 @@ impl Run<'_> {
                 row.id
             ));
             // Its old name tag means nothing under the new key; a random one keeps it unique.
-            return store::insert_node_row(self.conn, &row, &crypto::random_bytes::<32>());
+            return self
+                .conn
+                .insert_node_row(&row, &crypto::random_bytes::<32>());
         };
         let version = self.next_version(row.version)?;
         let sealed = records::seal_record(self.to, Table::Nodes, row.id, version, &data)?;
@@ -171,7 +173,7 @@ impl Run<'_> {
             sealed,
             ..row
         };
-        store::insert_node_row(self.conn, &new, &tag)?;
+        self.conn.insert_node_row(&new, &tag)?;
         self.out
             .entries
             .push((Table::Nodes, Entry::live(new.id, version, &new.sealed)));
@@ -200,7 +202,7 @@ impl Run<'_> {
                 lookup: &b,
                 prev_lookup: Some(&c),
             };
-            return store::insert_key_row(self.conn, &row, &tags);
+            return self.conn.insert_key_row(&row, &tags);
         };
         let version = self.next_version(row.version)?;
         let sealed = records::seal_record(self.to, Table::Keys, row.id, version, &data)?;
@@ -215,8 +217,7 @@ impl Run<'_> {
             sealed,
             ..row
         };
-        store::insert_key_row(
-            self.conn,
+        self.conn.insert_key_row(
             &new,
             &KeyTags {
                 name_tag: &name_tag,
@@ -289,7 +290,7 @@ impl Run<'_> {
             }
         });
         let new = activity::sealed_row(self.to, prev_new, &fields, &detail)?;
-        store::insert_activity(self.conn, &new)?;
+        self.conn.insert_activity(&new)?;
         *prev_old = row.mac.clone();
         *prev_new = new.mac;
         Ok(())

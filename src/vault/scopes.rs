@@ -108,7 +108,7 @@ impl Vault {
         let tree = self.tree()?;
         let ws = tree.workspace_of(node)?;
         let mut count = 0;
-        for row in store::key_rows(&self.conn, Some(&tree.subtree(ws.id)))? {
+        for row in store::key_rows(&*self.conn, Some(&tree.subtree(ws.id)))? {
             if let Some(data) = self.open_key(&row)?
                 && !data.scopes.iter().any(|s| s == scope_id)
             {

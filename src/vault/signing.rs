@@ -10,14 +10,14 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::store::Store;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
-use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 use super::crypto::{self, Sealer};
 use super::error::{Error, Result};
 use super::secret::{decode_base62, encode_base62};
-use super::{Action, Vault, store};
+use super::{Action, Vault};
 
 pub const VAULT_ID_META: &str = "vault_id";
 pub const SIGNING_KEY_META: &str = "signing_key";
@@ -143,9 +143,9 @@ pub(super) fn generate(sealer: &Sealer) -> (String, Vec<u8>, TrustedKey) {
 
 /// The stored vault id and seed, opened: `Ok(None)` when there is none, `Err(Tampered)` when
 /// it does not open (altered, truncated, or its vault id was changed).
-fn read_seed(conn: &Connection, sealer: &Sealer) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
-    let id = store::meta_get(conn, VAULT_ID_META)?;
-    let sealed = store::meta_get(conn, SIGNING_KEY_META)?;
+fn read_seed(conn: &dyn Store, sealer: &Sealer) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
+    let id = conn.meta_get(VAULT_ID_META)?;
+    let sealed = conn.meta_get(SIGNING_KEY_META)?;
     let (id, sealed) = match (id, sealed) {
         (None, None) => return Ok(None),
         (Some(id), Some(sealed)) => (id, sealed),
@@ -162,7 +162,7 @@ fn read_seed(conn: &Connection, sealer: &Sealer) -> Result<Option<(String, Zeroi
     Ok(Some((id, seed)))
 }
 
-fn read(conn: &Connection, sealer: &Sealer) -> Result<Option<SigningKey>> {
+fn read(conn: &dyn Store, sealer: &Sealer) -> Result<Option<SigningKey>> {
     match read_seed(conn, sealer)? {
         None => Ok(None),
         Some((id, seed)) => SigningKey::from_seed(id, &seed)
@@ -178,11 +178,11 @@ fn tampered(why: &str) -> Error {
 
 /// Re-seals the signing key from one sealer to another (re-key), in the caller's transaction.
 /// A key that does not open stays as it was (and stays tampered); the problem is returned.
-pub(super) fn reseal(conn: &Connection, from: &Sealer, to: &Sealer) -> Result<Option<String>> {
+pub(super) fn reseal(conn: &dyn Store, from: &Sealer, to: &Sealer) -> Result<Option<String>> {
     match read_seed(conn, from) {
         Ok(None) => Ok(None),
         Ok(Some((id, seed))) => {
-            store::meta_set(conn, SIGNING_KEY_META, &to.seal(&signing_aad(&id), &seed))?;
+            conn.meta_set(SIGNING_KEY_META, &to.seal(&signing_aad(&id), &seed))?;
             Ok(None)
         }
         Err(Error::Tampered(why)) => Ok(Some(why)),
@@ -203,7 +203,7 @@ enum Stored {
 impl Vault {
     fn stored_signing_key(&self) -> Result<Stored> {
         let committed = self.commitment.borrow().signing_key()?;
-        let key = read(&self.conn, &self.sealer)?;
+        let key = read(&*self.conn, &self.sealer)?;
         match (key, committed) {
             (None, None) => Ok(Stored::Missing),
             (None, Some(_)) => Err(tampered("it was deleted")),
@@ -216,7 +216,7 @@ impl Vault {
     }
 
     /// Inside a write: the signing key, made (or recorded in the commitment) if needed.
-    pub(super) fn signing_key_in(&self, tx: &Connection) -> Result<SigningKey> {
+    pub(super) fn signing_key_in(&self, tx: &dyn Store) -> Result<SigningKey> {
         match self.stored_signing_key()? {
             Stored::Ready(key) => Ok(key),
             Stored::Adopt(key) => {
@@ -227,8 +227,8 @@ impl Vault {
             }
             Stored::Missing => {
                 let (vault_id, sealed, public) = generate(&self.sealer);
-                store::meta_set(tx, VAULT_ID_META, vault_id.as_bytes())?;
-                store::meta_set(tx, SIGNING_KEY_META, &sealed)?;
+                tx.meta_set(VAULT_ID_META, vault_id.as_bytes())?;
+                tx.meta_set(SIGNING_KEY_META, &sealed)?;
                 self.commitment
                     .borrow_mut()
                     .set_signing_key(crypto::to_hex(public.as_bytes()))?;
@@ -278,7 +278,8 @@ impl Vault {
     /// The vault's public id (hex), carried in every verifier file it signs.
     pub fn vault_id(&self) -> Result<String> {
         self.ensure_signing_key()?;
-        store::meta_get(&self.conn, VAULT_ID_META)?
+        self.conn
+            .meta_get(VAULT_ID_META)?
             .and_then(|id| String::from_utf8(id).ok())
             .ok_or_else(|| tampered("the vault id is missing"))
     }

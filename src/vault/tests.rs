@@ -323,9 +323,7 @@ fn a_flipped_byte_marks_one_record_tampered_and_spares_the_others() {
     let mut f = fixture();
     let a = f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
     let b = f.vault.create_key(f.env.id, new_key("b", &[])).expect("b");
-    f.vault
-        .conn
-        .execute(
+    raw(&f).execute(
             "UPDATE keys SET sealed = substr(sealed, 1, 20) || X'00' || substr(sealed, 22) WHERE key_id = ?1",
             [&a.info.key_id],
         )
@@ -358,8 +356,7 @@ fn swapped_sealed_fields_are_caught() {
         .vault
         .create_key(f.env.id, new_key("b", &["write"]))
         .expect("b");
-    f.vault
-        .conn
+    raw(&f)
         .execute_batch(
             "CREATE TEMP TABLE saved AS SELECT id, sealed FROM keys;
              UPDATE keys SET sealed = (SELECT sealed FROM saved WHERE saved.id != keys.id);",
@@ -384,9 +381,7 @@ fn the_activity_chain_detects_an_edited_entry() {
     f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
     assert!(f.vault.doctor().expect("doctor").is_healthy());
     // The log is append-only by trigger; an attacker with the file drops the trigger first.
-    f.vault
-        .conn
-        .execute_batch(
+    raw(&f).execute_batch(
             "DROP TRIGGER IF EXISTS activity_no_update; UPDATE activity SET at = at + 1 WHERE seq = 2;",
         )
         .expect("edit");
@@ -514,8 +509,8 @@ fn a_vault_from_before_signing_keys_gets_one_on_first_open() {
     let strip = |v: &Vault, keep_key: bool| {
         v.write(|v, tx| {
             if !keep_key {
-                store::meta_delete(tx, signing::VAULT_ID_META)?;
-                store::meta_delete(tx, signing::SIGNING_KEY_META)?;
+                tx.meta_delete(signing::VAULT_ID_META)?;
+                tx.meta_delete(signing::SIGNING_KEY_META)?;
             }
             v.commitment.borrow_mut().set_signing_key(String::new())
         })
@@ -544,4 +539,9 @@ fn a_vault_from_before_signing_keys_gets_one_on_first_open() {
         "made once"
     );
     assert!(v.doctor().expect("doctor").is_healthy());
+}
+
+/// A second connection to the fixture's file, as someone editing it would have.
+fn raw(f: &Fixture) -> rusqlite::Connection {
+    rusqlite::Connection::open(f.vault.path()).expect("open the file directly")
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Connection;
+use super::store::Store;
 
 use super::commitment::Table;
 use super::error::{Error, Result};
@@ -133,7 +133,7 @@ impl Vault {
     /// missing or fails its integrity check.
     pub(super) fn catalog_ids(&self, mut node: NodeId) -> Result<Option<Vec<String>>> {
         for _ in 0..MAX_DEPTH {
-            let Some(row) = store::node_row(&self.conn, node)? else {
+            let Some(row) = self.conn.node_row(node)? else {
                 return Ok(None);
             };
             let Some(data) = self.open_node(&row)? else {
@@ -148,8 +148,8 @@ impl Vault {
         Ok(None)
     }
 
-    pub(super) fn tree_from(&self, conn: &Connection) -> Result<Tree> {
-        let rows = store::node_rows(conn)?;
+    pub(super) fn tree_from(&self, conn: &dyn Store) -> Result<Tree> {
+        let rows = conn.node_rows()?;
         // After the read: the commitment must be as new as the rows.
         self.sync_commitment()?;
         let mut nodes = HashMap::with_capacity(rows.len());
@@ -220,6 +220,6 @@ impl Vault {
     }
 
     pub(super) fn tree(&self) -> Result<Tree> {
-        self.tree_from(&self.conn)
+        self.tree_from(&*self.conn)
     }
 }

@@ -31,7 +31,7 @@ fn backup_path(path: &Path) -> PathBuf {
 /// data key re-wrapped. Problems found in the v1 file are logged in the upgrade's own entry.
 pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) -> Result<()> {
     let backup = backup_path(&vault.path);
-    store::backup_into(&vault.conn, &backup).map_err(|e| {
+    vault.conn.backup_into(&backup).map_err(|e| {
         Error::Invalid(format!(
             "this vault needs a format upgrade, and the backup copy before it could not be \
              written to {}: {e}",
@@ -40,7 +40,7 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
     })?;
     let from = Sealer::v1(data_key);
     let now = vault.now();
-    let conn = &vault.conn;
+    let conn = &*vault.conn;
     let to = &vault.sealer;
     store::in_transaction(conn, || {
         let resealed = rekey::reseal_all(conn, Source::V1, &from, to, &mut |_| {})?;
@@ -49,8 +49,8 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
         commitment.begin_write(conn, to)?;
         // Schema 1 had no signing key: the vault gets one, as a new vault does.
         let (vault_id, signing_key, public) = signing::generate(to);
-        store::meta_set(conn, signing::VAULT_ID_META, vault_id.as_bytes())?;
-        store::meta_set(conn, signing::SIGNING_KEY_META, &signing_key)?;
+        conn.meta_set(signing::VAULT_ID_META, vault_id.as_bytes())?;
+        conn.meta_set(signing::SIGNING_KEY_META, &signing_key)?;
         commitment.set_signing_key(crypto::to_hex(public.as_bytes()))?;
         let mut detail = format!(
             "upgraded from schema 1 to {}; the schema-1 file was kept as {}; verifier files \
@@ -76,15 +76,14 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
             &detail,
         )?;
         commitment.finish_write(conn, to)?;
-        store::meta_set(conn, "data_key", &crypto::wrap(kek, WRAP_AAD, data_key))?;
-        store::meta_set(
-            conn,
+        conn.meta_set("data_key", &crypto::wrap(kek, WRAP_AAD, data_key))?;
+        conn.meta_set(
             "schema_version",
             store::SCHEMA_VERSION.to_string().as_bytes(),
         )
     })?;
     vault.commitment.borrow_mut().invalidate();
     // Best effort: the WAL must not keep the v1 pages around longer than needed.
-    let _ = store::checkpoint_truncate(&vault.conn);
+    let _ = vault.conn.checkpoint_truncate();
     Ok(())
 }

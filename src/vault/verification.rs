@@ -26,7 +26,7 @@ impl Vault {
             let now = self.now();
             if last_used.is_none_or(|t| now.saturating_sub(t) >= LAST_USED_RESOLUTION_SECS) {
                 // Not a sealed change: no commitment work, and no activity entry.
-                store::in_transaction(&self.conn, || store::touch_key(&self.conn, id, now))?;
+                store::in_transaction(&*self.conn, || self.conn.touch_key(id, now))?;
             }
         }
         Ok(verification)
@@ -62,7 +62,7 @@ impl Vault {
     }
 
     fn in_read_snapshot<T>(&self, f: impl FnOnce(&Vault) -> Result<T>) -> Result<T> {
-        store::in_read_snapshot(&self.conn, || f(self))
+        store::in_read_snapshot(&*self.conn, || f(self))
     }
 
     /// The decision for one hash; also which row to stamp as used.
@@ -72,7 +72,7 @@ impl Vault {
         sha: &[u8; 32],
         required_scopes: &[&str],
     ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
-        let Some(row) = store::key_by_lookup(&self.conn, &self.lookup_tag(sha))? else {
+        let Some(row) = self.conn.key_by_lookup(&self.lookup_tag(sha))? else {
             return Ok((Verification::of(Outcome::NotFound, None, Vec::new()), None));
         };
         // After the lookup: the commitment must be as new as the row just read.
@@ -128,8 +128,8 @@ impl Vault {
         now: Timestamp,
     ) -> Result<(String, Vec<VerifierEntry>)> {
         let rows = match node {
-            Some(id) => store::key_rows(&self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
-            None => store::key_rows(&self.conn, None)?,
+            Some(id) => store::key_rows(&*self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
+            None => store::key_rows(&*self.conn, None)?,
         };
         let mut entries = Vec::with_capacity(rows.len());
         for row in &rows {

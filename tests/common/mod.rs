@@ -1,8 +1,10 @@
 //! One way for CLI tests to run the real binary on a vault in a temp dir.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod serve;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -79,12 +81,95 @@ fn output(out: Output) -> Run {
     }
 }
 
+/// Where a test's vault lives: the same CLI tests run on both (see [`on_both_stores!`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    File,
+    Postgres,
+}
+
+thread_local! {
+    static STORE: Cell<StoreKind> = const { Cell::new(StoreKind::File) };
+}
+
+/// The store this test thread's sandboxes use.
+pub fn store_kind() -> StoreKind {
+    STORE.with(Cell::get)
+}
+
+/// Runs `body` with every [`Sandbox`] it makes on `kind`. On PostgreSQL without a server it
+/// is SKIPPED loudly, unless `KEYWARD_REQUIRE_POSTGRES=1`, where it fails.
+pub fn on_store(kind: StoreKind, body: fn()) {
+    if kind == StoreKind::Postgres && pg::cluster().is_none() {
+        return;
+    }
+    STORE.with(|s| s.set(kind));
+    body();
+}
+
+/// Declares each test twice, `NAME::file` and `NAME::postgres`: one suite, two stores.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($( $(#[doc = $doc:literal])* fn $name:ident() $body:block )*) => {
+        $(
+            $(#[doc = $doc])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                fn body() $body
+
+                #[test]
+                fn file() {
+                    $crate::common::on_store($crate::common::StoreKind::File, body)
+                }
+
+                #[test]
+                fn postgres() {
+                    $crate::common::on_store($crate::common::StoreKind::Postgres, body)
+                }
+            }
+        )*
+    };
+}
+
 impl Sandbox {
-    /// An empty temp dir (no vault yet).
+    /// An empty temp dir and a vault location with no vault yet: a file path in the dir, or
+    /// (on PostgreSQL) the URL of a new, empty database.
     pub fn empty() -> Sandbox {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vault = dir.path().join("test.keyward");
+        let vault = match store_kind() {
+            StoreKind::File => dir.path().join("test.keyward"),
+            StoreKind::Postgres => PathBuf::from(
+                pg::cluster()
+                    .expect("a PostgreSQL server (on_store checked)")
+                    .new_database(),
+            ),
+        };
         Sandbox { dir, vault }
+    }
+
+    /// Runs SQL on the vault's database behind Keyward's back, as an attacker with the file or
+    /// the server would: `sqlite` on a file, `postgres` on a server.
+    pub fn raw_sql(&self, sqlite: &str, postgres: &str) {
+        if self.on_postgres() {
+            let url = self.vault.to_string_lossy();
+            pg::cluster()
+                .expect("the server of this sandbox")
+                .psql(&pg::db_of(&url), postgres);
+        } else {
+            rusqlite::Connection::open(&self.vault)
+                .expect("open the file directly")
+                .execute_batch(sqlite)
+                .expect("raw SQL");
+        }
+    }
+
+    /// Whether this sandbox's vault is on the server.
+    pub fn on_postgres(&self) -> bool {
+        self.vault
+            .to_str()
+            .is_some_and(|v| v.starts_with("postgres://"))
     }
 
     /// A vault with fast KDF settings.

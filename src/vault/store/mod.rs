@@ -1,288 +1,233 @@
-//! The SQLite layer: schema, pragmas and every SQL statement. Only sealed blobs, blind tags,
-//! ids, versions and timestamps pass through here; nothing in this module sees a name, a scope
-//! or a secret. A shared backend (PostgreSQL) would implement the same handful of operations.
+//! Storage: the one interface the vault core reads and writes through, and its two
+//! implementations, a SQLite file (`sqlite`) and a PostgreSQL database (`postgres`, behind the
+//! feature of that name). Only sealed blobs, blind tags, ids, versions and timestamps cross it;
+//! nothing a store sees is a name, a scope or a secret, so a server and its backups hold
+//! ciphertext only.
 //!
-//! The file is hostile input: it is opened with SQLite's defensive mode and without trusting
-//! its schema, and its schema is compared with the one Keyward writes before anything else is
-//! read, so a planted trigger or view never runs.
+//! Both stores are hostile input: a store refuses what is not a vault and reads plain columns
+//! leniently (a value of the wrong type marks the row `malformed`, which the vault reports as
+//! tampered).
 
-mod buckets;
+mod copy;
 mod files;
-mod rebuild;
+pub mod live;
+#[cfg(feature = "postgres")]
+pub mod pg;
 mod rows;
-mod schema;
+pub mod sqlite;
 
 use std::path::Path;
 
-use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-
 use super::error::{Error, Result};
+use super::model::{NodeId, Timestamp};
 
-pub use buckets::{all_buckets, bucket_get, bucket_put, clear_buckets};
+pub use copy::copy_vault;
 pub use files::{create_private_dir, create_private_file, others_can_read};
-pub use rebuild::{
-    OldActivity, begin_rebuild, count_old, each_old_activity, each_old_key_row, end_rebuild,
-    old_node_rows,
-};
+pub use live::{LiveEvent, LiveFeed};
 pub use rows::*;
-pub use schema::{SCHEMA_VERSION, create_v2_tables, create_v2_triggers};
+
+/// The format version both stores write (bound into records' associated data).
+pub const SCHEMA_VERSION: i64 = 2;
 
 pub(crate) const MAGIC: &str = "keyward-vault";
 
-fn flags() -> OpenFlags {
-    OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_NOFOLLOW
-}
+/// Streams rows to a callback; the callback's error stops the walk and is returned.
+pub type Each<'a, T> = &'a mut dyn FnMut(T) -> Result<()>;
 
-/// Before the first read: do not trust anything the schema asks for.
-fn harden(conn: &Connection) -> Result<()> {
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
-    conn.pragma_update(None, "trusted_schema", "OFF")?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    Ok(())
-}
-
-fn configure(conn: &Connection) -> Result<()> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "secure_delete", "ON")?;
-    // 16 MiB of page cache keeps the lookup index of 100,000 keys in memory for verification.
-    conn.pragma_update(None, "cache_size", -16_384)?;
-    Ok(())
-}
-
-/// SQLite's page cache for this connection, in MiB.
-pub fn set_cache_mib(conn: &Connection, mib: u32) -> Result<()> {
-    conn.pragma_update(None, "cache_size", -(i64::from(mib) * 1024))?;
-    Ok(())
-}
-
-/// Creates a new vault file (private from its first byte) with the schema and the given meta
-/// entries, in one transaction.
-pub fn create(path: &Path, meta: &[(&str, &[u8])]) -> Result<Connection> {
-    if path.symlink_metadata().is_ok() {
-        return Err(Error::VaultExists(path.to_owned()));
+/// What the vault needs of a database. Every method is one statement or a small batch; a
+/// change runs between [`Store::begin_write`] and [`Store::commit`] (see [`in_transaction`]).
+pub trait Store: Send {
+    /// The schema version the database was written with.
+    fn schema_version(&self) -> i64;
+    /// Whether this is a server database (LISTEN/NOTIFY, no page cache, no file).
+    fn is_server(&self) -> bool {
+        false
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
+    /// A feed of other connections' commits, where the store can push them (a server);
+    /// `wake` is called from the feed's thread after each event. `None`: poll
+    /// [`Store::data_version`] instead.
+    fn live_feed(&self, _wake: Box<dyn Fn() + Send>) -> Option<Result<LiveFeed>> {
+        None
     }
-    create_private_file(path)?;
-    let built = (|| {
-        let mut conn = Connection::open_with_flags(path, flags())?;
-        harden(&conn)?;
-        configure(&conn)?;
-        let tx = conn.transaction()?;
-        create_v2_tables(&tx, true)?;
-        create_v2_triggers(&tx)?;
-        tx.execute(
-            "INSERT INTO meta(name, value) VALUES ('magic', ?1), ('schema_version', ?2)",
-            params![MAGIC.as_bytes(), SCHEMA_VERSION.to_string().as_bytes()],
-        )?;
-        for (name, value) in meta {
-            meta_set(&tx, name, value)?;
-        }
-        tx.commit()?;
-        Ok(conn)
-    })();
-    if built.is_err() {
-        let _ = std::fs::remove_file(path);
+
+    // ---- transactions ----
+    /// Starts a write transaction; writers from every process are serialised here.
+    fn begin_write(&self) -> Result<()>;
+    fn commit(&self) -> Result<()>;
+    fn rollback(&self);
+    /// Starts a read-only transaction: everything read until [`Store::end_read`] comes from one
+    /// snapshot.
+    fn begin_read(&self) -> Result<()>;
+    fn end_read(&self);
+    /// Changes with every commit (this connection's or another's), as of the last read where
+    /// the store can tell; cheap enough to ask once per read operation.
+    fn pager_version(&self) -> Result<i64>;
+    /// Changes whenever another connection commits (for live refresh).
+    fn data_version(&self) -> Result<i64>;
+
+    // ---- meta ----
+    fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    fn meta_set(&self, name: &str, value: &[u8]) -> Result<()>;
+    /// Every entry whose name starts with `prefix`, by name.
+    fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
+    fn meta_delete(&self, name: &str) -> Result<()>;
+
+    // ---- nodes ----
+    fn node_rows(&self) -> Result<Vec<NodeRow>>;
+    fn node_row(&self, id: NodeId) -> Result<Option<NodeRow>>;
+    /// A new node row with an empty seal (sealing needs the id), its id.
+    fn insert_node(&self, parent: NodeId, kind: i64, name_tag: &[u8]) -> Result<NodeId>;
+    /// A node row as it is (re-keying, copies keep ids).
+    fn insert_node_row(&self, row: &NodeRow, name_tag: &[u8]) -> Result<()>;
+    fn update_node(&self, id: NodeId, version: i64, name_tag: &[u8], sealed: &[u8]) -> Result<()>;
+    fn delete_node(&self, id: NodeId) -> Result<()>;
+
+    // ---- keys ----
+    /// Key rows (all, or those of `nodes`) in id order per node.
+    fn each_key_row(&self, nodes: Option<&[NodeId]>, f: Each<'_, KeyRow>) -> Result<()>;
+    fn key_by_key_id(&self, key_id: &str) -> Result<Option<KeyRow>>;
+    fn key_row_by_id(&self, id: i64) -> Result<Option<KeyRow>>;
+    /// The key whose current or previous secret has this lookup tag.
+    fn key_by_lookup(&self, lookup: &[u8]) -> Result<Option<KeyRow>>;
+    fn master_key_rows(&self, node: NodeId) -> Result<Vec<KeyRow>>;
+    fn insert_key(&self, row: &NewKeyRow<'_>) -> Result<i64>;
+    fn insert_key_row(&self, row: &KeyRow, tags: &KeyTags<'_>) -> Result<()>;
+    fn seal_key(&self, id: i64, sealed: &[u8]) -> Result<()>;
+    fn update_key(
+        &self,
+        id: i64,
+        version: i64,
+        full_access: bool,
+        lookups: Option<(&[u8], Option<&[u8]>)>,
+        sealed: &[u8],
+    ) -> Result<()>;
+    /// A key's name index after a rename (a name taken at the node is a conflict).
+    fn set_key_name_tag(&self, id: i64, name_tag: &[u8]) -> Result<()>;
+    fn touch_key(&self, id: i64, at: Timestamp) -> Result<()>;
+    fn delete_key(&self, id: i64) -> Result<()>;
+    fn count_keys(&self, nodes: &[NodeId]) -> Result<usize>;
+    /// Ids of the key rows of `nodes`.
+    fn key_ids_of(&self, nodes: &[NodeId]) -> Result<Vec<i64>>;
+    /// The id high-water mark of `nodes` or `keys` (ids are never reused).
+    fn sequence_of(&self, table: &str) -> Result<i64>;
+    fn set_sequence(&self, table: &str, seq: i64) -> Result<()>;
+    /// Every row's blind indexes (`doctor` recomputes them from the decrypted records).
+    fn index_rows(&self, keys: bool) -> Result<Vec<IndexRow>>;
+
+    // ---- activity ----
+    /// The newest entry's sequence number and MAC.
+    fn last_activity(&self) -> Result<Option<(i64, Vec<u8>)>>;
+    fn insert_activity(&self, row: &ActivityRow) -> Result<()>;
+    /// Newest first, starting below `before` (all when `None`).
+    fn activity_page(&self, before: Option<i64>, limit: usize) -> Result<Vec<ActivityRow>>;
+    /// Oldest first.
+    fn each_activity(&self, f: Each<'_, ActivityRow>) -> Result<()>;
+
+    // ---- the commitment's buckets ----
+    fn bucket_get(&self, table: &str, bucket: i64) -> Result<Option<Vec<u8>>>;
+    fn bucket_put(&self, table: &str, bucket: i64, entries: &[u8]) -> Result<()>;
+    fn clear_buckets(&self) -> Result<()>;
+    /// Every bucket row: (table, bucket, entries).
+    fn all_buckets(&self) -> Result<Vec<(String, i64, Vec<u8>)>>;
+
+    // ---- rebuilding every sealed table (re-key, upgrade), inside one write ----
+    /// Moves the sealed tables aside as `old_*` and creates empty ones.
+    fn begin_rebuild(&self) -> Result<Sequences>;
+    fn end_rebuild(&self, seqs: &Sequences) -> Result<()>;
+    fn count_old(&self) -> Result<usize>;
+    fn old_node_rows(&self, v1: bool) -> Result<Vec<NodeRow>>;
+    fn each_old_key_row(&self, v1: bool, f: Each<'_, KeyRow>) -> Result<()>;
+    fn each_old_activity(&self, v1: bool, f: Each<'_, OldActivity>) -> Result<()>;
+
+    // ---- maintenance ----
+    /// The database's own consistency check: problems found (none: empty).
+    fn integrity_check(&self) -> Result<Vec<String>>;
+    /// Makes sure replaced bytes (an old wrap of the data key) do not linger in a journal.
+    fn checkpoint_truncate(&self) -> Result<()>;
+    /// Writes a consistent copy of the whole vault to a new file `dest` (owner-only).
+    fn backup_into(&self, dest: &Path) -> Result<()>;
+    /// Memory for cached pages, in MiB, where the store has such a cache.
+    fn set_cache_mib(&self, _mib: u32) -> Result<()> {
+        Ok(())
     }
-    built
 }
 
-/// An open vault file and the schema version it was written with.
-pub struct Opened {
-    pub conn: Connection,
-    pub schema_version: i64,
-}
-
-/// Opens an existing vault, refusing anything that is not one (without writing to it): not a
-/// SQLite file, no magic, a newer schema, or a schema with objects Keyward did not create.
-pub fn open(path: &Path) -> Result<Opened> {
-    let meta = path
-        .symlink_metadata()
-        .map_err(|_| Error::NoVault(path.to_owned()))?;
-    if meta.file_type().is_symlink() {
-        return Err(Error::Invalid(format!(
-            "{} is a symbolic link; Keyward opens only the vault file itself",
-            path.display()
-        )));
-    }
-    if !meta.is_file() {
-        return Err(Error::NotAVault(path.to_owned()));
-    }
-    let not_a_vault = || Error::NotAVault(path.to_owned());
-    let conn = Connection::open_with_flags(path, flags()).map_err(|_| not_a_vault())?;
-    harden(&conn)?;
-    let magic: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE name = 'magic'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::DatabaseBusy
-                    || f.code == rusqlite::ErrorCode::DatabaseLocked =>
-            {
-                Error::Storage(e)
-            }
-            _ => not_a_vault(),
-        })?;
-    if magic.as_deref() != Some(MAGIC.as_bytes()) {
-        return Err(not_a_vault());
-    }
-    let version = meta_get(&conn, "schema_version")?
-        .and_then(|v| String::from_utf8(v).ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .ok_or_else(|| Error::Corrupt("the schema version is missing or unreadable".into()))?;
-    if version > SCHEMA_VERSION {
-        return Err(Error::NewerSchema {
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    if version < 1 {
-        return Err(Error::Corrupt(format!("unknown schema version {version}")));
-    }
-    let differences = schema::differences(&conn, version)?;
-    if !differences.refused.is_empty() {
-        return Err(Error::UnexpectedSchema(differences.refused));
-    }
-    configure(&conn)?;
-    if !differences.missing_triggers.is_empty() {
-        // Best effort (a read-only file stays as it is): the triggers guard Keyward's own
-        // code paths; an edited log is caught by the keyed chain either way.
-        let _ = in_transaction(&conn, || schema::restore_triggers(&conn));
-    }
-    Ok(Opened {
-        conn,
-        schema_version: version,
-    })
-}
-
-pub fn meta_get(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
-    use rusqlite::types::ValueRef;
-    Ok(conn
-        .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
-        .query_row([name], |r| {
-            Ok(match r.get_ref(0)? {
-                ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
-                _ => Vec::new(),
-            })
-        })
-        .optional()?)
-}
-
-pub fn meta_set(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO meta(name, value) VALUES (?1, ?2)
-         ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-    )?
-    .execute(params![name, value])?;
-    Ok(())
-}
-
-/// Every meta entry whose name starts with `prefix`, by name.
-pub fn meta_with_prefix(conn: &Connection, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
-    use rusqlite::types::ValueRef;
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, value FROM meta WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name",
-    )?;
-    let rows = stmt.query_map([prefix], |r| {
-        let name: String = r.get(0)?;
-        let value = match r.get_ref(1)? {
-            ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
-            _ => Vec::new(),
-        };
-        Ok((name, value))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn meta_delete(conn: &Connection, name: &str) -> Result<()> {
-    conn.execute("DELETE FROM meta WHERE name = ?1", [name])?;
-    Ok(())
-}
-
-/// The pager's data version as of this connection's last read: it changes with every commit,
-/// this connection's or another process's. A file control, so no statement and no lock: the
-/// state commitment checks it after each read at no cost.
-pub fn pager_version(conn: &Connection) -> Result<i64> {
-    let mut version: u32 = 0;
-    // SAFETY: the handle is this open connection's; SQLITE_FCNTL_DATA_VERSION writes one u32
-    // through the pointer, which lives for the call.
-    let rc = unsafe {
-        rusqlite::ffi::sqlite3_file_control(
-            conn.handle(),
-            c"main".as_ptr(),
-            rusqlite::ffi::SQLITE_FCNTL_DATA_VERSION,
-            (&mut version as *mut u32).cast(),
-        )
-    };
-    if rc != rusqlite::ffi::SQLITE_OK {
-        return Err(Error::Corrupt(format!(
-            "the database did not report its data version (code {rc})"
-        )));
-    }
-    Ok(i64::from(version))
-}
-
-/// Changes made by other connections since this one last looked (for live refresh).
-pub fn data_version(conn: &Connection) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("PRAGMA data_version")?
-        .query_row([], |r| r.get(0))?)
-}
-
-pub fn integrity_check(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    let out: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
-    Ok(out.into_iter().filter(|l| l != "ok").collect())
-}
-
-/// Folds the WAL into the file and truncates it, so replaced pages (an old wrap of the data
-/// key) do not linger in it.
-pub fn checkpoint_truncate(conn: &Connection) -> Result<()> {
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    Ok(())
-}
-
-/// Writes a consistent copy to `dest`, created owner-only (and never through a link) before
-/// SQLite writes a byte of it.
-pub fn backup_into(conn: &Connection, dest: &Path) -> Result<()> {
-    let dest_text = dest
-        .to_str()
-        .ok_or_else(|| Error::Invalid("the backup path must be valid UTF-8".into()))?;
-    create_private_file(dest)?;
-    let copied = conn.execute("VACUUM INTO ?1", [dest_text]);
-    if let Err(e) = copied {
-        let _ = std::fs::remove_file(dest);
-        return Err(e.into());
-    }
-    Ok(())
-}
-
-/// Runs `f` in one IMMEDIATE transaction: all of it lands, or none of it.
-pub fn in_transaction<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
+/// Runs `f` in one write transaction: all of it lands, or none of it.
+pub fn in_transaction<T>(db: &dyn Store, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    db.begin_write()?;
     let result = f().and_then(|out| {
-        conn.execute_batch("COMMIT")?;
+        db.commit()?;
         Ok(out)
     });
-    if result.is_err() && !conn.is_autocommit() {
-        let _ = conn.execute_batch("ROLLBACK");
+    if result.is_err() {
+        db.rollback();
     }
     result
 }
 
 /// Runs `f` inside one read transaction: everything it reads comes from the same snapshot.
-pub fn in_read_snapshot<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch("BEGIN DEFERRED")?;
+pub fn in_read_snapshot<T>(db: &dyn Store, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    db.begin_read()?;
     let out = f();
-    let _ = conn.execute_batch("COMMIT");
+    db.end_read();
     out
+}
+
+/// All key rows (or those of `nodes`).
+pub fn key_rows(db: &dyn Store, nodes: Option<&[NodeId]>) -> Result<Vec<KeyRow>> {
+    let mut out = Vec::new();
+    db.each_key_row(nodes, &mut |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Opens the vault at `location`: a `postgres://` URL or a file path.
+pub fn open(location: &Path) -> Result<Box<dyn Store>> {
+    match server_url(location) {
+        Some(url) => open_server(url),
+        None => Ok(Box::new(sqlite::SqliteStore::open(location)?)),
+    }
+}
+
+/// Creates a new vault at `location` with the schema and the given meta entries.
+pub fn create(location: &Path, meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>> {
+    match server_url(location) {
+        Some(url) => create_server(url, meta),
+        None => Ok(Box::new(sqlite::SqliteStore::create(location, meta)?)),
+    }
+}
+
+/// The location as a server URL, when it is one.
+pub fn server_url(location: &Path) -> Option<&str> {
+    location
+        .to_str()
+        .filter(|text| super::location::is_server_url(text))
+}
+
+#[cfg(feature = "postgres")]
+fn open_server(url: &str) -> Result<Box<dyn Store>> {
+    Ok(Box::new(pg::PgStore::open(url)?))
+}
+
+#[cfg(feature = "postgres")]
+fn create_server(url: &str, meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>> {
+    Ok(Box::new(pg::PgStore::create(url, meta)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_server(url: &str) -> Result<Box<dyn Store>> {
+    Err(super::location::unsupported(url))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn create_server(url: &str, _meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>> {
+    Err(super::location::unsupported(url))
+}
+
+/// The error for a statement a store does not support.
+#[allow(dead_code)]
+pub(crate) fn unsupported(what: &str) -> Error {
+    Error::Invalid(format!("{what} is not available on this kind of vault"))
 }

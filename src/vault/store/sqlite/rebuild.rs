@@ -4,25 +4,10 @@
 
 use rusqlite::Connection;
 
-use super::rows::{ActivityRow, KeyRow, NodeRow};
+use super::rows::{sequence_of, set_sequence};
 use super::schema::{create_v2_tables, create_v2_triggers};
-use super::{sequence_of, set_sequence};
 use crate::vault::error::Result;
-
-/// An activity row of the table being rebuilt, with what schema 1 kept beside it.
-pub struct OldActivity {
-    pub row: ActivityRow,
-    /// Schema 1 only: the unkeyed chain's previous hash and this entry's hash (`row.mac`).
-    pub prev_hash: Vec<u8>,
-    /// Schema 1 logged failed unlocks without a sealed detail.
-    pub had_sealed: bool,
-}
-
-/// The AUTOINCREMENT counters to carry over.
-pub struct Sequences {
-    nodes: i64,
-    keys: i64,
-}
+use crate::vault::store::{KeyRow, NodeRow, OldActivity, Sequences};
 
 pub fn begin_rebuild(conn: &Connection) -> Result<Sequences> {
     let seqs = Sequences {

@@ -4,8 +4,6 @@ use rusqlite::Connection;
 
 use crate::vault::error::Result;
 
-pub const SCHEMA_VERSION: i64 = 2;
-
 /// Schema 1 (Keyward 0.1), kept verbatim: a v1 file is compared with it before the upgrade.
 pub(super) const SCHEMA_V1: &str = r#"
 CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);

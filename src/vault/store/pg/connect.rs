@@ -1,0 +1,227 @@
+//! Connecting to a PostgreSQL server from a `postgres://` URL: TLS as `sslmode` asks (through
+//! rustls, which always checks the certificate and the host name), a connect timeout (10 s
+//! unless the URL says otherwise), and errors that name the server but never the password.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ::postgres::config::{Host, SslMode};
+use ::postgres::error::SqlState;
+use ::postgres::{Client, Config, NoTls};
+
+use crate::vault::error::{Error, Result};
+use crate::vault::location::redact;
+
+/// How long connecting may take when the URL does not say (`connect_timeout=` seconds).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A parsed server location: the driver's configuration, and where it points (for messages).
+#[derive(Clone)]
+pub struct Target {
+    pub config: Config,
+    /// `host:port/db`, without user or password.
+    pub place: String,
+    /// Extra trusted root certificates (`sslrootcert=` in the URL).
+    root_cert: Option<String>,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target> {
+        let (url, root_cert) = translate(url);
+        let mut config = Config::from_str(&url).map_err(|e| {
+            Error::Invalid(format!(
+                "{} is not a usable PostgreSQL URL: {e}",
+                redact(&url)
+            ))
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+        }
+        // A server that vanishes mid-statement is noticed instead of waited on for ever.
+        config
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(30));
+        config.application_name("keyward");
+        let place = place_of(&config);
+        Ok(Target {
+            config,
+            place,
+            root_cert,
+        })
+    }
+
+    /// Connects, giving up after the connect timeout whatever the server does: the driver's
+    /// own timeout covers opening the socket, not a server that accepts and then says nothing,
+    /// so the whole handshake runs on a thread that is abandoned if it does not finish.
+    pub fn connect(&self) -> Result<Client> {
+        let timeout = self
+            .config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let tls = match self.config.get_ssl_mode() {
+            SslMode::Disable => None,
+            _ => Some(self.tls()?),
+        };
+        let config = self.config.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("keyward-connect".into())
+            .spawn(move || {
+                let connected = match tls {
+                    None => config.connect(NoTls),
+                    Some(tls) => config.connect(tls),
+                };
+                let _ = tx.send(connected);
+            })
+            .map_err(|e| Error::Server(format!("cannot start connecting: {e}")))?;
+        match rx.recv_timeout(timeout) {
+            Ok(connected) => connected.map_err(|e| self.connect_error(&e)),
+            Err(_) => Err(Error::Server(format!(
+                "the PostgreSQL server at {} did not answer within {} s",
+                self.place,
+                timeout.as_secs()
+            ))),
+        }
+    }
+
+    fn tls(&self) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(path) = &self.root_cert {
+            let certs = CertificateDer::pem_file_iter(path).map_err(|e| {
+                Error::Invalid(format!("sslrootcert {path} could not be read: {e}"))
+            })?;
+            for cert in certs {
+                let cert = cert.map_err(|e| {
+                    Error::Invalid(format!("sslrootcert {path} is not a PEM certificate: {e}"))
+                })?;
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::Invalid(format!("sslrootcert {path} was refused: {e}")))?;
+            }
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Invalid(format!("TLS is not available: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+    }
+
+    fn connect_error(&self, e: &::postgres::Error) -> Error {
+        let user = self.config.get_user().unwrap_or("(default user)");
+        match e.code() {
+            Some(code)
+                if *code == SqlState::INVALID_PASSWORD
+                    || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+            {
+                Error::Server(format!(
+                    "the PostgreSQL server at {} refused the credentials of user {user}",
+                    self.place
+                ))
+            }
+            Some(code) if *code == SqlState::INVALID_CATALOG_NAME => Error::Server(format!(
+                "the PostgreSQL server at {} has no such database (create it first: createdb)",
+                self.place
+            )),
+            Some(_) => Error::Server(format!(
+                "the PostgreSQL server at {} refused the connection: {}",
+                self.place,
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+            )),
+            None => Error::Server(format!(
+                "cannot reach the PostgreSQL server at {} ({})",
+                self.place,
+                cause_of(e)
+            )),
+        }
+    }
+}
+
+/// The innermost reason of a connection error (a timeout, a refused connection), which the
+/// driver's own message wraps as "error connecting to server".
+fn cause_of(e: &::postgres::Error) -> String {
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        reason = inner.to_string();
+        source = inner.source();
+    }
+    reason
+}
+
+/// `host:port/db` for messages.
+fn place_of(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres");
+    format!("{host}:{port}/{db}")
+}
+
+/// Maps libpq's `sslmode` values the driver does not know onto ones it does (rustls always
+/// verifies, so `verify-ca`/`verify-full` become `require`) and takes out `sslrootcert`.
+fn translate(url: &str) -> (String, Option<String>) {
+    let Some((head, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut root_cert = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require".into()),
+            Some(("sslmode", "allow")) => kept.push("sslmode=prefer".into()),
+            Some(("sslrootcert", path)) => root_cert = Some(path.to_owned()),
+            _ => kept.push(pair.to_owned()),
+        }
+    }
+    if kept.is_empty() {
+        (head.to_owned(), root_cert)
+    } else {
+        (format!("{head}?{}", kept.join("&")), root_cert)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_parsed_with_a_timeout_and_libpq_sslmodes() {
+        let t = Target::parse("postgres://kw:pw@db.example:6543/team?sslmode=verify-full").unwrap();
+        assert_eq!(t.place, "db.example:6543/team");
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(
+            t.config.get_connect_timeout(),
+            Some(&DEFAULT_CONNECT_TIMEOUT)
+        );
+        let t = Target::parse("postgresql://h/db?connect_timeout=3&sslmode=disable").unwrap();
+        assert_eq!(
+            t.config.get_connect_timeout(),
+            Some(&Duration::from_secs(3))
+        );
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Disable);
+        let (url, root) = translate("postgres://h/db?sslrootcert=/ca.pem&sslmode=require");
+        assert_eq!(url, "postgres://h/db?sslmode=require");
+        assert_eq!(root.as_deref(), Some("/ca.pem"));
+        let bad = Target::parse("postgres://kw:s3cret@h/db?sslmode=bogus")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(!bad.contains("s3cret"), "{bad}");
+    }
+}

@@ -1,0 +1,259 @@
+//! A throwaway PostgreSQL cluster for the tests of one test binary: `initdb` into a temp dir
+//! (as the `postgres` user when the tests run as root), a free loopback port, started on first
+//! use and stopped by a watchdog when the test process ends. Each test gets a database of its
+//! own.
+//!
+//! Without PostgreSQL installed, tests that need it are SKIPPED loudly and pass, unless
+//! `KEYWARD_REQUIRE_POSTGRES=1` (CI), where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const REQUIRE: &str = "KEYWARD_REQUIRE_POSTGRES";
+
+pub struct Cluster {
+    pub port: u16,
+    pub bin: PathBuf,
+    _dir: PathBuf,
+}
+
+static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+/// The cluster, started on first use; `None` (after a loud SKIP line) when PostgreSQL is not
+/// installed and not required.
+pub fn cluster() -> Option<&'static Cluster> {
+    match CLUSTER.get_or_init(start) {
+        Ok(c) => Some(c),
+        Err(why) => {
+            if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
+                panic!("{REQUIRE}=1 but no PostgreSQL server could be started: {why}");
+            }
+            eprintln!(
+                "SKIPPED: no PostgreSQL server for this test ({why}); set {REQUIRE}=1 to fail instead"
+            );
+            None
+        }
+    }
+}
+
+impl Cluster {
+    /// A new, empty database; its URL.
+    pub fn new_database(&self) -> String {
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::Relaxed)
+        );
+        self.psql("postgres", &format!("CREATE DATABASE {name}"));
+        self.url(&name)
+    }
+
+    pub fn url(&self, db: &str) -> String {
+        format!(
+            "postgres://keyward:unused@127.0.0.1:{}/{db}?sslmode=disable",
+            self.port
+        )
+    }
+
+    /// Runs SQL as the superuser (panics when it fails).
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "keyward",
+            ])
+            .args(["-d", db, "-c", sql])
+            .output()
+            .expect("run psql");
+        assert!(
+            out.status.success(),
+            "psql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `pg_dump` of a database, data and schema, as text.
+    pub fn dump(&self, db: &str) -> Vec<u8> {
+        let out = Command::new(self.bin.join("pg_dump"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "keyward",
+            ])
+            .arg(db)
+            .output()
+            .expect("run pg_dump");
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+}
+
+/// The database name of a URL made by [`Cluster::new_database`].
+pub fn db_of(url: &str) -> String {
+    let tail = url.rsplit('/').next().unwrap_or_default();
+    tail.split('?').next().unwrap_or_default().to_owned()
+}
+
+fn bin_dir() -> Option<PathBuf> {
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+        && out.status.success()
+    {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if dir.join("initdb").exists() {
+            return Some(dir);
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A command run as the server's owner: `postgres` when we are root (initdb refuses root).
+fn as_owner(root: bool, program: &Path) -> Command {
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn start() -> Result<Cluster, String> {
+    let bin = bin_dir().ok_or("PostgreSQL is not installed (apt-get install postgresql)")?;
+    let root = is_root();
+    let dir = std::env::temp_dir().join(format!("keyward-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
+    if root {
+        let chown = Command::new("chown")
+            .args(["-R", "postgres:"])
+            .arg(&dir)
+            .status();
+        if !chown.is_ok_and(|s| s.success()) {
+            return Err("cannot hand the temp dir to the postgres user".into());
+        }
+    }
+    let data = dir.join("data");
+    let init = as_owner(root, &bin.join("initdb"))
+        .args([
+            "-U",
+            "keyward",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("initdb: {e}"))?;
+    if !init.status.success() {
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        ));
+    }
+    let port = free_port();
+    let options = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+         -c full_page_writes=off -c max_connections=300",
+        dir.display()
+    );
+    let started = as_owner(root, &bin.join("pg_ctl"))
+        .args(["-D"])
+        .arg(&data)
+        .args(["-o", &options, "-l"])
+        .arg(dir.join("log"))
+        .args(["-w", "-t", "30", "start"])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("pg_ctl: {e}"))?;
+    if !started.status.success() {
+        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+        return Err(format!("pg_ctl start failed: {log}"));
+    }
+    watchdog(root, &bin, &data, &dir);
+    let cluster = Cluster {
+        port,
+        bin,
+        _dir: dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let ready = Command::new(cluster.bin.join("pg_isready"))
+            .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .status();
+        if ready.is_ok_and(|s| s.success()) {
+            return Ok(cluster);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err("the server did not come up".into())
+}
+
+/// Stops the server and removes its files once this test process has ended.
+fn watchdog(root: bool, bin: &Path, data: &Path, dir: &Path) {
+    let stop = if root {
+        format!(
+            "runuser -u postgres -- '{}' -D '{}' stop -m immediate",
+            bin.join("pg_ctl").display(),
+            data.display()
+        )
+    } else {
+        format!(
+            "'{}' -D '{}' stop -m immediate",
+            bin.join("pg_ctl").display(),
+            data.display()
+        )
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf '{dir}'",
+        pid = std::process::id(),
+        dir = dir.display()
+    );
+    let _ = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+}
