@@ -23,7 +23,7 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct Global {
-    /// Vault file [default: the OS data dir for Keyward]
+    /// Vault file, or postgres://user@host/db for a team vault [default: the OS data dir]
     #[arg(
         long,
         global = true,

@@ -58,11 +58,13 @@ impl PgStore {
         let store = (|| {
             let mut tx = client.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::WRITE_LOCK])?;
+            // A vault gets a database (or schema) of its own: anything already there is
+            // either a vault or somebody else's data.
             let existing: Vec<String> = tx
                 .query(
                     "SELECT tablename::text FROM pg_tables
-                     WHERE schemaname = current_schema() AND tablename = ANY($1)",
-                    &[&schema::TABLES.as_slice()],
+                     WHERE schemaname = current_schema() ORDER BY tablename",
+                    &[],
                 )?
                 .iter()
                 .map(|r| r.get(0))
@@ -72,7 +74,7 @@ impl PgStore {
             }
             if !existing.is_empty() {
                 return Ok(Err(Error::Invalid(format!(
-                    "the database {} already has tables named {}; use an empty database",
+                    "the database {} already has tables named {}; a vault needs an empty database",
                     target.place,
                     existing.join(", ")
                 ))));

@@ -1,0 +1,364 @@
+//! Team vaults on a real PostgreSQL server (a throwaway cluster the tests start): members
+//! writing at once, what the server holds, a removed member, a rollback on the server, moving a
+//! vault in and out. SKIPPED loudly without PostgreSQL unless `KEYWARD_REQUIRE_POSTGRES=1`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{PASS, Sandbox, StoreKind, on_store, pg};
+use keyward::vault::{KdfParams, KeyStatus, NewKey, Outcome, Preset, Vault};
+
+const BOB: &str = "bob passphrase two words";
+
+fn fast() -> KdfParams {
+    KdfParams::new(8, 1).expect("params")
+}
+
+fn new_key(name: &str, scopes: &[&str]) -> NewKey {
+    NewKey {
+        name: name.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ..NewKey::default()
+    }
+}
+
+fn db_of(s: &Sandbox) -> String {
+    pg::db_of(&s.vault.to_string_lossy())
+}
+
+fn psql(s: &Sandbox, sql: &str) -> String {
+    pg::cluster().expect("cluster").psql(&db_of(s), sql)
+}
+
+/// A team vault on the server with acme/billing/prod and a second member, bob.
+fn team() -> Sandbox {
+    let s = Sandbox::with_tree();
+    assert!(s.on_postgres());
+    let mut add = s.command();
+    add.env("KEYWARD_NEW_PASSPHRASE", BOB)
+        .args(["member", "add", "bob"]);
+    s.run_with(&mut add).ok();
+    s
+}
+
+fn key_secret(file: &serde_json::Value) -> String {
+    file["key_secret"].as_str().expect("secret").to_owned()
+}
+
+#[test]
+fn two_members_minting_200_keys_each_at_once_lose_nothing() {
+    on_store(StoreKind::Postgres, || {
+        let s = team();
+        let mint = |member: &'static str, pass: &'static str| {
+            let vault = s.vault.clone();
+            std::thread::spawn(move || {
+                (0..200)
+                    .map(|i| {
+                        let out = common::bin()
+                            .env("KEYWARD_VAULT", &vault)
+                            .env("KEYWARD_PASSPHRASE", pass)
+                            .env("KEYWARD_MEMBER", member)
+                            .args(["--json", "key", "create", "acme/billing/prod"])
+                            .args(["--name", &format!("{member}-{i}")])
+                            .output()
+                            .expect("run keyward");
+                        assert!(
+                            out.status.success(),
+                            "{member} {i}: {}",
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                        let file: serde_json::Value =
+                            serde_json::from_slice(&out.stdout).expect("key file");
+                        key_secret(&file)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let owner = mint("owner", PASS);
+        let bob = mint("bob", BOB);
+        let mut secrets = owner.join().expect("owner");
+        secrets.extend(bob.join().expect("bob"));
+        assert_eq!(secrets.len(), 400);
+
+        let mut v = Vault::open(&s.vault, PASS).expect("open");
+        assert_eq!(v.list_keys(None).expect("list").len(), 400);
+        for secret in &secrets {
+            assert_eq!(
+                v.verify(secret, &[]).expect("verify").result,
+                Outcome::Valid
+            );
+        }
+        let report = v.doctor().expect("doctor");
+        assert!(report.is_healthy(), "{:?}", report.problems);
+        let log = v.activity(None, 1000).expect("log");
+        for member in ["owner", "bob"] {
+            let created = log
+                .iter()
+                .filter(|e| e.action == "key.create" && e.member == member)
+                .count();
+            assert_eq!(created, 200, "{member}'s key.create entries");
+        }
+        s.run(&["doctor"]).ok();
+    });
+}
+
+#[test]
+fn the_server_holds_no_name_scope_secret_or_hash_in_plaintext() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::new();
+        s.run(&["workspace", "add", "quokkaworks"]).ok();
+        s.run(&["scope", "add", "quokkaworks", "platypus:export"])
+            .ok();
+        s.run(&["project", "add", "quokkaworks/wallabyproject"])
+            .ok();
+        s.run(&[
+            "env",
+            "add",
+            "quokkaworks/wallabyproject/numbatenv",
+            "--prefix",
+            "qkw",
+        ])
+        .ok();
+        let file = s.create_key(
+            "quokkaworks/wallabyproject/numbatenv",
+            "zanzibar-deploy",
+            &["--scope", "platypus:export"],
+        );
+        let id = file["key_id"].as_str().expect("id").to_owned();
+        s.run(&[
+            "key",
+            "edit",
+            &id,
+            "--owner",
+            "dingo-team",
+            "--tag",
+            "emu-tag",
+        ])
+        .ok();
+        let secret = key_secret(&file);
+        let sha = {
+            use sha2_hex::hex_sha256;
+            hex_sha256(secret.as_bytes())
+        };
+        let dump = pg::cluster().expect("cluster").dump(&db_of(&s));
+        assert!(dump.len() > 1000, "the dump has the tables");
+        assert!(common::contains(&dump, "CREATE TABLE public.keys"));
+        for needle in [
+            "quokkaworks",
+            "wallabyproject",
+            "numbatenv",
+            "platypus",
+            "zanzibar",
+            "dingo-team",
+            "emu-tag",
+            secret.as_str(),
+            &secret[secret.len() - 20..],
+            sha.as_str(),
+        ] {
+            assert!(
+                !common::contains(&dump, needle),
+                "pg_dump shows {needle:?} in plaintext"
+            );
+        }
+    });
+}
+
+/// SHA-256 in hex through the `ring` the crate already uses.
+mod sha2_hex {
+    pub fn hex_sha256(bytes: &[u8]) -> String {
+        ring::digest::digest(&ring::digest::SHA256, bytes)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+#[test]
+fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
+    on_store(StoreKind::Postgres, || {
+        let s = team();
+        let file = s.create_key("acme/billing/prod", "deploy", &[]);
+        let secret = key_secret(&file);
+        psql(
+            &s,
+            "CREATE TABLE saved_slots AS SELECT * FROM meta WHERE name LIKE 'member:%'",
+        );
+        s.run(&["member", "rm", "bob"]).ok();
+        let mut as_bob = s.command();
+        as_bob
+            .env("KEYWARD_MEMBER", "bob")
+            .env("KEYWARD_PASSPHRASE", BOB)
+            .args(["key", "list"]);
+        s.run_with(&mut as_bob).refused("bob");
+        // Bob kept his old slot: put back on the server, it unwraps the old data key, under
+        // which nothing of the re-keyed vault opens.
+        psql(
+            &s,
+            "INSERT INTO meta SELECT * FROM saved_slots
+             WHERE name NOT IN (SELECT name FROM meta)",
+        );
+        match Vault::open_as(&s.vault, Some("bob"), BOB) {
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    keyward::vault::Error::Tampered(_) | keyward::vault::Error::WrongPassphrase
+                ),
+                "{e}"
+            ),
+            Ok(mut v) => {
+                assert_ne!(
+                    v.verify(&secret, &[]).expect("verify").result,
+                    Outcome::Valid
+                );
+                let keys = v.list_keys(None).expect("list");
+                assert!(keys.iter().all(|k| k.status == KeyStatus::Tampered));
+            }
+        }
+        // The owner is untouched by all of it.
+        let (code, out) = s.verify(&secret, &[]);
+        assert_eq!((code, out["result"].as_str()), (0, Some("valid")));
+    });
+}
+
+crate::on_both_stores! {
+    /// A `keys` table put back to an older copy (a revoked key made active again) is caught the
+    /// same way on a file and on the server.
+    fn a_keys_table_rolled_back_is_caught() {
+        let s = Sandbox::with_tree();
+        let a = s.create_key("acme/billing/prod", "a", &[]);
+        let b = s.create_key("acme/billing/prod", "b", &[]);
+        let key_a = a["key_id"].as_str().expect("id").to_owned();
+        // On a file the copy goes to a database beside it (a table in the vault file would be
+        // refused as a planted schema object); on the server, to a table.
+        let saved = s.path("saved.db");
+        let saved = saved.to_str().expect("utf-8");
+        s.raw_sql(
+            &format!("ATTACH '{saved}' AS s; CREATE TABLE s.saved AS SELECT * FROM keys;"),
+            "CREATE TABLE saved AS SELECT * FROM keys",
+        );
+        s.run(&["key", "revoke", &key_a]).ok();
+        let (code, out) = s.verify(&key_secret(&a), &[]);
+        assert_eq!((code, out["result"].as_str()), (1, Some("revoked")));
+        s.raw_sql(
+            &format!("ATTACH '{saved}' AS s; DELETE FROM keys; INSERT INTO keys SELECT * FROM s.saved;"),
+            "DELETE FROM keys; INSERT INTO keys SELECT * FROM saved",
+        );
+        let (code, out) = s.verify(&key_secret(&a), &[]);
+        assert_eq!((code, out["result"].as_str()), (1, Some("tampered")));
+        // The other key was not changed, so its old row is the committed one.
+        let (code, out) = s.verify(&key_secret(&b), &[]);
+        assert_eq!((code, out["result"].as_str()), (0, Some("valid")));
+        let doctor = s.run(&["--json", "doctor"]);
+        assert_eq!(doctor.code, 1, "{}", doctor.stdout);
+        assert!(doctor.stdout.contains(&key_a), "{}", doctor.stdout);
+    }
+}
+
+#[test]
+fn a_newer_schema_on_the_server_is_one_clear_line() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::new();
+        psql(
+            &s,
+            "UPDATE meta SET value = convert_to('9', 'UTF8') WHERE name = 'schema_version'",
+        );
+        s.run(&["key", "list"]).refused("newer Keyward");
+        // A database of somebody else's.
+        let other = Sandbox::empty();
+        psql(&other, "CREATE TABLE invoices(id int)");
+        s.run_with(
+            common::bin()
+                .env("KEYWARD_VAULT", &other.vault)
+                .env("KEYWARD_PASSPHRASE", PASS)
+                .args(["key", "list"]),
+        )
+        .refused("not a Keyward vault");
+        s.run_with(
+            common::bin()
+                .env("KEYWARD_VAULT", &other.vault)
+                .env("KEYWARD_PASSPHRASE", PASS)
+                .args(["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"]),
+        )
+        .refused("already has tables named");
+    });
+}
+
+fn file_vault_with_keys(dir: &Path, n: usize) -> (PathBuf, Vec<String>) {
+    let path = dir.join("big.keyward");
+    let mut v = Vault::create(&path, PASS, fast()).expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let mut secrets = Vec::with_capacity(n);
+    for chunk in 0..n.div_ceil(1000) {
+        let batch = (0..1000.min(n - chunk * 1000))
+            .map(|i| new_key(&format!("k{chunk}-{i}"), &["read"]))
+            .collect();
+        for minted in v.create_keys(ws.id, batch).expect("bulk") {
+            secrets.push(minted.secret.expose().to_owned());
+        }
+    }
+    (path, secrets)
+}
+
+#[test]
+fn migrate_moves_a_10000_key_file_to_the_server_and_back() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::empty();
+        let (file, secrets) = file_vault_with_keys(s.dir.path(), 10_000);
+        let url = s.vault.to_string_lossy().into_owned();
+        let moved = s
+            .run_with(
+                common::bin()
+                    .env("KEYWARD_VAULT", &file)
+                    .env("KEYWARD_PASSPHRASE", PASS)
+                    .args(["--json", "migrate", &url]),
+            )
+            .ok()
+            .json();
+        assert_eq!(moved["keys"], 10_000);
+        assert!(
+            !moved["destination"]
+                .as_str()
+                .unwrap_or("")
+                .contains("unused")
+        );
+
+        let mut v = Vault::open(&s.vault, PASS).expect("open the server copy");
+        assert_eq!(v.list_keys(None).expect("list").len(), 10_000);
+        for secret in secrets.iter().step_by(97) {
+            assert_eq!(
+                v.verify(secret, &[]).expect("verify").result,
+                Outcome::Valid
+            );
+        }
+        // Keys minted on the server go on from the file's counters.
+        let ws = v.nodes().expect("nodes")[0].id;
+        let more = v.create_key(ws, new_key("after", &["read"])).expect("mint");
+        drop(v);
+
+        // Into a database that is not empty: refused, nothing changed.
+        s.run_with(
+            common::bin()
+                .env("KEYWARD_VAULT", &file)
+                .env("KEYWARD_PASSPHRASE", PASS)
+                .args(["migrate", &url]),
+        )
+        .refused("already");
+
+        // And back to a file, and a backup of the server vault to a file.
+        let back = s.path("back.keyward");
+        let backup = s.path("backup.keyward");
+        s.run(&["migrate", back.to_str().expect("utf-8")]).ok();
+        s.run(&["backup", backup.to_str().expect("utf-8")]).ok();
+        for copy in [&back, &backup] {
+            let mut v = Vault::open(copy, PASS).expect("open the file copy");
+            assert_eq!(v.list_keys(None).expect("list").len(), 10_001);
+            assert_eq!(
+                v.verify(more.secret.expose(), &[]).expect("verify").result,
+                Outcome::Valid
+            );
+            assert!(v.doctor().expect("doctor").is_healthy());
+        }
+    });
+}
