@@ -18,6 +18,7 @@ mod health_view;
 pub mod icon;
 mod key_table;
 mod keys_tab;
+mod live_banner;
 mod modal;
 mod node_view;
 mod passphrase;

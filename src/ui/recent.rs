@@ -16,6 +16,10 @@ impl RecentVaults {
 
     /// Puts `path` first.
     pub fn remember(&mut self, path: &Path) {
+        // A server URL may carry a password: it is never written to the settings file.
+        if crate::vault::Vault::is_server_location(path) {
+            return;
+        }
         self.paths.retain(|p| p != path);
         self.paths.insert(0, path.to_owned());
         self.paths.truncate(Self::MAX);

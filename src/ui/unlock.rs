@@ -41,8 +41,9 @@ pub enum OpenRequest {
 impl UnlockForm {
     pub fn new(vault_path: &Path) -> UnlockForm {
         let creating = !Vault::exists(vault_path);
-        // Reading the header needs no passphrase: a file that is not a vault is refused here.
-        let not_vault = (!creating)
+        // Reading the header needs no passphrase: a file that is not a vault is refused here
+        // (a server is asked only when unlocking, off this thread).
+        let not_vault = (!creating && !Vault::is_server_location(vault_path))
             .then(|| Vault::kdf_params(vault_path).err())
             .flatten()
             .map(|e| format!("This file is not a Keyward vault ({e})."));
@@ -195,7 +196,7 @@ impl UnlockForm {
                     if let Some(e) = &self.not_vault {
                         ui.label(RichText::new(e).color(theme::DANGER).strong());
                         ui.label(
-                            RichText::new(vault_path.display().to_string())
+                            RichText::new(crate::vault::display_location(vault_path))
                                 .small()
                                 .color(theme::MUTED),
                         );

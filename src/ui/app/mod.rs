@@ -14,10 +14,10 @@ use super::dialogs::{AddKey, SettingsDialog};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Command, Page, Session, Settings, Status, Tab, Waiting};
+use super::state::{Command, LiveTick, Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenRequest, UnlockForm};
-use super::{activity_view, dialogs, download, health_view, node_view, sidebar};
+use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -302,7 +302,17 @@ impl KeywardApp {
             }
         }
         self.poll_scan(ctx);
-        if let Screen::Unlocked(s) = &mut self.screen {
+        if let Screen::Unlocked(s) = &mut self.screen
+            && s.vault.is_shared()
+        {
+            // A shared vault says when it changed; nothing is polled.
+            if s.live.tick(&s.vault, ctx) == LiveTick::Reload {
+                s.last_reload = now;
+                if let Err(e) = s.reload() {
+                    self.complain(e);
+                }
+            }
+        } else if let Screen::Unlocked(s) = &mut self.screen {
             if now >= s.next_refresh {
                 s.next_refresh = now + REFRESH_SECS;
                 let committed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
@@ -412,12 +422,14 @@ impl KeywardApp {
 
     /// The window title: the vault file and whether it is locked.
     pub fn window_title(&self) -> String {
-        let file = self
-            .options
-            .vault_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| self.options.vault_path.display().to_string());
+        let path = &self.options.vault_path;
+        let file = if Vault::is_server_location(path) {
+            crate::vault::display_location(path)
+        } else {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string())
+        };
         let state = if self.is_locked() {
             "Locked"
         } else {
@@ -445,7 +457,7 @@ impl KeywardApp {
             ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
             ui.add_space(theme::SPACE);
             // The path gives way to the buttons on the right: cut with … and shown whole on hover.
-            let path = self.options.vault_path.display().to_string();
+            let path = crate::vault::display_location(&self.options.vault_path);
             let room = (ui.available_width() - 300.0).max(40.0);
             ui.scope(|ui| {
                 ui.set_max_width(room);
@@ -625,6 +637,7 @@ impl eframe::App for KeywardApp {
                     .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
                 egui::CentralPanel::default().show(ui, |ui| {
+                    live_banner::live_banner_ui(ui, session);
                     health_view::banner_ui(ui, session, &mut commands);
                     if session.vault_activity.is_some() {
                         activity_view::vault_activity_ui(ui, session, &mut commands);

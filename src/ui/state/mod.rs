@@ -5,6 +5,7 @@
 
 mod command;
 mod dialog;
+mod live;
 mod rekey;
 mod scan;
 mod secret;
@@ -13,6 +14,7 @@ mod settings;
 
 pub use command::{Command, Status};
 pub use dialog::Dialog;
+pub use live::{Live, LiveTick};
 pub use rekey::{RekeyJob, VaultWork};
 pub use scan::{ScanJob, ScanState};
 pub use secret::{SecretDialog, Waiting};

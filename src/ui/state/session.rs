@@ -1,6 +1,6 @@
 //! The unlocked state: the vault handle and what the window shows of it.
 
-use super::{Dialog, RekeyJob, ScanState, SecretDialog, Waiting};
+use super::{Dialog, Live, RekeyJob, ScanState, SecretDialog, Waiting};
 use crate::ui::key_table::KeyTable;
 use crate::vault::{ActivityEntry, Finding, KeyInfo, Node, NodeId, Scope, Vault};
 
@@ -59,6 +59,8 @@ pub struct Session {
     pub vault_activity: Option<crate::ui::activity_view::VaultActivity>,
     /// What the last Doctor run found, shown until closed.
     pub doctor: Option<crate::vault::DoctorReport>,
+    /// Other members' changes to a shared vault, and whether its server is reachable.
+    pub live: Live,
 }
 
 impl Session {
@@ -91,6 +93,7 @@ impl Session {
             default_expiry_days: 90,
             vault_activity: None,
             doctor: None,
+            live: Live::default(),
         };
         // `reload` falls back to the first node when this one is gone.
         s.selected = last_node;

@@ -197,10 +197,18 @@ impl PgStore {
 
     fn query(&self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;
-        self.client
-            .borrow_mut()
-            .query(&stmt, params)
-            .map_err(|e| self.err(e))
+        let first = self.client.borrow_mut().query(&stmt, params);
+        match first {
+            // The server dropped the connection while it was idle: outside a transaction
+            // nothing ran, so connect again and ask once more.
+            Err(e) if e.is_closed() && self.tx.get() == Tx::None => {
+                self.reconnect_if_closed()?;
+                let stmt = self.statement(sql)?;
+                let again = self.client.borrow_mut().query(&stmt, params);
+                again.map_err(|e| self.err(e))
+            }
+            other => other.map_err(|e| self.err(e)),
+        }
     }
 
     fn query_opt(&self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>> {
@@ -230,10 +238,16 @@ impl PgStore {
 
     fn batch(&self, sql: &str) -> Result<()> {
         self.reconnect_if_closed()?;
-        self.client
-            .borrow_mut()
-            .batch_execute(sql)
-            .map_err(|e| self.err(e))
+        let first = self.client.borrow_mut().batch_execute(sql);
+        match first {
+            // As in `query`: a statement that starts a transaction never ran on a dead one.
+            Err(e) if e.is_closed() && self.tx.get() == Tx::None => {
+                self.reconnect_if_closed()?;
+                let again = self.client.borrow_mut().batch_execute(sql);
+                again.map_err(|e| self.err(e))
+            }
+            other => other.map_err(|e| self.err(e)),
+        }
     }
 
     /// Forgets prepared statements (after the tables they name were replaced).

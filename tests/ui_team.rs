@@ -1,0 +1,148 @@
+//! The window on a team vault on PostgreSQL: another member's key appears through NOTIFY, a
+//! lost connection shows a banner and comes back on its own. SKIPPED loudly without
+//! PostgreSQL unless `KEYWARD_REQUIRE_POSTGRES=1`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{StoreKind, on_store, pg};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use keyward::ui::clipboard::MemoryClipboard;
+use keyward::ui::{AppOptions, KeywardApp};
+use keyward::vault::{KdfParams, Preset, Vault};
+
+const PASS: &str = "lichen orbit 6021 sable";
+
+type H = Harness<'static, KeywardApp>;
+
+fn kdf() -> KdfParams {
+    KdfParams::new(8, 1).expect("kdf")
+}
+
+/// A team vault with acme/billing/prod on a new database, and the window on it, unlocked.
+fn window() -> (H, PathBuf, tempfile::TempDir) {
+    let url = pg::cluster().expect("cluster").new_database();
+    let path = PathBuf::from(&url);
+    let mut v = Vault::create(&path, PASS, kdf()).expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    v.add_environment(p.id, "prod", None).expect("env");
+    drop(v);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let downloads = dir.path().join("downloads");
+    let vault_path = path.clone();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1100.0, 700.0))
+        .build_eframe(move |cc| {
+            KeywardApp::new(
+                cc,
+                AppOptions {
+                    vault_path,
+                    clipboard: Box::new(MemoryClipboard::default()),
+                    download_dir: Some(downloads),
+                    new_vault_kdf: kdf(),
+                },
+            )
+        });
+    let field = h.get_by_label("Passphrase");
+    field.focus();
+    field.type_text(PASS);
+    h.run();
+    h.get_by_label("Unlock").click();
+    for _ in 0..2000 {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    assert!(!h.state().is_locked());
+    (h, path, dir)
+}
+
+fn has_text(h: &H, needle: &str) -> bool {
+    h.query_all_by(|n| {
+        n.label().is_some_and(|l| l.contains(needle))
+            || n.value().is_some_and(|v| v.contains(needle))
+    })
+    .next()
+    .is_some()
+}
+
+/// Steps the window until `needle` shows (or not), for at most `limit`; how long it took.
+fn wait_for(h: &mut H, needle: &str, shown: bool, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        h.step();
+        if has_text(h, needle) == shown {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+fn mint_from_another_process(path: &PathBuf, name: &str) {
+    let out = common::bin()
+        .env("KEYWARD_VAULT", path)
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .args(["key", "create", "acme/billing/prod", "--name", name])
+        .output()
+        .expect("run keyward");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_key_minted_by_another_member_appears_through_notify() {
+    on_store(StoreKind::Postgres, || {
+        let (mut h, path, _dir) = window();
+        h.get_by_label("Environment prod").click();
+        h.run();
+        assert!(!has_text(&h, "from-elsewhere"));
+        mint_from_another_process(&path, "from-elsewhere");
+        let took = wait_for(&mut h, "from-elsewhere", true, Duration::from_secs(5))
+            .expect("the key minted elsewhere shows in the window");
+        eprintln!(
+            "another process's key showed {} ms after its commit",
+            took.as_millis()
+        );
+        assert!(took <= Duration::from_secs(2), "took {took:?}");
+    });
+}
+
+#[test]
+fn a_lost_connection_shows_a_banner_keeps_the_screen_and_comes_back() {
+    on_store(StoreKind::Postgres, || {
+        let (mut h, path, _dir) = window();
+        h.get_by_label("Environment prod").click();
+        h.run();
+        mint_from_another_process(&path, "before-the-cut");
+        wait_for(&mut h, "before-the-cut", true, Duration::from_secs(5)).expect("shown");
+        // The server drops every connection of this vault's database.
+        let db = pg::db_of(&path.to_string_lossy());
+        pg::cluster().expect("cluster").psql(
+            "postgres",
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+            ),
+        );
+        wait_for(&mut h, "out of reach", true, Duration::from_secs(5))
+            .expect("the banner says the server is out of reach");
+        assert!(has_text(&h, "before-the-cut"), "what was on screen stays");
+        wait_for(&mut h, "out of reach", false, Duration::from_secs(10))
+            .expect("the banner goes once the connection is back");
+        // Live again: the next change from elsewhere arrives as before.
+        mint_from_another_process(&path, "after-the-cut");
+        wait_for(&mut h, "after-the-cut", true, Duration::from_secs(5))
+            .expect("changes arrive again after reconnecting");
+    });
+}
