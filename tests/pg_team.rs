@@ -362,3 +362,85 @@ fn migrate_moves_a_10000_key_file_to_the_server_and_back() {
         }
     });
 }
+
+#[test]
+fn a_key_revoked_by_another_member_stops_verifying_within_a_second() {
+    on_store(StoreKind::Postgres, || {
+        let s = team();
+        let file = s.create_key("acme/billing/prod", "service", &[]);
+        let secret = key_secret(&file);
+        // A long-lived checker (a service using the library) that has seen the key before.
+        let mut checker = Vault::open(&s.vault, PASS).expect("open");
+        for _ in 0..3 {
+            assert_eq!(
+                checker.verify(&secret, &[]).expect("v").result,
+                Outcome::Valid
+            );
+        }
+        let mut revoke = s.command();
+        revoke
+            .env("KEYWARD_MEMBER", "bob")
+            .env("KEYWARD_PASSPHRASE", BOB)
+            .args(["key", "revoke", file["key_id"].as_str().expect("id")]);
+        s.run_with(&mut revoke).ok();
+        let start = std::time::Instant::now();
+        loop {
+            let result = checker.verify(&secret, &[]).expect("v").result;
+            if result == Outcome::Revoked {
+                break;
+            }
+            assert_eq!(result, Outcome::Valid);
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(1),
+                "still valid a second after the revocation was committed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        eprintln!(
+            "the revocation took effect {} ms after its commit",
+            start.elapsed().as_millis()
+        );
+        // Its own changes are seen at once.
+        let other = checker
+            .create_key(
+                checker.nodes().expect("nodes")[2].id,
+                new_key("own", &["read"]),
+            )
+            .expect("mint");
+        assert_eq!(
+            checker
+                .verify(other.secret.expose(), &[])
+                .expect("v")
+                .result,
+            Outcome::Valid
+        );
+    });
+}
+
+#[test]
+fn wrong_credentials_and_a_missing_database_are_one_line_each() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::new();
+        let url = s.vault.to_string_lossy().into_owned();
+        let stranger = url.replace("keyward:unused@", "nobody:s3cret-pw@");
+        let missing = format!(
+            "{}/no_such_db?sslmode=disable",
+            url.rsplit_once('/').expect("url").0
+        );
+        for (location, needle) in [
+            (stranger.as_str(), "refused the credentials of user nobody"),
+            (missing.as_str(), "has no such database"),
+        ] {
+            let run = s
+                .run_with(
+                    common::bin()
+                        .env("KEYWARD_VAULT", location)
+                        .env("KEYWARD_PASSPHRASE", PASS)
+                        .args(["key", "list"]),
+                )
+                .refused(needle);
+            assert!(!run.stderr.contains("s3cret-pw"), "{}", run.stderr);
+            assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        }
+    });
+}

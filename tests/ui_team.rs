@@ -146,3 +146,40 @@ fn a_lost_connection_shows_a_banner_keeps_the_screen_and_comes_back() {
             .expect("changes arrive again after reconnecting");
     });
 }
+
+#[test]
+fn an_unreachable_server_is_a_message_on_the_unlock_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let downloads = dir.path().join("downloads");
+    let url = PathBuf::from("postgres://kw:hunter2@127.0.0.1:1/team?sslmode=disable");
+    let mut h: H = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_eframe(move |cc| {
+            KeywardApp::new(
+                cc,
+                AppOptions {
+                    vault_path: url,
+                    clipboard: Box::new(MemoryClipboard::default()),
+                    download_dir: Some(downloads),
+                    new_vault_kdf: kdf(),
+                },
+            )
+        });
+    h.run();
+    assert!(has_text(&h, "127.0.0.1:1/team"), "the location is shown");
+    assert!(!has_text(&h, "hunter2"), "without its password");
+    let field = h.get_by_label("Passphrase");
+    field.focus();
+    field.type_text(PASS);
+    h.run();
+    h.get_by_label("Unlock").click();
+    wait_for(
+        &mut h,
+        "cannot reach the PostgreSQL server",
+        true,
+        Duration::from_secs(10),
+    )
+    .expect("the unlock screen says the server cannot be reached");
+    assert!(h.state().is_locked());
+    assert!(!has_text(&h, "hunter2"));
+}

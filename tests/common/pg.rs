@@ -21,12 +21,13 @@ pub struct Cluster {
 }
 
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+static DURABLE: OnceLock<Result<Cluster, String>> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
 /// The cluster, started on first use; `None` (after a loud SKIP line) when PostgreSQL is not
 /// installed and not required.
 pub fn cluster() -> Option<&'static Cluster> {
-    match CLUSTER.get_or_init(start) {
+    match CLUSTER.get_or_init(|| start(false)) {
         Ok(c) => Some(c),
         Err(why) => {
             if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
@@ -38,6 +39,15 @@ pub fn cluster() -> Option<&'static Cluster> {
             None
         }
     }
+}
+
+/// A cluster with PostgreSQL's durable defaults (fsync on), for benchmarks that compare it with
+/// SQLite's `synchronous=FULL`.
+pub fn durable_cluster() -> Result<&'static Cluster, String> {
+    DURABLE
+        .get_or_init(|| start(true))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 impl Cluster {
@@ -155,10 +165,14 @@ fn as_owner(root: bool, program: &Path) -> Command {
     }
 }
 
-fn start() -> Result<Cluster, String> {
+fn start(durable: bool) -> Result<Cluster, String> {
     let bin = bin_dir().ok_or("PostgreSQL is not installed (apt-get install postgresql)")?;
     let root = is_root();
-    let dir = std::env::temp_dir().join(format!("keyward-pg-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "keyward-pg-{}{}",
+        std::process::id(),
+        if durable { "-durable" } else { "" }
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
     if root {
@@ -192,9 +206,14 @@ fn start() -> Result<Cluster, String> {
         ));
     }
     let port = free_port();
+    // Tests trade durability for speed; benchmarks keep the server's defaults.
+    let speed = if durable {
+        ""
+    } else {
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    };
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 {speed} -c max_connections=300",
         dir.display()
     );
     let started = as_owner(root, &bin.join("pg_ctl"))

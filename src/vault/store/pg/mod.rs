@@ -9,6 +9,7 @@
 
 mod connect;
 mod decode;
+mod lookup_cache;
 mod schema;
 mod store_impl;
 mod watch;
@@ -45,6 +46,11 @@ pub struct PgStore {
     read_depth: Cell<u32>,
     /// The commit counter as of the last read that returned it (see [`Store::pager_version`]).
     seen_version: Cell<Option<i64>>,
+    /// The write under way changed something other members must hear of (last-used stamps
+    /// alone do not: they neither bump the counter nor notify).
+    dirty: Cell<bool>,
+    /// Key rows by lookup tag for verification, emptied by every commit (see the module).
+    lookups: RefCell<lookup_cache::LookupCache>,
 }
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -159,6 +165,8 @@ impl PgStore {
             tx: Cell::new(Tx::None),
             read_depth: Cell::new(0),
             seen_version: Cell::new(None),
+            dirty: Cell::new(false),
+            lookups: RefCell::new(lookup_cache::LookupCache::default()),
         })
     }
 
@@ -215,7 +223,14 @@ impl PgStore {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 
+    /// A change other members must hear of at commit.
     fn execute(&self, sql: &'static str, params: Params<'_>) -> Result<u64> {
+        self.dirty.set(true);
+        self.execute_quiet(sql, params)
+    }
+
+    /// A change nobody needs to be told of (a last-used stamp).
+    fn execute_quiet(&self, sql: &'static str, params: Params<'_>) -> Result<u64> {
         let stmt = self.statement(sql)?;
         self.client
             .borrow_mut()
@@ -225,6 +240,7 @@ impl PgStore {
 
     /// As [`PgStore::execute`], a unique violation being a name conflict.
     fn execute_unique(&self, sql: &'static str, params: Params<'_>) -> Result<u64> {
+        self.dirty.set(true);
         let stmt = self.statement(sql)?;
         let done = self.client.borrow_mut().execute(&stmt, params);
         done.map_err(|e| {

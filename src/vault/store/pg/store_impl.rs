@@ -31,15 +31,23 @@ impl Store for PgStore {
             schema::WRITE_LOCK
         ))?;
         self.tx.set(Tx::Write);
+        self.dirty.set(false);
         Ok(())
     }
 
     fn commit(&self) -> Result<()> {
-        let done = self.batch(&format!(
-            "UPDATE seqs SET seq = seq + 1 WHERE tbl = '{}'; NOTIFY {}; COMMIT",
-            schema::TX_ROW,
-            schema::CHANNEL
-        ));
+        let done = if self.dirty.get() {
+            self.batch(&format!(
+                "UPDATE seqs SET seq = seq + 1 WHERE tbl = '{}'; NOTIFY {}; COMMIT",
+                schema::TX_ROW,
+                schema::CHANNEL
+            ))
+        } else {
+            self.batch("COMMIT")
+        };
+        if self.dirty.get() {
+            self.lookups.borrow_mut().clear();
+        }
         self.tx.set(Tx::None);
         self.seen_version.set(None);
         if done.is_err() {
@@ -83,11 +91,21 @@ impl Store for PgStore {
 
     /// The commit counter as of the last read that returned it (rows and the commitment's
     /// root carry it), so rows and root are compared as of the same commit; otherwise read now.
+    ///
+    /// While the verification cache listens, a counter read stays current until a commit is
+    /// heard of, so checks served from the cache need no round trip at all.
     fn pager_version(&self) -> Result<i64> {
+        if self.lookups.borrow_mut().sync() {
+            self.seen_version.set(None);
+        }
         if let Some(v) = self.seen_version.get() {
             return Ok(v);
         }
-        self.data_version()
+        let v = self.data_version()?;
+        if self.lookups.borrow().is_listening() {
+            self.seen_version.set(Some(v));
+        }
+        Ok(v)
     }
 
     fn data_version(&self) -> Result<i64> {
@@ -265,6 +283,19 @@ impl Store for PgStore {
     }
 
     fn key_by_lookup(&self, lookup: &[u8]) -> Result<Option<KeyRow>> {
+        // Outside a transaction, a row kept since the last commit anyone made is still the
+        // stored one (in a snapshot, the server is asked).
+        let cacheable = self.tx.get() == Tx::None;
+        if cacheable {
+            let mut cache = self.lookups.borrow_mut();
+            cache.start(&self.target);
+            if cache.sync() {
+                self.seen_version.set(None);
+            }
+            if let Some(row) = cache.get(lookup) {
+                return Ok(Some(row));
+            }
+        }
         let row = self.query_opt(
             "SELECT * FROM (
                 SELECT id, node_id, key_id, version, full_access, last_used_at, sealed,
@@ -278,10 +309,17 @@ impl Store for PgStore {
             &[&lookup],
         )?;
         self.saw_version(row.as_ref(), 7);
-        Ok(row.as_ref().map(|r| KeyRow {
+        let found = row.as_ref().map(|r| KeyRow {
             matched_previous: r.try_get::<_, bool>(8).unwrap_or(false),
             ..key_row_of(r)
-        }))
+        });
+        if let Some(found) = &found
+            && cacheable
+            && !found.malformed
+        {
+            self.lookups.borrow_mut().put(lookup, found);
+        }
+        Ok(found)
     }
 
     fn master_key_rows(&self, node: NodeId) -> Result<Vec<KeyRow>> {
@@ -367,10 +405,11 @@ impl Store for PgStore {
     }
 
     fn touch_key(&self, id: i64, at: Timestamp) -> Result<()> {
-        self.execute(
+        self.execute_quiet(
             "UPDATE keys SET last_used_at = $2 WHERE id = $1",
             &[&id, &at],
         )?;
+        self.lookups.borrow_mut().touched(id, at);
         Ok(())
     }
 
@@ -539,6 +578,7 @@ impl Store for PgStore {
             keys: self.sequence_of("keys")?,
         };
         self.forget_statements();
+        self.dirty.set(true);
         self.batch(schema::MOVE_ASIDE)?;
         self.batch(schema::SEALED_TABLES)?;
         Ok(seqs)

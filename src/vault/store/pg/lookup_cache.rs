@@ -1,0 +1,98 @@
+//! Key rows found by their lookup tag, kept between verifications while the server says
+//! nothing changed: a check is then a memory lookup, not a round trip. The cache listens on
+//! the vault's channel from a connection of its own and is emptied by every commit any member
+//! makes (this connection's included), by a lost listener, and on reconnecting; while the
+//! listener is down nothing is served from it.
+//!
+//! A row served from here can be a few milliseconds older than a commit whose notification is
+//! still on its way; the vault then sees a row that does not match the newer commitment it
+//! read, and checks again from one snapshot without the cache (see `Vault::decide`).
+
+use std::collections::HashMap;
+
+use super::connect::Target;
+use crate::vault::store::{KeyRow, LiveEvent, LiveFeed};
+
+/// Rows kept at most; past this the cache starts over (a flood of distinct keys costs memory
+/// once, not without bound).
+const MAX_ROWS: usize = 200_000;
+
+#[derive(Default)]
+pub struct LookupCache {
+    feed: Option<LiveFeed>,
+    /// The listener could not be started: never cache.
+    disabled: bool,
+    online: bool,
+    rows: HashMap<Vec<u8>, KeyRow>,
+}
+
+impl LookupCache {
+    /// Starts listening (once) before the first row is kept, so no commit can slip between.
+    pub fn start(&mut self, target: &Target) {
+        if self.disabled || self.feed.is_some() {
+            return;
+        }
+        match super::watch::start(target, Box::new(|| {})) {
+            Ok(feed) => {
+                self.feed = Some(feed);
+                self.online = true;
+            }
+            Err(e) => {
+                log::info!("verification without a cache: {e}");
+                self.disabled = true;
+            }
+        }
+    }
+
+    /// Reads what the listener reported; whether anything changed since the last look (the
+    /// caller then forgets what it read before, too).
+    pub fn sync(&mut self) -> bool {
+        let events = self.feed.as_ref().map(LiveFeed::poll).unwrap_or_default();
+        let changed = !events.is_empty();
+        for event in events {
+            self.online = match event {
+                LiveEvent::Changed => self.online,
+                LiveEvent::Lost(_) => false,
+                LiveEvent::Reconnected => true,
+            };
+        }
+        if changed {
+            self.rows.clear();
+        }
+        changed
+    }
+
+    /// Whether every commit will be heard of (the listener is up).
+    pub fn is_listening(&self) -> bool {
+        self.feed.is_some() && self.online
+    }
+
+    pub fn get(&self, lookup: &[u8]) -> Option<KeyRow> {
+        if !self.online {
+            return None;
+        }
+        self.rows.get(lookup).cloned()
+    }
+
+    pub fn put(&mut self, lookup: &[u8], row: &KeyRow) {
+        if !self.online || self.disabled {
+            return;
+        }
+        if self.rows.len() >= MAX_ROWS {
+            self.rows.clear();
+        }
+        self.rows.insert(lookup.to_vec(), row.clone());
+    }
+
+    /// A commit from this connection: whatever was kept may be stale.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+    }
+
+    /// A row's last-used stamp written by this connection.
+    pub fn touched(&mut self, id: i64, at: i64) {
+        for row in self.rows.values_mut().filter(|r| r.id == id) {
+            row.last_used_at = Some(at);
+        }
+    }
+}
