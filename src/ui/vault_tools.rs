@@ -11,11 +11,34 @@ use crate::vault::Timestamp;
 
 /// Where Back up writes: beside the vault, `<name>-backup-<day>.keyward`, never over a file.
 pub fn backup_path(vault: &Path, now: Timestamp) -> PathBuf {
-    let dir = vault.parent().unwrap_or(Path::new("."));
-    let stem = vault
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "vault".into());
+    // A team vault's URL is no place for a file: its backup goes to Keyward's data folder,
+    // named after the database.
+    let server_dir = crate::vault::Vault::is_server_location(vault).then(|| {
+        crate::vault::Vault::default_path()
+            .and_then(|p| p.parent().map(Path::to_owned))
+            .unwrap_or_else(|| PathBuf::from("."))
+    });
+    let dir = match &server_dir {
+        Some(d) => d.as_path(),
+        None => vault.parent().unwrap_or(Path::new(".")),
+    };
+    let stem = if server_dir.is_some() {
+        let shown = crate::vault::display_location(vault);
+        let db: String = shown
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if db.is_empty() { "team".into() } else { db }
+    } else {
+        vault
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "vault".into())
+    };
     let day = super::time::date_in_days(now, 0);
     let first = dir.join(format!("{stem}-backup-{day}.keyward"));
     if first.symlink_metadata().is_err() {
@@ -80,6 +103,16 @@ mod tests {
         let now = 1_795_341_600; // 2026-11-22
         let first = super::backup_path(&vault, now);
         assert_eq!(first, dir.path().join("team-backup-2026-11-22.keyward"));
+        let server = super::backup_path(
+            std::path::Path::new("postgres://kw:secret@db.example/keys_prod?sslmode=require"),
+            now,
+        );
+        assert!(
+            server.ends_with("keys_prod-backup-2026-11-22.keyward"),
+            "{server:?}"
+        );
+        assert!(!server.to_string_lossy().contains("secret"));
+        assert!(!server.to_string_lossy().contains("postgres:"));
         std::fs::write(&first, b"x").expect("write");
         assert_eq!(
             super::backup_path(&vault, now),
