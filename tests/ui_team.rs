@@ -183,3 +183,45 @@ fn an_unreachable_server_is_a_message_on_the_unlock_screen() {
     assert!(h.state().is_locked());
     assert!(!has_text(&h, "hunter2"));
 }
+
+#[test]
+fn a_re_key_by_another_member_locks_the_window_with_a_reason() {
+    on_store(StoreKind::Postgres, || {
+        let (mut h, path, _dir) = window();
+        let cli = |args: &[&str], new_pass: Option<&str>| {
+            let mut cmd = common::bin();
+            cmd.env("KEYWARD_VAULT", &path)
+                .env("KEYWARD_PASSPHRASE", PASS)
+                .args(args);
+            if let Some(p) = new_pass {
+                cmd.env("KEYWARD_NEW_PASSPHRASE", p);
+            }
+            let out = cmd.output().expect("run keyward");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        cli(&["member", "add", "bob"], Some("bob passphrase two words"));
+        cli(&["member", "rm", "bob"], None);
+        wait_for(&mut h, "re-keyed the vault", true, Duration::from_secs(5))
+            .expect("the window says why it locked");
+        assert!(h.state().is_locked());
+        // Unlocking again with the same passphrase works: it opens the new data key.
+        let field = h.get_by_label("Passphrase");
+        field.focus();
+        field.type_text(PASS);
+        h.run();
+        h.get_by_label("Unlock").click();
+        for _ in 0..2000 {
+            h.step();
+            if !h.state().is_busy() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        h.run();
+        assert!(!h.state().is_locked());
+    });
+}

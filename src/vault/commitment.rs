@@ -221,7 +221,7 @@ impl Root {
         Ok(sealer.seal(ROOT_AAD, &plain))
     }
 
-    fn open(sealer: &Sealer, sealed: &[u8]) -> Option<Root> {
+    pub fn open(sealer: &Sealer, sealed: &[u8]) -> Option<Root> {
         serde_json::from_slice(&sealer.open(ROOT_AAD, sealed)?).ok()
     }
 }

@@ -320,6 +320,15 @@ impl Vault {
         self.conn.is_server()
     }
 
+    /// Whether this unlocked session's data key still opens the vault's state: another
+    /// member's re-key (`member rm`, `passwd`) replaces it, and the session must unlock again.
+    pub fn data_key_current(&self) -> Result<bool> {
+        let Some(sealed) = self.conn.meta_get(commitment::ROOT_META)? else {
+            return Ok(false);
+        };
+        Ok(commitment::Root::open(&self.sealer, &sealed).is_some())
+    }
+
     /// A feed of changes other members commit, for a vault on a server (`None` for a file:
     /// poll [`Vault::data_version`]). `wake` is called from the feed's thread on each event.
     pub fn live_feed(&self, wake: Box<dyn Fn() + Send>) -> Option<Result<LiveFeed>> {

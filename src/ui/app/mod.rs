@@ -308,7 +308,13 @@ impl KeywardApp {
             // A shared vault says when it changed; nothing is polled.
             if s.live.tick(&s.vault, ctx) == LiveTick::Reload {
                 s.last_reload = now;
-                if let Err(e) = s.reload() {
+                if !s.vault.data_key_current().unwrap_or(true) {
+                    self.lock();
+                    self.complain(
+                        "Another member re-keyed the vault (a member was removed or a passphrase \
+                         changed): unlock again.",
+                    );
+                } else if let Err(e) = s.reload() {
                     self.complain(e);
                 }
             }
