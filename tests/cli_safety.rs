@@ -13,18 +13,19 @@ fn sql(s: &Sandbox, statement: &str) {
     conn.execute_batch(statement).expect("sql");
 }
 
-#[test]
-fn a_wrong_passphrase_is_one_clear_line_and_logged() {
-    let s = Sandbox::with_tree();
-    let r = s.run_with(
-        s.command()
-            .env("KEYWARD_PASSPHRASE", "not it")
-            .args(["key", "list"]),
-    );
-    r.refused("wrong passphrase");
-    assert_eq!(s.run(&["key", "list"]).ok().code, 0);
-    let log = s.run(&["--json", "log", "--limit", "1"]).ok().json();
-    assert_eq!(log[0]["action"], "unlock.fail");
+crate::on_both_stores! {
+    fn a_wrong_passphrase_is_one_clear_line_and_logged() {
+        let s = Sandbox::with_tree();
+        let r = s.run_with(
+            s.command()
+                .env("KEYWARD_PASSPHRASE", "not it")
+                .args(["key", "list"]),
+        );
+        r.refused("wrong passphrase");
+        assert_eq!(s.run(&["key", "list"]).ok().code, 0);
+        let log = s.run(&["--json", "log", "--limit", "1"]).ok().json();
+        assert_eq!(log[0]["action"], "unlock.fail");
+    }
 }
 
 #[test]
@@ -67,51 +68,62 @@ fn foreign_missing_truncated_and_newer_files_are_refused_clearly() {
     );
 }
 
-#[test]
-fn a_flipped_byte_is_reported_and_the_other_keys_still_list_and_verify() {
-    let s = Sandbox::with_tree();
-    let a = s.create_key("acme/billing/prod", "alpha", &[]);
-    let b = s.create_key("acme/billing/prod", "beta", &[]);
-    let a_id = a["key_id"].as_str().unwrap_or_default();
-    let conn = rusqlite::Connection::open(&s.vault).expect("open sqlite");
-    let mut sealed: Vec<u8> = conn
-        .query_row("SELECT sealed FROM keys WHERE key_id = ?1", [a_id], |r| {
-            r.get(0)
-        })
-        .expect("row");
-    sealed[30] ^= 0x01;
-    conn.execute(
-        "UPDATE keys SET sealed = ?1 WHERE key_id = ?2",
-        rusqlite::params![sealed, a_id],
-    )
-    .expect("flip");
-    drop(conn);
-    let list = s.run(&["--json", "key", "list"]).ok().json();
-    let status = |id: &serde_json::Value| {
-        list.as_array()
-            .and_then(|l| l.iter().find(|k| k["key_id"] == *id))
-            .map(|k| k["status"].clone())
-    };
-    assert_eq!(status(&a["key_id"]), Some("tampered".into()));
-    assert_eq!(status(&b["key_id"]), Some("active".into()));
-    assert_eq!(
-        s.verify(b["key_secret"].as_str().unwrap_or_default(), &[])
-            .1["result"],
-        "valid"
-    );
-    assert_eq!(
-        s.verify(a["key_secret"].as_str().unwrap_or_default(), &[])
-            .1["result"],
-        "tampered"
-    );
-    let doctor = s.run(&["--json", "doctor"]);
-    assert_eq!(doctor.code, 1);
-    assert!(
-        doctor.json()["problems"][0]
-            .as_str()
-            .is_some_and(|p| p.contains(a_id))
-    );
-    s.run(&["key", "revoke", a_id]).refused("integrity");
+crate::on_both_stores! {
+    fn a_flipped_byte_is_reported_and_the_other_keys_still_list_and_verify() {
+        let s = Sandbox::with_tree();
+        let a = s.create_key("acme/billing/prod", "alpha", &[]);
+        let b = s.create_key("acme/billing/prod", "beta", &[]);
+        let a_id = a["key_id"].as_str().unwrap_or_default();
+        // Byte 31 of the sealed record gets its lowest bit flipped.
+        if s.on_postgres() {
+            s.raw_sql(
+                "",
+                &format!(
+                    "UPDATE keys SET sealed = set_byte(sealed, 30, get_byte(sealed, 30) # 1)
+                     WHERE key_id = '{a_id}'"
+                ),
+            );
+        } else {
+            let conn = rusqlite::Connection::open(&s.vault).expect("open sqlite");
+            let mut sealed: Vec<u8> = conn
+                .query_row("SELECT sealed FROM keys WHERE key_id = ?1", [a_id], |r| {
+                    r.get(0)
+                })
+                .expect("row");
+            sealed[30] ^= 0x01;
+            conn.execute(
+                "UPDATE keys SET sealed = ?1 WHERE key_id = ?2",
+                rusqlite::params![sealed, a_id],
+            )
+            .expect("flip");
+        }
+        let list = s.run(&["--json", "key", "list"]).ok().json();
+        let status = |id: &serde_json::Value| {
+            list.as_array()
+                .and_then(|l| l.iter().find(|k| k["key_id"] == *id))
+                .map(|k| k["status"].clone())
+        };
+        assert_eq!(status(&a["key_id"]), Some("tampered".into()));
+        assert_eq!(status(&b["key_id"]), Some("active".into()));
+        assert_eq!(
+            s.verify(b["key_secret"].as_str().unwrap_or_default(), &[])
+                .1["result"],
+            "valid"
+        );
+        assert_eq!(
+            s.verify(a["key_secret"].as_str().unwrap_or_default(), &[])
+                .1["result"],
+            "tampered"
+        );
+        let doctor = s.run(&["--json", "doctor"]);
+        assert_eq!(doctor.code, 1);
+        assert!(
+            doctor.json()["problems"][0]
+                .as_str()
+                .is_some_and(|p| p.contains(a_id))
+        );
+        s.run(&["key", "revoke", a_id]).refused("integrity");
+    }
 }
 
 #[test]
@@ -242,101 +254,103 @@ fn no_secret_or_name_is_in_the_vault_file_or_its_wal() {
     drop(keep_wal);
 }
 
-#[test]
-fn a_writer_killed_mid_run_loses_nothing_it_reported_done() {
-    let s = Sandbox::with_tree();
-    let mut reported = Vec::new();
-    let mut killed = 0;
-    // Kill `key create` at moments spread over its whole run (unlock, write, print).
-    let started = Instant::now();
-    let mut i = 0u64;
-    while i < 40 || (killed < 5 && started.elapsed() < Duration::from_secs(60)) {
-        let delay = Duration::from_micros((i * 7919) % 60_000);
-        let mut child = s
-            .command()
-            .args([
-                "--json",
-                "key",
-                "create",
-                "acme/billing/prod",
-                "--name",
-                &format!("k{i}"),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let out = child.wait_with_output().expect("wait");
-        if out.status.success() {
-            let json: serde_json::Value =
-                serde_json::from_slice(&out.stdout).expect("a success prints the key");
-            reported.push(json);
-        } else {
-            killed += 1;
+crate::on_both_stores! {
+    fn a_writer_killed_mid_run_loses_nothing_it_reported_done() {
+        let s = Sandbox::with_tree();
+        let mut reported = Vec::new();
+        let mut killed = 0;
+        // Kill `key create` at moments spread over its whole run (unlock, write, print).
+        let started = Instant::now();
+        let mut i = 0u64;
+        while i < 40 || (killed < 5 && started.elapsed() < Duration::from_secs(60)) {
+            let delay = Duration::from_micros((i * 7919) % 60_000);
+            let mut child = s
+                .command()
+                .args([
+                    "--json",
+                    "key",
+                    "create",
+                    "acme/billing/prod",
+                    "--name",
+                    &format!("k{i}"),
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            std::thread::sleep(delay);
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("wait");
+            if out.status.success() {
+                let json: serde_json::Value =
+                    serde_json::from_slice(&out.stdout).expect("a success prints the key");
+                reported.push(json);
+            } else {
+                killed += 1;
+            }
+            i += 1;
         }
-        i += 1;
-    }
-    assert!(
-        killed >= 5,
-        "the test must actually kill writers (killed {killed} of {i})"
-    );
-    assert!(
-        !reported.is_empty(),
-        "some writers must finish (none of {i} did)"
-    );
-
-    let doctor = s.run(&["--json", "doctor"]);
-    assert_eq!(doctor.code, 0, "{}", doctor.stdout);
-    let list = s.run(&["--json", "key", "list"]).ok().json();
-    for key in &reported {
         assert!(
-            list.as_array().is_some_and(|l| l
-                .iter()
-                .any(|k| k["key_id"] == key["key_id"] && k["status"] == "active")),
-            "{} was reported created but is missing",
-            key["key_id"]
+            killed >= 5,
+            "the test must actually kill writers (killed {killed} of {i})"
         );
-        assert_eq!(
-            s.verify(key["key_secret"].as_str().unwrap_or_default(), &[])
-                .1["result"],
-            "valid"
+        assert!(
+            !reported.is_empty(),
+            "some writers must finish (none of {i} did)"
         );
+
+        let doctor = s.run(&["--json", "doctor"]);
+        assert_eq!(doctor.code, 0, "{}", doctor.stdout);
+        let list = s.run(&["--json", "key", "list"]).ok().json();
+        for key in &reported {
+            assert!(
+                list.as_array().is_some_and(|l| l
+                    .iter()
+                    .any(|k| k["key_id"] == key["key_id"] && k["status"] == "active")),
+                "{} was reported created but is missing",
+                key["key_id"]
+            );
+            assert_eq!(
+                s.verify(key["key_secret"].as_str().unwrap_or_default(), &[])
+                    .1["result"],
+                "valid"
+            );
+        }
     }
 }
 
-#[test]
-fn two_processes_writing_at_once_never_lose_a_write() {
-    let s = Sandbox::with_tree();
-    let children: Vec<_> = (0..4)
-        .map(|p| {
-            let mut cmd = s.command();
-            let script = (0..5)
-                .map(|k| format!("\"$0\" key create acme --name p{p}k{k} >/dev/null || exit 1"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let mut sh = std::process::Command::new("sh");
-            sh.arg("-c").arg(script).arg(cmd.get_program());
-            for (k, v) in cmd.get_envs() {
-                match v {
-                    Some(v) => sh.env(k, v),
-                    None => sh.env_remove(k),
-                };
-            }
-            let _ = &mut cmd;
-            sh.spawn().expect("spawn")
-        })
-        .collect();
-    for mut c in children {
-        assert!(
-            c.wait().expect("wait").success(),
-            "a concurrent writer failed"
-        );
+crate::on_both_stores! {
+    fn two_processes_writing_at_once_never_lose_a_write() {
+        let s = Sandbox::with_tree();
+        let children: Vec<_> = (0..4)
+            .map(|p| {
+                let mut cmd = s.command();
+                let script = (0..5)
+                    .map(|k| format!("\"$0\" key create acme --name p{p}k{k} >/dev/null || exit 1"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut sh = std::process::Command::new("sh");
+                sh.arg("-c").arg(script).arg(cmd.get_program());
+                for (k, v) in cmd.get_envs() {
+                    match v {
+                        Some(v) => sh.env(k, v),
+                        None => sh.env_remove(k),
+                    };
+                }
+                let _ = &mut cmd;
+                sh.spawn().expect("spawn")
+            })
+            .collect();
+        for mut c in children {
+            assert!(
+                c.wait().expect("wait").success(),
+                "a concurrent writer failed"
+            );
+        }
+        let list = s.run(&["--json", "key", "list"]).ok().json();
+        assert_eq!(list.as_array().map(Vec::len), Some(20));
+        assert_eq!(s.run(&["doctor"]).code, 0);
     }
-    let list = s.run(&["--json", "key", "list"]).ok().json();
-    assert_eq!(list.as_array().map(Vec::len), Some(20));
-    assert_eq!(s.run(&["doctor"]).code, 0);
 }
 
 #[test]

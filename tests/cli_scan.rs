@@ -28,131 +28,134 @@ fn places(found: &serde_json::Value, kind: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_planted_key_is_found_marked_exposed_once_per_place_and_fails_the_hook() {
-    let s = Sandbox::with_tree();
-    let key = s.create_key("acme/billing/prod", "ci", &[]);
-    let secret = key["key_secret"].as_str().expect("secret");
-    let id = key["key_id"].as_str().expect("id");
-    let repo = s.path("repo");
-    std::fs::create_dir_all(repo.join("src/deep")).expect("dirs");
-    std::fs::write(repo.join("README.md"), "nothing to see\n").expect("write");
-    std::fs::write(
-        repo.join("src/deep/config.env"),
-        format!("# settings\r\nDEBUG=1\r\nAPI_KEY={secret}\r\n"),
-    )
-    .expect("write");
-    let (code, found) = scan(&s, &[repo.to_str().expect("utf-8")]);
-    assert_eq!(code, 1, "{found}");
-    let expected = format!("{}:3", repo.join("src/deep/config.env").display());
-    assert_eq!(places(&found, "exposed"), vec![expected.clone()]);
-    assert_eq!(found["findings"][0]["key_id"], id);
-    assert!(
-        !found.to_string().contains(secret),
-        "the secret itself is never printed"
-    );
-    assert_eq!(found["findings"][0]["new_place"], true);
+crate::on_both_stores! {
+    fn a_planted_key_is_found_marked_exposed_once_per_place_and_fails_the_hook() {
+        let s = Sandbox::with_tree();
+        let key = s.create_key("acme/billing/prod", "ci", &[]);
+        let secret = key["key_secret"].as_str().expect("secret");
+        let id = key["key_id"].as_str().expect("id");
+        let repo = s.path("repo");
+        std::fs::create_dir_all(repo.join("src/deep")).expect("dirs");
+        std::fs::write(repo.join("README.md"), "nothing to see\n").expect("write");
+        std::fs::write(
+            repo.join("src/deep/config.env"),
+            format!("# settings\r\nDEBUG=1\r\nAPI_KEY={secret}\r\n"),
+        )
+        .expect("write");
+        let (code, found) = scan(&s, &[repo.to_str().expect("utf-8")]);
+        assert_eq!(code, 1, "{found}");
+        let expected = format!("{}:3", repo.join("src/deep/config.env").display());
+        assert_eq!(places(&found, "exposed"), vec![expected.clone()]);
+        assert_eq!(found["findings"][0]["key_id"], id);
+        assert!(
+            !found.to_string().contains(secret),
+            "the secret itself is never printed"
+        );
+        assert_eq!(found["findings"][0]["new_place"], true);
 
-    let listed = s.run(&["--json", "key", "show", id]).ok().json();
-    assert_eq!(listed["status"], "exposed");
-    let (_, again) = scan(&s, &[repo.to_str().expect("utf-8")]);
-    assert_eq!(
-        again["findings"][0]["new_place"], false,
-        "logged once per place"
-    );
-    let log = s.run(&["--json", "log", "--limit", "100"]).ok().json();
-    let exposed: Vec<_> = log
-        .as_array()
-        .expect("log")
-        .iter()
-        .filter(|e| e["action"] == "key.exposed")
-        .collect();
-    assert_eq!(exposed.len(), 1, "{log}");
+        let listed = s.run(&["--json", "key", "show", id]).ok().json();
+        assert_eq!(listed["status"], "exposed");
+        let (_, again) = scan(&s, &[repo.to_str().expect("utf-8")]);
+        assert_eq!(
+            again["findings"][0]["new_place"], false,
+            "logged once per place"
+        );
+        let log = s.run(&["--json", "log", "--limit", "100"]).ok().json();
+        let exposed: Vec<_> = log
+            .as_array()
+            .expect("log")
+            .iter()
+            .filter(|e| e["action"] == "key.exposed")
+            .collect();
+        assert_eq!(exposed.len(), 1, "{log}");
 
-    // Standard input, for `git log -p | keyward scan -` and hooks.
-    let r = s.run_stdin(
-        &["--json", "scan", "-"],
-        &format!("line one\n+token = \"{secret}\"\n"),
-    );
-    assert_eq!(r.code, 1);
-    assert_eq!(places(&r.json(), "exposed"), vec!["-:2".to_owned()]);
+        // Standard input, for `git log -p | keyward scan -` and hooks.
+        let r = s.run_stdin(
+            &["--json", "scan", "-"],
+            &format!("line one\n+token = \"{secret}\"\n"),
+        );
+        assert_eq!(r.code, 1);
+        assert_eq!(places(&r.json(), "exposed"), vec!["-:2".to_owned()]);
 
-    // Rolling fixes it: the old secret stops at once with no grace, and is no longer live.
-    s.run(&["key", "roll", id, "--grace", "0"]).ok();
-    let (code, after) = scan(&s, &[repo.to_str().expect("utf-8")]);
-    assert_eq!(code, 0, "{after}");
-    assert_eq!(places(&after, "inactive").len(), 1);
-    let listed = s.run(&["--json", "key", "show", id]).ok().json();
-    assert_eq!(listed["status"], "active", "the new secret is not exposed");
+        // Rolling fixes it: the old secret stops at once with no grace, and is no longer live.
+        s.run(&["key", "roll", id, "--grace", "0"]).ok();
+        let (code, after) = scan(&s, &[repo.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "{after}");
+        assert_eq!(places(&after, "inactive").len(), 1);
+        let listed = s.run(&["--json", "key", "show", id]).ok().json();
+        assert_eq!(listed["status"], "active", "the new secret is not exposed");
+    }
 }
 
-#[test]
-fn look_alikes_ignored_files_and_foreign_keys() {
-    let s = Sandbox::with_tree();
-    let key = s.create_key("acme", "top", &[]);
-    let secret = key["key_secret"].as_str().expect("secret").to_owned();
-    let repo = s.path("repo");
-    std::fs::create_dir_all(repo.join("build")).expect("dirs");
-    let mut typo = secret.clone().into_bytes();
-    let i = typo.len() - 12;
-    typo[i] = if typo[i] == b'a' { b'b' } else { b'a' };
-    let typo = String::from_utf8(typo).expect("ascii");
-    std::fs::write(
-        repo.join("notes.txt"),
-        format!("x{secret}\n{typo}\n{secret}Z\nprefix_{secret}\n"),
-    )
-    .expect("write");
-    std::fs::write(repo.join(".gitignore"), "build/\n").expect("write");
-    std::fs::write(repo.join("build/out.log"), format!("key={secret}\n")).expect("write");
-    let (code, found) = scan(&s, &[repo.to_str().expect("utf-8")]);
-    assert_eq!(code, 0, "{found}");
-    assert_eq!(
-        found["findings"].as_array().expect("list").len(),
-        0,
-        "{found}"
-    );
+crate::on_both_stores! {
+    fn look_alikes_ignored_files_and_foreign_keys() {
+        let s = Sandbox::with_tree();
+        let key = s.create_key("acme", "top", &[]);
+        let secret = key["key_secret"].as_str().expect("secret").to_owned();
+        let repo = s.path("repo");
+        std::fs::create_dir_all(repo.join("build")).expect("dirs");
+        let mut typo = secret.clone().into_bytes();
+        let i = typo.len() - 12;
+        typo[i] = if typo[i] == b'a' { b'b' } else { b'a' };
+        let typo = String::from_utf8(typo).expect("ascii");
+        std::fs::write(
+            repo.join("notes.txt"),
+            format!("x{secret}\n{typo}\n{secret}Z\nprefix_{secret}\n"),
+        )
+        .expect("write");
+        std::fs::write(repo.join(".gitignore"), "build/\n").expect("write");
+        std::fs::write(repo.join("build/out.log"), format!("key={secret}\n")).expect("write");
+        let (code, found) = scan(&s, &[repo.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "{found}");
+        assert_eq!(
+            found["findings"].as_array().expect("list").len(),
+            0,
+            "{found}"
+        );
 
-    let (code, found) = scan(&s, &["--no-ignore", repo.to_str().expect("utf-8")]);
-    assert_eq!(code, 1);
-    assert_eq!(places(&found, "exposed").len(), 1);
-    assert!(places(&found, "exposed")[0].ends_with("out.log:1"));
+        let (code, found) = scan(&s, &["--no-ignore", repo.to_str().expect("utf-8")]);
+        assert_eq!(code, 1);
+        assert_eq!(places(&found, "exposed").len(), 1);
+        assert!(places(&found, "exposed")[0].ends_with("out.log:1"));
 
-    // A well-formed key of another vault with the same prefix is foreign, not live.
-    let other = Sandbox::with_tree();
-    let theirs = other.create_key("acme", "theirs", &[]);
-    let file = s.path("theirs.txt");
-    std::fs::write(&file, theirs["key_secret"].as_str().expect("secret")).expect("write");
-    let (code, found) = scan(&s, &[file.to_str().expect("utf-8")]);
-    assert_eq!(code, 0);
-    assert_eq!(places(&found, "foreign").len(), 1);
+        // A well-formed key of another vault with the same prefix is foreign, not live.
+        let other = Sandbox::with_tree();
+        let theirs = other.create_key("acme", "theirs", &[]);
+        let file = s.path("theirs.txt");
+        std::fs::write(&file, theirs["key_secret"].as_str().expect("secret")).expect("write");
+        let (code, found) = scan(&s, &[file.to_str().expect("utf-8")]);
+        assert_eq!(code, 0);
+        assert_eq!(places(&found, "foreign").len(), 1);
 
-    s.run(&["scan", "no/such/place"]).refused("no such file");
+        s.run(&["scan", "no/such/place"]).refused("no such file");
+    }
 }
 
-#[test]
-fn the_gitleaks_and_trufflehog_rules_match_a_planted_key() {
-    let s = Sandbox::with_tree();
-    let key = s.create_key("acme/billing/prod", "ci", &[]);
-    let secret = key["key_secret"].as_str().expect("secret");
-    let gitleaks = s.run(&["scan", "--print-rule", "gitleaks"]).ok().stdout;
-    let regex = gitleaks
-        .lines()
-        .find_map(|l| l.strip_prefix("regex = '''")?.strip_suffix("'''"))
-        .expect("a regex line");
-    let re = regex::Regex::new(regex).expect("the rule is a valid regex");
-    assert!(re.is_match(&format!("API_KEY={secret}\n")));
-    assert!(
-        !re.is_match(&format!("API_KEY=x{secret}")),
-        "whole tokens only"
-    );
-    assert!(
-        gitleaks.contains("acme_") && gitleaks.contains("kw_"),
-        "{gitleaks}"
-    );
-    let trufflehog = s.run(&["scan", "--print-rule", "trufflehog"]).ok().stdout;
-    let pattern = trufflehog
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("key: '")?.strip_suffix('\''))
-        .expect("a regex line");
-    assert!(regex::Regex::new(pattern).expect("valid").is_match(secret));
+crate::on_both_stores! {
+    fn the_gitleaks_and_trufflehog_rules_match_a_planted_key() {
+        let s = Sandbox::with_tree();
+        let key = s.create_key("acme/billing/prod", "ci", &[]);
+        let secret = key["key_secret"].as_str().expect("secret");
+        let gitleaks = s.run(&["scan", "--print-rule", "gitleaks"]).ok().stdout;
+        let regex = gitleaks
+            .lines()
+            .find_map(|l| l.strip_prefix("regex = '''")?.strip_suffix("'''"))
+            .expect("a regex line");
+        let re = regex::Regex::new(regex).expect("the rule is a valid regex");
+        assert!(re.is_match(&format!("API_KEY={secret}\n")));
+        assert!(
+            !re.is_match(&format!("API_KEY=x{secret}")),
+            "whole tokens only"
+        );
+        assert!(
+            gitleaks.contains("acme_") && gitleaks.contains("kw_"),
+            "{gitleaks}"
+        );
+        let trufflehog = s.run(&["scan", "--print-rule", "trufflehog"]).ok().stdout;
+        let pattern = trufflehog
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("key: '")?.strip_suffix('\''))
+            .expect("a regex line");
+        assert!(regex::Regex::new(pattern).expect("valid").is_match(secret));
+    }
 }
