@@ -444,3 +444,40 @@ fn wrong_credentials_and_a_missing_database_are_one_line_each() {
         }
     });
 }
+
+#[test]
+fn tls_is_used_and_the_server_certificate_checked_as_the_url_asks() {
+    on_store(StoreKind::Postgres, || {
+        let c = pg::cluster().expect("cluster");
+        let Some(ca) = &c.ca else {
+            assert!(
+                !std::env::var(pg::REQUIRE).is_ok_and(|v| v == "1"),
+                "no openssl to make the test server's certificate"
+            );
+            eprintln!("SKIPPED: no openssl to make a certificate for the test server");
+            return;
+        };
+        c.psql("postgres", "CREATE DATABASE tlsonly");
+        let s = Sandbox::empty();
+        let base = format!("postgres://keyward:unused@127.0.0.1:{}/tlsonly", c.port);
+        let run = |url: &str, args: &[&str]| {
+            s.run_with(
+                common::bin()
+                    .env("KEYWARD_VAULT", url)
+                    .env("KEYWARD_PASSPHRASE", PASS)
+                    .args(args),
+            )
+        };
+        let init = ["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"];
+        // This database takes TLS only: without it the server says no.
+        run(&format!("{base}?sslmode=disable"), &init).refused("no encryption");
+        // TLS, the server's certificate checked against the web's roots: not trusted.
+        run(&format!("{base}?sslmode=require"), &init).refused("TLS connection");
+        // TLS with the test CA, host name checked: it works.
+        let verified = format!("{base}?sslmode=verify-full&sslrootcert={}", ca.display());
+        run(&verified, &init).ok();
+        run(&verified, &["workspace", "add", "acme"]).ok();
+        let list = run(&verified, &["--json", "workspace", "list"]).ok().json();
+        assert_eq!(list[0]["name"], "acme");
+    });
+}

@@ -17,6 +17,9 @@ pub const REQUIRE: &str = "KEYWARD_REQUIRE_POSTGRES";
 pub struct Cluster {
     pub port: u16,
     pub bin: PathBuf,
+    /// The CA that signed the server's TLS certificate (for `sslrootcert=`), when `openssl`
+    /// was there to make one. Database `tlsonly` refuses connections without TLS.
+    pub ca: Option<PathBuf>,
     _dir: PathBuf,
 }
 
@@ -205,6 +208,24 @@ fn start(durable: bool) -> Result<Cluster, String> {
             String::from_utf8_lossy(&init.stderr)
         ));
     }
+    let ca = tls_files(&dir, root);
+    if ca.is_some() {
+        // Database `tlsonly` takes TLS connections only (the rule before initdb's own).
+        let hba = data.join("pg_hba.conf");
+        let rules = std::fs::read_to_string(&hba).map_err(|e| format!("pg_hba.conf: {e}"))?;
+        std::fs::write(
+            &hba,
+            format!("hostnossl tlsonly all 127.0.0.1/32 reject\n{rules}"),
+        )
+        .map_err(|e| format!("pg_hba.conf: {e}"))?;
+    }
+    let tls = match &ca {
+        Some(_) => format!(
+            "-c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key",
+            dir.display()
+        ),
+        None => String::new(),
+    };
     let port = free_port();
     // Tests trade durability for speed; benchmarks keep the server's defaults.
     let speed = if durable {
@@ -213,7 +234,7 @@ fn start(durable: bool) -> Result<Cluster, String> {
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     };
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 {speed} -c max_connections=300",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 {speed} {tls} -c max_connections=300",
         dir.display()
     );
     let started = as_owner(root, &bin.join("pg_ctl"))
@@ -233,6 +254,7 @@ fn start(durable: bool) -> Result<Cluster, String> {
     let cluster = Cluster {
         port,
         bin,
+        ca,
         _dir: dir,
     };
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -247,6 +269,52 @@ fn start(durable: bool) -> Result<Cluster, String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     Err("the server did not come up".into())
+}
+
+/// A test CA and a server certificate for 127.0.0.1 signed by it, made with `openssl` in
+/// `dir` (the key readable by the server only); the CA's path, or `None` without `openssl`.
+fn tls_files(dir: &Path, root: bool) -> Option<PathBuf> {
+    let ext = dir.join("server.ext");
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .ok()?;
+    let d = dir.display();
+    let steps = [
+        format!(
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+             -keyout {d}/ca.key -out {d}/ca.crt -days 2 -subj /CN=keyward-test-ca \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign"
+        ),
+        format!(
+            "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+             -keyout {d}/server.key -out {d}/server.csr -subj /CN=127.0.0.1"
+        ),
+        format!(
+            "openssl x509 -req -in {d}/server.csr -CA {d}/ca.crt -CAkey {d}/ca.key \
+             -CAcreateserial -out {d}/server.crt -days 2 -extfile {d}/server.ext"
+        ),
+        format!("chmod 600 {d}/server.key"),
+    ];
+    for step in steps {
+        let ok = Command::new("sh")
+            .args(["-c", &step])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+    }
+    if root {
+        let _ = Command::new("chown")
+            .args(["-R", "postgres:"])
+            .arg(dir)
+            .status();
+    }
+    Some(dir.join("ca.crt"))
 }
 
 /// Stops the server and removes its files once this test process has ended.

@@ -122,8 +122,9 @@ impl Target {
                     || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
             {
                 Error::Server(format!(
-                    "the PostgreSQL server at {} refused the credentials of user {user}",
-                    self.place
+                    "the PostgreSQL server at {} refused the credentials of user {user} ({})",
+                    self.place,
+                    e.as_db_error().map_or("", |d| d.message())
                 ))
             }
             Some(code) if *code == SqlState::INVALID_CATALOG_NAME => Error::Server(format!(
@@ -135,6 +136,12 @@ impl Target {
                 self.place,
                 e.as_db_error()
                     .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+            )),
+            None if e.to_string().contains("TLS") => Error::Server(format!(
+                "the TLS connection to the PostgreSQL server at {} failed ({}); for a private \
+                 CA add sslrootcert=FILE to the URL",
+                self.place,
+                cause_of(e)
             )),
             None => Error::Server(format!(
                 "cannot reach the PostgreSQL server at {} ({})",
