@@ -225,3 +225,55 @@ fn a_re_key_by_another_member_locks_the_window_with_a_reason() {
         assert!(!h.state().is_locked());
     });
 }
+
+#[test]
+fn a_change_made_while_the_server_is_away_is_refused_not_queued() {
+    on_store(StoreKind::Postgres, || {
+        let (mut h, path, _dir) = window();
+        let db = pg::db_of(&path.to_string_lossy());
+        let cluster = pg::cluster().expect("cluster");
+        // The server stops taking this database's connections and drops the ones it has.
+        cluster.psql(
+            "postgres",
+            &format!(
+                "ALTER DATABASE {db} ALLOW_CONNECTIONS false;
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+            ),
+        );
+        wait_for(&mut h, "out of reach", true, Duration::from_secs(5)).expect("banner");
+        h.get_by_label("New workspace").click();
+        h.run();
+        let field = h.get_by_label("Name");
+        field.focus();
+        field.type_text("made-offline");
+        h.run();
+        h.get_by_label("Add").click();
+        wait_for(
+            &mut h,
+            "not currently accepting connections",
+            true,
+            Duration::from_secs(15),
+        )
+        .expect("the window says the server refused the change");
+        // Back online: the banner goes, and the change was not kept for later.
+        cluster.psql(
+            "postgres",
+            &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"),
+        );
+        wait_for(&mut h, "out of reach", false, Duration::from_secs(10))
+            .expect("the banner goes once the server is back");
+        for _ in 0..20 {
+            h.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let v = Vault::open(&path, PASS).expect("open");
+        assert!(
+            v.nodes()
+                .expect("nodes")
+                .iter()
+                .all(|n| n.name != "made-offline"),
+            "a change refused offline must not land later"
+        );
+    });
+}

@@ -176,6 +176,10 @@ impl PgStore {
         if self.tx.get() != Tx::None || !self.client.borrow().is_closed() {
             return Ok(());
         }
+        self.reconnect()
+    }
+
+    fn reconnect(&self) -> Result<()> {
         let mut client = self.target.connect()?;
         client
             .batch_execute("SET lock_timeout = '30s'")
@@ -209,8 +213,8 @@ impl PgStore {
         match first {
             // The server dropped the connection while it was idle: outside a transaction
             // nothing ran, so connect again and ask once more.
-            Err(e) if e.is_closed() && self.tx.get() == Tx::None => {
-                self.reconnect_if_closed()?;
+            Err(e) if connection_gone(&e) && self.tx.get() == Tx::None => {
+                self.reconnect()?;
                 let stmt = self.statement(sql)?;
                 let again = self.client.borrow_mut().query(&stmt, params);
                 again.map_err(|e| self.err(e))
@@ -257,8 +261,8 @@ impl PgStore {
         let first = self.client.borrow_mut().batch_execute(sql);
         match first {
             // As in `query`: a statement that starts a transaction never ran on a dead one.
-            Err(e) if e.is_closed() && self.tx.get() == Tx::None => {
-                self.reconnect_if_closed()?;
+            Err(e) if connection_gone(&e) && self.tx.get() == Tx::None => {
+                self.reconnect()?;
                 let again = self.client.borrow_mut().batch_execute(sql);
                 again.map_err(|e| self.err(e))
             }
@@ -290,8 +294,20 @@ impl PgStore {
     }
 }
 
+/// Whether an error means the connection is gone (closed, or ended by the server with a
+/// FATAL error such as an administrator's shutdown), so nothing of the statement ran.
+fn connection_gone(e: &::postgres::Error) -> bool {
+    e.is_closed() || e.as_db_error().is_some_and(|d| d.severity() == "FATAL")
+}
+
 /// One line for a failed statement: what the server said, or that it went away.
 pub(super) fn server_error(target: &Target, e: &::postgres::Error) -> Error {
+    if connection_gone(e) {
+        return Error::Server(format!(
+            "the connection to the PostgreSQL server at {} was lost",
+            target.place
+        ));
+    }
     if let Some(db) = e.as_db_error() {
         if *db.code() == SqlState::LOCK_NOT_AVAILABLE {
             return Error::Server(format!(
@@ -303,12 +319,6 @@ pub(super) fn server_error(target: &Target, e: &::postgres::Error) -> Error {
             "the PostgreSQL server at {} refused a statement: {}",
             target.place,
             db.message()
-        ));
-    }
-    if e.is_closed() {
-        return Error::Server(format!(
-            "the connection to the PostgreSQL server at {} was lost",
-            target.place
         ));
     }
     Error::Server(format!(
