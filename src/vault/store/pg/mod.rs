@@ -10,6 +10,7 @@
 mod connect;
 mod decode;
 mod lookup_cache;
+mod rebuild;
 mod schema;
 mod store_impl;
 mod watch;
@@ -291,6 +292,26 @@ impl PgStore {
     fn saw_version(&self, row: Option<&Row>, idx: usize) {
         self.seen_version
             .set(row.and_then(|r| r.try_get::<_, i64>(idx).ok()));
+    }
+}
+
+impl PgStore {
+    /// The next id of `table` (ids are never reused, as with SQLite's AUTOINCREMENT).
+    fn next_id(&self, table: &str) -> Result<i64> {
+        let row = self.query_opt(
+            "UPDATE seqs SET seq = seq + 1 WHERE tbl = $1 RETURNING seq",
+            &[&table],
+        )?;
+        row.and_then(|r| r.try_get::<_, i64>(0).ok())
+            .ok_or_else(|| Error::Corrupt(format!("the id counter of {table} is missing")))
+    }
+
+    fn raise_sequence(&self, table: &str, id: i64) -> Result<()> {
+        self.execute(
+            "UPDATE seqs SET seq = GREATEST(seq, $2) WHERE tbl = $1",
+            &[&table, &id],
+        )?;
+        Ok(())
     }
 }
 

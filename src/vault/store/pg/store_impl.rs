@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::decode::{activity_row_of, key_row_of, node_row_of, refuse_v1};
+use super::decode::{activity_row_of, key_row_of, node_row_of};
 use super::{PgStore, Tx, schema};
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{NodeId, Timestamp};
@@ -570,69 +570,30 @@ impl Store for PgStore {
             .collect())
     }
 
-    // ---- rebuild ----
+    // ---- rebuild (see rebuild.rs) ----
 
     fn begin_rebuild(&self) -> Result<Sequences> {
-        let seqs = Sequences {
-            nodes: self.sequence_of("nodes")?,
-            keys: self.sequence_of("keys")?,
-        };
-        self.forget_statements();
-        self.dirty.set(true);
-        self.batch(schema::MOVE_ASIDE)?;
-        self.batch(schema::SEALED_TABLES)?;
-        Ok(seqs)
+        self.rebuild_begin()
     }
 
     fn end_rebuild(&self, seqs: &Sequences) -> Result<()> {
-        self.forget_statements();
-        self.batch(schema::DROP_OLD)?;
-        self.set_sequence("nodes", seqs.nodes.max(self.sequence_of("nodes")?))?;
-        self.set_sequence("keys", seqs.keys.max(self.sequence_of("keys")?))
+        self.rebuild_end(seqs)
     }
 
     fn count_old(&self) -> Result<usize> {
-        let row = self.query_opt(
-            "SELECT (SELECT COUNT(*) FROM old_nodes) + (SELECT COUNT(*) FROM old_keys)
-                  + (SELECT COUNT(*) FROM old_activity)",
-            &[],
-        )?;
-        let n: i64 = row.and_then(|r| r.try_get(0).ok()).unwrap_or(0);
-        Ok(usize::try_from(n).unwrap_or(0))
+        self.rebuild_count()
     }
 
     fn old_node_rows(&self, v1: bool) -> Result<Vec<NodeRow>> {
-        refuse_v1(v1)?;
-        let rows = self.query(
-            "SELECT id, parent_id, kind, version, sealed FROM old_nodes ORDER BY id",
-            &[],
-        )?;
-        Ok(rows.iter().map(node_row_of).collect())
+        self.rebuild_nodes(v1)
     }
 
     fn each_old_key_row(&self, v1: bool, f: Each<'_, KeyRow>) -> Result<()> {
-        refuse_v1(v1)?;
-        let rows = self.query(
-            "SELECT id, node_id, key_id, version, full_access, last_used_at, sealed
-             FROM old_keys ORDER BY id",
-            &[],
-        )?;
-        rows.iter().try_for_each(|r| f(key_row_of(r)))
+        self.rebuild_each_key(v1, f)
     }
 
     fn each_old_activity(&self, v1: bool, f: Each<'_, OldActivity>) -> Result<()> {
-        refuse_v1(v1)?;
-        let rows = self.query(
-            "SELECT seq, at, action, node_id, sealed, mac FROM old_activity ORDER BY seq",
-            &[],
-        )?;
-        rows.iter().try_for_each(|r| {
-            f(OldActivity {
-                row: activity_row_of(r),
-                prev_hash: Vec::new(),
-                had_sealed: true,
-            })
-        })
+        self.rebuild_each_activity(v1, f)
     }
 
     fn integrity_check(&self) -> Result<Vec<String>> {
@@ -661,25 +622,5 @@ impl Store for PgStore {
             let _ = std::fs::remove_file(dest);
         }
         copied
-    }
-}
-
-impl PgStore {
-    /// The next id of `table` (ids are never reused, as with SQLite's AUTOINCREMENT).
-    fn next_id(&self, table: &str) -> Result<i64> {
-        let row = self.query_opt(
-            "UPDATE seqs SET seq = seq + 1 WHERE tbl = $1 RETURNING seq",
-            &[&table],
-        )?;
-        row.and_then(|r| r.try_get::<_, i64>(0).ok())
-            .ok_or_else(|| Error::Corrupt(format!("the id counter of {table} is missing")))
-    }
-
-    fn raise_sequence(&self, table: &str, id: i64) -> Result<()> {
-        self.execute(
-            "UPDATE seqs SET seq = GREATEST(seq, $2) WHERE tbl = $1",
-            &[&table, &id],
-        )?;
-        Ok(())
     }
 }
