@@ -47,6 +47,13 @@ fn window() -> (H, PathBuf, tempfile::TempDir) {
                 },
             )
         });
+    unlock(&mut h);
+    assert!(!h.state().is_locked());
+    (h, path, dir)
+}
+
+/// Types the passphrase on the unlock screen and waits for the unlock to finish.
+fn unlock(h: &mut H) {
     let field = h.get_by_label("Passphrase");
     field.focus();
     field.type_text(PASS);
@@ -60,8 +67,6 @@ fn window() -> (H, PathBuf, tempfile::TempDir) {
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run();
-    assert!(!h.state().is_locked());
-    (h, path, dir)
 }
 
 fn has_text(h: &H, needle: &str) -> bool {
@@ -168,11 +173,7 @@ fn an_unreachable_server_is_a_message_on_the_unlock_screen() {
     h.run();
     assert!(has_text(&h, "127.0.0.1:1/team"), "the location is shown");
     assert!(!has_text(&h, "hunter2"), "without its password");
-    let field = h.get_by_label("Passphrase");
-    field.focus();
-    field.type_text(PASS);
-    h.run();
-    h.get_by_label("Unlock").click();
+    unlock(&mut h);
     wait_for(
         &mut h,
         "cannot reach the PostgreSQL server",
@@ -209,19 +210,7 @@ fn a_re_key_by_another_member_locks_the_window_with_a_reason() {
             .expect("the window says why it locked");
         assert!(h.state().is_locked());
         // Unlocking again with the same passphrase works: it opens the new data key.
-        let field = h.get_by_label("Passphrase");
-        field.focus();
-        field.type_text(PASS);
-        h.run();
-        h.get_by_label("Unlock").click();
-        for _ in 0..2000 {
-            h.step();
-            if !h.state().is_busy() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        h.run();
+        unlock(&mut h);
         assert!(!h.state().is_locked());
     });
 }
