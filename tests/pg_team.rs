@@ -481,3 +481,42 @@ fn tls_is_used_and_the_server_certificate_checked_as_the_url_asks() {
         assert_eq!(list[0]["name"], "acme");
     });
 }
+
+#[test]
+fn the_server_password_comes_from_pgpassword_or_the_url_and_is_never_shown() {
+    on_store(StoreKind::Postgres, || {
+        let c = pg::cluster().expect("cluster");
+        c.psql(
+            "postgres",
+            "CREATE ROLE teammate LOGIN PASSWORD 'pg-secret-42'",
+        );
+        c.psql("postgres", "CREATE DATABASE pwonly OWNER teammate");
+        let s = Sandbox::empty();
+        let bare = format!(
+            "postgres://teammate@127.0.0.1:{}/pwonly?sslmode=disable",
+            c.port
+        );
+        let run = |url: &str, pgpassword: Option<&str>, args: &[&str]| {
+            let mut cmd = common::bin();
+            cmd.env("KEYWARD_VAULT", url)
+                .env("KEYWARD_PASSPHRASE", PASS)
+                .env_remove("PGPASSWORD")
+                .args(args);
+            if let Some(p) = pgpassword {
+                cmd.env("PGPASSWORD", p);
+            }
+            s.run_with(&mut cmd)
+        };
+        let init = ["init", "--kdf-memory-mib", "8", "--kdf-passes", "1"];
+        let refused = run(&bare, Some("wrong-one"), &init)
+            .refused("refused the credentials of user teammate");
+        assert!(!refused.stderr.contains("wrong-one"), "{}", refused.stderr);
+        run(&bare, None, &init).refused("teammate");
+        run(&bare, Some("pg-secret-42"), &init).ok();
+        let in_url = bare.replace("teammate@", "teammate:pg-secret-42@");
+        let listed = run(&in_url, None, &["workspace", "list"]).ok();
+        assert!(!listed.stdout.contains("pg-secret-42"));
+        let shown = run(&in_url, None, &["--json", "doctor"]).ok();
+        assert!(!shown.stdout.contains("pg-secret-42") && !shown.stderr.contains("pg-secret-42"));
+    });
+}

@@ -18,7 +18,8 @@ pub struct Cluster {
     pub port: u16,
     pub bin: PathBuf,
     /// The CA that signed the server's TLS certificate (for `sslrootcert=`), when `openssl`
-    /// was there to make one. Database `tlsonly` refuses connections without TLS.
+    /// was there to make one. Database `tlsonly` refuses connections without TLS; database
+    /// `pwonly` asks for the password of its user (set one with `ALTER ROLE`).
     pub ca: Option<PathBuf>,
     _dir: PathBuf,
 }
@@ -209,16 +210,20 @@ fn start(durable: bool) -> Result<Cluster, String> {
         ));
     }
     let ca = tls_files(&dir, root);
-    if ca.is_some() {
-        // Database `tlsonly` takes TLS connections only (the rule before initdb's own).
-        let hba = data.join("pg_hba.conf");
-        let rules = std::fs::read_to_string(&hba).map_err(|e| format!("pg_hba.conf: {e}"))?;
-        std::fs::write(
-            &hba,
-            format!("hostnossl tlsonly all 127.0.0.1/32 reject\n{rules}"),
-        )
-        .map_err(|e| format!("pg_hba.conf: {e}"))?;
-    }
+    // Before initdb's own rules: database `pwonly` asks for a password (SCRAM), and
+    // `tlsonly` takes TLS connections only.
+    let hba = data.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).map_err(|e| format!("pg_hba.conf: {e}"))?;
+    let tls_rule = if ca.is_some() {
+        "hostnossl tlsonly all 127.0.0.1/32 reject\n"
+    } else {
+        ""
+    };
+    std::fs::write(
+        &hba,
+        format!("host pwonly all 127.0.0.1/32 scram-sha-256\n{tls_rule}{rules}"),
+    )
+    .map_err(|e| format!("pg_hba.conf: {e}"))?;
     let tls = match &ca {
         Some(_) => format!(
             "-c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key",

@@ -34,6 +34,12 @@ impl Target {
                 redact(&url)
             ))
         })?;
+        // As libpq: a URL without a password takes PGPASSWORD, which keeps it out of argv.
+        if config.get_password().is_none()
+            && let Ok(password) = std::env::var("PGPASSWORD")
+        {
+            config.password(password);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         }
@@ -136,6 +142,11 @@ impl Target {
                 self.place,
                 e.as_db_error()
                     .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+            )),
+            None if cause_of(e).contains("password missing") => Error::Server(format!(
+                "the PostgreSQL server at {} asks for the password of user {user}: set \
+                 PGPASSWORD (or put it in the URL)",
+                self.place
             )),
             None if e.to_string().contains("TLS") => Error::Server(format!(
                 "the TLS connection to the PostgreSQL server at {} failed ({}); for a private \
