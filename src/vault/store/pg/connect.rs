@@ -163,6 +163,14 @@ impl Target {
     }
 }
 
+/// What went wrong, in the server's words where it said something.
+pub fn describe(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => cause_of(e),
+    }
+}
+
 /// The innermost reason of a connection error (a timeout, a refused connection), which the
 /// driver's own message wraps as "error connecting to server".
 fn cause_of(e: &::postgres::Error) -> String {

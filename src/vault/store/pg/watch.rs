@@ -96,7 +96,12 @@ fn listen(
                     while let Ok(Some(_)) = notifications.iter().next() {}
                 }
                 Ok(None) => {}
-                Err(e) => return Some(format!("the connection to the server was lost ({e})")),
+                Err(e) => {
+                    return Some(format!(
+                        "the connection to the server was lost: {}",
+                        super::connect::describe(&e)
+                    ));
+                }
             }
         }
         if changed {
