@@ -116,6 +116,12 @@ impl Window {
         self.run();
     }
 
+    /// Opens the row menu of key `key` and clicks one of its entries.
+    fn row_action(&mut self, key: &str, label: &str) {
+        self.click(&format!("Actions for {key}"));
+        self.click(label);
+    }
+
     fn type_into(&mut self, label: &str, text: &str) {
         let field = self.harness.get_by_label(label);
         field.focus();
@@ -478,7 +484,7 @@ fn edit_scopes_roll_revoke_and_delete_a_key() {
     let first = w.generate_key("worker");
     w.copy_and_close();
 
-    w.click("Edit scopes of worker");
+    w.row_action("worker", "Edit scopes of worker");
     assert!(w.is_disabled("Read (required)"));
     w.click("Write");
     w.click("Save scopes");
@@ -488,7 +494,7 @@ fn edit_scopes_roll_revoke_and_delete_a_key() {
         Outcome::Valid
     );
 
-    w.click("Roll worker");
+    w.row_action("worker", "Roll worker");
     w.click("None");
     w.click("Roll key");
     let rolled = w.shown_secret();
@@ -501,7 +507,7 @@ fn edit_scopes_roll_revoke_and_delete_a_key() {
         Outcome::Valid
     );
 
-    w.click("Revoke worker");
+    w.row_action("worker", "Revoke worker");
     w.click("Revoke key");
     assert_eq!(v.verify(&rolled, &[]).expect("v").result, Outcome::Revoked);
     assert!(w.has_text("Revoked"));
@@ -1005,7 +1011,7 @@ fn a_rolled_back_key_shows_as_tampered_and_the_others_stay_usable() {
     w.select("prod");
     assert!(w.has_text("Tampered"), "the rolled-back row is marked");
     assert!(w.has_text("healthy"));
-    w.click("Revoke healthy");
+    w.row_action("healthy", "Revoke healthy");
     w.click("Revoke key");
     let mut v = w.open_vault();
     assert_eq!(v.verify(&good, &[]).expect("v").result, Outcome::Revoked);
@@ -1045,7 +1051,7 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
     let mut w = window_on(dir, path);
     w.unlock(PASS);
     w.select("prod");
-    w.click("Revoke worker");
+    w.row_action("worker", "Revoke worker");
     w.click("Revoke key");
     assert_eq!(
         load(),
@@ -1072,6 +1078,7 @@ fn an_exposed_key_is_marked_and_can_still_be_rolled() {
     });
     w.select("prod");
     assert!(w.has_text("Exposed"));
+    w.click("Actions for leaky");
     assert!(
         !w.is_disabled("Roll leaky"),
         "rolling is the fix for an exposed key"
