@@ -242,6 +242,57 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
 }
 
 #[test]
+fn the_detail_panel_shows_local_times_with_utc_in_a_tooltip() {
+    let mut w = unlocked_window(|v| {
+        one_key(Some(40))(v);
+        let key = v.list_keys(None).expect("keys").remove(0);
+        v.roll_key(&key.key_id, keyward::vault::Grace::OneDay)
+            .expect("roll");
+    });
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let until = key.old_secret_valid_until.expect("in its grace");
+    w.row_action("ci", "Details of ci");
+    let utc = |t: i64| format!("{} (UTC)", keyward::vault::format_time(t));
+    // Each time is a label of its own: the local time as its text, UTC as its description.
+    let described = |w: &Window, t: i64| -> Vec<String> {
+        w.harness
+            .query_all_by(|n| n.description() == Some(utc(t)))
+            .filter_map(|n| n.accesskit_node().value())
+            .collect()
+    };
+    let expires = key.expires_at.expect("an expiry");
+    for (what, t) in [
+        ("Created", key.created_at),
+        ("Expires", expires),
+        ("Roll", until),
+    ] {
+        let shown = described(&w, t);
+        assert!(!shown.is_empty(), "{what}: a label with UTC in its tooltip");
+        assert!(
+            shown.iter().all(|text| !text.contains("(UTC)")),
+            "{what}: the label itself is local time: {shown:?}"
+        );
+    }
+    assert!(
+        described(&w, until)
+            .iter()
+            .any(|t| t.starts_with("old secret valid until ")),
+        "the roll state"
+    );
+    assert!(!w.has_text(&utc(expires)), "no tooltip before hovering");
+    w.harness
+        .get_all_by(|n| n.description() == Some(utc(expires)))
+        .next()
+        .expect("the expiry label")
+        .hover();
+    for _ in 0..40 {
+        w.harness.step();
+    }
+    w.run();
+    assert!(w.has_text(&utc(expires)), "hovering shows the UTC time");
+}
+
+#[test]
 fn a_finding_shows_in_the_banner_and_badge_and_is_gone_after_its_one_click_fix() {
     let mut w = unlocked_window(one_key(None));
     assert_eq!(w.open_findings(), 1, "a key that never expires");
