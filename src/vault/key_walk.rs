@@ -1,6 +1,7 @@
-//! Walking every key for a listing, on two threads: this one reads the rows and checks each
-//! against the state commitment (both need the database connection), a second one decrypts
-//! and parses them. At 100,000 keys decryption and parsing are most of a listing's work.
+//! Walking every key for a listing, on three threads: this one reads the rows and checks each
+//! against the state commitment (both need the database connection), two others decrypt and
+//! parse alternate batches of them. At 100,000 keys decryption and parsing are most of a
+//! listing's work.
 //!
 //! Memory is freed by the thread that allocated it: the rows go back to this thread once
 //! decoded, and a caller that keeps little of a key (the health report) decodes only that on
@@ -10,7 +11,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
-use std::sync::mpsc::{Receiver, channel, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 use super::commitment::Table;
 use super::crypto::Sealer;
@@ -84,22 +85,28 @@ impl Vault {
         };
         let (decoder, decode) = (&decoder, &decode);
         std::thread::scope(|scope| {
-            let (rows_tx, rows_rx) = sync_channel::<Rows>(IN_FLIGHT);
-            // Unbounded, yet never more than IN_FLIGHT batches ahead: rows are only sent as
-            // fast as this thread takes decoded keys back.
-            let (keys_tx, keys_rx) = channel::<(Rows, Vec<T>)>();
-            scope.spawn(move || {
-                for batch in rows_rx {
-                    let keys = batch
-                        .iter()
-                        .map(|(row, committed)| decode(decoder, row, *committed))
-                        .collect();
-                    // The rows go back to be freed where they were read.
-                    if keys_tx.send((batch, keys)).is_err() {
-                        break;
-                    }
-                }
-            });
+            // Batch `i` goes to decoder `i % n` and comes back from it, so keys stay in order.
+            let decoders: Vec<Decoder<T>> = (0..decoder_threads())
+                .map(|_| {
+                    let (rows_tx, rows_rx) = sync_channel::<Rows>(IN_FLIGHT);
+                    // Unbounded, yet never more than IN_FLIGHT batches ahead in all: rows are
+                    // only sent as fast as this thread takes decoded keys back.
+                    let (keys_tx, keys_rx) = channel::<(Rows, Vec<T>)>();
+                    scope.spawn(move || {
+                        for batch in rows_rx {
+                            let keys = batch
+                                .iter()
+                                .map(|(row, committed)| decode(decoder, row, *committed))
+                                .collect();
+                            // The rows go back to be freed where they were read.
+                            if keys_tx.send((batch, keys)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    Decoder { rows_tx, keys_rx }
+                })
+                .collect();
             let stopped = Cell::new(false);
             let mut deliver = |keys: Vec<T>| {
                 for k in keys {
@@ -120,25 +127,25 @@ impl Vault {
                 if batch.len() < BATCH {
                     return Ok(());
                 }
-                // Waits when this batch would put the decrypting thread too far behind.
+                // Waits when this batch would put the decrypting threads too far behind.
                 let wait = sent + 1 - received > IN_FLIGHT;
-                received += drain(&keys_rx, &mut deliver, &mut spare, wait);
+                received = drain(&decoders, received, sent, &mut deliver, &mut spare, wait);
                 if stopped.get() {
                     // Any error ends the walk; `stopped` tells it from a real one below.
                     return Err(Error::Invalid(String::new()));
                 }
                 let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
-                send(&rows_tx, std::mem::replace(&mut batch, next))?;
+                send(&decoders, sent, std::mem::replace(&mut batch, next))?;
                 sent += 1;
                 Ok(())
             });
             if walked.is_ok() && !batch.is_empty() {
-                send(&rows_tx, batch)?;
+                send(&decoders, sent, batch)?;
                 sent += 1;
             }
-            drop(rows_tx);
+            let receivers: Vec<_> = decoders.into_iter().map(|d| d.keys_rx).collect();
             while received < sent && !stopped.get() {
-                match keys_rx.recv() {
+                match receivers[received % receivers.len()].recv() {
                     Ok((rows, keys)) => {
                         received += 1;
                         deliver(keys);
@@ -155,32 +162,54 @@ impl Vault {
     }
 }
 
-fn send(tx: &std::sync::mpsc::SyncSender<Rows>, batch: Rows) -> Result<()> {
-    tx.send(batch)
+/// One decrypting thread's two ends.
+struct Decoder<T> {
+    rows_tx: SyncSender<Rows>,
+    keys_rx: Receiver<(Rows, Vec<T>)>,
+}
+
+/// Decrypting threads: two where there are two cores or more (at 100,000 keys decoding is the
+/// longest of a walk's parts, and this thread reads the rows meanwhile), else one.
+fn decoder_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+}
+
+/// Sends batch number `seq` to its decoder.
+fn send<T>(decoders: &[Decoder<T>], seq: usize, batch: Rows) -> Result<()> {
+    decoders[seq % decoders.len()]
+        .rows_tx
+        .send(batch)
         .map_err(|_| Error::Corrupt("the decrypting thread stopped".into()))
 }
 
-/// Hands every decoded batch that is ready to `deliver` and keeps its emptied rows in `spare`;
-/// waits for one first when `wait` (the decrypting thread is too far behind). Returns how many
-/// batches it handed over.
+/// Hands every decoded batch that is ready, in order, to `deliver` and keeps its emptied rows
+/// in `spare`; waits for the next one first when `wait` (the decrypting threads are too far
+/// behind). Returns how many batches were received in all.
 fn drain<T>(
-    rx: &Receiver<(Rows, Vec<T>)>,
+    decoders: &[Decoder<T>],
+    mut received: usize,
+    sent: usize,
     deliver: &mut impl FnMut(Vec<T>),
     spare: &mut Vec<Rows>,
     wait: bool,
 ) -> usize {
-    let mut n = 0;
     let mut take = |(mut rows, keys): (Rows, Vec<T>)| {
         deliver(keys);
         rows.clear();
         spare.push(rows);
-        n += 1;
     };
-    if wait && let Ok(batch) = rx.recv() {
+    if wait
+        && received < sent
+        && let Ok(batch) = decoders[received % decoders.len()].keys_rx.recv()
+    {
         take(batch);
+        received += 1;
     }
-    while let Ok(batch) = rx.try_recv() {
+    while received < sent
+        && let Ok(batch) = decoders[received % decoders.len()].keys_rx.try_recv()
+    {
         take(batch);
+        received += 1;
     }
-    n
+    received
 }
