@@ -1179,3 +1179,67 @@ fn settings_add_and_remove_a_member() {
         "member.rm"
     );
 }
+
+/// The accessible name of the focused widget after each of `n` presses of Tab.
+fn tab_order(w: &mut Window, n: usize) -> Vec<String> {
+    let mut order = Vec::new();
+    for _ in 0..n {
+        w.press(egui::Modifiers::NONE, egui::Key::Tab);
+        let focused: Vec<String> = w
+            .harness
+            .query_all_by(|node| node.is_focused())
+            .map(|node| {
+                let n = node.accesskit_node();
+                n.label().or_else(|| n.value()).unwrap_or_default()
+            })
+            .collect();
+        order.push(focused.join("|"));
+    }
+    order
+}
+
+#[test]
+fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    acme(&mut vault);
+    drop(vault);
+    let mut w = window_on(dir, path);
+    // Typed, so Unlock is enabled (a disabled button takes no focus).
+    w.type_into("Passphrase", PASS);
+    assert_eq!(
+        tab_order(&mut w, 4),
+        ["Show passphrase", "Unlock", "Member", "Passphrase"],
+        "from the passphrase: its toggle, then Unlock, then round to the top"
+    );
+    w.harness.get_by_label("Unlock").click();
+    w.settle();
+    w.select("prod");
+    w.click("Add New Key");
+    assert!(w.harness.get_by_label("Name").is_focused(), "Name first");
+    w.type_into("Name", "tabbing");
+    let order = tab_order(&mut w, 11);
+    assert_eq!(
+        order[..8],
+        [
+            "Write",
+            "Full access (every scope, now and later)",
+            "Never",
+            "7 days",
+            "30 days",
+            "60 days",
+            "90 days",
+            "Custom date",
+        ],
+        "scopes (the required one is disabled and skipped), then the expiry, left to right"
+    );
+    let mut buttons = order[8..10].to_vec();
+    buttons.sort();
+    assert_eq!(
+        buttons,
+        ["Cancel", "Generate Key"],
+        "the buttons after every field"
+    );
+    assert_eq!(order[10], "Name", "and round to the top");
+}
