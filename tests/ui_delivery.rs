@@ -91,6 +91,12 @@ impl Window {
         self.run();
     }
 
+    /// Opens the row menu of key `key` and clicks one of its entries.
+    fn row_action(&mut self, key: &str, label: &str) {
+        self.click(&format!("Actions for {key}"));
+        self.click(label);
+    }
+
     fn has(&self, label: &str) -> bool {
         self.harness.query_by_label(label).is_some()
     }
@@ -287,7 +293,7 @@ fn discarding_a_rolled_secret_revokes_the_key_and_says_so_first() {
     });
     let mut w = window(&dir, path);
     w.click("Environment prod");
-    w.click("Roll rolling");
+    w.row_action("rolling", "Roll rolling");
     w.click("24 hours");
     w.click("Roll key");
     let new = w.secret_shown().expect("the new secret");
@@ -350,7 +356,7 @@ fn secrets_never_handed_over_are_listed_at_the_next_unlock() {
     first.click("Copy");
     first.click("Close");
     // Roll it, and lose the rolled secret.
-    first.click("Roll lost-one");
+    first.row_action("lost-one", "Roll lost-one");
     first.click("Roll key");
     let lost_roll = first.secret_shown().expect("rolled secret");
     assert_ne!(lost, lost_roll);

@@ -116,6 +116,12 @@ impl Window {
         self.run();
     }
 
+    /// Opens the row menu of key `key` and clicks one of its entries.
+    fn row_action(&mut self, key: &str, label: &str) {
+        self.click(&format!("Actions for {key}"));
+        self.click(label);
+    }
+
     fn type_into(&mut self, label: &str, text: &str) {
         let field = self.harness.get_by_label(label);
         field.focus();
@@ -478,7 +484,7 @@ fn edit_scopes_roll_revoke_and_delete_a_key() {
     let first = w.generate_key("worker");
     w.copy_and_close();
 
-    w.click("Edit scopes of worker");
+    w.row_action("worker", "Edit scopes of worker");
     assert!(w.is_disabled("Read (required)"));
     w.click("Write");
     w.click("Save scopes");
@@ -488,7 +494,7 @@ fn edit_scopes_roll_revoke_and_delete_a_key() {
         Outcome::Valid
     );
 
-    w.click("Roll worker");
+    w.row_action("worker", "Roll worker");
     w.click("None");
     w.click("Roll key");
     let rolled = w.shown_secret();
@@ -501,7 +507,7 @@ fn edit_scopes_roll_revoke_and_delete_a_key() {
         Outcome::Valid
     );
 
-    w.click("Revoke worker");
+    w.row_action("worker", "Revoke worker");
     w.click("Revoke key");
     assert_eq!(v.verify(&rolled, &[]).expect("v").result, Outcome::Revoked);
     assert!(w.has_text("Revoked"));
@@ -1005,7 +1011,7 @@ fn a_rolled_back_key_shows_as_tampered_and_the_others_stay_usable() {
     w.select("prod");
     assert!(w.has_text("Tampered"), "the rolled-back row is marked");
     assert!(w.has_text("healthy"));
-    w.click("Revoke healthy");
+    w.row_action("healthy", "Revoke healthy");
     w.click("Revoke key");
     let mut v = w.open_vault();
     assert_eq!(v.verify(&good, &[]).expect("v").result, Outcome::Revoked);
@@ -1045,7 +1051,7 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
     let mut w = window_on(dir, path);
     w.unlock(PASS);
     w.select("prod");
-    w.click("Revoke worker");
+    w.row_action("worker", "Revoke worker");
     w.click("Revoke key");
     assert_eq!(
         load(),
@@ -1072,6 +1078,7 @@ fn an_exposed_key_is_marked_and_can_still_be_rolled() {
     });
     w.select("prod");
     assert!(w.has_text("Exposed"));
+    w.click("Actions for leaky");
     assert!(
         !w.is_disabled("Roll leaky"),
         "rolling is the fix for an exposed key"
@@ -1171,4 +1178,68 @@ fn settings_add_and_remove_a_member() {
         session.vault.activity(None, 1).expect("log")[0].action,
         "member.rm"
     );
+}
+
+/// The accessible name of the focused widget after each of `n` presses of Tab.
+fn tab_order(w: &mut Window, n: usize) -> Vec<String> {
+    let mut order = Vec::new();
+    for _ in 0..n {
+        w.press(egui::Modifiers::NONE, egui::Key::Tab);
+        let focused: Vec<String> = w
+            .harness
+            .query_all_by(|node| node.is_focused())
+            .map(|node| {
+                let n = node.accesskit_node();
+                n.label().or_else(|| n.value()).unwrap_or_default()
+            })
+            .collect();
+        order.push(focused.join("|"));
+    }
+    order
+}
+
+#[test]
+fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = vault_path(&dir);
+    let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
+    acme(&mut vault);
+    drop(vault);
+    let mut w = window_on(dir, path);
+    // Typed, so Unlock is enabled (a disabled button takes no focus).
+    w.type_into("Passphrase", PASS);
+    assert_eq!(
+        tab_order(&mut w, 4),
+        ["Show passphrase", "Unlock", "Member", "Passphrase"],
+        "from the passphrase: its toggle, then Unlock, then round to the top"
+    );
+    w.harness.get_by_label("Unlock").click();
+    w.settle();
+    w.select("prod");
+    w.click("Add New Key");
+    assert!(w.harness.get_by_label("Name").is_focused(), "Name first");
+    w.type_into("Name", "tabbing");
+    let order = tab_order(&mut w, 11);
+    assert_eq!(
+        order[..8],
+        [
+            "Write",
+            "Full access (every scope, now and later)",
+            "Never",
+            "7 days",
+            "30 days",
+            "60 days",
+            "90 days",
+            "Custom date",
+        ],
+        "scopes (the required one is disabled and skipped), then the expiry, left to right"
+    );
+    let mut buttons = order[8..10].to_vec();
+    buttons.sort();
+    assert_eq!(
+        buttons,
+        ["Cancel", "Generate Key"],
+        "the buttons after every field"
+    );
+    assert_eq!(order[10], "Name", "and round to the top");
 }

@@ -104,6 +104,12 @@ impl Window {
         self.run();
     }
 
+    /// Opens the row menu of key `key` and clicks one of its entries.
+    fn row_action(&mut self, key: &str, label: &str) {
+        self.click(&format!("Actions for {key}"));
+        self.click(label);
+    }
+
     fn type_into(&mut self, label: &str, text: &str) {
         let field = self.harness.get_by_label(label);
         field.focus();
@@ -122,6 +128,13 @@ impl Window {
 
     fn has(&self, label: &str) -> bool {
         self.harness.query_by_label(label).is_some()
+    }
+
+    fn is_disabled(&self, label: &str) -> bool {
+        self.harness
+            .get_by_label(label)
+            .accesskit_node()
+            .is_disabled()
     }
 
     fn has_text(&self, needle: &str) -> bool {
@@ -160,7 +173,7 @@ impl Window {
 #[test]
 fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged() {
     let mut w = unlocked_window(one_key(None));
-    w.click("Edit details of ci");
+    w.row_action("ci", "Edit details of ci");
     w.clear("Key name");
     w.type_into("Key name", "ci-deployer");
     w.type_into("Description", "deploys billing");
@@ -197,7 +210,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     assert!(w.has_text("#ci #billing"));
 
     // The detail panel: everything known, the key's activity, and Edit from there.
-    w.click("Details of ci-deployer");
+    w.row_action("ci-deployer", "Details of ci-deployer");
     assert!(w.has(&key.key_id), "the key id");
     assert!(w.has("Copy key ID"));
     assert!(w.has("deploys billing"));
@@ -226,6 +239,57 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     assert_eq!(key.details.owner, "team-ops");
     assert_eq!(key.details.tags, ["ci"]);
     assert_eq!(key.expires_at, None);
+}
+
+#[test]
+fn the_detail_panel_shows_local_times_with_utc_in_a_tooltip() {
+    let mut w = unlocked_window(|v| {
+        one_key(Some(40))(v);
+        let key = v.list_keys(None).expect("keys").remove(0);
+        v.roll_key(&key.key_id, keyward::vault::Grace::OneDay)
+            .expect("roll");
+    });
+    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let until = key.old_secret_valid_until.expect("in its grace");
+    w.row_action("ci", "Details of ci");
+    let utc = |t: i64| format!("{} (UTC)", keyward::vault::format_time(t));
+    // Each time is a label of its own: the local time as its text, UTC as its description.
+    let described = |w: &Window, t: i64| -> Vec<String> {
+        w.harness
+            .query_all_by(|n| n.description() == Some(utc(t)))
+            .filter_map(|n| n.accesskit_node().value())
+            .collect()
+    };
+    let expires = key.expires_at.expect("an expiry");
+    for (what, t) in [
+        ("Created", key.created_at),
+        ("Expires", expires),
+        ("Roll", until),
+    ] {
+        let shown = described(&w, t);
+        assert!(!shown.is_empty(), "{what}: a label with UTC in its tooltip");
+        assert!(
+            shown.iter().all(|text| !text.contains("(UTC)")),
+            "{what}: the label itself is local time: {shown:?}"
+        );
+    }
+    assert!(
+        described(&w, until)
+            .iter()
+            .any(|t| t.starts_with("old secret valid until ")),
+        "the roll state"
+    );
+    assert!(!w.has_text(&utc(expires)), "no tooltip before hovering");
+    w.harness
+        .get_all_by(|n| n.description() == Some(utc(expires)))
+        .next()
+        .expect("the expiry label")
+        .hover();
+    for _ in 0..40 {
+        w.harness.step();
+    }
+    w.run();
+    assert!(w.has_text(&utc(expires)), "hovering shows the UTC time");
 }
 
 #[test]
@@ -483,23 +547,56 @@ fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
 #[test]
 fn every_action_of_a_row_is_reachable_at_the_smallest_window() {
     let mut w = unlocked_window_sized(egui::vec2(760.0, 480.0), four_keys);
+    let inside = |w: &Window, label: &str| {
+        let rect = w.harness.get_by_label(label).rect();
+        assert!(
+            rect.min.x >= 0.0 && rect.max.x <= 760.0 && rect.max.y <= 480.0,
+            "{label} is inside the window: {rect:?}"
+        );
+    };
+    // On the row: the tick box, the trash icon and the row's menu.
+    for label in ["Select ci-4", "Delete ci-4", "Actions for ci-4"] {
+        inside(&w, label);
+    }
+    assert!(
+        !w.has("Roll ci-4"),
+        "the other actions wait in the row's menu"
+    );
+    w.click("Actions for ci-4");
     for label in [
         "Details of ci-4",
         "Edit details of ci-4",
         "Edit scopes of ci-4",
         "Roll ci-4",
         "Revoke ci-4",
-        "Delete ci-4",
-        "Select ci-4",
     ] {
-        let rect = w.harness.get_by_label(label).rect();
-        assert!(
-            rect.max.x <= 760.0 && rect.max.y <= 480.0,
-            "{label} is inside the window: {rect:?}"
-        );
+        inside(&w, label);
+        assert!(!w.is_disabled(label), "{label} works on an active key");
     }
     w.click("Revoke ci-4");
     w.click("Revoke key");
+    assert!(!w.has("Roll ci-4"), "choosing an entry closes the menu");
+
+    // A revoked key's menu: what no longer applies is off and says why.
+    w.click("Actions for ci-4");
+    for (label, why) in [
+        ("Roll ci-4", "A revoked key stays revoked"),
+        ("Edit scopes of ci-4", "A revoked key stays revoked"),
+        ("Revoke ci-4", "Already revoked"),
+    ] {
+        let node = w.harness.get_by_label(label);
+        assert!(node.accesskit_node().is_disabled(), "{label} is off");
+        assert_eq!(
+            node.accesskit_node().description().as_deref(),
+            Some(why),
+            "{label}"
+        );
+    }
+    assert!(!w.is_disabled("Details of ci-4"));
+    w.harness.key_press(egui::Key::Escape);
+    w.run();
+    assert!(!w.has("Roll ci-4"), "Esc closes the menu");
+
     w.click("Delete ci-4");
     w.click("Delete key");
     assert_eq!(visible(&w), ["ci-3", "ci-2", "ci-1"]);

@@ -44,6 +44,7 @@ pub(super) fn health(
         return done();
     }
     let node = node.map(|n| v.resolve(n)).transpose()?;
+    super::listing::read_once(&v);
     let findings = v.health(node.map(|n| n.id))?;
     let open = findings.iter().filter(|f| f.acknowledged.is_none()).count();
     // Written straight from the findings: a report of 100,000 keys is not built twice.

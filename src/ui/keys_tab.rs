@@ -2,16 +2,17 @@
 //! give way by priority so every row action fits the smallest window.
 
 use egui::RichText;
+use egui::containers::menu::MenuButton;
 use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
-use super::key_table::{KeyTable, STATUSES, SortColumn};
+use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::modal::{danger_button, primary_button};
 use super::state::{Command, Session};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
 use super::widgets::{chip, row_button};
-use crate::vault::{KeyStatus, Node};
+use crate::vault::{KeyStatus, Node, Scope, Vault};
 
 pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
     if s.keys.is_empty() {
@@ -275,50 +276,107 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                     .strong(),
                             );
                         }
-                        Col::Actions => {
-                            // Narrow icon buttons: all six fit the column.
-                            ui.spacing_mut().item_spacing.x = 4.0;
-                            ui.spacing_mut().button_padding.x = 4.0;
-                            let live = k.status.works();
-                            let intact = k.status != KeyStatus::Tampered;
-                            let (key_id, name) = (k.key_id.to_string(), k.name.to_string());
-                            if row_button(ui, "ℹ", format!("Details of {name}"), true) {
-                                commands.push(Command::open(KeyDetail::new(key_id.clone())));
-                            }
-                            if row_button(ui, "📝", format!("Edit details of {name}"), intact)
-                                && let Ok(info) = vault.key(&key_id)
-                            {
-                                commands.push(Command::open(EditKey::new(&info)));
-                            }
-                            if row_button(ui, "✏", format!("Edit scopes of {name}"), live) {
-                                let scopes = table.scopes_of(k).map(str::to_owned).collect();
-                                commands.push(Command::open(EditScopes::new(
-                                    key_id.clone(),
-                                    name.clone(),
-                                    scopes,
-                                    k.full_access,
-                                    catalog,
-                                )));
-                            }
-                            if row_button(ui, "⟳", format!("Roll {name}"), live) {
-                                commands.push(Command::open(Roll::new(
-                                    key_id.clone(),
-                                    name.clone(),
-                                    crate::vault::Grace::OneDay,
-                                )));
-                            }
-                            let revocable = intact && k.status != KeyStatus::Revoked;
-                            if row_button(ui, "🚫", format!("Revoke {name}"), revocable) {
-                                commands.push(Command::open(Confirm::revoke(key_id.clone(), &name)));
-                            }
-                            if row_button(ui, "🗑", format!("Delete {name}"), true) {
-                                commands.push(Command::open(Confirm::delete_key(key_id, &name)));
-                            }
-                        }
+                        Col::Actions => row_actions_ui(ui, k, table, vault, catalog, commands),
                     });
                 }
             });
         });
+}
+
+/// A row's actions: the trash icon (the seeds' "delete via trash icon") stays one click away,
+/// the others are in the row's menu, each named after the key it acts on; a disabled one says
+/// why.
+fn row_actions_ui(
+    ui: &mut egui::Ui,
+    k: &KeyRow,
+    table: &KeyTable,
+    vault: &Vault,
+    catalog: &[Scope],
+    commands: &mut Vec<Command>,
+) {
+    ui.spacing_mut().item_spacing.x = 4.0;
+    ui.spacing_mut().button_padding.x = 6.0;
+    let name = &*k.name;
+    let key_id = &*k.key_id;
+    let menu_label = format!("Actions for {name}");
+    let (response, _) = MenuButton::from_button(egui::Button::new("☰").small()).ui(ui, |ui| {
+        let intact = k.status != KeyStatus::Tampered;
+        let live = k.status.works();
+        let not_live = || match k.status {
+            KeyStatus::Tampered => "The record failed its integrity check",
+            KeyStatus::Revoked => "A revoked key stays revoked",
+            _ => "An expired key no longer works: give it a new expiry in Edit details first",
+        };
+        if menu_item(ui, "Details", format!("Details of {name}"), None) {
+            commands.push(Command::open(KeyDetail::new(key_id.to_owned())));
+        }
+        let broken = (!intact).then_some("The record failed its integrity check");
+        if menu_item(
+            ui,
+            "Edit details…",
+            format!("Edit details of {name}"),
+            broken,
+        ) && let Ok(info) = vault.key(key_id)
+        {
+            commands.push(Command::open(EditKey::new(&info)));
+        }
+        if menu_item(
+            ui,
+            "Edit scopes…",
+            format!("Edit scopes of {name}"),
+            (!live).then(not_live),
+        ) {
+            let scopes = table.scopes_of(k).map(str::to_owned).collect();
+            commands.push(Command::open(EditScopes::new(
+                key_id.to_owned(),
+                name.to_owned(),
+                scopes,
+                k.full_access,
+                catalog,
+            )));
+        }
+        if menu_item(ui, "Roll…", format!("Roll {name}"), (!live).then(not_live)) {
+            commands.push(Command::open(Roll::new(
+                key_id.to_owned(),
+                name.to_owned(),
+                crate::vault::Grace::OneDay,
+            )));
+        }
+        let unrevocable = match k.status {
+            KeyStatus::Tampered => Some("The record failed its integrity check"),
+            KeyStatus::Revoked => Some("Already revoked"),
+            _ => None,
+        };
+        if menu_item(ui, "Revoke…", format!("Revoke {name}"), unrevocable) {
+            commands.push(Command::open(Confirm::revoke(key_id.to_owned(), name)));
+        }
+    });
+    let response = response.on_hover_text(&menu_label);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &menu_label));
+    if row_button(ui, "🗑", format!("Delete {name}"), true) {
+        commands.push(Command::open(Confirm::delete_key(key_id.to_owned(), name)));
+    }
+}
+
+/// One entry of a row's menu: closes the menu when clicked. When `disabled` says why it is
+/// off, that is its tooltip and its accessible description.
+fn menu_item(ui: &mut egui::Ui, text: &str, label: String, disabled: Option<&str>) -> bool {
+    let response = ui.add_enabled(disabled.is_none(), egui::Button::new(text));
+    let response = match disabled {
+        Some(why) => {
+            ui.ctx()
+                .accesskit_node_builder(response.id, |node| node.set_description(why));
+            response.on_disabled_hover_text(why)
+        }
+        None => response,
+    };
+    response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, disabled.is_none(), &label));
+    let clicked = response.clicked();
+    if clicked {
+        ui.close();
+    }
+    clicked
 }
 
 /// The key table's columns, in order; the ones that do not fit the width are left out, least
@@ -368,7 +426,7 @@ impl Col {
             Col::Owner => 110.0,
             Col::Created | Col::Expires | Col::LastUsed => 80.0,
             Col::Status => 104.0,
-            Col::Actions => 168.0,
+            Col::Actions => 64.0,
         }
     }
 

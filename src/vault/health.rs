@@ -3,11 +3,18 @@
 //! that could not be written, each with why it matters and the fix. A finding can be
 //! acknowledged with a reason until a date; it comes back after.
 
+use std::ops::ControlFlow;
+
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::commitment::Table;
 use super::error::{Error, Result};
+use super::key_walk::RowDecoder;
+use super::keys::listed_status;
 use super::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
+use super::records::PreviousUntil;
 use super::store::Store;
 use super::{Action, Vault};
 
@@ -121,8 +128,50 @@ pub struct Finding {
     pub acknowledged: Option<Ack>,
 }
 
-fn key_findings(k: &KeyInfo, now: Timestamp) -> Vec<FindingKind> {
-    let mut out = Vec::new();
+/// The kinds of finding of one key, most urgent first (at most five; no allocation, as the
+/// report looks at every key).
+#[derive(Default)]
+struct Kinds {
+    kinds: [Option<FindingKind>; 5],
+    len: usize,
+}
+
+impl Kinds {
+    fn push(&mut self, kind: FindingKind) {
+        self.kinds[self.len] = Some(kind);
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = FindingKind> + '_ {
+        self.kinds[..self.len].iter().flatten().copied()
+    }
+}
+
+/// What the findings of a key depend on.
+struct KeyFacts {
+    status: KeyStatus,
+    expires_at: Option<Timestamp>,
+    created_at: Timestamp,
+    last_used_at: Option<Timestamp>,
+    full_access: bool,
+    old_secret_valid_until: Option<Timestamp>,
+}
+
+impl KeyFacts {
+    fn of(k: &KeyInfo) -> KeyFacts {
+        KeyFacts {
+            status: k.status,
+            expires_at: k.expires_at,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            full_access: k.full_access,
+            old_secret_valid_until: k.old_secret_valid_until,
+        }
+    }
+}
+
+fn key_findings(k: &KeyFacts, now: Timestamp) -> Kinds {
+    let mut out = Kinds::default();
     if k.status == KeyStatus::Tampered || k.status == KeyStatus::Revoked {
         return out;
     }
@@ -151,6 +200,103 @@ fn key_findings(k: &KeyInfo, now: Timestamp) -> Vec<FindingKind> {
         out.push(FindingKind::OldSecretInGrace);
     }
     out
+}
+
+/// What the report reads of a sealed key record; the other fields (scopes, hashes, display,
+/// details) are skipped by the parser, not decoded. The fields a key record must have are
+/// required here too, so a record that does not parse as one is left out as tampered.
+#[derive(Deserialize)]
+struct KeyVitals {
+    key_id: String,
+    node_id: NodeId,
+    name: String,
+    full_access: bool,
+    created_at: Timestamp,
+    expires_at: Option<Timestamp>,
+    revoked_at: Option<Timestamp>,
+    #[serde(default)]
+    previous: Option<PreviousUntil>,
+    /// Only whether there is any (a list of nothing takes no memory).
+    #[serde(default)]
+    exposed: Vec<IgnoredAny>,
+    #[serde(rename = "scopes")]
+    _scopes: IgnoredAny,
+    #[serde(rename = "sha256")]
+    _sha256: IgnoredAny,
+    #[serde(rename = "display")]
+    _display: IgnoredAny,
+}
+
+/// A key with findings, as the decrypting thread hands it over.
+struct KeyFound {
+    kinds: Kinds,
+    key_id: String,
+    name: String,
+    node: String,
+}
+
+/// The findings of one key row, decoded on the decrypting thread: `None` for a key with none,
+/// and for a record that fails its checks (listed as tampered, which is not a finding).
+fn key_found(d: &RowDecoder<'_>, row: &super::store::KeyRow, committed: bool) -> Option<KeyFound> {
+    if !committed {
+        return None;
+    }
+    let v: KeyVitals = super::open_sealed(d.sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+    if v.key_id != row.key_id || v.node_id != row.node_id || v.full_access != row.full_access {
+        return None;
+    }
+    let served = d.usage.get(&v.key_id).and_then(|u| u.last_used_at);
+    let facts = KeyFacts {
+        status: listed_status(d.now, v.revoked_at, v.expires_at, !v.exposed.is_empty()),
+        expires_at: v.expires_at,
+        created_at: v.created_at,
+        last_used_at: row.last_used_at.max(served),
+        full_access: v.full_access,
+        old_secret_valid_until: v.previous.map(|p| p.valid_until),
+    };
+    let kinds = key_findings(&facts, d.now);
+    (kinds.len > 0).then(|| KeyFound {
+        kinds,
+        key_id: v.key_id,
+        name: v.name,
+        node: d.tree.path_of(row.node_id),
+    })
+}
+
+/// A finding about a key, before acknowledgements are looked up.
+fn key_finding(kind: FindingKind, subject: String, name: String, node: String) -> Finding {
+    Finding {
+        kind,
+        subject,
+        name,
+        node,
+        why: kind.why(),
+        fix: kind.fix(),
+        acknowledged: None,
+    }
+}
+
+/// The findings of a key, taking its strings (cloned only for a second finding).
+fn push_findings(found: KeyFound, out: &mut Vec<Finding>) {
+    let KeyFound {
+        kinds,
+        key_id,
+        name,
+        node,
+    } = found;
+    let mut kinds = kinds.iter().peekable();
+    while let Some(kind) = kinds.next() {
+        if kinds.peek().is_none() {
+            out.push(key_finding(kind, key_id, name, node));
+            return;
+        }
+        out.push(key_finding(
+            kind,
+            key_id.clone(),
+            name.clone(),
+            node.clone(),
+        ));
+    }
 }
 
 impl Vault {
@@ -183,7 +329,17 @@ impl Vault {
 
     /// Every finding at `node` and below (the whole vault when `None`), most urgent first.
     pub fn health(&self, node: Option<NodeId>) -> Result<Vec<Finding>> {
-        self.health_and_keys(node, |_| {})
+        let now = self.now();
+        let mut out = Vec::new();
+        // Keys are read on the decrypting thread, only as far as findings need, and only the
+        // keys with findings cross over.
+        self.each_key_decoded(node, key_found, |found| {
+            if let Some(found) = found {
+                push_findings(found, &mut out);
+            }
+            ControlFlow::Continue(())
+        })?;
+        self.complete_report(out, now)
     }
 
     /// Like [`Vault::health`], handing every key it walked to `visit` as well, so a caller
@@ -194,39 +350,41 @@ impl Vault {
         mut visit: impl FnMut(KeyInfo),
     ) -> Result<Vec<Finding>> {
         let now = self.now();
-        let acks: Vec<Ack> = self.acks()?.into_iter().filter(|a| a.until > now).collect();
-        let ack_for = |subject: &str, kind: FindingKind| {
-            acks.iter()
-                .find(|a| a.subject == subject && a.kind == kind)
-                .cloned()
-        };
         let mut out = Vec::new();
         self.each_key(node, |k| {
-            for kind in key_findings(&k, now) {
-                out.push(Finding {
+            for kind in key_findings(&KeyFacts::of(&k), now).iter() {
+                out.push(key_finding(
                     kind,
-                    acknowledged: ack_for(&k.key_id, kind),
-                    subject: k.key_id.clone(),
-                    name: k.name.clone(),
-                    node: k.node.clone(),
-                    why: kind.why(),
-                    fix: kind.fix(),
-                });
+                    k.key_id.clone(),
+                    k.name.clone(),
+                    k.node.clone(),
+                ));
             }
             visit(k);
         })?;
+        self.complete_report(out, now)
+    }
+
+    /// Adds the failing publish targets, marks what is acknowledged and sorts: most urgent
+    /// first, acknowledged last.
+    fn complete_report(&self, mut out: Vec<Finding>, now: Timestamp) -> Result<Vec<Finding>> {
         for (target, path) in self.publish_targets()? {
-            if target.last_error.is_some() {
-                let subject = target.file.display().to_string();
-                out.push(Finding {
-                    kind: FindingKind::PublishFailing,
-                    acknowledged: ack_for(&subject, FindingKind::PublishFailing),
-                    name: target.last_error.clone().unwrap_or_default(),
-                    subject,
-                    node: path,
-                    why: FindingKind::PublishFailing.why(),
-                    fix: FindingKind::PublishFailing.fix(),
-                });
+            if let Some(error) = target.last_error {
+                out.push(key_finding(
+                    FindingKind::PublishFailing,
+                    target.file.display().to_string(),
+                    error,
+                    path,
+                ));
+            }
+        }
+        let acks: Vec<Ack> = self.acks()?.into_iter().filter(|a| a.until > now).collect();
+        if !acks.is_empty() {
+            for f in &mut out {
+                f.acknowledged = acks
+                    .iter()
+                    .find(|a| a.subject == f.subject && a.kind == f.kind)
+                    .cloned();
             }
         }
         out.sort_by_key(|f| (f.acknowledged.is_some(), f.kind as u8));

@@ -12,7 +12,7 @@ use super::model::{
     KeyDetails, KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at,
     validate_name,
 };
-use super::records::{KeyData, PreviousSecret};
+use super::records::{KeyData, KeyListed, PreviousSecret};
 use super::secret::{self, Secret};
 use super::tree::Tree;
 use super::usage::{self, KeyUsage};
@@ -570,6 +570,20 @@ pub(super) fn decrypt_key(
         .then_some(data)
 }
 
+/// A key's status as lists show it: a working key whose secret was found somewhere is
+/// `Exposed`.
+pub(super) fn listed_status(
+    now: Timestamp,
+    revoked_at: Option<Timestamp>,
+    expires_at: Option<Timestamp>,
+    exposed: bool,
+) -> KeyStatus {
+    match status_at(now, revoked_at, expires_at) {
+        KeyStatus::Active | KeyStatus::ExpiringSoon if exposed => KeyStatus::Exposed,
+        status => status,
+    }
+}
+
 /// What a listing shows of a key row; a record that fails its checks is `Tampered`.
 pub(super) fn key_info_of(
     sealer: &crypto::Sealer,
@@ -579,7 +593,15 @@ pub(super) fn key_info_of(
     now: Timestamp,
 ) -> KeyInfo {
     let node = tree.path_of(row.node_id);
-    match decrypt_key(sealer, row, committed) {
+    let listed = committed
+        .then(|| {
+            super::open_sealed::<KeyListed>(sealer, Table::Keys, row.id, row.version, &row.sealed)
+        })
+        .flatten()
+        .filter(|d| {
+            d.key_id == row.key_id && d.node_id == row.node_id && d.full_access == row.full_access
+        });
+    match listed {
         Some(d) => {
             let scopes = if d.full_access {
                 tree.catalog(row.node_id)
@@ -588,12 +610,7 @@ pub(super) fn key_info_of(
             } else {
                 d.scopes
             };
-            let status = match status_at(now, d.revoked_at, d.expires_at) {
-                KeyStatus::Active | KeyStatus::ExpiringSoon if !d.exposed.is_empty() => {
-                    KeyStatus::Exposed
-                }
-                status => status,
-            };
+            let status = listed_status(now, d.revoked_at, d.expires_at, !d.exposed.is_empty());
             KeyInfo {
                 status,
                 key_id: d.key_id,

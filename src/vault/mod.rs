@@ -493,7 +493,7 @@ fn open_sealed<T: for<'de> Deserialize<'de>>(
     version: i64,
     sealed: &[u8],
 ) -> Option<T> {
-    let plain = sealer.open(&records::aad(table, id, version), sealed)?;
+    let plain = sealer.open(records::AadBuf::new(table, id, version).as_bytes(), sealed)?;
     serde_json::from_slice(&plain).ok()
 }
 

@@ -541,6 +541,61 @@ fn a_vault_from_before_signing_keys_gets_one_on_first_open() {
     assert!(v.doctor().expect("doctor").is_healthy());
 }
 
+#[test]
+fn a_walk_over_many_batches_keeps_creation_order_and_stops_when_asked() {
+    let mut f = fixture();
+    // More rows than several batches of the decrypting threads, so batches alternate between
+    // them; one key in grace and one expired, so the health report has more than one kind.
+    let n = 1_300;
+    let batch: Vec<NewKey> = (0..n)
+        .map(|i| NewKey {
+            name: format!("k{i:04}"),
+            expires_at: (i % 2 == 0).then_some(1_800_000_000 + 200 * DAY_SECS),
+            ..NewKey::default()
+        })
+        .collect();
+    let minted = f.vault.create_keys(f.env.id, batch).expect("keys");
+    let want: Vec<String> = (0..n).map(|i| format!("k{i:04}")).collect();
+    let mut seen = Vec::new();
+    f.vault.each_key(None, |k| seen.push(k.name)).expect("walk");
+    assert_eq!(seen, want, "every key, in creation order");
+
+    let mut first = Vec::new();
+    f.vault
+        .each_key_while(None, |k| {
+            first.push(k.name);
+            if first.len() == 300 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
+        .expect("a walk that stops is not an error");
+    assert_eq!(first, want[..300], "stopped after exactly 300, in order");
+
+    // The health report reads the same keys through its own decoder: one "never expires"
+    // finding per odd key, in creation order.
+    let findings = f.vault.health(None).expect("health");
+    let never: Vec<&str> = findings
+        .iter()
+        .filter(|x| x.kind == FindingKind::NeverExpires)
+        .map(|x| x.name.as_str())
+        .collect();
+    let odd: Vec<&str> = want.iter().skip(1).step_by(2).map(String::as_str).collect();
+    assert_eq!(never, odd);
+    assert!(findings.iter().all(|x| x.node == "acme/billing/prod"));
+    let revoked = &minted[1].info.key_id;
+    f.vault.revoke_key(revoked).expect("revoke");
+    assert!(
+        !f.vault
+            .health(None)
+            .expect("health")
+            .iter()
+            .any(|x| &x.subject == revoked),
+        "a revoked key has no findings"
+    );
+}
+
 /// A second connection to the fixture's file, as someone editing it would have.
 fn raw(f: &Fixture) -> rusqlite::Connection {
     rusqlite::Connection::open(f.vault.path()).expect("open the file directly")

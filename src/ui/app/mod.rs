@@ -1,32 +1,27 @@
 //! The app shell: screens, timers (auto-lock, clipboard, refresh), shortcuts and the commands
 //! that change the vault.
 
+mod bars;
 mod commands;
 mod scan;
+mod timers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
-use super::dialogs::{AddKey, SettingsDialog};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Command, LiveTick, Page, Session, Settings, Status, Tab, Waiting};
+use super::state::{Page, Session, Settings, Status, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenRequest, UnlockForm};
 use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
 const SETTINGS_KEY: &str = "keyward.settings";
-/// How often the window looks for changes made by another process (the CLI).
-const REFRESH_SECS: f64 = 1.0;
-/// When another process only stamped last-used times (a service verifying keys), the table is
-/// re-read at most this often.
-const LAST_USED_REFRESH_SECS: f64 = 60.0;
-
 /// What the window is built with; tests inject a fake clipboard, a download folder and fast KDF.
 pub struct AppOptions {
     pub vault_path: PathBuf,
@@ -80,9 +75,6 @@ pub struct KeywardApp {
     /// Replaces the native Open dialog (tests).
     open_dialog: Option<Arc<dyn OpenDialog>>,
 }
-
-/// How long a status message (not an error) stays.
-const STATUS_SECS: u64 = 10;
 
 impl KeywardApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> KeywardApp {
@@ -230,136 +222,6 @@ impl KeywardApp {
         }
     }
 
-    // ---- per-frame work that is not drawing ----
-
-    fn tick(&mut self, ctx: &egui::Context) {
-        let now = ctx.input(|i| i.time);
-        let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
-        if active || self.last_input == 0.0 {
-            self.last_input = now;
-        }
-        if let Some(clip) = &self.clip {
-            if now >= clip.clear_at {
-                self.clear_clipboard_secret();
-                self.say("Clipboard cleared");
-            } else {
-                ctx.request_repaint_after(std::time::Duration::from_millis(500));
-            }
-        }
-        while let Some(event) = self.screen_watch.poll() {
-            if !self.is_locked() {
-                self.screen_lock_pending = Some(event);
-            }
-        }
-        if let Screen::Locked(form) = &mut self.screen {
-            if let Some(result) = form.poll() {
-                match result {
-                    Ok(vault) => self.unlocked(vault),
-                    Err(e) => form.error = Some(e),
-                }
-            }
-            return;
-        }
-        let idle_limit = f64::from(self.settings.auto_lock_minutes) * 60.0;
-        // Auto-lock waits while a secret that was not handed over is on screen: locking would
-        // lose it. Once copied or downloaded, locking closes its dialog and loses nothing.
-        let holding = self
-            .session()
-            .is_some_and(Session::holds_undelivered_secret);
-        if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit && !holding {
-            self.lock();
-            self.say("Locked after idle time");
-            return;
-        }
-        // The same wait as auto-lock: a secret on screen is handed over first.
-        if let Some(event) = self.screen_lock_pending
-            && !holding
-        {
-            self.lock();
-            self.say(format!("Locked: {}", event.reason()));
-            return;
-        }
-        if let Screen::Unlocked(s) = &mut self.screen
-            && let Some(job) = &mut s.rekey
-            && let Some(result) = job.poll()
-        {
-            let done_message = std::mem::take(&mut job.done_message);
-            s.rekey = None;
-            match result {
-                Ok(vault) => {
-                    // The worker's vault holds the new data key; this one's is gone.
-                    let _ = vault.set_page_cache_mib(2);
-                    s.vault = vault;
-                    s.dialog = None;
-                    let reload = s.reload();
-                    self.forget_typed_text = true;
-                    match reload {
-                        Ok(()) => self.say(done_message),
-                        Err(e) => self.complain(e),
-                    }
-                }
-                Err(e) => s.dialog_error = Some(e),
-            }
-        }
-        self.poll_scan(ctx);
-        if let Screen::Unlocked(s) = &mut self.screen
-            && s.vault.is_shared()
-        {
-            // A shared vault says when it changed; nothing is polled.
-            if s.live.tick(&s.vault, ctx) == LiveTick::Reload {
-                s.last_reload = now;
-                if !s.vault.data_key_current().unwrap_or(true) {
-                    self.lock();
-                    self.complain(
-                        "Another member re-keyed the vault (a member was removed or a passphrase \
-                         changed): unlock again.",
-                    );
-                } else if let Err(e) = s.reload() {
-                    self.complain(e);
-                }
-            }
-        } else if let Screen::Unlocked(s) = &mut self.screen {
-            if now >= s.next_refresh {
-                s.next_refresh = now + REFRESH_SECS;
-                let committed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
-                let logged = s.vault.activity_mark().is_ok_and(|m| m != s.activity_mark);
-                let stamps_due = now - s.last_reload >= LAST_USED_REFRESH_SECS;
-                if committed && (logged || stamps_due) {
-                    s.last_reload = now;
-                    if let Err(e) = s.reload() {
-                        self.complain(e);
-                    }
-                }
-            }
-            ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));
-        }
-    }
-
-    fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        let Screen::Unlocked(s) = &mut self.screen else {
-            return;
-        };
-        let pressed = |key| {
-            ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key)))
-        };
-        if pressed(Key::L) {
-            commands.push(Command::Lock);
-        }
-        if s.secret.is_some() || s.dialog.is_some() {
-            return;
-        }
-        if pressed(Key::N)
-            && let Some(node) = s.selected_node()
-        {
-            commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
-        }
-        if pressed(Key::F) {
-            s.page = Page::Node;
-            s.tab = Tab::Keys;
-            s.focus_search = true;
-        }
-    }
-
     // ---- drawing ----
 
     /// Uses `dialog` for Download .json instead of the native one (tests).
@@ -426,152 +288,9 @@ impl KeywardApp {
         self.screen_watch = watch;
     }
 
-    /// The window title: the vault file and whether it is locked.
-    pub fn window_title(&self) -> String {
-        let path = &self.options.vault_path;
-        let file = if Vault::is_server_location(path) {
-            crate::vault::display_location(path)
-        } else {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string())
-        };
-        let state = if self.is_locked() {
-            "Locked"
-        } else {
-            "Unlocked"
-        };
-        format!("{file} ({state}) - Keyward")
-    }
-
-    /// Sends the title when it changed.
-    fn update_title(&mut self, ctx: &egui::Context) {
-        let title = self.window_title();
-        if title != self.title {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
-            self.title = title;
-        }
-    }
-
     /// A save dialog is open.
     pub fn is_saving(&self) -> bool {
         self.save_job.is_some()
-    }
-
-    fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
-            ui.add_space(theme::SPACE);
-            // The path gives way to the buttons on the right: cut with … and shown whole on hover.
-            let path = crate::vault::display_location(&self.options.vault_path);
-            let room = (ui.available_width() - 300.0).max(40.0);
-            ui.scope(|ui| {
-                ui.set_max_width(room);
-                ui.add(
-                    egui::Label::new(RichText::new(&path).small().color(theme::MUTED)).truncate(),
-                )
-                .on_hover_text(&path);
-            });
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if !self.is_locked() {
-                    if ui
-                        .button("🔒 Lock")
-                        .accessible_name("Lock")
-                        .on_hover_text("Lock the vault (Ctrl+L)")
-                        .clicked()
-                    {
-                        commands.push(Command::Lock);
-                    }
-                    ui.menu_button("Vault", |ui| {
-                        if ui.button("Activity of the whole vault").clicked() {
-                            commands.push(Command::ShowVaultActivity);
-                            ui.close();
-                        }
-                        if ui
-                            .button("Back up now")
-                            .on_hover_text(
-                                "Writes an encrypted copy (same passphrase) beside the vault file",
-                            )
-                            .clicked()
-                        {
-                            commands.push(Command::Backup);
-                            ui.close();
-                        }
-                        if ui
-                            .button("Check the vault (Doctor)")
-                            .on_hover_text("Checks the file, every record and the activity chain")
-                            .clicked()
-                        {
-                            commands.push(Command::Doctor);
-                            ui.close();
-                        }
-                    });
-                    if ui
-                        .button("⚙ Settings")
-                        .accessible_name("Settings")
-                        .clicked()
-                    {
-                        commands.push(Command::open(SettingsDialog::new(&self.settings)));
-                    }
-                }
-            });
-        });
-    }
-
-    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
-        let now = ui.input(|i| i.time);
-        let fade = std::time::Duration::from_secs(STATUS_SECS);
-        if let Some(status) = &self.status
-            && !status.error
-        {
-            match fade.checked_sub(status.since.elapsed()) {
-                Some(left) => ui.ctx().request_repaint_after(left),
-                None => self.status = None,
-            }
-        }
-        let mut dismiss = false;
-        // Two sides that never overlap: the message gives way and is cut with …, whole on hover.
-        egui::Sides::new().shrink_left().truncate().show(
-            ui,
-            |ui| {
-                if let Some(status) = &self.status {
-                    let color = if status.error {
-                        theme::DANGER
-                    } else {
-                        ui.visuals().text_color()
-                    };
-                    if status.error && ui.small_button("Dismiss").clicked() {
-                        dismiss = true;
-                    }
-                    ui.add(egui::Label::new(RichText::new(&status.text).color(color)).truncate())
-                        .on_hover_text(&status.text);
-                }
-            },
-            |ui| {
-                if let Some(clip) = &self.clip {
-                    let left = (clip.clear_at - now).max(0.0).ceil();
-                    ui.label(
-                        RichText::new(format!("📋 Clipboard clears in {left:.0} s"))
-                            .color(theme::WARNING),
-                    );
-                }
-                if let Some(s) = self.session()
-                    && let Some(node) = s.selected_node()
-                {
-                    let text = format!("{} key(s) in {}", s.keys.len(), node.path);
-                    ui.scope(|ui| {
-                        ui.set_max_width(ui.ctx().content_rect().width() * 0.4);
-                        ui.add(
-                            egui::Label::new(RichText::new(&text).color(theme::MUTED)).truncate(),
-                        )
-                        .on_hover_text(&text);
-                    });
-                }
-            },
-        );
-        if dismiss {
-            self.status = None;
-        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::EditKey;
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
-use crate::ui::time::local_time;
+use crate::ui::time::{local_time, utc_time};
 use crate::ui::widgets::chip;
 use crate::vault::{ActivityEntry, KeyInfo};
 
@@ -100,25 +100,28 @@ impl KeyDetail {
                     }
                 });
                 ui.end_row();
-                let time =
-                    |t: Option<i64>, none: &str| t.map_or_else(|| none.to_owned(), local_time);
-                for (label, value) in [
-                    ("Created", local_time(k.created_at)),
-                    ("Expires", time(k.expires_at, "never")),
-                    ("Last used", time(k.last_used_at, "never")),
+                for (label, at) in [
+                    ("Created", Some(k.created_at)),
+                    ("Expires", k.expires_at),
+                    ("Last used", k.last_used_at),
                 ] {
                     ui.label(muted(label));
-                    ui.label(value);
+                    match at {
+                        Some(t) => time_label(ui, t, ""),
+                        None => {
+                            ui.label("never");
+                        }
+                    }
                     ui.end_row();
                 }
                 if let Some(at) = k.revoked_at {
                     ui.label(muted("Revoked"));
-                    ui.label(local_time(at));
+                    time_label(ui, at, "");
                     ui.end_row();
                 }
                 if let Some(until) = k.old_secret_valid_until {
                     ui.label(muted("Roll"));
-                    ui.label(format!("old secret valid until {}", local_time(until)));
+                    time_label(ui, until, "old secret valid until ");
                     ui.end_row();
                 }
                 ui.label(muted("Description"));
@@ -157,7 +160,8 @@ impl KeyDetail {
                 }
                 for e in &self.activity {
                     ui.horizontal_wrapped(|ui| {
-                        ui.label(muted(&local_time(e.at)));
+                        ui.label(muted(&local_time(e.at)))
+                            .on_hover_text(utc_time(e.at));
                         ui.label(RichText::new(&e.action).monospace());
                         ui.label(&e.detail);
                     });
@@ -172,6 +176,12 @@ impl KeyDetail {
             }
         });
     }
+}
+
+/// A full local time (after `prefix`), with the UTC time it was stored as in its tooltip.
+fn time_label(ui: &mut egui::Ui, t: i64, prefix: &str) {
+    ui.label(format!("{prefix}{}", local_time(t)))
+        .on_hover_text(utc_time(t));
 }
 
 impl Dialog for KeyDetail {

@@ -1,0 +1,158 @@
+//! The window's frame around the screens: the top bar (vault path, Lock, the Vault menu,
+//! Settings), the status bar (fading messages, errors until dismissed, the clipboard countdown)
+//! and the window title.
+
+use egui::RichText;
+
+use super::KeywardApp;
+use crate::ui::dialogs::SettingsDialog;
+use crate::ui::state::Command;
+use crate::ui::theme;
+
+/// How long a status message (not an error) stays.
+const STATUS_SECS: u64 = 10;
+
+impl KeywardApp {
+    /// The window title: the vault file and whether it is locked.
+    pub fn window_title(&self) -> String {
+        let path = &self.options.vault_path;
+        let file = if crate::vault::Vault::is_server_location(path) {
+            crate::vault::display_location(path)
+        } else {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string())
+        };
+        let state = if self.is_locked() {
+            "Locked"
+        } else {
+            "Unlocked"
+        };
+        format!("{file} ({state}) - Keyward")
+    }
+
+    /// Sends the title when it changed.
+    pub(super) fn update_title(&mut self, ctx: &egui::Context) {
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    pub(super) fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
+            ui.add_space(theme::SPACE);
+            // The path gives way to the buttons on the right: cut with … and shown whole on hover.
+            let path = crate::vault::display_location(&self.options.vault_path);
+            let room = (ui.available_width() - 300.0).max(40.0);
+            ui.scope(|ui| {
+                ui.set_max_width(room);
+                ui.add(
+                    egui::Label::new(RichText::new(&path).small().color(theme::MUTED)).truncate(),
+                )
+                .on_hover_text(&path);
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if !self.is_locked() {
+                    if ui
+                        .button("🔒 Lock")
+                        .accessible_name("Lock")
+                        .on_hover_text("Lock the vault (Ctrl+L)")
+                        .clicked()
+                    {
+                        commands.push(Command::Lock);
+                    }
+                    ui.menu_button("Vault", |ui| {
+                        if ui.button("Activity of the whole vault").clicked() {
+                            commands.push(Command::ShowVaultActivity);
+                            ui.close();
+                        }
+                        if ui
+                            .button("Back up now")
+                            .on_hover_text(
+                                "Writes an encrypted copy (same passphrase) beside the vault file",
+                            )
+                            .clicked()
+                        {
+                            commands.push(Command::Backup);
+                            ui.close();
+                        }
+                        if ui
+                            .button("Check the vault (Doctor)")
+                            .on_hover_text("Checks the file, every record and the activity chain")
+                            .clicked()
+                        {
+                            commands.push(Command::Doctor);
+                            ui.close();
+                        }
+                    });
+                    if ui
+                        .button("⚙ Settings")
+                        .accessible_name("Settings")
+                        .clicked()
+                    {
+                        commands.push(Command::open(SettingsDialog::new(&self.settings)));
+                    }
+                }
+            });
+        });
+    }
+
+    pub(super) fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        let fade = std::time::Duration::from_secs(STATUS_SECS);
+        if let Some(status) = &self.status
+            && !status.error
+        {
+            match fade.checked_sub(status.since.elapsed()) {
+                Some(left) => ui.ctx().request_repaint_after(left),
+                None => self.status = None,
+            }
+        }
+        let mut dismiss = false;
+        // Two sides that never overlap: the message gives way and is cut with …, whole on hover.
+        egui::Sides::new().shrink_left().truncate().show(
+            ui,
+            |ui| {
+                if let Some(status) = &self.status {
+                    let color = if status.error {
+                        theme::DANGER
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    if status.error && ui.small_button("Dismiss").clicked() {
+                        dismiss = true;
+                    }
+                    ui.add(egui::Label::new(RichText::new(&status.text).color(color)).truncate())
+                        .on_hover_text(&status.text);
+                }
+            },
+            |ui| {
+                if let Some(clip) = &self.clip {
+                    let left = (clip.clear_at - now).max(0.0).ceil();
+                    ui.label(
+                        RichText::new(format!("📋 Clipboard clears in {left:.0} s"))
+                            .color(theme::WARNING),
+                    );
+                }
+                if let Some(s) = self.session()
+                    && let Some(node) = s.selected_node()
+                {
+                    let text = format!("{} key(s) in {}", s.keys.len(), node.path);
+                    ui.scope(|ui| {
+                        ui.set_max_width(ui.ctx().content_rect().width() * 0.4);
+                        ui.add(
+                            egui::Label::new(RichText::new(&text).color(theme::MUTED)).truncate(),
+                        )
+                        .on_hover_text(&text);
+                    });
+                }
+            },
+        );
+        if dismiss {
+            self.status = None;
+        }
+    }
+}

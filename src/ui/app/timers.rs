@@ -1,0 +1,147 @@
+//! Per-frame work that is not drawing: auto-lock, the clipboard timeout, screen-lock events,
+//! finished background work, changes made by another process, and the keyboard shortcuts.
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use super::{KeywardApp, Screen};
+use crate::ui::dialogs::AddKey;
+use crate::ui::state::{Command, LiveTick, Page, Session, Tab};
+
+/// How often the window looks for changes made by another process (the CLI).
+const REFRESH_SECS: f64 = 1.0;
+/// When another process only stamped last-used times (a service verifying keys), the table is
+/// re-read at most this often.
+const LAST_USED_REFRESH_SECS: f64 = 60.0;
+
+impl KeywardApp {
+    /// Auto-lock, the clipboard timeout, screen-lock events, finished key derivation and
+    /// scans, and changes made by another process.
+    pub(super) fn tick(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
+        if active || self.last_input == 0.0 {
+            self.last_input = now;
+        }
+        if let Some(clip) = &self.clip {
+            if now >= clip.clear_at {
+                self.clear_clipboard_secret();
+                self.say("Clipboard cleared");
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_millis(500));
+            }
+        }
+        while let Some(event) = self.screen_watch.poll() {
+            if !self.is_locked() {
+                self.screen_lock_pending = Some(event);
+            }
+        }
+        if let Screen::Locked(form) = &mut self.screen {
+            if let Some(result) = form.poll() {
+                match result {
+                    Ok(vault) => self.unlocked(vault),
+                    Err(e) => form.error = Some(e),
+                }
+            }
+            return;
+        }
+        let idle_limit = f64::from(self.settings.auto_lock_minutes) * 60.0;
+        // Auto-lock waits while a secret that was not handed over is on screen: locking would
+        // lose it. Once copied or downloaded, locking closes its dialog and loses nothing.
+        let holding = self
+            .session()
+            .is_some_and(Session::holds_undelivered_secret);
+        if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit && !holding {
+            self.lock();
+            self.say("Locked after idle time");
+            return;
+        }
+        // The same wait as auto-lock: a secret on screen is handed over first.
+        if let Some(event) = self.screen_lock_pending
+            && !holding
+        {
+            self.lock();
+            self.say(format!("Locked: {}", event.reason()));
+            return;
+        }
+        if let Screen::Unlocked(s) = &mut self.screen
+            && let Some(job) = &mut s.rekey
+            && let Some(result) = job.poll()
+        {
+            let done_message = std::mem::take(&mut job.done_message);
+            s.rekey = None;
+            match result {
+                Ok(vault) => {
+                    // The worker's vault holds the new data key; this one's is gone.
+                    let _ = vault.set_page_cache_mib(2);
+                    s.vault = vault;
+                    s.dialog = None;
+                    let reload = s.reload();
+                    self.forget_typed_text = true;
+                    match reload {
+                        Ok(()) => self.say(done_message),
+                        Err(e) => self.complain(e),
+                    }
+                }
+                Err(e) => s.dialog_error = Some(e),
+            }
+        }
+        self.poll_scan(ctx);
+        if let Screen::Unlocked(s) = &mut self.screen
+            && s.vault.is_shared()
+        {
+            // A shared vault says when it changed; nothing is polled.
+            if s.live.tick(&s.vault, ctx) == LiveTick::Reload {
+                s.last_reload = now;
+                if !s.vault.data_key_current().unwrap_or(true) {
+                    self.lock();
+                    self.complain(
+                        "Another member re-keyed the vault (a member was removed or a passphrase \
+                         changed): unlock again.",
+                    );
+                } else if let Err(e) = s.reload() {
+                    self.complain(e);
+                }
+            }
+        } else if let Screen::Unlocked(s) = &mut self.screen {
+            if now >= s.next_refresh {
+                s.next_refresh = now + REFRESH_SECS;
+                let committed = s.vault.data_version().is_ok_and(|v| v != s.data_version);
+                let logged = s.vault.activity_mark().is_ok_and(|m| m != s.activity_mark);
+                let stamps_due = now - s.last_reload >= LAST_USED_REFRESH_SECS;
+                if committed && (logged || stamps_due) {
+                    s.last_reload = now;
+                    if let Err(e) = s.reload() {
+                        self.complain(e);
+                    }
+                }
+            }
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(REFRESH_SECS));
+        }
+    }
+
+    /// Ctrl+L, Ctrl+N and Ctrl+F.
+    pub(super) fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Screen::Unlocked(s) = &mut self.screen else {
+            return;
+        };
+        let pressed = |key| {
+            ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key)))
+        };
+        if pressed(Key::L) {
+            commands.push(Command::Lock);
+        }
+        if s.secret.is_some() || s.dialog.is_some() {
+            return;
+        }
+        if pressed(Key::N)
+            && let Some(node) = s.selected_node()
+        {
+            commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
+        }
+        if pressed(Key::F) {
+            s.page = Page::Node;
+            s.tab = Tab::Keys;
+            s.focus_search = true;
+        }
+    }
+}
