@@ -1234,12 +1234,21 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
         ],
         "scopes (the required one is disabled and skipped), then the expiry, left to right"
     );
-    let mut buttons = order[8..10].to_vec();
-    buttons.sort();
     assert_eq!(
-        buttons,
+        order[8..10],
         ["Cancel", "Generate Key"],
-        "the buttons after every field"
+        "the buttons after every field, left to right: the primary one last"
+    );
+    let cancel = w.harness.get_by_label("Cancel").rect();
+    let generate = w.harness.get_by_label("Generate Key").rect();
+    assert!(
+        cancel.right() < generate.left(),
+        "Cancel left of Generate Key: {cancel:?} {generate:?}"
+    );
+    let dialog_right = w.harness.get_by_label("Name").rect().right();
+    assert!(
+        (generate.right() - dialog_right).abs() < 2.0,
+        "the row is aligned right, with the Name field: {generate:?} {dialog_right}"
     );
     assert_eq!(order[10], "Name", "and round to the top");
 }

@@ -53,9 +53,27 @@ pub fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
 /// A row of buttons aligned right, primary last (as platform dialogs do).
 pub fn button_row(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     ui.add_space(theme::SPACE);
-    // A fixed-height row: a bare right-to-left layout would take all the height a modal offers.
+    // Buttons are added left to right, the primary one last, so Tab reaches them in the order
+    // they are seen; the row is pushed right by the width it had last frame (a frame whose
+    // width changed is redrawn before it is shown).
+    let id = ui.unique_id().with("button_row_width");
+    let known: f32 = ui.ctx().data(|d| d.get_temp(id)).unwrap_or(0.0);
+    // A fixed-height row: a bare layout would take all the height a modal offers.
     let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-    ui.allocate_ui_with_layout(size, egui::Layout::right_to_left(egui::Align::Center), add);
+    ui.allocate_ui_with_layout(
+        size,
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.add_space((ui.available_width() - known).max(0.0));
+            let start = ui.cursor().min.x;
+            add(ui);
+            let width = (ui.cursor().min.x - start - ui.spacing().item_spacing.x).max(0.0);
+            if (width - known).abs() > 0.5 {
+                ui.ctx().data_mut(|d| d.insert_temp(id, width));
+                ui.ctx().request_discard("the button row changed width");
+            }
+        },
+    );
 }
 
 /// A primary (accent-filled) button.

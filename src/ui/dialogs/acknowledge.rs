@@ -58,6 +58,10 @@ impl Dialog for Acknowledge {
             }
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 let clicked = ui
                     .add_enabled(problem.is_none(), primary_button("Acknowledge"))
                     .on_disabled_hover_text(problem.unwrap_or_default())
@@ -69,9 +73,6 @@ impl Dialog for Acknowledge {
                         until,
                         reason: self.reason.trim().to_owned(),
                     });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

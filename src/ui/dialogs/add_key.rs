@@ -135,6 +135,10 @@ impl AddKey {
         };
         error_ui(ui, s.dialog_error.as_deref());
         button_row(ui, |ui| {
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+
             let clicked = ui
                 .add_enabled(problem.is_none(), primary_button("Generate Key"))
                 .on_disabled_hover_text(problem.unwrap_or_default())
@@ -154,9 +158,6 @@ impl AddKey {
                         ..NewKey::default()
                     },
                 });
-            }
-            if ui.button("Cancel").clicked() {
-                commands.push(Command::CloseDialog);
             }
         });
     }

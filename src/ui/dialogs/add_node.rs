@@ -75,6 +75,10 @@ impl Dialog for AddNode {
             let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 let add = ui
                     .add_enabled(valid, primary_button("Add"))
                     .on_disabled_hover_text(problem.unwrap_or_default())
@@ -87,9 +91,6 @@ impl Dialog for AddNode {
                         preset: self.preset,
                         prefix: Some(prefix.to_owned()).filter(|p| !p.is_empty()),
                     });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

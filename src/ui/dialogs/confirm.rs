@@ -66,11 +66,12 @@ impl Dialog for Confirm {
             ui.label(&self.message);
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
-                if ui.add(danger_button(self.action)).clicked() {
-                    commands.push((self.confirmed)());
-                }
                 if ui.button("Cancel").clicked() {
                     commands.push(Command::CloseDialog);
+                }
+
+                if ui.add(danger_button(self.action)).clicked() {
+                    commands.push((self.confirmed)());
                 }
             });
         })

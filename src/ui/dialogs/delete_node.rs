@@ -74,14 +74,15 @@ impl Dialog for DeleteNode {
             let confirmed = !must_type || self.typed.trim() == name;
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 let delete = ui
                     .add_enabled(confirmed, danger_button("Delete"))
                     .on_disabled_hover_text(format!("Type {name} above to confirm"));
                 if delete.clicked() {
                     commands.push(Command::DeleteNode { id: self.id });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

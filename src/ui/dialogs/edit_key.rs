@@ -163,6 +163,10 @@ impl EditKey {
         error_ui(ui, s.dialog_error.as_deref());
         let problem = edit.as_ref().err().cloned();
         button_row(ui, |ui| {
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+
             let clicked = ui
                 .add_enabled(problem.is_none(), primary_button("Save details"))
                 .on_disabled_hover_text(problem.unwrap_or_default())
@@ -172,9 +176,6 @@ impl EditKey {
                     key_id: self.key_id.clone(),
                     edit,
                 });
-            }
-            if ui.button("Cancel").clicked() {
-                commands.push(Command::CloseDialog);
             }
         });
     }

@@ -49,6 +49,10 @@ impl Dialog for EditPrefix {
                 }
                 error_ui(ui, s.dialog_error.as_deref());
                 button_row(ui, |ui| {
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::CloseDialog);
+                    }
+
                     let save = ui
                         .add_enabled(problem.is_none(), primary_button("Save prefix"))
                         .on_disabled_hover_text(
@@ -59,9 +63,6 @@ impl Dialog for EditPrefix {
                             id: self.id,
                             prefix: self.prefix.trim().to_owned(),
                         });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        commands.push(Command::CloseDialog);
                     }
                 });
             },

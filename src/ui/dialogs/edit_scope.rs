@@ -55,6 +55,10 @@ impl Dialog for EditScope {
             let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 if ui
                     .add_enabled(valid, primary_button("Save scope"))
                     .on_disabled_hover_text(problem.unwrap_or_default())
@@ -68,9 +72,6 @@ impl Dialog for EditScope {
                         original: original.clone(),
                         scope,
                     });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

@@ -45,15 +45,16 @@ impl Dialog for EditScopes {
             scope_checkboxes_ui(ui, &mut self.scopes, self.full_access);
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 if ui.add(primary_button("Save scopes")).clicked() {
                     commands.push(Command::SetScopes {
                         key_id: self.key_id.clone(),
                         scopes: chosen_scopes(&self.scopes),
                         full_access: self.full_access,
                     });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

@@ -20,14 +20,15 @@ impl Dialog for GrantScope {
             ));
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Not now").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 if ui
                     .add(primary_button(&format!("Add to {n} key(s)")))
                     .clicked()
                 {
                     commands.push(Command::GrantScope { id: id.clone() });
-                }
-                if ui.button("Not now").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

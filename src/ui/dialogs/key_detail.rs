@@ -168,11 +168,11 @@ impl KeyDetail {
                 }
             });
         button_row(ui, |ui| {
-            if ui.button("Close").clicked() {
-                commands.push(Command::CloseDialog);
-            }
             if ui.button("Edit details…").clicked() {
                 commands.push(Command::open(EditKey::new(k)));
+            }
+            if ui.button("Close").clicked() {
+                commands.push(Command::CloseDialog);
             }
         });
     }

@@ -38,6 +38,10 @@ impl Dialog for RenameNode {
             let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 let go = ui
                     .add_enabled(valid, primary_button("Rename"))
                     .on_disabled_hover_text(problem.unwrap_or_default())
@@ -48,9 +52,6 @@ impl Dialog for RenameNode {
                         id: self.id,
                         name: self.name.trim().to_owned(),
                     });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

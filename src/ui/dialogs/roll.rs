@@ -35,14 +35,15 @@ impl Dialog for Roll {
             });
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
                 if ui.add(primary_button("Roll key")).clicked() {
                     commands.push(Command::Roll {
                         key_id: self.key_id.clone(),
                         grace: self.grace,
                     });
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
                 }
             });
         })

@@ -172,6 +172,14 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
             }
             error_ui(ui, d.error.as_deref());
             button_row(ui, |ui| {
+                if waiting.is_some()
+                    && ui
+                        .add(danger_button("Discard and revoke"))
+                        .on_hover_text("Revoke the key: nobody will ever have this secret")
+                        .clicked()
+                {
+                    commands.push(Command::DiscardSecret);
+                }
                 let close = ui
                     .add_enabled(d.can_close(), egui::Button::new("Close"))
                     .on_disabled_hover_text(
@@ -194,14 +202,6 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                     .clicked()
                 {
                     commands.push(Command::CopySecret);
-                }
-                if waiting.is_some()
-                    && ui
-                        .add(danger_button("Discard and revoke"))
-                        .on_hover_text("Revoke the key: nobody will ever have this secret")
-                        .clicked()
-                {
-                    commands.push(Command::DiscardSecret);
                 }
             });
         },

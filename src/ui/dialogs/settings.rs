@@ -108,11 +108,12 @@ impl SettingsDialog {
                 ui.end_row();
             });
         button_row(ui, |ui| {
-            if ui.add(primary_button("Save settings")).clicked() {
-                commands.push(Command::ApplySettings(settings.clone()));
-            }
             if ui.button("Cancel").clicked() {
                 commands.push(Command::CloseDialog);
+            }
+
+            if ui.add(primary_button("Save settings")).clicked() {
+                commands.push(Command::ApplySettings(settings.clone()));
             }
         });
         ui.separator();
