@@ -648,3 +648,30 @@ fn a_new_key_is_scrolled_into_view_and_highlighted() {
             .is_some_and(|s| s.keys.visible().any(|k| s.keys.is_highlighted(&k.key_id)))
     );
 }
+
+#[test]
+fn thousands_of_findings_draw_the_most_urgent_and_count_the_rest() {
+    let mut w = unlocked_window(|v: &mut Vault| {
+        let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+        let batch = (0..700)
+            .map(|i| NewKey {
+                name: format!("k{i:03}"),
+                scopes: vec!["read".into()],
+                ..NewKey::default()
+            })
+            .collect();
+        v.create_keys(ws.id, batch).expect("keys");
+    });
+    assert_eq!(w.open_findings(), 700, "every key never expires");
+    w.click("Open Health");
+    assert!(w.has_text("700 findings need attention"));
+    assert!(w.has_text("and 200 more findings"), "the rest is counted");
+    let drawn = w
+        .harness
+        .query_all_by(|n| {
+            n.label()
+                .is_some_and(|l| l.starts_with("Set expiry of k") && l.ends_with("Never expires"))
+        })
+        .count();
+    assert_eq!(drawn, 500, "500 findings drawn, not 700");
+}

@@ -259,11 +259,31 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
                     .color(theme::MUTED),
                 );
             }
-            for f in &s.health {
+            // Most urgent first; past a screenful of screenfuls the rest is counted, not drawn
+            // (100,000 "never expires" findings would take seconds a frame).
+            for f in s.health.iter().take(SHOWN_FINDINGS) {
                 finding_ui(ui, s, f, commands);
+            }
+            if let Some(more) = s
+                .health
+                .len()
+                .checked_sub(SHOWN_FINDINGS)
+                .filter(|n| *n > 0)
+            {
+                ui.add_space(theme::SPACE);
+                ui.label(
+                    RichText::new(format!(
+                        "…and {more} more findings, less urgent: fix the ones above first, or \
+                         see them all with `keyward health`."
+                    ))
+                    .color(theme::MUTED),
+                );
             }
         });
 }
+
+/// Findings drawn in the Health view at most.
+const SHOWN_FINDINGS: usize = 500;
 
 /// The one-line banner after unlock when there are findings.
 pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
