@@ -126,46 +126,44 @@ crate::on_both_stores! {
     }
 }
 
-#[test]
-fn swapped_sealed_fields_between_rows_are_caught() {
-    let s = Sandbox::with_tree();
-    let a = s.create_key("acme/billing/prod", "alpha", &[]);
-    let b = s.create_key("acme/billing/prod", "beta", &["--scope", "write"]);
-    sql(
-        &s,
-        "CREATE TEMP TABLE saved AS SELECT id, sealed FROM keys;
-         UPDATE keys SET sealed = (SELECT sealed FROM saved WHERE saved.id != keys.id);",
-    );
-    let list = s.run(&["--json", "key", "list"]).ok().json();
-    assert!(
-        list.as_array()
-            .is_some_and(|l| l.len() == 2 && l.iter().all(|k| k["status"] == "tampered"))
-    );
-    assert_eq!(
-        s.verify(a["key_secret"].as_str().unwrap_or_default(), &[])
-            .1["result"],
-        "tampered"
-    );
-    assert_eq!(
-        s.verify(b["key_secret"].as_str().unwrap_or_default(), &[])
-            .1["result"],
-        "tampered"
-    );
+crate::on_both_stores! {
+    fn swapped_sealed_fields_between_rows_are_caught() {
+        let s = Sandbox::with_tree();
+        let a = s.create_key("acme/billing/prod", "alpha", &[]);
+        let b = s.create_key("acme/billing/prod", "beta", &["--scope", "write"]);
+        // The same SQL on a file and on the server, in one session (the table is temporary).
+        let swap_keys = "CREATE TEMP TABLE saved AS SELECT id, sealed FROM keys;
+             UPDATE keys SET sealed = (SELECT sealed FROM saved WHERE saved.id != keys.id);";
+        s.raw_sql(swap_keys, swap_keys);
+        let list = s.run(&["--json", "key", "list"]).ok().json();
+        assert!(
+            list.as_array()
+                .is_some_and(|l| l.len() == 2 && l.iter().all(|k| k["status"] == "tampered"))
+        );
+        assert_eq!(
+            s.verify(a["key_secret"].as_str().unwrap_or_default(), &[])
+                .1["result"],
+            "tampered"
+        );
+        assert_eq!(
+            s.verify(b["key_secret"].as_str().unwrap_or_default(), &[])
+                .1["result"],
+            "tampered"
+        );
 
-    // Swapping workspace records is caught too: names never move between rows unnoticed.
-    s.run(&["workspace", "add", "globex"]).ok();
-    sql(
-        &s,
-        "CREATE TEMP TABLE saved AS SELECT id, sealed FROM nodes WHERE parent_id = 0;
-         UPDATE nodes SET sealed = (SELECT sealed FROM saved WHERE saved.id != nodes.id) WHERE parent_id = 0;",
-    );
-    let ws = s.run(&["--json", "workspace", "list"]).ok().json();
-    assert!(
-        ws.as_array()
-            .is_some_and(|l| l.iter().all(|n| n["tampered"] == true)),
-        "{ws}"
-    );
-    assert_eq!(s.run(&["doctor"]).code, 1);
+        // Swapping workspace records is caught too: names never move between rows unnoticed.
+        s.run(&["workspace", "add", "globex"]).ok();
+        let swap_workspaces = "CREATE TEMP TABLE saved AS SELECT id, sealed FROM nodes WHERE parent_id = 0;
+             UPDATE nodes SET sealed = (SELECT sealed FROM saved WHERE saved.id != nodes.id) WHERE parent_id = 0;";
+        s.raw_sql(swap_workspaces, swap_workspaces);
+        let ws = s.run(&["--json", "workspace", "list"]).ok().json();
+        assert!(
+            ws.as_array()
+                .is_some_and(|l| l.iter().all(|n| n["tampered"] == true)),
+            "{ws}"
+        );
+        assert_eq!(s.run(&["doctor"]).code, 1);
+    }
 }
 
 #[test]
