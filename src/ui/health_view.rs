@@ -259,15 +259,13 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
                     .color(theme::MUTED),
                 );
             }
-            // Most urgent first; past a screenful of screenfuls the rest is counted, not drawn
-            // (100,000 "never expires" findings would take seconds a frame).
-            for f in s.health.iter().take(SHOWN_FINDINGS) {
+            // The session keeps the most urgent findings only; the rest is counted.
+            for f in &s.health {
                 finding_ui(ui, s, f, commands);
             }
             if let Some(more) = s
-                .health
-                .len()
-                .checked_sub(SHOWN_FINDINGS)
+                .health_total
+                .checked_sub(s.health.len())
                 .filter(|n| *n > 0)
             {
                 ui.add_space(theme::SPACE);
@@ -281,9 +279,6 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
             }
         });
 }
-
-/// Findings drawn in the Health view at most.
-const SHOWN_FINDINGS: usize = 500;
 
 /// The one-line banner after unlock when there are findings.
 pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {

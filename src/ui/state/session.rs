@@ -5,6 +5,8 @@ use crate::ui::key_table::KeyTable;
 use crate::vault::{ActivityEntry, Finding, KeyInfo, Node, NodeId, Scope, Vault};
 
 const ACTIVITY_LIMIT: usize = 500;
+/// Health findings kept for the Health view, most urgent first.
+pub const KEPT_FINDINGS: usize = 500;
 
 /// The tabs of the node view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +33,7 @@ pub struct Session {
     pub keys: KeyTable,
     pub scopes: Vec<Scope>,
     pub activity: Vec<ActivityEntry>,
-    /// The whole vault's health findings, most urgent first.
+    /// The whole vault's most urgent health findings (at most [`KEPT_FINDINGS`]).
     pub health: Vec<Finding>,
     /// The one-line findings banner shown after unlock, until dismissed.
     pub banner: bool,
@@ -61,6 +63,9 @@ pub struct Session {
     pub doctor: Option<crate::vault::DoctorReport>,
     /// Other members' changes to a shared vault, and whether its server is reachable.
     pub live: Live,
+    /// Findings not acknowledged, and all findings, of the whole report.
+    health_open: usize,
+    pub health_total: usize,
 }
 
 impl Session {
@@ -94,6 +99,8 @@ impl Session {
             vault_activity: None,
             doctor: None,
             live: Live::default(),
+            health_open: 0,
+            health_total: 0,
         };
         // `reload` falls back to the first node when this one is gone.
         s.selected = last_node;
@@ -138,14 +145,14 @@ impl Session {
                     }
                 });
                 table.finish();
-                self.health = walked.map_err(|e| e.to_string())?;
+                self.set_health(walked.map_err(|e| e.to_string())?);
                 self.activity = self
                     .vault
                     .activity(Some(id), ACTIVITY_LIMIT)
                     .unwrap_or_default();
             }
             None => {
-                self.health = self.vault.health(None).unwrap_or_default();
+                self.set_health(self.vault.health(None).unwrap_or_default());
                 self.keys.set_rows(Vec::new(), &[]);
                 self.scopes.clear();
                 self.activity = self
@@ -165,10 +172,17 @@ impl Session {
 
     /// Findings not acknowledged.
     pub fn open_findings(&self) -> usize {
-        self.health
-            .iter()
-            .filter(|f| f.acknowledged.is_none())
-            .count()
+        self.health_open
+    }
+
+    /// Keeps the counts of a health report and its most urgent findings only: the view draws
+    /// no more, and 100,000 findings with their strings are tens of MiB.
+    fn set_health(&mut self, mut all: Vec<Finding>) {
+        self.health_open = all.iter().filter(|f| f.acknowledged.is_none()).count();
+        self.health_total = all.len();
+        all.truncate(KEPT_FINDINGS);
+        all.shrink_to_fit();
+        self.health = all;
     }
 
     /// A secret is on screen that was neither copied nor downloaded.
