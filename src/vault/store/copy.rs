@@ -3,7 +3,7 @@
 //! along, so the copy opens with the same passphrases and passes the same checks.
 
 use super::{KeyTags, in_read_snapshot, in_transaction};
-use super::{MAGIC, Store, key_rows};
+use super::{Store, key_rows};
 use crate::vault::error::{Error, Result};
 
 /// Copies every row of `from` into `to`, which must be a freshly created, empty vault; one
@@ -54,14 +54,4 @@ pub fn copy_vault(from: &dyn Store, to: &dyn Store) -> Result<()> {
             Ok(())
         })
     })
-}
-
-/// Whether `store` holds a vault at all (its magic), for messages.
-#[allow(dead_code)]
-pub fn is_vault(store: &dyn Store) -> bool {
-    store
-        .meta_get("magic")
-        .ok()
-        .flatten()
-        .is_some_and(|m| m == MAGIC.as_bytes())
 }

@@ -18,7 +18,7 @@ pub mod sqlite;
 
 use std::path::Path;
 
-use super::error::{Error, Result};
+use super::error::Result;
 use super::model::{NodeId, Timestamp};
 
 pub use copy::copy_vault;
@@ -224,10 +224,4 @@ fn open_server(url: &str) -> Result<Box<dyn Store>> {
 #[cfg(not(feature = "postgres"))]
 fn create_server(url: &str, _meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>> {
     Err(super::location::unsupported(url))
-}
-
-/// The error for a statement a store does not support.
-#[allow(dead_code)]
-pub(crate) fn unsupported(what: &str) -> Error {
-    Error::Invalid(format!("{what} is not available on this kind of vault"))
 }

@@ -56,6 +56,9 @@ pub struct PgStore {
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
+/// Rows per page of a walk: the `LIMIT` of the paged queries.
+const PAGE_ROWS: usize = 2048;
+
 impl PgStore {
     /// Creates the vault's tables in an empty database (refusing one that already has any of
     /// them) and writes the given meta entries, in one transaction.
@@ -274,6 +277,30 @@ impl PgStore {
     /// Forgets prepared statements (after the tables they name were replaced).
     fn forget_statements(&self) {
         self.statements.borrow_mut().clear();
+    }
+
+    /// Walks a query page by page: `page(after)` reads the rows whose first column (an id,
+    /// ascending) is above `after`, at most [`PAGE_ROWS`] (its `LIMIT`); each page is handed
+    /// to `each` row by row, so `each` may use the connection between pages and a walk of
+    /// 100,000 rows never holds them all.
+    fn each_page(
+        &self,
+        mut page: impl FnMut(i64) -> Result<Vec<Row>>,
+        mut each: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = i64::MIN;
+        loop {
+            let rows = page(after)?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.try_get::<_, i64>(0).unwrap_or(i64::MAX);
+            let full = rows.len() == PAGE_ROWS;
+            rows.iter().try_for_each(&mut each)?;
+            if !full || after == i64::MAX {
+                return Ok(());
+            }
+        }
     }
 
     /// Runs `f` in a read snapshot unless a transaction is already open (a walk of many

@@ -221,37 +221,29 @@ impl Store for PgStore {
             // In pages, so the callback may use the connection between them and 100,000 rows
             // are never all in memory.
             let mut walk = |node: Option<NodeId>| -> Result<()> {
-                let mut after = i64::MIN;
-                loop {
-                    let rows = match node {
-                        None => self.query(
-                            "SELECT id, node_id, key_id, version, full_access, last_used_at,
-                                    sealed, (SELECT seq FROM seqs WHERE tbl = '$tx')
-                             FROM keys WHERE id > $1 ORDER BY id LIMIT 2048",
-                            &[&after],
-                        )?,
-                        Some(n) => self.query(
-                            "SELECT id, node_id, key_id, version, full_access, last_used_at,
-                                    sealed, (SELECT seq FROM seqs WHERE tbl = '$tx')
-                             FROM keys WHERE node_id = $2 AND id > $1 ORDER BY id LIMIT 2048",
-                            &[&after, &n],
-                        )?,
-                    };
-                    if let Some(first) = rows.first() {
-                        self.saw_version(Some(first), 7);
-                    }
-                    let Some(last) = rows.last() else {
-                        return Ok(());
-                    };
-                    after = last.try_get::<_, i64>(0).unwrap_or(i64::MAX);
-                    let full = rows.len() == 2048;
-                    for row in &rows {
-                        f(key_row_of(row))?;
-                    }
-                    if !full || after == i64::MAX {
-                        return Ok(());
-                    }
-                }
+                self.each_page(
+                    |after| {
+                        let rows = match node {
+                            None => self.query(
+                                "SELECT id, node_id, key_id, version, full_access, last_used_at,
+                                        sealed, (SELECT seq FROM seqs WHERE tbl = '$tx')
+                                 FROM keys WHERE id > $1 ORDER BY id LIMIT 2048",
+                                &[&after],
+                            )?,
+                            Some(n) => self.query(
+                                "SELECT id, node_id, key_id, version, full_access, last_used_at,
+                                        sealed, (SELECT seq FROM seqs WHERE tbl = '$tx')
+                                 FROM keys WHERE node_id = $2 AND id > $1 ORDER BY id LIMIT 2048",
+                                &[&after, &n],
+                            )?,
+                        };
+                        if let Some(first) = rows.first() {
+                            self.saw_version(Some(first), 7);
+                        }
+                        Ok(rows)
+                    },
+                    |row| f(key_row_of(row)),
+                )
             };
             match nodes {
                 None => walk(None),
@@ -510,25 +502,16 @@ impl Store for PgStore {
 
     fn each_activity(&self, f: Each<'_, ActivityRow>) -> Result<()> {
         self.snapshot(|| {
-            let mut after = i64::MIN;
-            loop {
-                let rows = self.query(
-                    "SELECT seq, at, action, node_id, sealed, mac FROM activity
-                     WHERE seq > $1 ORDER BY seq LIMIT 2048",
-                    &[&after],
-                )?;
-                let Some(last) = rows.last() else {
-                    return Ok(());
-                };
-                after = last.try_get::<_, i64>(0).unwrap_or(i64::MAX);
-                let full = rows.len() == 2048;
-                for row in &rows {
-                    f(activity_row_of(row))?;
-                }
-                if !full || after == i64::MAX {
-                    return Ok(());
-                }
-            }
+            self.each_page(
+                |after| {
+                    self.query(
+                        "SELECT seq, at, action, node_id, sealed, mac FROM activity
+                         WHERE seq > $1 ORDER BY seq LIMIT 2048",
+                        &[&after],
+                    )
+                },
+                |row| f(activity_row_of(row)),
+            )
         })
     }
 
