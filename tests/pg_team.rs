@@ -520,3 +520,40 @@ fn the_server_password_comes_from_pgpassword_or_the_url_and_is_never_shown() {
         assert!(!shown.stdout.contains("pg-secret-42") && !shown.stderr.contains("pg-secret-42"));
     });
 }
+
+#[test]
+fn columns_altered_on_the_server_are_tampered_rows_not_a_crash() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::with_tree();
+        let a = s.create_key("acme/billing/prod", "a", &[]);
+        // An administrator changes a column's type, empties a sealed record, and plants a
+        // huge one: every read stays a clear answer.
+        psql(
+            &s,
+            "ALTER TABLE keys ALTER COLUMN version TYPE text USING version::text",
+        );
+        let list = s.run(&["--json", "key", "list"]);
+        assert!(matches!(list.code, 0 | 1), "{}", list.stderr);
+        assert!(!list.stderr.contains("panicked"), "{}", list.stderr);
+        assert_eq!(list.json()[0]["status"], "tampered");
+        let (code, out) = s.verify(&key_secret(&a), &[]);
+        assert_eq!((code, out["result"].as_str()), (1, Some("tampered")));
+        psql(
+            &s,
+            "ALTER TABLE keys ALTER COLUMN version TYPE bigint USING version::bigint;
+             UPDATE keys SET sealed = '';
+             UPDATE nodes SET sealed = decode(repeat('00', 4000000), 'hex') WHERE parent_id = 0",
+        );
+        let doctor = s.run(&["--json", "doctor"]);
+        assert_eq!(doctor.code, 1, "{}", doctor.stderr);
+        assert!(!doctor.stderr.contains("panicked"), "{}", doctor.stderr);
+        let (code, out) = s.verify(&key_secret(&a), &[]);
+        assert_eq!((code, out["result"].as_str()), (1, Some("tampered")));
+        // A meta value of the wrong kind where the schema version is kept.
+        psql(
+            &s,
+            "UPDATE meta SET value = '\\xff' WHERE name = 'schema_version'",
+        );
+        s.run(&["key", "list"]).refused("schema version");
+    });
+}
