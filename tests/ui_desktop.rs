@@ -2,17 +2,20 @@
 //! other scripts, a save dialog that does not stop the window, locking when the screen locks,
 //! and a title that names the vault and says whether it is locked.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::window;
 use egui::{Shape, ViewportCommand, ViewportId};
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
 use keyward::ui::clipboard::MemoryClipboard;
 use keyward::ui::save_dialog::{Answer, SaveDialog, SaveRequest};
 use keyward::ui::screen_lock::{ScreenEvent, ScreenWatch};
-use keyward::ui::{AppOptions, KeywardApp};
+use keyward::ui::KeywardApp;
 use keyward::vault::{KdfParams, Preset, Vault};
 
 const PASS: &str = "harbor quilt 8812 mosaic";
@@ -41,35 +44,11 @@ fn window_clip(
     downloads: Option<PathBuf>,
     clipboard: MemoryClipboard,
 ) -> Harness<'static, KeywardApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_eframe(move |cc| {
-            KeywardApp::new(
-                cc,
-                AppOptions {
-                    vault_path: vault,
-                    clipboard: Box::new(clipboard),
-                    download_dir: downloads,
-                    new_vault_kdf: kdf(),
-                },
-            )
-        })
+    window::app(vault, egui::vec2(1200.0, 800.0), downloads, clipboard)
 }
 
 fn unlock(h: &mut Harness<'static, KeywardApp>) {
-    let field = h.get_by_label("Passphrase");
-    field.focus();
-    field.type_text(PASS);
-    h.run();
-    h.get_by_label("Unlock").click();
-    for _ in 0..2000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    window::unlock(h, PASS);
     assert!(
         !h.state().is_locked(),
         "unlock failed: {:?}",

@@ -7,11 +7,11 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{StoreKind, on_store, pg};
+use common::{StoreKind, on_store, pg, window};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::ui::{AppOptions, KeywardApp};
+use keyward::ui::KeywardApp;
 use keyward::vault::{KdfParams, Preset, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";
@@ -33,40 +33,19 @@ fn window() -> (H, PathBuf, tempfile::TempDir) {
     drop(v);
     let dir = tempfile::tempdir().expect("tempdir");
     let downloads = dir.path().join("downloads");
-    let vault_path = path.clone();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 700.0))
-        .build_eframe(move |cc| {
-            KeywardApp::new(
-                cc,
-                AppOptions {
-                    vault_path,
-                    clipboard: Box::new(MemoryClipboard::default()),
-                    download_dir: Some(downloads),
-                    new_vault_kdf: kdf(),
-                },
-            )
-        });
+    let mut h = window::app(
+        path.clone(),
+        egui::vec2(1100.0, 700.0),
+        Some(downloads),
+        MemoryClipboard::default(),
+    );
     unlock(&mut h);
     assert!(!h.state().is_locked());
     (h, path, dir)
 }
 
-/// Types the passphrase on the unlock screen and waits for the unlock to finish.
 fn unlock(h: &mut H) {
-    let field = h.get_by_label("Passphrase");
-    field.focus();
-    field.type_text(PASS);
-    h.run();
-    h.get_by_label("Unlock").click();
-    for _ in 0..2000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    window::unlock(h, PASS);
 }
 
 fn has_text(h: &H, needle: &str) -> bool {
@@ -157,19 +136,12 @@ fn an_unreachable_server_is_a_message_on_the_unlock_screen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let downloads = dir.path().join("downloads");
     let url = PathBuf::from("postgres://kw:hunter2@127.0.0.1:1/team?sslmode=disable");
-    let mut h: H = Harness::builder()
-        .with_size(egui::vec2(900.0, 600.0))
-        .build_eframe(move |cc| {
-            KeywardApp::new(
-                cc,
-                AppOptions {
-                    vault_path: url,
-                    clipboard: Box::new(MemoryClipboard::default()),
-                    download_dir: Some(downloads),
-                    new_vault_kdf: kdf(),
-                },
-            )
-        });
+    let mut h: H = window::app(
+        url,
+        egui::vec2(900.0, 600.0),
+        Some(downloads),
+        MemoryClipboard::default(),
+    );
     h.run();
     assert!(has_text(&h, "127.0.0.1:1/team"), "the location is shown");
     assert!(!has_text(&h, "hunter2"), "without its password");

@@ -2,13 +2,15 @@
 //! type-the-name deletion, a scope made required, the environment prefix, expiry defaults and
 //! the date picker, and the sidebar's bounded width.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::window;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::ui::{AppOptions, KeywardApp};
+use keyward::ui::KeywardApp;
 use keyward::vault::{KdfParams, NewKey, Preset, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";
@@ -29,32 +31,13 @@ fn window(dir: &Path, size: [f32; 2], prepare: impl FnOnce(&mut Vault)) -> H {
     prepare(&mut v);
     drop(v);
     let downloads = dir.join("downloads");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(size[0], size[1]))
-        .build_eframe(move |cc| {
-            KeywardApp::new(
-                cc,
-                AppOptions {
-                    vault_path: path,
-                    clipboard: Box::new(MemoryClipboard::default()),
-                    download_dir: Some(downloads),
-                    new_vault_kdf: kdf(),
-                },
-            )
-        });
-    let field = h.get_by_label("Passphrase");
-    field.focus();
-    field.type_text(PASS);
-    h.run();
-    h.get_by_label("Unlock").click();
-    for _ in 0..2000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    let mut h = window::app(
+        path,
+        egui::vec2(size[0], size[1]),
+        Some(downloads),
+        MemoryClipboard::default(),
+    );
+    window::unlock(&mut h, PASS);
     assert!(!h.state().is_locked());
     h
 }

@@ -3,6 +3,7 @@
 
 pub mod pg;
 pub mod serve;
+pub mod window;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
