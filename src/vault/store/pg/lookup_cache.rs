@@ -24,6 +24,9 @@ pub struct LookupCache {
     disabled: bool,
     online: bool,
     rows: HashMap<Vec<u8>, KeyRow>,
+    /// Last-used stamps this connection wrote since the rows were read, by row id (a check
+    /// stamps at most once a minute per key; looking the row up by id would be a scan).
+    stamps: HashMap<i64, i64>,
 }
 
 impl LookupCache {
@@ -57,7 +60,7 @@ impl LookupCache {
             };
         }
         if changed {
-            self.rows.clear();
+            self.clear();
         }
         changed
     }
@@ -71,7 +74,11 @@ impl LookupCache {
         if !self.online {
             return None;
         }
-        self.rows.get(lookup).cloned()
+        let mut row = self.rows.get(lookup)?.clone();
+        if let Some(at) = self.stamps.get(&row.id) {
+            row.last_used_at = Some(*at);
+        }
+        Some(row)
     }
 
     pub fn put(&mut self, lookup: &[u8], row: &KeyRow) {
@@ -79,7 +86,7 @@ impl LookupCache {
             return;
         }
         if self.rows.len() >= MAX_ROWS {
-            self.rows.clear();
+            self.clear();
         }
         self.rows.insert(lookup.to_vec(), row.clone());
     }
@@ -87,12 +94,13 @@ impl LookupCache {
     /// A commit from this connection: whatever was kept may be stale.
     pub fn clear(&mut self) {
         self.rows.clear();
+        self.stamps.clear();
     }
 
     /// A row's last-used stamp written by this connection.
     pub fn touched(&mut self, id: i64, at: i64) {
-        for row in self.rows.values_mut().filter(|r| r.id == id) {
-            row.last_used_at = Some(at);
+        if !self.rows.is_empty() {
+            self.stamps.insert(id, at);
         }
     }
 }
