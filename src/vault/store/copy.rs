@@ -3,7 +3,7 @@
 //! along, so the copy opens with the same passphrases and passes the same checks.
 
 use super::{KeyTags, in_read_snapshot, in_transaction};
-use super::{Store, key_rows};
+use super::Store;
 use crate::vault::error::{Error, Result};
 
 /// Copies every row of `from` into `to`, which must be a freshly created, empty vault; one
@@ -29,8 +29,8 @@ pub fn copy_vault(from: &dyn Store, to: &dyn Store) -> Result<()> {
             }
             let key_tags = from.index_rows(true)?;
             let mut tags = key_tags.iter().peekable();
-            for row in key_rows(from, None)? {
-                // Both lists are in id order.
+            // Streamed: rows go across as they are read (both lists are in id order).
+            from.each_key_row(None, &mut |row| {
                 while tags.next_if(|t| t.id < row.id).is_some() {}
                 let tag = tags
                     .next_if(|t| t.id == row.id)
@@ -42,8 +42,8 @@ pub fn copy_vault(from: &dyn Store, to: &dyn Store) -> Result<()> {
                         lookup: &tag.lookup,
                         prev_lookup: tag.prev_lookup.as_deref(),
                     },
-                )?;
-            }
+                )
+            })?;
             from.each_activity(&mut |row| to.insert_activity(&row))?;
             for (table, bucket, entries) in from.all_buckets()? {
                 to.bucket_put(&table, bucket, &entries)?;
