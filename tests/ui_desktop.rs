@@ -12,10 +12,10 @@ use common::window;
 use egui::{Shape, ViewportCommand, ViewportId};
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
+use keyward::ui::KeywardApp;
 use keyward::ui::clipboard::MemoryClipboard;
 use keyward::ui::save_dialog::{Answer, SaveDialog, SaveRequest};
 use keyward::ui::screen_lock::{ScreenEvent, ScreenWatch};
-use keyward::ui::KeywardApp;
 use keyward::vault::{KdfParams, Preset, Vault};
 
 const PASS: &str = "harbor quilt 8812 mosaic";

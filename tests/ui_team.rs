@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use common::{StoreKind, on_store, pg, window};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use keyward::ui::clipboard::MemoryClipboard;
 use keyward::ui::KeywardApp;
+use keyward::ui::clipboard::MemoryClipboard;
 use keyward::vault::{KdfParams, Preset, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";

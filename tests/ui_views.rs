@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use common::window;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
-use keyward::ui::clipboard::MemoryClipboard;
 use keyward::ui::KeywardApp;
+use keyward::ui::clipboard::MemoryClipboard;
 use keyward::vault::{KdfParams, NewKey, Preset, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";

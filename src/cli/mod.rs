@@ -9,6 +9,7 @@ mod keys;
 mod listing;
 mod logging;
 mod members;
+mod nodes;
 mod output;
 mod passphrase;
 mod render;
@@ -26,11 +27,8 @@ use std::time::Instant;
 use clap::{CommandFactory, FromArgMatches};
 use serde_json::json;
 
-use crate::vault::{
-    self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Node, NodeKind, Preset, Scope, Vault,
-};
+use crate::vault::{self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Vault};
 pub use args::{Cli, Command, Global};
-use args::{EnvCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
 pub use docs::command_paths;
 use hygiene::{health, scan};
 pub use logging::{LOG_ENV, init as init_logging};
@@ -333,10 +331,10 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             kdf_memory_mib,
             kdf_passes,
         } => init(ctx, kdf_memory_mib, kdf_passes),
-        Command::Workspace(cmd) => workspace(ctx, cmd),
-        Command::Project(cmd) => project(ctx, cmd),
-        Command::Env(cmd) => env(ctx, cmd),
-        Command::Scope(cmd) => scope(ctx, cmd),
+        Command::Workspace(cmd) => nodes::workspace(ctx, cmd),
+        Command::Project(cmd) => nodes::project(ctx, cmd),
+        Command::Env(cmd) => nodes::env(ctx, cmd),
+        Command::Scope(cmd) => nodes::scope(ctx, cmd),
         Command::Publish(cmd) => publish(ctx, cmd),
         Command::Member(cmd) => members::member(ctx, cmd),
         Command::Health {
@@ -462,194 +460,6 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
         )
     });
     done()
-}
-
-/// Resolves `path` and checks it is a node of the expected kind.
-fn node_of(v: &Vault, path: &str, kind: NodeKind) -> Result<Node, CliError> {
-    let node = v.resolve(path)?;
-    if node.kind != kind {
-        let article = |k: NodeKind| {
-            if k == NodeKind::Environment {
-                "an"
-            } else {
-                "a"
-            }
-        };
-        return Err(CliError::msg(format!(
-            "'{}' is {} {}, not {} {}",
-            node.path,
-            article(node.kind),
-            node.kind.noun(),
-            article(kind),
-            kind.noun()
-        )));
-    }
-    Ok(node)
-}
-
-/// `ws/p/e` → (`ws/p`, `e`).
-fn split_parent(path: &str) -> Result<(&str, &str), CliError> {
-    path.trim_matches('/').rsplit_once('/').ok_or_else(|| {
-        CliError::msg(format!(
-            "'{path}' needs a parent path, as in ws/project or ws/project/env"
-        ))
-    })
-}
-
-fn children(v: &Vault, parent: &Node) -> Result<Vec<Node>, CliError> {
-    Ok(v.nodes()?
-        .into_iter()
-        .filter(|n| n.parent == parent.id)
-        .collect())
-}
-
-fn print_node(ctx: &Context, verb: &str, node: &Node) {
-    ctx.print(render::node_json(node), || {
-        format!("{verb} {} {}", node.kind.noun(), node.path)
-    });
-}
-
-fn print_nodes(ctx: &Context, nodes: &[Node]) {
-    ctx.print(
-        serde_json::Value::Array(nodes.iter().map(render::node_json).collect()),
-        || render::nodes(nodes),
-    );
-}
-
-fn remove_node(ctx: &Context, v: &mut Vault, node: &Node, force: bool) -> CliResult {
-    let keys = v.delete_node(node.id, force)?;
-    ctx.print(
-        json!({ "deleted": node.path, "kind": node.kind.noun(), "keys_deleted": keys }),
-        || {
-            format!(
-                "Deleted {} {} and {keys} key(s)",
-                node.kind.noun(),
-                node.path
-            )
-        },
-    );
-    finished(v)
-}
-
-fn workspace(ctx: &Context, cmd: WorkspaceCmd) -> CliResult {
-    let mut v = ctx.open()?;
-    match cmd {
-        WorkspaceCmd::Add { name, preset } => {
-            let node = v.add_workspace(&name, Preset::from_slug(&preset)?)?;
-            print_node(ctx, "Added", &node);
-        }
-        WorkspaceCmd::List => {
-            let nodes: Vec<Node> = v
-                .nodes()?
-                .into_iter()
-                .filter(|n| n.kind == NodeKind::Workspace)
-                .collect();
-            print_nodes(ctx, &nodes);
-        }
-        WorkspaceCmd::Rename { name, new } => {
-            let node = node_of(&v, &name, NodeKind::Workspace)?;
-            print_node(ctx, "Renamed to", &v.rename_node(node.id, &new)?);
-        }
-        WorkspaceCmd::Rm { name, force } => {
-            let node = node_of(&v, &name, NodeKind::Workspace)?;
-            return remove_node(ctx, &mut v, &node, force);
-        }
-    }
-    finished(&v)
-}
-
-fn project(ctx: &Context, cmd: ProjectCmd) -> CliResult {
-    let mut v = ctx.open()?;
-    match cmd {
-        ProjectCmd::Add { path } => {
-            let (ws, name) = split_parent(&path)?;
-            let ws = node_of(&v, ws, NodeKind::Workspace)?;
-            print_node(ctx, "Added", &v.add_project(ws.id, name)?);
-        }
-        ProjectCmd::List { workspace } => {
-            let ws = node_of(&v, &workspace, NodeKind::Workspace)?;
-            print_nodes(ctx, &children(&v, &ws)?);
-        }
-        ProjectCmd::Rename { path, new } => {
-            let node = node_of(&v, &path, NodeKind::Project)?;
-            print_node(ctx, "Renamed to", &v.rename_node(node.id, &new)?);
-        }
-        ProjectCmd::Rm { path, force } => {
-            let node = node_of(&v, &path, NodeKind::Project)?;
-            return remove_node(ctx, &mut v, &node, force);
-        }
-    }
-    finished(&v)
-}
-
-fn env(ctx: &Context, cmd: EnvCmd) -> CliResult {
-    let mut v = ctx.open()?;
-    match cmd {
-        EnvCmd::Add { path, prefix } => {
-            let (project, name) = split_parent(&path)?;
-            let project = node_of(&v, project, NodeKind::Project)?;
-            print_node(
-                ctx,
-                "Added",
-                &v.add_environment(project.id, name, prefix.as_deref())?,
-            );
-        }
-        EnvCmd::List { project } => {
-            let project = node_of(&v, &project, NodeKind::Project)?;
-            print_nodes(ctx, &children(&v, &project)?);
-        }
-        EnvCmd::Rename { path, new } => {
-            let node = node_of(&v, &path, NodeKind::Environment)?;
-            print_node(ctx, "Renamed to", &v.rename_node(node.id, &new)?);
-        }
-        EnvCmd::Rm { path, force } => {
-            let node = node_of(&v, &path, NodeKind::Environment)?;
-            return remove_node(ctx, &mut v, &node, force);
-        }
-    }
-    finished(&v)
-}
-
-fn scope(ctx: &Context, cmd: ScopeCmd) -> CliResult {
-    let mut v = ctx.open()?;
-    match cmd {
-        ScopeCmd::Add {
-            workspace,
-            id,
-            label,
-            description,
-            required,
-            default,
-        } => {
-            let ws = node_of(&v, &workspace, NodeKind::Workspace)?;
-            let label = label.unwrap_or_else(|| id.clone());
-            let scope = Scope::new(
-                &id,
-                &label,
-                description.as_deref().unwrap_or(""),
-                required,
-                default,
-            );
-            let scopes = v.add_scope(ws.id, scope)?;
-            ctx.print(json!(scopes), || format!("Added scope {id} to {}", ws.path));
-        }
-        ScopeCmd::List { workspace } => {
-            let node = v.resolve(&workspace)?;
-            let scopes = v.scopes(node.id)?;
-            ctx.print(json!(scopes), || render::scopes(&scopes));
-        }
-        ScopeCmd::Rm { workspace, id } => {
-            let ws = node_of(&v, &workspace, NodeKind::Workspace)?;
-            let touched = v.remove_scope(ws.id, &id)?;
-            ctx.print(json!({ "removed": id, "keys_changed": touched }), || {
-                format!(
-                    "Removed scope {id} from {} ({touched} key(s) lost it)",
-                    ws.path
-                )
-            });
-        }
-    }
-    finished(&v)
 }
 
 /// `keyward serve`: prints `listening on http://ADDR` once bound, logs to stderr, and runs

@@ -2,8 +2,8 @@
 //! copy needs no key), and members, the activity log, the commitment and the id counters come
 //! along, so the copy opens with the same passphrases and passes the same checks.
 
-use super::{KeyTags, in_read_snapshot, in_transaction};
 use super::Store;
+use super::{KeyTags, in_read_snapshot, in_transaction};
 use crate::vault::error::{Error, Result};
 
 /// Copies every row of `from` into `to`, which must be a freshly created, empty vault; one
