@@ -188,7 +188,8 @@ fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
             });
         }
         None => {
-            ui.horizontal(|ui| {
+            // Wraps in a narrow window instead of pushing the findings off the right edge.
+            ui.horizontal_wrapped(|ui| {
                 let l = ui.label("Folder");
                 let mut folder = scan.folder.clone();
                 let field = ui
