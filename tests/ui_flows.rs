@@ -695,7 +695,7 @@ fn changes_from_another_process_show_up() {
     let used = w.app().session().and_then(|s| {
         s.keys
             .visible()
-            .find(|k| &*k.name == "used")
+            .find(|k| k.name == "used")
             .map(|k| k.last_used_at)
     });
     assert!(used.flatten().is_some());

@@ -645,7 +645,7 @@ fn a_new_key_is_scrolled_into_view_and_highlighted() {
     assert!(
         w.app()
             .session()
-            .is_some_and(|s| s.keys.visible().any(|k| s.keys.is_highlighted(&k.key_id)))
+            .is_some_and(|s| s.keys.visible().any(|k| s.keys.is_highlighted(k.key_id)))
     );
 }
 

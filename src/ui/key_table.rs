@@ -1,7 +1,8 @@
-//! The rows of the API Keys table, kept compact (about 200 bytes a key) so 100,000 keys fit the
-//! window's memory budget, with the sort order cached and search done without a second copy
-//! of the text.
+//! The API Keys table: the rows (packed in [`KeyRows`]), the sort order cached, and the
+//! search and status filter applied as indices into it.
 
+pub use super::key_rows::KeyRow;
+use super::key_rows::KeyRows;
 use crate::vault::{KeyInfo, KeyStatus, Scope};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -14,45 +15,13 @@ pub enum SortColumn {
     Status,
 }
 
-/// One key as the table shows it.
-pub struct KeyRow {
-    pub key_id: Box<str>,
-    pub name: Box<str>,
-    pub display: Box<str>,
-    /// Index into [`KeyTable::node_paths`].
-    node: u32,
-    /// Bit `i` set: the key has scope `KeyTable::scope_names[i]`.
-    scopes: u128,
-    pub full_access: bool,
-    pub status: KeyStatus,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-    /// Checks through `keyward serve` in the last 24 hours and 30 days, when known.
-    pub uses: Option<(u32, u32)>,
-    /// Owner, tags and description; `None` for the (many) keys that have none, to keep the
-    /// row small.
-    pub details: Option<Box<RowDetails>>,
-}
-
-/// What people wrote about a key, as the table shows and searches it.
-pub struct RowDetails {
-    pub owner: String,
-    /// Comma-separated.
-    pub tags: String,
-    pub description: String,
-}
-
 /// The keys of the selected node, with the search filter and sort applied as indices.
 #[derive(Default)]
 pub struct KeyTable {
-    rows: Vec<KeyRow>,
-    /// Distinct node paths and scope ids, shared by the rows.
-    node_paths: Vec<String>,
-    scope_names: Vec<String>,
+    rows: KeyRows,
     /// Every row in the current sort order, so a search only filters it.
-    order: Vec<usize>,
-    view: Vec<usize>,
+    order: Vec<u32>,
+    view: Vec<u32>,
     pub search: String,
     applied_search: String,
     /// Only keys of this status (the filter chips).
@@ -79,108 +48,44 @@ pub const STATUSES: [KeyStatus; 6] = [
     KeyStatus::Tampered,
 ];
 
-fn intern(table: &mut Vec<String>, value: &str) -> usize {
-    match table.iter().position(|v| v == value) {
-        Some(i) => i,
-        None => {
-            table.push(value.to_owned());
-            table.len() - 1
-        }
-    }
-}
-
-/// Case-insensitive substring test without allocating (ASCII folding; other letters exact).
-fn contains_folded(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return true;
-    }
-    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
-
-/// Rows from which a search is split over two threads.
-const SPLIT_SEARCH_FROM: usize = 20_000;
-
-/// `order` filtered by `keep`, order kept. A long table is searched in two halves on two
-/// threads where there are two cores: 100,000 rows of several fields each within a frame.
-fn filter_ordered(order: &[usize], keep: impl Fn(usize) -> bool + Sync) -> Vec<usize> {
-    let filter =
-        |part: &[usize]| -> Vec<usize> { part.iter().copied().filter(|&i| keep(i)).collect() };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if order.len() < SPLIT_SEARCH_FROM || cores < 2 {
-        return filter(order);
-    }
-    let (first, second) = order.split_at(order.len() / 2);
-    std::thread::scope(|scope| {
-        let later = scope.spawn(|| filter(second));
-        let mut view = filter(first);
-        // The half is searched again here should its thread have failed.
-        view.extend(later.join().unwrap_or_else(|_| filter(second)));
-        view
-    })
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 impl KeyTable {
     /// Starts a new set of rows (then [`KeyTable::push`] each key and [`KeyTable::finish`]).
     /// Scopes are shown in catalog order.
     pub fn begin(&mut self, catalog: &[Scope]) {
-        self.rows.clear();
-        self.rows.shrink_to_fit();
-        self.node_paths.clear();
-        self.scope_names = catalog.iter().map(|s| s.id.clone()).collect();
+        self.rows.clear(catalog.iter().map(|s| s.id.clone()));
+        self.order = Vec::new();
+        self.view = Vec::new();
     }
 
     pub fn push(&mut self, k: KeyInfo) {
-        let d = &k.details;
-        let details = (!d.owner.is_empty() || !d.tags.is_empty() || !d.description.is_empty())
-            .then(|| {
-                Box::new(RowDetails {
-                    owner: d.owner.clone(),
-                    tags: d.tags.join(", "),
-                    description: d.description.clone(),
-                })
-            });
-        let node = intern(&mut self.node_paths, &k.node) as u32;
-        let mut scopes = 0u128;
-        for s in &k.scopes {
-            let i = intern(&mut self.scope_names, s);
-            // A catalog of more than 128 scopes shows the first 128 in the table.
-            if i < 128 {
-                scopes |= 1 << i;
-            }
-        }
-        self.rows.push(KeyRow {
-            key_id: k.key_id.into_boxed_str(),
-            name: k.name.into_boxed_str(),
-            display: k.display.into_boxed_str(),
-            node,
-            scopes,
-            full_access: k.full_access,
-            status: k.status,
-            created_at: k.created_at,
-            expires_at: k.expires_at,
-            last_used_at: k.last_used_at,
-            uses: k.uses_24h.zip(k.uses_30d).map(|(day, month)| {
-                (
-                    u32::try_from(day).unwrap_or(u32::MAX),
-                    u32::try_from(month).unwrap_or(u32::MAX),
-                )
-            }),
-            details,
-        });
+        self.rows.push(k);
     }
 
     pub fn finish(&mut self) {
-        self.rows.shrink_to_fit();
+        self.rows.shrink();
         self.status_counts = [0; STATUSES.len()];
-        for row in &self.rows {
-            if let Some(i) = STATUSES.iter().position(|s| *s == row.status) {
-                self.status_counts[i] += 1;
+        for i in 0..self.rows.len() {
+            let status = self.rows.status(i);
+            if let Some(n) = STATUSES.iter().position(|s| *s == status) {
+                self.status_counts[n] += 1;
             }
         }
-        let rows = &self.rows;
-        self.selected
-            .retain(|id| rows.iter().any(|r| r.key_id == *id));
+        if !self.selected.is_empty() {
+            let present: std::collections::HashSet<&str> = (0..self.rows.len())
+                .map(|i| self.rows.get(i).key_id)
+                .collect();
+            let kept: Vec<Box<str>> = self
+                .selected
+                .iter()
+                .filter(|id| present.contains(&***id))
+                .cloned()
+                .collect();
+            self.selected = kept;
+        }
         self.resort();
     }
 
@@ -225,7 +130,11 @@ impl KeyTable {
     /// they hide it).
     pub fn highlight(&mut self, key_id: &str) {
         self.highlight = Some(key_id.into());
-        let position = |t: &KeyTable| t.view.iter().position(|&i| &*t.rows[i].key_id == key_id);
+        let position = |t: &KeyTable| {
+            t.view
+                .iter()
+                .position(|&i| t.rows.get(i as usize).key_id == key_id)
+        };
         if position(self).is_none() {
             self.search.clear();
             self.status_filter = None;
@@ -256,12 +165,12 @@ impl KeyTable {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows.len() == 0
     }
 
     /// The rows shown now, in order.
-    pub fn visible(&self) -> impl Iterator<Item = &KeyRow> {
-        self.view.iter().map(|&i| &self.rows[i])
+    pub fn visible(&self) -> impl Iterator<Item = KeyRow<'_>> {
+        self.view.iter().map(|&i| self.rows.get(i as usize))
     }
 
     pub fn visible_len(&self) -> usize {
@@ -269,23 +178,9 @@ impl KeyTable {
     }
 
     /// The `n`th row shown now.
-    pub fn visible_row(&self, n: usize) -> &KeyRow {
-        &self.rows[self.view[n]]
-    }
-
-    pub fn node_of(&self, row: &KeyRow) -> &str {
-        self.node_paths
-            .get(row.node as usize)
-            .map_or("", String::as_str)
-    }
-
-    pub fn scopes_of<'a>(&'a self, row: &'a KeyRow) -> impl Iterator<Item = &'a str> {
-        self.scope_names
-            .iter()
-            .take(128)
-            .enumerate()
-            .filter(move |(i, _)| row.scopes & (1 << i) != 0)
-            .map(|(_, s)| s.as_str())
+    pub fn visible_row(&self, n: usize) -> KeyRow<'_> {
+        let i = self.view.get(n).map_or(usize::MAX, |&i| i as usize);
+        self.rows.get(i)
     }
 
     /// The sort column and whether it runs descending.
@@ -304,58 +199,51 @@ impl KeyTable {
         let needle = self.search.trim().to_lowercase();
         self.applied_search = self.search.clone();
         let status = self.status_filter;
+        let rows = &self.rows;
+        let status_ok = |i: u32| status.is_none_or(|st| rows.status(i as usize) == st);
         if needle.is_empty() {
             self.view = match status {
                 None => self.order.clone(),
-                Some(st) => {
-                    let rows = &self.rows;
-                    self.order
-                        .iter()
-                        .copied()
-                        .filter(|&i| rows[i].status == st)
-                        .collect()
-                }
+                Some(_) => self
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|&i| status_ok(i))
+                    .collect(),
             };
             return;
         }
-        // Scope and status matches are decided once, not per row.
-        let scope_mask = self
-            .scope_names
+        // A status's label matches or not once, not per row.
+        let label_hit = STATUSES.map(|st| super::key_rows::contains_folded(st.label(), &needle));
+        let hit = rows.matching(&needle);
+        self.view = self
+            .order
             .iter()
-            .take(128)
-            .enumerate()
-            .filter(|(_, s)| contains_folded(s, &needle))
-            .fold(0u128, |m, (i, _)| m | (1 << i));
-        let rows = &self.rows;
-        let needle = needle.as_str();
-        self.view = filter_ordered(&self.order, |i| {
-            let k = &rows[i];
-            if status.is_some_and(|st| k.status != st) {
-                return false;
-            }
-            k.scopes & scope_mask != 0
-                || contains_folded(&k.name, needle)
-                || contains_folded(&k.key_id, needle)
-                || contains_folded(&k.display, needle)
-                || contains_folded(k.status.label(), needle)
-                || k.details.as_ref().is_some_and(|d| {
-                    contains_folded(&d.owner, needle)
-                        || contains_folded(&d.tags, needle)
-                        || contains_folded(&d.description, needle)
-                })
-        });
+            .copied()
+            .filter(|&i| {
+                status_ok(i)
+                    && (hit.get(i as usize) == Some(&true) || {
+                        let st = rows.status(i as usize);
+                        STATUSES
+                            .iter()
+                            .position(|s| *s == st)
+                            .is_some_and(|n| label_hit[n])
+                    })
+            })
+            .collect();
     }
 
     fn resort(&mut self) {
         let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut order: Vec<u32> = (0..rows.len()).map(index).collect();
+        let row = |i: &u32| rows.get(*i as usize);
         // Stable sorts: ties keep the vault's (creation) order.
         match self.sort {
-            SortColumn::Name => order.sort_by_cached_key(|&i| rows[i].name.to_lowercase()),
-            SortColumn::Created => order.sort_by_key(|&i| rows[i].created_at),
-            SortColumn::Expires => order.sort_by_key(|&i| rows[i].expires_at.unwrap_or(i64::MAX)),
-            SortColumn::LastUsed => order.sort_by_key(|&i| rows[i].last_used_at.unwrap_or(0)),
-            SortColumn::Status => order.sort_by_key(|&i| rows[i].status),
+            SortColumn::Name => order.sort_by_cached_key(|i| row(i).name.to_lowercase()),
+            SortColumn::Created => order.sort_by_key(|i| rows.created_at(*i as usize)),
+            SortColumn::Expires => order.sort_by_key(|i| row(i).expires_at.unwrap_or(i64::MAX)),
+            SortColumn::LastUsed => order.sort_by_key(|i| row(i).last_used_at.unwrap_or(0)),
+            SortColumn::Status => order.sort_by_key(|i| rows.status(*i as usize)),
         }
         if !self.ascending {
             order.reverse();
@@ -451,8 +339,8 @@ mod tests {
     }
 
     #[test]
-    fn a_long_table_is_searched_in_two_halves_in_order() {
-        let n = SPLIT_SEARCH_FROM as i64 + 10_001;
+    fn a_long_table_is_searched_in_order() {
+        let n = 30_001;
         let mut t = KeyTable::default();
         t.set_rows(
             (0..n).map(|i| key(&format!("k{i:06}"), &[], i)).collect(),
@@ -497,12 +385,12 @@ mod tests {
         );
         assert_eq!(names(&t), ["a", "b"], "newest first by default");
         let first = t.visible_row(1);
-        assert_eq!(t.scopes_of(first).collect::<Vec<_>>(), ["write"]);
-        assert_eq!(t.node_of(first), "acme/prod");
+        assert_eq!(first.scopes().collect::<Vec<_>>(), ["write"]);
+        assert_eq!(first.node, "acme/prod");
         t.sort_by(SortColumn::Name);
         assert_eq!(names(&t), ["a", "b"]);
         assert_eq!(
-            t.scopes_of(t.visible_row(0)).collect::<Vec<_>>(),
+            t.visible_row(0).scopes().collect::<Vec<_>>(),
             ["read", "write"]
         );
         t.sort_by(SortColumn::Name);

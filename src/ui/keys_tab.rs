@@ -167,9 +167,9 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
             let table = &*table;
             body.rows(theme::ROW_HEIGHT, table.visible_len(), |mut row| {
                 let k = table.visible_row(row.index());
-                let key_node = table.node_of(k);
-                let ticked = table.is_selected(&k.key_id);
-                row.set_selected(ticked || table.is_highlighted(&k.key_id));
+                let key_node = k.node;
+                let ticked = table.is_selected(k.key_id);
+                row.set_selected(ticked || table.is_highlighted(k.key_id));
                 for c in &cols {
                     row.col(|ui| match c {
                         Col::Name => {
@@ -185,7 +185,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                     on: tick,
                                 });
                             }
-                            let mut name = RichText::new(&*k.name);
+                            let mut name = RichText::new(k.name);
                             if k.status == KeyStatus::Exposed {
                                 name = name.color(theme::DANGER).strong();
                             }
@@ -214,13 +214,13 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                             }
                         }
                         Col::Key => {
-                            ui.label(RichText::new(&*k.display).monospace());
+                            ui.label(RichText::new(k.display).monospace());
                         }
                         Col::Scopes => {
                             if k.full_access {
                                 chip(ui, "full access");
                             } else {
-                                for scope in table.scopes_of(k) {
+                                for scope in k.scopes() {
                                     chip(ui, scope);
                                 }
                             }
@@ -276,7 +276,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                     .strong(),
                             );
                         }
-                        Col::Actions => row_actions_ui(ui, k, table, vault, catalog, commands),
+                        Col::Actions => row_actions_ui(ui, &k, vault, catalog, commands),
                     });
                 }
             });
@@ -288,16 +288,15 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
 /// why.
 fn row_actions_ui(
     ui: &mut egui::Ui,
-    k: &KeyRow,
-    table: &KeyTable,
+    k: &KeyRow<'_>,
     vault: &Vault,
     catalog: &[Scope],
     commands: &mut Vec<Command>,
 ) {
     ui.spacing_mut().item_spacing.x = 4.0;
     ui.spacing_mut().button_padding.x = 6.0;
-    let name = &*k.name;
-    let key_id = &*k.key_id;
+    let name = k.name;
+    let key_id = k.key_id;
     let menu_label = format!("Actions for {name}");
     let (response, _) = MenuButton::from_button(egui::Button::new("☰").small()).ui(ui, |ui| {
         let intact = k.status != KeyStatus::Tampered;
@@ -326,7 +325,7 @@ fn row_actions_ui(
             format!("Edit scopes of {name}"),
             (!live).then(not_live),
         ) {
-            let scopes = table.scopes_of(k).map(str::to_owned).collect();
+            let scopes = k.scopes().map(str::to_owned).collect();
             commands.push(Command::open(EditScopes::new(
                 key_id.to_owned(),
                 name.to_owned(),

@@ -16,6 +16,7 @@ mod download;
 pub mod fonts;
 mod health_view;
 pub mod icon;
+mod key_rows;
 mod key_table;
 mod keys_tab;
 mod live_banner;

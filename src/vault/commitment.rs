@@ -270,6 +270,12 @@ impl Commitment {
         self.staged.clear();
     }
 
+    /// Forgets the buckets read so far (they are read and verified again when needed); the
+    /// root and a transaction's staged changes are kept.
+    pub fn forget_buckets(&mut self) {
+        self.buckets = Buckets::default();
+    }
+
     fn load_root(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
         let root = match conn.meta_get(ROOT_META)? {
             None => State::Broken("the state commitment is missing".into()),

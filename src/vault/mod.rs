@@ -350,6 +350,14 @@ impl Vault {
         self.conn.set_cache_mib(mib)
     }
 
+    /// Frees what this process cached while reading (the commitment's buckets, pages): for a
+    /// long-lived reader such as the window, after a listing of the whole vault. The next read
+    /// fetches what it needs again.
+    pub fn release_memory(&self) {
+        self.commitment.borrow_mut().forget_buckets();
+        self.conn.release_memory();
+    }
+
     /// The sequence number of the newest activity entry: it moves with every change that is
     /// logged (all of them except the last-used stamps that verification writes).
     pub fn activity_mark(&self) -> Result<i64> {

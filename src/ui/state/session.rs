@@ -145,6 +145,9 @@ impl Session {
                     }
                 });
                 table.finish();
+                // The walk checked every row against the commitment: its buckets (4 MB at
+                // 100,000 keys) are not needed until the next change.
+                self.vault.release_memory();
                 self.set_health(walked.map_err(|e| e.to_string())?);
                 self.activity = self
                     .vault

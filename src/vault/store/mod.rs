@@ -150,6 +150,8 @@ pub trait Store: Send {
     fn set_cache_mib(&self, _mib: u32) -> Result<()> {
         Ok(())
     }
+    /// Frees cached pages that are not needed now.
+    fn release_memory(&self) {}
 }
 
 /// Runs `f` in one write transaction: all of it lands, or none of it.

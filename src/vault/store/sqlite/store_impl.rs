@@ -230,6 +230,11 @@ impl Store for SqliteStore {
         super::set_cache_mib(&self.conn, mib)
     }
 
+    fn release_memory(&self) {
+        // Only a cache is freed; a failure leaves it as it was.
+        let _ = self.conn.execute_batch("PRAGMA shrink_memory");
+    }
+
     fn backup_into(&self, dest: &Path) -> Result<()> {
         super::backup_into(&self.conn, dest)
     }
