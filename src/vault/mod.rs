@@ -31,6 +31,7 @@ mod scopes;
 mod secret;
 mod signing;
 mod store;
+mod time_text;
 mod tree;
 mod upgrade;
 mod usage;

@@ -1,10 +1,10 @@
 //! The things a vault holds, as the rest of the program sees them (decrypted).
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::error::{Error, Result};
+pub use super::time_text::{format_date, format_time, now, parse_time};
+pub(super) use super::time_text::{ser_opt_time, ser_time};
 
 pub type NodeId = i64;
 /// Unix seconds, UTC.
@@ -488,42 +488,6 @@ pub fn validate_name(what: &str, name: &str) -> Result<String> {
         )));
     }
     Ok(name.to_owned())
-}
-
-pub fn now() -> Timestamp {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.
-pub fn format_time(t: Timestamp) -> String {
-    OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
-}
-
-/// `2026-11-22`, for tables.
-pub fn format_date(t: Timestamp) -> String {
-    OffsetDateTime::from_unix_timestamp(t)
-        .map(|d| d.date().to_string())
-        .unwrap_or_else(|_| t.to_string())
-}
-
-pub fn parse_time(text: &str) -> Option<Timestamp> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
-        .map(|d| d.unix_timestamp())
-}
-
-pub(super) fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format_time(*t))
-}
-
-fn ser_opt_time<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&format_time(*t)),
-        None => s.serialize_none(),
-    }
 }
 
 #[cfg(test)]
