@@ -197,11 +197,10 @@ pub enum WorkspaceCmd {
               value_parser = ["read-write", "project-inference", "labels-datasets", "custom"])]
         preset: String,
     },
+    /// List the workspaces
     List,
-    Rename {
-        name: String,
-        new: String,
-    },
+    /// Rename a workspace (its keys, projects and environments move with it)
+    Rename { name: String, new: String },
     /// Remove a workspace (--force when it or anything below it has keys)
     Rm {
         name: String,
@@ -213,17 +212,12 @@ pub enum WorkspaceCmd {
 #[derive(Subcommand, Debug)]
 pub enum ProjectCmd {
     /// Add a project: WS/P
-    Add {
-        path: String,
-    },
+    Add { path: String },
     /// List the projects of a workspace
-    List {
-        workspace: String,
-    },
-    Rename {
-        path: String,
-        new: String,
-    },
+    List { workspace: String },
+    /// Rename a project: WS/P NEW
+    Rename { path: String, new: String },
+    /// Remove a project (--force when anything below it has keys)
     Rm {
         path: String,
         #[arg(long)]
@@ -241,13 +235,10 @@ pub enum EnvCmd {
         prefix: Option<String>,
     },
     /// List the environments of a project
-    List {
-        project: String,
-    },
-    Rename {
-        path: String,
-        new: String,
-    },
+    List { project: String },
+    /// Rename an environment: WS/P/E NEW
+    Rename { path: String, new: String },
+    /// Remove an environment (--force when it has keys)
     Rm {
         path: String,
         #[arg(long)]
@@ -358,9 +349,8 @@ pub enum KeyCmd {
         #[arg(long = "match", value_name = "TEXT")]
         text: Option<String>,
     },
-    Show {
-        key_id: String,
-    },
+    /// Show one key: node, scopes, times, roll state, usage (never its secret)
+    Show { key_id: String },
     /// Mint many keys at NODE from JSON Lines: every line is checked first, then all are minted
     /// in one transaction, their key files written as JSON Lines to --output before it commits
     Import {
@@ -393,9 +383,7 @@ pub enum KeyCmd {
         expires: Option<String>,
     },
     /// Get the node's full-access key, or create one named master (secret printed once)
-    Master {
-        node: String,
-    },
+    Master { node: String },
     /// Replace a key's scopes
     Scopes {
         key_id: String,
@@ -409,13 +397,9 @@ pub enum KeyCmd {
         grace: String,
     },
     /// Revoke a key: it stays listed and verification answers revoked
-    Revoke {
-        key_id: String,
-    },
+    Revoke { key_id: String },
     /// Delete a key for good
-    Rm {
-        key_id: String,
-    },
+    Rm { key_id: String },
 }
 
 #[cfg(feature = "serve")]

@@ -106,3 +106,17 @@ fn render(cmd: &clap::Command, out: &mut Vec<u8>) -> io::Result<()> {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_says_what_it_does() {
+        let root = super::built();
+        let silent: Vec<String> = super::command_paths(&root)
+            .into_iter()
+            .filter(|(_, cmd)| cmd.get_about().is_none())
+            .map(|(path, _)| path.join(" "))
+            .collect();
+        assert!(silent.is_empty(), "commands without help: {silent:?}");
+    }
+}
