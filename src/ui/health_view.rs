@@ -241,7 +241,7 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
         let text = match open {
             0 => "Nothing needs attention.".to_owned(),
             1 => "1 finding needs attention.".to_owned(),
-            n => format!("{n} findings need attention."),
+            n => format!("{} findings need attention.", super::numbers::count(n)),
         };
         ui.label(RichText::new(text).color(theme::MUTED));
     });
@@ -272,8 +272,9 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
                 ui.add_space(theme::SPACE);
                 ui.label(
                     RichText::new(format!(
-                        "…and {more} more findings, less urgent: fix the ones above first, or \
-                         see them all with `keyward health`."
+                        "…and {} more findings, less urgent: fix the ones above first, or \
+                         see them all with `keyward health`.",
+                        super::numbers::count(more)
                     ))
                     .color(theme::MUTED),
                 );
@@ -297,7 +298,10 @@ pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                 let text = if open == 1 {
                     "⚠ 1 health finding: a key needs attention.".to_owned()
                 } else {
-                    format!("⚠ {open} health findings: keys need attention.")
+                    format!(
+                        "⚠ {} health findings: keys need attention.",
+                        super::numbers::count(open)
+                    )
                 };
                 ui.label(RichText::new(text).color(theme::WARNING).strong());
                 if ui.button("Open Health").clicked() {

@@ -8,6 +8,7 @@ use egui_extras::{Column, TableBuilder};
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::modal::{danger_button, primary_button};
+use super::numbers::count;
 use super::state::{Command, Session};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
@@ -59,8 +60,12 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
         }
         s.keys.apply_search();
         ui.label(
-            RichText::new(format!("{} of {} keys", s.keys.visible_len(), s.keys.len()))
-                .color(theme::MUTED),
+            RichText::new(format!(
+                "{} of {} keys",
+                count(s.keys.visible_len()),
+                count(s.keys.len())
+            ))
+            .color(theme::MUTED),
         );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
@@ -90,7 +95,7 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
         let current = s.keys.status_filter();
         let mut chosen = current;
         if ui
-            .selectable_label(current.is_none(), format!("All {}", s.keys.len()))
+            .selectable_label(current.is_none(), format!("All {}", count(s.keys.len())))
             .clicked()
         {
             chosen = None;
@@ -100,8 +105,8 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
             if n == 0 && current != Some(status) {
                 continue;
             }
-            let text =
-                RichText::new(format!("{} {n}", status.label())).color(theme::status_color(status));
+            let text = RichText::new(format!("{} {}", status.label(), count(n)))
+                .color(theme::status_color(status));
             if ui.selectable_label(current == Some(status), text).clicked() {
                 chosen = Some(status);
             }

@@ -36,14 +36,14 @@ fn health_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) 
             commands.push(Command::ShowHealth);
         }
         if open > 0 {
-            let badge = format!("{open} open findings");
+            let badge = format!("{} open findings", super::numbers::count(open));
             let response = egui::Frame::new()
                 .fill(theme::DANGER)
                 .corner_radius(8)
                 .inner_margin(egui::Margin::symmetric(6, 1))
                 .show(ui, |ui| {
                     ui.label(
-                        RichText::new(open.to_string())
+                        RichText::new(super::numbers::compact(open))
                             .small()
                             .strong()
                             .color(egui::Color32::WHITE),

@@ -6,6 +6,7 @@ use egui::RichText;
 
 use super::KeywardApp;
 use crate::ui::dialogs::SettingsDialog;
+use crate::ui::numbers;
 use crate::ui::state::Command;
 use crate::ui::theme;
 
@@ -140,7 +141,7 @@ impl KeywardApp {
                 if let Some(s) = self.session()
                     && let Some(node) = s.selected_node()
                 {
-                    let text = format!("{} key(s) in {}", s.keys.len(), node.path);
+                    let text = format!("{} key(s) in {}", numbers::count(s.keys.len()), node.path);
                     ui.scope(|ui| {
                         ui.set_max_width(ui.ctx().content_rect().width() * 0.4);
                         ui.add(

@@ -1,0 +1,68 @@
+//! Counts as people read them: `100,000` in sentences, `100k` where a badge has no room.
+
+/// `1234567` → `1,234,567`.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// At most four characters: `999`, `1.2k`, `12k`, `100k`, `1.2M`; never rounded up past
+/// the count (`999,999` is `999k`, not `1M`).
+pub fn compact(n: usize) -> String {
+    let scaled = |unit: usize, suffix: &str| {
+        let tenths = n / (unit / 10);
+        if tenths < 100 && !tenths.is_multiple_of(10) {
+            format!("{}.{}{suffix}", tenths / 10, tenths % 10)
+        } else {
+            format!("{}{suffix}", n / unit)
+        }
+    };
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=999_999 => scaled(1_000, "k"),
+        _ => scaled(1_000_000, "M"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (100_000, "100,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(count(n), text);
+        }
+    }
+
+    #[test]
+    fn compact_counts_fit_a_badge() {
+        for (n, text) in [
+            (7, "7"),
+            (999, "999"),
+            (1_000, "1k"),
+            (1_250, "1.2k"),
+            (9_999, "9.9k"),
+            (12_345, "12k"),
+            (100_000, "100k"),
+            (999_999, "999k"),
+            (1_500_000, "1.5M"),
+            (25_000_000, "25M"),
+        ] {
+            assert_eq!(compact(n), text, "{n}");
+        }
+    }
+}
