@@ -1255,3 +1255,33 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
     );
     assert_eq!(order[10], "Name", "and round to the top");
 }
+
+#[test]
+fn a_tooltip_behind_a_dialog_does_not_stay_over_it() {
+    let mut w = unlocked_window(|v| {
+        acme(v);
+        let env = v.resolve("acme/billing/prod").expect("env");
+        v.create_key(
+            env.id,
+            NewKey {
+                name: "grafana".into(),
+                ..NewKey::default()
+            },
+        )
+        .expect("key");
+    });
+    w.select("prod");
+    let tips = |w: &Window| w.harness.query_all_by_label("Actions for grafana").count();
+    // The pointer rests on the row's menu button: its tooltip shows beside the button.
+    w.harness.get_by_label("Actions for grafana").hover();
+    w.run();
+    assert_eq!(tips(&w), 2, "the button and its tooltip");
+    // A dialog opens over the table without the pointer moving.
+    w.press(egui::Modifiers::COMMAND, egui::Key::N);
+    assert!(w.has("Generate Key"));
+    assert_eq!(
+        tips(&w),
+        1,
+        "the tooltip of a widget behind the dialog is gone"
+    );
+}

@@ -324,13 +324,27 @@ impl eframe::App for KeywardApp {
         let mut commands = Vec::new();
         let mut open = None;
         self.shortcuts(&ctx, &mut commands);
+        // Behind an open dialog the window is disabled, not only out of reach: egui keeps a
+        // tooltip open while the pointer rests on its widget, so one shown when a dialog opened
+        // by a shortcut stayed over the dialog's buttons. (Known from the last frame; the
+        // frame a dialog opens in is followed by another.)
+        let behind_dialog = ctx.memory(|m| m.top_modal_layer().is_some());
+        let background = |ui: &mut egui::Ui| {
+            if behind_dialog {
+                ui.disable();
+            }
+        };
 
         egui::Panel::top("top_bar").show(ui, |ui| {
+            background(ui);
             ui.add_space(4.0);
             self.top_bar_ui(ui, &mut commands);
             ui.add_space(2.0);
         });
-        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            background(ui);
+            self.status_bar_ui(ui);
+        });
 
         match &mut self.screen {
             Screen::Locked(form) => {
@@ -342,7 +356,10 @@ impl eframe::App for KeywardApp {
                 let can_browse = self.open_job.is_none()
                     && (self.open_dialog.is_some() || download::can_show_dialog());
                 let path = &self.options.vault_path;
-                egui::CentralPanel::default().show(ui, |ui| form.ui(ui, path, &others, can_browse));
+                egui::CentralPanel::default().show(ui, |ui| {
+                    background(ui);
+                    form.ui(ui, path, &others, can_browse);
+                });
                 open = form.take_open();
                 if let Some(submit) = form.take_submit() {
                     form.start(
@@ -359,9 +376,13 @@ impl eframe::App for KeywardApp {
                     .resizable(true)
                     .default_size(theme::SIDEBAR_WIDTH)
                     .size_range(theme::SIDEBAR_MIN..=theme::SIDEBAR_MAX)
-                    .show(ui, |ui| sidebar::sidebar_ui(ui, session, &mut commands));
+                    .show(ui, |ui| {
+                        background(ui);
+                        sidebar::sidebar_ui(ui, session, &mut commands);
+                    });
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
                 egui::CentralPanel::default().show(ui, |ui| {
+                    background(ui);
                     live_banner::live_banner_ui(ui, session);
                     health_view::banner_ui(ui, session, &mut commands);
                     if session.vault_activity.is_some() {
