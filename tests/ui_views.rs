@@ -119,6 +119,38 @@ fn the_whole_vaults_activity_is_searchable_and_pages_past_500() {
 }
 
 #[test]
+fn the_whole_vaults_activity_fits_the_smallest_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [760.0, 480.0], |v| {
+        let ws = v.resolve("acme").expect("ws").id;
+        v.add_project(ws, "payments").expect("project");
+    });
+    click(&mut h, "Vault");
+    click(&mut h, "Activity of the whole vault");
+    assert!(
+        h.query_by_label("Detail").is_some(),
+        "the detail column is there"
+    );
+    assert!(
+        h.query_by_label("Node").is_none(),
+        "no room for a node column at 760x480"
+    );
+    let with_node = h
+        .query_all_by(|n| {
+            let text = n.label().or(n.value()).unwrap_or_default();
+            text.starts_with("acme") && text.contains(": ")
+        })
+        .count();
+    assert!(with_node > 0, "the node leads the detail instead");
+    h.set_size(egui::vec2(1200.0, 800.0));
+    h.run();
+    assert!(
+        h.query_by_label("Node").is_some(),
+        "room again for every column"
+    );
+}
+
+#[test]
 fn backup_and_doctor_are_in_the_window() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = window(dir.path(), [1200.0, 800.0], |_| {});

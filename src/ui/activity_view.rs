@@ -105,18 +105,29 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
     ui.add_space(theme::SPACE * 0.5);
     let shown = view.shown().to_vec();
     let entries = &view.entries;
-    TableBuilder::new(ui)
-        .id_salt("vault_activity_table")
+    // Below WIDE the member and node move into the detail cell, which keeps the room left.
+    let wide = ui.available_width() >= WIDE;
+    let mut table = TableBuilder::new(ui)
+        .id_salt(("vault_activity_table", wide))
         .striped(true)
-        .column(Column::initial(160.0).clip(true))
-        .column(Column::initial(130.0).clip(true))
-        .column(Column::initial(100.0).clip(true))
-        .column(Column::initial(200.0).clip(true))
+        .column(Column::exact(150.0).clip(true))
+        .column(Column::exact(110.0).clip(true));
+    if wide {
+        table = table
+            .column(Column::exact(90.0).clip(true))
+            .column(Column::exact(170.0).clip(true));
+    }
+    let titles: &[&str] = if wide {
+        &["When", "Action", "By", "Node", "Detail"]
+    } else {
+        &["When", "Action", "Detail"]
+    };
+    table
         .column(Column::remainder().clip(true))
         .header(theme::ROW_HEIGHT, |mut header| {
-            for title in ["When", "Action", "By", "Node", "Detail"] {
+            for title in titles {
                 header.col(|ui| {
-                    ui.strong(title);
+                    ui.strong(*title);
                 });
             }
         })
@@ -129,19 +140,33 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
                 row.col(|ui| {
                     ui.label(RichText::new(&e.action).monospace());
                 });
+                if wide {
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(&e.member).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(&e.node).truncate())
+                            .on_hover_text(&e.node);
+                    });
+                }
                 row.col(|ui| {
-                    ui.add(egui::Label::new(&e.member).truncate());
-                });
-                row.col(|ui| {
-                    ui.add(egui::Label::new(&e.node).truncate());
-                });
-                row.col(|ui| {
-                    if e.intact {
-                        ui.add(egui::Label::new(&e.detail).truncate());
+                    let text = if wide || e.node.is_empty() {
+                        e.detail.clone()
                     } else {
-                        ui.label(RichText::new(&e.detail).color(theme::DANGER));
-                    }
+                        format!("{}: {}", e.node, e.detail)
+                    };
+                    let hover = format!("By {}\n{}\n{}", e.member, e.node, e.detail);
+                    let label = if e.intact {
+                        RichText::new(text)
+                    } else {
+                        RichText::new(text).color(theme::DANGER)
+                    };
+                    ui.add(egui::Label::new(label).truncate())
+                        .on_hover_text(hover);
                 });
             });
         });
 }
+
+/// The width from which every column has room.
+const WIDE: f32 = 880.0;

@@ -29,7 +29,10 @@ fn health_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) 
     ui.horizontal(|ui| {
         let open = s.open_findings();
         if ui
-            .selectable_label(s.page == Page::Health, "Health")
+            .selectable_label(
+                s.page == Page::Health && s.vault_activity.is_none(),
+                "Health",
+            )
             .on_hover_text("Findings across the vault, and the leak scanner")
             .clicked()
         {
@@ -112,7 +115,8 @@ fn node_row_ui(
         if node.tampered {
             text = text.color(theme::TAMPERED);
         }
-        let selected = s.page == Page::Node && s.selected == Some(node.id);
+        let selected =
+            s.page == Page::Node && s.vault_activity.is_none() && s.selected == Some(node.id);
         // Long names are cut with … (the sidebar's width is bounded); the whole path on hover.
         let response = ui
             .add(egui::Button::selectable(selected, text).truncate())
