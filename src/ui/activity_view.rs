@@ -105,10 +105,23 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
     ui.add_space(theme::SPACE * 0.5);
     let shown = view.shown().to_vec();
     let entries = &view.entries;
-    // Below WIDE the member and node move into the detail cell, which keeps the room left.
+    activity_table_ui(ui, "vault_activity_table", shown.len(), |i| {
+        &entries[shown[i]]
+    });
+}
+
+/// A table of log entries (`entry(i)` for `i` in `0..rows`), newest first. Below [`WIDE`] the
+/// member and node move into the detail cell, which keeps the room left; the whole entry is
+/// on the detail's hover.
+pub fn activity_table_ui<'a>(
+    ui: &mut egui::Ui,
+    id: &str,
+    rows: usize,
+    entry: impl Fn(usize) -> &'a ActivityEntry,
+) {
     let wide = ui.available_width() >= WIDE;
     let mut table = TableBuilder::new(ui)
-        .id_salt(("vault_activity_table", wide))
+        .id_salt((id, wide))
         .striped(true)
         .column(Column::exact(150.0).clip(true))
         .column(Column::exact(110.0).clip(true));
@@ -132,8 +145,8 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
             }
         })
         .body(|body| {
-            body.rows(theme::ROW_HEIGHT - 4.0, shown.len(), |mut row| {
-                let e = &entries[shown[row.index()]];
+            body.rows(theme::ROW_HEIGHT - 4.0, rows, |mut row| {
+                let e = entry(row.index());
                 row.col(|ui| {
                     ui.label(local_time(e.at)).on_hover_text(utc_time(e.at));
                 });
@@ -150,17 +163,14 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
                     });
                 }
                 row.col(|ui| {
-                    let text = if wide || e.node.is_empty() {
-                        e.detail.clone()
+                    let label = if !e.intact {
+                        RichText::new("entry failed its integrity check").color(theme::TAMPERED)
+                    } else if wide || e.node.is_empty() {
+                        RichText::new(&e.detail)
                     } else {
-                        format!("{}: {}", e.node, e.detail)
+                        RichText::new(format!("{}: {}", e.node, e.detail))
                     };
                     let hover = format!("By {}\n{}\n{}", e.member, e.node, e.detail);
-                    let label = if e.intact {
-                        RichText::new(text)
-                    } else {
-                        RichText::new(text).color(theme::DANGER)
-                    };
                     ui.add(egui::Label::new(label).truncate())
                         .on_hover_text(hover);
                 });

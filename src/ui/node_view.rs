@@ -2,13 +2,11 @@
 //! tabs.
 
 use egui::RichText;
-use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{AddNode, Confirm, DeleteNode, EditPrefix, EditScope, RenameNode};
 use super::modal::primary_button;
 use super::state::{Command, Session, Tab};
 use super::theme;
-use super::time::{local_time, utc_time};
 use super::widgets::row_button;
 use crate::vault::Node;
 
@@ -207,46 +205,7 @@ fn activity_tab_ui(ui: &mut egui::Ui, s: &Session) {
         ui.label(RichText::new("No activity yet.").color(theme::MUTED));
         return;
     }
-    TableBuilder::new(ui)
-        .id_salt("activity_table")
-        .striped(true)
-        .column(Column::initial(170.0))
-        .column(Column::initial(150.0))
-        .column(Column::initial(100.0).clip(true))
-        .column(Column::initial(200.0).clip(true))
-        .column(Column::remainder().clip(true))
-        .header(theme::ROW_HEIGHT, |mut header| {
-            for title in ["When", "Action", "By", "Node", "Detail"] {
-                header.col(|ui| {
-                    ui.strong(title);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(theme::ROW_HEIGHT - 4.0, s.activity.len(), |mut row| {
-                let e = &s.activity[row.index()];
-                row.col(|ui| {
-                    ui.label(local_time(e.at)).on_hover_text(utc_time(e.at));
-                });
-                row.col(|ui| {
-                    ui.label(RichText::new(&e.action).monospace());
-                });
-                row.col(|ui| {
-                    ui.label(&e.member);
-                });
-                row.col(|ui| {
-                    ui.label(&e.node);
-                });
-                row.col(|ui| {
-                    if e.intact {
-                        ui.label(&e.detail);
-                    } else {
-                        ui.label(
-                            RichText::new("entry failed its integrity check")
-                                .color(theme::TAMPERED),
-                        );
-                    }
-                });
-            });
-        });
+    super::activity_view::activity_table_ui(ui, "activity_table", s.activity.len(), |i| {
+        &s.activity[i]
+    });
 }
