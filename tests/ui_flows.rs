@@ -1285,3 +1285,36 @@ fn a_tooltip_behind_a_dialog_does_not_stay_over_it() {
         "the tooltip of a widget behind the dialog is gone"
     );
 }
+
+#[test]
+fn a_dialog_taller_than_the_window_scrolls_under_its_title() {
+    let mut w = unlocked_window(acme);
+    w.harness.set_size(egui::vec2(760.0, 480.0));
+    w.run();
+    w.click("Settings");
+    let title = |w: &Window| {
+        w.harness
+            .query_all_by(|n| {
+                n.role() == egui::accesskit::Role::Label && n.value().as_deref() == Some("Settings")
+            })
+            .map(|n| n.rect())
+            .next()
+            .expect("the dialog's title")
+    };
+    let on_screen = |r: egui::Rect| r.min.y >= 0.0 && r.max.y <= 480.0;
+    assert!(
+        on_screen(title(&w)),
+        "the title is in the window: {:?}",
+        title(&w)
+    );
+    let add = w.harness.get_by_label("Add member").rect();
+    assert!(
+        !on_screen(add),
+        "the members' part is below the fold: {add:?}"
+    );
+    w.harness.get_by_label("Add member").scroll_to_me();
+    w.run();
+    let add = w.harness.get_by_label("Add member").rect();
+    assert!(on_screen(add), "scrolled into the window: {add:?}");
+    assert!(on_screen(title(&w)), "the title stays: {:?}", title(&w));
+}

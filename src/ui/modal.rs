@@ -15,6 +15,9 @@ pub enum Dismiss {
     ButtonsOnly,
 }
 
+/// The height a dialog's frame, title and the gap to the window's edges take.
+const MODAL_CHROME: f32 = 130.0;
+
 /// Shows a modal titled `title`. Returns the content's value and whether the user dismissed it
 /// (Esc or click outside, for [`Dismiss::Easy`] dialogs).
 pub fn modal_ui<R>(
@@ -26,13 +29,37 @@ pub fn modal_ui<R>(
 ) -> (R, bool) {
     // Read before the content runs: a focused text field consumes Esc.
     let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
-    let response = egui::Modal::new(Id::unique(("keyward-modal", title)))
+    let id = Id::unique(("keyward-modal", title));
+    let height_id = id.with("body_height");
+    let response = egui::Modal::new(id)
         .frame(theme::modal_frame(&ctx.global_style().visuals))
         .show(ctx, |ui| {
             ui.set_width(width);
             ui.heading(RichText::new(title).strong());
             ui.add_space(theme::SPACE);
-            content(ui)
+            // A dialog taller than the window (settings, a key's details at 760x480) scrolls
+            // under its title instead of running off the top and bottom; one that fits is laid
+            // out as it is (its height known from the last frame).
+            let room = (ctx.content_rect().height() - MODAL_CHROME).max(MODAL_CHROME);
+            let last: f32 = ctx.data(|d| d.get_temp(height_id)).unwrap_or(0.0);
+            let (inner, height) = if last > room {
+                let out = egui::ScrollArea::vertical()
+                    .id_salt("modal_body")
+                    .max_height(room)
+                    .auto_shrink([false, true])
+                    .show(ui, content);
+                (out.inner, out.content_size.y)
+            } else {
+                let out = ui.scope(content);
+                (out.inner, out.response.rect.height())
+            };
+            if (height - last).abs() > 0.5 {
+                ctx.data_mut(|d| d.insert_temp(height_id, height));
+                if (height > room) != (last > room) {
+                    ctx.request_discard("a dialog began or stopped scrolling");
+                }
+            }
+            inner
         });
     let dismissed = match dismiss {
         Dismiss::Easy => response.should_close(),
