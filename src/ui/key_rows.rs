@@ -361,10 +361,11 @@ pub fn contains_folded(haystack: &str, needle: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn key(key_id: &str, name: &str, display: &str) -> KeyInfo {
+    /// An active key with no scopes, details or expiry, for the table's tests.
+    pub(in crate::ui) fn key(key_id: &str, name: &str, display: &str) -> KeyInfo {
         KeyInfo {
             key_id: key_id.into(),
             name: name.into(),

@@ -268,24 +268,14 @@ mod tests {
     use super::*;
 
     fn key(name: &str, scopes: &[&str], created_at: i64) -> KeyInfo {
-        KeyInfo {
-            key_id: format!("kid_{name}"),
-            name: name.into(),
-            node: "acme/prod".into(),
-            node_id: 1,
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            full_access: false,
-            created_at,
-            expires_at: None,
-            last_used_at: None,
-            uses_24h: None,
-            uses_30d: None,
-            revoked_at: None,
-            status: KeyStatus::Active,
-            display: format!("kw_{name}…"),
-            details: Default::default(),
-            old_secret_valid_until: None,
-        }
+        let mut k = super::super::key_rows::tests::key(
+            &format!("kid_{name}"),
+            name,
+            &format!("kw_{name}…"),
+        );
+        k.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        k.created_at = created_at;
+        k
     }
 
     fn names(t: &KeyTable) -> Vec<String> {
