@@ -78,6 +78,8 @@ pub struct KeyRows {
     details: Vec<RowDetails>,
     /// Distinct node paths, scope sets and scope ids, shared by the rows.
     node_paths: Vec<String>,
+    /// Where each node path is in `node_paths` (a workspace may hold thousands of nodes).
+    node_index: HashMap<String, u32>,
     scope_sets: Vec<u128>,
     scope_set_index: HashMap<u128, u32>,
     scope_names: Vec<String>,
@@ -163,6 +165,7 @@ impl KeyRows {
                 flags |= flag;
             }
         }
+        let node = self.node_of(k.node);
         let count = |n: Option<u64>| n.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
         self.slots.push(Slot {
             created_at: k.created_at,
@@ -174,11 +177,22 @@ impl KeyRows {
             display_len: lens[2],
             status: k.status,
             flags,
-            node: intern(&mut self.node_paths, &k.node),
+            node,
             scope_set,
             details,
             uses: [count(k.uses_24h), count(k.uses_30d)],
         });
+    }
+
+    /// The index of `path` in `node_paths`, added when new.
+    fn node_of(&mut self, path: String) -> u32 {
+        if let Some(&i) = self.node_index.get(&path) {
+            return i;
+        }
+        let i = u32::try_from(self.node_paths.len()).unwrap_or(u32::MAX);
+        self.node_paths.push(path.clone());
+        self.node_index.insert(path, i);
+        i
     }
 
     /// Gives back what the growing vectors reserved beyond their contents.
