@@ -11,8 +11,8 @@ use zeroize::Zeroizing;
 
 use super::commitment::Table;
 use super::error::{Error, Result};
+use super::key_read::listed_status;
 use super::key_walk::RowDecoder;
-use super::keys::listed_status;
 use super::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
 use super::records::PreviousUntil;
 use super::store::Store;

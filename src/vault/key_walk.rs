@@ -16,7 +16,7 @@ use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use super::commitment::Table;
 use super::crypto::Sealer;
 use super::error::{Error, Result};
-use super::keys::key_info_of;
+use super::key_read::key_info_of;
 use super::model::{KeyInfo, NodeId, Timestamp};
 use super::tree::Tree;
 use super::usage::{self, KeyUsage};

@@ -15,6 +15,7 @@ mod exposure;
 mod health;
 mod key_edit;
 mod key_filter;
+mod key_read;
 mod key_walk;
 mod keyfile;
 mod keys;

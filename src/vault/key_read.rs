@@ -1,0 +1,174 @@
+//! Reading keys: one key, every key at a node, and what a listing shows of a key row (a record
+//! that fails its checks is listed as `Tampered`, never hidden).
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use super::commitment::Table;
+use super::error::{Error, Result};
+use super::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp, status_at};
+use super::records::{KeyData, KeyListed};
+use super::tree::Tree;
+use super::usage::{self, KeyUsage};
+use super::{Vault, crypto, store};
+
+impl Vault {
+    /// A key row decrypted, if it is the committed one and consistent with its plain columns.
+    pub(super) fn open_key(&self, row: &store::KeyRow) -> Result<Option<KeyData>> {
+        let committed =
+            self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
+        Ok(decrypt_key(&self.sealer, row, committed))
+    }
+
+    pub(super) fn key_info(
+        &self,
+        tree: &Tree,
+        row: &store::KeyRow,
+        now: Timestamp,
+    ) -> Result<KeyInfo> {
+        let committed =
+            self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
+        Ok(key_info_of(&self.sealer, tree, row, committed, now))
+    }
+
+    /// Keys at `node` and below (every key when `None`), oldest first. A record that fails
+    /// its integrity check is listed with status `Tampered`; the others are unaffected.
+    pub fn list_keys(&self, node: Option<NodeId>) -> Result<Vec<KeyInfo>> {
+        let mut keys = Vec::new();
+        self.each_key(node, |k| keys.push(k))?;
+        Ok(keys)
+    }
+
+    /// Like [`Vault::list_keys`], one key at a time, so a caller keeping its own compact rows
+    /// never holds every decoded key at once.
+    pub fn each_key(&self, node: Option<NodeId>, mut f: impl FnMut(KeyInfo)) -> Result<()> {
+        self.each_key_while(node, |k| {
+            f(k);
+            ControlFlow::Continue(())
+        })
+    }
+
+    pub fn key(&self, key_id: &str) -> Result<KeyInfo> {
+        let tree = self.tree()?;
+        let row = self
+            .conn
+            .key_by_key_id(key_id)?
+            .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+        let now = self.now();
+        let mut info = self.key_info(&tree, &row, now)?;
+        usage::apply(&self.service_usage(now), &mut info);
+        Ok(info)
+    }
+
+    /// What `keyward serve` wrote beside the publish targets: key id → usage. Unreadable
+    /// targets or usage files count as no usage.
+    pub(super) fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
+        let files: Vec<std::path::PathBuf> = match self.targets() {
+            Ok(targets) => targets.into_iter().map(|t| t.file).collect(),
+            Err(_) => return HashMap::new(),
+        };
+        usage::collect(&files, now)
+    }
+}
+
+/// A key row's record, if `committed` (checked against the state commitment by the caller),
+/// it opens, and it agrees with the row's plain columns.
+pub(super) fn decrypt_key(
+    sealer: &crypto::Sealer,
+    row: &store::KeyRow,
+    committed: bool,
+) -> Option<KeyData> {
+    if !committed {
+        return None;
+    }
+    let data: KeyData = super::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+    (data.key_id == row.key_id
+        && data.node_id == row.node_id
+        && data.full_access == row.full_access)
+        .then_some(data)
+}
+
+/// A key's status as lists show it: a working key whose secret was found somewhere is
+/// `Exposed`.
+pub(super) fn listed_status(
+    now: Timestamp,
+    revoked_at: Option<Timestamp>,
+    expires_at: Option<Timestamp>,
+    exposed: bool,
+) -> KeyStatus {
+    match status_at(now, revoked_at, expires_at) {
+        KeyStatus::Active | KeyStatus::ExpiringSoon if exposed => KeyStatus::Exposed,
+        status => status,
+    }
+}
+
+/// What a listing shows of a key row; a record that fails its checks is `Tampered`.
+pub(super) fn key_info_of(
+    sealer: &crypto::Sealer,
+    tree: &Tree,
+    row: &store::KeyRow,
+    committed: bool,
+    now: Timestamp,
+) -> KeyInfo {
+    let node = tree.path_of(row.node_id);
+    let listed = committed
+        .then(|| {
+            super::open_sealed::<KeyListed>(sealer, Table::Keys, row.id, row.version, &row.sealed)
+        })
+        .flatten()
+        .filter(|d| {
+            d.key_id == row.key_id && d.node_id == row.node_id && d.full_access == row.full_access
+        });
+    match listed {
+        Some(d) => {
+            let scopes = if d.full_access {
+                tree.catalog(row.node_id)
+                    .map(|c| c.iter().map(|s| s.id.clone()).collect())
+                    .unwrap_or(d.scopes)
+            } else {
+                d.scopes
+            };
+            let status = listed_status(now, d.revoked_at, d.expires_at, !d.exposed.is_empty());
+            KeyInfo {
+                status,
+                key_id: d.key_id,
+                name: d.name,
+                node,
+                node_id: row.node_id,
+                scopes,
+                full_access: d.full_access,
+                created_at: d.created_at,
+                expires_at: d.expires_at,
+                last_used_at: row.last_used_at,
+                uses_24h: None,
+                uses_30d: None,
+                revoked_at: d.revoked_at,
+                display: d.display,
+                details: KeyDetails {
+                    description: d.description,
+                    owner: d.owner,
+                    tags: d.tags,
+                },
+                old_secret_valid_until: d.previous.map(|p| p.valid_until).filter(|t| *t > now),
+            }
+        }
+        None => KeyInfo {
+            key_id: row.key_id.clone(),
+            name: "(tampered record)".into(),
+            node,
+            node_id: row.node_id,
+            scopes: Vec::new(),
+            full_access: false,
+            created_at: 0,
+            expires_at: None,
+            last_used_at: row.last_used_at,
+            uses_24h: None,
+            uses_30d: None,
+            revoked_at: None,
+            status: KeyStatus::Tampered,
+            display: String::new(),
+            details: KeyDetails::default(),
+            old_secret_valid_until: None,
+        },
+    }
+}
