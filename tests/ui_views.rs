@@ -258,18 +258,51 @@ fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
 
     click(&mut h, "Custom date");
     click(&mut h, "Pick expiry date");
-    click(&mut h, ">");
-    click(&mut h, "Save");
-    let today_plus_91 = {
-        let now = open_vault(dir.path()).now();
-        let t = now + 91 * 86_400;
-        keyward::vault::format_time(t)[..10].to_owned()
+    // The calendar opens at the month of the suggested day (90 days on), titled with it.
+    let now = open_vault(dir.path()).now();
+    let day_90 = jiff::Timestamp::from_second(now + 90 * 86_400)
+        .expect("time")
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let title = |d: jiff::civil::Date| {
+        let months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        format!(
+            "{} {}",
+            months[usize::try_from(d.month() - 1).expect("month")],
+            d.year()
+        )
     };
+    assert!(has_text(&h, &title(day_90)), "titled {}", title(day_90));
+    click(&mut h, "Next month");
+    let next = day_90
+        .first_of_month()
+        .checked_add(jiff::ToSpan::month(1))
+        .expect("next month");
+    assert!(has_text(&h, &title(next)), "then {}", title(next));
+    let picked = next.with().day(15).build().expect("the 15th");
+    click(&mut h, &picked.to_string());
     assert_eq!(
         h.get_by_label("Expiry date (YYYY-MM-DD)")
             .value()
             .as_deref(),
-        Some(today_plus_91.as_str())
+        Some(picked.to_string().as_str())
+    );
+    assert!(
+        !has_text(&h, &title(next)),
+        "the calendar closes once a day is picked"
     );
     type_into(&mut h, "Name", "dated");
     click(&mut h, "Generate Key");
@@ -281,7 +314,7 @@ fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
         .minted
         .info;
     let expires = keyward::vault::format_time(info.expires_at.expect("expires"));
-    assert!(expires.starts_with(&today_plus_91), "{expires}");
+    assert!(expires.starts_with(&picked.to_string()), "{expires}");
 }
 
 #[test]
@@ -314,4 +347,31 @@ fn a_long_name_keeps_the_sidebar_bounded_and_the_header_buttons_on_screen() {
         sidebar.max.x < 400.0,
         "the sidebar stays narrow: {sidebar:?}"
     );
+}
+
+#[test]
+fn the_calendar_offers_no_day_before_tomorrow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
+    click(&mut h, "Environment prod");
+    click(&mut h, "Add New Key");
+    click(&mut h, "Custom date");
+    click(&mut h, "Pick expiry date");
+    let now = open_vault(dir.path()).now();
+    let utc_day = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .expect("time")
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+    };
+    let (today, in_90) = (utc_day(now), utc_day(now + 90 * 86_400));
+    let months = |d: jiff::civil::Date| i32::from(d.year()) * 12 + i32::from(d.month());
+    for _ in 0..months(in_90) - months(today) {
+        click(&mut h, "Previous month");
+    }
+    assert!(disabled(&h, &today.to_string()), "today is not an expiry");
+    let tomorrow = utc_day(now + 86_400);
+    if tomorrow.month() == today.month() {
+        assert!(!disabled(&h, &tomorrow.to_string()), "tomorrow is");
+    }
 }

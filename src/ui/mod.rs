@@ -10,6 +10,7 @@
 mod a11y;
 pub(crate) mod activity_view;
 mod app;
+mod calendar;
 pub mod clipboard;
 mod dialogs;
 mod download;

@@ -1,5 +1,5 @@
 //! Times as the window shows them: in the user's local time zone (jiff reads the system's),
-//! with UTC, as stored and logged, in a tooltip; expiry dates picked from a calendar.
+//! with UTC, as stored and logged, in a tooltip.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -37,28 +37,6 @@ pub fn date_in_days(now: Timestamp, days: u32) -> Date {
     jiff::Timestamp::from_second(then)
         .map(|ts| ts.to_zoned(TimeZone::UTC).date())
         .unwrap_or(Date::constant(2100, 1, 1))
-}
-
-/// A calendar button beside a `YYYY-MM-DD` field: picking a day writes it into `text`.
-pub fn date_picker_ui(ui: &mut egui::Ui, text: &mut String, now: Timestamp) {
-    let mut date = text
-        .trim()
-        .parse::<Date>()
-        .unwrap_or_else(|_| date_in_days(now, 90));
-    let response = ui
-        .add(
-            egui_extras::DatePickerButton::new(&mut date)
-                .id_salt("expiry_date_picker")
-                .show_icon(false)
-                // Its year/month/day lists have no accessible names: arrows and calendar only.
-                .combo_boxes(false)
-                .calendar_week(false),
-        )
-        .accessible_name("Pick expiry date")
-        .on_hover_text("Pick the day in a calendar");
-    if response.changed() {
-        *text = date.to_string();
-    }
 }
 
 #[cfg(test)]

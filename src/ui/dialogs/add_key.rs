@@ -92,7 +92,7 @@ impl AddKey {
                             .desired_width(width),
                     )
                     .labelled_by(label.id);
-                    crate::ui::time::date_picker_ui(ui, &mut self.custom_date, now);
+                    crate::ui::calendar::date_picker_ui(ui, &mut self.custom_date, now);
                 });
                 Expiry::parse(&self.custom_date).and_then(|e| e.resolve(now))
             }
