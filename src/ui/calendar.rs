@@ -75,7 +75,8 @@ pub fn date_picker_ui(ui: &mut egui::Ui, text: &mut String, now: Timestamp) {
             let mut month: Date = ui
                 .data(|d| d.get_temp(month_id))
                 .unwrap_or_else(|| shown.first_of_month());
-            if let Some(day) = month_ui(ui, &mut month, chosen, tomorrow) {
+            // The day on the button is marked, typed or suggested.
+            if let Some(day) = month_ui(ui, &mut month, shown, tomorrow) {
                 *text = day.to_string();
                 ui.close();
             }
@@ -85,12 +86,7 @@ pub fn date_picker_ui(ui: &mut egui::Ui, text: &mut String, now: Timestamp) {
 
 /// One month: its title between the previous and next buttons, then the days. Returns the
 /// day clicked.
-fn month_ui(
-    ui: &mut egui::Ui,
-    month: &mut Date,
-    chosen: Option<Date>,
-    first: Date,
-) -> Option<Date> {
+fn month_ui(ui: &mut egui::Ui, month: &mut Date, marked: Date, first: Date) -> Option<Date> {
     ui.horizontal(|ui| {
         if ui.button(" < ").accessible_name("Previous month").clicked()
             && let Ok(before) = month.checked_sub(1.month())
@@ -121,9 +117,8 @@ fn month_ui(
                         ui.label("");
                         continue;
                     };
-                    let day =
-                        egui::Button::selectable(chosen == Some(date), date.day().to_string())
-                            .min_size(egui::vec2(30.0, 22.0));
+                    let day = egui::Button::selectable(marked == date, date.day().to_string())
+                        .min_size(egui::vec2(30.0, 22.0));
                     let response = ui
                         .add_enabled(date >= first, day)
                         .accessible_name(date.to_string())
