@@ -237,7 +237,7 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
     ui.add_space(theme::SPACE);
     let open = s.open_findings();
     ui.horizontal(|ui| {
-        ui.heading("Health");
+        ui.heading(RichText::new("Health").strong());
         let text = match open {
             0 => "Nothing needs attention.".to_owned(),
             1 => "1 finding needs attention.".to_owned(),
