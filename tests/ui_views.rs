@@ -264,27 +264,7 @@ fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
         .expect("time")
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    let title = |d: jiff::civil::Date| {
-        let months = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        format!(
-            "{} {}",
-            months[usize::try_from(d.month() - 1).expect("month")],
-            d.year()
-        )
-    };
+    let title = |d: jiff::civil::Date| d.strftime("%B %Y").to_string();
     assert!(has_text(&h, &title(day_90)), "titled {}", title(day_90));
     click(&mut h, "Next month");
     let next = day_90

@@ -11,28 +11,9 @@ use jiff::civil::Date;
 use super::time::date_in_days;
 use crate::vault::Timestamp;
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// `February 2027`.
 pub fn month_title(month: Date) -> String {
-    let name = MONTHS
-        .get(usize::try_from(month.month() - 1).unwrap_or(0))
-        .copied()
-        .unwrap_or("");
-    format!("{name} {}", month.year())
+    month.strftime("%B %Y").to_string()
 }
 
 /// The days of `month` in calendar rows from Monday: `None` pads the first week.
