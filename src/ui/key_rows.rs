@@ -71,7 +71,6 @@ impl<'a> KeyRow<'a> {
 }
 
 /// The rows, in the order they were pushed.
-#[derive(Default)]
 pub struct KeyRows {
     slots: Vec<Slot>,
     text: String,
@@ -85,7 +84,23 @@ pub struct KeyRows {
     scope_names: Vec<String>,
     /// How often each (ASCII-lower-cased) byte occurs in `text`: a search looks for the
     /// needle's rarest byte.
-    byte_counts: Vec<u32>,
+    byte_counts: [u32; 256],
+}
+
+impl Default for KeyRows {
+    fn default() -> Self {
+        KeyRows {
+            slots: Vec::new(),
+            text: String::new(),
+            details: Vec::new(),
+            node_paths: Vec::new(),
+            node_index: HashMap::new(),
+            scope_sets: Vec::new(),
+            scope_set_index: HashMap::new(),
+            scope_names: Vec::new(),
+            byte_counts: [0; 256],
+        }
+    }
 }
 
 fn intern(table: &mut Vec<String>, value: &str) -> u32 {
@@ -113,7 +128,6 @@ impl KeyRows {
     pub fn clear(&mut self, catalog: impl IntoIterator<Item = String>) {
         *self = KeyRows {
             scope_names: catalog.into_iter().collect(),
-            byte_counts: vec![0; 256],
             ..KeyRows::default()
         };
     }
@@ -148,10 +162,8 @@ impl KeyRows {
             let field = clip(field, usize::from(u16::MAX));
             *len = field.len() as u16;
             self.text.push_str(field);
-            if self.byte_counts.len() == 256 {
-                for b in field.bytes() {
-                    self.byte_counts[usize::from(b.to_ascii_lowercase())] += 1;
-                }
+            for b in field.bytes() {
+                self.byte_counts[usize::from(b.to_ascii_lowercase())] += 1;
             }
         }
         let mut flags = 0;
@@ -312,12 +324,12 @@ impl KeyRows {
     fn mark_text_matches(&self, needle: &[u8], hit: &mut [bool]) {
         let hay = self.text.as_bytes();
         let n = needle.len();
-        let count = |b: u8| self.byte_counts.get(usize::from(b)).copied().unwrap_or(0);
+        let count = |b: u8| self.byte_counts[usize::from(b)];
         let Some((anchor, &byte)) = needle.iter().enumerate().min_by_key(|(_, b)| count(**b))
         else {
             return;
         };
-        if count(byte) == 0 && self.byte_counts.len() == 256 {
+        if count(byte) == 0 {
             return;
         }
         let upper = byte.to_ascii_uppercase();
