@@ -288,28 +288,24 @@ pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
     if !s.banner || open == 0 || s.page == super::state::Page::Health {
         return;
     }
-    egui::Frame::new()
-        .fill(theme::alert_fill(ui.visuals()))
-        .corner_radius(theme::RADIUS)
-        .inner_margin(6)
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
-                let text = if open == 1 {
-                    "⚠ 1 health finding: a key needs attention.".to_owned()
-                } else {
-                    format!(
-                        "⚠ {} health findings: keys need attention.",
-                        super::numbers::count(open)
-                    )
-                };
-                ui.label(RichText::new(text).color(theme::WARNING).strong());
-                if ui.button("Open Health").clicked() {
-                    commands.push(Command::ShowHealth);
-                }
-                if ui.button("Dismiss").clicked() {
-                    commands.push(Command::DismissBanner);
-                }
-            });
+    theme::alert_frame(ui.visuals()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            let text = if open == 1 {
+                "⚠ 1 health finding: a key needs attention.".to_owned()
+            } else {
+                format!(
+                    "⚠ {} health findings: keys need attention.",
+                    super::numbers::count(open)
+                )
+            };
+            ui.label(RichText::new(text).color(theme::WARNING).strong());
+            if ui.button("Open Health").clicked() {
+                commands.push(Command::ShowHealth);
+            }
+            if ui.button("Dismiss").clicked() {
+                commands.push(Command::DismissBanner);
+            }
         });
+    });
 }

@@ -10,24 +10,20 @@ pub fn live_banner_ui(ui: &mut egui::Ui, s: &Session) {
     let Some(why) = &s.live.offline else {
         return;
     };
-    egui::Frame::new()
-        .fill(theme::alert_fill(ui.visuals()))
-        .corner_radius(theme::RADIUS)
-        .inner_margin(6)
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(
-                RichText::new("⚠ The team vault's server is out of reach; reconnecting…")
-                    .color(theme::DANGER)
-                    .strong(),
-            );
-            ui.label(
-                RichText::new(format!(
-                    "What you see is as of the last update. Changes are refused until the \
+    theme::alert_frame(ui.visuals()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(
+            RichText::new("⚠ The team vault's server is out of reach; reconnecting…")
+                .color(theme::DANGER)
+                .strong(),
+        );
+        ui.label(
+            RichText::new(format!(
+                "What you see is as of the last update. Changes are refused until the \
                      connection is back; nothing is queued. ({why})"
-                ))
-                .small()
-                .color(theme::MUTED),
-            );
-        });
+            ))
+            .small()
+            .color(theme::MUTED),
+        );
+    });
 }

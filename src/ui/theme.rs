@@ -72,8 +72,16 @@ pub fn chip_fill(visuals: &Visuals) -> Color32 {
     }
 }
 
-/// The alert box in the secret dialog.
-pub fn alert_fill(visuals: &Visuals) -> Color32 {
+/// The frame of a warning: the banners above the views and the box in the secret dialog.
+pub fn alert_frame(visuals: &Visuals) -> egui::Frame {
+    egui::Frame::new()
+        .fill(alert_fill(visuals))
+        .corner_radius(RADIUS)
+        .inner_margin(6)
+}
+
+/// A warning's amber background.
+fn alert_fill(visuals: &Visuals) -> Color32 {
     if visuals.dark_mode {
         Color32::from_rgb(0x4a, 0x3a, 0x12)
     } else {

@@ -37,9 +37,7 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
         Dismiss::ButtonsOnly,
         theme::SECRET_MODAL_WIDTH,
         |ui| {
-            egui::Frame::new()
-                .fill(theme::alert_fill(ui.visuals()))
-                .corner_radius(theme::RADIUS)
+            theme::alert_frame(ui.visuals())
                 .inner_margin(10)
                 .show(ui, |ui| {
                     ui.set_width(ui.available_width());
