@@ -2,8 +2,9 @@
 //! window, Lock and auto-lock wait for Copy or Download (or "Discard and revoke"); secrets lost
 //! anyway are listed at the next unlock; the secret cannot be selected as text.
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use egui::{Event, OutputCommand, ViewportCommand, ViewportEvent, ViewportId};
 use egui_kittest::Harness;
@@ -68,14 +69,7 @@ impl Window {
     /// Clicks Unlock and steps until key derivation (a worker thread) is done.
     fn unlock(&mut self) {
         self.harness.get_by_label("Unlock").click();
-        for _ in 0..2000 {
-            self.harness.step();
-            if !self.app().is_busy() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        self.run();
+        common::window::settle(&mut self.harness);
     }
 
     fn app(&self) -> &KeywardApp {

@@ -554,14 +554,7 @@ fn a_weak_passphrase_needs_a_second_confirmation() {
             >= 1
     );
     h.get_by_label("Create anyway").click();
-    for _ in 0..2000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    window::settle(&mut h);
     assert!(path.exists(), "created after the second confirmation");
     assert!(!h.state().is_locked());
 }

@@ -1,7 +1,8 @@
 //! The window, driven whole through egui_kittest (no display): every flow of the key page.
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use egui::accesskit::Toggled;
 use egui_kittest::kittest::Queryable as _;
@@ -101,14 +102,7 @@ impl Window {
 
     /// Steps until key derivation finishes (it runs on a worker thread).
     fn settle(&mut self) {
-        for _ in 0..2000 {
-            self.harness.step();
-            if !self.app().is_busy() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        self.harness.run();
+        common::window::settle(&mut self.harness);
     }
 
     fn click(&mut self, label: &str) {

@@ -44,6 +44,11 @@ pub fn unlock(h: &mut App, passphrase: &str) {
     field.type_text(passphrase);
     h.run();
     h.get_by_label("Unlock").click();
+    settle(h);
+}
+
+/// Steps until key derivation (it runs on a worker thread) is done, for up to 10 s.
+pub fn settle(h: &mut App) {
     for _ in 0..2000 {
         h.step();
         if !h.state().is_busy() {
