@@ -18,6 +18,19 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// The median time of `n` frames in a row.
+fn median_frame<S>(h: &mut egui_kittest::Harness<'_, S>, n: usize) -> Duration {
+    median(
+        (0..n)
+            .map(|_| {
+                let t = Instant::now();
+                h.step();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
@@ -78,15 +91,7 @@ fn main() {
     let unlock = unlock_started.elapsed();
     h.run();
 
-    let frames = median(
-        (0..60)
-            .map(|_| {
-                let t = Instant::now();
-                h.step();
-                t.elapsed()
-            })
-            .collect(),
-    );
+    let frames = median_frame(&mut h, 60);
 
     // Each round types a query matching 10% of the keys, then clears it (all keys again);
     // both frames filter and sort every row.
@@ -110,15 +115,7 @@ fn main() {
     // The same table at the smallest window (760x480: fewer columns, fewer rows on screen).
     h.set_size(egui::vec2(760.0, 480.0));
     h.run();
-    let small_frames = median(
-        (0..60)
-            .map(|_| {
-                let t = Instant::now();
-                h.step();
-                t.elapsed()
-            })
-            .collect(),
-    );
+    let small_frames = median_frame(&mut h, 60);
     let shown = h
         .state()
         .session()
