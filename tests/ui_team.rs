@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{StoreKind, on_store, pg, window};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::KeywardApp;
 use keyward::ui::clipboard::MemoryClipboard;
 use keyward::vault::{KdfParams, Preset, Vault};
@@ -237,4 +237,113 @@ fn a_change_made_while_the_server_is_away_is_refused_not_queued() {
             "a change refused offline must not land later"
         );
     });
+}
+
+#[test]
+fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
+    on_store(StoreKind::Postgres, || {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("mine.keyward");
+        Vault::create(&file, PASS, kdf()).expect("a file vault");
+        let url = pg::cluster().expect("cluster").new_database();
+        let mut h: H = window::app(
+            file.clone(),
+            egui::vec2(900.0, 700.0),
+            Some(dir.path().join("downloads")),
+            MemoryClipboard::default(),
+        );
+        h.run();
+        h.get_by_label("Connect to a team vault…").click();
+        h.run();
+        assert!(
+            h.get_by_label("Team vault URL").is_focused(),
+            "the field opens focused"
+        );
+        // Not a server URL: Connect says what it wants.
+        h.get_by_label("Team vault URL")
+            .type_text("https://db.example/keys");
+        h.run();
+        assert!(h.get_by_label("Connect").accesskit_node().is_disabled());
+        h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+        h.key_press(egui::Key::Backspace);
+        h.run();
+        h.get_by_label("Team vault URL").type_text(&url);
+        h.run();
+        assert!(!h.get_by_label("Connect").accesskit_node().is_disabled());
+        h.get_by_label("Connect").click();
+        h.run();
+        assert_eq!(h.state().vault_path(), PathBuf::from(&url).as_path());
+        assert!(has_text(&h, "Unlock your vault"));
+        // Unlocking an empty database says so and offers to create the vault there.
+        unlock(&mut h);
+        wait_for(
+            &mut h,
+            "no Keyward vault in this database yet",
+            true,
+            SECS_10,
+        )
+        .expect("the unlock screen says the database is empty");
+        h.get_by_label("Create a team vault here").click();
+        h.run();
+        assert!(has_text(&h, "Create a team vault"));
+        assert!(
+            h.get_by_label("Confirm passphrase").is_focused(),
+            "the passphrase typed is kept: its confirmation is next"
+        );
+        let member = h.get_by_label("Your member name");
+        member.focus();
+        member.type_text("alice");
+        let confirm = h.get_by_label("Confirm passphrase");
+        confirm.focus();
+        confirm.type_text(PASS);
+        h.run();
+        h.get_by_label("Create vault").click();
+        window::settle(&mut h);
+        wait_for(&mut h, "Create a team vault", false, SECS_10).expect("created");
+        assert!(!h.state().is_locked(), "the new team vault is open");
+        // It is on the server, with alice as its member, and the URL is not a recent vault.
+        let v = Vault::open_as(&PathBuf::from(&url), Some("alice"), PASS).expect("open");
+        let names: Vec<String> = v
+            .members()
+            .expect("members")
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(names, ["alice"]);
+        assert!(
+            h.state().recent.paths.iter().all(|p| p.as_path() == file),
+            "{:?}",
+            h.state().recent.paths
+        );
+    });
+}
+
+const SECS_10: Duration = Duration::from_secs(10);
+
+/// Enter in the team vault field connects there: it does not also unlock the vault on screen
+/// with the passphrase typed before.
+#[test]
+fn enter_in_the_team_vault_field_connects_instead_of_unlocking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("mine.keyward");
+    Vault::create(&file, PASS, kdf()).expect("a file vault");
+    let mut h: H = window::app(
+        file,
+        egui::vec2(760.0, 480.0),
+        Some(dir.path().join("downloads")),
+        MemoryClipboard::default(),
+    );
+    h.run();
+    h.get_by_label("Passphrase").type_text(PASS);
+    h.run();
+    h.get_by_label("Connect to a team vault…").click();
+    h.run();
+    let url = "postgres://kw@127.0.0.1:1/team?sslmode=disable";
+    h.get_by_label("Team vault URL").type_text(url);
+    h.run();
+    h.key_press(egui::Key::Enter);
+    window::settle(&mut h);
+    assert!(h.state().is_locked(), "the file vault was not unlocked");
+    assert_eq!(h.state().vault_path(), PathBuf::from(url).as_path());
+    assert!(has_text(&h, "127.0.0.1:1/team"));
 }

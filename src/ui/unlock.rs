@@ -1,4 +1,6 @@
 //! The Create vault / Unlock screen. Key derivation runs on a worker thread with a spinner.
+//! From here another vault can be opened: a recent file, the Open dialog, or a team vault's
+//! URL; an empty database is offered as a new team vault.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -8,12 +10,17 @@ use zeroize::Zeroizing;
 
 use super::modal::primary_button;
 use super::theme;
-use crate::vault::{Error, KdfParams, PassphraseStrength, Vault};
+use crate::vault::{DEFAULT_MEMBER, Error, KdfParams, PassphraseStrength, Vault};
 
 pub struct UnlockForm {
-    /// No vault file yet: this screen creates one.
+    /// No vault file yet (or an empty database the user chose to use): this screen creates one.
     pub creating: bool,
-    /// Who is unlocking (empty: the only member, else owner).
+    /// The location is a server URL (a team vault).
+    server: bool,
+    /// The server answered that its database holds no vault yet: offer to create one.
+    empty_database: bool,
+    /// Who is unlocking (empty: the only member, else owner), or the first member's name when
+    /// creating a team vault (empty: owner).
     member: String,
     passphrase: Zeroizing<String>,
     confirm: Zeroizing<String>,
@@ -21,14 +28,24 @@ pub struct UnlockForm {
     strength: Option<PassphraseStrength>,
     pub error: Option<String>,
     submit: Option<Zeroizing<String>>,
-    pending: Option<Receiver<Result<Vault, String>>>,
+    pending: Option<Receiver<Result<Vault, Error>>>,
     /// The file exists but is not a vault (or cannot be read): said before any passphrase.
     pub not_vault: Option<String>,
     /// A weak passphrase was refused once; the next submit uses it anyway.
     weak_warned: bool,
-    /// Another vault was asked for (a recent one, or the Open dialog).
+    /// Another vault was asked for (a recent one, the Open dialog, a team vault's URL).
     open: Option<OpenRequest>,
+    /// The team vault URL being typed, while that field is shown. It may hold the server's
+    /// password, so it is wiped when dropped and never saved.
+    team_url: Option<Zeroizing<String>>,
+    /// The team vault field was just shown: focus it once.
+    focus_team_url: bool,
+    /// The card just turned into the create card, the passphrase kept: focus its confirmation.
+    focus_confirm: bool,
 }
+
+/// The team vault URL field, known by id so that Enter in it does not also unlock.
+const TEAM_URL_ID: &str = "team_vault_url";
 
 /// Another vault asked for on this screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +68,11 @@ impl UnlockForm {
             not_vault,
             weak_warned: false,
             open: None,
+            team_url: None,
+            focus_team_url: false,
+            focus_confirm: false,
+            server: Vault::is_server_location(vault_path),
+            empty_database: false,
             creating,
             member: String::new(),
             passphrase: Zeroizing::new(String::new()),
@@ -96,27 +118,22 @@ impl UnlockForm {
         let (tx, rx) = std::sync::mpsc::channel();
         let path = path.to_owned();
         let creating = self.creating;
+        let server = self.server;
         let member = self.member.trim().to_owned();
         let ctx = ctx.clone();
         self.error = None;
+        self.empty_database = false;
         self.pending = Some(rx);
         std::thread::spawn(move || {
+            let member = Some(member.as_str()).filter(|m| !m.is_empty());
             let result = if creating {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if !server && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     let _ = std::fs::create_dir_all(dir);
                 }
-                Vault::create(&path, &passphrase, kdf)
+                Vault::create_as(&path, member.unwrap_or(DEFAULT_MEMBER), &passphrase, kdf)
             } else {
-                Vault::open_as(
-                    &path,
-                    Some(member.as_str()).filter(|m| !m.is_empty()),
-                    &passphrase,
-                )
+                Vault::open_as(&path, member, &passphrase)
             };
-            let result = result.map_err(|e| match e {
-                Error::WrongPassphrase => "Wrong passphrase. Try again.".to_owned(),
-                e => e.to_string(),
-            });
             let _ = tx.send(result);
             ctx.request_repaint();
         });
@@ -132,7 +149,7 @@ impl UnlockForm {
                     self.passphrase = Zeroizing::new(String::new());
                     self.confirm = Zeroizing::new(String::new());
                 }
-                Some(result)
+                Some(result.map_err(|e| self.failure(e)))
             }
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
@@ -140,6 +157,28 @@ impl UnlockForm {
                 Some(Err("the key derivation stopped unexpectedly".into()))
             }
         }
+    }
+
+    /// What to say about a failed unlock or create.
+    fn failure(&mut self, e: Error) -> String {
+        match e {
+            Error::WrongPassphrase => "Wrong passphrase. Try again.".to_owned(),
+            Error::NoVault(_) if self.server && !self.creating => {
+                self.empty_database = true;
+                "There is no Keyward vault in this database yet.".to_owned()
+            }
+            e => e.to_string(),
+        }
+    }
+
+    /// Turns the unlock card into the create card for the empty database it is on.
+    fn create_here(&mut self) {
+        self.creating = true;
+        self.empty_database = false;
+        self.error = None;
+        self.weak_warned = false;
+        self.strength = super::passphrase::measure(&self.passphrase);
+        self.focus_confirm = true;
     }
 
     fn problem(&self) -> Option<&'static str> {
@@ -182,16 +221,20 @@ impl UnlockForm {
             theme::card_frame(ui.visuals()).show(ui, |ui| {
                 ui.set_width(theme::CARD_WIDTH);
                 ui.vertical(|ui| {
-                    let title = if self.creating { "Create a new vault" } else { "Unlock your vault" };
+                    let (title, hint) = match (self.creating, self.server) {
+                        (true, false) => (
+                            "Create a new vault",
+                            "Choose a passphrase. It encrypts every key record; it cannot be recovered.",
+                        ),
+                        (true, true) => (
+                            "Create a team vault",
+                            "Choose your passphrase; members added later get their own. The \
+                             server stores only sealed records. It cannot be recovered.",
+                        ),
+                        (false, _) => ("Unlock your vault", "Enter the passphrase of this vault."),
+                    };
                     ui.heading(RichText::new(title).strong());
-                    ui.label(
-                        RichText::new(if self.creating {
-                            "Choose a passphrase. It encrypts every key record; it cannot be recovered."
-                        } else {
-                            "Enter the passphrase of this vault."
-                        })
-                        .color(theme::MUTED),
-                    );
+                    ui.label(RichText::new(hint).color(theme::MUTED));
                     ui.add_space(theme::SPACE);
                     if let Some(e) = &self.not_vault {
                         ui.label(RichText::new(e).color(theme::DANGER).strong());
@@ -224,7 +267,9 @@ impl UnlockForm {
                             .add_enabled(!busy && problem.is_none(), primary_button(label))
                             .on_disabled_hover_text(problem.unwrap_or("Working…"))
                             .clicked();
-                        let enter = ui.input(|i| i.key_pressed(Key::Enter));
+                        // Enter in the team vault field connects there instead.
+                        let enter = ui.input(|i| i.key_pressed(Key::Enter))
+                            && !ui.memory(|m| m.has_focus(egui::Id::unique(TEAM_URL_ID)));
                         if (clicked || enter) && !busy && problem.is_none() {
                             if self.weak_unconfirmed() {
                                 self.weak_warned = true;
@@ -241,16 +286,28 @@ impl UnlockForm {
                         ui.add_space(theme::SPACE);
                         ui.label(RichText::new(e).color(theme::DANGER).strong());
                     }
+                    if self.empty_database
+                        && !busy
+                        && ui.button("Create a team vault here").clicked()
+                    {
+                        self.create_here();
+                    }
                     ui.add_space(theme::SPACE);
                     ui.separator();
-                    self.other_vaults_ui(ui, recent, can_browse && !busy);
+                    self.other_vaults_ui(ui, recent, can_browse && !busy, !busy);
                 });
             });
         });
     }
 
-    /// Recent vaults and Open: another file than this one.
-    fn other_vaults_ui(&mut self, ui: &mut egui::Ui, recent: &[PathBuf], can_browse: bool) {
+    /// Recent vaults, Open and a team vault: another vault than this one.
+    fn other_vaults_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        recent: &[PathBuf],
+        can_browse: bool,
+        idle: bool,
+    ) {
         if !recent.is_empty() {
             ui.label(RichText::new("Recent vaults").strong());
             for path in recent {
@@ -274,15 +331,74 @@ impl UnlockForm {
         if response.clicked() {
             self.open = Some(OpenRequest::Dialog);
         }
+        self.team_url_ui(ui, idle);
+    }
+
+    /// "Connect to a team vault…": a field for a `postgres://` URL and Connect.
+    fn team_url_ui(&mut self, ui: &mut egui::Ui, enabled: bool) {
+        let Some(url) = &mut self.team_url else {
+            let response = ui.add_enabled(enabled, egui::Button::new("Connect to a team vault…"));
+            if response.clicked() {
+                self.team_url = Some(Zeroizing::new(String::new()));
+                self.focus_team_url = true;
+            }
+            return;
+        };
+        ui.add_space(theme::SPACE);
+        let label = ui.label("Team vault URL");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut **url)
+                    .id(egui::Id::unique(TEAM_URL_ID))
+                    .hint_text("postgres://user@host/database")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if std::mem::take(&mut self.focus_team_url) {
+            field.request_focus();
+        }
+        ui.label(
+            RichText::new(
+                "The server's password comes from PGPASSWORD or the URL. \
+                 A team vault's URL is never saved.",
+            )
+            .small()
+            .color(theme::MUTED),
+        );
+        let valid = Vault::is_server_location(Path::new(url.trim()));
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            let connect = ui
+                .add_enabled(enabled && valid, egui::Button::new("Connect"))
+                .on_disabled_hover_text(if valid {
+                    "Working…"
+                } else {
+                    "Enter a postgres:// or postgresql:// URL"
+                });
+            if (connect.clicked() || entered) && enabled && valid {
+                self.open = Some(OpenRequest::File(PathBuf::from(url.trim())));
+            }
+            cancel = ui.button("Cancel").clicked();
+        });
+        if cancel {
+            self.team_url = None;
+        }
     }
 
     fn fields_ui(&mut self, ui: &mut egui::Ui) {
-        if !self.creating {
-            let label = ui.label("Member");
+        // A team vault's first member names themself; a file's is "owner", as `init` does.
+        let member = match (self.creating, self.server) {
+            (false, _) => Some(("Member", "only in a vault with several members")),
+            (true, true) => Some(("Your member name", DEFAULT_MEMBER)),
+            (true, false) => None,
+        };
+        if let Some((label, hint)) = member {
+            let label = ui.label(label);
             let field = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.member)
-                        .hint_text("only in a vault with several members")
+                        .hint_text(hint)
                         .desired_width(f32::INFINITY),
                 )
                 .labelled_by(label.id);
@@ -312,12 +428,16 @@ impl UnlockForm {
         super::passphrase::strength_ui(ui, self.strength.as_ref());
         if self.creating {
             let label = ui.label("Confirm passphrase");
-            ui.add(
-                egui::TextEdit::singleline(&mut *self.confirm)
-                    .password(!self.show)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut *self.confirm)
+                        .password(!self.show)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            if std::mem::take(&mut self.focus_confirm) {
+                field.request_focus();
+            }
             if !self.confirm.is_empty() && *self.confirm != *self.passphrase {
                 ui.label(RichText::new("The passphrases do not match").color(theme::DANGER));
             }
