@@ -254,6 +254,22 @@ crate::on_both_stores! {
         assert_eq!(doctor.code, 1, "{}", doctor.stdout);
         assert!(doctor.stdout.contains(&key_a), "{}", doctor.stdout);
     }
+
+    /// The newest last-used stamp (what a team window looks for, since stamps commit nothing)
+    /// is set by a verification, not by minting; `key show` has the stamp too.
+    fn the_newest_last_used_stamp_follows_verification() {
+        let s = Sandbox::with_tree();
+        let v = Vault::open(&s.vault, PASS).expect("open");
+        assert_eq!(v.latest_use().expect("latest use"), None);
+        let a = s.create_key("acme/billing/prod", "a", &[]);
+        s.create_key("acme/billing/prod", "b", &[]);
+        assert_eq!(v.latest_use().expect("latest use"), None, "minting stamps nothing");
+        assert_eq!(s.verify(&key_secret(&a), &[]).0, 0);
+        let first = v.latest_use().expect("latest use").expect("a stamp");
+        let used = s.run(&["--json", "key", "show", a["key_id"].as_str().expect("id")]);
+        assert_eq!(used.json()["last_used_at"].as_str().map(|_| ()), Some(()));
+        assert!(first > 0);
+    }
 }
 
 #[test]

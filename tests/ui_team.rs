@@ -347,3 +347,51 @@ fn enter_in_the_team_vault_field_connects_instead_of_unlocking() {
     assert_eq!(h.state().vault_path(), PathBuf::from(url).as_path());
     assert!(has_text(&h, "127.0.0.1:1/team"));
 }
+
+/// Verification stamps last-used without a commit, so no notification: the window still
+/// shows the stamp within a minute, and does not re-read the vault for nothing meanwhile.
+#[test]
+fn last_used_stamps_on_a_team_vault_show_within_a_minute() {
+    on_store(StoreKind::Postgres, || {
+        let (mut h, path, _dir) = window();
+        h.get_by_label("Environment prod").click();
+        h.run();
+        let mut other = Vault::open(&path, PASS).expect("open");
+        let env = other.resolve("acme/billing/prod").expect("env");
+        let secret = other
+            .create_key(
+                env.id,
+                keyward::vault::NewKey {
+                    name: "stamped-key".into(),
+                    ..Default::default()
+                },
+            )
+            .expect("key")
+            .secret;
+        wait_for(&mut h, "stamped-key", true, SECS_10).expect("the new key arrives through NOTIFY");
+        let reloads = |h: &H| h.state().session().map_or(0, |s| s.reloads);
+        let before = reloads(&h);
+        let stamp = |h: &H| {
+            h.state().session().and_then(|s| {
+                s.keys
+                    .visible()
+                    .find(|k| k.name == "stamped-key")
+                    .and_then(|k| k.last_used_at)
+            })
+        };
+        assert_eq!(stamp(&h), None);
+        let checked = other.verify(secret.expose(), &[]).expect("verify");
+        assert_eq!(checked.result, keyward::vault::Outcome::Valid);
+        drop(other);
+        // Harness time advances a fixed step a frame: 280 frames are over a minute.
+        h.run_steps(280);
+        assert!(stamp(&h).is_some(), "the stamp shows within a minute");
+        assert_eq!(reloads(&h), before + 1, "one re-read, for the stamp");
+        h.run_steps(280);
+        assert_eq!(
+            reloads(&h),
+            before + 1,
+            "no re-read while nothing is stamped"
+        );
+    });
+}

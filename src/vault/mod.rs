@@ -366,6 +366,12 @@ impl Vault {
         Ok(self.conn.last_activity()?.map_or(0, |(seq, _)| seq))
     }
 
+    /// The newest last-used stamp in the vault (moved by verification, which logs nothing and,
+    /// on a shared vault, announces nothing).
+    pub fn latest_use(&self) -> Result<Option<Timestamp>> {
+        self.conn.latest_use()
+    }
+
     /// Changes whenever another process commits to this vault.
     pub fn data_version(&self) -> Result<i64> {
         self.conn.data_version()

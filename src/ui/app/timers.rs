@@ -89,8 +89,17 @@ impl KeywardApp {
         if let Screen::Unlocked(s) = &mut self.screen
             && s.vault.is_shared()
         {
-            // A shared vault says when it changed; nothing is polled.
-            if s.live.tick(&s.vault, ctx) == LiveTick::Reload {
+            // A shared vault says when it changed. Last-used stamps alone are not announced
+            // (every verification would wake every window): they are looked for as often as a
+            // file's are re-read, with one small query.
+            let mut reload = s.live.tick(&s.vault, ctx) == LiveTick::Reload;
+            if !reload && now >= s.next_refresh {
+                s.next_refresh = now + LAST_USED_REFRESH_SECS;
+                reload = s.live.offline.is_none()
+                    && s.vault.latest_use().is_ok_and(|t| t > s.latest_use);
+            }
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(LAST_USED_REFRESH_SECS));
+            if reload {
                 s.last_reload = now;
                 if !s.vault.data_key_current().unwrap_or(true) {
                     self.lock();

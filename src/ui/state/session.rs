@@ -51,6 +51,9 @@ pub struct Session {
     pub rekey: Option<RekeyJob>,
     pub(crate) data_version: i64,
     pub(crate) activity_mark: i64,
+    /// The newest last-used stamp as of the last reload (a shared vault's window looks for a
+    /// newer one now and then: stamps are not announced).
+    pub(crate) latest_use: Option<crate::vault::Timestamp>,
     pub(crate) next_refresh: f64,
     pub(crate) last_reload: f64,
     /// How many times the node was re-read (dialogs showing vault data watch it; so do tests).
@@ -92,6 +95,7 @@ impl Session {
             rekey: None,
             data_version,
             activity_mark: 0,
+            latest_use: None,
             next_refresh: 0.0,
             last_reload: 0.0,
             reloads: 0,
@@ -115,6 +119,10 @@ impl Session {
 
     /// Re-reads the tree and the selected node's keys, scopes and activity.
     pub fn reload(&mut self) -> Result<(), String> {
+        // Read before the keys: a stamp written meanwhile is newer and picked up next time.
+        if self.vault.is_shared() {
+            self.latest_use = self.vault.latest_use().unwrap_or(self.latest_use);
+        }
         self.nodes = self.vault.nodes().map_err(|e| e.to_string())?;
         if self
             .selected

@@ -104,6 +104,9 @@ pub trait Store: Send {
     /// A key's name index after a rename (a name taken at the node is a conflict).
     fn set_key_name_tag(&self, id: i64, name_tag: &[u8]) -> Result<()>;
     fn touch_key(&self, id: i64, at: Timestamp) -> Result<()>;
+    /// The newest last-used stamp of any key: it moves when verification stamps a key, which
+    /// commits nothing and is announced to no one.
+    fn latest_use(&self) -> Result<Option<Timestamp>>;
     fn delete_key(&self, id: i64) -> Result<()>;
     fn count_keys(&self, nodes: &[NodeId]) -> Result<usize>;
     /// Ids of the key rows of `nodes`.

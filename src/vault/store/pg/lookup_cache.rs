@@ -11,6 +11,9 @@
 use std::collections::HashMap;
 
 use super::connect::Target;
+use super::decode::key_row_of;
+use super::{PgStore, Tx};
+use crate::vault::error::Result;
 use crate::vault::store::{KeyRow, LiveEvent, LiveFeed};
 
 /// Rows kept at most; past this the cache starts over (a flood of distinct keys costs memory
@@ -102,5 +105,46 @@ impl LookupCache {
         if !self.rows.is_empty() {
             self.stamps.insert(id, at);
         }
+    }
+}
+
+impl PgStore {
+    /// A key row by its lookup tag. Outside a transaction, a row kept since the last commit
+    /// anyone made is still the stored one (in a snapshot, the server is asked).
+    pub(super) fn key_by_lookup_cached(&self, lookup: &[u8]) -> Result<Option<KeyRow>> {
+        let cacheable = self.tx.get() == Tx::None;
+        if cacheable {
+            let mut cache = self.lookups.borrow_mut();
+            cache.start(&self.target);
+            if cache.sync() {
+                self.seen_version.set(None);
+            }
+            if let Some(row) = cache.get(lookup) {
+                return Ok(Some(row));
+            }
+        }
+        let row = self.query_opt(
+            concat!(
+                "SELECT * FROM (SELECT ",
+                key_row_columns!(),
+                ", FALSE AS previous FROM keys WHERE lookup = $1
+                 UNION ALL SELECT ",
+                key_row_columns!(),
+                ", TRUE FROM keys WHERE prev_lookup = $1) AS found LIMIT 1"
+            ),
+            &[&lookup],
+        )?;
+        self.saw_version(row.as_ref(), 7);
+        let found = row.as_ref().map(|r| KeyRow {
+            matched_previous: r.try_get::<_, bool>(8).unwrap_or(false),
+            ..key_row_of(r)
+        });
+        if let Some(found) = &found
+            && cacheable
+            && !found.malformed
+        {
+            self.lookups.borrow_mut().put(lookup, found);
+        }
+        Ok(found)
     }
 }

@@ -7,6 +7,15 @@
 //! stays one chain and nothing is lost. Each commit bumps a counter and notifies
 //! [`schema::CHANNEL`], which the window listens on.
 
+/// The columns `decode::key_row_of` reads, then the commit counter they were read at (for the
+/// verification cache), as SQL text for `concat!`; defined before the modules that use it.
+macro_rules! key_row_columns {
+    () => {
+        "id, node_id, key_id, version, full_access, last_used_at, sealed,
+         (SELECT seq FROM seqs WHERE tbl = '$tx')"
+    };
+}
+
 mod connect;
 mod decode;
 mod lookup_cache;

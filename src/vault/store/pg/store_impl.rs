@@ -225,15 +225,20 @@ impl Store for PgStore {
                     |after| {
                         let rows = match node {
                             None => self.query(
-                                "SELECT id, node_id, key_id, version, full_access, last_used_at,
-                                        sealed, (SELECT seq FROM seqs WHERE tbl = '$tx')
-                                 FROM keys WHERE id > $1 ORDER BY id LIMIT 2048",
+                                concat!(
+                                    "SELECT ",
+                                    key_row_columns!(),
+                                    " FROM keys WHERE id > $1 ORDER BY id LIMIT 2048"
+                                ),
                                 &[&after],
                             )?,
                             Some(n) => self.query(
-                                "SELECT id, node_id, key_id, version, full_access, last_used_at,
-                                        sealed, (SELECT seq FROM seqs WHERE tbl = '$tx')
-                                 FROM keys WHERE node_id = $2 AND id > $1 ORDER BY id LIMIT 2048",
+                                concat!(
+                                    "SELECT ",
+                                    key_row_columns!(),
+                                    " FROM keys WHERE node_id = $2 AND id > $1
+                                      ORDER BY id LIMIT 2048"
+                                ),
                                 &[&after, &n],
                             )?,
                         };
@@ -254,9 +259,11 @@ impl Store for PgStore {
 
     fn key_by_key_id(&self, key_id: &str) -> Result<Option<KeyRow>> {
         let row = self.query_opt(
-            "SELECT id, node_id, key_id, version, full_access, last_used_at, sealed,
-                    (SELECT seq FROM seqs WHERE tbl = '$tx')
-             FROM keys WHERE key_id = $1",
+            concat!(
+                "SELECT ",
+                key_row_columns!(),
+                " FROM keys WHERE key_id = $1"
+            ),
             &[&key_id],
         )?;
         self.saw_version(row.as_ref(), 7);
@@ -265,9 +272,7 @@ impl Store for PgStore {
 
     fn key_row_by_id(&self, id: i64) -> Result<Option<KeyRow>> {
         let row = self.query_opt(
-            "SELECT id, node_id, key_id, version, full_access, last_used_at, sealed,
-                    (SELECT seq FROM seqs WHERE tbl = '$tx')
-             FROM keys WHERE id = $1",
+            concat!("SELECT ", key_row_columns!(), " FROM keys WHERE id = $1"),
             &[&id],
         )?;
         self.saw_version(row.as_ref(), 7);
@@ -275,43 +280,7 @@ impl Store for PgStore {
     }
 
     fn key_by_lookup(&self, lookup: &[u8]) -> Result<Option<KeyRow>> {
-        // Outside a transaction, a row kept since the last commit anyone made is still the
-        // stored one (in a snapshot, the server is asked).
-        let cacheable = self.tx.get() == Tx::None;
-        if cacheable {
-            let mut cache = self.lookups.borrow_mut();
-            cache.start(&self.target);
-            if cache.sync() {
-                self.seen_version.set(None);
-            }
-            if let Some(row) = cache.get(lookup) {
-                return Ok(Some(row));
-            }
-        }
-        let row = self.query_opt(
-            "SELECT * FROM (
-                SELECT id, node_id, key_id, version, full_access, last_used_at, sealed,
-                       (SELECT seq FROM seqs WHERE tbl = '$tx'), FALSE AS previous
-                FROM keys WHERE lookup = $1
-                UNION ALL
-                SELECT id, node_id, key_id, version, full_access, last_used_at, sealed,
-                       (SELECT seq FROM seqs WHERE tbl = '$tx'), TRUE
-                FROM keys WHERE prev_lookup = $1
-             ) AS found LIMIT 1",
-            &[&lookup],
-        )?;
-        self.saw_version(row.as_ref(), 7);
-        let found = row.as_ref().map(|r| KeyRow {
-            matched_previous: r.try_get::<_, bool>(8).unwrap_or(false),
-            ..key_row_of(r)
-        });
-        if let Some(found) = &found
-            && cacheable
-            && !found.malformed
-        {
-            self.lookups.borrow_mut().put(lookup, found);
-        }
-        Ok(found)
+        self.key_by_lookup_cached(lookup)
     }
 
     fn master_key_rows(&self, node: NodeId) -> Result<Vec<KeyRow>> {
@@ -394,6 +363,13 @@ impl Store for PgStore {
             &[&id, &name_tag],
         )?;
         Ok(())
+    }
+
+    fn latest_use(&self) -> Result<Option<Timestamp>> {
+        let row = self.query_opt("SELECT MAX(last_used_at) FROM keys", &[])?;
+        Ok(row
+            .and_then(|r| r.try_get::<_, Option<i64>>(0).ok())
+            .flatten())
     }
 
     fn touch_key(&self, id: i64, at: Timestamp) -> Result<()> {

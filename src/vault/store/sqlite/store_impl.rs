@@ -142,6 +142,15 @@ impl Store for SqliteStore {
         rows::delete_key(&self.conn, id)
     }
 
+    fn latest_use(&self) -> Result<Option<Timestamp>> {
+        let newest = self
+            .conn
+            .query_row("SELECT MAX(last_used_at) FROM keys", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?;
+        Ok(newest)
+    }
+
     fn count_keys(&self, nodes: &[NodeId]) -> Result<usize> {
         rows::count_keys(&self.conn, nodes)
     }
