@@ -320,6 +320,23 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
 
 const SECS_10: Duration = Duration::from_secs(10);
 
+/// At the minimum size the create card (the tallest) shows every way to another vault without
+/// scrolling: above the status bar, which takes the window's last 20-odd points.
+#[test]
+fn the_create_card_fits_the_minimum_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h: H = window::app(
+        dir.path().join("new.keyward"),
+        egui::vec2(760.0, 480.0),
+        Some(dir.path().join("downloads")),
+        MemoryClipboard::default(),
+    );
+    h.run();
+    assert!(has_text(&h, "Create a new vault"));
+    let bottom = h.get_by_label("Connect to a team vault…").rect().bottom();
+    assert!(bottom <= 440.0, "below the fold at {bottom}");
+}
+
 /// Enter in the team vault field connects there: it does not also unlock the vault on screen
 /// with the passphrase typed before.
 #[test]

@@ -215,7 +215,14 @@ impl UnlockForm {
         can_browse: bool,
     ) {
         let busy = self.is_pending();
-        ui.add_space((ui.available_height() * 0.18).max(theme::SPACE_LARGE));
+        // Some air above the card, none to spare in a short window (it would push the card's
+        // last buttons below the fold at the minimum size).
+        let height = ui.available_height();
+        ui.add_space(if height < 600.0 {
+            theme::SPACE_LARGE
+        } else {
+            height * 0.18
+        });
         ui.vertical_centered(|ui| {
             ui.set_max_width(theme::CARD_WIDTH + 40.0);
             theme::card_frame(ui.visuals()).show(ui, |ui| {
