@@ -8,6 +8,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod numbers;
 #[cfg(any(feature = "cli", feature = "window"))]
 pub mod scan;
 #[cfg(feature = "serve")]

@@ -40,7 +40,7 @@ crate::on_both_stores! {
             out.to_str().expect("utf-8"),
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        assert!(r.stderr.contains("Imported 3 key(s)"), "{}", r.stderr);
+        assert!(r.stderr.contains("Imported 3 keys"), "{}", r.stderr);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

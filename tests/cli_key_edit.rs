@@ -103,7 +103,7 @@ crate::on_both_stores! {
                 && r.stdout.matches("fix: keyward key edit").count() == 1
                 && r.stdout.contains(id)
                 && r.stdout.contains(other_id)
-                && r.stdout.contains("2 finding(s) to fix, 0 acknowledged"),
+                && r.stdout.contains("2 findings to fix, 0 acknowledged"),
             "one block per kind, a line per key: {}",
             r.stdout
         );

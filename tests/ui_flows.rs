@@ -539,7 +539,7 @@ fn deleting_a_node_with_keys_says_how_many_and_asks() {
     });
     w.select("billing");
     w.click("Delete project");
-    assert!(w.has_text("3 API key(s) will be deleted"));
+    assert!(w.has_text("3 API keys will be deleted"));
     w.click("Delete");
     let v = w.open_vault();
     assert!(v.resolve("acme/billing").is_err());

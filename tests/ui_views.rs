@@ -181,7 +181,7 @@ fn deleting_a_node_with_100_keys_asks_for_its_name() {
     });
     click(&mut h, "Project billing");
     click(&mut h, "Delete project");
-    assert!(has_text(&h, "100 API key(s) will be deleted"));
+    assert!(has_text(&h, "100 API keys will be deleted"));
     assert!(disabled(&h, "Delete"), "one click is not enough");
     type_into(&mut h, "Type billing to confirm", "bill");
     assert!(disabled(&h, "Delete"));
@@ -205,12 +205,12 @@ fn a_scope_made_required_is_offered_to_the_existing_keys() {
     click(&mut h, "Edit scope write");
     click(&mut h, "Required (always on, every key gets it)");
     click(&mut h, "Save scope");
-    assert!(has_text(&h, "3 existing key(s) do not have write"));
-    click(&mut h, "Add to 3 key(s)");
+    assert!(has_text(&h, "3 existing keys do not have write"));
+    click(&mut h, "Add to 3 keys");
     let v = open_vault(dir.path());
     let all = v.list_keys(None).expect("keys");
     assert!(all.iter().all(|k| k.scopes.iter().any(|s| s == "write")));
-    assert_eq!(h.state().status_text(), Some("Added write to 3 key(s)"));
+    assert_eq!(h.state().status_text(), Some("Added write to 3 keys"));
 }
 
 #[test]

@@ -75,7 +75,8 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             let count = batch.len();
             import::mint_into(&mut v, node.id, batch, &output)?;
             let summary = format!(
-                "Imported {count} key(s) into {}; their key files are in {}",
+                "Imported {} into {}; their key files are in {}",
+                crate::numbers::count_of(count, "key", "keys"),
                 node.path,
                 if output.as_os_str() == "-" {
                     "the output above".to_owned()

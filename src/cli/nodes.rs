@@ -64,9 +64,10 @@ fn remove_node(ctx: &Context, v: &mut Vault, node: &Node, force: bool) -> CliRes
         json!({ "deleted": node.path, "kind": node.kind.noun(), "keys_deleted": keys }),
         || {
             format!(
-                "Deleted {} {} and {keys} key(s)",
+                "Deleted {} {} and {}",
                 node.kind.noun(),
-                node.path
+                node.path,
+                crate::numbers::count_of(keys, "key", "keys")
             )
         },
     );
@@ -185,8 +186,9 @@ pub(super) fn scope(ctx: &Context, cmd: ScopeCmd) -> CliResult {
             let touched = v.remove_scope(ws.id, &id)?;
             ctx.print(json!({ "removed": id, "keys_changed": touched }), || {
                 format!(
-                    "Removed scope {id} from {} ({touched} key(s) lost it)",
-                    ws.path
+                    "Removed scope {id} from {} ({} lost it)",
+                    ws.path,
+                    crate::numbers::count_of(touched, "key", "keys")
                 )
             });
         }

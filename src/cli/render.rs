@@ -285,8 +285,9 @@ pub fn health(
     writeln!(out)?;
     writeln!(
         out,
-        "{open} finding(s) to fix, {} acknowledged",
-        findings.len() - open
+        "{} to fix, {} acknowledged",
+        crate::numbers::count_of(open, "finding", "findings"),
+        crate::numbers::count(findings.len() - open)
     )
 }
 
@@ -332,9 +333,13 @@ pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> St
         })
         .collect();
     out.push(format!(
-        "{} file(s) scanned, {} secret(s) found, {live} still working{}",
-        files,
-        findings.len(),
+        "{} scanned, {} found, {live} still working{}",
+        crate::numbers::count_of(
+            usize::try_from(files).unwrap_or(usize::MAX),
+            "file",
+            "files"
+        ),
+        crate::numbers::count_of(findings.len(), "secret", "secrets"),
         if live > 0 {
             ": roll or revoke them (keyward key roll / key revoke)"
         } else {
@@ -375,8 +380,14 @@ pub fn publish_targets(targets: &[(PublishTarget, String)]) -> String {
 
 pub fn doctor(report: &DoctorReport) -> String {
     let mut out = format!(
-        "{} node(s), {} key(s), {} activity entries checked",
-        report.nodes, report.keys, report.activity_entries
+        "{}, {}, {} checked",
+        crate::numbers::count_of(report.nodes, "node", "nodes"),
+        crate::numbers::count_of(report.keys, "key", "keys"),
+        crate::numbers::count_of(
+            report.activity_entries,
+            "activity entry",
+            "activity entries"
+        )
     );
     for w in &report.warnings {
         out.push_str(&format!("\nWARNING: {w}"));

@@ -89,8 +89,8 @@ pub(super) fn export_verifier(
                 .map(|t| format!(", valid until {}", vault::format_time(t)))
                 .unwrap_or_default();
             format!(
-                "Wrote {} key(s) to {} (serial {}{until}; no secrets, no names), signed by {}",
-                p.keys.len(),
+                "Wrote {} to {} (serial {}{until}; no secrets, no names), signed by {}",
+                crate::numbers::count_of(p.keys.len(), "key", "keys"),
                 output.display(),
                 p.serial,
                 export.file.public_key
@@ -129,9 +129,9 @@ pub(super) fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
             let target = v.add_publish_target(node, &file, mode)?;
             ctx.print(json!(target), || match &target.last_error {
                 None => format!(
-                    "Publishing to {} ({} key(s) now, rewritten after every change)",
+                    "Publishing to {} ({} now, rewritten after every change)",
                     target.file.display(),
-                    target.last_keys.unwrap_or(0)
+                    crate::numbers::count_of(target.last_keys.unwrap_or(0), "key", "keys")
                 ),
                 Some(e) => format!(
                     "Added {}, but it could not be written: {e}",
@@ -162,8 +162,8 @@ pub(super) fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
             let failed = targets.iter().filter(|t| t.last_error.is_some()).count();
             ctx.print(json!(targets), || {
                 format!(
-                    "Rewrote {} target(s), {failed} failed",
-                    targets.len() - failed
+                    "Rewrote {}, {failed} failed",
+                    crate::numbers::count_of(targets.len() - failed, "target", "targets")
                 )
             });
         }

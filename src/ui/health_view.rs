@@ -241,7 +241,7 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
         let text = match open {
             0 => "Nothing needs attention.".to_owned(),
             1 => "1 finding needs attention.".to_owned(),
-            n => format!("{} findings need attention.", super::numbers::count(n)),
+            n => format!("{} findings need attention.", crate::numbers::count(n)),
         };
         ui.label(RichText::new(text).color(theme::MUTED));
     });
@@ -274,7 +274,7 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
                     RichText::new(format!(
                         "…and {} more findings, less urgent: fix the ones above first, or \
                          see them all with `keyward health`.",
-                        super::numbers::count(more)
+                        crate::numbers::count(more)
                     ))
                     .color(theme::MUTED),
                 );
@@ -296,7 +296,7 @@ pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
             } else {
                 format!(
                     "⚠ {} health findings: keys need attention.",
-                    super::numbers::count(open)
+                    crate::numbers::count(open)
                 )
             };
             ui.label(RichText::new(text).color(theme::WARNING).strong());

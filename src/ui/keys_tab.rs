@@ -8,11 +8,11 @@ use egui_extras::{Column, TableBuilder};
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::modal::{danger_button, primary_button};
-use super::numbers::count;
 use super::state::{Command, Session};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
 use super::widgets::{chip, row_button};
+use crate::numbers::count;
 use crate::vault::{KeyStatus, Node, Scope, Vault};
 
 pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut Vec<Command>) {
@@ -200,7 +200,9 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                 .map(|d| d.description.as_str())
                                 .filter(|d| !d.is_empty());
                             let hover = match description {
-                                Some(d) => format!("{d}\n{}\n{key_node}\nClick for details", k.key_id),
+                                Some(d) => {
+                                    format!("{d}\n{}\n{key_node}\nClick for details", k.key_id)
+                                }
                                 None => format!("{}\n{key_node}\nClick for details", k.key_id),
                             };
                             if ui
@@ -269,7 +271,9 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                             );
                             if let Some((day, month)) = k.uses {
                                 label.on_hover_text(format!(
-                                    "{day} check(s) through keyward serve in the last 24 hours, {month} in 30 days"
+                                    "{} through keyward serve in the last 24 hours, {} in 30 days",
+                                    crate::numbers::count_of(day as usize, "check", "checks"),
+                                    count(month as usize)
                                 ));
                             }
                         }

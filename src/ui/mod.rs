@@ -23,7 +23,6 @@ mod keys_tab;
 mod live_banner;
 mod modal;
 mod node_view;
-mod numbers;
 mod passphrase;
 mod recent;
 pub mod save_dialog;

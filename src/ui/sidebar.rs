@@ -39,14 +39,14 @@ fn health_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) 
             commands.push(Command::ShowHealth);
         }
         if open > 0 {
-            let badge = format!("{} open findings", super::numbers::count(open));
+            let badge = format!("{} open findings", crate::numbers::count(open));
             let response = egui::Frame::new()
                 .fill(theme::DANGER)
                 .corner_radius(8)
                 .inner_margin(egui::Margin::symmetric(6, 1))
                 .show(ui, |ui| {
                     ui.label(
-                        RichText::new(super::numbers::compact(open))
+                        RichText::new(crate::numbers::compact(open))
                             .small()
                             .strong()
                             .color(egui::Color32::WHITE),

@@ -66,14 +66,29 @@ pub fn doctor_ui(ctx: &egui::Context, s: &mut Session) {
             );
         } else {
             ui.label(
-                RichText::new(format!("{} problem(s) found", report.problems.len()))
-                    .color(theme::DANGER)
-                    .strong(),
+                RichText::new(format!(
+                    "{} found",
+                    crate::numbers::count_of(report.problems.len(), "problem", "problems")
+                ))
+                .color(theme::DANGER)
+                .strong(),
             );
         }
+        let n = crate::numbers::count_of;
         ui.label(format!(
-            "{} node(s), {} key(s), {} activity entries, {} change(s) committed",
-            report.nodes, report.keys, report.activity_entries, report.transactions
+            "{}, {}, {}, {} committed",
+            n(report.nodes, "node", "nodes"),
+            n(report.keys, "key", "keys"),
+            n(
+                report.activity_entries,
+                "activity entry",
+                "activity entries"
+            ),
+            n(
+                usize::try_from(report.transactions).unwrap_or(usize::MAX),
+                "change",
+                "changes"
+            ),
         ));
         egui::ScrollArea::vertical()
             .max_height(240.0)

@@ -259,8 +259,8 @@ impl Vault {
             let mut detail = plan.detail.clone();
             if !problems.is_empty() {
                 detail.push_str(&format!(
-                    "; {} problem(s) carried over: {}",
-                    problems.len(),
+                    "; {} carried over: {}",
+                    crate::numbers::count_of(problems.len(), "problem", "problems"),
                     problems.join("; ")
                 ));
             }

@@ -428,8 +428,12 @@ impl Vault {
         let failures: UnlockFailures = serde_json::from_slice(&raw).unwrap_or_default();
         self.write(|v, tx| {
             let detail = format!(
-                "{} failed unlock attempt(s) between {} and {} (counted outside the sealed log)",
-                failures.count,
+                "{} between {} and {} (counted outside the sealed log)",
+                crate::numbers::count_of(
+                    usize::try_from(failures.count).unwrap_or(usize::MAX),
+                    "failed unlock attempt",
+                    "failed unlock attempts"
+                ),
                 format_time(failures.first_at),
                 format_time(failures.last_at)
             );

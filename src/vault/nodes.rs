@@ -255,7 +255,7 @@ impl Vault {
                 Action::NodeDeleted,
                 Some(id),
                 &node.path,
-                &format!("{keys} key(s) deleted with it"),
+                &format!("{} deleted with it", crate::numbers::count_of(keys, "key", "keys")),
             )?;
             Ok(keys)
         })

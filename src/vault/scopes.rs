@@ -97,7 +97,10 @@ impl Vault {
                 Action::ScopeRemoved,
                 Some(ws.id),
                 &ws.path,
-                &format!("{scope_id} (removed from {touched} key(s))"),
+                &format!(
+                    "{scope_id} (removed from {})",
+                    crate::numbers::count_of(touched, "key", "keys")
+                ),
             )?;
             Ok(touched)
         })
@@ -143,7 +146,10 @@ impl Vault {
                 Action::ScopeUpdated,
                 Some(ws.id),
                 &ws.path,
-                &format!("{scope_id} (added to {touched} key(s))"),
+                &format!(
+                    "{scope_id} (added to {})",
+                    crate::numbers::count_of(touched, "key", "keys")
+                ),
             )?;
             Ok(touched)
         })

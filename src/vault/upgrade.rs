@@ -60,8 +60,8 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
         );
         if !resealed.problems.is_empty() {
             detail.push_str(&format!(
-                "; {} problem(s) found in it: {}",
-                resealed.problems.len(),
+                "; {} found in it: {}",
+                crate::numbers::count_of(resealed.problems.len(), "problem", "problems"),
                 resealed.problems.join("; ")
             ));
         }

@@ -184,7 +184,10 @@ impl Vault {
                 Action::VerifierExported,
                 node,
                 &subject,
-                &format!("{} key(s), serial {serial}", entries.len()),
+                &format!(
+                    "{}, serial {serial}",
+                    crate::numbers::count_of(entries.len(), "key", "keys")
+                ),
             )?;
             Ok((
                 key,

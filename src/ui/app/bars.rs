@@ -5,8 +5,8 @@
 use egui::RichText;
 
 use super::KeywardApp;
+use crate::numbers;
 use crate::ui::dialogs::SettingsDialog;
-use crate::ui::numbers;
 use crate::ui::state::Command;
 use crate::ui::theme;
 
@@ -141,7 +141,11 @@ impl KeywardApp {
                 if let Some(s) = self.session()
                     && let Some(node) = s.selected_node()
                 {
-                    let text = format!("{} key(s) in {}", numbers::count(s.keys.len()), node.path);
+                    let text = format!(
+                        "{} in {}",
+                        numbers::count_of(s.keys.len(), "key", "keys"),
+                        node.path
+                    );
                     ui.scope(|ui| {
                         ui.set_max_width(ui.ctx().content_rect().width() * 0.4);
                         ui.add(

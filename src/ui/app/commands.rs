@@ -1,6 +1,7 @@
 //! The commands drawing collected, run once per frame after drawing: the only place the window
 //! changes the vault.
 
+use crate::numbers::count_of;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -179,7 +180,7 @@ impl KeywardApp {
             }
             Command::DeleteNode { id } => {
                 let keys = s.vault.delete_node(id, true).map_err(err)?;
-                message = Some(format!("Deleted, with {keys} key(s)"));
+                message = Some(format!("Deleted, with {}", count_of(keys, "key", "keys")));
                 s.selected = None;
                 s.dialog = None;
             }
@@ -232,7 +233,7 @@ impl KeywardApp {
                     s.undelivered.retain(|(k, _)| &k.key_id != key_id);
                 }
                 s.keys.clear_selection();
-                message = Some(format!("Revoked {revoked} key(s)"));
+                message = Some(format!("Revoked {}", count_of(revoked, "key", "keys")));
                 s.dialog = None;
             }
             Command::SelectKey { key_id, on } => {
@@ -276,7 +277,10 @@ impl KeywardApp {
                 let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
                 let touched = s.vault.remove_scope(ws, &id).map_err(err)?;
                 s.dialog = None;
-                message = Some(format!("Removed scope {id} ({touched} key(s) lost it)"));
+                message = Some(format!(
+                    "Removed scope {id} ({} lost it)",
+                    count_of(touched, "key", "keys")
+                ));
             }
             Command::SetPrefix { id, prefix } => {
                 let node = s.vault.set_prefix(id, Some(&prefix)).map_err(err)?;
@@ -294,7 +298,7 @@ impl KeywardApp {
                 let ws = workspace_of(&s.nodes, node).ok_or("the workspace is missing")?;
                 let keys = s.vault.grant_scope(ws, &id).map_err(err)?;
                 s.dialog = None;
-                message = Some(format!("Added {id} to {keys} key(s)"));
+                message = Some(format!("Added {id} to {}", count_of(keys, "key", "keys")));
             }
             Command::ShowVaultActivity => {
                 s.vault_activity = Some(VaultActivity::load(&s.vault, activity_view::PAGE)?);
@@ -341,12 +345,12 @@ impl KeywardApp {
                 let failed = targets.iter().filter(|t| t.last_error.is_some()).count();
                 s.vault.take_publish_errors();
                 message = Some(if failed == 0 {
-                    format!("Published {} verifier file(s)", targets.len())
-                } else {
                     format!(
-                        "{failed} of {} verifier file(s) could not be written",
-                        targets.len()
+                        "Published {}",
+                        count_of(targets.len(), "verifier file", "verifier files")
                     )
+                } else {
+                    format!("{failed} of {} could not be written", targets.len())
                 });
             }
             Command::Lock

@@ -111,16 +111,22 @@ pub(super) fn finish_scan(
     let mut found = Vec::new();
     if !exposed.is_empty() {
         found.push(format!(
-            "{} live key(s) of this vault found and marked exposed: {}",
-            exposed.len(),
+            "{} of this vault found and marked exposed: {}",
+            crate::numbers::count_of(exposed.len(), "live key", "live keys"),
             exposed.join(", ")
         ));
     }
     if foreign > 0 {
-        found.push(format!("{foreign} key(s) of another vault"));
+        found.push(format!(
+            "{} of another vault",
+            crate::numbers::count_of(foreign, "key", "keys")
+        ));
     }
     if inactive > 0 {
-        found.push(format!("{inactive} secret(s) that no longer work"));
+        found.push(match inactive {
+            1 => "1 secret that no longer works".to_owned(),
+            n => format!("{} secrets that no longer work", crate::numbers::count(n)),
+        });
     }
     if found.is_empty() {
         found.push("no keys found".into());

@@ -40,12 +40,16 @@ impl Dialog for DeleteNode {
         let noun = self.kind.noun();
         let title = format!("Delete {noun}?");
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-            ui.label(format!("Delete {noun} '{}' and everything below it?", self.path));
+            ui.label(format!(
+                "Delete {noun} '{}' and everything below it?",
+                self.path
+            ));
             match keys {
                 0 => ui.label("It holds no keys."),
                 n => ui.label(
                     RichText::new(format!(
-                        "{n} API key(s) will be deleted with it. Services using them will get not_found."
+                        "{} will be deleted with it. Services using them will get not_found.",
+                        crate::numbers::count_of(n, "API key", "API keys")
                     ))
                     .color(theme::DANGER)
                     .strong(),

@@ -15,8 +15,13 @@ impl Dialog for GrantScope {
         let title = format!("{id} is now required");
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
             ui.label(format!(
-                "{n} existing key(s) do not have {id}. New keys always get it; existing keys \
-                 only if you add it now."
+                "{} not have {id}. New keys always get it; existing keys only if you add \
+                 it now.",
+                if n == 1 {
+                    "1 existing key does".to_owned()
+                } else {
+                    format!("{} existing keys do", crate::numbers::count(n))
+                }
             ));
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
@@ -25,7 +30,10 @@ impl Dialog for GrantScope {
                 }
 
                 if ui
-                    .add(primary_button(&format!("Add to {n} key(s)")))
+                    .add(primary_button(&format!(
+                        "Add to {}",
+                        crate::numbers::count_of(n, "key", "keys")
+                    )))
                     .clicked()
                 {
                     commands.push(Command::GrantScope { id: id.clone() });

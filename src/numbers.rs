@@ -1,4 +1,5 @@
-//! Counts as people read them: `100,000` in sentences, `100k` where a badge has no room.
+//! Counts as people read them: `100,000` in sentences, `1 key` and `2 keys` rather than
+//! `key(s)`, `100k` where a badge has no room.
 
 /// `1234567` → `1,234,567`.
 pub fn count(n: usize) -> String {
@@ -11,6 +12,11 @@ pub fn count(n: usize) -> String {
         out.push(d);
     }
     out
+}
+
+/// `n` with its noun in the right number: `1 key`, `0 keys`, `100,000 keys`.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
 /// At most four characters: `999`, `1.2k`, `12k`, `100k`, `1.2M`; never rounded up past
@@ -46,6 +52,14 @@ mod tests {
         ] {
             assert_eq!(count(n), text);
         }
+    }
+
+    #[test]
+    fn a_noun_follows_its_count() {
+        assert_eq!(count_of(0, "key", "keys"), "0 keys");
+        assert_eq!(count_of(1, "key", "keys"), "1 key");
+        assert_eq!(count_of(2, "entry", "entries"), "2 entries");
+        assert_eq!(count_of(100_000, "key", "keys"), "100,000 keys");
     }
 
     #[test]
