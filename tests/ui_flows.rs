@@ -1111,6 +1111,7 @@ fn a_member_unlocks_the_window_with_their_own_name_and_passphrase() {
         "unlock failed: {:?}",
         w.app().status_text()
     );
+    assert!(w.has_text("as bob"), "the top bar says who is unlocked");
     // What the window changes is logged as bob's.
     let session = w.harness.state_mut().session_mut().expect("unlocked");
     assert_eq!(session.vault.member(), "bob");

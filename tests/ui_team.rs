@@ -301,6 +301,10 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
         window::settle(&mut h);
         wait_for(&mut h, "Create a team vault", false, SECS_10).expect("created");
         assert!(!h.state().is_locked(), "the new team vault is open");
+        assert!(
+            has_text(&h, "alice · team vault"),
+            "the top bar says who is unlocked"
+        );
         // It is on the server, with alice as its member, and the URL is not a recent vault.
         let v = Vault::open_as(&PathBuf::from(&url), Some("alice"), PASS).expect("open");
         let names: Vec<String> = v

@@ -45,6 +45,20 @@ impl KeywardApp {
         ui.horizontal(|ui| {
             ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
             ui.add_space(theme::SPACE);
+            // Who is unlocked, where it matters: on a team vault, or as a member other than the
+            // only one a file has by default.
+            let shared = self.session().is_some_and(|s| s.vault.is_shared());
+            if let Some(member) = self.session().map(|s| s.vault.member())
+                && (shared || member != crate::vault::DEFAULT_MEMBER)
+            {
+                let who = if shared {
+                    format!("{member} · team vault")
+                } else {
+                    format!("as {member}")
+                };
+                ui.label(RichText::new(who).small().strong())
+                    .on_hover_text("The member this window is unlocked as");
+            }
             // The path gives way to the buttons on the right: cut with … and shown whole on hover.
             let path = crate::vault::display_location(&self.options.vault_path);
             let room = (ui.available_width() - 300.0).max(40.0);
@@ -72,9 +86,12 @@ impl KeywardApp {
                         }
                         if ui
                             .button("Back up now")
-                            .on_hover_text(
-                                "Writes an encrypted copy (same passphrase) beside the vault file",
-                            )
+                            .on_hover_text(if shared {
+                                "Writes an encrypted vault file (same passphrase) to Keyward's \
+                                 data folder"
+                            } else {
+                                "Writes an encrypted copy (same passphrase) beside the vault file"
+                            })
                             .clicked()
                         {
                             commands.push(Command::Backup);
