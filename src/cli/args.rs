@@ -308,6 +308,13 @@ pub enum PublishCmd {
     Rm { file: PathBuf },
     /// Rewrite every target now
     Now,
+    /// Keep rewriting this machine's targets after every change any member makes, until
+    /// stopped (on a team vault, run it on the machine the files are for)
+    Follow {
+        /// How often to look for changes
+        #[arg(long, default_value_t = 1, value_name = "SECONDS")]
+        every: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod docs;
+mod follow;
 mod hygiene;
 mod import;
 mod keys;

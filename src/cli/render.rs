@@ -353,10 +353,12 @@ pub fn publish_targets(targets: &[(PublishTarget, String)]) -> String {
     if targets.is_empty() {
         return "No publish targets (add one with: keyward publish add NODE FILE)".into();
     }
+    // Which machine writes each file, when any target belongs to one (a team vault).
+    let hosts = targets.iter().any(|(t, _)| t.host.is_some());
     let rows: Vec<Vec<String>> = targets
         .iter()
         .map(|(t, path)| {
-            vec![
+            let mut row = vec![
                 t.file.display().to_string(),
                 if t.node.is_none() {
                     "/".into()
@@ -369,13 +371,18 @@ pub fn publish_targets(targets: &[(PublishTarget, String)]) -> String {
                     .unwrap_or_else(|| "never".into()),
                 t.last_keys.map(|k| k.to_string()).unwrap_or_default(),
                 t.last_error.clone().unwrap_or_else(|| "ok".into()),
-            ]
+            ];
+            if hosts {
+                row.insert(1, t.host.clone().unwrap_or_else(|| "any".into()));
+            }
+            row
         })
         .collect();
-    table(
-        &["FILE", "NODE", "MODE", "LAST PUBLISHED", "KEYS", "STATUS"],
-        &rows,
-    )
+    let mut headers = vec!["FILE", "NODE", "MODE", "LAST PUBLISHED", "KEYS", "STATUS"];
+    if hosts {
+        headers.insert(1, "MACHINE");
+    }
+    table(&headers, &rows)
 }
 
 pub fn doctor(report: &DoctorReport) -> String {

@@ -157,6 +157,7 @@ pub(super) fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
                 format!("No longer publishing to {}", file.display())
             });
         }
+        PublishCmd::Follow { every } => return super::follow::follow(ctx, &mut v, every),
         PublishCmd::Now => {
             let targets = v.publish_now()?;
             let failed = targets.iter().filter(|t| t.last_error.is_some()).count();

@@ -69,7 +69,7 @@ pub use model::{
     NodeId, NodeKind, PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now,
     parse_time, status_at, validate_name,
 };
-pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget};
+pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
 pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
 pub use signing::TrustedKey;
 pub use store::{LiveEvent, LiveFeed};

@@ -2,6 +2,10 @@
 //! by whichever front end made the change (the command line, the window), so a revoke reaches
 //! the services reading those files in the same command.
 //!
+//! On a team vault a target belongs to the machine that added it ([`this_host`]): its path
+//! names a file on that machine, so only that machine writes it, after its own changes and,
+//! with `keyward publish follow` running there, after any member's.
+//!
 //! The list of targets is sealed in `meta` like every record. Publishing never fails the
 //! change that caused it (that is committed already): a target that cannot be written keeps
 //! its error, shown by `publish list` and the window, and the command prints a warning.
@@ -39,6 +43,30 @@ pub struct PublishTarget {
     /// Why the last attempt failed (the folder is gone, the disk is full…); cleared on success.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// On a team vault, the machine that writes the file (none: whichever machine changes the
+    /// vault, as for a file, which lives on one machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+impl PublishTarget {
+    /// Whether this machine writes the file.
+    pub fn is_written_here(&self) -> bool {
+        self.host.as_deref().is_none_or(|h| h == this_host())
+    }
+}
+
+/// The name a team vault keeps this machine's publish targets under: `KEYWARD_HOST`, else the
+/// host name.
+pub fn this_host() -> String {
+    let named = std::env::var("KEYWARD_HOST")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    named.unwrap_or_else(|| "this machine".to_owned())
 }
 
 impl Action {
@@ -121,9 +149,11 @@ impl Vault {
             Some(id) => tree.intact(id)?.path.clone(),
             None => String::new(),
         };
+        // On a team vault several machines may each keep a file at the same path.
+        let host = self.is_shared().then(this_host);
         self.write(|v, tx| {
             let mut targets = v.targets()?;
-            if targets.iter().any(|t| t.file == file) {
+            if targets.iter().any(|t| t.file == file && t.host == host) {
                 return Err(Error::Conflict(format!(
                     "{} is a publish target already",
                     file.display()
@@ -136,6 +166,7 @@ impl Vault {
                 last_published_at: None,
                 last_keys: None,
                 last_error: None,
+                host: host.clone(),
             });
             Self::seal_targets(&v.sealer, tx, &targets)?;
             v.log(
@@ -149,17 +180,18 @@ impl Vault {
         self.publish_where(|t| t.file == file);
         self.targets()?
             .into_iter()
-            .find(|t| t.file == file)
+            .find(|t| t.file == file && t.host == host)
             .ok_or_else(|| Error::NotFound(format!("publish target {}", file.display())))
     }
 
-    /// Stops keeping `file` up to date (the file itself is left where it is).
+    /// Stops keeping `file` up to date (the file itself is left where it is); on a team vault,
+    /// this machine's target of that path.
     pub fn remove_publish_target(&mut self, file: &Path) -> Result<()> {
         let file = absolute(file)?;
         self.write(|v, tx| {
             let mut targets = v.targets()?;
             let before = targets.len();
-            targets.retain(|t| t.file != file);
+            targets.retain(|t| !(t.file == file && t.is_written_here()));
             if targets.len() == before {
                 return Err(Error::NotFound(format!(
                     "publish target {}",
@@ -177,7 +209,7 @@ impl Vault {
         })
     }
 
-    /// Rewrites every target now; returns them with their new status.
+    /// Rewrites every target this machine writes now; returns all of them with their status.
     pub fn publish_now(&mut self) -> Result<Vec<PublishTarget>> {
         self.publish_where(|_| true);
         self.targets()
@@ -215,7 +247,10 @@ impl Vault {
             return;
         };
         let mut changed = false;
-        for target in targets.iter_mut().filter(|t| wanted(t)) {
+        for target in targets
+            .iter_mut()
+            .filter(|t| t.is_written_here() && wanted(t))
+        {
             changed = true;
             let now = self.now();
             match self.publish_one(target) {

@@ -1,0 +1,129 @@
+//! Publish targets on a team vault: a verifier file belongs to the machine that added it, is
+//! written only there, and `publish follow` running there keeps it current after any member's
+//! change. SKIPPED loudly without PostgreSQL unless `KEYWARD_REQUIRE_POSTGRES=1`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Run, Sandbox, StoreKind, on_store};
+
+/// Runs `args` as if on the machine named `host`.
+fn on(s: &Sandbox, host: &str, args: &[&str]) -> Run {
+    s.run_with(s.command().env("KEYWARD_HOST", host).args(args))
+}
+
+/// What a service reading `file` answers for `secret`.
+fn verify_with(s: &Sandbox, file: &Path, secret: &str) -> String {
+    let trust = s.run(&["verifier-key"]).ok().stdout.trim().to_owned();
+    let r = s.run(&[
+        "--json",
+        "verify",
+        "--verifier",
+        file.to_str().expect("utf-8"),
+        "--trust",
+        &trust,
+        "--key",
+        secret,
+    ]);
+    r.json()["result"].as_str().unwrap_or("").to_owned()
+}
+
+fn secret_of(key: &serde_json::Value) -> String {
+    key["key_secret"].as_str().expect("secret").to_owned()
+}
+
+/// Kills the follower when the test ends, whatever happens.
+struct Follower(Child);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::with_tree();
+        let key = s.create_key("acme/billing/prod", "ci", &[]);
+        let id = key["key_id"].as_str().expect("id").to_owned();
+        let out = s.path("verifiers/acme.verifier.json");
+        std::fs::create_dir_all(out.parent().expect("dir")).expect("dir");
+        let file = out.to_str().expect("utf-8");
+        on(&s, "service-host", &["publish", "add", "acme", file]).ok();
+        assert_eq!(verify_with(&s, &out, &secret_of(&key)), "valid");
+
+        // A change from another machine leaves the file alone (its path names a file on the
+        // service host) and records no error against it.
+        let before = std::fs::read(&out).expect("read");
+        on(&s, "laptop", &["key", "revoke", &id]).ok();
+        assert_eq!(std::fs::read(&out).expect("read"), before);
+        let listed = on(&s, "laptop", &["--json", "publish", "list"]).ok().json();
+        assert_eq!(listed[0]["host"], "service-host");
+        assert!(listed[0]["last_error"].is_null(), "{listed}");
+        let text = on(&s, "laptop", &["publish", "list"]).ok().stdout;
+        assert!(
+            text.contains("MACHINE") && text.contains("service-host"),
+            "{text}"
+        );
+        // `publish now` on the laptop does not write it either.
+        on(&s, "laptop", &["publish", "now"]).ok();
+        assert_eq!(std::fs::read(&out).expect("read"), before);
+
+        // The follower on the service host rewrites it at once, then after every change.
+        let mut child = s
+            .command()
+            .env("KEYWARD_HOST", "service-host")
+            .args(["publish", "follow"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn follow");
+        let stdout = child.stdout.take().expect("stdout");
+        let _follower = Follower(child);
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("a line").expect("read");
+        assert!(first.contains("started: rewrote 1 target"), "{first}");
+        assert_eq!(verify_with(&s, &out, &secret_of(&key)), "revoked");
+
+        let later = on(
+            &s,
+            "laptop",
+            &[
+                "--json",
+                "key",
+                "create",
+                "acme/billing/prod",
+                "--name",
+                "later",
+            ],
+        )
+        .ok()
+        .json();
+        let start = Instant::now();
+        let next = lines.next().expect("a line").expect("read");
+        assert!(next.contains("after a change: rewrote 1 target"), "{next}");
+        assert_eq!(verify_with(&s, &out, &secret_of(&later)), "valid");
+        eprintln!(
+            "a key minted on another machine was in the service host's file after {} ms",
+            start.elapsed().as_millis()
+        );
+        assert!(start.elapsed() < Duration::from_secs(5));
+    });
+}
+
+crate::on_both_stores! {
+    /// Nothing to follow, or a bad interval: one clear line, exit 2, before any waiting.
+    fn follow_refuses_to_wait_for_nothing() {
+        let s = Sandbox::with_tree();
+        s.run(&["publish", "follow"]).refused("no publish target is written on this machine");
+        let out = s.path("acme.verifier.json");
+        s.run(&["publish", "add", "acme", out.to_str().expect("utf-8")]).ok();
+        s.run(&["publish", "follow", "--every", "0"]).refused("--every takes 1 to 3600 seconds");
+    }
+}
