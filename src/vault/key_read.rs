@@ -60,11 +60,16 @@ impl Vault {
         Ok(info)
     }
 
-    /// What `keyward serve` wrote beside the publish targets: key id → usage. Unreadable
-    /// targets or usage files count as no usage.
+    /// What `keyward serve` wrote beside the publish targets this machine writes (another
+    /// machine's target names a file over there): key id → usage. Unreadable targets or usage
+    /// files count as no usage.
     pub(super) fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
         let files: Vec<std::path::PathBuf> = match self.targets() {
-            Ok(targets) => targets.into_iter().map(|t| t.file).collect(),
+            Ok(targets) => targets
+                .into_iter()
+                .filter(super::PublishTarget::is_written_here)
+                .map(|t| t.file)
+                .collect(),
             Err(_) => return HashMap::new(),
         };
         usage::collect(&files, now)
