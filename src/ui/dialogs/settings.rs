@@ -43,13 +43,24 @@ impl PublishRow {
             .iter()
             .map(|(t, path)| PublishRow {
                 file: t.file.display().to_string(),
-                node: if t.node.is_none() {
-                    "whole vault".into()
-                } else {
-                    path.clone()
+                node: {
+                    let node = if t.node.is_none() {
+                        "whole vault"
+                    } else {
+                        path
+                    };
+                    // On a team vault, the machine that writes it.
+                    match &t.host {
+                        Some(host) => format!("{node} · on {host}"),
+                        None => node.to_owned(),
+                    }
                 },
                 last: match (t.last_published_at, t.last_keys) {
-                    (Some(at), Some(keys)) => format!("{} ({keys} keys)", format_time(at)),
+                    (Some(at), Some(keys)) => format!(
+                        "{} ({})",
+                        format_time(at),
+                        crate::numbers::count_of(keys, "key", "keys")
+                    ),
                     (Some(at), None) => format_time(at),
                     _ => "never".into(),
                 },
@@ -281,5 +292,31 @@ fn publish_targets_ui(ui: &mut egui::Ui, rows: &[PublishRow], commands: &mut Vec
         });
     if ui.button("Publish now").clicked() {
         commands.push(Command::PublishNow);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_publish_row_names_its_machine_and_counts_its_keys() {
+        let target = |host: Option<&str>, keys: usize| PublishTarget {
+            file: "/srv/keyward/acme.verifier.json".into(),
+            node: Some(1),
+            mode: 0o644,
+            last_published_at: Some(1_800_000_000),
+            last_keys: Some(keys),
+            last_error: None,
+            host: host.map(str::to_owned),
+        };
+        let rows = PublishRow::rows(&[
+            (target(Some("service-host"), 1), "acme".into()),
+            (target(None, 2), "acme".into()),
+        ]);
+        assert_eq!(rows[0].node, "acme · on service-host");
+        assert!(rows[0].last.ends_with("(1 key)"), "{}", rows[0].last);
+        assert_eq!(rows[1].node, "acme");
+        assert!(rows[1].last.ends_with("(2 keys)"), "{}", rows[1].last);
     }
 }
