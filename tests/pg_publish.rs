@@ -114,6 +114,32 @@ fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
             start.elapsed().as_millis()
         );
         assert!(start.elapsed() < Duration::from_secs(5));
+
+        // The last use a service on the host wrote beside the file reaches the other machines
+        // through the vault (the usage file exists only on the host).
+        let later_id = later["key_id"].as_str().expect("id");
+        let show = |id: &str| on(&s, "laptop", &["--json", "key", "show", id]).ok().json();
+        assert!(show(later_id)["last_used_at"].is_null());
+        let used_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64
+            - 5;
+        let mut usage = keyward::vault::UsageFile::default();
+        usage.add(later_id, used_at, &[(used_at / 3600 * 3600, 3)]);
+        std::fs::write(keyward::vault::usage_path(&out), usage.to_json()).expect("usage");
+        let start = Instant::now();
+        loop {
+            let shown = show(later_id);
+            if !shown["last_used_at"].is_null() {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the service's last use never reached the vault: {shown}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     });
 }
 

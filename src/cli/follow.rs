@@ -4,10 +4,12 @@
 //!
 //! It looks at the activity log's newest entry once per interval: every change to keys is
 //! logged, the status a publish records is not, so two machines following one vault never wake
-//! each other.
+//! each other. It also copies the last uses that `keyward serve` writes beside the files
+//! (`FILE.usage.json`, only on this machine) into the vault, where every member sees them.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
@@ -41,6 +43,8 @@ pub(super) fn follow(ctx: &Context, v: &mut Vault, every: u64) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     let mut unreachable = false;
+    let mut usage = UsageSeen::default();
+    usage.stamp(ctx, v);
     loop {
         std::thread::sleep(Duration::from_secs(every));
         let now = match v.activity_mark() {
@@ -56,6 +60,7 @@ pub(super) fn follow(ctx: &Context, v: &mut Vault, every: u64) -> CliResult {
         if std::mem::take(&mut unreachable) {
             ctx.warn("the vault answers again");
         }
+        usage.stamp(ctx, v);
         if now == mark {
             continue;
         }
@@ -102,5 +107,45 @@ fn report(ctx: &Context, v: &mut Vault, why: &str) -> Result<bool, CliError> {
         Err(e) => Err(CliError::msg(format!(
             "cannot write to standard output: {e}"
         ))),
+    }
+}
+
+/// What was copied from the usage files already, and when they were last changed.
+#[derive(Default)]
+struct UsageSeen {
+    stamps: HashMap<String, vault::Timestamp>,
+    modified: Vec<Option<SystemTime>>,
+}
+
+impl UsageSeen {
+    /// Copies new last uses into the vault when a usage file beside this machine's targets
+    /// changed (services rewrite them every few seconds; reading them costs nothing otherwise).
+    fn stamp(&mut self, ctx: &Context, v: &Vault) {
+        let modified: Vec<Option<SystemTime>> = v
+            .publish_targets()
+            .unwrap_or_default()
+            .iter()
+            .filter(|(t, _)| t.is_written_here())
+            .map(|(t, _)| {
+                std::fs::metadata(vault::usage_path(&t.file))
+                    .and_then(|m| m.modified())
+                    .ok()
+            })
+            .collect();
+        if modified == self.modified {
+            return;
+        }
+        match v.stamp_service_use(&mut self.stamps) {
+            Ok(n) => {
+                self.modified = modified;
+                if n > 0 {
+                    log::info!(
+                        "copied the last use of {} from the usage files",
+                        count_of(n, "key", "keys")
+                    );
+                }
+            }
+            Err(e) => ctx.warn(&format!("cannot record the services' last uses: {e}")),
+        }
     }
 }

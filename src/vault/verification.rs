@@ -1,6 +1,8 @@
 //! Checking a presented key against the vault, and exporting what a service needs to check
 //! keys without it.
 
+use std::collections::HashMap;
+
 use super::error::{Error, Result};
 use super::model::{NodeId, Timestamp};
 use super::secret::Secret;
@@ -30,6 +32,41 @@ impl Vault {
             }
         }
         Ok(verification)
+    }
+
+    /// Copies the last uses that services on this machine wrote beside its publish targets
+    /// into the keys' own stamps, so that every member of a team vault sees them (the usage
+    /// files are only on this machine). `seen` remembers what was copied already, so each
+    /// call looks up only keys used since. Returns how many keys were stamped.
+    pub fn stamp_service_use(&self, seen: &mut HashMap<String, Timestamp>) -> Result<usize> {
+        let mut newer = Vec::new();
+        for (key_id, usage) in self.service_usage(self.now()) {
+            let Some(at) = usage.last_used_at else {
+                continue;
+            };
+            if seen.get(&key_id).is_some_and(|t| *t >= at) {
+                continue;
+            }
+            seen.insert(key_id.clone(), at);
+            newer.push((key_id, at));
+        }
+        if newer.is_empty() {
+            return Ok(0);
+        }
+        // Not a sealed change, as a verification's stamp: no commitment work, no log entry.
+        store::in_transaction(&*self.conn, || {
+            let mut stamped = 0;
+            for (key_id, at) in &newer {
+                let Some(row) = self.conn.key_by_key_id(key_id)? else {
+                    continue;
+                };
+                if row.last_used_at.is_none_or(|t| t < *at) {
+                    self.conn.touch_key(row.id, *at)?;
+                    stamped += 1;
+                }
+            }
+            Ok(stamped)
+        })
     }
 
     /// The same answer as [`Vault::verify`], without recording a use (a scanner finding a
