@@ -532,3 +532,40 @@ fn a_walk_over_many_batches_keeps_creation_order_and_stops_when_asked() {
 fn raw(f: &Fixture) -> rusqlite::Connection {
     rusqlite::Connection::open(f.vault.path()).expect("open the file directly")
 }
+
+#[test]
+fn service_use_is_copied_into_the_stamps_once_and_never_from_the_future() {
+    let mut f = fixture();
+    let a = f.vault.create_key(f.env.id, new_key("a", &[])).expect("a");
+    let b = f.vault.create_key(f.env.id, new_key("b", &[])).expect("b");
+    let file = f.vault.path().with_file_name("acme.verifier.json");
+    f.vault
+        .add_publish_target(Some(f.env.id), &file, DEFAULT_PUBLISH_MODE)
+        .expect("target");
+    let now = f.clock.load(Ordering::SeqCst);
+    let mut usage = UsageFile::default();
+    usage.add(&a.info.key_id, now - 30, &[]);
+    usage.add(&b.info.key_id, now + 86_400, &[]);
+    std::fs::write(usage_path(&file), usage.to_json()).expect("usage");
+    let mut seen = std::collections::HashMap::new();
+    assert_eq!(f.vault.stamp_service_use(&mut seen).expect("stamp"), 1);
+    let stamp = |id: &str| {
+        f.vault
+            .conn
+            .key_by_key_id(id)
+            .expect("row")
+            .expect("key")
+            .last_used_at
+    };
+    assert_eq!(stamp(&a.info.key_id), Some(now - 30));
+    assert_eq!(
+        stamp(&b.info.key_id),
+        None,
+        "a use a day ahead is not recorded"
+    );
+    assert_eq!(
+        f.vault.stamp_service_use(&mut seen).expect("again"),
+        0,
+        "nothing new"
+    );
+}
