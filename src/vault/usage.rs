@@ -37,6 +37,8 @@ pub const DAY_SECS: i64 = 86_400;
 pub const HOURS_KEPT: i64 = 24;
 /// Daily counts kept.
 pub const DAYS_KEPT: i64 = 30;
+/// How far ahead of this machine's clock a service's clock may be.
+const MAX_CLOCK_SKEW_SECS: i64 = 300;
 /// A usage file larger than this is not read.
 const MAX_USAGE_FILE: u64 = 64 * 1024 * 1024;
 
@@ -173,7 +175,11 @@ fn summarize(record: &KeyUsageRecord, now: Timestamp) -> KeyUsage {
             .fold(0u64, |acc, &(_, n)| acc.saturating_add(n))
     };
     KeyUsage {
-        last_used_at: record.last_used_at,
+        // A usage file is outside input: a last use beyond clock skew ahead, or before 1970,
+        // is not believed (it would show, and be copied into the vault, as a real one).
+        last_used_at: record
+            .last_used_at
+            .filter(|at| (0..=now.saturating_add(MAX_CLOCK_SKEW_SECS)).contains(at)),
         uses_24h: sum(&record.hours, hour_floor, HOUR_SECS),
         uses_30d: sum(&record.days, day_floor, 1),
     }
@@ -258,5 +264,9 @@ mod tests {
         let f = UsageFile::parse(&huge).unwrap();
         let u = f.usage_of("k", 1_764_090_000).unwrap();
         assert_eq!(u.uses_24h, 0);
+        assert_eq!(
+            u.last_used_at, None,
+            "a last use in year 292 billion is not believed"
+        );
     }
 }

@@ -17,9 +17,6 @@ use super::{Action, Vault, crypto, store, tamper};
 /// so verification stays a read.
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
-/// How far ahead of this machine's clock a service's clock may be.
-const MAX_CLOCK_SKEW_SECS: i64 = 300;
-
 impl Vault {
     /// Checks a presented key (a header, `Api-Key k`, `Bearer k` or a bare key) against the
     /// vault. A bad checksum is `malformed` without a lookup. A key whose record is not the one
@@ -42,15 +39,10 @@ impl Vault {
     /// files are only on this machine). `seen` remembers what was copied already, so each
     /// call looks up only keys used since. Returns how many keys were stamped.
     pub fn stamp_service_use(&self, seen: &mut HashMap<String, Timestamp>) -> Result<usize> {
-        let now = self.now();
         let mut newer = Vec::new();
-        for (key_id, usage) in self.service_usage(now) {
-            // A usage file is outside input: a use from the future (beyond clock skew) or
-            // before 1970 is not recorded.
-            let Some(at) = usage
-                .last_used_at
-                .filter(|at| (0..=now.saturating_add(MAX_CLOCK_SKEW_SECS)).contains(at))
-            else {
+        for (key_id, usage) in self.service_usage(self.now()) {
+            // Uses from the future or before 1970 were dropped when the file was read.
+            let Some(at) = usage.last_used_at else {
                 continue;
             };
             if seen.get(&key_id).is_some_and(|t| *t >= at) {
