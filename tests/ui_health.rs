@@ -675,3 +675,30 @@ fn thousands_of_findings_draw_the_most_urgent_and_count_the_rest() {
         .count();
     assert_eq!(drawn, 500, "500 findings drawn, not 700");
 }
+
+/// At the default window size every column of the key table is there (the masked key is how a
+/// key seen in a config is found; owner and tags are the details); at the smallest size the
+/// optional ones make way, the owner first, the masked key after the creation date.
+#[test]
+fn the_default_window_shows_every_column_and_the_smallest_the_essential_ones() {
+    // (Scopes is also a tab.)
+    let headers = ["Key", "Owner / tags", "Created", "Last used"];
+    let w = unlocked_window_sized(egui::vec2(1180.0, 760.0), four_keys);
+    for header in headers {
+        assert!(w.has(header), "{header} at 1180x760");
+    }
+    let w = unlocked_window_sized(egui::vec2(980.0, 700.0), four_keys);
+    assert!(
+        !w.has("Owner / tags") && !w.has("Created"),
+        "owner and date go first"
+    );
+    assert!(
+        w.has("Key") && w.has("Last used"),
+        "the masked key stays longer"
+    );
+    let w = unlocked_window_sized(egui::vec2(760.0, 480.0), four_keys);
+    for header in headers {
+        assert!(!w.has(header), "{header} has no room at 760x480");
+    }
+    assert!(w.has("Name") && w.has("Expires") && w.has("Status"));
+}

@@ -414,12 +414,14 @@ impl Col {
         Col::Status,
         Col::Actions,
     ];
-    /// Left out first to last when the width is short.
+    /// Left out first to last when the width is short. The masked key stays longer than owner
+    /// and creation date: it is how a key seen in a config or a log is found in the table (at
+    /// the default window size it is the one that fits).
     const OPTIONAL: [Col; 5] = [
-        Col::Key,
-        Col::Created,
-        Col::LastUsed,
         Col::Owner,
+        Col::Created,
+        Col::Key,
+        Col::LastUsed,
         Col::Scopes,
     ];
     const NAME_MIN: f32 = 110.0;
@@ -429,11 +431,12 @@ impl Col {
     fn width(self) -> f32 {
         match self {
             Col::Name => Col::NAME_MIN,
-            Col::Key => 132.0,
-            Col::Scopes => 124.0,
-            Col::Owner => 110.0,
+            // Every column fits a 1180-point window with the sidebar at its default width.
+            Col::Key => 124.0,
+            Col::Scopes => 112.0,
+            Col::Owner => 100.0,
             Col::Created | Col::Expires | Col::LastUsed => 80.0,
-            Col::Status => 104.0,
+            Col::Status => 96.0,
             Col::Actions => 64.0,
         }
     }
