@@ -738,6 +738,15 @@ fn a_vault_of_100000_keys_opens_and_its_table_renders() {
 fn settings_change_the_clipboard_timeout_and_the_passphrase() {
     let mut w = unlocked_window(acme);
     w.click("Settings");
+    // Its button rows are right-aligned alike (they once shared one remembered width and took
+    // turns, redrawing every frame twice).
+    let right = |w: &Window, label: &str| w.harness.get_by_label(label).rect().right();
+    let save = right(&w, "Save settings");
+    assert!(
+        (save - right(&w, "Change passphrase")).abs() < 1.0,
+        "{save} vs {}",
+        right(&w, "Change passphrase")
+    );
     w.click("Dark");
     w.click("Save settings");
     assert_eq!(

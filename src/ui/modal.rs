@@ -83,7 +83,9 @@ pub fn button_row(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     // Buttons are added left to right, the primary one last, so Tab reaches them in the order
     // they are seen; the row is pushed right by the width it had last frame (a frame whose
     // width changed is redrawn before it is shown).
-    let id = ui.unique_id().with("button_row_width");
+    // One id a row: a dialog with several rows (Settings) must not share one remembered width,
+    // or the rows take turns and every frame is drawn twice.
+    let id = ui.next_auto_id().with("button_row_width");
     let known: f32 = ui.ctx().data(|d| d.get_temp(id)).unwrap_or(0.0);
     // A fixed-height row: a bare layout would take all the height a modal offers.
     let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);

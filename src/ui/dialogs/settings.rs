@@ -7,8 +7,9 @@ use zeroize::Zeroizing;
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, Session, Settings};
 use crate::ui::theme::{self, ThemeChoice};
+use crate::ui::time::local_time;
 use crate::ui::widgets::password_field;
-use crate::vault::{Member, PublishTarget, format_time};
+use crate::vault::{Member, PublishTarget};
 
 pub struct SettingsDialog {
     settings: Settings,
@@ -58,10 +59,10 @@ impl PublishRow {
                 last: match (t.last_published_at, t.last_keys) {
                     (Some(at), Some(keys)) => format!(
                         "{} ({})",
-                        format_time(at),
+                        local_time(at),
                         crate::numbers::count_of(keys, "key", "keys")
                     ),
-                    (Some(at), None) => format_time(at),
+                    (Some(at), None) => local_time(at),
                     _ => "never".into(),
                 },
                 error: t.last_error.clone(),
@@ -258,38 +259,37 @@ fn publish_targets_ui(ui: &mut egui::Ui, rows: &[PublishRow], commands: &mut Vec
         );
         return;
     }
-    egui::Grid::new("publish_grid")
-        .num_columns(3)
-        .spacing([12.0, 4.0])
-        .show(ui, |ui| {
-            for row in rows {
-                // The file's name, with room; the full path on hover.
-                let name = std::path::Path::new(&row.file)
-                    .file_name()
-                    .map_or(row.file.clone(), |n| n.to_string_lossy().into_owned());
-                ui.allocate_ui_with_layout(
-                    egui::vec2(180.0, ui.spacing().interact_size.y),
-                    egui::Layout::left_to_right(egui::Align::Center),
-                    |ui| {
-                        ui.set_min_width(180.0);
-                        ui.add(egui::Label::new(name).truncate())
-                            .on_hover_text(&row.file);
-                    },
-                );
-                ui.label(&row.node);
+    // Two lines a file, to fit the dialog: its name (full path on hover) and its state, then
+    // what it carries and when it was last written.
+    for row in rows {
+        let name = std::path::Path::new(&row.file)
+            .file_name()
+            .map_or(row.file.clone(), |n| n.to_string_lossy().into_owned());
+        ui.horizontal(|ui| {
+            ui.add(egui::Label::new(RichText::new(name).strong()).truncate())
+                .on_hover_text(&row.file);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 match &row.error {
-                    None => ui.label(&row.last),
+                    None => ui.label(RichText::new("Up to date").color(theme::SUCCESS)),
                     Some(e) => ui
                         .label(RichText::new("Failed").color(theme::DANGER))
                         .on_hover_text(e),
                 };
-                ui.end_row();
-                if let Some(e) = &row.error {
-                    ui.label(RichText::new(e).color(theme::DANGER).small());
-                    ui.end_row();
-                }
-            }
+            });
         });
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!("{} · last written {}", row.node, row.last))
+                    .small()
+                    .color(theme::MUTED),
+            )
+            .truncate(),
+        );
+        if let Some(e) = &row.error {
+            ui.label(RichText::new(e).color(theme::DANGER).small());
+        }
+        ui.add_space(theme::SPACE * 0.5);
+    }
     if ui.button("Publish now").clicked() {
         commands.push(Command::PublishNow);
     }
