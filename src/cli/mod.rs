@@ -456,8 +456,14 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
     let location = vault::display_location(&ctx.vault_path);
     ctx.print(json!({ "vault": location, "kdf": params }), || {
         format!(
-            "Created vault {} (Argon2id {} MiB, {} passes)",
-            location, memory_mib, passes
+            "Created vault {} (Argon2id {} MiB, {})",
+            location,
+            memory_mib,
+            crate::numbers::count_of(
+                usize::try_from(passes).unwrap_or(usize::MAX),
+                "pass",
+                "passes"
+            )
         )
     });
     done()
