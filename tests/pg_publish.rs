@@ -166,3 +166,26 @@ crate::on_both_stores! {
         s.run(&["publish", "follow", "--every", "0"]).refused("--every takes 1 to 3600 seconds");
     }
 }
+
+/// A target that failed on its machine shows in every member's health report, saying which
+/// machine can mend it (Publish now elsewhere does not touch the file).
+#[test]
+fn a_failing_team_target_names_the_machine_that_writes_it() {
+    on_store(StoreKind::Postgres, || {
+        let s = Sandbox::with_tree();
+        s.create_key("acme/billing/prod", "ci", &[]);
+        let missing = s.path("no-such-folder/acme.verifier.json");
+        let file = missing.to_str().expect("utf-8");
+        on(&s, "service-host", &["publish", "add", "acme", file]).ok();
+        let report = on(&s, "laptop", &["--json", "health"]).json();
+        let text = report.to_string();
+        assert!(
+            text.contains("the file is written on service-host"),
+            "{text}"
+        );
+        let own = on(&s, "service-host", &["--json", "health"])
+            .json()
+            .to_string();
+        assert!(!own.contains("the file is written on"), "{own}");
+    });
+}

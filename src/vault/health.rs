@@ -369,7 +369,12 @@ impl Vault {
     /// first, acknowledged last.
     fn complete_report(&self, mut out: Vec<Finding>, now: Timestamp) -> Result<Vec<Finding>> {
         for (target, path) in self.publish_targets()? {
-            if let Some(error) = target.last_error {
+            let here = target.is_written_here();
+            if let Some(mut error) = target.last_error {
+                // Only that machine can mend it (Publish now here would not touch the file).
+                if let Some(host) = target.host.as_deref().filter(|_| !here) {
+                    error.push_str(&format!(" (the file is written on {host})"));
+                }
                 out.push(key_finding(
                     FindingKind::PublishFailing,
                     target.file.display().to_string(),
