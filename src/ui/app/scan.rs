@@ -100,13 +100,23 @@ pub(super) fn finish_scan(
             Err(_) => inactive += 1,
         }
     }
+    let files = usize::try_from(scanned.files).unwrap_or(usize::MAX);
     let read = if scanned.cancelled {
         match total {
-            Some(t) => format!("Scan cancelled after {} of {t} files", scanned.files),
-            None => format!("Scan cancelled after {} files", scanned.files),
+            Some(t) => format!(
+                "Scan cancelled after {} of {t} files",
+                crate::numbers::count(files)
+            ),
+            None => format!(
+                "Scan cancelled after {}",
+                crate::numbers::count_of(files, "file", "files")
+            ),
         }
     } else {
-        format!("Scanned {} files", scanned.files)
+        format!(
+            "Scanned {}",
+            crate::numbers::count_of(files, "file", "files")
+        )
     };
     let mut found = Vec::new();
     if !exposed.is_empty() {
