@@ -5,22 +5,6 @@ mod common;
 
 use common::Sandbox;
 
-fn verify_with(s: &Sandbox, file: &std::path::Path, secret: &str) -> (i32, String) {
-    let trust = s.run(&["verifier-key"]).ok().stdout.trim().to_owned();
-    let r = s.run(&[
-        "--json",
-        "verify",
-        "--verifier",
-        file.to_str().expect("utf-8"),
-        "--trust",
-        &trust,
-        "--key",
-        secret,
-    ]);
-    let result = r.json()["result"].as_str().unwrap_or("").to_owned();
-    (r.code, result)
-}
-
 #[cfg(unix)]
 fn mode(p: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -49,17 +33,17 @@ crate::on_both_stores! {
         assert_eq!(added["last_keys"], 1);
         #[cfg(unix)]
         assert_eq!(mode(&out), 0o644, "a service user must be able to read it");
-        assert_eq!(verify_with(&s, &out, secret), (0, "valid".into()));
+        assert_eq!(s.verify_with_file(&out, secret), (0, "valid".into()));
 
         s.run(&["key", "revoke", id]).ok();
         assert_eq!(
-            verify_with(&s, &out, secret),
+            s.verify_with_file(&out, secret),
             (1, "revoked".into()),
             "the revoke reached the file in the same command"
         );
         let later = s.create_key("acme/billing/prod", "later", &[]);
         let later_secret = later["key_secret"].as_str().expect("secret");
-        assert_eq!(verify_with(&s, &out, later_secret), (0, "valid".into()));
+        assert_eq!(s.verify_with_file(&out, later_secret), (0, "valid".into()));
 
         let before = std::fs::read(&out).expect("read");
         s.create_key("other", "elsewhere", &[]);
@@ -112,7 +96,7 @@ crate::on_both_stores! {
         .ok();
         s.run(&["key", "revoke", key["key_id"].as_str().expect("id")])
             .ok();
-        assert_eq!(verify_with(&s, &out, secret), (1, "revoked".into()));
+        assert_eq!(s.verify_with_file(&out, secret), (1, "revoked".into()));
         s.run(&["publish", "add", "acme", "x.json", "--mode", "999"])
             .refused("mode");
     }

@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,22 +13,6 @@ use common::{Run, Sandbox, StoreKind, on_store};
 /// Runs `args` as if on the machine named `host`.
 fn on(s: &Sandbox, host: &str, args: &[&str]) -> Run {
     s.run_with(s.command().env("KEYWARD_HOST", host).args(args))
-}
-
-/// What a service reading `file` answers for `secret`.
-fn verify_with(s: &Sandbox, file: &Path, secret: &str) -> String {
-    let trust = s.run(&["verifier-key"]).ok().stdout.trim().to_owned();
-    let r = s.run(&[
-        "--json",
-        "verify",
-        "--verifier",
-        file.to_str().expect("utf-8"),
-        "--trust",
-        &trust,
-        "--key",
-        secret,
-    ]);
-    r.json()["result"].as_str().unwrap_or("").to_owned()
 }
 
 fn secret_of(key: &serde_json::Value) -> String {
@@ -56,7 +39,7 @@ fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
         std::fs::create_dir_all(out.parent().expect("dir")).expect("dir");
         let file = out.to_str().expect("utf-8");
         on(&s, "service-host", &["publish", "add", "acme", file]).ok();
-        assert_eq!(verify_with(&s, &out, &secret_of(&key)), "valid");
+        assert_eq!(s.verify_with_file(&out, &secret_of(&key)).1, "valid");
 
         // A change from another machine leaves the file alone (its path names a file on the
         // service host) and records no error against it.
@@ -102,7 +85,7 @@ fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
         };
         let first = next_line();
         assert!(first.contains("started: rewrote 1 target"), "{first}");
-        assert_eq!(verify_with(&s, &out, &secret_of(&key)), "revoked");
+        assert_eq!(s.verify_with_file(&out, &secret_of(&key)).1, "revoked");
 
         let later = on(
             &s,
@@ -121,7 +104,7 @@ fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
         let start = Instant::now();
         let next = next_line();
         assert!(next.contains("after a change: rewrote 1 target"), "{next}");
-        assert_eq!(verify_with(&s, &out, &secret_of(&later)), "valid");
+        assert_eq!(s.verify_with_file(&out, &secret_of(&later)).1, "valid");
         eprintln!(
             "a key minted on another machine was in the service host's file after {} ms",
             start.elapsed().as_millis()

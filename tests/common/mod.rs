@@ -237,6 +237,24 @@ impl Sandbox {
         self.run(&args).ok().json()
     }
 
+    /// What a service reading the verifier file `file` answers for `secret`: exit code and
+    /// result (`keyward verify --verifier FILE --trust` with this vault's public key).
+    pub fn verify_with_file(&self, file: &Path, secret: &str) -> (i32, String) {
+        let trust = self.run(&["verifier-key"]).ok().stdout.trim().to_owned();
+        let r = self.run(&[
+            "--json",
+            "verify",
+            "--verifier",
+            file.to_str().expect("utf-8"),
+            "--trust",
+            &trust,
+            "--key",
+            secret,
+        ]);
+        let result = r.json()["result"].as_str().unwrap_or("").to_owned();
+        (r.code, result)
+    }
+
     pub fn verify(&self, key: &str, scopes: &[&str]) -> (i32, serde_json::Value) {
         let mut args = vec![
             "--json".to_owned(),
