@@ -148,6 +148,34 @@ crate::on_both_stores! {
         s.run(&["publish", "add", "acme", out.to_str().expect("utf-8")]).ok();
         s.run(&["publish", "follow", "--every", "0"]).refused("--every takes 1 to 3600 seconds");
     }
+
+    /// With `--json` the follower prints one JSON object a line.
+    fn follow_prints_json_lines() {
+        let s = Sandbox::with_tree();
+        s.create_key("acme/billing/prod", "ci", &[]);
+        let out = s.path("acme.verifier.json");
+        s.run(&["publish", "add", "acme", out.to_str().expect("utf-8")]).ok();
+        let mut child = s
+            .command()
+            .args(["--json", "publish", "follow"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn follow");
+        let stdout = child.stdout.take().expect("stdout");
+        let _follower = Follower(child);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut first);
+            let _ = tx.send(first);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(20)).expect("a line");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object a line");
+        assert_eq!(v["why"], "started");
+        assert_eq!(v["rewritten"], 1);
+        assert_eq!(v["failed"], 0);
+    }
 }
 
 /// A target that failed on its machine shows in every member's health report, saying which
