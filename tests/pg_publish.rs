@@ -6,6 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use common::{Run, Sandbox, StoreKind, on_store};
@@ -19,13 +20,48 @@ fn secret_of(key: &serde_json::Value) -> String {
     key["key_secret"].as_str().expect("secret").to_owned()
 }
 
-/// Kills the follower when the test ends, whatever happens.
-struct Follower(Child);
+/// `keyward publish follow` running as if on `host`, killed when the test ends whatever
+/// happens. Its lines arrive through a thread, so a follower that says nothing fails the test
+/// after a while instead of hanging it.
+struct Follower {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Follower {
+    fn start(s: &Sandbox, host: &str, args: &[&str]) -> Follower {
+        let mut child = s
+            .command()
+            .env("KEYWARD_HOST", host)
+            .args(args)
+            .args(["publish", "follow"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn follow");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Follower { child, lines }
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the follower prints a line")
+    }
+}
 
 impl Drop for Follower {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -59,31 +95,8 @@ fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
         assert_eq!(std::fs::read(&out).expect("read"), before);
 
         // The follower on the service host rewrites it at once, then after every change.
-        let mut child = s
-            .command()
-            .env("KEYWARD_HOST", "service-host")
-            .args(["publish", "follow"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn follow");
-        let stdout = child.stdout.take().expect("stdout");
-        let _follower = Follower(child);
-        // Lines arrive through a thread, so a follower that says nothing fails the test after
-        // a while instead of hanging it.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let next_line = || {
-            rx.recv_timeout(Duration::from_secs(20))
-                .expect("the follower prints a line")
-        };
-        let first = next_line();
+        let follower = Follower::start(&s, "service-host", &[]);
+        let first = follower.next_line();
         assert!(first.contains("started: rewrote 1 target"), "{first}");
         assert_eq!(s.verify_with_file(&out, &secret_of(&key)).1, "revoked");
 
@@ -102,7 +115,7 @@ fn a_team_target_is_written_by_its_machine_and_kept_current_by_follow() {
         .ok()
         .json();
         let start = Instant::now();
-        let next = next_line();
+        let next = follower.next_line();
         assert!(next.contains("after a change: rewrote 1 target"), "{next}");
         assert_eq!(s.verify_with_file(&out, &secret_of(&later)).1, "valid");
         eprintln!(
@@ -154,23 +167,9 @@ crate::on_both_stores! {
         let s = Sandbox::with_tree();
         s.create_key("acme/billing/prod", "ci", &[]);
         let out = s.path("acme.verifier.json");
-        s.run(&["publish", "add", "acme", out.to_str().expect("utf-8")]).ok();
-        let mut child = s
-            .command()
-            .args(["--json", "publish", "follow"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn follow");
-        let stdout = child.stdout.take().expect("stdout");
-        let _follower = Follower(child);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut first = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut first);
-            let _ = tx.send(first);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(20)).expect("a line");
+        on(&s, "this-machine", &["publish", "add", "acme", out.to_str().expect("utf-8")]).ok();
+        let follower = Follower::start(&s, "this-machine", &["--json"]);
+        let line = follower.next_line();
         let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object a line");
         assert_eq!(v["why"], "started");
         assert_eq!(v["rewritten"], 1);
