@@ -26,12 +26,7 @@ pub(super) fn follow(ctx: &Context, v: &mut Vault, every: u64) -> CliResult {
             "--every takes 1 to {MAX_EVERY} seconds"
         )));
     }
-    let here = v
-        .publish_targets()?
-        .iter()
-        .filter(|(t, _)| t.is_written_here())
-        .count();
-    if here == 0 {
+    if v.publish_files_here()?.is_empty() {
         return Err(CliError::msg(format!(
             "no publish target is written on this machine ({}): add one with `keyward publish \
              add NODE FILE`",
@@ -122,12 +117,11 @@ impl UsageSeen {
     /// changed (services rewrite them every few seconds; reading them costs nothing otherwise).
     fn stamp(&mut self, ctx: &Context, v: &Vault) {
         let modified: Vec<Option<SystemTime>> = v
-            .publish_targets()
+            .publish_files_here()
             .unwrap_or_default()
             .iter()
-            .filter(|(t, _)| t.is_written_here())
-            .map(|(t, _)| {
-                std::fs::metadata(vault::usage_path(&t.file))
+            .map(|file| {
+                std::fs::metadata(vault::usage_path(file))
                     .and_then(|m| m.modified())
                     .ok()
             })

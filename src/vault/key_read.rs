@@ -64,13 +64,8 @@ impl Vault {
     /// machine's target names a file over there): key id → usage. Unreadable targets or usage
     /// files count as no usage.
     pub(super) fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
-        let files: Vec<std::path::PathBuf> = match self.targets() {
-            Ok(targets) => targets
-                .into_iter()
-                .filter(super::PublishTarget::is_written_here)
-                .map(|t| t.file)
-                .collect(),
-            Err(_) => return HashMap::new(),
+        let Ok(files) = self.publish_files_here() else {
+            return HashMap::new();
         };
         usage::collect(&files, now)
     }

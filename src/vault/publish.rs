@@ -131,6 +131,16 @@ impl Vault {
             .collect())
     }
 
+    /// The files of the targets this machine writes (no node paths: cheap enough to ask often).
+    pub fn publish_files_here(&self) -> Result<Vec<PathBuf>> {
+        Ok(self
+            .targets()?
+            .into_iter()
+            .filter(PublishTarget::is_written_here)
+            .map(|t| t.file)
+            .collect())
+    }
+
     /// Adds a target and publishes it at once. `file` must not be a target already.
     pub fn add_publish_target(
         &mut self,
