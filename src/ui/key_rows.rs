@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::vault::{KeyInfo, KeyStatus};
+use crate::vault::{KeyInfo, KeyStatus, contains_folded};
 
 /// What people wrote about a key, as the table shows and searches it.
 pub struct RowDetails {
@@ -375,15 +375,6 @@ impl KeyRows {
             memchr::memchr2_iter(byte, upper, hay).for_each(&mut check);
         }
     }
-}
-
-/// Case-insensitive substring test without allocating (ASCII folding; other letters exact).
-pub fn contains_folded(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return true;
-    }
-    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 #[cfg(test)]

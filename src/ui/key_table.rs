@@ -214,7 +214,7 @@ impl KeyTable {
             return;
         }
         // A status's label matches or not once, not per row.
-        let label_hit = STATUSES.map(|st| super::key_rows::contains_folded(st.label(), &needle));
+        let label_hit = STATUSES.map(|st| crate::vault::contains_folded(st.label(), &needle));
         let hit = rows.matching(&needle);
         self.view = self
             .order

@@ -75,13 +75,18 @@ pub fn text_matches(key: &KeyInfo, needle: &str) -> bool {
 fn contains_lowercase(hay: &str, needle: &str) -> bool {
     if hay.is_ascii() && needle.is_ascii() {
         // No allocation on the common path: 100,000 keys are searched per keystroke.
-        return hay
-            .as_bytes()
-            .windows(needle.len().max(1))
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-            || needle.is_empty();
+        return contains_folded(hay, needle);
     }
     hay.to_lowercase().contains(needle)
+}
+
+/// Case-insensitive substring test without allocating (ASCII folding; other letters exact).
+pub fn contains_folded(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 impl KeyStatus {

@@ -57,7 +57,7 @@ pub use error::{Error, Result};
 pub use exposure::Found;
 pub use health::{Ack, Finding, FindingKind};
 pub use key_edit::KeyEdit;
-pub use key_filter::KeyFilter;
+pub use key_filter::{KeyFilter, contains_folded};
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use location::{is_server_url, redact as redact_location};
