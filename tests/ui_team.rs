@@ -416,3 +416,29 @@ fn last_used_stamps_on_a_team_vault_show_within_a_minute() {
         );
     });
 }
+
+/// A malformed URL typed into the window is a message on the unlock screen, without its
+/// password, and nothing is opened.
+#[test]
+fn a_malformed_team_vault_url_is_a_message_without_its_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h: H = window::app(
+        dir.path().join("mine.keyward"),
+        egui::vec2(900.0, 700.0),
+        Some(dir.path().join("downloads")),
+        MemoryClipboard::default(),
+    );
+    h.run();
+    h.get_by_label("Connect to a team vault…").click();
+    h.run();
+    h.get_by_label("Team vault URL")
+        .type_text("postgres://kw:hunter2@db.example/team?sslmode=bogus");
+    h.run();
+    h.get_by_label("Connect").click();
+    h.run();
+    unlock(&mut h);
+    wait_for(&mut h, "not a usable PostgreSQL URL", true, SECS_10)
+        .expect("the unlock screen says what is wrong with the URL");
+    assert!(h.state().is_locked());
+    assert!(!has_text(&h, "hunter2"), "the password is never shown");
+}

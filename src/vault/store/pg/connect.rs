@@ -250,4 +250,32 @@ mod tests {
             .to_string();
         assert!(!bad.contains("s3cret"), "{bad}");
     }
+
+    /// A URL typed in the window or set in KEYWARD_VAULT is outside input: every malformed one
+    /// is a message without its password, never a panic.
+    #[test]
+    fn malformed_urls_are_refused_without_their_password() {
+        let huge = format!("postgres://kw:s3cret@h/{}", "d".repeat(100_000));
+        for url in [
+            "postgres://kw:s3cret@h:99999/db",
+            "postgres://kw:s3cret@h/db?connect_timeout=-1",
+            "postgres://kw:s3cret@h/db?connect_timeout=zz",
+            "postgres://kw:s3cret@h/db?sslmode=",
+            "postgres://kw:s3cret@[::1/db",
+            "postgres://kw:s3cret@h/db?&&==&sslmode=verify-full&sslrootcert",
+            "postgres://kw:s3cret@h/db?password=s3cret&port=x",
+            "postgres://%zz:s3cret@h/db",
+            "postgres://",
+            "postgresql://kw:s3cret@h/db\u{0}",
+            huge.as_str(),
+        ] {
+            match Target::parse(url) {
+                Ok(t) => assert!(!t.place.contains("s3cret"), "{url}: {}", t.place),
+                Err(e) => {
+                    let text = e.to_string();
+                    assert!(!text.contains("s3cret"), "{url}: {text}");
+                }
+            }
+        }
+    }
 }
