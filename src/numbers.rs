@@ -37,6 +37,22 @@ pub fn compact(n: usize) -> String {
     }
 }
 
+/// A size as people read it: `512 bytes`, `64 MiB`, `1 GiB`, `1.5 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (unit, name) in UNITS {
+        if n >= unit {
+            let tenths = n * 10 / unit;
+            return if tenths.is_multiple_of(10) {
+                format!("{} {name}", tenths / 10)
+            } else {
+                format!("{}.{} {name}", tenths / 10, tenths % 10)
+            };
+        }
+    }
+    count_of(n as usize, "byte", "bytes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +94,14 @@ mod tests {
         ] {
             assert_eq!(compact(n), text, "{n}");
         }
+    }
+
+    #[test]
+    fn sizes_in_binary_units() {
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(512), "512 bytes");
+        assert_eq!(bytes(64 << 20), "64 MiB");
+        assert_eq!(bytes(1 << 30), "1 GiB");
+        assert_eq!(bytes(3 << 29), "1.5 GiB");
     }
 }

@@ -33,14 +33,21 @@ struct Line {
 
 /// Reads and checks every line; nothing is minted when any line is wrong.
 pub(super) fn read_batch(v: &Vault, node: NodeId, file: &Path) -> Result<Vec<NewKey>, CliError> {
+    let limit = crate::vault::outside::MAX_IMPORT_FILE;
     let mut text = String::new();
     if file.as_os_str() == "-" {
         std::io::stdin()
+            .take(limit + 1)
             .read_to_string(&mut text)
             .map_err(|e| CliError::msg(format!("standard input: {e}")))?;
+        if text.len() as u64 > limit {
+            return Err(CliError::msg(format!(
+                "standard input: more than {}; split the import",
+                crate::numbers::bytes(limit)
+            )));
+        }
     } else {
-        text = std::fs::read_to_string(file)
-            .map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
+        text = crate::vault::outside::read_text(file, limit)?;
     }
     let catalog: Vec<String> = v.scopes(node)?.into_iter().map(|s| s.id).collect();
     let now = v.now();

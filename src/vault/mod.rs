@@ -25,6 +25,7 @@ mod members;
 mod migrate;
 mod model;
 mod nodes;
+pub mod outside;
 mod publish;
 mod records;
 mod rekey;

@@ -22,7 +22,7 @@
 //! leniently: one that is missing, too large or not in this shape is ignored.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -93,14 +93,8 @@ pub fn usage_path(verifier: &Path) -> PathBuf {
 impl UsageFile {
     /// Reads a usage file; `None` when it is missing, too large, or not a usage file.
     pub fn read(path: &Path) -> Option<UsageFile> {
-        let file = std::fs::File::open(path).ok()?;
-        let mut text = String::new();
-        file.take(MAX_USAGE_FILE + 1)
-            .read_to_string(&mut text)
-            .ok()?;
-        if text.len() as u64 > MAX_USAGE_FILE {
-            return None;
-        }
+        // Outside input: a FIFO or a link in its place must not hang or redirect a listing.
+        let text = super::outside::read_text(path, MAX_USAGE_FILE).ok()?;
         UsageFile::parse(&text)
     }
 

@@ -429,8 +429,10 @@ impl Verifier {
     }
 }
 
+/// A verifier file is outside input: no link, FIFO or device, at most
+/// [`super::outside::MAX_VERIFIER_FILE`].
 fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    super::outside::read_text(path, super::outside::MAX_VERIFIER_FILE)
 }
 
 fn node_label(node: &str) -> String {
