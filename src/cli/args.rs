@@ -427,4 +427,23 @@ pub struct ServeArgs {
     /// Write per-key usage beside each verifier file every N seconds (and at exit)
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub usage_every: u64,
+    /// Where the highest serial served per vault and node is kept, so a restart refuses an
+    /// older file put back [default: the OS state folder for Keyward]
+    #[arg(long, env = "KEYWARD_SERVE_STATE", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Serve a verifier file older than one served before (going back on purpose)
+    #[arg(long)]
+    pub accept_older_serial: bool,
+    /// Open connections at most; more are closed at once (and counted in /metrics)
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_connections: usize,
+    /// Seconds a client has to send a whole request once it starts (or once it connects)
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may sit idle between requests
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub idle_timeout: u64,
+    /// Answer /metrics on this address only, away from the clients (HOST:PORT)
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_listen: Option<String>,
 }

@@ -477,6 +477,15 @@ fn serve(args: args::ServeArgs) -> CliResult {
     config.listen = args.listen;
     config.threads = args.threads;
     config.usage_every = std::time::Duration::from_secs(args.usage_every.max(1));
+    config.state_dir = args.state_dir;
+    config.accept_older_serial = args.accept_older_serial;
+    config.metrics_listen = args.metrics_listen;
+    let seconds = |n: u64| std::time::Duration::from_secs(n.clamp(1, 24 * 3600));
+    config.limits = crate::serve::Limits {
+        header_timeout: seconds(args.header_timeout),
+        idle_timeout: seconds(args.idle_timeout),
+        max_connections: args.max_connections.max(1),
+    };
     let mut announced = Ok(());
     crate::serve::run(config, |addr| {
         announced = output::stdout_line(&format!("listening on http://{addr}"));

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::snapshot::Source;
+use super::connections::ConnectionStats;
+use super::snapshot::{RefusalReason, Source};
 
 /// Results a check can have: the verifier's outcomes, plus `missing` (no key presented).
 pub const RESULTS: [&str; 8] = [
@@ -26,7 +27,9 @@ pub struct Metrics {
     checks: [AtomicU64; RESULTS.len()],
     bad_requests: AtomicU64,
     reloads: AtomicU64,
-    reloads_refused: AtomicU64,
+    reloads_refused: [AtomicU64; RefusalReason::ALL.len()],
+    /// Accepted, refused (over the cap) and timed-out connections, and those open now.
+    pub connections: std::sync::Arc<ConnectionStats>,
 }
 
 impl Metrics {
@@ -44,8 +47,10 @@ impl Metrics {
         self.reloads.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn reload_refused(&self) {
-        self.reloads_refused.fetch_add(1, Ordering::Relaxed);
+    pub fn reload_refused(&self, reason: RefusalReason) {
+        if let Some(i) = RefusalReason::ALL.iter().position(|r| *r == reason) {
+            self.reloads_refused[i].fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub fn render(&self, sources: &[Source]) -> String {
@@ -71,16 +76,50 @@ impl Metrics {
                 "Verifier files reloaded after a change.",
                 &self.reloads,
             ),
-            (
-                "keyward_reloads_refused_total",
-                "Changed verifier files refused (did not load, older serial); the previous snapshot kept serving.",
-                &self.reloads_refused,
-            ),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", get(value));
         }
+        let refused: Vec<u64> = self.reloads_refused.iter().map(get).collect();
+        let name = "keyward_reloads_refused_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Changed verifier files refused; the previous snapshot kept serving.\n# TYPE {name} counter\n{name} {}",
+            refused.iter().sum::<u64>()
+        );
+        let name = "keyward_reloads_refused_by_reason_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Changed verifier files refused, by reason: unloadable (unreadable, badly signed, expired, not a verifier file), foreign (another vault or node than this path serves), older (a serial below the highest served), gone.\n# TYPE {name} counter"
+        );
+        for (reason, n) in RefusalReason::ALL.iter().zip(&refused) {
+            let _ = writeln!(out, "{name}{{reason=\"{}\"}} {n}", reason.as_str());
+        }
+        let c = &self.connections;
+        let connection_counters = [
+            ("accepted", "Connections accepted.", &c.accepted),
+            (
+                "refused",
+                "Connections closed at once because --max-connections were open.",
+                &c.refused,
+            ),
+            (
+                "timed_out",
+                "Connections closed because a request did not arrive in time or sat idle too long.",
+                &c.timed_out,
+            ),
+        ];
+        for (what, help, value) in connection_counters {
+            let name = format!("keyward_connections_{what}_total");
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", get(value));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP keyward_connections_open Client connections open now.\n# TYPE keyward_connections_open gauge\nkeyward_connections_open {}",
+            c.open.load(Ordering::Relaxed)
+        );
         let gauges: [Gauge; 2] = [
             (
                 "keyward_verifier_serial",

@@ -5,6 +5,8 @@
 //! hot reload), `usage` (per-key counts written back beside each file), `metrics`. No vault and
 //! no passphrase: only verifier files and the public key they must be signed with.
 
+mod connections;
+mod high_water;
 mod metrics;
 mod routes;
 mod snapshot;
@@ -19,9 +21,11 @@ use std::time::Duration;
 
 use crate::vault::{self, Outcome, Verification, now};
 
+pub use connections::Limits;
+pub use high_water::{HighWater, default_dir as default_state_dir};
 pub use metrics::RESULTS;
 pub use routes::{KEY_ID_HEADER, MAX_BODY, RESULT_HEADER, SCOPES_HEADER};
-pub use snapshot::{Snapshot, Source, load_snapshot};
+pub use snapshot::{Refusal, RefusalReason, Snapshot, Source, load_snapshot};
 
 /// How often a verifier file is looked at even without a change notification.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -39,6 +43,14 @@ pub struct Config {
     pub threads: Option<usize>,
     /// How often usage is written back beside each verifier file.
     pub usage_every: Duration,
+    /// Where the highest serial served per vault and node is kept (`None`: the OS default).
+    pub state_dir: Option<PathBuf>,
+    /// Serve a file older than one served before (after a restart), and remember it.
+    pub accept_older_serial: bool,
+    /// Connection cap and deadlines.
+    pub limits: Limits,
+    /// A second address that answers `/metrics` only (then the main one does not).
+    pub metrics_listen: Option<String>,
 }
 
 impl Config {
@@ -49,6 +61,10 @@ impl Config {
             listen: "127.0.0.1:8787".into(),
             threads: None,
             usage_every: Duration::from_secs(10),
+            state_dir: None,
+            accept_older_serial: false,
+            limits: Limits::default(),
+            metrics_listen: None,
         }
     }
 }
@@ -70,12 +86,27 @@ pub enum ServeError {
     },
     #[error("cannot start the server: {0}")]
     Runtime(std::io::Error),
+    #[error("serve state: {0} (--state-dir names another folder)")]
+    State(String),
+    #[error(
+        "refusing {path}: its serial {serial} is lower than the {highest} already served for {node} of vault {vault_id}: an older file was put back (start with --accept-older-serial to serve it anyway)"
+    )]
+    OlderSerial {
+        path: PathBuf,
+        serial: u64,
+        highest: u64,
+        node: String,
+        vault_id: String,
+    },
 }
 
 /// Shared by every request.
 pub struct App {
     pub sources: Vec<Source>,
     pub metrics: metrics::Metrics,
+    pub high_water: HighWater,
+    /// `/metrics` is served on its own address, not with the checks.
+    pub metrics_elsewhere: bool,
     trust: String,
 }
 
@@ -99,9 +130,39 @@ impl App {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let high_water = match config.state_dir.clone().or_else(high_water::default_dir) {
+            Some(dir) => HighWater::open(&dir).map_err(ServeError::State)?,
+            None => HighWater::in_memory(),
+        };
+        for source in &sources {
+            let (vault_id, node) = source.identity();
+            let serial = source.snapshot().serial;
+            if let Some(highest) = high_water.highest(vault_id, node)
+                && serial < highest
+            {
+                if !config.accept_older_serial {
+                    return Err(ServeError::OlderSerial {
+                        path: source.path.clone(),
+                        serial,
+                        highest,
+                        node: snapshot::node_label(node),
+                        vault_id: vault_id.to_owned(),
+                    });
+                }
+                log(&format!(
+                    "serving {} at serial {serial}, older than the {highest} served before, as asked (--accept-older-serial)",
+                    source.path.display()
+                ));
+            }
+            high_water
+                .record(vault_id, node, serial, config.accept_older_serial)
+                .map_err(ServeError::State)?;
+        }
         Ok(App {
             sources,
             metrics: metrics::Metrics::default(),
+            high_water,
+            metrics_elsewhere: config.metrics_listen.is_some(),
             trust: trust.to_owned(),
         })
     }
@@ -132,7 +193,7 @@ impl App {
     /// Looks at every file and reloads those that changed.
     pub fn reload_changed(&self) {
         for s in &self.sources {
-            s.reload_if_changed(&self.trust, &self.metrics);
+            s.reload_if_changed(&self.trust, &self.metrics, &self.high_water);
         }
     }
 
@@ -156,9 +217,13 @@ pub(crate) fn log(text: &str) {
     let _ = writeln!(err, "{} keyward serve: {text}", vault::format_time(now()));
 }
 
-/// Runs the server until Ctrl-C or SIGTERM, then writes the usage and returns. `listening` is
-/// called once with the bound address, before any request is answered.
+/// How long answers under way get once Ctrl-C or SIGTERM arrives.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Runs the server until Ctrl-C or SIGTERM, then writes the usage and returns (within a
+/// second). `listening` is called once with the bound address, before any request is answered.
 pub fn run(config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    connections::raise_file_limit();
     let app = Arc::new(App::load(&config)?);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = config.threads.filter(|n| *n > 0) {
@@ -169,12 +234,49 @@ pub fn run(config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), Ser
     let reloader = spawn_reloader(Arc::clone(&app), Arc::clone(&stop));
     let result = runtime.block_on(serve(Arc::clone(&app), &config, listening));
     stop.store(true, Ordering::Relaxed);
-    app.flush_usage();
-    if let Some(handle) = reloader {
+    if let Some((handle, wake)) = reloader {
+        let _ = wake.send(());
         let _ = handle.join();
     }
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    app.flush_usage();
+    runtime.shutdown_timeout(Duration::from_millis(200));
     result
+}
+
+/// Pending connections the kernel may queue before `accept` (clamped by `somaxconn`): a burst
+/// of clients is queued rather than dropped and retried seconds later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+async fn bind(listen: &str) -> Result<(tokio::net::TcpListener, SocketAddr), ServeError> {
+    let listen_error = |source| ServeError::Listen {
+        listen: listen.to_owned(),
+        source,
+    };
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address to listen on");
+    for addr in tokio::net::lookup_host(listen)
+        .await
+        .map_err(listen_error)?
+    {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        };
+        let bound = socket.and_then(|socket| {
+            #[cfg(unix)]
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(LISTEN_BACKLOG)
+        });
+        match bound {
+            Ok(listener) => {
+                let addr = listener.local_addr().map_err(listen_error)?;
+                return Ok((listener, addr));
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(listen_error(last))
 }
 
 async fn serve(
@@ -182,20 +284,26 @@ async fn serve(
     config: &Config,
     listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let listen_error = |source| ServeError::Listen {
-        listen: config.listen.clone(),
-        source,
+    let (listener, addr) = bind(&config.listen).await?;
+    let metrics_listener = match &config.metrics_listen {
+        Some(listen) => Some(bind(listen).await?),
+        None => None,
     };
-    let listener = tokio::net::TcpListener::bind(config.listen.as_str())
-        .await
-        .map_err(listen_error)?;
-    let addr = listener.local_addr().map_err(listen_error)?;
     let files: Vec<String> = app
         .sources
         .iter()
-        .map(|s| format!("{} ({} key hashes)", s.path.display(), s.snapshot().keys))
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s.path.display(),
+                crate::numbers::count_of(s.snapshot().keys, "key hash", "key hashes")
+            )
+        })
         .collect();
     log(&format!("serving {}", files.join(", ")));
+    if let Some((_, addr)) = &metrics_listener {
+        log(&format!("metrics on http://{addr}/metrics"));
+    }
     listening(addr);
 
     let flusher = {
@@ -212,26 +320,32 @@ async fn serve(
         })
     };
 
-    use axum::serve::ListenerExt as _;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, routes::router(app)).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        log("stopping");
-        let _ = stopping_tx.send(true);
+    let stats = Arc::clone(&app.metrics.connections);
+    let main = tokio::spawn(connections::serve(
+        listener,
+        routes::router(Arc::clone(&app)),
+        config.limits,
+        Arc::clone(&stats),
+        stopping_rx.clone(),
+        SHUTDOWN_GRACE,
+    ));
+    let metrics_server = metrics_listener.map(|(listener, _)| {
+        tokio::spawn(connections::serve(
+            listener,
+            routes::metrics_router(Arc::clone(&app)),
+            config.limits,
+            Arc::new(connections::ConnectionStats::default()),
+            stopping_rx,
+            SHUTDOWN_GRACE,
+        ))
     });
-    let server = std::future::IntoFuture::into_future(server);
-    // Connections that stay open after the signal get a few seconds, then are dropped.
-    let deadline = async move {
-        let mut rx = stopping_rx;
-        let _ = rx.wait_for(|s| *s).await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-    };
-    tokio::select! {
-        r = server => { r.map_err(ServeError::Runtime)?; }
-        () = deadline => {}
+    shutdown_signal().await;
+    log("stopping");
+    let _ = stopping_tx.send(true);
+    let _ = main.await;
+    if let Some(m) = metrics_server {
+        let _ = m.await;
     }
     flusher.abort();
     Ok(())
@@ -262,9 +376,14 @@ async fn shutdown_signal() {
 /// Watches the folders of the verifier files (a publish writes a temporary file and renames it
 /// over the old one) and also looks every [`POLL_INTERVAL`]: a changed file is reloaded within
 /// about a second either way.
-fn spawn_reloader(app: Arc<App>, stop: Arc<AtomicBool>) -> Option<std::thread::JoinHandle<()>> {
+/// Returns the thread and a sender that wakes it (to see `stop` at once).
+fn spawn_reloader(
+    app: Arc<App>,
+    stop: Arc<AtomicBool>,
+) -> Option<(std::thread::JoinHandle<()>, std::sync::mpsc::Sender<()>)> {
     use notify::Watcher as _;
     let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let wake = tx.clone();
     let watcher = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
         let _ = tx.send(());
     });
@@ -306,8 +425,12 @@ fn spawn_reloader(app: Arc<App>, stop: Arc<AtomicBool>) -> Option<std::thread::J
                         std::thread::sleep(POLL_INTERVAL)
                     }
                 }
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 app.reload_changed();
             }
         })
         .ok()
+        .map(|handle| (handle, wake))
 }

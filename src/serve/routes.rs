@@ -25,11 +25,24 @@ pub const KEY_ID_HEADER: &str = "x-keyward-key-id";
 pub const SCOPES_HEADER: &str = "x-keyward-scopes";
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/v1/verify", post(verify))
         .route("/v1/check", get(check))
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(healthz));
+    if !app.metrics_elsewhere {
+        router = router.route("/metrics", get(metrics));
+    }
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// `--metrics-listen`: `/metrics` (and `/healthz`) alone, away from the clients.
+pub fn metrics_router(app: Arc<App>) -> Router {
+    Router::new()
         .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
@@ -185,6 +198,11 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
                 "file_age_seconds": age(snap.modified),
                 "loaded_seconds_ago": age(Some(snap.loaded_at)),
                 "last_error": s.last_error(),
+                "last_refusal": s.last_refusal().map(|r| json!({
+                    "reason": r.reason.as_str(),
+                    "message": r.message,
+                    "at": crate::vault::format_time(r.at),
+                })),
             })
         })
         .collect();
@@ -195,8 +213,10 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
         .max()
         .unwrap_or(0);
     let keys: usize = app.sources.iter().map(|s| s.snapshot().keys).sum();
+    let connections = &app.metrics.connections;
     axum::Json(json!({
         "status": "ok",
+        "connections": connections.open.load(std::sync::atomic::Ordering::Relaxed),
         "serial": serial,
         "keys": keys,
         "time": crate::vault::format_time(now()),

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use crate::vault::{self, Timestamp, Verification, Verifier};
 
+use super::high_water::HighWater;
 use super::log;
 use super::metrics::Metrics;
 use super::usage::UsageRecorder;
@@ -71,7 +72,11 @@ pub struct Source {
     /// The file as last looked at (loaded or refused); `None`: missing.
     seen: Mutex<Option<Fingerprint>>,
     /// Why the last change to the file was refused; cleared by a good reload.
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<Refusal>>,
+    /// The last refusal, kept after a good reload.
+    last_refusal: Mutex<Option<Refusal>>,
+    vault_id: String,
+    node: String,
     pub usage: UsageRecorder,
 }
 
@@ -83,9 +88,12 @@ impl Source {
         let snapshot = load_snapshot(&path, trust)?;
         Ok(Source {
             path,
+            vault_id: snapshot.verifier.vault_id().to_owned(),
+            node: snapshot.verifier.node().to_owned(),
             current: RwLock::new(Arc::new(snapshot)),
             seen: Mutex::new(seen),
             last_error: Mutex::new(None),
+            last_refusal: Mutex::new(None),
             usage: UsageRecorder::default(),
         })
     }
@@ -107,13 +115,26 @@ impl Source {
         guard.verifier.verify_at(now, presented, required)
     }
 
+    /// Why the last change to the file was refused, while the refused file is still there.
     pub fn last_error(&self) -> Option<String> {
-        lock(&self.last_error).clone()
+        lock(&self.last_error).as_ref().map(|r| r.message.clone())
+    }
+
+    /// The last refusal, kept after a good reload (shown by `/healthz`).
+    pub fn last_refusal(&self) -> Option<Refusal> {
+        lock(&self.last_refusal).clone()
+    }
+
+    /// The vault and node this path serves: fixed by the first load.
+    pub fn identity(&self) -> (&str, &str) {
+        (&self.vault_id, &self.node)
     }
 
     /// Reloads the file if it changed since it was last looked at. A file that does not load,
-    /// or carries a lower serial, is refused and logged; the current snapshot keeps serving.
-    pub fn reload_if_changed(&self, trust: &str, metrics: &Metrics) {
+    /// covers another vault or node than the one first loaded at this path, or carries a
+    /// serial lower than the highest served for its vault and node is refused and logged;
+    /// the current snapshot keeps serving.
+    pub fn reload_if_changed(&self, trust: &str, metrics: &Metrics, high_water: &HighWater) {
         let now_seen = fingerprint(&self.path);
         {
             let mut seen = lock(&self.seen);
@@ -122,44 +143,118 @@ impl Source {
             }
             *seen = now_seen.clone();
         }
-        let refused = |why: String| {
-            metrics.reload_refused();
+        let refused = |reason: RefusalReason, why: String| {
+            metrics.reload_refused(reason);
             log(&format!(
                 "refused {}: {why}; still serving the previous snapshot",
                 self.path.display()
             ));
-            *lock(&self.last_error) = Some(why);
+            let refusal = Refusal {
+                reason,
+                message: why,
+                at: vault::now(),
+            };
+            *lock(&self.last_error) = Some(refusal.clone());
+            *lock(&self.last_refusal) = Some(refusal);
         };
         if now_seen.is_none() {
-            return refused("the file is gone".into());
+            return refused(RefusalReason::Gone, "the file is gone".into());
         }
-        match load_snapshot(&self.path, trust) {
-            Err(e) => refused(e.to_string()),
-            Ok(next) => {
-                let current = self.snapshot();
-                if next.serial < current.serial {
-                    return refused(format!(
-                        "serial {} is older than the {} being served",
-                        next.serial, current.serial
-                    ));
-                }
-                let (keys, serial) = (next.keys, next.serial);
-                match self.current.write() {
-                    Ok(mut slot) => *slot = Arc::new(next),
-                    Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
-                }
-                *lock(&self.last_error) = None;
-                metrics.reloaded();
-                log(&format!(
-                    "reloaded {}: {keys} key hash(es), serial {serial}",
-                    self.path.display()
-                ));
-            }
+        let next = match load_snapshot(&self.path, trust) {
+            Err(e) => return refused(RefusalReason::Unloadable, e.to_string()),
+            Ok(next) => next,
+        };
+        let (vault_id, node) = (next.verifier.vault_id(), next.verifier.node());
+        if vault_id != self.vault_id || node != self.node {
+            return refused(
+                RefusalReason::Foreign,
+                format!(
+                    "it covers {} of vault {vault_id}, but this path serves {} of vault {}",
+                    node_label(node),
+                    node_label(&self.node),
+                    self.vault_id
+                ),
+            );
+        }
+        let highest = self
+            .snapshot()
+            .serial
+            .max(high_water.highest(vault_id, node).unwrap_or(0));
+        if next.serial < highest {
+            return refused(
+                RefusalReason::Older,
+                format!(
+                    "serial {} is older than the {highest} already served: an older file was put back",
+                    next.serial
+                ),
+            );
+        }
+        if let Err(e) = high_water.record(vault_id, node, next.serial, false) {
+            log(&format!("cannot record serial {}: {e}", next.serial));
+        }
+        let (keys, serial) = (next.keys, next.serial);
+        match self.current.write() {
+            Ok(mut slot) => *slot = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        }
+        *lock(&self.last_error) = None;
+        metrics.reloaded();
+        log(&format!(
+            "reloaded {}: {}, serial {serial}",
+            self.path.display(),
+            crate::numbers::count_of(keys, "key hash", "key hashes")
+        ));
+    }
+}
+
+/// "node acme/billing" or "the whole vault".
+pub fn node_label(node: &str) -> String {
+    if node.is_empty() {
+        "the whole vault".into()
+    } else {
+        format!("node {node}")
+    }
+}
+
+/// Why a changed file was not loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalReason {
+    /// Missing, unreadable, badly signed, expired or not a verifier file.
+    Unloadable,
+    /// Another vault's or node's file.
+    Foreign,
+    /// A serial below the highest served.
+    Older,
+    Gone,
+}
+
+impl RefusalReason {
+    pub const ALL: [RefusalReason; 4] = [
+        RefusalReason::Unloadable,
+        RefusalReason::Foreign,
+        RefusalReason::Older,
+        RefusalReason::Gone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalReason::Unloadable => "unloadable",
+            RefusalReason::Foreign => "foreign",
+            RefusalReason::Older => "older",
+            RefusalReason::Gone => "gone",
         }
     }
 }
 
+/// A refused reload, as `/healthz` shows it.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub reason: RefusalReason,
+    pub message: String,
+    pub at: Timestamp,
+}
+
 /// A mutex that a panic elsewhere cannot make unusable.
-pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -62,6 +62,11 @@ impl Server {
         for v in verifiers {
             cmd.arg("--verifier").arg(v);
         }
+        // The highest serials served are kept beside the first file (a restart on the same
+        // files sees them), never in the OS state folder of whoever runs the tests.
+        if let Some(dir) = verifiers.first().and_then(|v| v.parent()) {
+            cmd.env("KEYWARD_SERVE_STATE", dir.join("serve-state"));
+        }
         cmd.args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -135,6 +140,22 @@ impl Server {
     /// One value from `/metrics`, e.g. `keyward_reloads_total`.
     pub fn metric(&self, name: &str) -> f64 {
         let text = self.get("/metrics", &[]).body;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+    }
+
+    /// One value from `/metrics` on the `--metrics-listen` address (read from the log).
+    pub fn get_metrics_elsewhere(&self, name: &str) -> f64 {
+        let log = self.stderr();
+        let addr = log
+            .lines()
+            .find_map(|l| l.split("metrics on http://").nth(1))
+            .and_then(|rest| rest.strip_suffix("/metrics"))
+            .unwrap_or_else(|| panic!("serve did not say where /metrics is:\n{log}"))
+            .to_owned();
+        let text = request(&addr, "GET", "/metrics", &[], b"").body;
         text.lines()
             .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
             .and_then(|v| v.trim().parse().ok())
