@@ -124,7 +124,8 @@ pub enum Command {
         /// Check against an exported verifier file instead of the vault (no passphrase)
         #[arg(long, value_name = "FILE")]
         verifier: Option<PathBuf>,
-        /// The public key the verifier file must be signed with (`keyward verifier-key`)
+        /// The public key the verifier file must be signed with (`keyward verifier-key`);
+        /// several, comma-separated, while services move to a rotated key
         #[arg(long, env = "KEYWARD_TRUST", value_name = "KWPK")]
         trust: Option<String>,
     },
@@ -139,7 +140,13 @@ pub enum Command {
         valid_for: Option<String>,
     },
     /// Print the public key verifier files are signed with (kwpk_…), for `verify --trust`
-    VerifierKey,
+    VerifierKey {
+        /// Also the retired keys, with their dates
+        #[arg(long)]
+        all: bool,
+        #[command(subcommand)]
+        action: Option<VerifierKeyCmd>,
+    },
     /// Check keys over HTTP against verifier files (for services and proxies); no vault needed
     #[cfg(feature = "serve")]
     Serve(ServeArgs),
@@ -409,15 +416,29 @@ pub enum KeyCmd {
     Rm { key_id: String },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum VerifierKeyCmd {
+    /// Replace the signing key: files are signed by a new key from now on (every publish
+    /// target is rewritten); services must then trust the new key
+    Rotate,
+}
+
 #[cfg(feature = "serve")]
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// A verifier file to answer from, reloaded when it changes (repeatable)
     #[arg(long = "verifier", value_name = "FILE", required = true)]
     pub verifiers: Vec<PathBuf>,
-    /// The vault's public key, kwpk_… (`keyward verifier-key`); the files must be signed with it
-    #[arg(long, env = "KEYWARD_TRUST", value_name = "KWPK")]
-    pub trust: String,
+    /// The vault's public key, kwpk_… (`keyward verifier-key`); the files must be signed with
+    /// it. Several (repeated or comma-separated) while moving to a rotated key
+    #[arg(
+        long,
+        env = "KEYWARD_TRUST",
+        value_name = "KWPK",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub trust: Vec<String>,
     /// Address to listen on (port 0: any free port; the bound address is printed)
     #[arg(long, default_value = "127.0.0.1:8787", value_name = "HOST:PORT")]
     pub listen: String,

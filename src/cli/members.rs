@@ -51,14 +51,25 @@ pub fn member(ctx: &Context, cmd: MemberCmd) -> CliResult {
         MemberCmd::Rm { name } => {
             let current = ctx.passphrase_for_existing()?;
             let mut v = ctx.open_with(&current)?;
+            let old = v.verifier_key()?;
             v.remove_member(&current, &name)?;
-            ctx.print(json!({ "removed": name.trim(), "rekeyed": true }), || {
-                format!(
-                    "Removed member {}; the vault was re-keyed (new data key, every record re-sealed)",
-                    name.trim()
-                )
-            });
-            done()
+            let new = v.verifier_key()?;
+            ctx.print(
+                json!({
+                    "removed": name.trim(),
+                    "rekeyed": true,
+                    "public_key": new.to_string(),
+                    "retired": old.to_string(),
+                }),
+                || {
+                    format!(
+                        "Removed member {}; the vault was re-keyed (new data key, every record re-sealed)\n{}",
+                        name.trim(),
+                        super::verifier::rotated_advice(&old, &new)
+                    )
+                },
+            );
+            super::finished(&v)
         }
     }
 }

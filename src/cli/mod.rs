@@ -367,7 +367,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             output,
             valid_for,
         } => export_verifier(ctx, node.as_deref(), &output, valid_for.as_deref()),
-        Command::VerifierKey => verifier_key(ctx),
+        Command::VerifierKey { all, action } => verifier_key(ctx, all, action),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve(args),
         Command::Log { node, limit } => log(ctx, node.as_deref(), limit),
@@ -473,7 +473,7 @@ fn init(ctx: &Context, memory_mib: u32, passes: u32) -> CliResult {
 /// until Ctrl-C or SIGTERM.
 #[cfg(feature = "serve")]
 fn serve(args: args::ServeArgs) -> CliResult {
-    let mut config = crate::serve::Config::new(args.verifiers, args.trust);
+    let mut config = crate::serve::Config::new(args.verifiers, args.trust.join(","));
     config.listen = args.listen;
     config.threads = args.threads;
     config.usage_every = std::time::Duration::from_secs(args.usage_every.max(1));

@@ -247,6 +247,24 @@ pub fn members(members: &[crate::vault::Member]) -> String {
     table(&["MEMBER", "ADDED", ""], &rows)
 }
 
+/// `verifier-key --all`: the current key and the retired ones, with their dates.
+pub fn verifier_keys(keys: &[crate::vault::VerifierKeyInfo]) -> String {
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.key.to_string(),
+                if k.current { "current" } else { "retired" }.into(),
+                k.since
+                    .map(format_time)
+                    .unwrap_or_else(|| "with the vault".into()),
+                k.retired_at.map(format_time).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["KEY", "STATE", "SINCE", "RETIRED"], &rows)
+}
+
 /// The health report for people: one block per kind of finding (why it matters and the fix
 /// once), its keys a line each, then what is acknowledged, then the count.
 pub fn health(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::args::PublishCmd;
+use super::args::{PublishCmd, VerifierKeyCmd};
 use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, render};
 use crate::vault::{self, TrustedKey, Verifier};
 
@@ -37,7 +37,10 @@ pub(super) fn verify(
 ) -> CliResult {
     // The file and its trusted key are checked before the key is asked for.
     let verifier = match verifier {
-        Some((path, Some(trust))) => Some(Verifier::load(&path, &TrustedKey::parse(&trust)?)?),
+        Some((path, Some(trust))) => Some(Verifier::load_trusting(
+            &path,
+            &TrustedKey::parse_list(&trust)?,
+        )?),
         Some((_, None)) => {
             return Err(CliError::msg(
                 "a verifier file is only used with the public key it must be signed with: pass                  --trust kwpk_… (printed by `keyward verifier-key`) or set KEYWARD_TRUST",
@@ -100,16 +103,45 @@ pub(super) fn export_verifier(
     done()
 }
 
-/// `verifier-key`: the public key (`kwpk_…`) services pass to `verify --trust`.
-pub(super) fn verifier_key(ctx: &Context) -> CliResult {
+/// `verifier-key`: the public key (`kwpk_…`) services pass to `verify --trust`; `--all` with
+/// the retired ones; `rotate` makes a new one.
+pub(super) fn verifier_key(ctx: &Context, all: bool, action: Option<VerifierKeyCmd>) -> CliResult {
     let v = ctx.open()?;
-    let key = v.verifier_key()?;
+    if let Some(VerifierKeyCmd::Rotate) = action {
+        let old = v.verifier_key()?;
+        let new = v.rotate_verifier_key()?;
+        ctx.print(
+            json!({ "public_key": new.to_string(), "retired": old.to_string() }),
+            || rotated_advice(&old, &new),
+        );
+        return finished(&v);
+    }
     let vault_id = v.vault_id()?;
+    if all {
+        let keys = v.verifier_keys()?;
+        ctx.print(json!({ "vault_id": vault_id, "keys": keys }), || {
+            render::verifier_keys(&keys)
+        });
+        return done();
+    }
+    let key = v.verifier_key()?;
     ctx.print(
         json!({ "public_key": key.to_string(), "vault_id": vault_id }),
         || key.to_string(),
     );
     done()
+}
+
+/// What to change after the signing key was replaced (rotate, member rm).
+pub(super) fn rotated_advice(old: &TrustedKey, new: &TrustedKey) -> String {
+    format!(
+        "New signing key: {new}\n\
+         Verifier files are signed by it from now on (publish targets were rewritten).\n\
+         Services must trust it: `keyward serve --trust {new}`, KEYWARD_TRUST={new}, or the key\n\
+         a library passes to Verifier::load. To move over without downtime, trust both for a\n\
+         while: --trust {new},{old}. The retired key {old}\n\
+         also belongs to anyone who held a copy of the vault: drop it once services are moved."
+    )
 }
 
 pub(super) fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {

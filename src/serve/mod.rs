@@ -35,7 +35,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub struct Config {
     /// Verifier files; a key is looked up in each, in order.
     pub verifiers: Vec<PathBuf>,
-    /// The public key (`kwpk_…`) the files must be signed with.
+    /// The public key (`kwpk_…`) the files must be signed with; several, comma-separated,
+    /// while services move to a rotated key.
     pub trust: String,
     /// `host:port` to listen on (port 0: any free port).
     pub listen: String,
@@ -117,7 +118,11 @@ impl App {
             return Err(ServeError::NoVerifier);
         }
         let trust = config.trust.trim();
-        if !trust.starts_with("kwpk_") || trust.len() <= "kwpk_".len() {
+        // Each key's form is checked when the files load (with the file's name).
+        let mut keys = trust.split(|c: char| c == ',' || c.is_whitespace());
+        if keys.clone().all(str::is_empty)
+            || !keys.all(|k| k.is_empty() || k.starts_with("kwpk_") && k.len() > "kwpk_".len())
+        {
             return Err(ServeError::NoTrust);
         }
         let sources = config

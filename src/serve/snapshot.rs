@@ -25,13 +25,13 @@ pub struct Snapshot {
 }
 
 /// The only place a verifier file is read. `trust` is the public key (`kwpk_…`) the file must
-/// be signed with.
+/// be signed with, or several separated by commas (while moving to a rotated key).
 pub fn load_snapshot(path: &Path, trust: &str) -> vault::Result<Snapshot> {
-    let trusted = vault::TrustedKey::parse(trust)?;
+    let trusted = vault::TrustedKey::parse_list(trust)?;
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     // Signature, key, expiry and format are all checked here: a file that fails any of them
     // is refused, and the snapshot already serving stays.
-    let verifier = Verifier::load(path, &trusted)?;
+    let verifier = Verifier::load_trusting(path, &trusted)?;
     Ok(Snapshot {
         keys: verifier.len(),
         serial: verifier.serial(),

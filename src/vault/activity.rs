@@ -44,10 +44,11 @@ pub enum Action {
     PrefixChanged,
     MemberAdded,
     MemberRemoved,
+    SigningKeyRotated,
 }
 
 impl Action {
-    const ALL: [Action; 31] = [
+    const ALL: [Action; 32] = [
         Action::VaultCreated,
         Action::UnlockFailed,
         Action::WorkspaceAdded,
@@ -79,6 +80,7 @@ impl Action {
         Action::PrefixChanged,
         Action::MemberAdded,
         Action::MemberRemoved,
+        Action::SigningKeyRotated,
     ];
 
     /// The stable name stored in the log (`key.create`).
@@ -115,6 +117,7 @@ impl Action {
             Action::PrefixChanged => "env.prefix",
             Action::MemberAdded => "member.add",
             Action::MemberRemoved => "member.rm",
+            Action::SigningKeyRotated => "signing_key.rotate",
         }
     }
 

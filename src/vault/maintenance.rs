@@ -29,6 +29,8 @@ pub(super) struct Rekey {
     pub replace: Option<(String, Slot)>,
     /// A slot deleted (a removed member).
     pub remove: Option<String>,
+    /// Replace the signing key too (a removed member's copy must sign nothing services accept).
+    pub rotate_signing_key: bool,
 }
 
 /// Seals the new data key to every member of `plan` (their slots otherwise unchanged), in the
@@ -194,6 +196,7 @@ impl Vault {
                 members,
                 replace: Some((own_name, slot)),
                 remove: None,
+                rotate_signing_key: false,
             },
             progress,
         )
@@ -239,13 +242,39 @@ impl Vault {
             let resealed =
                 rekey::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
             // The signing key is kept (services trust its public key), re-sealed under the
-            // new key; the commitment keeps naming it.
-            let signing_problem = signing::reseal(conn, from, &to)?;
+            // new key, unless the plan rotates it; the commitment names the one in use.
+            let rotate = plan.rotate_signing_key
+                && audit
+                    .root
+                    .as_ref()
+                    .is_some_and(|r| !r.signing_key.is_empty());
+            let signing_problem = if rotate {
+                None
+            } else {
+                signing::reseal(conn, from, &to)?
+            };
             let mut fresh = Commitment::default();
             fresh.rebuild(conn, &to, tx, resealed.entries)?;
             fresh.begin_write(conn, &to)?;
-            if let Some(public) = audit.root.as_ref().map(|r| r.signing_key.clone()) {
-                fresh.set_signing_key(public)?;
+            if let Some(root) = audit.root.as_ref() {
+                if rotate {
+                    let vault_id = signing::stored_vault_id(conn)?;
+                    let public = signing::store_new_seed(conn, &to, &vault_id)?;
+                    let retired = signing::retire(
+                        root.retired_signing_keys.clone(),
+                        root.signing_key.clone(),
+                        root.signing_key_since,
+                        now,
+                    );
+                    fresh.set_signing_key(crate::vault::crypto::to_hex(public.as_bytes()))?;
+                    fresh.set_signing_history(Some(now), retired)?;
+                } else {
+                    fresh.set_signing_key(root.signing_key.clone())?;
+                    fresh.set_signing_history(
+                        root.signing_key_since,
+                        root.retired_signing_keys.clone(),
+                    )?;
+                }
             }
             fresh.set_members(plan.members.clone())?;
             reseal_slots(conn, &plan)?;
@@ -270,7 +299,12 @@ impl Vault {
         .inspect_err(|_| self.commitment.borrow_mut().invalidate())?;
         self.sealer = to;
         self.commitment.borrow_mut().invalidate();
-        self.conn.checkpoint_truncate()
+        self.conn.checkpoint_truncate()?;
+        if plan.rotate_signing_key {
+            // Files signed by the new key, at once: the old key is the removed member's too.
+            self.publish_all();
+        }
+        Ok(())
     }
 
     /// Writes a consistent copy of the vault (still encrypted, same passphrase) to `dest`,

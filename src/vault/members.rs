@@ -388,12 +388,13 @@ impl Vault {
                 data_key: crypto::new_data_key(),
                 action: Action::MemberRemoved,
                 detail: format!(
-                    "member {}; re-keyed: new data key, every record re-sealed",
+                    "member {}; re-keyed: new data key, every record re-sealed; new signing key for verifier files",
                     removed.name
                 ),
                 members: remaining,
                 replace: None,
                 remove: Some(key),
+                rotate_signing_key: true,
             },
             progress,
         )

@@ -72,7 +72,7 @@ pub use model::{
 };
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
 pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
-pub use signing::TrustedKey;
+pub use signing::{TrustedKey, VerifierKeyInfo};
 pub use store::{LiveEvent, LiveFeed};
 pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
 pub use verifier_file::{

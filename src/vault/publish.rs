@@ -85,6 +85,7 @@ impl Action {
                 | Action::ScopeAdded
                 | Action::ScopeUpdated
                 | Action::ScopeRemoved
+                | Action::SigningKeyRotated
         )
     }
 }
@@ -247,6 +248,11 @@ impl Vault {
                 Some(c) => tree.subtree(target).contains(c) || tree.subtree(*c).contains(&target),
             }),
         });
+    }
+
+    /// Rewrites every target this machine writes (after the signing key was rotated).
+    pub(super) fn publish_all(&self) {
+        self.publish_where(|_| true);
     }
 
     fn publish_where(&self, wanted: impl Fn(&PublishTarget) -> bool) {

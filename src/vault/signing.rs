@@ -14,8 +14,10 @@ use super::store::Store;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
+use super::commitment::RetiredSigningKey;
 use super::crypto::{self, Sealer};
 use super::error::{Error, Result};
+use super::model::Timestamp;
 use super::secret::{decode_base62, encode_base62};
 use super::{Action, Vault};
 
@@ -62,6 +64,22 @@ impl TrustedKey {
         let mut out = [0u8; 32];
         out.copy_from_slice(&bytes);
         Ok(TrustedKey(out))
+    }
+
+    /// Several keys, separated by commas or spaces (`--trust`, `KEYWARD_TRUST`): a vault's
+    /// current key and, while services move over after a rotation, the one before.
+    pub fn parse_list(text: &str) -> Result<Vec<TrustedKey>> {
+        let keys = text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|k| !k.is_empty())
+            .map(TrustedKey::parse)
+            .collect::<Result<Vec<_>>>()?;
+        if keys.is_empty() {
+            return Err(Error::Invalid(
+                "no public key given (kwpk_…, see `keyward verifier-key`)".into(),
+            ));
+        }
+        Ok(keys)
     }
 
     pub fn from_bytes(bytes: [u8; 32]) -> TrustedKey {
@@ -190,6 +208,80 @@ pub(super) fn reseal(conn: &dyn Store, from: &Sealer, to: &Sealer) -> Result<Opt
     }
 }
 
+/// A new seed for the vault id `vault_id`, sealed under `sealer` and stored in `tx` (the old one
+/// is overwritten): a rotation. Returns the new public key.
+pub(super) fn store_new_seed(
+    tx: &dyn Store,
+    sealer: &Sealer,
+    vault_id: &str,
+) -> Result<TrustedKey> {
+    let seed = Zeroizing::new(crypto::random_bytes::<SEED_LEN>());
+    tx.meta_set(
+        SIGNING_KEY_META,
+        &sealer.seal(&signing_aad(vault_id), seed.as_ref()),
+    )?;
+    let key = SigningKey::from_seed(vault_id.to_owned(), seed.as_ref())
+        .ok_or_else(|| tampered("a new seed was refused"))?;
+    Ok(key.public())
+}
+
+/// The stored vault id, in the caller's transaction.
+pub(super) fn stored_vault_id(conn: &dyn Store) -> Result<String> {
+    conn.meta_get(VAULT_ID_META)?
+        .and_then(|id| String::from_utf8(id).ok())
+        .ok_or_else(|| tampered("the vault id is missing"))
+}
+
+/// The signing-key history once `old` (hex, current `since`) is replaced at `now`.
+pub(super) fn retire(
+    retired: Vec<RetiredSigningKey>,
+    old: String,
+    since: Option<Timestamp>,
+    now: Timestamp,
+) -> Vec<RetiredSigningKey> {
+    let mut retired = retired;
+    retired.push(RetiredSigningKey {
+        public: old,
+        since,
+        retired_at: now,
+    });
+    retired
+}
+
+/// A signing key of the vault, current or retired (`keyward verifier-key --all`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct VerifierKeyInfo {
+    /// `kwpk_…`
+    #[serde(serialize_with = "as_text")]
+    pub key: TrustedKey,
+    pub current: bool,
+    /// When it became the vault's key (`None`: made with the vault).
+    #[serde(serialize_with = "opt_time")]
+    pub since: Option<Timestamp>,
+    #[serde(serialize_with = "opt_time")]
+    pub retired_at: Option<Timestamp>,
+}
+
+fn as_text<S: serde::Serializer>(k: &TrustedKey, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&k.to_string())
+}
+
+fn opt_time<S: serde::Serializer>(
+    t: &Option<Timestamp>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&super::format_time(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+fn from_hex_key(hex: &str) -> Option<TrustedKey> {
+    let bytes = crypto::from_hex(hex)?;
+    let bytes: [u8; 32] = bytes.try_into().ok()?;
+    Some(TrustedKey(bytes))
+}
+
 /// Where the stored key stands against the commitment.
 enum Stored {
     /// Present and the one the vault committed.
@@ -264,8 +356,8 @@ impl Vault {
     }
 
     /// The public key that verifier files of this vault are signed with (`kwpk_…`): what a
-    /// service passes to [`Verifier::load`](super::Verifier::load). It never changes, not
-    /// even when the passphrase does.
+    /// service passes to [`Verifier::load`](super::Verifier::load). A changed passphrase keeps
+    /// it; a rotation (`rotate_verifier_key`, and removing a member) replaces it.
     pub fn verifier_key(&self) -> Result<TrustedKey> {
         self.ensure_signing_key()?;
         self.sync_commitment()?;
@@ -273,6 +365,61 @@ impl Vault {
             Stored::Ready(key) => Ok(key.public()),
             _ => Err(tampered("it is not in the state commitment")),
         }
+    }
+
+    /// Replaces the signing key with a new one (the same vault id): verifier files are signed
+    /// by it from now on, and every publish target is rewritten with it. Services must then
+    /// trust the new key (they may trust both while they move over). Returns the new key.
+    pub fn rotate_verifier_key(&self) -> Result<TrustedKey> {
+        self.ensure_signing_key()?;
+        self.write(|v, tx| {
+            let Stored::Ready(old) = v.stored_signing_key()? else {
+                return Err(tampered("it is not in the state commitment"));
+            };
+            let now = v.now();
+            let public = store_new_seed(tx, &v.sealer, &old.vault_id)?;
+            {
+                let mut commitment = v.commitment.borrow_mut();
+                let (since, retired) = commitment.signing_history()?;
+                let old_hex = crypto::to_hex(old.public().as_bytes());
+                commitment.set_signing_key(crypto::to_hex(public.as_bytes()))?;
+                commitment.set_signing_history(Some(now), retire(retired, old_hex, since, now))?;
+            }
+            v.log(
+                tx,
+                Action::SigningKeyRotated,
+                None,
+                "",
+                &format!(
+                    "signing key {public} replaces {}; services must trust the new key",
+                    old.public()
+                ),
+            )?;
+            Ok(public)
+        })
+    }
+
+    /// The current signing key and every retired one, with their dates (newest first).
+    pub fn verifier_keys(&self) -> Result<Vec<VerifierKeyInfo>> {
+        let current = self.verifier_key()?;
+        let (since, retired) = self.commitment.borrow().signing_history()?;
+        let mut out = vec![VerifierKeyInfo {
+            key: current,
+            current: true,
+            since,
+            retired_at: None,
+        }];
+        for r in retired.iter().rev() {
+            let key = from_hex_key(&r.public)
+                .ok_or_else(|| tampered("a retired key in the commitment is unreadable"))?;
+            out.push(VerifierKeyInfo {
+                key,
+                current: false,
+                since: r.since,
+                retired_at: Some(r.retired_at),
+            });
+        }
+        Ok(out)
     }
 
     /// The vault's public id (hex), carried in every verifier file it signs.

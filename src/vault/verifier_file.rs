@@ -254,9 +254,13 @@ pub(super) struct PreviousIn<'a> {
     pub valid_until: Timestamp,
 }
 
-/// Checks a file's envelope against `trusted` and returns the payload text and the signature
-/// to check it with ([`check_signature`]). Every refusal is [`Error::Refused`] with the reason.
-pub(super) fn envelope<'a>(text: &'a str, trusted: &TrustedKey) -> Result<(Cow<'a, str>, Vec<u8>)> {
+/// Checks a file's envelope against the `trusted` keys and returns the payload text, the
+/// signature to check it with ([`check_signature`]) and the trusted key the file names. Every
+/// refusal is [`Error::Refused`] with the reason.
+pub(super) fn envelope<'a>(
+    text: &'a str,
+    trusted: &[TrustedKey],
+) -> Result<(Cow<'a, str>, Vec<u8>, TrustedKey)> {
     let outer: Envelope<'a> = serde_json::from_str(text)
         .map_err(|e| refused(format!("it is not a Keyward verifier file (not JSON: {e})")))?;
     if outer.kind.as_deref() != Some(TYPE) {
@@ -296,15 +300,20 @@ pub(super) fn envelope<'a>(text: &'a str, trusted: &TrustedKey) -> Result<(Cow<'
             short(&public_key)
         ))
     })?;
-    if named != *trusted {
+    if !trusted.contains(&named) {
+        let trusted: Vec<String> = trusted.iter().map(ToString::to_string).collect();
+        let which = match trusted.as_slice() {
+            [one] => format!("the trusted key {one}"),
+            many => format!("any of the trusted keys {}", many.join(", ")),
+        };
         return Err(refused(format!(
-            "it was signed by {named}, not by the trusted key {trusted} (a file of another vault?)"
+            "it was signed by {named}, not by {which} (a file of another vault, or signed by a key retired by `keyward verifier-key rotate`?)"
         )));
     }
     let signature = crypto::from_hex(&signature)
         .filter(|s| s.len() == 64)
         .ok_or_else(|| refused("its signature is not 128 hexadecimal digits"))?;
-    Ok((payload, signature))
+    Ok((payload, signature, named))
 }
 
 /// The Ed25519 check of the exact payload bytes.

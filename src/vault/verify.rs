@@ -171,7 +171,10 @@ type ByHash = HashMap<[u8; 32], Entry, std::hash::BuildHasherDefault<DigestHashe
 /// refuses a file that is unsigned, badly signed, signed by another key, expired or
 /// unreadable. [`Verifier::reload`] also refuses a file older than the one loaded.
 pub struct Verifier {
-    trusted: TrustedKey,
+    /// The keys a file may be signed by (several while services move to a rotated key).
+    trusted: Vec<TrustedKey>,
+    /// The one this file was signed by.
+    signed_by: TrustedKey,
     vault_id: String,
     node: String,
     serial: u64,
@@ -185,8 +188,14 @@ pub struct Verifier {
 impl Verifier {
     /// Reads and checks a verifier file signed by `trusted`.
     pub fn load(path: &Path, trusted: &TrustedKey) -> Result<Verifier> {
+        Verifier::load_trusting(path, std::slice::from_ref(trusted))
+    }
+
+    /// Reads and checks a verifier file signed by any of `trusted`: the vault's current key
+    /// and, while services move over after a rotation, the one before.
+    pub fn load_trusting(path: &Path, trusted: &[TrustedKey]) -> Result<Verifier> {
         let text = read_file(path)?;
-        Verifier::from_file_contents(&text, trusted)
+        Verifier::from_file_contents_trusting(&text, trusted, now())
     }
 
     /// Checks a verifier file's text signed by `trusted`, at the current time.
@@ -200,26 +209,39 @@ impl Verifier {
         trusted: &TrustedKey,
         now: Timestamp,
     ) -> Result<Verifier> {
-        let (payload, signature) = verifier_file::envelope(text, trusted)?;
-        let check = || verifier_file::check_signature(trusted, &payload, &signature);
+        Verifier::from_file_contents_trusting(text, std::slice::from_ref(trusted), now)
+    }
+
+    /// A file's text signed by any of `trusted`, as of `now`.
+    pub fn from_file_contents_trusting(
+        text: &str,
+        trusted: &[TrustedKey],
+        now: Timestamp,
+    ) -> Result<Verifier> {
+        if trusted.is_empty() {
+            return Err(Error::Refused("no trusted key was given".into()));
+        }
+        let (payload, signature, signer) = verifier_file::envelope(text, trusted)?;
+        let signer = &signer;
+        let check = || verifier_file::check_signature(signer, &payload, &signature);
         // A big file's signature (SHA-512 over megabytes) is checked on a second thread while
         // this one parses; nothing parsed is used unless the signature holds.
         let (signed, parsed) = if payload.len() >= PARALLEL_CHECK_BYTES {
             std::thread::scope(
                 |s| match std::thread::Builder::new().spawn_scoped(s, check) {
                     Ok(handle) => {
-                        let parsed = Verifier::parse(trusted, &payload, now);
+                        let parsed = Verifier::parse(trusted, signer, &payload, now);
                         let signed = handle.join().unwrap_or_else(|_| {
                             Err(Error::Refused("its signature check failed".into()))
                         });
                         (signed, parsed)
                     }
-                    Err(_) => (check(), Verifier::parse(trusted, &payload, now)),
+                    Err(_) => (check(), Verifier::parse(trusted, signer, &payload, now)),
                 },
             )
         } else {
             match check() {
-                Ok(()) => (Ok(()), Verifier::parse(trusted, &payload, now)),
+                Ok(()) => (Ok(()), Verifier::parse(trusted, signer, &payload, now)),
                 Err(e) => return Err(e),
             }
         };
@@ -228,7 +250,12 @@ impl Verifier {
     }
 
     /// Builds the snapshot from a payload (its signature is checked by the caller).
-    fn parse<'a>(trusted: &TrustedKey, payload: &'a str, now: Timestamp) -> Result<Verifier> {
+    fn parse<'a>(
+        trusted: &[TrustedKey],
+        signer: &TrustedKey,
+        payload: &'a str,
+        now: Timestamp,
+    ) -> Result<Verifier> {
         // About 150 bytes per key: room for all of them without growing the table.
         let mut by_hash = ByHash::with_capacity_and_hasher(payload.len() / 150, Default::default());
         let mut scope_sets: HashMap<Vec<Cow<'a, str>>, Arc<[String]>> = HashMap::new();
@@ -296,7 +323,8 @@ impl Verifier {
         };
         let p = verifier_file::parse_payload(payload, now, &mut add)?;
         Ok(Verifier {
-            trusted: *trusted,
+            trusted: trusted.to_vec(),
+            signed_by: *signer,
             vault_id: p.vault_id.into_owned(),
             node: p.node.into_owned(),
             serial: p.serial,
@@ -319,7 +347,7 @@ impl Verifier {
 
     /// [`Verifier::reload`] from the file's text.
     pub fn reload_from_contents(&mut self, text: &str) -> Result<bool> {
-        let next = Verifier::from_file_contents(text, &self.trusted)?;
+        let next = Verifier::from_file_contents_trusting(text, &self.trusted, now())?;
         if next.vault_id != self.vault_id || next.node != self.node {
             return Err(Error::Refused(format!(
                 "it covers {} of vault {}, but the loaded file covers {} of vault {}",
@@ -379,7 +407,13 @@ impl Verifier {
         self.valid_until
     }
 
+    /// The trusted key this file was signed by.
     pub fn trusted_key(&self) -> &TrustedKey {
+        &self.signed_by
+    }
+
+    /// Every key a reload may be signed by.
+    pub fn trusted_keys(&self) -> &[TrustedKey] {
         &self.trusted
     }
 

@@ -67,10 +67,28 @@ pub struct Root {
     /// replaced signing key is then tampered, never made anew.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub signing_key: String,
+    /// When the current signing key was made by a rotation (`None`: made with the vault).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key_since: Option<crate::vault::Timestamp>,
+    /// Signing keys replaced by a rotation, oldest first: files they sign are not this
+    /// vault's any more once services trust only the current key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired_signing_keys: Vec<RetiredSigningKey>,
     /// The members, each with the public key their slot must have (empty in a vault from
     /// before members, until its first unlock).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<MemberRecord>,
+}
+
+/// A signing key that a rotation replaced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredSigningKey {
+    /// The Ed25519 public key (hex).
+    pub public: String,
+    /// When it became the vault's key (`None`: made with the vault).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<crate::vault::Timestamp>,
+    pub retired_at: crate::vault::Timestamp,
 }
 
 /// A member as the commitment records it.
@@ -242,6 +260,30 @@ impl Commitment {
         match &mut self.state {
             State::Loaded(root) => {
                 root.signing_key = public_hex;
+                Ok(())
+            }
+            _ => self.root().map(drop),
+        }
+    }
+
+    /// The committed signing-key history: when the current key came in, and the retired ones.
+    pub fn signing_history(
+        &self,
+    ) -> Result<(Option<crate::vault::Timestamp>, Vec<RetiredSigningKey>)> {
+        let root = self.root()?;
+        Ok((root.signing_key_since, root.retired_signing_keys.clone()))
+    }
+
+    /// Inside a write: records the signing-key history in the root being written.
+    pub fn set_signing_history(
+        &mut self,
+        since: Option<crate::vault::Timestamp>,
+        retired: Vec<RetiredSigningKey>,
+    ) -> Result<()> {
+        match &mut self.state {
+            State::Loaded(root) => {
+                root.signing_key_since = since;
+                root.retired_signing_keys = retired;
                 Ok(())
             }
             _ => self.root().map(drop),
