@@ -300,16 +300,24 @@ fn push_findings(found: KeyFound, out: &mut Vec<Finding>) {
 }
 
 impl Vault {
-    fn acks(&self) -> Result<Vec<Ack>> {
-        let Some(sealed) = self.conn.meta_get(ACKS_META)? else {
-            return Ok(Vec::new());
+    pub(super) fn acks(&self) -> Result<Vec<Ack>> {
+        let acks: Vec<Ack> = match self.conn.meta_get(ACKS_META)? {
+            None => Vec::new(),
+            Some(sealed) => {
+                let plain = self
+                    .sealer
+                    .open(ACKS_AAD, &sealed)
+                    .ok_or_else(|| Error::Tampered("the health acknowledgements".into()))?;
+                serde_json::from_slice(&plain)
+                    .map_err(|_| Error::Tampered("the health acknowledgements".into()))?
+            }
         };
-        let plain = self
-            .sealer
-            .open(ACKS_AAD, &sealed)
-            .ok_or_else(|| Error::Tampered("the health acknowledgements".into()))?;
-        serde_json::from_slice(&plain)
-            .map_err(|_| Error::Tampered("the health acknowledgements".into()))
+        self.check_setting(
+            super::settings::HEALTH_ACKS,
+            &super::settings::acks_digest(&acks),
+            "the health acknowledgements",
+        )?;
+        Ok(acks)
     }
 
     pub(super) fn seal_acks(
@@ -437,6 +445,10 @@ impl Vault {
                 reason: reason.to_owned(),
             });
             Self::seal_acks(&v.sealer, tx, &acks)?;
+            v.commit_setting(
+                super::settings::HEALTH_ACKS,
+                super::settings::acks_digest(&acks),
+            )?;
             v.log(
                 tx,
                 Action::FindingAcknowledged,

@@ -283,8 +283,10 @@ impl Vault {
             problems.extend(signing_problem);
             problems.extend(targets_problem.clone());
             problems.extend(acks_problem.clone());
-            Vault::seal_targets(&to, conn, &targets)?;
-            Vault::seal_acks(&to, conn, &acks)?;
+            let targets_digest = super::settings::reseal_targets(&to, conn, &targets)?;
+            let acks_digest = super::settings::reseal_acks(&to, conn, &acks)?;
+            fresh.set_setting(super::settings::PUBLISH_TARGETS, targets_digest)?;
+            fresh.set_setting(super::settings::HEALTH_ACKS, acks_digest)?;
             let mut detail = plan.detail.clone();
             if !problems.is_empty() {
                 detail.push_str(&format!(
@@ -422,6 +424,7 @@ impl Vault {
         report.problems.extend(problems);
         report.problems.extend(self.signing_key_problem());
         report.problems.extend(self.member_problems());
+        report.problems.extend(self.settings_problems());
         Ok(report)
     }
 }

@@ -31,6 +31,7 @@ mod records;
 mod rekey;
 mod scopes;
 mod secret;
+mod settings;
 mod signing;
 mod store;
 mod time_text;
@@ -98,6 +99,8 @@ pub struct Vault {
     touched: RefCell<Vec<Option<NodeId>>>,
     /// Publish failures of the last change, for the front end to show.
     publish_errors: RefCell<Vec<String>>,
+    /// A write transaction is under way (its root is the one to check against, as loaded).
+    writing: std::cell::Cell<bool>,
     /// The member who unlocked the vault (recorded with every change in the activity log).
     member: String,
 }
@@ -134,6 +137,7 @@ impl Vault {
             commitment: RefCell::new(Commitment::default()),
             touched: RefCell::new(Vec::new()),
             publish_errors: RefCell::new(Vec::new()),
+            writing: std::cell::Cell::new(false),
         }
     }
 
@@ -392,7 +396,10 @@ impl Vault {
             self.commitment
                 .borrow_mut()
                 .begin_write(&*self.conn, &self.sealer)?;
-            let out = f(self, &*self.conn)?;
+            self.writing.set(true);
+            let out = f(self, &*self.conn).and_then(|out| self.adopt_settings().map(|()| out));
+            self.writing.set(false);
+            let out = out?;
             self.commitment
                 .borrow_mut()
                 .finish_write(&*self.conn, &self.sealer)?;

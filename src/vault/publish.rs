@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 use super::error::{Error, Result};
 use super::keyfile::write_file_atomically;
 use super::model::{NodeId, Timestamp};
+use super::settings;
 use super::{Action, Vault, store};
 
 const TARGETS_META: &str = "publish_targets";
@@ -94,14 +95,26 @@ impl Vault {
     /// The publish targets, sealed in `meta` (none yet: empty).
     pub(super) fn targets(&self) -> Result<Vec<PublishTarget>> {
         let Some(sealed) = self.conn.meta_get(TARGETS_META)? else {
+            // Gone: only right when the committed list is empty too.
+            self.check_setting(
+                settings::PUBLISH_TARGETS,
+                &settings::targets_digest(&[]),
+                "the list of publish targets",
+            )?;
             return Ok(Vec::new());
         };
         let plain = self
             .sealer
             .open(TARGETS_AAD, &sealed)
             .ok_or_else(|| Error::Tampered("the list of publish targets".into()))?;
-        serde_json::from_slice(&plain)
-            .map_err(|_| Error::Tampered("the list of publish targets".into()))
+        let targets: Vec<PublishTarget> = serde_json::from_slice(&plain)
+            .map_err(|_| Error::Tampered("the list of publish targets".into()))?;
+        self.check_setting(
+            settings::PUBLISH_TARGETS,
+            &settings::targets_digest(&targets),
+            "the list of publish targets",
+        )?;
+        Ok(targets)
     }
 
     pub(super) fn seal_targets(
@@ -180,6 +193,10 @@ impl Vault {
                 host: host.clone(),
             });
             Self::seal_targets(&v.sealer, tx, &targets)?;
+            v.commit_setting(
+                settings::PUBLISH_TARGETS,
+                settings::targets_digest(&targets),
+            )?;
             v.log(
                 tx,
                 Action::PublishAdded,
@@ -210,6 +227,10 @@ impl Vault {
                 )));
             }
             Self::seal_targets(&v.sealer, tx, &targets)?;
+            v.commit_setting(
+                settings::PUBLISH_TARGETS,
+                settings::targets_digest(&targets),
+            )?;
             v.log(
                 tx,
                 Action::PublishRemoved,

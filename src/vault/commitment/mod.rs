@@ -74,6 +74,11 @@ pub struct Root {
     /// vault's any more once services trust only the current key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired_signing_keys: Vec<RetiredSigningKey>,
+    /// Digests of the security settings kept outside the sealed tables (publish targets,
+    /// health acknowledgements), by name: a deleted or older copy no longer matches. Absent in
+    /// a root from before them, until its next write.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
     /// The members, each with the public key their slot must have (empty in a vault from
     /// before members, until its first unlock).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -284,6 +289,22 @@ impl Commitment {
             State::Loaded(root) => {
                 root.signing_key_since = since;
                 root.retired_signing_keys = retired;
+                Ok(())
+            }
+            _ => self.root().map(drop),
+        }
+    }
+
+    /// The committed digest of a setting (`None`: the root predates it).
+    pub fn setting(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.root()?.settings.get(name).cloned())
+    }
+
+    /// Inside a write: records a setting's digest in the root being written.
+    pub fn set_setting(&mut self, name: &str, digest: String) -> Result<()> {
+        match &mut self.state {
+            State::Loaded(root) => {
+                root.settings.insert(name.to_owned(), digest);
                 Ok(())
             }
             _ => self.root().map(drop),
