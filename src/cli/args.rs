@@ -42,6 +42,10 @@ pub struct Global {
     /// `init`: the first member's name, owner]
     #[arg(long, global = true, env = "KEYWARD_MEMBER", value_name = "NAME")]
     pub member: Option<String>,
+    /// Take the vault as it is although this machine knew another vault or a newer state at
+    /// this location (a backup restored on purpose); remembered from then on
+    #[arg(long, global = true)]
+    pub accept_vault_change: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -262,6 +262,9 @@ impl Context {
     }
 
     fn open_with(&self, passphrase: &str) -> Result<Vault, CliError> {
+        if self.global.accept_vault_change && Vault::accept_vault_change(&self.vault_path)? {
+            self.warn("taking the vault as it is now (this machine's record of it was replaced)");
+        }
         Ok(Vault::open_as(
             &self.vault_path,
             self.global.member.as_deref(),

@@ -42,6 +42,11 @@ pub struct UnlockForm {
     focus_team_url: bool,
     /// The card just turned into the create card, the passphrase kept: focus its confirmation.
     focus_confirm: bool,
+    /// The last unlock was refused because this machine knew another vault, or a newer state
+    /// of it, at this location: offer to take it as it is (the vault's location).
+    changed_vault: Option<PathBuf>,
+    /// The location the unlock under way opens.
+    pending_location: PathBuf,
 }
 
 /// The team vault URL field, known by id so that Enter in it does not also unlock.
@@ -71,6 +76,8 @@ impl UnlockForm {
             team_url: None,
             focus_team_url: false,
             focus_confirm: false,
+            changed_vault: None,
+            pending_location: PathBuf::new(),
             server: Vault::is_server_location(vault_path),
             empty_database: false,
             creating,
@@ -123,7 +130,9 @@ impl UnlockForm {
         let ctx = ctx.clone();
         self.error = None;
         self.empty_database = false;
+        self.changed_vault = None;
         self.pending = Some(rx);
+        self.pending_location = path.clone();
         std::thread::spawn(move || {
             let member = Some(member.as_str()).filter(|m| !m.is_empty());
             let result = if creating {
@@ -142,6 +151,7 @@ impl UnlockForm {
     /// The worker's answer, once it has one.
     pub fn poll(&mut self) -> Option<Result<Vault, String>> {
         let rx = self.pending.as_ref()?;
+        let location = self.pending_location.clone();
         match rx.try_recv() {
             Ok(result) => {
                 self.pending = None;
@@ -149,7 +159,7 @@ impl UnlockForm {
                     self.passphrase = Zeroizing::new(String::new());
                     self.confirm = Zeroizing::new(String::new());
                 }
-                Some(result.map_err(|e| self.failure(e)))
+                Some(result.map_err(|e| self.failure(e, &location)))
             }
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
@@ -160,14 +170,36 @@ impl UnlockForm {
     }
 
     /// What to say about a failed unlock or create.
-    fn failure(&mut self, e: Error) -> String {
+    fn failure(&mut self, e: Error, location: &Path) -> String {
         match e {
             Error::WrongPassphrase => "Wrong passphrase. Try again.".to_owned(),
+            Error::VaultChanged(why) => {
+                self.changed_vault = Some(location.to_owned());
+                format!(
+                    "Refusing this vault: {}",
+                    why.replace(
+                        "--accept-vault-change (the window: Accept this vault)",
+                        "Accept this vault below"
+                    )
+                )
+            }
             Error::NoVault(_) if self.server && !self.creating => {
                 self.empty_database = true;
                 "There is no Keyward vault in this database yet.".to_owned()
             }
             e => e.to_string(),
+        }
+    }
+
+    /// Forgets this machine's pin of the vault and unlocks again with the passphrase typed.
+    fn accept_changed_vault(&mut self, location: &Path) {
+        self.changed_vault = None;
+        match Vault::accept_vault_change(location) {
+            Ok(_) => {
+                self.error = None;
+                self.submit = Some(self.passphrase.clone());
+            }
+            Err(e) => self.error = Some(format!("Could not accept the vault: {e}")),
         }
     }
 
@@ -298,6 +330,18 @@ impl UnlockForm {
                         && ui.button("Create a team vault here").clicked()
                     {
                         self.create_here();
+                    }
+                    if let Some(location) = self.changed_vault.clone()
+                        && !busy
+                        && ui
+                            .button("Accept this vault")
+                            .on_hover_text(
+                                "Take the vault as it is now (a backup restored on purpose): \
+                                 this machine remembers it from then on",
+                            )
+                            .clicked()
+                    {
+                        self.accept_changed_vault(&location);
                     }
                     ui.add_space(theme::SPACE);
                     ui.separator();

@@ -36,6 +36,9 @@ pub enum Error {
     Refused(String),
     #[error("the vault file is damaged: {0}")]
     Corrupt(String),
+    /// Not the vault this machine has seen at this location, or an older state of it.
+    #[error("refusing the vault: {0}")]
+    VaultChanged(String),
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
     /// A PostgreSQL server that cannot be reached or refuses us (never with a password).

@@ -301,6 +301,7 @@ impl Vault {
         .inspect_err(|_| self.commitment.borrow_mut().invalidate())?;
         self.sealer = to;
         self.commitment.borrow_mut().invalidate();
+        self.record_pin();
         self.conn.checkpoint_truncate()?;
         if plan.rotate_signing_key {
             // Files signed by the new key, at once: the old key is the removed member's too.

@@ -26,6 +26,7 @@ mod migrate;
 mod model;
 mod nodes;
 pub mod outside;
+pub mod pins;
 mod publish;
 mod records;
 mod rekey;
@@ -236,6 +237,8 @@ impl Vault {
         };
         let schema_version = opened.schema_version();
         let mut vault = Vault::with(opened, path, &data_key, DEFAULT_MEMBER);
+        // Before anything is written: a rolled-back or swapped vault must not be built upon.
+        vault.check_pin()?;
         if schema_version == 1 {
             log::info!("upgrading a format 1 vault");
             upgrade::from_v1(&mut vault, &data_key, &kek)?;
@@ -251,6 +254,7 @@ impl Vault {
         }
         // Best effort too: a read-only or damaged file still opens to show what it holds.
         let _ = vault.fold_failed_unlocks();
+        vault.record_pin();
         log::info!("unlocked {} in {:.1} ms", display_location(path), ms(start));
         Ok(vault)
     }
@@ -281,9 +285,11 @@ impl Vault {
         };
         let fallback = member.map_or(DEFAULT_MEMBER, str::trim);
         let mut vault = Vault::with(conn, path, &data_key, fallback);
+        vault.check_pin()?;
         vault.identify(&name, &slot)?;
         let _ = vault.ensure_signing_key();
         let _ = vault.fold_failed_unlocks();
+        vault.record_pin();
         log::info!("unlocked {} in {:.1} ms", display_location(path), ms(start));
         Ok(vault)
     }
@@ -409,6 +415,8 @@ impl Vault {
         if result.is_err() {
             self.commitment.borrow_mut().invalidate();
         } else {
+            // Committed and durable: this machine has seen the new state.
+            self.record_pin();
             self.publish_after(&touched);
         }
         result

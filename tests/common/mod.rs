@@ -199,7 +199,9 @@ impl Sandbox {
     pub fn command(&self) -> Command {
         let mut cmd = bin();
         cmd.env("KEYWARD_VAULT", &self.vault)
-            .env("KEYWARD_PASSPHRASE", PASS);
+            .env("KEYWARD_PASSPHRASE", PASS)
+            // This machine's pins of the vaults it opened: the test's own.
+            .env("KEYWARD_PINS_DIR", self.dir.path().join("pins"));
         cmd
     }
 

@@ -311,6 +311,11 @@ impl Commitment {
         }
     }
 
+    /// The committed transaction counter.
+    pub fn tx(&self) -> Result<u64> {
+        Ok(self.root()?.tx)
+    }
+
     /// The committed members (empty for a vault from before members).
     pub fn members(&self) -> Result<Vec<MemberRecord>> {
         Ok(self.root()?.members.clone())

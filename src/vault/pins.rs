@@ -1,0 +1,290 @@
+//! Each machine remembers the vaults it has unlocked, as SSH's `known_hosts` remembers hosts:
+//! for every location (a file path, or a server URL without its password), the vault id, the
+//! highest commit counter it has seen, and the members with their public keys. A vault that
+//! changed identity, or whose counter went backwards (a whole-file rollback, or the server
+//! handing out an older state), is refused with a clear message; `--accept-vault-change` (one
+//! explicit step, for a backup restored on purpose) forgets the pin so the vault is taken as
+//! it is now.
+//!
+//! The pin moves only after a commit is durable (after the transaction returned), so a crash
+//! at any moment leaves it at or below what the vault holds: a machine never refuses its own
+//! vault. Pins live in the OS data folder (`KEYWARD_PINS_DIR` overrides), one small private
+//! file per location.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::crypto;
+use super::error::{Error, Result};
+use super::model::{Timestamp, format_time};
+
+const PIN_TYPE: &str = "keyward.pin";
+const PIN_VERSION: u32 = 1;
+/// A pin is a few hundred bytes; anything much larger is not one.
+const MAX_PIN_FILE: u64 = 1 << 20;
+
+/// What a machine remembers of one vault location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    #[serde(rename = "type")]
+    kind: String,
+    version: u32,
+    /// The location as given (a URL without its password).
+    pub location: String,
+    pub vault_id: String,
+    /// The highest commit counter seen.
+    pub tx: u64,
+    /// Member (by the hash their slot is stored under, not the name) → X25519 public key
+    /// (hex), as last seen.
+    #[serde(default)]
+    pub members: BTreeMap<String, String>,
+    pub seen_at: Timestamp,
+}
+
+/// The folder of pins: `KEYWARD_PINS_DIR`, else `pins` in the OS data folder for Keyward.
+pub fn pins_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("KEYWARD_PINS_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "Keyward").map(|d| d.data_dir().join("pins"))
+}
+
+/// The name a location is pinned under: the absolute path of a file, a URL without its
+/// password.
+pub fn location_key(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if super::location::is_server_url(&text) {
+        super::location::redact(&text)
+    } else {
+        std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_owned())
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+fn pin_file(dir: &Path, location: &str) -> PathBuf {
+    let digest = crypto::sha256(format!("keyward/pin/{location}").as_bytes());
+    dir.join(format!("{}.json", crypto::to_hex(&digest[..16])))
+}
+
+/// The pin of `location`, if this machine has one. A pin file that is not one is an error
+/// naming it (deleting it is the way out, and says so).
+pub fn read(dir: &Path, location: &str) -> Result<Option<Pin>> {
+    let file = pin_file(dir, location);
+    if std::fs::symlink_metadata(&file).is_err() {
+        return Ok(None);
+    }
+    let bad = |why: String| {
+        Error::VaultChanged(format!(
+            "this machine's record of {location} ({}) is unreadable: {why}; delete it to take the vault as it is",
+            file.display()
+        ))
+    };
+    let text = super::outside::read_text(&file, MAX_PIN_FILE).map_err(|e| bad(e.to_string()))?;
+    let pin: Pin = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if pin.kind != PIN_TYPE || pin.version != PIN_VERSION || pin.location != location {
+        return Err(bad("it is not a pin of this location".into()));
+    }
+    Ok(Some(pin))
+}
+
+/// What the vault at a location is now.
+pub struct Seen<'a> {
+    pub vault_id: &'a str,
+    /// `None`: the commitment does not open (reported as tampered elsewhere).
+    pub tx: Option<u64>,
+    pub members: BTreeMap<String, String>,
+}
+
+/// Refuses a vault that is not the one pinned at its location, or older than it.
+pub fn check(pin: &Pin, seen: &Seen<'_>) -> Result<()> {
+    let accept = "if you replaced or restored it on purpose, open it once with \
+                  --accept-vault-change (the window: Accept this vault)";
+    if pin.vault_id != seen.vault_id {
+        return Err(Error::VaultChanged(format!(
+            "{} is not the vault this machine knew there (vault {}, last seen {}); it is vault {}: {accept}",
+            pin.location,
+            pin.vault_id,
+            format_time(pin.seen_at),
+            seen.vault_id
+        )));
+    }
+    if let Some(tx) = seen.tx
+        && tx < pin.tx
+    {
+        return Err(Error::VaultChanged(format!(
+            "{} went back in time: this machine saw it at commit {} ({}), it is at commit {tx} now, so an older copy was put back (a rollback, or a server handing out an old state): {accept}",
+            pin.location,
+            pin.tx,
+            format_time(pin.seen_at)
+        )));
+    }
+    Ok(())
+}
+
+/// Records what was seen (the counter only ever rises). Best effort: a machine that cannot
+/// write its pins still opens its vaults.
+pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Result<()> {
+    let Some(tx) = seen.tx else {
+        return Ok(());
+    };
+    let old = read(dir, location).ok().flatten();
+    if let Some(old) = &old
+        && old.vault_id == seen.vault_id
+        && old.tx >= tx
+        && old.members == seen.members
+    {
+        return Ok(());
+    }
+    let pin = Pin {
+        kind: PIN_TYPE.into(),
+        version: PIN_VERSION,
+        location: location.to_owned(),
+        vault_id: seen.vault_id.to_owned(),
+        tx: old
+            .filter(|o| o.vault_id == seen.vault_id)
+            .map_or(tx, |o| o.tx.max(tx)),
+        members: seen.members.clone(),
+        seen_at: now,
+    };
+    super::store::create_private_dir(dir)?;
+    let text = serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
+    super::write_private_file(&pin_file(dir, location), &text)
+}
+
+/// Forgets the pin of `location` (`--accept-vault-change`).
+pub fn forget(dir: &Path, location: &str) -> Result<bool> {
+    let file = pin_file(dir, location);
+    match std::fs::remove_file(&file) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(file, e)),
+    }
+}
+
+impl super::Vault {
+    /// What this vault is now, as a pin compares it.
+    fn seen_now(&self) -> Result<(String, Option<u64>, BTreeMap<String, String>)> {
+        let vault_id = self
+            .conn
+            .meta_get(super::signing::VAULT_ID_META)?
+            .and_then(|id| String::from_utf8(id).ok())
+            .unwrap_or_default();
+        let (tx, members) = match self.sync_commitment() {
+            Ok(()) => {
+                let c = self.commitment.borrow();
+                let members = c
+                    .members()
+                    .map(|m| {
+                        m.into_iter()
+                            .map(|m| (super::members::slot_name(&m.name), m.public))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (c.tx().ok(), members)
+            }
+            Err(_) => (None, BTreeMap::new()),
+        };
+        Ok((vault_id, tx, members))
+    }
+
+    /// Refuses the vault when this machine's pin of its location says it is another vault or
+    /// an older state of it.
+    pub(super) fn check_pin(&self) -> Result<()> {
+        let Some(dir) = pins_dir() else {
+            return Ok(());
+        };
+        let location = location_key(&self.path);
+        let Some(pin) = read(&dir, &location)? else {
+            return Ok(());
+        };
+        let (vault_id, tx, members) = self.seen_now()?;
+        check(
+            &pin,
+            &Seen {
+                vault_id: &vault_id,
+                tx,
+                members,
+            },
+        )
+    }
+
+    /// Remembers the state just seen or committed (best effort; never fails an unlock or a
+    /// write that is already durable).
+    pub(super) fn record_pin(&self) {
+        let Some(dir) = pins_dir() else {
+            return;
+        };
+        let Ok((vault_id, tx, members)) = self.seen_now() else {
+            return;
+        };
+        if vault_id.is_empty() {
+            return;
+        }
+        let seen = Seen {
+            vault_id: &vault_id,
+            tx,
+            members,
+        };
+        if let Err(e) = record(&dir, &location_key(&self.path), &seen, self.now()) {
+            log::info!("could not record this machine's pin of the vault: {e}");
+        }
+    }
+
+    /// Forgets this machine's pin of the vault at `path`, so that it is taken as it is at the
+    /// next unlock (a backup restored on purpose). Returns whether there was one.
+    pub fn accept_vault_change(path: &Path) -> Result<bool> {
+        match pins_dir() {
+            Some(dir) => forget(&dir, &location_key(path)),
+            None => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(vault_id: &str, tx: u64) -> Seen<'_> {
+        Seen {
+            vault_id,
+            tx: Some(tx),
+            members: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_counter_only_rises_and_a_rollback_or_another_vault_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let at = "/home/a/vault.keyward";
+        assert!(read(dir.path(), at).expect("none").is_none());
+        record(dir.path(), at, &seen("v1", 5), 100).expect("record");
+        record(dir.path(), at, &seen("v1", 3), 101).expect("lower is kept out");
+        let pin = read(dir.path(), at).expect("read").expect("pinned");
+        assert_eq!(pin.tx, 5);
+        assert!(check(&pin, &seen("v1", 5)).is_ok());
+        assert!(check(&pin, &seen("v1", 9)).is_ok());
+        let back = check(&pin, &seen("v1", 4)).expect_err("rollback");
+        assert!(
+            back.to_string().contains("went back")
+                && back.to_string().contains("--accept-vault-change")
+        );
+        let other = check(&pin, &seen("v2", 9)).expect_err("another vault");
+        assert!(other.to_string().contains("not the vault"));
+        assert!(forget(dir.path(), at).expect("forget"));
+        assert!(read(dir.path(), at).expect("none").is_none());
+        assert!(!forget(dir.path(), at).expect("nothing to forget"));
+        std::fs::write(pin_file(dir.path(), at), "[]").expect("write");
+        assert!(read(dir.path(), at).is_err_and(|e| e.to_string().contains("delete it")));
+    }
+
+    #[test]
+    fn urls_are_pinned_without_their_password() {
+        let key = location_key(Path::new("postgres://alice:s3cret@db.example/keys"));
+        assert!(!key.contains("s3cret"), "{key}");
+        assert!(key.starts_with("postgres://alice:"));
+    }
+}
