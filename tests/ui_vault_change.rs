@@ -38,8 +38,7 @@ fn a_rolled_back_vault_is_refused_on_the_unlock_screen_and_accepted_on_purpose()
     unlock(&mut h, PASS);
     assert!(h.state().is_locked(), "a rolled-back vault must not unlock");
     // One message: refused, why, and what to do.
-    let refusal = h.get_by_label_contains("Refusing this vault");
-    drop(refusal);
+    let _ = h.get_by_label_contains("Refusing this vault");
     let _ = h.get_by_label_contains("went back in time");
     let _ = h.get_by_label_contains("Accept this vault below");
 
