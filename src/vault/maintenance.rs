@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::commitment::MemberRecord;
-use super::commitment::{Commitment, Entry, Table};
+use super::commitment::{self, Commitment, Entry, Table};
 use super::crypto::DataKey;
 use super::crypto::{self, KdfParams, Sealer};
 use super::error::{Error, Result};
@@ -234,10 +234,23 @@ impl Vault {
         let commitment = &self.commitment;
         let member = &self.member;
         store::in_transaction(conn, || {
+            // A re-key rewrites everything: it must not build on (and so launder) a state
+            // that fails its checks.
             let audit = commitment.borrow_mut().audit(conn, from)?;
-            let tx = audit.root.as_ref().map_or(0, |r| r.tx);
+            if let Some(problem) = audit.problems.first() {
+                return Err(Error::Tampered(format!("the vault ({problem})")));
+            }
+            let root = audit
+                .root
+                .as_ref()
+                .ok_or_else(|| Error::Corrupt("the state commitment was not read".into()))?;
+            commitment::check_head(root, conn)?;
+            let tx = root.tx;
             let resealed =
                 rekey::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
+            if let Some(problem) = resealed.problems.first() {
+                return Err(Error::Tampered(format!("the vault ({problem})")));
+            }
             // The signing key is kept (services trust its public key), re-sealed under the
             // new key; the commitment keeps naming it.
             let signing_problem = signing::reseal(conn, from, &to)?;
