@@ -176,7 +176,9 @@ impl Vault {
         }
         let (own_name, own, _) = self.own_slot(current)?;
         let params = params.unwrap_or(own.params);
-        params.check().map_err(Error::Invalid)?;
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         self.sync_commitment()?;
         let mut members = self.commitment.borrow().members()?;
         let data_key = crypto::new_data_key();

@@ -154,7 +154,9 @@ impl Vault {
         if passphrase.is_empty() {
             return Err(Error::Invalid("the passphrase must not be empty".into()));
         }
-        params.check().map_err(Error::Invalid)?;
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         let data_key = crypto::new_data_key();
         let slot = members::Slot::new(passphrase, params, &data_key)?;
         let sealer = Sealer::new(&data_key);
@@ -543,7 +545,7 @@ fn read_kdf(conn: &dyn Store) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
         .map_err(|_| Error::Corrupt("the KDF parameters are unreadable".into()))?;
     kdf.params.check().map_err(|why| {
         Error::Corrupt(format!(
-            "the vault's KDF parameters are refused ({why}); the file was altered"
+            "the vault asks for {why}; refused before deriving anything"
         ))
     })?;
     let salt = crypto::from_hex(&kdf.salt)
