@@ -81,3 +81,33 @@ crate::on_both_stores! {
         );
     }
 }
+
+crate::on_both_stores! {
+    /// A slot edited to ask for 4,096 MiB × 64 passes (minutes and gigabytes per unlock) is
+    /// refused at once with the numbers; `init` and `passwd` hold the user to the same ceiling.
+    fn key_derivation_beyond_the_ceiling_is_refused_at_once() {
+        let s = Sandbox::new();
+        s.run(&["init", "--kdf-memory-mib", "2048"]).refused("2048 MiB");
+        s.run_with(
+            s.command()
+                .env("KEYWARD_NEW_PASSPHRASE", "a new long passphrase 9")
+                .args(["passwd", "--kdf-passes", "11"]),
+        )
+        .refused("at most 1024 MiB \u{d7} 10");
+        s.raw_sql(
+            "UPDATE meta SET value = CAST(json_set(CAST(value AS TEXT),
+               '$.params.memory_kib', 4194304, '$.params.passes', 64) AS BLOB)
+             WHERE name LIKE 'member:%'",
+            "UPDATE meta SET value = convert_to(jsonb_set(jsonb_set(
+               convert_from(value, 'UTF8')::jsonb, '{params,memory_kib}', '4194304'),
+               '{params,passes}', '64')::text, 'UTF8')
+             WHERE name LIKE 'member:%'",
+        );
+        let started = Instant::now();
+        s.run(&["key", "list"]).refused(
+            "the vault asks for 4096 MiB \u{d7} 64 passes of key derivation; this build pays at \
+             most 1024 MiB \u{d7} 10",
+        );
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    }
+}

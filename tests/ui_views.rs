@@ -355,3 +355,41 @@ fn the_calendar_offers_no_day_before_tomorrow() {
         assert!(!disabled(&h, &tomorrow.to_string()), "tomorrow is");
     }
 }
+
+/// Someone cuts the activity log behind the open window; the next change made in the window
+/// (a revoke) is refused with the tampering named, and nothing changes in the vault.
+#[test]
+fn a_write_over_a_tampered_vault_shows_why_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |v| {
+        keys(v, "acme/billing/prod", 1)
+    });
+    click(&mut h, "Environment prod");
+    let conn = rusqlite::Connection::open(dir.path().join("views.keyward")).expect("open");
+    let trigger: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'activity_no_delete'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("trigger");
+    conn.execute_batch(&format!(
+        "DROP TRIGGER activity_no_delete;
+         DELETE FROM activity WHERE seq = (SELECT MAX(seq) FROM activity);
+         {trigger};"
+    ))
+    .expect("cut the log");
+    drop(conn);
+    click(&mut h, "Actions for key-0");
+    click(&mut h, "Revoke key-0");
+    click(&mut h, "Revoke key");
+    assert!(
+        has_text(&h, "failed its integrity check") && has_text(&h, "keyward doctor"),
+        "the refusal is shown: {:?}",
+        h.state().status_text()
+    );
+    let v = open_vault(dir.path());
+    let all = v.list_keys(None).expect("keys");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].status, keyward::vault::KeyStatus::Active);
+}

@@ -52,10 +52,10 @@ pub struct Global {
 pub enum Command {
     /// Create a new vault
     Init {
-        /// Argon2id memory in MiB (8 to 4096)
+        /// Argon2id memory in MiB (8 to 1024)
         #[arg(long, default_value_t = 64, value_name = "M")]
         kdf_memory_mib: u32,
-        /// Argon2id passes (1 to 64)
+        /// Argon2id passes (1 to 10)
         #[arg(long, default_value_t = 3, value_name = "T")]
         kdf_passes: u32,
     },
@@ -165,10 +165,10 @@ pub enum Command {
     Passwd {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
-        /// Raise (or lower) the Argon2id memory, in MiB (8 to 4096; default: keep)
+        /// Raise (or lower) the Argon2id memory, in MiB (8 to 1024; default: keep)
         #[arg(long, value_name = "M")]
         kdf_memory_mib: Option<u32>,
-        /// Argon2id passes (1 to 64; default: keep)
+        /// Argon2id passes (1 to 10; default: keep)
         #[arg(long, value_name = "T")]
         kdf_passes: Option<u32>,
     },
@@ -288,10 +288,10 @@ pub enum MemberCmd {
         name: String,
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
-        /// Argon2id memory of their passphrase, in MiB (8 to 4096; default: as yours)
+        /// Argon2id memory of their passphrase, in MiB (8 to 1024; default: as yours)
         #[arg(long, value_name = "M")]
         kdf_memory_mib: Option<u32>,
-        /// Argon2id passes (1 to 64; default: as yours)
+        /// Argon2id passes (1 to 10; default: as yours)
         #[arg(long, value_name = "T")]
         kdf_passes: Option<u32>,
     },

@@ -45,9 +45,12 @@ impl Default for KdfParams {
 
 impl KdfParams {
     pub const MIN_MEMORY_MIB: u32 = 8;
-    pub const MAX_MEMORY_MIB: u32 = 4096;
+    /// The ceiling of what this build pays for a key derivation, whoever asks (a vault's
+    /// slot, `init`, `passwd`): 1 GiB and 10 passes cost seconds on a small machine; more
+    /// costs minutes and gigabytes, which a hostile file or server must not be able to impose.
+    pub const MAX_MEMORY_MIB: u32 = 1024;
     pub const MIN_PASSES: u32 = 1;
-    pub const MAX_PASSES: u32 = 64;
+    pub const MAX_PASSES: u32 = 10;
     pub const MAX_LANES: u32 = 16;
 
     /// Builds parameters from the user-facing units, refusing values outside the bounds.
@@ -57,34 +60,42 @@ impl KdfParams {
             passes,
             lanes: 1,
         };
-        params.check().map_err(Error::Invalid)?;
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         Ok(params)
     }
 
     /// The floor and ceiling every vault is held to: checked before Argon2 allocates anything,
-    /// so a hostile file cannot make a process allocate terabytes or run for hours.
+    /// so a hostile file cannot make a process allocate gigabytes or run for minutes. The
+    /// refusal reads after "the vault asks for" / "you ask for".
     pub fn check(&self) -> std::result::Result<(), String> {
-        let mib = self.memory_kib / 1024;
-        if !self.memory_kib.is_multiple_of(1024)
-            || !(Self::MIN_MEMORY_MIB..=Self::MAX_MEMORY_MIB).contains(&mib)
-        {
-            return Err(format!(
-                "KDF memory must be a whole number of MiB between {} and {} MiB",
-                Self::MIN_MEMORY_MIB,
-                Self::MAX_MEMORY_MIB
-            ));
-        }
-        if !(Self::MIN_PASSES..=Self::MAX_PASSES).contains(&self.passes) {
-            return Err(format!(
-                "KDF passes must be between {} and {}",
-                Self::MIN_PASSES,
-                Self::MAX_PASSES
-            ));
-        }
+        let (mib, passes) = (self.memory_kib / 1024, self.passes);
         if !(1..=Self::MAX_LANES).contains(&self.lanes) {
             return Err(format!(
-                "KDF lanes must be between 1 and {}",
+                "{} lanes of key derivation; this build takes 1 to {}",
+                self.lanes,
                 Self::MAX_LANES
+            ));
+        }
+        if !self.memory_kib.is_multiple_of(1024) || mib < Self::MIN_MEMORY_MIB {
+            return Err(format!(
+                "{} KiB of key derivation memory; this build takes whole MiB, at least {} MiB",
+                self.memory_kib,
+                Self::MIN_MEMORY_MIB
+            ));
+        }
+        if passes < Self::MIN_PASSES {
+            return Err(format!(
+                "{passes} passes of key derivation; this build takes at least {}",
+                Self::MIN_PASSES
+            ));
+        }
+        if mib > Self::MAX_MEMORY_MIB || passes > Self::MAX_PASSES {
+            return Err(format!(
+                "{mib} MiB \u{d7} {passes} passes of key derivation; this build pays at most {} MiB \u{d7} {}",
+                Self::MAX_MEMORY_MIB,
+                Self::MAX_PASSES
             ));
         }
         Ok(())
@@ -148,7 +159,7 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn derive_kek(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
     params
         .check()
-        .map_err(|why| Error::Corrupt(format!("the vault's KDF parameters are refused: {why}")))?;
+        .map_err(|why| Error::Corrupt(format!("the vault asks for {why}")))?;
     let argon_params = Params::new(params.memory_kib, params.passes, params.lanes, Some(32))
         .map_err(|e| Error::Corrupt(format!("the vault's KDF parameters are invalid: {e}")))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
@@ -458,8 +469,9 @@ mod tests {
     fn kdf_bounds_are_enforced_before_any_allocation() {
         assert!(KdfParams::new(4, 1).is_err());
         assert!(KdfParams::new(8, 0).is_err());
-        assert!(KdfParams::new(4097, 1).is_err());
-        assert!(KdfParams::new(8, 65).is_err());
+        assert!(KdfParams::new(1025, 1).is_err());
+        assert!(KdfParams::new(8, 11).is_err());
+        assert!(KdfParams::new(1024, 10).is_ok());
         let hostile = KdfParams {
             memory_kib: 4_000_000_000,
             passes: 3,
@@ -479,6 +491,25 @@ mod tests {
             ..KdfParams::default()
         };
         assert!(derive_kek(b"p", &[0; 16], slow).is_err());
+    }
+
+    #[test]
+    fn a_slot_asking_for_4096_mib_and_64_passes_is_refused_at_once_with_the_numbers() {
+        let raw = r#"{"memory_kib":4194304,"passes":64,"lanes":1}"#;
+        let params: KdfParams = serde_json::from_str(raw).unwrap();
+        let started = std::time::Instant::now();
+        let refused = derive_kek(b"p", &[0; 16], params);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        match refused {
+            Err(Error::Corrupt(msg)) => assert_eq!(
+                msg,
+                "the vault asks for 4096 MiB \u{d7} 64 passes of key derivation; this build pays \
+                 at most 1024 MiB \u{d7} 10"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let e = KdfParams::new(2048, 3).unwrap_err().to_string();
+        assert!(e.contains("you ask for 2048 MiB"), "{e}");
     }
 
     #[test]

@@ -28,7 +28,11 @@ pub enum Error {
     Conflict(String),
     #[error("malformed key: {0}")]
     Malformed(String),
-    #[error("record {0} failed its integrity check (tampered or corrupted)")]
+    /// A record or piece of state that is not what the vault committed. A write over it is
+    /// refused with this error too (nothing is written).
+    #[error(
+        "{0} failed its integrity check (tampered or corrupted); `keyward doctor` names what is wrong"
+    )]
     Tampered(String),
     /// A verifier file that must not be used: unsigned, badly signed, signed by another key,
     /// expired, older than the one loaded, or unreadable.

@@ -294,7 +294,7 @@ impl Vault {
             Table::Keys,
             row.id,
             row.version,
-            &row.sealed,
+            row.checked_seal(),
         )?;
         let sealed = self.seal_json(Table::Keys, row.id, version, data)?;
         tx.update_key(row.id, version, data.full_access, lookups, &sealed)?;
@@ -453,8 +453,8 @@ impl Vault {
         )
     }
 
-    /// Deletes a key for good: verification then answers `not_found`. A tampered key can be
-    /// deleted too (its place in the commitment becomes a tombstone).
+    /// Deletes a key for good: verification then answers `not_found`. A tampered key is
+    /// refused (deleting it would erase the evidence `doctor` reports).
     pub fn delete_key(&mut self, key_id: &str) -> Result<()> {
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
@@ -463,9 +463,13 @@ impl Vault {
                 .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
             let name = v.open_key(&row)?.map(|d| d.name).unwrap_or_default();
             tx.delete_key(row.id)?;
-            v.commitment
-                .borrow_mut()
-                .stage_delete(tx, Table::Keys, row.id)?;
+            v.commitment.borrow_mut().stage_delete(
+                tx,
+                Table::Keys,
+                row.id,
+                row.version,
+                row.checked_seal(),
+            )?;
             let path = tree.path_of(row.node_id);
             v.log(
                 tx,

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::commitment::MemberRecord;
-use super::commitment::{Commitment, Entry, Table};
+use super::commitment::{self, Commitment, Entry, Table};
 use super::crypto::DataKey;
 use super::crypto::{self, KdfParams, Sealer};
 use super::error::{Error, Result};
@@ -178,7 +178,9 @@ impl Vault {
         }
         let (own_name, own, _) = self.own_slot(current)?;
         let params = params.unwrap_or(own.params);
-        params.check().map_err(Error::Invalid)?;
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         self.sync_commitment()?;
         let mut members = self.commitment.borrow().members()?;
         let data_key = crypto::new_data_key();
@@ -237,10 +239,23 @@ impl Vault {
         let commitment = &self.commitment;
         let member = &self.member;
         store::in_transaction(conn, || {
+            // A re-key rewrites everything: it must not build on (and so launder) a state
+            // that fails its checks.
             let audit = commitment.borrow_mut().audit(conn, from)?;
-            let tx = audit.root.as_ref().map_or(0, |r| r.tx);
+            if let Some(problem) = audit.problems.first() {
+                return Err(Error::Tampered(format!("the vault ({problem})")));
+            }
+            let root = audit
+                .root
+                .as_ref()
+                .ok_or_else(|| Error::Corrupt("the state commitment was not read".into()))?;
+            commitment::check_head(root, conn)?;
+            let tx = root.tx;
             let resealed =
                 rekey::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
+            if let Some(problem) = resealed.problems.first() {
+                return Err(Error::Tampered(format!("the vault ({problem})")));
+            }
             // The signing key is kept (services trust its public key), re-sealed under the
             // new key, unless the plan rotates it; the commitment names the one in use.
             let rotate = plan.rotate_signing_key

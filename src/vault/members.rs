@@ -57,9 +57,11 @@ impl Slot {
     pub fn parse(raw: &[u8]) -> Result<Slot> {
         let slot: Slot = serde_json::from_slice(raw)
             .map_err(|_| Error::Corrupt("a member's key slot is unreadable".into()))?;
+        // The same ceiling for every slot. Allowing more to a machine that has seen this
+        // vault's parameters before belongs to pinning, which does not exist yet.
         slot.params.check().map_err(|why| {
             Error::Corrupt(format!(
-                "a member's KDF parameters are refused ({why}); the file was altered"
+                "the vault asks for {why} (a member's key slot); refused before deriving anything"
             ))
         })?;
         Ok(slot)
@@ -327,7 +329,9 @@ impl Vault {
         }
         let (_, own, data_key) = self.own_slot(current)?;
         let params = params.unwrap_or(own.params);
-        params.check().map_err(Error::Invalid)?;
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         let slot = Slot::new(passphrase, params, &data_key)?;
         let key = slot_name(name);
         let now = self.now();

@@ -159,7 +159,9 @@ impl Vault {
         if passphrase.is_empty() {
             return Err(Error::Invalid("the passphrase must not be empty".into()));
         }
-        params.check().map_err(Error::Invalid)?;
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         let data_key = crypto::new_data_key();
         let slot = members::Slot::new(passphrase, params, &data_key)?;
         let sealer = Sealer::new(&data_key);
@@ -496,11 +498,11 @@ impl Vault {
         sealed: &[u8],
         malformed: bool,
     ) -> Result<bool> {
-        Ok(!malformed
-            && self
-                .commitment
-                .borrow_mut()
-                .check(&*self.conn, table, id, version, sealed)?)
+        // A malformed row is checked with no bytes, so a write that reads it is refused.
+        let sealed = if malformed { &[][..] } else { sealed };
+        self.commitment
+            .borrow_mut()
+            .check(&*self.conn, table, id, version, sealed)
     }
 
     /// Makes sure the commitment this process checks rows against is the current one (another
@@ -558,7 +560,7 @@ fn read_kdf(conn: &dyn Store) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
         .map_err(|_| Error::Corrupt("the KDF parameters are unreadable".into()))?;
     kdf.params.check().map_err(|why| {
         Error::Corrupt(format!(
-            "the vault's KDF parameters are refused ({why}); the file was altered"
+            "the vault asks for {why}; refused before deriving anything"
         ))
     })?;
     let salt = crypto::from_hex(&kdf.salt)

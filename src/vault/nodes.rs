@@ -148,7 +148,7 @@ impl Vault {
             Table::Nodes,
             id,
             row.version,
-            &row.sealed,
+            row.checked_seal(),
         )?;
         let mut data: NodeData = self
             .open_row(Table::Nodes, id, row.version, &row.sealed, row.malformed)?
@@ -241,13 +241,20 @@ impl Vault {
                 )));
             }
             let mut commitment = v.commitment.borrow_mut();
+            // Each row is checked before it goes: a tampered one refuses the whole deletion.
             for key in key_rows {
+                let row = tx
+                    .key_row_by_id(key)?
+                    .ok_or_else(|| Error::Corrupt(format!("key #{key} vanished")))?;
                 tx.delete_key(key)?;
-                commitment.stage_delete(tx, Table::Keys, key)?;
+                commitment.stage_delete(tx, Table::Keys, key, row.version, row.checked_seal())?;
             }
             for node in &ids {
+                let row = tx
+                    .node_row(*node)?
+                    .ok_or_else(|| Error::Corrupt(format!("node #{node} vanished")))?;
                 tx.delete_node(*node)?;
-                commitment.stage_delete(tx, Table::Nodes, *node)?;
+                commitment.stage_delete(tx, Table::Nodes, *node, row.version, row.checked_seal())?;
             }
             drop(commitment);
             v.log(

@@ -243,6 +243,9 @@ impl Vault {
 
     /// Rewrites every target this machine writes now; returns all of them with their status.
     pub fn publish_now(&mut self) -> Result<Vec<PublishTarget>> {
+        self.commitment
+            .borrow_mut()
+            .check_intact(&*self.conn, &self.sealer)?;
         self.publish_where(|_| true);
         self.targets()
     }

@@ -189,7 +189,7 @@ fn read(conn: &dyn Store, sealer: &Sealer) -> Result<Option<SigningKey>> {
     }
 }
 
-/// Shown as "record the signing key of verifier files (why) failed its integrity check".
+/// Shown as "the signing key of verifier files (why) failed its integrity check".
 fn tampered(why: &str) -> Error {
     Error::Tampered(format!("the signing key of verifier files ({why})"))
 }

@@ -257,6 +257,10 @@ impl Vault {
     /// with every change (and an export in between, which commits its log entry, sits
     /// between two publishes).
     pub(super) fn build_verifier(&self, node: Option<NodeId>) -> Result<ExportedVerifier> {
+        // Published like an export: never from a state an export would be refused on.
+        self.commitment
+            .borrow_mut()
+            .check_intact(&*self.conn, &self.sealer)?;
         let key = self.signing_key()?;
         let now = self.now();
         let tree = self.tree()?;

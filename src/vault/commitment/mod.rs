@@ -132,6 +132,9 @@ pub struct Commitment {
     buckets: Buckets,
     pager_version: i64,
     staged: BTreeMap<(Table, i64), Entry>,
+    /// Inside a write: the first row read that is not the committed one. The write is then
+    /// refused at [`Commitment::finish_write`], so tampering is never re-committed.
+    write_saw: Option<Option<String>>,
 }
 
 impl Default for Commitment {
@@ -141,6 +144,7 @@ impl Default for Commitment {
             buckets: Buckets::default(),
             pager_version: i64::MIN,
             staged: BTreeMap::new(),
+            write_saw: None,
         }
     }
 }
@@ -158,6 +162,7 @@ impl Commitment {
         self.state = State::Unloaded;
         self.buckets.clear();
         self.staged.clear();
+        self.write_saw = None;
     }
 
     /// Forgets the buckets read so far (they are read and verified again when needed); the
@@ -168,10 +173,10 @@ impl Commitment {
 
     fn load_root(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
         let root = match conn.meta_get(ROOT_META)? {
-            None => State::Broken("the state commitment is missing".into()),
+            None => State::Broken("missing".into()),
             Some(sealed) => match Root::open(sealer, &sealed) {
                 Some(root) => State::Loaded(root),
-                None => State::Broken("the state commitment failed its integrity check".into()),
+                None => State::Broken("its seal does not open".into()),
             },
         };
         let same_tx =
@@ -197,7 +202,7 @@ impl Commitment {
     fn root(&self) -> Result<&Root> {
         match &self.state {
             State::Loaded(root) => Ok(root),
-            State::Broken(why) => Err(Error::Tampered(why.clone())),
+            State::Broken(why) => Err(Error::Tampered(format!("the state commitment ({why})"))),
             State::Unloaded => Err(Error::Corrupt("the state commitment was not read".into())),
         }
     }
@@ -247,11 +252,24 @@ impl Commitment {
         if matches!(self.state, State::Unloaded) {
             return Err(Error::Corrupt("the state commitment was not read".into()));
         }
-        Ok(match self.entry(conn, table, id) {
+        let good = match self.entry(conn, table, id) {
             Ok(Some(e)) => e.matches(version, sealed),
             Ok(None) | Err(Error::Tampered(_)) => false,
             Err(e) => return Err(e),
-        })
+        };
+        if let Some(saw @ None) = &mut self.write_saw
+            && !good
+        {
+            *saw = Some(format!("record {} #{id}", table.name()));
+        }
+        Ok(good)
+    }
+
+    /// Outside a write: refuses a state no write could build on (a root that fails, a log
+    /// whose tail is not the committed head). What is published from the vault checks this.
+    pub fn check_intact(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
+        self.refresh(conn, sealer)?;
+        check_head(self.root()?, conn)
     }
 
     /// The committed public key (hex) of the signing key, if the vault has one.
@@ -345,11 +363,18 @@ impl Commitment {
 
     /// Inside a write transaction: reads the root afresh (the write lock is held) and refuses
     /// to build on a commitment that failed its check.
+    ///
+    /// The stored activity log must end at the head the root names: otherwise the log (or
+    /// the commitment with the tables) was put back or cut, and this write would take the
+    /// stored tail as the new head and launder it.
     pub fn begin_write(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
         self.staged.clear();
+        self.write_saw = None;
         self.load_root(conn, sealer)?;
         self.pager_version = conn.pager_version()?;
-        self.root().map(drop)
+        check_head(self.root()?, conn)?;
+        self.write_saw = Some(None);
+        Ok(())
     }
 
     /// The version the next write of a row gets; refuses a row whose stored copy is not the
@@ -366,7 +391,7 @@ impl Commitment {
             Some(e) if e.matches(version, sealed) => version
                 .checked_add(1)
                 .ok_or_else(|| Error::Corrupt(format!("{} #{id}: version overflow", table.name()))),
-            _ => Err(Error::Tampered(format!("{} #{id}", table.name()))),
+            _ => Err(Error::Tampered(format!("record {} #{id}", table.name()))),
         }
     }
 
@@ -394,13 +419,18 @@ impl Commitment {
             .insert((table, id), Entry::live(id, version, sealed));
     }
 
-    /// Records a deletion: a tombstone, so the row can never be put back unnoticed.
-    pub fn stage_delete(&mut self, conn: &dyn Store, table: Table, id: i64) -> Result<()> {
-        let last = match self.entry(conn, table, id) {
-            Ok(Some(e)) => e.version.abs(),
-            Ok(None) | Err(Error::Tampered(_)) => 0,
-            Err(e) => return Err(e),
-        };
+    /// Records a deletion of the stored row (`version`, `sealed`): a tombstone, so the row can
+    /// never be put back unnoticed. A row that is not the committed one is refused: deleting
+    /// it would erase the evidence.
+    pub fn stage_delete(
+        &mut self,
+        conn: &dyn Store,
+        table: Table,
+        id: i64,
+        version: i64,
+        sealed: &[u8],
+    ) -> Result<()> {
+        let last = self.next_version(conn, table, id, version, sealed)? - 1;
         self.staged.insert(
             (table, id),
             Entry {
@@ -415,6 +445,9 @@ impl Commitment {
     /// Writes the touched buckets and the new root (tx + 1, the log's head), still inside the
     /// transaction. The cache then holds the new state.
     pub fn finish_write(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
+        if let Some(Some(what)) = self.write_saw.take() {
+            return Err(Error::Tampered(what));
+        }
         let staged = std::mem::take(&mut self.staged);
         let mut root = self.root()?.clone();
         let mut touched: BTreeMap<(Table, i64), Bucket> = BTreeMap::new();
@@ -494,7 +527,7 @@ impl Commitment {
         let root = match &self.state {
             State::Loaded(root) => root.clone(),
             State::Broken(why) => {
-                problems.push(why.clone());
+                problems.push(format!("the state commitment: {why}"));
                 return Ok(Audit {
                     problems,
                     entries,
@@ -539,6 +572,27 @@ impl Commitment {
             root: Some(root),
         })
     }
+}
+
+/// Refuses a stored activity log whose newest entry is not the head `root` committed.
+pub fn check_head(root: &Root, conn: &dyn Store) -> Result<()> {
+    let (seq, mac) = conn.last_activity()?.unwrap_or((0, Vec::new()));
+    if seq == root.activity_seq && crypto::to_hex(&mac) == root.activity_mac {
+        return Ok(());
+    }
+    let committed = root.activity_seq;
+    Err(Error::Tampered(match seq.cmp(&committed) {
+        std::cmp::Ordering::Less => format!(
+            "the activity log (cut or put back: it ends at entry {seq}, the vault committed {committed})"
+        ),
+        std::cmp::Ordering::Equal => {
+            format!("the activity log (its newest entry {seq} is not the committed one)")
+        }
+        std::cmp::Ordering::Greater => format!(
+            "the state commitment (an older copy was put back: it names entry {committed} \
+             of the activity log, which goes on to {seq})"
+        ),
+    }))
 }
 
 fn bucket_tampered(table: Table, bucket: i64) -> Error {

@@ -29,6 +29,21 @@ pub struct NodeRow {
     pub malformed: bool,
 }
 
+impl KeyRow {
+    /// The sealed bytes to check against the commitment: none when a plain column was
+    /// unreadable (so the row never passes as the committed one).
+    pub fn checked_seal(&self) -> &[u8] {
+        if self.malformed { &[] } else { &self.sealed }
+    }
+}
+
+impl NodeRow {
+    /// See [`KeyRow::checked_seal`].
+    pub fn checked_seal(&self) -> &[u8] {
+        if self.malformed { &[] } else { &self.sealed }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ActivityRow {
     pub seq: i64,

@@ -1,6 +1,10 @@
 //! Connecting to a PostgreSQL server from a `postgres://` URL: TLS as `sslmode` asks (through
 //! rustls, which always checks the certificate and the host name), a connect timeout (10 s
 //! unless the URL says otherwise), and errors that name the server but never the password.
+//!
+//! A URL without `sslmode` means `require` for any host but this machine (127.0.0.0/8, `::1`,
+//! `localhost`, a Unix socket): libpq's default, `prefer`, lets anyone on the path answer
+//! "no TLS" and read or write the vault's rows. `prefer` and `disable` only when written out.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,11 +27,13 @@ pub struct Target {
     pub place: String,
     /// Extra trusted root certificates (`sslrootcert=` in the URL).
     root_cert: Option<String>,
+    /// TLS is required because the URL did not say `sslmode` (for the message if it fails).
+    tls_by_default: bool,
 }
 
 impl Target {
     pub fn parse(url: &str) -> Result<Target> {
-        let (url, root_cert) = translate(url);
+        let (url, root_cert, sslmode_written) = translate(url);
         let mut config = Config::from_str(&url).map_err(|e| {
             Error::Invalid(format!(
                 "{} is not a usable PostgreSQL URL: {e}",
@@ -50,11 +56,16 @@ impl Target {
             .keepalives_retries(3)
             .tcp_user_timeout(Duration::from_secs(30));
         config.application_name("keyward");
+        let tls_by_default = !sslmode_written && !is_this_machine(&config);
+        if tls_by_default {
+            config.ssl_mode(SslMode::Require);
+        }
         let place = place_of(&config);
         Ok(Target {
             config,
             place,
             root_cert,
+            tls_by_default,
         })
     }
 
@@ -148,6 +159,13 @@ impl Target {
                  PGPASSWORD (or put it in the URL)",
                 self.place
             )),
+            None if self.tls_by_default && e.to_string().contains("TLS") => Error::Server(format!(
+                "the PostgreSQL server at {} did not set up TLS ({}); a URL without sslmode \
+                     requires TLS for any host but this machine: configure TLS on the server, or \
+                     write sslmode=disable in the URL only on a network no one else can reach",
+                self.place,
+                cause_of(e)
+            )),
             None if e.to_string().contains("TLS") => Error::Server(format!(
                 "the TLS connection to the PostgreSQL server at {} failed ({}); for a private \
                  CA add sslrootcert=FILE to the URL",
@@ -199,15 +217,39 @@ fn place_of(config: &Config) -> String {
     format!("{host}:{port}/{db}")
 }
 
+/// Whether every host the URL names is this machine: a loopback address (127.0.0.0/8, `::1`),
+/// `localhost`, or a Unix socket (a host starting with `/`, or none: the driver's socket).
+/// Decided on the text of the URL, never on a name lookup someone else could answer.
+pub fn is_this_machine(config: &Config) -> bool {
+    let names_local = config.get_hosts().iter().all(|h| match h {
+        Host::Tcp(name) => is_loopback(name),
+        #[cfg(unix)]
+        Host::Unix(_) => true,
+    });
+    names_local && config.get_hostaddrs().iter().all(|a| a.is_loopback())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.starts_with('/')
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Maps libpq's `sslmode` values the driver does not know onto ones it does (rustls always
-/// verifies, so `verify-ca`/`verify-full` become `require`) and takes out `sslrootcert`.
-fn translate(url: &str) -> (String, Option<String>) {
+/// verifies, so `verify-ca`/`verify-full` become `require`) and takes out `sslrootcert`;
+/// also tells whether the URL wrote `sslmode` at all.
+fn translate(url: &str) -> (String, Option<String>, bool) {
     let Some((head, query)) = url.split_once('?') else {
-        return (url.to_owned(), None);
+        return (url.to_owned(), None, false);
     };
     let mut root_cert = None;
     let mut kept = Vec::new();
+    let mut sslmode = false;
     for pair in query.split('&') {
+        sslmode |= pair.split_once('=').is_some_and(|(k, _)| k == "sslmode");
         match pair.split_once('=') {
             Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require".into()),
             Some(("sslmode", "allow")) => kept.push("sslmode=prefer".into()),
@@ -216,9 +258,9 @@ fn translate(url: &str) -> (String, Option<String>) {
         }
     }
     if kept.is_empty() {
-        (head.to_owned(), root_cert)
+        (head.to_owned(), root_cert, sslmode)
     } else {
-        (format!("{head}?{}", kept.join("&")), root_cert)
+        (format!("{head}?{}", kept.join("&")), root_cert, sslmode)
     }
 }
 
@@ -241,7 +283,7 @@ mod tests {
             Some(&Duration::from_secs(3))
         );
         assert_eq!(t.config.get_ssl_mode(), SslMode::Disable);
-        let (url, root) = translate("postgres://h/db?sslrootcert=/ca.pem&sslmode=require");
+        let (url, root, _) = translate("postgres://h/db?sslrootcert=/ca.pem&sslmode=require");
         assert_eq!(url, "postgres://h/db?sslmode=require");
         assert_eq!(root.as_deref(), Some("/ca.pem"));
         let bad = Target::parse("postgres://kw:s3cret@h/db?sslmode=bogus")
@@ -277,5 +319,82 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn no_sslmode_means_require_except_on_this_machine() {
+        let mode = |url: &str| Target::parse(url).unwrap().config.get_ssl_mode();
+        for remote in [
+            "postgres://kw@db.example/team",
+            "postgres://kw@10.0.0.5:5432/team",
+            "postgres://kw@[2001:db8::1]/team",
+            "postgres://kw@localhost.evil.example/team",
+            "postgres://kw@127.0.0.1.nip.io/team",
+            "postgres://kw@localhost,db.example/team",
+            "postgres://kw@db.example/team?hostaddr=127.0.0.1",
+            "postgres://kw@localhost/team?hostaddr=10.0.0.5",
+        ] {
+            assert_eq!(mode(remote), SslMode::Require, "{remote}");
+        }
+        for local in [
+            "postgres://kw@localhost/team",
+            "postgres://kw@LOCALHOST:5433/team",
+            "postgres://kw@127.0.0.1/team",
+            "postgres://kw@127.8.9.10/team",
+            "postgres://kw@[::1]:5432/team",
+            "postgres://kw@%2Fvar%2Frun%2Fpostgresql/team",
+            "postgres:///team?host=/var/run/postgresql",
+            "postgres:///team",
+        ] {
+            assert_eq!(mode(local), SslMode::Prefer, "{local}");
+        }
+        // Written out, it is taken as written.
+        assert_eq!(
+            mode("postgres://kw@db.example/team?sslmode=prefer"),
+            SslMode::Prefer
+        );
+        assert_eq!(
+            mode("postgres://kw@db.example/team?sslmode=disable"),
+            SslMode::Disable
+        );
+        assert_eq!(
+            mode("postgres://kw@localhost/team?sslmode=require"),
+            SslMode::Require
+        );
+    }
+
+    /// A server (or someone on the path) that answers "no TLS" to a URL without sslmode for a
+    /// remote host is refused before the user name or anything else is sent in the clear. The
+    /// remote host is only named: `hostaddr` sends the connection to a listener here.
+    #[test]
+    fn a_plaintext_server_is_refused_without_sslmode() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 8];
+            conn.read_exact(&mut request).unwrap();
+            // SSLRequest: length 8, code 80877103. Answer "no TLS", then see what follows.
+            assert_eq!(request, [0, 0, 0, 8, 4, 210, 22, 47]);
+            conn.write_all(b"N").unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+            let mut rest = Vec::new();
+            let _ = conn.read_to_end(&mut rest);
+            rest
+        });
+        let url = format!(
+            "postgres://keyward:s3cret@db.example:{port}/team?hostaddr=127.0.0.1&connect_timeout=5"
+        );
+        let target = Target::parse(&url).unwrap();
+        let e = target.connect().err().expect("refused").to_string();
+        assert!(e.contains("did not set up TLS"), "{e}");
+        assert!(e.contains("sslmode=disable"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+        let sent_after = server.join().unwrap();
+        assert!(
+            sent_after.is_empty(),
+            "nothing may follow in the clear: {sent_after:?}"
+        );
     }
 }
