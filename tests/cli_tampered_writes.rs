@@ -116,6 +116,11 @@ on_both_stores! {
         save_copy(&s);
         s.run(&["key", "revoke", &id(&k)]).ok();
         put_back(&s, &["keys", "commit_buckets"], true);
+        // This machine saw the newer state: its pin refuses the vault outright.
+        s.run(&["workspace", "add", "x"]).refused("went back");
+        // A machine that never saw it (the pin forgotten) opens it, and the write check
+        // still refuses to build on it.
+        s.run(&["--accept-vault-change", "workspace", "list"]).ok();
         s.run(&["workspace", "add", "x"]).refused("integrity check");
         let r = s.run(&["workspace", "add", "x"]);
         assert!(r.stderr.contains("keyward doctor"), "{}", r.stderr);

@@ -318,7 +318,8 @@ fn an_edited_activity_entry_breaks_the_keyed_chain() {
 
 #[test]
 fn only_a_whole_file_rollback_goes_unnoticed() {
-    // The documented limit: an older copy of the entire file is a consistent vault.
+    // The documented limit: an older copy of the entire file is a consistent vault. A machine
+    // that saw the newer state refuses it (its pin); one that did not cannot tell.
     let lab = Lab::new();
     let (mut v, _, keys) = populated(&lab);
     drop(v);
@@ -327,6 +328,11 @@ fn only_a_whole_file_rollback_goes_unnoticed() {
     v.revoke_key(&keys[0].0).expect("revoke");
     drop(v);
     std::fs::copy(&old, &lab.path).expect("roll the whole file back");
+    assert!(matches!(
+        Vault::open(&lab.path, PASS),
+        Err(keyward::vault::Error::VaultChanged(_))
+    ));
+    Vault::accept_vault_change(&lab.path).expect("a machine that never saw it");
     let mut v = lab.open();
     assert!(v.doctor().expect("doctor").is_healthy());
     assert_eq!(outcome(&mut v, &keys[0].1, &[]), Outcome::Valid);
@@ -432,8 +438,8 @@ fn a_node_that_is_its_own_parent_never_hangs_anything() {
         format!("UPDATE nodes SET parent_id = id WHERE id = {}", env.id),
         "UPDATE nodes SET parent_id = 3 WHERE id = 1".to_owned(),
     ] {
-        let _ = std::fs::remove_file(lab.dir.path().join("cycle.keyward"));
-        let copy = lab.copy("cycle.keyward");
+        // A copy of its own for each cycle (one path would be one vault seen twice).
+        let copy = lab.copy(&format!("cycle-{}.keyward", sql.len()));
         let conn = Connection::open(&copy).expect("open");
         conn.execute_batch(&sql).expect("plant a cycle");
         drop(conn);

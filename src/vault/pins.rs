@@ -103,7 +103,9 @@ pub struct Seen<'a> {
 pub fn check(pin: &Pin, seen: &Seen<'_>) -> Result<()> {
     let accept = "if you replaced or restored it on purpose, open it once with \
                   --accept-vault-change (the window: Accept this vault)";
-    if pin.vault_id != seen.vault_id {
+    // A vault with no id yet (from before signed verifier files) is judged by its counter
+    // alone: deleting the id of one that had it is tampering the signing key check names.
+    if !seen.vault_id.is_empty() && pin.vault_id != seen.vault_id {
         return Err(Error::VaultChanged(format!(
             "{} is not the vault this machine knew there (vault {}, last seen {}); it is vault {}: {accept}",
             pin.location,
