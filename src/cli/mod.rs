@@ -14,6 +14,7 @@ mod nodes;
 mod output;
 mod passphrase;
 mod render;
+mod scan;
 mod table;
 mod verifier;
 
@@ -31,9 +32,10 @@ use serde_json::json;
 use crate::vault::{self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Vault};
 pub use args::{Cli, Command, Global};
 pub use docs::command_paths;
-use hygiene::{health, scan};
+use hygiene::health;
 pub use logging::{LOG_ENV, init as init_logging};
 use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
+use scan::scan;
 use verifier::{export_verifier, publish, verifier_key, verify};
 
 /// What `main` should do after parsing the arguments.
@@ -345,12 +347,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             until,
             reason,
         } => health(ctx, node.as_deref(), ack, kind, until, reason),
-        Command::Scan {
-            paths,
-            hidden,
-            no_ignore,
-            print_rule,
-        } => scan(ctx, &paths, hidden, no_ignore, print_rule.as_deref()),
+        Command::Scan(args) => scan(ctx, &args),
         Command::Key(cmd) => keys::key(ctx, cmd),
         Command::Verify {
             header,

@@ -291,7 +291,7 @@ pub fn health(
     )
 }
 
-pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> String {
+pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> String {
     let mut out: Vec<String> = findings
         .iter()
         .map(|f| {
@@ -332,10 +332,18 @@ pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> St
             format!("{}: {what}", f.place)
         })
         .collect();
+    let live = totals.live;
+    let skipped = match totals.skipped {
+        0 => String::new(),
+        n => format!(
+            " ({} over the size limit skipped)",
+            crate::numbers::count(usize::try_from(n).unwrap_or(usize::MAX))
+        ),
+    };
     out.push(format!(
-        "{} scanned, {} found, {live} still working{}",
+        "{} scanned{skipped}, {} found, {live} still working{}",
         crate::numbers::count_of(
-            usize::try_from(files).unwrap_or(usize::MAX),
+            usize::try_from(totals.files).unwrap_or(usize::MAX),
             "file",
             "files"
         ),

@@ -57,6 +57,7 @@ pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), Str
     let options = crate::scan::WalkOptions {
         hidden: s.scan.hidden,
         no_ignore: false,
+        ..Default::default()
     };
     s.scan.job = Some(ScanJob::start(
         ctx,

@@ -1,0 +1,136 @@
+//! `keyward scan`: this vault's secrets found in files, folders and standard input, looked up
+//! by hash; live keys are marked exposed and make it exit 1 (a pre-commit hook).
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::args::ScanArgs;
+use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, render};
+
+/// One secret `scan` found, as reported.
+#[derive(serde::Serialize)]
+pub(super) struct Finding {
+    pub place: String,
+    /// 1-based, in characters from the line's start.
+    pub column: usize,
+    /// `exposed` (a key of this vault that works), `inactive` (revoked, expired or past its
+    /// grace), `old_secret` (a rolled key's previous secret still in its grace period),
+    /// `foreign` (well formed, not this vault's) or `tampered`.
+    pub kind: &'static str,
+    pub key_id: Option<String>,
+    pub name: Option<String>,
+    pub secret: String,
+    /// Still accepted by verification: this is what makes `scan` exit 1.
+    pub live: bool,
+    /// First time this place was recorded for the key.
+    pub new_place: bool,
+}
+
+/// What a scan read, for its summary line.
+#[derive(Default, serde::Serialize)]
+pub(super) struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    /// Over `--max-file-size`, not read.
+    pub skipped: u64,
+    pub live: usize,
+}
+
+pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
+    use crate::scan::{Matcher, WalkOptions};
+    use crate::vault::{Found, KeyStatus};
+    let mut v = ctx.open()?;
+    let matcher = Matcher::new(&v.secret_prefixes()?);
+    if let Some(tool) = args.print_rule.as_deref() {
+        let rule = matcher
+            .rule(tool)
+            .ok_or_else(|| CliError::msg(format!("no rule format for '{tool}'")))?;
+        ctx.print(json!({ "tool": tool, "rule": rule }), || {
+            rule.trim_end().to_owned()
+        });
+        return done();
+    }
+    let options = WalkOptions {
+        hidden: args.hidden,
+        no_ignore: args.no_ignore,
+        max_file_size: args.max_file_size,
+    };
+    let mut hits = Vec::new();
+    let mut totals = Totals::default();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            let found = matcher
+                .scan_reader("-", std::io::stdin().lock())
+                .map_err(|e| CliError::msg(format!("standard input: {e}")))?;
+            hits.extend(found);
+            totals.files += 1;
+        } else {
+            if path.symlink_metadata().is_err() {
+                return Err(CliError::msg(format!(
+                    "{}: no such file or folder",
+                    path.display()
+                )));
+            }
+            let scanned = matcher.scan_path(path, options);
+            totals.files += scanned.files;
+            totals.bytes += scanned.bytes;
+            totals.skipped += scanned.skipped;
+            hits.extend(scanned.hits);
+        }
+    }
+    let mut findings = Vec::with_capacity(hits.len());
+    for hit in &hits {
+        let place = hit.place();
+        let secret = hit.secret.display();
+        let column = hit.column;
+        let finding = match v.find_secret(&hit.secret)? {
+            Found::Foreign => Finding {
+                place,
+                column,
+                kind: "foreign",
+                key_id: None,
+                name: None,
+                secret,
+                live: false,
+                new_place: false,
+            },
+            Found::Key { info, previous } => {
+                let live = v.inspect(hit.secret.expose(), &[])?.is_valid();
+                let (kind, new_place) = match info.status {
+                    KeyStatus::Tampered => ("tampered", false),
+                    _ if previous && live => ("old_secret", false),
+                    _ if !live => ("inactive", false),
+                    _ => ("exposed", v.mark_exposed(&info.key_id, &place)?),
+                };
+                Finding {
+                    place,
+                    column,
+                    kind,
+                    key_id: Some(info.key_id.clone()),
+                    name: Some(info.name.clone()),
+                    secret,
+                    live,
+                    new_place,
+                }
+            }
+        };
+        findings.push(finding);
+    }
+    totals.live = findings.iter().filter(|f| f.live).count();
+    ctx.print(
+        json!({
+            "findings": findings,
+            "files": totals.files,
+            "bytes": totals.bytes,
+            "skipped": totals.skipped,
+            "live": totals.live,
+        }),
+        || render::scan(&findings, &totals),
+    );
+    Ok(if totals.live > 0 {
+        ExitCode::from(EXIT_NOT_VALID)
+    } else {
+        finished(&v)?
+    })
+}
