@@ -139,3 +139,62 @@ fn standard_input_is_read_in_windows_too() {
     assert_eq!(found["findings"][0]["place"], "-:2", "{found}");
     assert_eq!(found["findings"][0]["column"], 7, "{found}");
 }
+
+#[test]
+fn two_thousand_findings_of_a_key_are_one_transaction_and_one_log_entry() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    let secret = key["key_secret"].as_str().expect("secret");
+    let id = key["key_id"].as_str().expect("id");
+    let file = s.path("leaky.env");
+    std::fs::write(&file, format!("API_KEY={secret}\n").repeat(2000)).expect("write");
+    let log_entries = || {
+        s.run(&["--json", "log", "--limit", "10000"])
+            .ok()
+            .json()
+            .as_array()
+            .expect("log")
+            .len()
+    };
+    let before = log_entries();
+    let started = std::time::Instant::now();
+    let r = s.run(&["--json", "scan", file.to_str().expect("utf-8")]);
+    let took = started.elapsed();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let found = r.json();
+    assert_eq!(found["findings"].as_array().expect("list").len(), 2000);
+    assert!(found["findings"][1999]["new_place"] == true);
+    eprintln!("scan of 2,000 findings: {took:?}");
+    // 2,000 fsynced transactions took about 5 s; one takes well under a second.
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+
+    let log = s.run(&["--json", "log", "--limit", "10000"]).ok().json();
+    let entries = log.as_array().expect("log");
+    assert_eq!(entries.len(), before + 1, "one entry for the whole scan");
+    let detail = entries
+        .iter()
+        .find(|e| e["action"] == "key.exposed")
+        .and_then(|e| e["detail"].as_str())
+        .expect("the key.exposed entry")
+        .to_owned();
+    let path = file.display().to_string();
+    assert!(
+        detail.starts_with(&format!("{id} found in {path}:1, {path}:2,")),
+        "{detail}"
+    );
+    assert!(
+        detail.ends_with(&format!("{path}:20 and 1980 more")),
+        "{detail}"
+    );
+    assert_eq!(
+        s.run(&["--json", "key", "show", id]).ok().json()["status"],
+        "exposed"
+    );
+
+    // Found again: nothing new, nothing written or logged.
+    let again = s
+        .run(&["--json", "scan", file.to_str().expect("utf-8")])
+        .json();
+    assert_eq!(again["findings"][0]["new_place"], false);
+    assert_eq!(log_entries(), before + 1);
+}

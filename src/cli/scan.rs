@@ -101,7 +101,7 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
                     KeyStatus::Tampered => ("tampered", false),
                     _ if previous && live => ("old_secret", false),
                     _ if !live => ("inactive", false),
-                    _ => ("exposed", v.mark_exposed(&info.key_id, &place)?),
+                    _ => ("exposed", false),
                 };
                 Finding {
                     place,
@@ -116,6 +116,21 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
             }
         };
         findings.push(finding);
+    }
+    // Every new place of a scan in one transaction, one log entry per key.
+    let exposed: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].kind == "exposed")
+        .collect();
+    let pairs: Vec<(String, String)> = exposed
+        .iter()
+        .map(|&i| {
+            let f = &findings[i];
+            (f.key_id.clone().unwrap_or_default(), f.place.clone())
+        })
+        .collect();
+    let new = v.mark_exposed_at(&pairs)?;
+    for (&i, new) in exposed.iter().zip(new) {
+        findings[i].new_place = new;
     }
     totals.live = findings.iter().filter(|f| f.live).count();
     ctx.print(
