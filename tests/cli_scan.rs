@@ -159,3 +159,67 @@ crate::on_both_stores! {
         assert!(regex::Regex::new(pattern).expect("valid").is_match(secret));
     }
 }
+
+#[test]
+fn a_file_name_with_terminal_escapes_prints_escaped() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    let secret = key["key_secret"].as_str().expect("secret");
+    let repo = s.path("repo");
+    std::fs::create_dir_all(&repo).expect("dir");
+    // Retitles the terminal, clears it, and forges a line.
+    let name = "a\u{1b}]0;owned\u{7}b\u{1b}[2J\nOK: clean.env";
+    std::fs::write(repo.join(name), format!("k={secret}\n")).expect("write");
+    let r = s.run(&["scan", repo.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'),
+        "{:?}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("a\\x1b]0;owned\\x07b\\x1b[2J\\nOK: clean.env:1: EXPOSED"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.lines().any(|l| l.starts_with("OK:")),
+        "{:?}",
+        r.stdout
+    );
+    // JSON keeps the real name, escaped as JSON does.
+    let r = s.run(&["--json", "scan", repo.to_str().expect("utf-8")]);
+    assert!(!r.stdout.contains('\u{1b}'));
+    let place = r.json()["findings"][0]["place"]
+        .as_str()
+        .expect("place")
+        .to_owned();
+    assert!(place.contains(name), "{place:?}");
+}
+
+#[test]
+fn a_description_with_control_characters_prints_escaped_in_key_list_and_show() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    let id = key["key_id"].as_str().expect("id");
+    let edited = s.run(&["key", "edit", id, "--description", "x\u{1b}[2Jy\u{9b}z"]);
+    if edited.code != 0 {
+        // Refused at the door is as good.
+        edited.refused("control");
+        return;
+    }
+    for args in [["key", "list"].as_slice(), &["key", "show", id]] {
+        let r = s.run(args);
+        assert!(
+            !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{9b}'),
+            "{args:?}: {:?}",
+            r.stdout
+        );
+    }
+    let shown = s.run(&["key", "show", id]).ok().stdout;
+    assert!(shown.contains("x\\x1b[2Jy\\u{9b}z"), "{shown:?}");
+    // A name cannot hold one at all.
+    s.run(&["key", "create", "acme/billing/prod", "--name", "a\u{1b}[2J"])
+        .refused("control");
+}

@@ -13,6 +13,7 @@ mod members;
 mod nodes;
 mod output;
 mod passphrase;
+mod printable;
 mod render;
 mod scan;
 mod table;

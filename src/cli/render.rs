@@ -3,6 +3,7 @@
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::printable::printable;
 use super::table::{Column, Table};
 
 use crate::vault::{
@@ -276,10 +277,21 @@ pub fn health(
             }
             previous = Some((acked, f.kind));
         }
-        write!(out, "  {}  '{}' ({})", f.subject, f.name, f.node)?;
+        write!(
+            out,
+            "  {}  '{}' ({})",
+            printable(&f.subject),
+            printable(&f.name),
+            printable(&f.node)
+        )?;
         match &f.acknowledged {
             None => writeln!(out)?,
-            Some(a) => writeln!(out, "  until {}: {}", format_time(a.until), a.reason)?,
+            Some(a) => writeln!(
+                out,
+                "  until {}: {}",
+                format_time(a.until),
+                printable(&a.reason)
+            )?,
         }
     }
     writeln!(out)?;
@@ -299,7 +311,7 @@ pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> 
                 "exposed" => format!(
                     "EXPOSED  {} '{}' ({}){}",
                     f.key_id.as_deref().unwrap_or(""),
-                    f.name.as_deref().unwrap_or(""),
+                    printable(f.name.as_deref().unwrap_or("")),
                     f.secret,
                     if f.new_place {
                         ""
@@ -310,13 +322,13 @@ pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> 
                 "old_secret" => format!(
                     "OLD SECRET of {} '{}' ({}), still inside its roll's grace period",
                     f.key_id.as_deref().unwrap_or(""),
-                    f.name.as_deref().unwrap_or(""),
+                    printable(f.name.as_deref().unwrap_or("")),
                     f.secret
                 ),
                 "inactive" => format!(
                     "inactive {} '{}' ({}): revoked, expired or past its grace",
                     f.key_id.as_deref().unwrap_or(""),
-                    f.name.as_deref().unwrap_or(""),
+                    printable(f.name.as_deref().unwrap_or("")),
                     f.secret
                 ),
                 "tampered" => format!(
@@ -329,7 +341,7 @@ pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> 
                     f.secret
                 ),
             };
-            format!("{}: {what}", f.place)
+            format!("{}: {what}", printable(&f.place))
         })
         .collect();
     let live = totals.live;
