@@ -453,6 +453,16 @@ pub struct ScanArgs {
     /// Print a rule that finds this vault's keys for gitleaks or trufflehog, and exit
     #[arg(long, value_name = "TOOL", value_parser = ["gitleaks", "trufflehog"])]
     pub print_rule: Option<String>,
+    /// Output: human, json (as --json) or sarif (SARIF 2.1.0, for code scanning in CI)
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ScanFormat,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanFormat {
+    Human,
+    Json,
+    Sarif,
 }
 
 /// `--max-file-size`: `64M`, `2G`, a number of bytes.

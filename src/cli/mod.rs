@@ -15,6 +15,7 @@ mod output;
 mod passphrase;
 mod printable;
 mod render;
+mod sarif;
 mod scan;
 mod table;
 mod verifier;

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::args::ScanArgs;
-use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, render};
+use super::args::{ScanArgs, ScanFormat};
+use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, output, render, sarif};
 
 /// One secret `scan` found, as reported.
 #[derive(serde::Serialize)]
@@ -25,6 +25,14 @@ pub(super) struct Finding {
     pub live: bool,
     /// First time this place was recorded for the key.
     pub new_place: bool,
+    /// Names this finding across scans (for SARIF and baselines): a hash of the key id (or
+    /// `foreign`), the file and which of its occurrences there; never of the secret.
+    pub fingerprint: String,
+    /// The file relative to the scanned folder, as a URI reference (`-` for standard input).
+    #[serde(skip)]
+    pub uri: String,
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// What a scan read, for its summary line.
@@ -63,7 +71,7 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
             let found = matcher
                 .scan_reader("-", std::io::stdin().lock())
                 .map_err(|e| CliError::msg(format!("standard input: {e}")))?;
-            hits.extend(found);
+            hits.extend(found.into_iter().map(|h| (h, "-".to_owned())));
             totals.files += 1;
         } else {
             if path.symlink_metadata().is_err() {
@@ -76,14 +84,18 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
             totals.files += scanned.files;
             totals.bytes += scanned.bytes;
             totals.skipped += scanned.skipped;
-            hits.extend(scanned.hits);
+            let folder = path.is_dir();
+            hits.extend(scanned.hits.into_iter().map(|h| {
+                let uri = sarif::uri_of(path, folder, &h.source);
+                (h, uri)
+            }));
         }
     }
     let mut findings = Vec::with_capacity(hits.len());
-    for hit in &hits {
+    for (hit, uri) in hits {
         let place = hit.place();
         let secret = hit.secret.display();
-        let column = hit.column;
+        let (line, column) = (hit.line, hit.column);
         let finding = match v.find_secret(&hit.secret)? {
             Found::Foreign => Finding {
                 place,
@@ -94,14 +106,17 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
                 secret,
                 live: false,
                 new_place: false,
+                fingerprint: String::new(),
+                uri,
+                line,
             },
             Found::Key { info, previous } => {
                 let live = v.inspect(hit.secret.expose(), &[])?.is_valid();
-                let (kind, new_place) = match info.status {
-                    KeyStatus::Tampered => ("tampered", false),
-                    _ if previous && live => ("old_secret", false),
-                    _ if !live => ("inactive", false),
-                    _ => ("exposed", false),
+                let kind = match info.status {
+                    KeyStatus::Tampered => "tampered",
+                    _ if previous && live => "old_secret",
+                    _ if !live => "inactive",
+                    _ => "exposed",
                 };
                 Finding {
                     place,
@@ -111,7 +126,10 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
                     name: Some(info.name.clone()),
                     secret,
                     live,
-                    new_place,
+                    new_place: false,
+                    fingerprint: String::new(),
+                    uri,
+                    line,
                 }
             }
         };
@@ -132,17 +150,38 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
     for (&i, new) in exposed.iter().zip(new) {
         findings[i].new_place = new;
     }
+    sarif::fingerprint_all(&mut findings);
     totals.live = findings.iter().filter(|f| f.live).count();
-    ctx.print(
-        json!({
+    if args.format == ScanFormat::Sarif {
+        let text = serde_json::to_string_pretty(&sarif::log(&findings))
+            .map_err(|e| CliError::msg(format!("SARIF: {e}")))?;
+        if let Err(e) = output::stdout_line(&text) {
+            ctx.output_failed(e);
+        }
+    } else if args.format == ScanFormat::Json && !ctx.json() {
+        // `--format json` without the global `--json`: the same document.
+        let value = json!({
             "findings": findings,
             "files": totals.files,
             "bytes": totals.bytes,
             "skipped": totals.skipped,
             "live": totals.live,
-        }),
-        || render::scan(&findings, &totals),
-    );
+        });
+        if let Err(e) = output::stdout_line(&render::pretty(&value)) {
+            ctx.output_failed(e);
+        }
+    } else {
+        ctx.print(
+            json!({
+                "findings": findings,
+                "files": totals.files,
+                "bytes": totals.bytes,
+                "skipped": totals.skipped,
+                "live": totals.live,
+            }),
+            || render::scan(&findings, &totals),
+        );
+    }
     Ok(if totals.live > 0 {
         ExitCode::from(EXIT_NOT_VALID)
     } else {
