@@ -223,3 +223,47 @@ fn a_description_with_control_characters_prints_escaped_in_key_list_and_show() {
     s.run(&["key", "create", "acme/billing/prod", "--name", "a\u{1b}[2J"])
         .refused("control");
 }
+
+#[test]
+fn a_baselined_finding_is_left_out_and_a_new_one_reported() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    let secret = key["key_secret"].as_str().expect("secret");
+    let repo = s.path("repo");
+    std::fs::create_dir_all(&repo).expect("dir");
+    std::fs::write(repo.join("old.env"), format!("K={secret}\n")).expect("write");
+    let root = repo.to_str().expect("utf-8");
+    let baseline = s.path("baseline.json");
+    let b = baseline.to_str().expect("utf-8");
+    let wrote = s
+        .run(&["--json", "scan", "--write-baseline", b, root])
+        .ok()
+        .json();
+    assert_eq!(wrote["fingerprints"], 1, "{wrote}");
+    let saved = std::fs::read_to_string(&baseline).expect("baseline");
+    assert!(!saved.contains(&secret[secret.len() - 20..]), "{saved}");
+
+    let (code, found) = scan(&s, &["--baseline", b, root]);
+    assert_eq!(code, 0, "baselined: as if clean: {found}");
+    assert_eq!(found["findings"].as_array().expect("list").len(), 0);
+    assert_eq!(found["baselined"], 1);
+    let human = s.run(&["scan", "--baseline", b, root]).ok().stdout;
+    assert!(human.contains("baselined: 1"), "{human}");
+
+    // A new place of the same key is new.
+    std::fs::write(repo.join("new.env"), format!("K={secret}\n")).expect("write");
+    let (code, found) = scan(&s, &["--baseline", b, root]);
+    assert_eq!(code, 1, "{found}");
+    assert_eq!(places(&found, "exposed").len(), 1);
+    assert!(
+        places(&found, "exposed")[0].ends_with("new.env:1"),
+        "{found}"
+    );
+    assert_eq!(found["baselined"], 1);
+
+    std::fs::write(&baseline, "{\"not\": 1}").expect("write");
+    s.run(&["scan", "--baseline", b, root])
+        .refused("not a keyward baseline");
+    s.run(&["scan", "--baseline", "no/such.json", root])
+        .refused("no/such.json");
+}

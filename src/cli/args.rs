@@ -453,6 +453,12 @@ pub struct ScanArgs {
     /// Print a rule that finds this vault's keys for gitleaks or trufflehog, and exit
     #[arg(long, value_name = "TOOL", value_parser = ["gitleaks", "trufflehog"])]
     pub print_rule: Option<String>,
+    /// Write the fingerprints of what is found now to FILE (JSON, no secrets) and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "print_rule")]
+    pub write_baseline: Option<PathBuf>,
+    /// Leave out findings whose fingerprint is in FILE (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Output: human, json (as --json) or sarif (SARIF 2.1.0, for code scanning in CI)
     #[arg(long, value_enum, default_value = "human")]
     pub format: ScanFormat,

@@ -2,6 +2,7 @@
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
 
 mod args;
+mod baseline;
 mod docs;
 mod follow;
 mod hygiene;

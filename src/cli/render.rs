@@ -345,6 +345,10 @@ pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> 
         })
         .collect();
     let live = totals.live;
+    let baselined = match totals.baselined {
+        0 => String::new(),
+        n => format!(", baselined: {}", crate::numbers::count(n)),
+    };
     let skipped = match totals.skipped {
         0 => String::new(),
         n => format!(
@@ -353,7 +357,7 @@ pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> 
         ),
     };
     out.push(format!(
-        "{} scanned{skipped}, {} found, {live} still working{}",
+        "{} scanned{skipped}, {} found{baselined}, {live} still working{}",
         crate::numbers::count_of(
             usize::try_from(totals.files).unwrap_or(usize::MAX),
             "file",

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::args::{ScanArgs, ScanFormat};
+use super::baseline;
 use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, output, render, sarif};
 
 /// One secret `scan` found, as reported.
@@ -42,6 +43,8 @@ pub(super) struct Totals {
     pub bytes: u64,
     /// Over `--max-file-size`, not read.
     pub skipped: u64,
+    /// Left out: their fingerprints are in `--baseline`.
+    pub baselined: usize,
     pub live: usize,
 }
 
@@ -151,36 +154,52 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
         findings[i].new_place = new;
     }
     sarif::fingerprint_all(&mut findings);
+    if let Some(file) = &args.write_baseline {
+        let n = baseline::write(file, &findings)?;
+        ctx.print(
+            json!({ "baseline": file.display().to_string(), "fingerprints": n }),
+            || {
+                format!(
+                    "Wrote {} to {} (no secrets): later scans with --baseline leave them out",
+                    crate::numbers::count_of(n, "fingerprint", "fingerprints"),
+                    file.display()
+                )
+            },
+        );
+        return done();
+    }
+    if let Some(file) = &args.baseline {
+        let known = baseline::read(file)?;
+        let before = findings.len();
+        findings.retain(|f| !known.contains(&f.fingerprint));
+        totals.baselined = before - findings.len();
+    }
     totals.live = findings.iter().filter(|f| f.live).count();
-    if args.format == ScanFormat::Sarif {
-        let text = serde_json::to_string_pretty(&sarif::log(&findings))
-            .map_err(|e| CliError::msg(format!("SARIF: {e}")))?;
-        if let Err(e) = output::stdout_line(&text) {
-            ctx.output_failed(e);
-        }
-    } else if args.format == ScanFormat::Json && !ctx.json() {
-        // `--format json` without the global `--json`: the same document.
-        let value = json!({
+    let report = || {
+        json!({
             "findings": findings,
             "files": totals.files,
             "bytes": totals.bytes,
             "skipped": totals.skipped,
+            "baselined": totals.baselined,
             "live": totals.live,
-        });
-        if let Err(e) = output::stdout_line(&render::pretty(&value)) {
-            ctx.output_failed(e);
+        })
+    };
+    let written = match args.format {
+        ScanFormat::Sarif => serde_json::to_string_pretty(&sarif::log(&findings))
+            .map_err(|e| CliError::msg(format!("SARIF: {e}")))
+            .map(Some)?,
+        // `--format json` without the global `--json`: the same document.
+        ScanFormat::Json if !ctx.json() => Some(render::pretty(&report())),
+        _ => None,
+    };
+    match written {
+        Some(text) => {
+            if let Err(e) = output::stdout_line(&text) {
+                ctx.output_failed(e);
+            }
         }
-    } else {
-        ctx.print(
-            json!({
-                "findings": findings,
-                "files": totals.files,
-                "bytes": totals.bytes,
-                "skipped": totals.skipped,
-                "live": totals.live,
-            }),
-            || render::scan(&findings, &totals),
-        );
+        None => ctx.print(report(), || render::scan(&findings, &totals)),
     }
     Ok(if totals.live > 0 {
         ExitCode::from(EXIT_NOT_VALID)
