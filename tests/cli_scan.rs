@@ -267,3 +267,72 @@ fn a_baselined_finding_is_left_out_and_a_new_one_reported() {
     s.run(&["scan", "--baseline", "no/such.json", root])
         .refused("no/such.json");
 }
+
+#[test]
+fn several_paths_are_scanned_as_the_pre_commit_hook_passes_them() {
+    let s = Sandbox::with_tree();
+    let key = s.create_key("acme/billing/prod", "ci", &[]);
+    let secret = key["key_secret"].as_str().expect("secret");
+    let repo = s.path("repo");
+    std::fs::create_dir_all(repo.join("src")).expect("dir");
+    std::fs::write(repo.join("a.env"), format!("K={secret}\n")).expect("write");
+    std::fs::write(repo.join("src/b.rs"), "fn main() {}\n").expect("write");
+    std::fs::write(repo.join("src/c.txt"), format!("\n{secret}\n")).expect("write");
+    let mut cmd = s.command();
+    cmd.current_dir(&repo)
+        .args(["--json", "scan", "a.env", "src/b.rs", "src/c.txt"]);
+    let r = s.run_with(&mut cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let found = r.json();
+    assert_eq!(found["files"], 3);
+    assert_eq!(
+        places(&found, "exposed"),
+        vec!["a.env:1".to_owned(), "src/c.txt:2".to_owned()]
+    );
+}
+
+#[test]
+fn the_pre_commit_hook_definition_runs_keyward_scan_on_staged_files() {
+    let text = include_str!("../.pre-commit-hooks.yaml");
+    // The framework's required keys, checked as lines (no YAML parser in the build) ...
+    for line in [
+        "- id: keyward-scan",
+        "  entry: keyward scan",
+        "  language: system",
+        "  pass_filenames: true",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?}");
+    }
+    assert!(text.lines().any(|l| l.starts_with("  name: ")));
+    // ... and as YAML by Python when it is there.
+    let script = "import sys, yaml\n\
+                  hooks = yaml.safe_load(open(sys.argv[1]))\n\
+                  assert isinstance(hooks, list) and len(hooks) == 1, hooks\n\
+                  h = hooks[0]\n\
+                  for k in ('id', 'name', 'entry', 'language'): assert isinstance(h[k], str), k\n\
+                  assert h['entry'] == 'keyward scan' and h['language'] == 'system'\n\
+                  assert h['pass_filenames'] is True\n";
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/.pre-commit-hooks.yaml");
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        if std::env::var("KEYWARD_REQUIRE_PYTHON").as_deref() == Ok("1") {
+            panic!("python3 with yaml is required (KEYWARD_REQUIRE_PYTHON=1) but missing");
+        }
+        eprintln!(
+            "\n*** SKIPPED the YAML parse of .pre-commit-hooks.yaml: python3-yaml is not installed (set KEYWARD_REQUIRE_PYTHON=1 to make this a failure) ***\n"
+        );
+        return;
+    }
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, file])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
