@@ -15,6 +15,8 @@ const WINDOW: u64 = 1 << 20;
 
 /// Runs `keyward args…` to its end; returns its exit code, stdout and peak RSS in KiB, read
 /// from `wait4` for that one child (other tests' children do not count).
+// The child is reaped by `wait4` (which also gives its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(s: &Sandbox, args: &[&str]) -> (i32, String, i64) {
     let mut child = s
         .command()
