@@ -218,7 +218,10 @@ fn a_description_with_control_characters_prints_escaped_in_key_list_and_show() {
         );
     }
     let shown = s.run(&["key", "show", id]).ok().stdout;
-    assert!(shown.contains("x\\x1b[2Jy\\u{9b}z"), "{shown:?}");
+    assert!(shown.contains("x\\x1b[2Jy\\u009bz"), "{shown:?}");
+    // JSON output stays JSON and keeps the real text.
+    let json = s.run(&["--json", "key", "show", id]).ok().json();
+    assert_eq!(json["description"], "x\u{1b}[2Jy\u{9b}z", "{json}");
     // A name cannot hold one at all.
     s.run(&["key", "create", "acme/billing/prod", "--name", "a\u{1b}[2J"])
         .refused("control");

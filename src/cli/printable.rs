@@ -1,7 +1,7 @@
 //! The one sanitiser for text people read: a file name, key or node name, description, tag
 //! or member name may hold control characters that would move the cursor, retitle or clear
 //! the terminal (`ESC]0;…BEL`, `ESC[2J`) or forge a line. They are shown escaped (`\x1b`,
-//! `\n`, `\u{202e}`), never written raw. Tables, every line `output` writes and the scan's
+//! `\n`; `\u202e` beyond C0, as JSON writes it), never written raw. Tables, every line `output` writes and the scan's
 //! places go through here.
 
 use std::borrow::Cow;
@@ -39,11 +39,13 @@ fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x80 => {
+            // Only C0 here: JSON escapes those itself, so this is only ever human text.
+            c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
+            // As JSON writes it, so a JSON document stays valid and means the same.
             c => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
         }
     }
@@ -58,9 +60,9 @@ mod tests {
     fn control_characters_are_shown_escaped() {
         let title = "a\u{1b}]0;owned\u{7}b\u{1b}[2J.env";
         assert_eq!(printable(title), "a\\x1b]0;owned\\x07b\\x1b[2J.env");
-        assert_eq!(printable("x\ny\r\tz\u{7f}"), "x\\ny\\r\\tz\\x7f");
-        assert_eq!(printable("\u{9b}31m"), "\\u{9b}31m");
-        assert_eq!(printable("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(printable("x\ny\r\tz\u{7f}"), "x\\ny\\r\\tz\\u007f");
+        assert_eq!(printable("\u{9b}31m"), "\\u009b31m");
+        assert_eq!(printable("evil\u{202e}txt.exe"), "evil\\u202etxt.exe");
         assert!(matches!(printable("plain ünïcode 名前"), Cow::Borrowed(_)));
         assert_eq!(
             printable_lines("one\n\ttwo\u{1b}[2J\n"),
