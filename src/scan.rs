@@ -5,7 +5,7 @@
 //! secret up (and marking its key exposed) is the vault's job.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -15,6 +15,10 @@ use crate::vault::{CHECKSUM_CHARS, RANDOM_CHARS};
 const BODY: usize = RANDOM_CHARS + CHECKSUM_CHARS;
 /// Bytes looked at to tell a binary file (a NUL byte in them), as ripgrep does.
 const BINARY_PROBE: usize = 8 * 1024;
+/// Text is read in windows of this size, so memory does not grow with a file's size.
+const CHUNK: usize = 1 << 20;
+/// Files larger than this are skipped unless asked otherwise (`--max-file-size`).
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// A secret found at a place.
 #[derive(Debug)]
@@ -23,6 +27,8 @@ pub struct Hit {
     pub source: String,
     /// 1-based.
     pub line: usize,
+    /// 1-based, in characters (Unicode code points) from the line's start.
+    pub column: usize,
     pub secret: Secret,
 }
 
@@ -34,12 +40,60 @@ impl Hit {
 }
 
 /// What to walk.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct WalkOptions {
     /// Also hidden files and folders.
     pub hidden: bool,
     /// Ignore `.gitignore`, `.ignore` and git's exclude files.
     pub no_ignore: bool,
+    /// Larger files are not read (counted in [`Scanned::skipped`]).
+    pub max_file_size: u64,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            hidden: false,
+            no_ignore: false,
+            max_file_size: MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// Lines and characters before a window of a stream, so places stay right across windows.
+#[derive(Default)]
+struct Before {
+    /// Newlines before the window's first byte.
+    lines: usize,
+    /// Characters between the last of them and the window's first byte.
+    column: usize,
+}
+
+impl Before {
+    /// Moves past `dropped`, the bytes that leave the window.
+    fn advance(&mut self, dropped: &[u8]) {
+        self.lines += memchr::memchr_iter(b'\n', dropped).count();
+        match memchr::memrchr(b'\n', dropped) {
+            Some(nl) => self.column = chars(&dropped[nl + 1..]),
+            None => self.column += chars(dropped),
+        }
+    }
+}
+
+/// UTF-8 characters in `bytes` (bytes that do not continue one); invalid bytes count as one.
+fn chars(bytes: &[u8]) -> usize {
+    // The common case at std's speed: a window of ASCII text is one character per byte.
+    if bytes.is_ascii() {
+        return bytes.len();
+    }
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
+}
+
+/// What one file was to a walk.
+enum FileScan {
+    Text(Vec<Hit>, u64),
+    Binary,
+    TooLarge,
 }
 
 /// A walk's progress, shared with whoever watches it (the window's progress bar), and its
@@ -109,11 +163,36 @@ impl Matcher {
         Matcher { prefixes }
     }
 
-    /// Calls `found(line, secret)` for every well-formed secret in `bytes`, in order.
-    pub fn find(&self, bytes: &[u8], mut found: impl FnMut(usize, Secret)) {
-        let mut line = 1;
+    /// Calls `found(line, column, secret)` for every well-formed secret in `bytes`, in order.
+    pub fn find(&self, bytes: &[u8], mut found: impl FnMut(usize, usize, Secret)) {
+        self.find_in(bytes, 0, true, &Before::default(), &mut found);
+    }
+
+    /// The longest prefix, and the byte before it that says whether a token starts there.
+    fn lead(&self) -> usize {
+        self.prefixes.first().map_or(0, Vec::len) + 1
+    }
+
+    /// Finds the secrets of one window whose underscore is at `from` or after. Unless `last`,
+    /// an underscore too near the end to see what follows its token is left for the next
+    /// window: returns where those start.
+    fn find_in(
+        &self,
+        bytes: &[u8],
+        from: usize,
+        last: bool,
+        before: &Before,
+        found: &mut impl FnMut(usize, usize, Secret),
+    ) -> usize {
+        let decided = if last {
+            bytes.len()
+        } else {
+            bytes.len().saturating_sub(BODY + 1)
+        };
+        let mut line = before.lines + 1;
         let mut counted = 0;
-        for u in memchr::memchr_iter(b'_', bytes) {
+        let tail = bytes.get(from..decided).unwrap_or_default();
+        for u in memchr::memchr_iter(b'_', tail).map(|u| u + from) {
             let Some(body) = bytes.get(u + 1..u + 1 + BODY) else {
                 break;
             };
@@ -135,23 +214,70 @@ impl Matcher {
             if let Ok(secret) = Secret::parse(text) {
                 line += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
                 counted = start;
-                found(line, secret);
+                let column = match memchr::memrchr(b'\n', &bytes[..start]) {
+                    Some(nl) => chars(&bytes[nl + 1..start]),
+                    None => before.column + chars(&bytes[..start]),
+                } + 1;
+                found(line, column, secret);
             }
+        }
+        // A window shorter than a token decides nothing new.
+        decided.max(from)
+    }
+
+    /// Reads `reader` through in windows of `chunk` bytes, each overlapping the last by a
+    /// token, so memory stays at about `chunk` and a secret across two reads is still found.
+    /// With `probe`, a NUL byte in the first 8 KiB makes it binary: `None`, nothing found.
+    /// Returns the bytes read.
+    fn find_stream(
+        &self,
+        mut reader: impl Read,
+        chunk: usize,
+        probe: bool,
+        mut found: impl FnMut(usize, usize, Secret),
+    ) -> std::io::Result<Option<u64>> {
+        let mut window = Vec::with_capacity(chunk + self.lead() + BODY + 1);
+        let (mut before, mut from, mut total) = (Before::default(), 0, 0u64);
+        let mut first = true;
+        loop {
+            let want = if first {
+                chunk.max(BINARY_PROBE)
+            } else {
+                chunk
+            };
+            let read = (&mut reader).take(want as u64).read_to_end(&mut window)?;
+            total += read as u64;
+            if first
+                && probe
+                && memchr::memchr(0, &window[..window.len().min(BINARY_PROBE)]).is_some()
+            {
+                return Ok(None);
+            }
+            first = false;
+            let last = read < want;
+            let decided = self.find_in(&window, from, last, &before, &mut found);
+            if last {
+                return Ok(Some(total));
+            }
+            // Keep the undecided tail, with the prefix and boundary byte before it.
+            let keep = decided.saturating_sub(self.lead());
+            before.advance(&window[..keep]);
+            window.drain(..keep);
+            from = decided - keep;
         }
     }
 
-    /// Scans one stream (standard input).
-    pub fn scan_reader(&self, source: &str, mut reader: impl Read) -> std::io::Result<Vec<Hit>> {
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes)?;
+    /// Scans one stream (standard input), in windows.
+    pub fn scan_reader(&self, source: &str, reader: impl Read) -> std::io::Result<Vec<Hit>> {
         let mut hits = Vec::new();
-        self.find(&bytes, |line, secret| {
+        self.find_stream(reader, CHUNK, false, |line, column, secret| {
             hits.push(Hit {
                 source: source.to_owned(),
                 line,
+                column,
                 secret,
             })
-        });
+        })?;
         Ok(hits)
     }
 
@@ -185,20 +311,20 @@ impl Matcher {
                 if !entry.file_type().is_some_and(|t| t.is_file()) {
                     return ignore::WalkState::Continue;
                 }
-                let path = entry.path().to_path_buf();
-                let scanned = self.scan_file(&path);
+                let scanned = self.scan_file(entry.path(), options.max_file_size);
                 progress.files.fetch_add(1, Ordering::Relaxed);
-                if let Ok(Some((_, bytes))) = &scanned {
+                if let Ok(FileScan::Text(_, bytes)) = &scanned {
                     progress.bytes.fetch_add(*bytes, Ordering::Relaxed);
                 }
                 if let Ok(mut o) = out.lock() {
                     match scanned {
-                        Ok(Some((hits, bytes))) => {
+                        Ok(FileScan::Text(hits, bytes)) => {
                             o.files += 1;
                             o.bytes += bytes;
                             o.hits.extend(hits);
                         }
-                        Ok(None) => o.binary += 1,
+                        Ok(FileScan::Binary) => o.binary += 1,
+                        Ok(FileScan::TooLarge) => o.skipped += 1,
                         Err(_) => o.errors += 1,
                     }
                 }
@@ -209,26 +335,32 @@ impl Matcher {
         scanned.cancelled = progress.is_cancelled();
         scanned
             .hits
-            .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+            .sort_by(|a, b| (&a.source, a.line, a.column).cmp(&(&b.source, b.line, b.column)));
         scanned
     }
 
-    /// `None` for a binary file.
-    fn scan_file(&self, path: &PathBuf) -> std::io::Result<Option<(Vec<Hit>, u64)>> {
-        let bytes = std::fs::read(path)?;
-        if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
-            return Ok(None);
+    /// Opens `path` as an outside file (no link, FIFO or device) and reads it in windows.
+    fn scan_file(&self, path: &Path, max_file_size: u64) -> crate::vault::Result<FileScan> {
+        let (file, len) = crate::vault::outside::open(path)?;
+        if len > max_file_size {
+            return Ok(FileScan::TooLarge);
         }
         let source = path.display().to_string();
         let mut hits = Vec::new();
-        self.find(&bytes, |line, secret| {
-            hits.push(Hit {
-                source: source.clone(),
-                line,
-                secret,
+        let read = self
+            .find_stream(file, CHUNK, true, |line, column, secret| {
+                hits.push(Hit {
+                    source: source.clone(),
+                    line,
+                    column,
+                    secret,
+                })
             })
-        });
-        Ok(Some((hits, bytes.len() as u64)))
+            .map_err(|e| crate::vault::Error::io(path, e))?;
+        Ok(match read {
+            Some(bytes) => FileScan::Text(hits, bytes),
+            None => FileScan::Binary,
+        })
     }
 
     /// A rule for teams that run gitleaks or trufflehog already: the same shape (prefixes,
@@ -270,6 +402,8 @@ pub struct Scanned {
     pub files: u64,
     pub bytes: u64,
     pub binary: u64,
+    /// Files over the size limit, not read.
+    pub skipped: u64,
     pub errors: u64,
     /// The walk was cancelled before it read everything.
     pub cancelled: bool,
@@ -281,7 +415,7 @@ mod tests {
 
     fn found(m: &Matcher, text: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        m.find(text.as_bytes(), |line, s| {
+        m.find(text.as_bytes(), |line, _, s| {
             out.push((line, s.expose().to_owned()))
         });
         out
@@ -301,5 +435,38 @@ mod tests {
         assert!(found(&m, &typo).is_empty(), "one changed character");
         assert!(found(&Matcher::new(&["other".into()]), &a).is_empty());
         assert!(found(&m, &a[..a.len() - 1]).is_empty(), "truncated");
+    }
+
+    #[test]
+    fn windows_of_any_size_find_what_one_read_finds_with_the_same_places() {
+        let m = Matcher::new(&["kw".into(), "acme_eu".into()]);
+        let a = Secret::generate("kw").expose().to_owned();
+        let b = Secret::generate("acme_eu").expose().to_owned();
+        // Tokens at a window's start and end, after multi-byte characters, glued to words.
+        let text = format!("{a}\né {b} x{a}\n\n  ü{a}_x\n{b}\r\nzz {a}{b} x{a}\n{b}");
+        let mut whole = Vec::new();
+        m.find(text.as_bytes(), |l, c, s| {
+            whole.push((l, c, s.expose().to_owned()))
+        });
+        let expected = vec![
+            (1, 1, a.clone()),
+            (2, 3, b.clone()),
+            (5, 1, b.clone()),
+            (7, 1, b.clone()),
+        ];
+        assert_eq!(whole, expected);
+        for chunk in 1..=text.len() + 1 {
+            let mut windowed = Vec::new();
+            let read = m
+                .find_stream(text.as_bytes(), chunk, false, |l, c, s| {
+                    windowed.push((l, c, s.expose().to_owned()))
+                })
+                .expect("reads");
+            assert_eq!(read, Some(text.len() as u64));
+            assert_eq!(windowed, expected, "chunk of {chunk} bytes");
+        }
+        let binary = [b"x".repeat(100), vec![0], a.clone().into_bytes()].concat();
+        let r = m.find_stream(&binary[..], 16, true, |_, _, _| panic!("binary"));
+        assert_eq!(r.expect("reads"), None);
     }
 }

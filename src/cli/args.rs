@@ -100,20 +100,7 @@ pub enum Command {
     },
     /// Find this vault's keys in files, folders or standard input (`-`); exit 1 when a key
     /// that still works is found (a pre-commit hook)
-    Scan {
-        /// Files or folders (`.gitignore` is honoured), or `-` for standard input
-        #[arg(required_unless_present = "print_rule")]
-        paths: Vec<PathBuf>,
-        /// Also hidden files and folders
-        #[arg(long)]
-        hidden: bool,
-        /// Ignore .gitignore, .ignore and git's exclude files
-        #[arg(long)]
-        no_ignore: bool,
-        /// Print a rule that finds this vault's keys for gitleaks or trufflehog, and exit
-        #[arg(long, value_name = "TOOL", value_parser = ["gitleaks", "trufflehog"])]
-        print_rule: Option<String>,
-    },
+    Scan(ScanArgs),
     /// Check a key: valid, malformed, not_found, revoked, expired, insufficient_scope or tampered
     Verify {
         /// A header line, e.g. 'Authorization: Api-Key kw_…'
@@ -471,4 +458,46 @@ pub struct ServeArgs {
     /// Answer /metrics on this address only, away from the clients (HOST:PORT)
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_listen: Option<String>,
+}
+
+/// `keyward scan`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Files or folders (`.gitignore` is honoured), or `-` for standard input
+    #[arg(required_unless_present = "print_rule")]
+    pub paths: Vec<PathBuf>,
+    /// Also hidden files and folders
+    #[arg(long)]
+    pub hidden: bool,
+    /// Ignore .gitignore, .ignore and git's exclude files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Skip files larger than this (counted as skipped), e.g. 64M or 2G
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Print a rule that finds this vault's keys for gitleaks or trufflehog, and exit
+    #[arg(long, value_name = "TOOL", value_parser = ["gitleaks", "trufflehog"])]
+    pub print_rule: Option<String>,
+    /// Write the fingerprints of what is found now to FILE (JSON, no secrets) and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "print_rule")]
+    pub write_baseline: Option<PathBuf>,
+    /// Leave out findings whose fingerprint is in FILE (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Output: human, json (as --json) or sarif (SARIF 2.1.0, for code scanning in CI)
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ScanFormat,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+/// `--max-file-size`: `64M`, `2G`, a number of bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    crate::numbers::parse_bytes(text)
+        .ok_or_else(|| format!("'{text}' is not a size (e.g. 64M, 2G or a number of bytes)"))
 }

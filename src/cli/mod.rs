@@ -2,6 +2,7 @@
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
 
 mod args;
+mod baseline;
 mod docs;
 mod follow;
 mod hygiene;
@@ -13,7 +14,10 @@ mod members;
 mod nodes;
 mod output;
 mod passphrase;
+mod printable;
 mod render;
+mod sarif;
+mod scan;
 mod table;
 mod verifier;
 
@@ -31,9 +35,10 @@ use serde_json::json;
 use crate::vault::{self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Vault};
 pub use args::{Cli, Command, Global};
 pub use docs::command_paths;
-use hygiene::{health, scan};
+use hygiene::health;
 pub use logging::{LOG_ENV, init as init_logging};
 use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
+use scan::scan;
 use verifier::{export_verifier, publish, verifier_key, verify};
 
 /// What `main` should do after parsing the arguments.
@@ -348,12 +353,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             until,
             reason,
         } => health(ctx, node.as_deref(), ack, kind, until, reason),
-        Command::Scan {
-            paths,
-            hidden,
-            no_ignore,
-            print_rule,
-        } => scan(ctx, &paths, hidden, no_ignore, print_rule.as_deref()),
+        Command::Scan(args) => scan(ctx, &args),
         Command::Key(cmd) => keys::key(ctx, cmd),
         Command::Verify {
             header,

@@ -5,7 +5,9 @@ use std::io::{self, Write};
 
 /// Writes `text` and a newline to stdout, then flushes, so a failure shows up here and not
 /// later (a minted secret is written inside its transaction: see `cli::key`).
+/// Control characters in it are shown escaped (`printable`), whatever command wrote it.
 pub fn stdout_line(text: &str) -> io::Result<()> {
+    let text = super::printable::printable_lines(text);
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())?;
     if !text.ends_with('\n') {
@@ -16,6 +18,7 @@ pub fn stdout_line(text: &str) -> io::Result<()> {
 
 /// One line on stderr; a closed stderr is ignored (there is nobody left to tell).
 pub fn stderr_line(text: &str) {
+    let text = super::printable::printable_lines(text);
     let mut err = io::stderr().lock();
     let _ = writeln!(err, "{text}").and_then(|()| err.flush());
 }

@@ -3,6 +3,7 @@
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::printable::printable;
 use super::table::{Column, Table};
 
 use crate::vault::{
@@ -294,10 +295,21 @@ pub fn health(
             }
             previous = Some((acked, f.kind));
         }
-        write!(out, "  {}  '{}' ({})", f.subject, f.name, f.node)?;
+        write!(
+            out,
+            "  {}  '{}' ({})",
+            printable(&f.subject),
+            printable(&f.name),
+            printable(&f.node)
+        )?;
         match &f.acknowledged {
             None => writeln!(out)?,
-            Some(a) => writeln!(out, "  until {}: {}", format_time(a.until), a.reason)?,
+            Some(a) => writeln!(
+                out,
+                "  until {}: {}",
+                format_time(a.until),
+                printable(&a.reason)
+            )?,
         }
     }
     writeln!(out)?;
@@ -309,7 +321,7 @@ pub fn health(
     )
 }
 
-pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> String {
+pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> String {
     let mut out: Vec<String> = findings
         .iter()
         .map(|f| {
@@ -317,7 +329,7 @@ pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> St
                 "exposed" => format!(
                     "EXPOSED  {} '{}' ({}){}",
                     f.key_id.as_deref().unwrap_or(""),
-                    f.name.as_deref().unwrap_or(""),
+                    printable(f.name.as_deref().unwrap_or("")),
                     f.secret,
                     if f.new_place {
                         ""
@@ -328,13 +340,13 @@ pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> St
                 "old_secret" => format!(
                     "OLD SECRET of {} '{}' ({}), still inside its roll's grace period",
                     f.key_id.as_deref().unwrap_or(""),
-                    f.name.as_deref().unwrap_or(""),
+                    printable(f.name.as_deref().unwrap_or("")),
                     f.secret
                 ),
                 "inactive" => format!(
                     "inactive {} '{}' ({}): revoked, expired or past its grace",
                     f.key_id.as_deref().unwrap_or(""),
-                    f.name.as_deref().unwrap_or(""),
+                    printable(f.name.as_deref().unwrap_or("")),
                     f.secret
                 ),
                 "tampered" => format!(
@@ -347,13 +359,25 @@ pub fn scan(findings: &[super::hygiene::Finding], files: u64, live: usize) -> St
                     f.secret
                 ),
             };
-            format!("{}: {what}", f.place)
+            format!("{}: {what}", printable(&f.place))
         })
         .collect();
+    let live = totals.live;
+    let baselined = match totals.baselined {
+        0 => String::new(),
+        n => format!(", baselined: {}", crate::numbers::count(n)),
+    };
+    let skipped = match totals.skipped {
+        0 => String::new(),
+        n => format!(
+            " ({} over the size limit skipped)",
+            crate::numbers::count(usize::try_from(n).unwrap_or(usize::MAX))
+        ),
+    };
     out.push(format!(
-        "{} scanned, {} found, {live} still working{}",
+        "{} scanned{skipped}, {} found{baselined}, {live} still working{}",
         crate::numbers::count_of(
-            usize::try_from(files).unwrap_or(usize::MAX),
+            usize::try_from(totals.files).unwrap_or(usize::MAX),
             "file",
             "files"
         ),

@@ -6,7 +6,10 @@
 //! enough the least useful columns are left out. Into a pipe or file nothing is cut: a cell
 //! after the look-ahead that is wider than its column pushes the rest of its line right.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+
+use super::printable::printable;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -73,7 +76,12 @@ impl<'c, W: Write> Table<'c, W> {
 
     /// Adds a row (one cell per column). Rows are held until the look-ahead is full, then
     /// written as they come.
-    pub fn push(&mut self, row: Vec<String>) -> io::Result<()> {
+    pub fn push(&mut self, mut row: Vec<String>) -> io::Result<()> {
+        for cell in &mut row {
+            if let Cow::Owned(shown) = printable(cell) {
+                *cell = shown;
+            }
+        }
         if self.layout.is_some() {
             return self.write_row(&row);
         }
@@ -130,17 +138,12 @@ impl<'c, W: Write> Table<'c, W> {
     }
 }
 
-/// Display width of a cell as written (control characters are shown as one replacement
-/// character each).
+/// Display width of a cell as written (its control characters are escaped by `push`).
 pub fn cell_width(cell: &str) -> usize {
     if printable_ascii(cell) {
         return cell.len();
     }
-    if cell.chars().any(char::is_control) {
-        cell.chars().map(|c| shown(c).width().unwrap_or(0)).sum()
-    } else {
-        cell.width()
-    }
+    cell.width()
 }
 
 /// Most cells: one terminal cell per byte, written as they are.
@@ -148,21 +151,12 @@ fn printable_ascii(cell: &str) -> bool {
     cell.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
-/// A control character in a name would move the cursor or inject terminal escapes.
-fn shown(c: char) -> char {
-    if c.is_control() { '\u{FFFD}' } else { c }
-}
-
 /// Appends `cell` to `line`, cut to `width` with an ellipsis when `cut`; returns the display
 /// width appended.
 fn push_cell(line: &mut String, cell: &str, width: usize, cut: bool) -> usize {
     let full = cell_width(cell);
     if !cut || full <= width {
-        if printable_ascii(cell) {
-            line.push_str(cell);
-        } else {
-            line.extend(cell.chars().map(shown));
-        }
+        line.push_str(cell);
         return full;
     }
     if width == 0 {
@@ -172,7 +166,7 @@ fn push_cell(line: &mut String, cell: &str, width: usize, cut: bool) -> usize {
     // selector, ZWJ) can be wider together than their characters: re-measure the result.
     let start = line.len();
     let mut used = 0;
-    for c in cell.chars().map(shown) {
+    for c in cell.chars() {
         let w = c.width().unwrap_or(0);
         if used + w > width - 1 {
             break;
@@ -348,9 +342,11 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_replaced() {
-        let out = render(&[["k", "bad\u{1b}[31mred", "w"]], None);
+    fn control_characters_are_shown_escaped_and_measured_so() {
+        let out = render(&[["k", "bad\u{1b}[31mred\nx", "w"]], None);
         assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(out.contains("bad\\x1b[31mred\\nx  w"), "{out:?}");
+        assert_eq!(out.lines().count(), 2, "{out:?}");
     }
 
     #[test]

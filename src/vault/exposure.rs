@@ -1,5 +1,7 @@
 //! Secrets found where they should not be: `keyward scan` looks each found secret up by hash
-//! and marks the vault's keys exposed, once per place.
+//! and marks the vault's keys exposed, once per place, all of a scan in one transaction.
+
+use std::collections::BTreeMap;
 
 use super::error::Result;
 use super::model::KeyInfo;
@@ -35,27 +37,54 @@ impl Vault {
     /// Marks a key's current secret as exposed at `place` (`file:line`). Returns false when
     /// that place was known already (nothing is written or logged twice).
     pub fn mark_exposed(&mut self, key_id: &str, place: &str) -> Result<bool> {
-        let place = place.chars().take(512).collect::<String>();
+        let marked = self.mark_exposed_at(&[(key_id.to_owned(), place.to_owned())])?;
+        Ok(marked.first().copied().unwrap_or(false))
+    }
+
+    /// Marks keys exposed at places (`(key id, file:line)`, as one scan found them) in one
+    /// transaction, with one log entry per key that lists its new places (the first
+    /// [`LOGGED_PLACES`], then how many more). Returns, for each pair, whether its place was
+    /// new.
+    pub fn mark_exposed_at(&mut self, found: &[(String, String)]) -> Result<Vec<bool>> {
+        let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, (key_id, _)) in found.iter().enumerate() {
+            by_key.entry(key_id).or_default().push(i);
+        }
+        let mut new = vec![false; found.len()];
+        if by_key.is_empty() {
+            return Ok(new);
+        }
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| super::Error::NotFound(format!("key '{key_id}'")))?;
-            let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
-            if data.exposed.contains(&place) {
-                return Ok(false);
+            for (key_id, pairs) in &by_key {
+                let row = tx
+                    .key_by_key_id(key_id)?
+                    .ok_or_else(|| super::Error::NotFound(format!("key '{key_id}'")))?;
+                let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+                let mut places = Vec::new();
+                for &i in pairs {
+                    let place = found[i].1.chars().take(512).collect::<String>();
+                    if !data.exposed.contains(&place) {
+                        data.exposed.push(place.clone());
+                        places.push(place);
+                        new[i] = true;
+                    }
+                }
+                if places.is_empty() {
+                    continue;
+                }
+                v.reseal_key(tx, &row, &data, None)?;
+                v.log(
+                    tx,
+                    Action::KeyExposed,
+                    Some(row.node_id),
+                    &tree.path_of(row.node_id),
+                    &format!("{key_id} found in {}", listed(&places)),
+                )?;
             }
-            data.exposed.push(place.clone());
-            v.reseal_key(tx, &row, &data, None)?;
-            v.log(
-                tx,
-                Action::KeyExposed,
-                Some(row.node_id),
-                &tree.path_of(row.node_id),
-                &format!("{key_id} found in {place}"),
-            )?;
-            Ok(true)
-        })
+            Ok(())
+        })?;
+        Ok(new)
     }
 
     /// Every secret prefix in use (environments' own and the default), for scanners.
@@ -71,5 +100,17 @@ impl Vault {
         prefixes.sort();
         prefixes.dedup();
         Ok(prefixes)
+    }
+}
+
+/// Places a key.exposed log entry names; more are counted.
+pub const LOGGED_PLACES: usize = 20;
+
+/// `a, b, c` or `a, b, … and 5 more`.
+fn listed(places: &[String]) -> String {
+    let shown = places[..places.len().min(LOGGED_PLACES)].join(", ");
+    match places.len().saturating_sub(LOGGED_PLACES) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
     }
 }

@@ -56,6 +56,8 @@ use store::Store;
 
 pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
+#[cfg(feature = "cli")]
+pub(crate) use crypto::{sha256, to_hex};
 pub use error::{Error, Result};
 pub use exposure::Found;
 pub use health::{Ack, Finding, FindingKind};

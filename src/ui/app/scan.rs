@@ -57,6 +57,7 @@ pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), Str
     let options = crate::scan::WalkOptions {
         hidden: s.scan.hidden,
         no_ignore: false,
+        ..Default::default()
     };
     s.scan.job = Some(ScanJob::start(
         ctx,
@@ -68,7 +69,8 @@ pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), Str
     Ok(())
 }
 
-/// Looks the walk's hits up (by hash) and marks the vault's live keys exposed, once per place;
+/// Looks the walk's hits up (by hash) and marks the vault's live keys exposed, once per place
+/// and all in one transaction;
 /// returns what was found, in words (never a secret).
 pub(super) fn finish_scan(
     s: &mut Session,
@@ -76,6 +78,7 @@ pub(super) fn finish_scan(
     total: Option<u64>,
 ) -> String {
     let (mut exposed, mut foreign, mut inactive) = (Vec::<String>::new(), 0, 0);
+    let mut places = Vec::new();
     for hit in &scanned.hits {
         match s.vault.find_secret(&hit.secret) {
             Ok(Found::Foreign) => foreign += 1,
@@ -87,7 +90,7 @@ pub(super) fn finish_scan(
                 if info.status == KeyStatus::Tampered || !live {
                     inactive += 1;
                 } else if !previous {
-                    let _ = s.vault.mark_exposed(&info.key_id, &hit.place());
+                    places.push((info.key_id.clone(), hit.place()));
                     if !exposed.contains(&info.name) {
                         exposed.push(info.name.clone());
                     }
@@ -100,6 +103,8 @@ pub(super) fn finish_scan(
             Err(_) => inactive += 1,
         }
     }
+    // One transaction for the whole scan; a failure leaves the summary as found.
+    let _ = s.vault.mark_exposed_at(&places);
     let files = usize::try_from(scanned.files).unwrap_or(usize::MAX);
     let read = if scanned.cancelled {
         match total {
