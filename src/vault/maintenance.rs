@@ -31,6 +31,9 @@ pub(super) struct Rekey {
     pub remove: Option<String>,
     /// Replace the signing key too (a removed member's copy must sign nothing services accept).
     pub rotate_signing_key: bool,
+    /// The member re-keying, whose identity grants the new data key to the others (`None`: a
+    /// member from before grants).
+    pub giver: Option<super::grants::Identity>,
 }
 
 /// Seals the new data key to every member of `plan` (their slots otherwise unchanged), in the
@@ -52,7 +55,7 @@ fn reseal_slots(conn: &dyn Store, plan: &Rekey) -> Result<()> {
                         m.name
                     )));
                 }
-                slot.resealed(&plan.data_key)?
+                slot.resealed(&name, &plan.data_key, plan.giver.as_ref())?
             }
         };
         conn.meta_set(&name, &slot.to_bytes()?)?;
@@ -176,7 +179,7 @@ impl Vault {
                 "the new passphrase must not be empty".into(),
             ));
         }
-        let (own_name, own, _) = self.own_slot(current)?;
+        let (own_name, own, opened) = self.own_slot(current)?;
         let params = params.unwrap_or(own.params);
         params
             .check()
@@ -184,10 +187,15 @@ impl Vault {
         self.sync_commitment()?;
         let mut members = self.commitment.borrow().members()?;
         let data_key = crypto::new_data_key();
-        let slot = Slot::new(new, params, &data_key)?;
+        // The identity is kept (others have pinned it); a slot from before grants gets one.
+        let identity = opened
+            .identity
+            .unwrap_or_else(|| super::grants::Identity::generate(&own_name));
+        let slot = Slot::new(&own_name, new, params, &data_key, Some(&identity))?;
         for m in &mut members {
             if slot_name(&m.name) == own_name {
                 m.public = slot.public.clone();
+                m.identity = slot.identity.clone();
             }
         }
         self.rekey_members(
@@ -199,6 +207,7 @@ impl Vault {
                 replace: Some((own_name, slot)),
                 remove: None,
                 rotate_signing_key: false,
+                giver: Some(identity),
             },
             progress,
         )

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::commitment::MemberRecord;
 use super::crypto::{self, DataKey, KdfParams};
 use super::error::{Error, Result};
+use super::grants::{GrantTo, IDENTITY_AAD, Identity};
 use super::model::Timestamp;
 use super::rekey::RekeyProgress;
 use super::store::Store;
@@ -51,6 +52,26 @@ pub(super) struct Slot {
     pub public: String,
     /// The data key sealed to `public` (hex).
     pub data_key: String,
+    /// The member's Ed25519 identity public key (hex); empty in a slot from before grants.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity: String,
+    /// The identity seed wrapped under the passphrase's key (hex).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_secret: String,
+    /// Who gave the data key: the stored name of their slot (this slot's own: self-granted).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub given_by: String,
+    /// The giver's identity signature over this slot's name, keys and sealed data key (hex).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub grant: String,
+}
+
+/// A slot opened with its passphrase: the data key, the member's identity (`None` in a slot
+/// from before grants) and the passphrase's key (to add an identity to such a slot).
+pub(super) struct OpenedSlot {
+    pub data_key: DataKey,
+    pub identity: Option<Identity>,
+    pub kek: DataKey,
 }
 
 impl Slot {
@@ -82,40 +103,120 @@ impl Slot {
     }
 
     /// A new slot for `passphrase` (Argon2id under a fresh salt, a fresh key pair), with the
-    /// data key sealed to it.
-    pub fn new(passphrase: &str, params: KdfParams, data_key: &[u8; 32]) -> Result<Slot> {
+    /// data key sealed to it, stored as `slot`; `identity`: the member's, kept across a
+    /// passphrase change (else a new one).
+    pub fn new(
+        slot: &str,
+        passphrase: &str,
+        params: KdfParams,
+        data_key: &[u8; 32],
+        identity: Option<&Identity>,
+    ) -> Result<Slot> {
         let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>();
         let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
-        Ok(Slot::with_kek(&kek, params, &salt, data_key))
+        Ok(Slot::with_kek(
+            slot, &kek, params, &salt, data_key, identity,
+        ))
     }
 
-    /// A new slot whose secret key is wrapped under an already derived key.
-    pub fn with_kek(kek: &[u8; 32], params: KdfParams, salt: &[u8], data_key: &[u8; 32]) -> Slot {
+    /// A new slot whose secrets are wrapped under an already derived key, self-granted.
+    pub fn with_kek(
+        slot: &str,
+        kek: &[u8; 32],
+        params: KdfParams,
+        salt: &[u8],
+        data_key: &[u8; 32],
+        identity: Option<&Identity>,
+    ) -> Slot {
         let (secret, public) = crypto::new_agreement_keys();
-        Slot {
+        let fresh;
+        let identity = match identity {
+            Some(i) => i,
+            None => {
+                fresh = Identity::generate(slot);
+                &fresh
+            }
+        };
+        let mut out = Slot {
             params,
             salt: crypto::to_hex(salt),
             secret: crypto::to_hex(&crypto::wrap(kek, SECRET_AAD, &secret)),
             public: crypto::to_hex(&public),
             data_key: crypto::to_hex(&crypto::seal_to(&public, data_key)),
+            identity: identity.public_hex(),
+            identity_secret: crypto::to_hex(&crypto::wrap(kek, IDENTITY_AAD, identity.seed())),
+            given_by: String::new(),
+            grant: String::new(),
+        };
+        out.sign(
+            slot,
+            &Identity::from_seed(slot, zeroize::Zeroizing::new(*identity.seed()))
+                .expect("a valid seed"),
+        );
+        out
+    }
+
+    /// Signs this slot's data key as given by `giver`.
+    pub fn sign(&mut self, slot: &str, giver: &Identity) {
+        self.given_by = giver.slot.clone();
+        self.grant = giver.grant(&self.grant_to(slot));
+    }
+
+    pub fn grant_to<'a>(&'a self, slot: &'a str) -> GrantTo<'a> {
+        GrantTo {
+            slot,
+            public: &self.public,
+            identity: &self.identity,
+            sealed: &self.data_key,
         }
     }
 
-    /// The same slot with `data_key` sealed to it instead (a re-key).
-    pub fn resealed(&self, data_key: &[u8; 32]) -> Result<Slot> {
+    /// The same slot with `data_key` sealed to it instead (a re-key), granted by `giver` (the
+    /// member re-keying; `None`: a member from before grants, whose re-key grants nothing).
+    pub fn resealed(
+        &self,
+        slot: &str,
+        data_key: &[u8; 32],
+        giver: Option<&Identity>,
+    ) -> Result<Slot> {
         let public = self
             .public()
             .ok_or_else(|| Error::Tampered("a member's public key".into()))?;
-        Ok(Slot {
+        let mut out = Slot {
             data_key: crypto::to_hex(&crypto::seal_to(&public, data_key)),
+            given_by: String::new(),
+            grant: String::new(),
             ..self.clone()
-        })
+        };
+        if let Some(giver) = giver {
+            out.sign(slot, giver);
+        }
+        Ok(out)
     }
 
-    /// The data key, if `passphrase` is this member's. `Ok(None)`: wrong passphrase.
-    pub fn open(&self, passphrase: &str) -> Result<Option<DataKey>> {
+    /// The data key, the identity and the passphrase's key, if `passphrase` is this member's
+    /// (the slot is stored as `slot`). An identity that does not open, or is not the one the
+    /// slot names, is tampered.
+    pub fn open_stored(&self, passphrase: &str, slot: &str) -> Result<Option<OpenedSlot>> {
         let kek = crypto::derive_kek(passphrase.as_bytes(), &self.salt()?, self.params)?;
-        self.open_with_kek(&kek)
+        let Some(data_key) = self.open_with_kek(&kek)? else {
+            return Ok(None);
+        };
+        let identity = if self.identity_secret.is_empty() {
+            None
+        } else {
+            let wrapped = crypto::from_hex(&self.identity_secret).unwrap_or_default();
+            let identity = crypto::unwrap(&kek, IDENTITY_AAD, &wrapped)
+                .and_then(|seed| Identity::from_seed(slot, seed))
+                .filter(|i| i.public_hex() == self.identity)
+                .ok_or_else(|| Error::Tampered("a member's identity key".into()))?;
+            Some(identity)
+        };
+        Ok(Some(OpenedSlot {
+            data_key,
+            identity,
+            kek,
+        }))
     }
 
     fn open_with_kek(&self, kek: &[u8; 32]) -> Result<Option<DataKey>> {
@@ -134,6 +235,31 @@ impl Slot {
 pub(super) fn slot_name(member: &str) -> String {
     let digest = crypto::sha256(format!("keyward/v2/member/{}", member.to_lowercase()).as_bytes());
     format!("{SLOT_PREFIX}{}", crypto::to_hex(&digest[..16]))
+}
+
+/// What is wrong with a slot's grant, judged by the identities the vault commits (a member
+/// whose slot has no grant yet, from before grants, is not a problem).
+fn grant_problem(key: &str, slot: &Slot, records: &[MemberRecord]) -> Option<String> {
+    if slot.grant.is_empty() {
+        return None;
+    }
+    let giver = records
+        .iter()
+        .find(|m| slot_name(&m.name) == slot.given_by)
+        .map(|m| m.identity.as_str())
+        .filter(|i| !i.is_empty())
+        .or((slot.given_by == key).then_some(slot.identity.as_str()));
+    match giver {
+        Some(identity)
+            if slot
+                .grant_to(key)
+                .verifies(&slot.given_by, identity, &slot.grant) =>
+        {
+            None
+        }
+        Some(_) => Some("the data key in its slot was not given by a member of this vault".into()),
+        None => Some("the data key in its slot was given by no member the vault names".into()),
+    }
 }
 
 /// A member name: 1 to 64 characters, no control characters, no surrounding spaces.
@@ -246,14 +372,17 @@ impl Vault {
             let key = slot_name(&m.name);
             match slots.iter().find(|(name, _)| *name == key) {
                 None => problems.push(format!("member {}: its key slot is missing", m.name)),
-                Some((_, raw)) => {
-                    if !Slot::parse(raw).is_ok_and(|s| s.public == m.public) {
-                        problems.push(format!(
-                            "member {}: its key slot is not the one the vault committed",
-                            m.name
-                        ));
+                Some((_, raw)) => match Slot::parse(raw) {
+                    Ok(s) if s.public == m.public => {
+                        if let Some(why) = grant_problem(&key, &s, &records) {
+                            problems.push(format!("member {}: {why}", m.name));
+                        }
                     }
-                }
+                    _ => problems.push(format!(
+                        "member {}: its key slot is not the one the vault committed",
+                        m.name
+                    )),
+                },
             }
         }
         for (name, _) in &slots {
@@ -275,7 +404,14 @@ impl Vault {
         salt: &[u8],
         data_key: &[u8; 32],
     ) -> Result<()> {
-        let slot = Slot::with_kek(kek, params, salt, data_key);
+        let slot = Slot::with_kek(
+            &slot_name(DEFAULT_MEMBER),
+            kek,
+            params,
+            salt,
+            data_key,
+            None,
+        );
         let now = self.now();
         self.write(|v, tx| {
             if !v.commitment.borrow().members()?.is_empty() {
@@ -286,6 +422,7 @@ impl Vault {
                 name: DEFAULT_MEMBER.to_owned(),
                 public: slot.public.clone(),
                 added_at: now,
+                identity: slot.identity.clone(),
             }])?;
             tx.meta_delete("kdf")?;
             tx.meta_delete("data_key")?;
@@ -303,15 +440,17 @@ impl Vault {
 
     /// This member's slot, and the data key it opens with `current` (asked again before
     /// changing members, so an unlocked, unattended window cannot be used to let someone in).
-    pub(super) fn own_slot(&self, current: &str) -> Result<(String, Slot, DataKey)> {
+    pub(super) fn own_slot(&self, current: &str) -> Result<(String, Slot, OpenedSlot)> {
         let name = slot_name(&self.member);
         let raw = self
             .conn
             .meta_get(&name)?
             .ok_or_else(|| Error::Tampered(format!("the key slot of member {}", self.member)))?;
         let slot = Slot::parse(&raw)?;
-        let data_key = slot.open(current)?.ok_or(Error::WrongPassphrase)?;
-        Ok((name, slot, data_key))
+        let opened = slot
+            .open_stored(current, &name)?
+            .ok_or(Error::WrongPassphrase)?;
+        Ok((name, slot, opened))
     }
 
     /// Adds a member with their own passphrase (Argon2id with `params`, default: yours).
@@ -327,13 +466,14 @@ impl Vault {
         if passphrase.is_empty() {
             return Err(Error::Invalid("the passphrase must not be empty".into()));
         }
-        let (_, own, data_key) = self.own_slot(current)?;
+        let (_, own, opened) = self.own_slot(current)?;
+        let data_key = opened.data_key;
         let params = params.unwrap_or(own.params);
         params
             .check()
             .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
-        let slot = Slot::new(passphrase, params, &data_key)?;
         let key = slot_name(name);
+        let slot = Slot::new(&key, passphrase, params, &data_key, None)?;
         let now = self.now();
         self.write(|v, tx| {
             let mut members = v.commitment.borrow().members()?;
@@ -350,6 +490,7 @@ impl Vault {
                 name: name.to_owned(),
                 public: slot.public.clone(),
                 added_at: now,
+                identity: slot.identity.clone(),
             });
             v.commitment.borrow_mut().set_members(members)?;
             v.log(tx, Action::MemberAdded, None, "", &format!("member {name}"))
@@ -382,7 +523,7 @@ impl Vault {
                 "you cannot remove yourself; another member can".into(),
             ));
         }
-        self.own_slot(current)?;
+        let (_, _, opened) = self.own_slot(current)?;
         let remaining: Vec<MemberRecord> = members
             .into_iter()
             .filter(|m| slot_name(&m.name) != key)
@@ -399,6 +540,7 @@ impl Vault {
                 replace: None,
                 remove: Some(key),
                 rotate_signing_key: true,
+                giver: opened.identity,
             },
             progress,
         )

@@ -12,6 +12,7 @@ mod crypto;
 mod delivery;
 mod error;
 mod exposure;
+mod grants;
 mod health;
 mod key_edit;
 mod key_filter;
@@ -46,6 +47,26 @@ mod wiped;
 
 #[cfg(test)]
 mod tests;
+
+/// Parsers of outside input that have no public use of their own, reachable for the parser
+/// properties and the fuzz benchmark: each answers whether it accepted, and must never panic.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A member's key slot as stored in `meta` (its KDF parameters within the ceiling).
+    pub fn slot(raw: &[u8]) -> Option<super::KdfParams> {
+        super::members::Slot::parse(raw).ok().map(|s| s.params)
+    }
+
+    /// A commitment bucket's bytes.
+    pub fn bucket(raw: &[u8], index: i64) -> bool {
+        super::commitment::bucket_decodes(raw, index)
+    }
+
+    /// A pin file's text.
+    pub fn pin(text: &str) -> bool {
+        serde_json::from_str::<super::pins::Pin>(text).is_ok()
+    }
+}
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -165,7 +186,13 @@ impl Vault {
             .check()
             .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         let data_key = crypto::new_data_key();
-        let slot = members::Slot::new(passphrase, params, &data_key)?;
+        let slot = members::Slot::new(
+            &members::slot_name(member),
+            passphrase,
+            params,
+            &data_key,
+            None,
+        )?;
         let sealer = Sealer::new(&data_key);
         let (vault_id, signing_key, public) = signing::generate(&sealer);
         let root = commitment::Root {
@@ -174,6 +201,7 @@ impl Vault {
                 name: member.to_owned(),
                 public: slot.public.clone(),
                 added_at: model::now(),
+                identity: slot.identity.clone(),
             }],
             ..commitment::Root::default()
         }
@@ -274,7 +302,7 @@ impl Vault {
     ) -> Result<Vault> {
         let (name, slot) = members::choose_slot(slots, member)?;
         let kdf_start = std::time::Instant::now();
-        let opened = slot.open(passphrase);
+        let opened = slot.open_stored(passphrase, &name);
         log::debug!(
             "Argon2id ({} MiB, {} passes, {} lanes) took {:.1} ms",
             slot.params.memory_kib / 1024,
@@ -282,15 +310,24 @@ impl Vault {
             slot.params.lanes,
             ms(kdf_start)
         );
-        let Some(data_key) = opened? else {
+        let Some(opened) = opened? else {
             let _ = count_failed_unlock(&*conn, model::now());
             log::info!("unlock refused: wrong passphrase");
             return Err(Error::WrongPassphrase);
         };
         let fallback = member.map_or(DEFAULT_MEMBER, str::trim);
-        let mut vault = Vault::with(conn, path, &data_key, fallback);
+        let mut vault = Vault::with(conn, path, &opened.data_key, fallback);
         vault.check_pin()?;
+        // Before anything of the vault is believed: the data key must have been given by a
+        // member this machine trusts.
+        vault.check_grant(&name, &slot, opened.identity.as_ref())?;
         vault.identify(&name, &slot)?;
+        if opened.identity.is_none() {
+            // Best effort, as below: a read-only file still opens.
+            if let Err(e) = vault.add_identity(&name, &slot, &opened) {
+                log::info!("could not add an identity to this member's slot yet: {e}");
+            }
+        }
         let _ = vault.ensure_signing_key();
         let _ = vault.fold_failed_unlocks();
         vault.record_pin();

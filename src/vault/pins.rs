@@ -40,6 +40,9 @@ pub struct Pin {
     /// (hex), as last seen.
     #[serde(default)]
     pub members: BTreeMap<String, String>,
+    /// Member (by slot) → Ed25519 identity (hex): whose grants of data keys are trusted here.
+    #[serde(default)]
+    pub identities: BTreeMap<String, String>,
     pub seen_at: Timestamp,
 }
 
@@ -97,6 +100,8 @@ pub struct Seen<'a> {
     /// `None`: the commitment does not open (reported as tampered elsewhere).
     pub tx: Option<u64>,
     pub members: BTreeMap<String, String>,
+    /// Identities as the (authenticated) vault commits them.
+    pub identities: BTreeMap<String, String>,
 }
 
 /// Refuses a vault that is not the one pinned at its location, or older than it.
@@ -138,6 +143,7 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
         && old.vault_id == seen.vault_id
         && old.tx >= tx
         && old.members == seen.members
+        && old.identities == seen.identities
     {
         return Ok(());
     }
@@ -150,6 +156,7 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
             .filter(|o| o.vault_id == seen.vault_id)
             .map_or(tx, |o| o.tx.max(tx)),
         members: seen.members.clone(),
+        identities: seen.identities.clone(),
         seen_at: now,
     };
     super::store::create_private_dir(dir)?;
@@ -169,28 +176,38 @@ pub fn forget(dir: &Path, location: &str) -> Result<bool> {
 
 impl super::Vault {
     /// What this vault is now, as a pin compares it.
-    fn seen_now(&self) -> Result<(String, Option<u64>, BTreeMap<String, String>)> {
+    #[allow(clippy::type_complexity)]
+    fn seen_now(
+        &self,
+    ) -> Result<(
+        String,
+        Option<u64>,
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+    )> {
         let vault_id = self
             .conn
             .meta_get(super::signing::VAULT_ID_META)?
             .and_then(|id| String::from_utf8(id).ok())
             .unwrap_or_default();
-        let (tx, members) = match self.sync_commitment() {
+        let (tx, members, identities) = match self.sync_commitment() {
             Ok(()) => {
                 let c = self.commitment.borrow();
-                let members = c
-                    .members()
-                    .map(|m| {
-                        m.into_iter()
-                            .map(|m| (super::members::slot_name(&m.name), m.public))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (c.tx().ok(), members)
+                let records = c.members().unwrap_or_default();
+                let members = records
+                    .iter()
+                    .map(|m| (super::members::slot_name(&m.name), m.public.clone()))
+                    .collect();
+                let identities = records
+                    .iter()
+                    .filter(|m| !m.identity.is_empty())
+                    .map(|m| (super::members::slot_name(&m.name), m.identity.clone()))
+                    .collect();
+                (c.tx().ok(), members, identities)
             }
-            Err(_) => (None, BTreeMap::new()),
+            Err(_) => (None, BTreeMap::new(), BTreeMap::new()),
         };
-        Ok((vault_id, tx, members))
+        Ok((vault_id, tx, members, identities))
     }
 
     /// Refuses the vault when this machine's pin of its location says it is another vault or
@@ -203,13 +220,14 @@ impl super::Vault {
         let Some(pin) = read(&dir, &location)? else {
             return Ok(());
         };
-        let (vault_id, tx, members) = self.seen_now()?;
+        let (vault_id, tx, members, identities) = self.seen_now()?;
         check(
             &pin,
             &Seen {
                 vault_id: &vault_id,
                 tx,
                 members,
+                identities,
             },
         )
     }
@@ -220,7 +238,7 @@ impl super::Vault {
         let Some(dir) = pins_dir() else {
             return;
         };
-        let Ok((vault_id, tx, members)) = self.seen_now() else {
+        let Ok((vault_id, tx, members, identities)) = self.seen_now() else {
             return;
         };
         if vault_id.is_empty() {
@@ -230,10 +248,19 @@ impl super::Vault {
             vault_id: &vault_id,
             tx,
             members,
+            identities,
         };
         if let Err(e) = record(&dir, &location_key(&self.path), &seen, self.now()) {
             log::info!("could not record this machine's pin of the vault: {e}");
         }
+    }
+
+    /// The member identities this machine pinned for this vault (empty: none yet).
+    pub(super) fn pinned_identities(&self) -> BTreeMap<String, String> {
+        pins_dir()
+            .and_then(|dir| read(&dir, &location_key(&self.path)).ok().flatten())
+            .map(|pin| pin.identities)
+            .unwrap_or_default()
     }
 
     /// Forgets this machine's pin of the vault at `path`, so that it is taken as it is at the
@@ -255,6 +282,7 @@ mod tests {
             vault_id,
             tx: Some(tx),
             members: BTreeMap::new(),
+            identities: BTreeMap::new(),
         }
     }
 

@@ -27,6 +27,11 @@ use super::error::{Error, Result};
 const ROOT_AAD: &[u8] = b"keyward/v2/commitment";
 pub const ROOT_META: &str = "commitment";
 
+/// Whether `bytes` decode as the commitment bucket `bucket` (for the parser properties).
+pub fn bucket_decodes(bytes: &[u8], bucket: i64) -> bool {
+    Bucket::decode(bytes, bucket).is_some()
+}
+
 fn bucket_key(table: Table, bucket: i64) -> String {
     format!("{}/{bucket}", table.name())
 }
@@ -103,6 +108,10 @@ pub struct MemberRecord {
     /// The X25519 public key (hex) the data key is sealed to.
     pub public: String,
     pub added_at: crate::vault::Timestamp,
+    /// The member's Ed25519 identity (hex), whose grants of data keys others accept; empty
+    /// until the member's first unlock with a Keyward that makes one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity: String,
 }
 
 impl Root {

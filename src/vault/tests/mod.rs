@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::*;
 
+mod planted;
 mod tampering;
 
 const PASS: &str = "correct horse battery staple";

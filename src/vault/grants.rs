@@ -1,0 +1,221 @@
+//! Data keys handed to members are signed. Sealing a data key to a member's X25519 public key
+//! needs no secret, so a slot that merely opens proves nothing: anyone who can write the file
+//! (or the team database) could seal a key of their own to a member and read what the member
+//! writes afterwards. So every member also has an Ed25519 identity key, its seed wrapped under
+//! their passphrase's key beside their X25519 secret, and every data key in a slot carries a
+//! grant: the identity signature of the member who gave it, over who it is for and exactly
+//! what was sealed.
+//!
+//! At unlock the receiver accepts a grant only from a member it already trusts: itself (a slot
+//! made with its passphrase is self-granted) or a member whose identity this machine pinned on
+//! an earlier unlock (`pins.rs`). On a machine with no pin yet, the identity the vault commits
+//! for the giver is taken (trust on first use, as SSH does). A slot from before grants opens as
+//! before until its member's next unlock adds an identity; once a machine has pinned a
+//! member's identity, a slot of theirs without a grant is refused.
+
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use zeroize::Zeroizing;
+
+use super::crypto;
+use super::error::{Error, Result};
+
+/// What the identity seed is wrapped with (under the member's passphrase key).
+pub(super) const IDENTITY_AAD: &[u8] = b"keyward/v2/member-identity";
+const GRANT_CONTEXT: &[u8] = b"keyward/v2/grant";
+
+/// A member's identity key, opened with their passphrase.
+pub(super) struct Identity {
+    seed: Zeroizing<[u8; 32]>,
+    pair: Ed25519KeyPair,
+    /// The slot (by its stored name) this identity belongs to.
+    pub slot: String,
+}
+
+impl Identity {
+    pub fn generate(slot: &str) -> Identity {
+        Identity::from_seed(slot, Zeroizing::new(crypto::random_bytes::<32>()))
+            .expect("32 random bytes are a valid Ed25519 seed")
+    }
+
+    pub fn from_seed(slot: &str, seed: Zeroizing<[u8; 32]>) -> Option<Identity> {
+        let pair = Ed25519KeyPair::from_seed_unchecked(seed.as_ref()).ok()?;
+        Some(Identity {
+            seed,
+            pair,
+            slot: slot.to_owned(),
+        })
+    }
+
+    pub fn seed(&self) -> &[u8; 32] {
+        &self.seed
+    }
+
+    /// The public key (hex), as slots, the commitment and pins record it.
+    pub fn public_hex(&self) -> String {
+        crypto::to_hex(self.pair.public_key().as_ref())
+    }
+
+    /// The grant of `sealed` (hex) for a slot.
+    pub fn grant(&self, to: &GrantTo<'_>) -> String {
+        crypto::to_hex(self.pair.sign(&to.message(&self.slot)).as_ref())
+    }
+}
+
+/// What a grant is for: the receiving slot and exactly what was sealed to it.
+pub(super) struct GrantTo<'a> {
+    pub slot: &'a str,
+    /// The receiver's X25519 public key (hex).
+    pub public: &'a str,
+    /// The receiver's identity (hex).
+    pub identity: &'a str,
+    /// The sealed data key (hex).
+    pub sealed: &'a str,
+}
+
+impl GrantTo<'_> {
+    fn message(&self, giver: &str) -> Vec<u8> {
+        let mut out = GRANT_CONTEXT.to_vec();
+        for part in [self.slot, self.public, self.identity, self.sealed, giver] {
+            out.push(0);
+            out.extend_from_slice(part.as_bytes());
+        }
+        out
+    }
+
+    /// Whether `grant` (hex) is the signature by `giver` (its slot and identity, hex).
+    pub fn verifies(&self, giver_slot: &str, giver_identity: &str, grant: &str) -> bool {
+        let (Some(public), Some(signature)) =
+            (crypto::from_hex(giver_identity), crypto::from_hex(grant))
+        else {
+            return false;
+        };
+        UnparsedPublicKey::new(&ED25519, public)
+            .verify(&self.message(giver_slot), &signature)
+            .is_ok()
+    }
+}
+
+impl super::Vault {
+    /// Refuses a slot whose data key was not given by a member this machine trusts (see the
+    /// module's documentation). `own`: the identity the slot opened with.
+    pub(super) fn check_grant(
+        &self,
+        name: &str,
+        slot: &super::members::Slot,
+        own: Option<&Identity>,
+    ) -> Result<()> {
+        let pinned = self.pinned_identities();
+        let refused = |why: &str| {
+            Err(Error::Tampered(format!(
+                "the data key in your key slot ({why}: someone who can write the vault may have put in a key of their own; see `keyward doctor`)"
+            )))
+        };
+        if slot.grant.is_empty() {
+            if pinned.contains_key(name) {
+                return refused("it carries no grant, though this machine knows your identity");
+            }
+            return Ok(());
+        }
+        let giver = if slot.given_by == name {
+            match own {
+                Some(identity) => identity.public_hex(),
+                None => {
+                    return refused("it claims to be self-granted, but the slot has no identity");
+                }
+            }
+        } else if let Some(identity) = pinned.get(&slot.given_by) {
+            identity.clone()
+        } else {
+            // First unlock here: the identity the vault commits for the giver.
+            self.sync_commitment()?;
+            let committed = self.commitment.borrow().members().unwrap_or_default();
+            match committed
+                .into_iter()
+                .find(|m| super::members::slot_name(&m.name) == slot.given_by)
+                .map(|m| m.identity)
+                .filter(|i| !i.is_empty())
+            {
+                Some(identity) => identity,
+                None => return refused("it was given by no member the vault names"),
+            }
+        };
+        if slot
+            .grant_to(name)
+            .verifies(&slot.given_by, &giver, &slot.grant)
+        {
+            Ok(())
+        } else {
+            refused("it was not given by a member this machine trusts")
+        }
+    }
+
+    /// Gives a slot from before grants its member's identity (at that member's unlock, with
+    /// the passphrase's key), self-granted, and commits the identity.
+    pub(super) fn add_identity(
+        &self,
+        name: &str,
+        slot: &super::members::Slot,
+        opened: &super::members::OpenedSlot,
+    ) -> Result<()> {
+        let identity = Identity::generate(name);
+        let mut upgraded = slot.clone();
+        upgraded.identity = identity.public_hex();
+        upgraded.identity_secret =
+            crypto::to_hex(&crypto::wrap(&opened.kek, IDENTITY_AAD, identity.seed()));
+        upgraded.sign(name, &identity);
+        self.write(|v, tx| {
+            let mut members = v.commitment.borrow().members()?;
+            let Some(me) = members
+                .iter_mut()
+                .find(|m| super::members::slot_name(&m.name) == name)
+            else {
+                return Ok(());
+            };
+            me.identity = upgraded.identity.clone();
+            let who = me.name.clone();
+            tx.meta_set(name, &upgraded.to_bytes()?)?;
+            v.commitment.borrow_mut().set_members(members)?;
+            v.log(
+                tx,
+                super::Action::VaultUpgraded,
+                None,
+                "",
+                &format!(
+                    "member {who}: an identity key, so the data keys given to members are signed"
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_verifies_only_for_its_giver_and_what_was_sealed() {
+        let alice = Identity::generate("member:a");
+        let to = GrantTo {
+            slot: "member:b",
+            public: "0b",
+            identity: "1b",
+            sealed: "cafe",
+        };
+        let grant = alice.grant(&to);
+        assert!(to.verifies("member:a", &alice.public_hex(), &grant));
+        let mallory = Identity::generate("member:a");
+        assert!(!to.verifies("member:a", &mallory.public_hex(), &grant));
+        assert!(
+            !to.verifies("member:m", &alice.public_hex(), &grant),
+            "giver bound in"
+        );
+        let other = GrantTo {
+            sealed: "beef",
+            ..to
+        };
+        assert!(!other.verifies("member:a", &alice.public_hex(), &grant));
+        assert!(!other.verifies("member:a", "zz", "zz"));
+        let again = Identity::from_seed("member:a", Zeroizing::new(*alice.seed())).expect("seed");
+        assert_eq!(again.public_hex(), alice.public_hex());
+    }
+}

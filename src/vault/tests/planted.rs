@@ -1,0 +1,111 @@
+//! Someone who can write the file (or the team database), but is no member, seals a data key
+//! of their own to a member's public key: the member's unlock is refused, so nothing the member
+//! would write is readable with the planted key.
+
+use super::*;
+use crate::vault::grants::Identity;
+use crate::vault::members::{Slot, slot_name};
+
+const ALICE: &str = "alice's passphrase 1";
+const BOB: &str = "bob's passphrase 2";
+
+fn slot_of(path: &Path, member: &str) -> Slot {
+    let conn = rusqlite::Connection::open(path).expect("raw");
+    let raw: Vec<u8> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE name = ?1",
+            [slot_name(member)],
+            |r| r.get(0),
+        )
+        .expect("slot");
+    Slot::parse(&raw).expect("parse")
+}
+
+fn put_slot(path: &Path, member: &str, slot: &Slot) {
+    let conn = rusqlite::Connection::open(path).expect("raw");
+    conn.execute(
+        "UPDATE meta SET value = ?1 WHERE name = ?2",
+        rusqlite::params![slot.to_bytes().expect("bytes"), slot_name(member)],
+    )
+    .expect("write");
+}
+
+fn refused(path: &Path, needle: &str) {
+    match Vault::open_as(path, Some("bob"), BOB) {
+        Err(Error::Tampered(why)) => assert!(why.contains(needle), "{why}"),
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("a planted data key was accepted"),
+    }
+}
+
+#[test]
+fn a_data_key_planted_by_a_non_member_is_refused_at_unlock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v.keyward");
+    let v = Vault::create_as(&path, "alice", ALICE, fast()).expect("create");
+    v.add_member(ALICE, "bob", BOB, None).expect("bob");
+    drop(v);
+    // Bob unlocks once on this machine, which pins the members' identities.
+    drop(Vault::open_as(&path, Some("bob"), BOB).expect("bob unlocks"));
+    let genuine = slot_of(&path, "bob");
+    assert_eq!(
+        genuine.given_by,
+        slot_name("bob"),
+        "a new member's slot is self-granted"
+    );
+
+    // The attacker's key, sealed to Bob's public key (no secret needed), with a grant of an
+    // identity of their own that claims to be Alice's.
+    let planted = crypto::new_data_key();
+    let public: [u8; 32] = crypto::from_hex(&genuine.public)
+        .and_then(|p| p.try_into().ok())
+        .expect("public");
+    let mut slot = genuine.clone();
+    slot.data_key = crypto::to_hex(&crypto::seal_to(&public, &planted));
+    let mallory = Identity::generate(&slot_name("alice"));
+    slot.sign(&slot_name("bob"), &mallory);
+    put_slot(&path, "bob", &slot);
+    refused(&path, "not given by a member this machine trusts");
+    // And Alice's doctor names it.
+    let alice = Vault::open_as(&path, Some("alice"), ALICE).expect("alice still opens");
+    let report = alice.doctor().expect("doctor");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("member bob") && p.contains("not given by a member")),
+        "{:?}",
+        report.problems
+    );
+    drop(alice);
+
+    // Claiming Bob gave it himself needs Bob's identity, wrapped under his passphrase.
+    let fake_bob = Identity::generate(&slot_name("bob"));
+    slot.sign(&slot_name("bob"), &fake_bob);
+    put_slot(&path, "bob", &slot);
+    refused(&path, "not given by a member this machine trusts");
+
+    // Stripping the grant, so that the slot looks like one from before grants, is refused
+    // here: this machine knows Bob's identity.
+    slot.given_by.clear();
+    slot.grant.clear();
+    put_slot(&path, "bob", &slot);
+    refused(&path, "carries no grant");
+
+    // The genuine slot opens again, and a re-key by Alice grants Bob the new key.
+    put_slot(&path, "bob", &genuine);
+    drop(Vault::open_as(&path, Some("bob"), BOB).expect("genuine slot"));
+    let mut alice = Vault::open_as(&path, Some("alice"), ALICE).expect("alice");
+    alice
+        .rekey(ALICE, "alice's new passphrase 3", None, &mut |_| {})
+        .expect("re-key");
+    drop(alice);
+    let regranted = slot_of(&path, "bob");
+    assert_eq!(regranted.given_by, slot_name("alice"));
+    assert_ne!(regranted.data_key, genuine.data_key);
+    assert_eq!(
+        regranted.identity, genuine.identity,
+        "identities survive re-keys"
+    );
+    drop(Vault::open_as(&path, Some("bob"), BOB).expect("granted by a trusted member"));
+}
