@@ -166,7 +166,7 @@ fn main() {
     std::fs::write(
         &conf,
         format!(
-            "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+            "worker_processes 1;\nmaster_process off;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
              events {{ worker_connections 1024; }}\nhttp {{ access_log off;\n\
              client_body_temp_path {d}/c; proxy_temp_path {d}/p; fastcgi_temp_path {d}/f;\n\
              uwsgi_temp_path {d}/u; scgi_temp_path {d}/s;\n\

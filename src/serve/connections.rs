@@ -2,6 +2,9 @@
 //! request to arrive once its first byte has (and for a new connection's first request), and
 //! an idle deadline between keep-alive requests. A client that opens connections and never
 //! finishes its headers is closed after the header deadline; one over the cap is closed at once.
+//!
+//! Deadlines cost a request two relaxed atomic stores: each connection stamps when its phase
+//! began, and one sweeper task, a few times per deadline, closes those past theirs.
 
 use std::io;
 use std::pin::Pin;
@@ -10,11 +13,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::{Instant, Sleep};
 
 use super::log;
 
@@ -50,12 +52,53 @@ pub struct ConnectionStats {
     pub timed_out: AtomicU64,
 }
 
+/// Milliseconds since the listener started, ticked by the sweeper: a connection stamps its
+/// phase changes with it (one atomic load), never with a timer of its own.
+struct Clock {
+    start: std::time::Instant,
+    now_ms: AtomicU64,
+}
+
+impl Clock {
+    fn now(&self) -> u64 {
+        self.now_ms.load(Ordering::Relaxed)
+    }
+
+    fn tick(&self) -> u64 {
+        let now = self.start.elapsed().as_millis() as u64;
+        self.now_ms.store(now, Ordering::Relaxed);
+        now
+    }
+}
+
+/// Set in [`Deadline::state`] while a request is awaited; the rest is when that phase began.
+const IN_REQUEST: u64 = 1 << 63;
+
+/// One connection's phase, shared by its socket (which stamps it) and the sweeper (which
+/// closes the connection once the phase has lasted too long).
+struct Deadline {
+    state: AtomicU64,
+    /// The connection ended by itself: the sweeper forgets it.
+    closed: std::sync::atomic::AtomicBool,
+}
+
+struct Live {
+    deadline: Arc<Deadline>,
+    abort: tokio::task::AbortHandle,
+}
+
+type Registry = Arc<std::sync::Mutex<std::collections::HashMap<u64, Live>>>;
+
 /// One open connection in the counts; dropping it closes the slot.
-struct Slot(Arc<ConnectionStats>);
+struct Slot {
+    stats: Arc<ConnectionStats>,
+    deadline: Arc<Deadline>,
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::Relaxed);
+        self.deadline.closed.store(true, Ordering::Relaxed);
+        self.stats.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -69,7 +112,19 @@ pub async fn serve(
     mut stopping: tokio::sync::watch::Receiver<bool>,
     grace: Duration,
 ) {
+    let clock = Arc::new(Clock {
+        start: std::time::Instant::now(),
+        now_ms: AtomicU64::new(0),
+    });
+    let live: Registry = Arc::default();
+    let sweeper = tokio::spawn(sweep(
+        Arc::clone(&clock),
+        Arc::clone(&live),
+        limits,
+        Arc::clone(&stats),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut next_id = 0u64;
     loop {
         let accepted = tokio::select! {
             biased;
@@ -94,17 +149,30 @@ pub async fn serve(
             drop(stream);
             continue;
         }
-        let slot = Slot(Arc::clone(&stats));
+        // A new connection owes its first request within the request deadline.
+        let deadline = Arc::new(Deadline {
+            state: AtomicU64::new(IN_REQUEST | clock.now()),
+            closed: std::sync::atomic::AtomicBool::new(false),
+        });
+        let slot = Slot {
+            stats: Arc::clone(&stats),
+            deadline: Arc::clone(&deadline),
+        };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(Timed::new(stream, limits, Arc::clone(&stats)));
+        let io = TokioIo::new(Timed {
+            inner: stream,
+            deadline: Arc::clone(&deadline),
+            clock: Arc::clone(&clock),
+            in_request: true,
+        });
         let service = TowerToHyperService::new(router.clone());
         let mut stopping = stopping.clone();
-        tasks.spawn(async move {
+        let abort = tasks.spawn(async move {
             let _slot = slot;
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            // The deadlines are the connection's own (below); hyper's header timer is off.
-            builder.timer(TokioTimer::new()).header_read_timeout(None);
-            let conn = builder.serve_connection(io, service);
+            let conn = hyper::server::conn::http1::Builder::new()
+                // The deadlines are the sweeper's; hyper's own header timer stays off.
+                .header_read_timeout(None)
+                .serve_connection(io, service);
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => return,
@@ -113,57 +181,62 @@ pub async fn serve(
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(grace, conn).await;
         });
+        next_id += 1;
+        super::snapshot::lock(&live).insert(next_id, Live { deadline, abort });
     }
+    sweeper.abort();
     // Let answers under way finish, within the grace period.
     let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
 
-/// A connection's socket with its deadlines. Reading the first byte of a request (or opening
-/// the connection) starts the request deadline; writing an answer starts the idle deadline.
-/// A read or write that would wait past the deadline fails with `TimedOut`, which closes the
-/// connection.
+/// Several times per deadline, closes the connections whose phase lasted too long: a request
+/// not received whole in `header_timeout`, or an idle connection past `idle_timeout`.
+async fn sweep(clock: Arc<Clock>, live: Registry, limits: Limits, stats: Arc<ConnectionStats>) {
+    let header = limits.header_timeout.as_millis() as u64;
+    let idle = limits.idle_timeout.as_millis() as u64;
+    let every = (limits.header_timeout.min(limits.idle_timeout) / 8)
+        .clamp(Duration::from_millis(20), Duration::from_millis(250));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = clock.tick();
+        super::snapshot::lock(&live).retain(|_, c| {
+            if c.deadline.closed.load(Ordering::Relaxed) {
+                return false;
+            }
+            let state = c.deadline.state.load(Ordering::Relaxed);
+            let (since, limit) = if state & IN_REQUEST != 0 {
+                (state & !IN_REQUEST, header)
+            } else {
+                (state, idle)
+            };
+            if now.saturating_sub(since) < limit {
+                return true;
+            }
+            c.abort.abort();
+            stats.timed_out.fetch_add(1, Ordering::Relaxed);
+            false
+        });
+    }
+}
+
+/// A connection's socket, stamping its phase: reading the first byte of a request starts the
+/// request deadline, writing an answer starts the idle deadline.
 pub struct Timed {
     inner: TcpStream,
-    limits: Limits,
-    stats: Arc<ConnectionStats>,
-    /// Waiting for (the rest of) a request; `false`: idle after an answer.
+    deadline: Arc<Deadline>,
+    clock: Arc<Clock>,
+    /// The phase as last stamped (a copy, so that most reads and writes touch no atomic).
     in_request: bool,
-    deadline: Instant,
-    /// Wakes the connection at `deadline` or earlier: it is moved only when it fires early.
-    timer: Pin<Box<Sleep>>,
 }
 
 impl Timed {
-    fn new(inner: TcpStream, limits: Limits, stats: Arc<ConnectionStats>) -> Timed {
-        let deadline = Instant::now() + limits.header_timeout;
-        Timed {
-            inner,
-            limits,
-            stats,
-            in_request: true,
-            deadline,
-            timer: Box::pin(tokio::time::sleep_until(deadline)),
-        }
-    }
-
-    /// `true` when the deadline has passed (the waker is registered otherwise).
-    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        loop {
-            if self.timer.as_mut().poll(cx).is_pending() {
-                return false;
-            }
-            if Instant::now() >= self.deadline {
-                self.stats.timed_out.fetch_add(1, Ordering::Relaxed);
-                return true;
-            }
-            // The timer was set for an earlier deadline: move it to the current one.
-            let deadline = self.deadline;
-            self.timer.as_mut().reset(deadline);
-        }
-    }
-
-    fn timed_out() -> io::Error {
-        io::Error::new(io::ErrorKind::TimedOut, "the client was too slow")
+    fn stamp(&mut self, in_request: bool) {
+        self.in_request = in_request;
+        let now = self.clock.now();
+        let state = if in_request { IN_REQUEST | now } else { now };
+        self.deadline.state.store(state, Ordering::Relaxed);
     }
 }
 
@@ -174,18 +247,11 @@ impl AsyncRead for Timed {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        match Pin::new(&mut self.inner).poll_read(cx, buf) {
-            Poll::Ready(Ok(())) => {
-                if !self.in_request && buf.filled().len() > before {
-                    self.in_request = true;
-                    self.deadline = Instant::now() + self.limits.header_timeout;
-                }
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(Timed::timed_out())),
-            Poll::Pending => Poll::Pending,
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if !self.in_request && buf.filled().len() > before {
+            self.stamp(true);
         }
+        polled
     }
 }
 
@@ -195,17 +261,11 @@ impl AsyncWrite for Timed {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, data) {
-            Poll::Ready(Ok(n)) => {
-                if self.in_request && n > 0 {
-                    self.in_request = false;
-                    self.deadline = Instant::now() + self.limits.idle_timeout;
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(Timed::timed_out())),
-            other => other,
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        if self.in_request && matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.stamp(false);
         }
+        polled
     }
 
     fn poll_write_vectored(
@@ -213,17 +273,11 @@ impl AsyncWrite for Timed {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                if self.in_request && n > 0 {
-                    self.in_request = false;
-                    self.deadline = Instant::now() + self.limits.idle_timeout;
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(Timed::timed_out())),
-            other => other,
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if self.in_request && matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.stamp(false);
         }
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -177,6 +177,30 @@ fn run<S: Strategy>(
     runner.run(&strategy, test).map_err(|e| e.to_string())
 }
 
+/// JSON shaped like a member's key slot, with absurd or wrong values among good ones.
+fn slot_json() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![
+            Just(65_536u64),
+            0..u64::MAX,
+            Just(4_194_304u64),
+            Just(1_048_577u64)
+        ],
+        prop_oneof![Just(3u64), 0..u64::MAX, Just(64u64), Just(11u64)],
+        prop_oneof![Just(1u64), 0..u64::MAX, Just(17u64)],
+        "[0-9a-f]{0,70}",
+        texty(),
+    )
+        .prop_map(|(memory_kib, passes, lanes, hex, junk)| {
+            serde_json::json!({
+                "params": {"memory_kib": memory_kib, "passes": passes, "lanes": lanes},
+                "salt": hex, "secret": hex, "public": hex, "data_key": junk,
+                "identity": hex, "grant": junk,
+            })
+            .to_string()
+        })
+}
+
 pub const PROPERTIES: &[Property] = &[
     ("secret and header parsing", |r| {
         run(r, texty(), |text| {
@@ -246,6 +270,35 @@ pub const PROPERTIES: &[Property] = &[
             |text| {
                 let s = signed();
                 prop_assert!(Verifier::from_file_contents(&text, &s.trusted).is_err());
+                Ok(())
+            },
+        )
+    }),
+    ("member key slots: absurd key derivation refused", |r| {
+        run(
+            r,
+            prop_oneof![
+                slot_json(),
+                texty(),
+                any::<Vec<u8>>().prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+            ],
+            |text| {
+                if let Some(params) = keyward::vault::fuzzing::slot(text.as_bytes()) {
+                    prop_assert!(params.memory_kib <= 1024 * 1024 && params.passes <= 10);
+                }
+                Ok(())
+            },
+        )
+    }),
+    ("commitment buckets, pins and usage files", |r| {
+        run(
+            r,
+            (any::<Vec<u8>>(), any::<i64>(), texty()),
+            |(bytes, index, text)| {
+                let _ = keyward::vault::fuzzing::bucket(&bytes, index);
+                let _ = keyward::vault::fuzzing::bucket(&bytes, 0);
+                let _ = keyward::vault::fuzzing::pin(&text);
+                let _ = keyward::vault::UsageFile::parse(&text);
                 Ok(())
             },
         )
