@@ -28,6 +28,13 @@ struct Team {
 impl Team {
     /// alice (first member) and bob, the tree acme/billing/prod, a fast KDF.
     fn new() -> Team {
+        let t = Team::alice_only();
+        t.add_bob();
+        t
+    }
+
+    /// Alice alone (first member), the tree acme/billing/prod, a fast KDF.
+    fn alice_only() -> Team {
         let s = Sandbox::empty();
         assert!(s.on_postgres());
         let mut t = Team {
@@ -48,12 +55,16 @@ impl Team {
         ] {
             t.alice(args).ok();
         }
+        t
+    }
+
+    fn add_bob(&self) {
+        let t = self;
         let mut add = t.command("alice", ALICE, "alice");
         add.env("KEYWARD_NEW_PASSPHRASE", BOB)
             .args(["member", "add", "bob"]);
         t.s.run_with(&mut add).ok();
         t.bob(&["key", "list"]).ok();
-        t
     }
 
     /// A member's command on their own machine (`machine` names its pins dir).
@@ -356,5 +367,156 @@ fn an_older_root_replayed_is_refused() {
                 not_valid(case, &fresh(&["--json", "verify", "--key", &secret]));
             }
         }
+    });
+}
+
+#[test]
+fn a_members_slot_deleted_is_refused() {
+    pg_test(|| {
+        let t = Team::new();
+        let (_, revoked) = revoked_by_bob(&t, "k");
+        let case = "bob's slot deleted";
+        t.sql(&format!("DELETE FROM meta WHERE name = '{}'", t.bob_slot()));
+        refused(case, "bob's key list", &t.bob(&["key", "list"]));
+        after_attack(case, &t, "bob", BOB, "bob", &revoked);
+        // Alice still unlocks (a deleted slot denies bob only); doctor names the slot, a
+        // re-key (which seals a new data key to every member) is refused rather than dropping
+        // bob silently, and no write makes the state look intact.
+        let alice_doctor = |when: &str| {
+            let doctor = t.alice(&["doctor"]);
+            assert_eq!(
+                doctor.code, 1,
+                "{case}, {when}: {}{}",
+                doctor.stdout, doctor.stderr
+            );
+            assert!(
+                doctor.stdout.contains("member bob") && doctor.stdout.contains("slot is missing"),
+                "{case}, {when}: {}",
+                doctor.stdout
+            );
+        };
+        alice_doctor("before any write");
+        not_valid(case, &t.alice(&["--json", "verify", "--key", &revoked]));
+        let mut passwd = t.command("alice", ALICE, "alice");
+        passwd
+            .env("KEYWARD_NEW_PASSPHRASE", "alice's next passphrase 9")
+            .arg("passwd");
+        write_refused(case, &t, || t.s.run_with(&mut passwd));
+        // An ordinary write touches no slot: it may go through, and launders nothing.
+        t.alice(&["workspace", "add", "other"]).ok();
+        alice_doctor("after alice's next write");
+        let members = t.alice(&["--json", "member", "list"]).ok().stdout;
+        assert!(
+            members.contains("\"bob\""),
+            "{case}: bob was dropped: {members}"
+        );
+    });
+}
+
+#[test]
+fn a_member_deleted_with_the_root_from_before_they_joined_is_refused() {
+    pg_test(|| {
+        let t = Team::alice_only();
+        let (id, secret) = t.create_key("k");
+        // The state from before bob joined: no slot of his, a root without him.
+        t.save(&[("meta", "name = 'commitment'"), ("commit_buckets", "true")]);
+        t.add_bob();
+        t.bob(&["key", "revoke", &id]).ok();
+        t.alice(&["key", "list"]).ok();
+        let case = "bob's slot deleted and the root from before he joined put back";
+        t.sql(&format!("DELETE FROM meta WHERE name = '{}'", t.bob_slot()));
+        t.put_back("meta", "name");
+        t.sql("DELETE FROM commit_buckets; INSERT INTO commit_buckets SELECT * FROM saved.commit_buckets");
+        let r = t.alice(&["key", "list"]);
+        refused(case, "alice's key list", &r);
+        assert!(r.stderr.contains("went back"), "{case}: {}", r.stderr);
+        after_attack(case, &t, "alice", ALICE, "alice", &secret);
+        refused(case, "bob's key list", &t.bob(&["key", "list"]));
+        // A machine that never saw bob: no write builds on it, doctor objects, and the key
+        // bob revoked (its row newer than this root) is not valid.
+        after_attack(case, &t, "alice", ALICE, "fresh", &secret);
+    });
+}
+
+/// A security setting in `meta` (publish targets, health acknowledgements) put back to an
+/// older copy, or deleted: `tampered`, doctor names it, every write is refused.
+fn setting_replayed(setting: &str, change: fn(&Team, &str), deleted: bool) {
+    let t = Team::new();
+    let (_, revoked) = revoked_by_bob(&t, "k");
+    change(&t, "first");
+    t.save(&[("meta", &format!("name = '{setting}'"))]);
+    change(&t, "second");
+    t.bob(&["key", "list"]).ok();
+    let case = if deleted {
+        t.sql(&format!("DELETE FROM meta WHERE name = '{setting}'"));
+        format!("{setting} deleted")
+    } else {
+        t.put_back("meta", "name");
+        format!("an older {setting} put back")
+    };
+    for (member, pass) in [("alice", ALICE), ("bob", BOB)] {
+        let doctor = t.s.run_with(t.command(member, pass, member).arg("doctor"));
+        assert_eq!(
+            doctor.code, 1,
+            "{case}: {member}'s doctor\n{}{}",
+            doctor.stdout, doctor.stderr
+        );
+        let named = if setting == "publish_targets" {
+            "publish"
+        } else {
+            "acknowledg"
+        };
+        assert!(
+            doctor.stdout.to_lowercase().contains(named),
+            "{case}: doctor should name it\n{}",
+            doctor.stdout
+        );
+        after_attack(&case, &t, member, pass, member, &revoked);
+        write_refused(&case, &t, || {
+            t.s.run_with(
+                t.command(member, pass, member)
+                    .args(["key", "revoke", "kid_none"]),
+            )
+        });
+    }
+}
+
+#[test]
+fn publish_targets_replayed_or_deleted_are_refused() {
+    pg_test(|| {
+        let add: fn(&Team, &str) = |t, which| {
+            let node = if which == "first" {
+                "acme"
+            } else {
+                "acme/billing"
+            };
+            t.alice(&["publish", "add", node, &format!("{which}.json")])
+                .ok();
+        };
+        setting_replayed("publish_targets", add, false);
+        setting_replayed("publish_targets", add, true);
+    });
+}
+
+#[test]
+fn health_acknowledgements_replayed_or_deleted_are_refused() {
+    pg_test(|| {
+        let ack: fn(&Team, &str) = |t, which| {
+            let (id, _) = t.create_key(which);
+            t.alice(&[
+                "health",
+                "--ack",
+                &id,
+                "--kind",
+                "never_expires",
+                "--until",
+                "30d",
+                "--reason",
+                "rotated-by-hand",
+            ])
+            .ok();
+        };
+        setting_replayed("health_acks", ack, false);
+        setting_replayed("health_acks", ack, true);
     });
 }
