@@ -520,3 +520,96 @@ fn health_acknowledgements_replayed_or_deleted_are_refused() {
         setting_replayed("health_acks", ack, true);
     });
 }
+
+#[test]
+fn the_whole_database_rolled_back_to_a_dump_is_refused_where_the_newer_state_was_seen() {
+    pg_test(|| {
+        let t = Team::new();
+        let (id, secret) = t.create_key("k");
+        let dump = t.dump();
+        t.bob(&["key", "revoke", &id]).ok();
+        t.alice(&["key", "list"]).ok();
+        let case = "the whole database rolled back to a dump from before the revoke";
+        t.restore(&dump);
+        for (member, pass) in [("alice", ALICE), ("bob", BOB)] {
+            let r =
+                t.s.run_with(t.command(member, pass, member).args(["key", "list"]));
+            refused(case, &format!("{member}'s key list"), &r);
+            assert!(
+                r.stderr.contains("went back") && r.stderr.contains("--accept-vault-change"),
+                "{case}: {}",
+                r.stderr
+            );
+            let r = t.s.run_with(
+                t.command(member, pass, member)
+                    .args(["--json", "verify", "--key", &secret]),
+            );
+            refused(case, &format!("{member}'s verify"), &r);
+            after_attack(case, &t, member, pass, member, &secret);
+        }
+    });
+}
+
+#[test]
+fn key_rows_swapped_or_replayed_are_tampered_and_not_written_over() {
+    pg_test(|| {
+        let t = Team::new();
+        let (a, a_secret) = t.create_key("a");
+        let (b, b_secret) = t.create_key("b");
+        let (c, c_secret) = t.create_key("c");
+        let (keep, keep_secret) = t.create_key("keep");
+        t.save(&[("keys", &format!("key_id = '{c}'"))]);
+        t.bob(&["key", "revoke", &c]).ok();
+        t.alice(&["key", "list"]).ok();
+
+        // Two rows' sealed bytes swapped: neither opens as its row.
+        let case = "the sealed bytes of keys a and b swapped";
+        t.sql(&format!(
+            "UPDATE keys SET sealed = CASE key_id
+                WHEN '{a}' THEN (SELECT sealed FROM keys WHERE key_id = '{b}')
+                ELSE (SELECT sealed FROM keys WHERE key_id = '{a}') END
+             WHERE key_id IN ('{a}', '{b}')"
+        ));
+        // c's row from before bob revoked it.
+        t.put_back("keys", "key_id");
+        let c_case = "key c's row from before its revoke put back";
+        for (member, pass) in [("alice", ALICE), ("bob", BOB)] {
+            let run = |args: &[&str]| t.s.run_with(t.command(member, pass, member).args(args));
+            for (what, secret) in [(case, &a_secret), (case, &b_secret), (c_case, &c_secret)] {
+                let r = run(&["--json", "verify", "--key", secret]);
+                assert_eq!(
+                    (r.code, r.json()["result"].as_str()),
+                    (1, Some("tampered")),
+                    "{what}: {member}'s verify\n{}",
+                    r.stderr
+                );
+            }
+            for (what, id) in [(case, &a), (case, &b), (c_case, &c)] {
+                for verb in ["revoke", "roll", "rm"] {
+                    write_refused(what, &t, || run(&["key", verb, id]));
+                }
+                write_refused(what, &t, || run(&["key", "edit", id, "--name", "renamed"]));
+            }
+            let doctor = run(&["--json", "doctor"]);
+            assert_eq!(
+                doctor.code, 1,
+                "{case}: {member}'s doctor\n{}",
+                doctor.stdout
+            );
+            for id in [&a, &b, &c] {
+                assert!(
+                    doctor.stdout.contains(id.as_str()),
+                    "{case}: {}",
+                    doctor.stdout
+                );
+            }
+            // The untouched key keeps working.
+            let r = run(&["--json", "verify", "--key", &keep_secret]);
+            assert_eq!(r.json()["result"], "valid", "{member}: {}", r.stdout);
+        }
+        // A write that touches only intact rows goes through and launders nothing.
+        t.alice(&["key", "edit", &keep, "--name", "kept"]).ok();
+        assert_eq!(t.alice(&["doctor"]).code, 1);
+        not_valid(c_case, &t.bob(&["--json", "verify", "--key", &c_secret]));
+    });
+}
