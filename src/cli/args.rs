@@ -433,7 +433,7 @@ pub struct ServeArgs {
     /// Address to listen on (port 0: any free port; the bound address is printed)
     #[arg(long, default_value = "127.0.0.1:8787", value_name = "HOST:PORT")]
     pub listen: String,
-    /// Worker threads [default: one per core]
+    /// Worker threads [default: one per core but one, at least one]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Write per-key usage beside each verifier file every N seconds (and at exit)

@@ -53,6 +53,24 @@ impl KdfParams {
     pub const MAX_PASSES: u32 = 10;
     pub const MAX_LANES: u32 = 16;
 
+    /// The bounds earlier builds accepted (up to 4 GiB and 64 passes): parameters above the
+    /// ceiling are paid only when this machine pinned exactly them for the slot before.
+    pub fn check_pinned(&self) -> std::result::Result<(), String> {
+        let mib = self.memory_kib / 1024;
+        if (1..=Self::MAX_LANES).contains(&self.lanes)
+            && self.memory_kib.is_multiple_of(1024)
+            && (Self::MIN_MEMORY_MIB..=4096).contains(&mib)
+            && (Self::MIN_PASSES..=64).contains(&self.passes)
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "{mib} MiB \u{d7} {} passes ({} lanes) of key derivation; beyond what any build pays",
+                self.passes, self.lanes
+            ))
+        }
+    }
+
     /// Builds parameters from the user-facing units, refusing values outside the bounds.
     pub fn new(memory_mib: u32, passes: u32) -> Result<KdfParams> {
         let params = KdfParams {

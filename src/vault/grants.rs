@@ -172,6 +172,7 @@ impl super::Vault {
                 return Ok(());
             };
             me.identity = upgraded.identity.clone();
+            me.kdf.get_or_insert(upgraded.params);
             let who = me.name.clone();
             tx.meta_set(name, &upgraded.to_bytes()?)?;
             v.commitment.borrow_mut().set_members(members)?;

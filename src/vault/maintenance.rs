@@ -196,6 +196,7 @@ impl Vault {
             if slot_name(&m.name) == own_name {
                 m.public = slot.public.clone();
                 m.identity = slot.identity.clone();
+                m.kdf = Some(slot.params);
             }
         }
         self.rekey_members(

@@ -76,15 +76,22 @@ pub(super) struct OpenedSlot {
 
 impl Slot {
     pub fn parse(raw: &[u8]) -> Result<Slot> {
+        Slot::parse_allowing(raw, None)
+    }
+
+    /// [`Slot::parse`], paying parameters above the ceiling only when they are exactly the
+    /// `pinned` ones this machine saw the slot with before (a vault made by an earlier build
+    /// with more memory), and within what earlier builds allowed.
+    pub fn parse_allowing(raw: &[u8], pinned: Option<KdfParams>) -> Result<Slot> {
         let slot: Slot = serde_json::from_slice(raw)
             .map_err(|_| Error::Corrupt("a member's key slot is unreadable".into()))?;
-        // The same ceiling for every slot. Allowing more to a machine that has seen this
-        // vault's parameters before belongs to pinning, which does not exist yet.
-        slot.params.check().map_err(|why| {
-            Error::Corrupt(format!(
+        if let Err(why) = slot.params.check()
+            && !(pinned == Some(slot.params) && slot.params.check_pinned().is_ok())
+        {
+            return Err(Error::Corrupt(format!(
                 "the vault asks for {why} (a member's key slot); refused before deriving anything"
-            ))
-        })?;
+            )));
+        }
         Ok(slot)
     }
 
@@ -291,13 +298,25 @@ pub(super) fn choose_slot(
     slots: &[(String, Vec<u8>)],
     member: Option<&str>,
 ) -> Result<(String, Slot)> {
+    choose_slot_pinned(slots, member, &std::collections::BTreeMap::new())
+}
+
+/// [`choose_slot`] with the KDF parameters this machine pinned for each slot.
+pub(super) fn choose_slot_pinned(
+    slots: &[(String, Vec<u8>)],
+    member: Option<&str>,
+    pinned: &std::collections::BTreeMap<String, KdfParams>,
+) -> Result<(String, Slot)> {
     let wanted = match member {
         Some(name) => slot_name(validate_member_name(name)?),
         None if slots.len() == 1 => slots[0].0.clone(),
         None => slot_name(DEFAULT_MEMBER),
     };
     match slots.iter().find(|(name, _)| *name == wanted) {
-        Some((name, raw)) => Ok((name.clone(), Slot::parse(raw)?)),
+        Some((name, raw)) => Ok((
+            name.clone(),
+            Slot::parse_allowing(raw, pinned.get(name).copied())?,
+        )),
         None => Err(match member {
             Some(name) => Error::NotFound(format!("member {}", name.trim())),
             None => Error::Invalid(format!(
@@ -372,10 +391,16 @@ impl Vault {
             let key = slot_name(&m.name);
             match slots.iter().find(|(name, _)| *name == key) {
                 None => problems.push(format!("member {}: its key slot is missing", m.name)),
-                Some((_, raw)) => match Slot::parse(raw) {
+                Some((_, raw)) => match Slot::parse_allowing(raw, m.kdf) {
                     Ok(s) if s.public == m.public => {
                         if let Some(why) = grant_problem(&key, &s, &records) {
                             problems.push(format!("member {}: {why}", m.name));
+                        }
+                        if m.kdf.is_some_and(|k| k != s.params) {
+                            problems.push(format!(
+                                "member {}: the key derivation parameters of its slot are not the committed ones",
+                                m.name
+                            ));
                         }
                     }
                     _ => problems.push(format!(
@@ -423,6 +448,7 @@ impl Vault {
                 public: slot.public.clone(),
                 added_at: now,
                 identity: slot.identity.clone(),
+                kdf: Some(slot.params),
             }])?;
             tx.meta_delete("kdf")?;
             tx.meta_delete("data_key")?;
@@ -491,6 +517,7 @@ impl Vault {
                 public: slot.public.clone(),
                 added_at: now,
                 identity: slot.identity.clone(),
+                kdf: Some(slot.params),
             });
             v.commitment.borrow_mut().set_members(members)?;
             v.log(tx, Action::MemberAdded, None, "", &format!("member {name}"))
@@ -544,5 +571,54 @@ impl Vault {
             },
             progress,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot_json(memory_mib: u32, passes: u32) -> Vec<u8> {
+        serde_json::json!({
+            "params": {"memory_kib": memory_mib * 1024, "passes": passes, "lanes": 1},
+            "salt": "00".repeat(16), "secret": "", "public": "", "data_key": "",
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn key_derivation_above_the_ceiling_is_paid_only_as_pinned() {
+        let big = slot_json(2048, 12);
+        let params = KdfParams {
+            memory_kib: 2048 * 1024,
+            passes: 12,
+            lanes: 1,
+        };
+        let refused = Slot::parse(&big).err().expect("above the ceiling");
+        assert!(refused.to_string().contains("2048 MiB"), "{refused}");
+        assert!(
+            Slot::parse_allowing(&big, Some(params)).is_ok(),
+            "pinned exactly"
+        );
+        let other = KdfParams {
+            passes: 11,
+            ..params
+        };
+        assert!(
+            Slot::parse_allowing(&big, Some(other)).is_err(),
+            "other pinned values"
+        );
+        let absurd = slot_json(4096 * 16, 64);
+        let pinned_absurd = KdfParams {
+            memory_kib: 4096 * 16 * 1024,
+            passes: 64,
+            lanes: 1,
+        };
+        assert!(
+            Slot::parse_allowing(&absurd, Some(pinned_absurd)).is_err(),
+            "never beyond what earlier builds allowed"
+        );
+        assert!(Slot::parse(&slot_json(64, 3)).is_ok());
     }
 }

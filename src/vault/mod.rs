@@ -202,6 +202,7 @@ impl Vault {
                 public: slot.public.clone(),
                 added_at: model::now(),
                 identity: slot.identity.clone(),
+                kdf: Some(slot.params),
             }],
             ..commitment::Root::default()
         }
@@ -300,7 +301,8 @@ impl Vault {
         passphrase: &str,
         start: std::time::Instant,
     ) -> Result<Vault> {
-        let (name, slot) = members::choose_slot(slots, member)?;
+        let pinned = pins::pinned_kdf(path);
+        let (name, slot) = members::choose_slot_pinned(slots, member, &pinned)?;
         let kdf_start = std::time::Instant::now();
         let opened = slot.open_stored(passphrase, &name);
         log::debug!(

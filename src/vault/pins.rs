@@ -43,6 +43,10 @@ pub struct Pin {
     /// Member (by slot) → Ed25519 identity (hex): whose grants of data keys are trusted here.
     #[serde(default)]
     pub identities: BTreeMap<String, String>,
+    /// Member (by slot) → the key derivation parameters its slot had: paid again even above
+    /// the ceiling (a vault made by an earlier build with more memory).
+    #[serde(default)]
+    pub kdf: BTreeMap<String, super::KdfParams>,
     pub seen_at: Timestamp,
 }
 
@@ -102,6 +106,8 @@ pub struct Seen<'a> {
     pub members: BTreeMap<String, String>,
     /// Identities as the (authenticated) vault commits them.
     pub identities: BTreeMap<String, String>,
+    /// Key derivation parameters as the vault commits them.
+    pub kdf: BTreeMap<String, super::KdfParams>,
 }
 
 /// Refuses a vault that is not the one pinned at its location, or older than it.
@@ -144,6 +150,7 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
         && old.tx >= tx
         && old.members == seen.members
         && old.identities == seen.identities
+        && old.kdf == seen.kdf
     {
         return Ok(());
     }
@@ -157,11 +164,35 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
             .map_or(tx, |o| o.tx.max(tx)),
         members: seen.members.clone(),
         identities: seen.identities.clone(),
+        kdf: seen.kdf.clone(),
         seen_at: now,
     };
     super::store::create_private_dir(dir)?;
     let text = serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
-    super::write_private_file(&pin_file(dir, location), &text)
+    write_unsynced(&pin_file(dir, location), &text)
+}
+
+/// Writes a pin through a private temporary file renamed over it, without waiting for the
+/// disk: a pin lost in a crash is an older pin, which never refuses the vault it describes
+/// (and an fsync per change would double what a change costs).
+fn write_unsynced(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        options.open(&tmp)?.write_all(contents)?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
 }
 
 /// Forgets the pin of `location` (`--accept-vault-change`).
@@ -174,23 +205,44 @@ pub fn forget(dir: &Path, location: &str) -> Result<bool> {
     }
 }
 
+/// What a vault is now, owned (see [`Seen`]).
+struct SeenNow {
+    vault_id: String,
+    tx: Option<u64>,
+    members: BTreeMap<String, String>,
+    identities: BTreeMap<String, String>,
+    kdf: BTreeMap<String, super::KdfParams>,
+}
+
+impl SeenNow {
+    fn seen(&self) -> Seen<'_> {
+        Seen {
+            vault_id: &self.vault_id,
+            tx: self.tx,
+            members: self.members.clone(),
+            identities: self.identities.clone(),
+            kdf: self.kdf.clone(),
+        }
+    }
+}
+
+/// The key derivation parameters this machine pinned for each slot of the vault at `path`.
+pub(super) fn pinned_kdf(path: &Path) -> BTreeMap<String, super::KdfParams> {
+    pins_dir()
+        .and_then(|dir| read(&dir, &location_key(path)).ok().flatten())
+        .map(|pin| pin.kdf)
+        .unwrap_or_default()
+}
+
 impl super::Vault {
     /// What this vault is now, as a pin compares it.
-    #[allow(clippy::type_complexity)]
-    fn seen_now(
-        &self,
-    ) -> Result<(
-        String,
-        Option<u64>,
-        BTreeMap<String, String>,
-        BTreeMap<String, String>,
-    )> {
+    fn seen_now(&self) -> Result<SeenNow> {
         let vault_id = self
             .conn
             .meta_get(super::signing::VAULT_ID_META)?
             .and_then(|id| String::from_utf8(id).ok())
             .unwrap_or_default();
-        let (tx, members, identities) = match self.sync_commitment() {
+        let (tx, members, identities, kdf) = match self.sync_commitment() {
             Ok(()) => {
                 let c = self.commitment.borrow();
                 let records = c.members().unwrap_or_default();
@@ -203,11 +255,21 @@ impl super::Vault {
                     .filter(|m| !m.identity.is_empty())
                     .map(|m| (super::members::slot_name(&m.name), m.identity.clone()))
                     .collect();
-                (c.tx().ok(), members, identities)
+                let kdf = records
+                    .iter()
+                    .filter_map(|m| Some((super::members::slot_name(&m.name), m.kdf?)))
+                    .collect();
+                (c.tx().ok(), members, identities, kdf)
             }
-            Err(_) => (None, BTreeMap::new(), BTreeMap::new()),
+            Err(_) => (None, BTreeMap::new(), BTreeMap::new(), BTreeMap::new()),
         };
-        Ok((vault_id, tx, members, identities))
+        Ok(SeenNow {
+            vault_id,
+            tx,
+            members,
+            identities,
+            kdf,
+        })
     }
 
     /// Refuses the vault when this machine's pin of its location says it is another vault or
@@ -220,16 +282,8 @@ impl super::Vault {
         let Some(pin) = read(&dir, &location)? else {
             return Ok(());
         };
-        let (vault_id, tx, members, identities) = self.seen_now()?;
-        check(
-            &pin,
-            &Seen {
-                vault_id: &vault_id,
-                tx,
-                members,
-                identities,
-            },
-        )
+        let now = self.seen_now()?;
+        check(&pin, &now.seen())
     }
 
     /// Remembers the state just seen or committed (best effort; never fails an unlock or a
@@ -238,19 +292,13 @@ impl super::Vault {
         let Some(dir) = pins_dir() else {
             return;
         };
-        let Ok((vault_id, tx, members, identities)) = self.seen_now() else {
+        let Ok(now) = self.seen_now() else {
             return;
         };
-        if vault_id.is_empty() {
+        if now.vault_id.is_empty() {
             return;
         }
-        let seen = Seen {
-            vault_id: &vault_id,
-            tx,
-            members,
-            identities,
-        };
-        if let Err(e) = record(&dir, &location_key(&self.path), &seen, self.now()) {
+        if let Err(e) = record(&dir, &location_key(&self.path), &now.seen(), self.now()) {
             log::info!("could not record this machine's pin of the vault: {e}");
         }
     }
@@ -283,6 +331,7 @@ mod tests {
             tx: Some(tx),
             members: BTreeMap::new(),
             identities: BTreeMap::new(),
+            kdf: BTreeMap::new(),
         }
     }
 

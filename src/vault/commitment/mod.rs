@@ -112,6 +112,9 @@ pub struct MemberRecord {
     /// until the member's first unlock with a Keyward that makes one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub identity: String,
+    /// The key derivation parameters of the member's slot (absent in roots from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdf: Option<crate::vault::KdfParams>,
 }
 
 impl Root {
