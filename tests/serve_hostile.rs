@@ -281,8 +281,10 @@ fn three_thousand_half_sent_requests_do_not_stop_answers_and_are_closed_after_th
         .is_some()
     );
     assert!(
-        wait_for(Duration::from_secs(5), || server.metric("keyward_connections_open") < 10.0)
-            .is_some()
+        wait_for(Duration::from_secs(5), || server
+            .metric("keyward_connections_open")
+            < 10.0)
+        .is_some()
     );
     drop(held);
     server.stop();
