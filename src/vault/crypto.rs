@@ -178,6 +178,19 @@ pub fn derive_kek(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<D
     params
         .check()
         .map_err(|why| Error::Corrupt(format!("the vault asks for {why}")))?;
+    derive_kek_unchecked(passphrase, salt, params)
+}
+
+/// [`derive_kek`] for parameters above the ceiling that this machine pinned for the slot
+/// (still within what earlier builds allowed).
+pub fn derive_kek_pinned(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
+    params
+        .check_pinned()
+        .map_err(|why| Error::Corrupt(format!("the vault asks for {why}")))?;
+    derive_kek_unchecked(passphrase, salt, params)
+}
+
+fn derive_kek_unchecked(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
     let argon_params = Params::new(params.memory_kib, params.passes, params.lanes, Some(32))
         .map_err(|e| Error::Corrupt(format!("the vault's KDF parameters are invalid: {e}")))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);

@@ -64,6 +64,9 @@ pub(super) struct Slot {
     /// The giver's identity signature over this slot's name, keys and sealed data key (hex).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub grant: String,
+    /// Its key derivation is above the ceiling, paid because this machine pinned it.
+    #[serde(skip)]
+    pub pinned_kdf: bool,
 }
 
 /// A slot opened with its passphrase: the data key, the member's identity (`None` in a slot
@@ -83,14 +86,18 @@ impl Slot {
     /// `pinned` ones this machine saw the slot with before (a vault made by an earlier build
     /// with more memory), and within what earlier builds allowed.
     pub fn parse_allowing(raw: &[u8], pinned: Option<KdfParams>) -> Result<Slot> {
-        let slot: Slot = serde_json::from_slice(raw)
+        let mut slot: Slot = serde_json::from_slice(raw)
             .map_err(|_| Error::Corrupt("a member's key slot is unreadable".into()))?;
-        if let Err(why) = slot.params.check()
-            && !(pinned == Some(slot.params) && slot.params.check_pinned().is_ok())
-        {
-            return Err(Error::Corrupt(format!(
-                "the vault asks for {why} (a member's key slot); refused before deriving anything"
-            )));
+        if let Err(why) = slot.params.check() {
+            if pinned == Some(slot.params) && slot.params.check_pinned().is_ok() {
+                slot.pinned_kdf = true;
+            } else {
+                return Err(Error::Corrupt(format!(
+                    "the vault asks for {why} (a member's key slot); refused before deriving \
+                     anything. If an earlier Keyward made this vault so, take it as it is once \
+                     with --accept-vault-change"
+                )));
+            }
         }
         Ok(slot)
     }
@@ -154,6 +161,7 @@ impl Slot {
             identity_secret: crypto::to_hex(&crypto::wrap(kek, IDENTITY_AAD, identity.seed())),
             given_by: String::new(),
             grant: String::new(),
+            pinned_kdf: false,
         };
         out.sign(
             slot,
@@ -205,7 +213,11 @@ impl Slot {
     /// (the slot is stored as `slot`). An identity that does not open, or is not the one the
     /// slot names, is tampered.
     pub fn open_stored(&self, passphrase: &str, slot: &str) -> Result<Option<OpenedSlot>> {
-        let kek = crypto::derive_kek(passphrase.as_bytes(), &self.salt()?, self.params)?;
+        let kek = if self.pinned_kdf {
+            crypto::derive_kek_pinned(passphrase.as_bytes(), &self.salt()?, self.params)?
+        } else {
+            crypto::derive_kek(passphrase.as_bytes(), &self.salt()?, self.params)?
+        };
         let Some(data_key) = self.open_with_kek(&kek)? else {
             return Ok(None);
         };
@@ -620,5 +632,9 @@ mod tests {
             "never beyond what earlier builds allowed"
         );
         assert!(Slot::parse(&slot_json(64, 3)).is_ok());
+        assert!(
+            Slot::parse_allowing(&big, Some(params)).is_ok_and(|s| s.pinned_kdf),
+            "marked, so that only this slot's derivation pays more"
+        );
     }
 }

@@ -112,6 +112,10 @@ pub struct Seen<'a> {
 
 /// Refuses a vault that is not the one pinned at its location, or older than it.
 pub fn check(pin: &Pin, seen: &Seen<'_>) -> Result<()> {
+    // Taken as it is (--accept-vault-change), not unlocked here since: nothing to hold it to.
+    if pin.vault_id.is_empty() {
+        return Ok(());
+    }
     let accept = "if you replaced or restored it on purpose, open it once with \
                   --accept-vault-change (the window: Accept this vault)";
     // A vault with no id yet (from before signed verifier files) is judged by its counter
@@ -150,10 +154,17 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
         && old.tx >= tx
         && old.members == seen.members
         && old.identities == seen.identities
-        && old.kdf == seen.kdf
+        && seen.kdf.iter().all(|(k, v)| old.kdf.get(k) == Some(v))
     {
         return Ok(());
     }
+    // What this machine agreed to pay stays, unless the vault now commits otherwise.
+    let mut kdf = old
+        .as_ref()
+        .filter(|o| o.vault_id.is_empty() || o.vault_id == seen.vault_id)
+        .map(|o| o.kdf.clone())
+        .unwrap_or_default();
+    kdf.extend(seen.kdf.iter().map(|(k, v)| (k.clone(), *v)));
     let pin = Pin {
         kind: PIN_TYPE.into(),
         version: PIN_VERSION,
@@ -164,7 +175,7 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
             .map_or(tx, |o| o.tx.max(tx)),
         members: seen.members.clone(),
         identities: seen.identities.clone(),
-        kdf: seen.kdf.clone(),
+        kdf,
         seen_at: now,
     };
     super::store::create_private_dir(dir)?;
@@ -314,10 +325,44 @@ impl super::Vault {
     /// Forgets this machine's pin of the vault at `path`, so that it is taken as it is at the
     /// next unlock (a backup restored on purpose). Returns whether there was one.
     pub fn accept_vault_change(path: &Path) -> Result<bool> {
-        match pins_dir() {
-            Some(dir) => forget(&dir, &location_key(path)),
-            None => Ok(false),
+        let Some(dir) = pins_dir() else {
+            return Ok(false);
+        };
+        let location = location_key(path);
+        let forgotten = forget(&dir, &location)?;
+        // Taken as it is: its slots' key derivation too, even above the ceiling (a vault made
+        // by an earlier build with more memory), within what earlier builds allowed.
+        let kdf: BTreeMap<String, super::KdfParams> = super::store::open(path)
+            .and_then(|conn| super::members::stored_slots(&*conn))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, raw)| {
+                let params = serde_json::from_slice::<serde_json::Value>(&raw)
+                    .ok()
+                    .and_then(|v| {
+                        serde_json::from_value::<super::KdfParams>(v["params"].clone()).ok()
+                    })?;
+                params.check_pinned().is_ok().then_some((name, params))
+            })
+            .collect();
+        if !kdf.is_empty() {
+            let pin = Pin {
+                kind: PIN_TYPE.into(),
+                version: PIN_VERSION,
+                location: location.clone(),
+                vault_id: String::new(),
+                tx: 0,
+                members: BTreeMap::new(),
+                identities: BTreeMap::new(),
+                kdf,
+                seen_at: crate::vault::now(),
+            };
+            super::store::create_private_dir(&dir)?;
+            let text =
+                serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
+            write_unsynced(&pin_file(&dir, &location), &text)?;
         }
+        Ok(forgotten)
     }
 }
 

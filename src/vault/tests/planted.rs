@@ -109,3 +109,36 @@ fn a_data_key_planted_by_a_non_member_is_refused_at_unlock() {
     );
     drop(Vault::open_as(&path, Some("bob"), BOB).expect("granted by a trusted member"));
 }
+
+#[test]
+fn a_vault_made_with_more_memory_than_the_ceiling_is_taken_only_on_purpose() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.keyward");
+    drop(Vault::create(&path, PASS, fast()).expect("create"));
+    // As an earlier Keyward could make it: 2 GiB and 12 passes in the slot.
+    let mut slot = slot_of(&path, DEFAULT_MEMBER);
+    slot.params = KdfParams {
+        memory_kib: 2048 * 1024,
+        passes: 12,
+        lanes: 1,
+    };
+    put_slot(&path, DEFAULT_MEMBER, &slot);
+    let started = std::time::Instant::now();
+    let refused = Vault::open(&path, PASS).err().expect("above the ceiling");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert!(
+        refused.to_string().contains("--accept-vault-change"),
+        "{refused}"
+    );
+    assert_ne!(
+        pins::pinned_kdf(&path).get(&slot_name(DEFAULT_MEMBER)),
+        Some(&slot.params),
+        "only the parameters it was made with are pinned"
+    );
+    Vault::accept_vault_change(&path).expect("take it as it is");
+    let pinned = pins::pinned_kdf(&path);
+    assert_eq!(pinned.get(&slot_name(DEFAULT_MEMBER)), Some(&slot.params));
+    let slots = members::stored_slots(&*store::open(&path).expect("open")).expect("slots");
+    let (_, chosen) = members::choose_slot_pinned(&slots, None, &pinned).expect("now paid");
+    assert!(chosen.pinned_kdf);
+}
