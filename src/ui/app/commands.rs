@@ -64,6 +64,8 @@ impl KeywardApp {
                 if let Some(s) = self.session_mut() {
                     s.dialog = None;
                 }
+                // The passphrase fields' text goes with the dialog, undo history and all.
+                self.forget_typed_text = true;
                 self.say("Settings saved");
                 return Ok(());
             }

@@ -1,0 +1,184 @@
+//! The window for daily use (issue 22): typing lands where it shows, dates mean the local
+//! day, one meaning of "expiring soon", an honest scan summary, and a secret dialog that asks
+//! before it revokes.
+
+mod common;
+
+use common::PASS;
+use common::window::{self, App};
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use keyward::ui::clipboard::MemoryClipboard;
+use keyward::vault::{Preset, Vault};
+
+/// A vault with acme/billing/prod prepared through the library, then the window on it,
+/// unlocked, at 1200x800.
+fn unlocked(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault)) -> App {
+    let path = dir.path().join("daily.keyward");
+    let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    v.add_environment(p.id, "prod", None).expect("env");
+    prepare(&mut v);
+    drop(v);
+    let mut h = window::app(
+        path,
+        egui::vec2(1200.0, 800.0),
+        Some(dir.path().join("downloads")),
+        MemoryClipboard::default(),
+    );
+    window::unlock(&mut h, PASS);
+    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+    h
+}
+
+fn click(h: &mut App, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_into(h: &mut App, label: &str, text: &str) {
+    let field = h.get_by_label(label);
+    field.focus();
+    field.type_text(text);
+    h.run();
+}
+
+/// Selects all of a field's text and deletes it.
+fn clear(h: &mut App, label: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+}
+
+fn field_value(h: &App, label: &str) -> String {
+    h.get_by_label(label).value().unwrap_or_default()
+}
+
+fn has_text(h: &App, needle: &str) -> bool {
+    h.query_all_by(|n| {
+        n.label().is_some_and(|l| l.contains(needle))
+            || n.value().is_some_and(|v| v.contains(needle))
+    })
+    .next()
+    .is_some()
+}
+
+fn disabled(h: &App, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// The accessible names of the focused widgets.
+fn focused(h: &App) -> Vec<String> {
+    h.query_all_by(|n| n.is_focused())
+        .map(|n| {
+            let n = n.accesskit_node();
+            n.label().or_else(|| n.value()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A press and release of the primary button at `pos`.
+fn click_at(h: &mut App, pos: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run();
+}
+
+/// The plain text label (not the field it names) reading `text`.
+fn label_rect(h: &App, text: &str) -> egui::Rect {
+    h.query_all_by(|n| n.role() == Role::Label && n.value().as_deref() == Some(text))
+        .map(|n| n.rect())
+        .next()
+        .unwrap_or_else(|| panic!("no label '{text}'"))
+}
+
+const AUTO_LOCK: &str = "Auto-lock after (minutes, 0 = never)";
+
+#[test]
+fn settings_open_with_nothing_focused_and_stray_typing_lands_nowhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    click(&mut h, "Settings");
+    assert_eq!(focused(&h), Vec::<String>::new(), "nothing focused on open");
+    h.event(egui::Event::Text("half a pass".into()));
+    h.run();
+    assert_eq!(field_value(&h, AUTO_LOCK), "5", "stray typing went nowhere");
+
+    // A click on a label (a near miss of its field) leaves nothing focused either.
+    type_into(&mut h, "Current passphrase", "x");
+    let near_miss = label_rect(&h, "Repeat new passphrase").center();
+    click_at(&mut h, near_miss);
+    h.event(egui::Event::Text("more".into()));
+    h.run();
+    assert_eq!(field_value(&h, AUTO_LOCK), "5");
+    assert!(
+        !focused(&h).iter().any(|f| f == AUTO_LOCK),
+        "{:?}",
+        focused(&h)
+    );
+}
+
+#[test]
+fn settings_numbers_are_checked_as_typed_and_never_saved_silently_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    click(&mut h, "Settings");
+    clear(&mut h, AUTO_LOCK);
+    type_into(&mut h, AUTO_LOCK, "abc");
+    assert!(
+        has_text(&h, "Auto-lock: a whole number of minutes from 0 to 240"),
+        "the reason is shown as typed"
+    );
+    assert!(disabled(&h, "Save settings"), "no save while invalid");
+    click(&mut h, "Save settings");
+    assert_eq!(h.state().settings.auto_lock_minutes, 5, "nothing saved");
+    assert!(!has_text(&h, "Settings saved"));
+
+    clear(&mut h, "Clear clipboard after (seconds)");
+    type_into(&mut h, "Clear clipboard after (seconds)", "2");
+    assert!(has_text(
+        &h,
+        "Clipboard: a whole number of seconds from 5 to 600"
+    ));
+
+    clear(&mut h, AUTO_LOCK);
+    type_into(&mut h, AUTO_LOCK, "15");
+    clear(&mut h, "Clear clipboard after (seconds)");
+    type_into(&mut h, "Clear clipboard after (seconds)", "45");
+    assert!(!disabled(&h, "Save settings"));
+    click(&mut h, "Save settings");
+    assert_eq!(h.state().settings.auto_lock_minutes, 15);
+    assert_eq!(h.state().settings.clipboard_seconds, 45);
+}
+
+#[test]
+fn settings_passphrase_fields_are_empty_when_reopened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    for close in ["Escape", "Save settings"] {
+        click(&mut h, "Settings");
+        type_into(&mut h, "Current passphrase", "typed then left");
+        type_into(&mut h, "New passphrase", "typed then left");
+        if close == "Escape" {
+            h.key_press(egui::Key::Escape);
+            h.run();
+        } else {
+            click(&mut h, close);
+        }
+        click(&mut h, "Settings");
+        assert_eq!(field_value(&h, "Current passphrase"), "", "after {close}");
+        assert_eq!(field_value(&h, "New passphrase"), "", "after {close}");
+        h.key_press(egui::Key::Escape);
+        h.run();
+    }
+}
