@@ -9,7 +9,7 @@ use common::window::{self, App};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{Preset, Vault};
+use keyward::vault::{NewKey, Preset, Vault};
 
 /// A vault with acme/billing/prod prepared through the library, then the window on it,
 /// unlocked, at 1200x800.
@@ -181,4 +181,37 @@ fn settings_passphrase_fields_are_empty_when_reopened() {
         h.key_press(egui::Key::Escape);
         h.run();
     }
+}
+
+/// A key in acme/billing/prod expiring `days` (and an hour) from now, or never.
+fn key(v: &mut Vault, name: &str, days: Option<i64>) {
+    let env = v.resolve("acme/billing/prod").expect("env");
+    let expires_at = days.map(|d| v.now() + d * 86_400 + 3_600);
+    v.create_key(
+        env.id,
+        NewKey {
+            name: name.into(),
+            expires_at,
+            ..NewKey::default()
+        },
+    )
+    .expect("key");
+}
+
+#[test]
+fn every_key_health_lists_as_expiring_is_marked_in_the_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| {
+        key(v, "ten-days", Some(10));
+        key(v, "five-days", Some(5));
+        key(v, "sixty-days", Some(60));
+    });
+    click(&mut h, "Environment prod");
+    // The status keeps the spec's 7 days; the expiry cell says how soon within Health's 30.
+    assert!(has_text(&h, "in 10 days"), "the 10-day key is marked");
+    assert!(has_text(&h, "in 5 days"));
+    assert!(!has_text(&h, "in 60 days"), "beyond the warning window");
+    click(&mut h, "Health");
+    assert!(has_text(&h, "Expires within 30 days"));
+    assert!(has_text(&h, "Expires within 7 days"));
 }
