@@ -215,3 +215,66 @@ fn every_key_health_lists_as_expiring_is_marked_in_the_table() {
     assert!(has_text(&h, "Expires within 30 days"));
     assert!(has_text(&h, "Expires within 7 days"));
 }
+
+/// Scans `root` from the Health view and returns the summary.
+fn scan(h: &mut App, root: &std::path::Path) -> String {
+    click(h, "Health");
+    type_into(h, "Folder", &root.display().to_string());
+    click(h, "Scan");
+    for _ in 0..2000 {
+        h.step();
+        if h.state().session().is_some_and(|s| s.scan.job.is_none()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.run();
+    h.state()
+        .session()
+        .and_then(|s| s.scan.result.clone())
+        .expect("a result")
+}
+
+#[test]
+fn a_scan_counts_places_and_does_not_call_a_deleted_key_another_vaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut revoked, mut deleted) = (String::new(), String::new());
+    let mut h = unlocked(&dir, |v| {
+        let env = v.resolve("acme/billing/prod").expect("env");
+        let mut mint = |name: &str| {
+            let k = v
+                .create_key(
+                    env.id,
+                    NewKey {
+                        name: name.into(),
+                        ..NewKey::default()
+                    },
+                )
+                .expect("key");
+            (k.info.key_id.clone(), k.secret.expose().to_owned())
+        };
+        let (old, secret) = mint("old");
+        revoked = secret;
+        let (gone, secret) = mint("gone");
+        deleted = secret;
+        v.revoke_key(&old).expect("revoke");
+        v.delete_key(&gone).expect("delete");
+    });
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(&root).expect("dir");
+    std::fs::write(
+        root.join("app.env"),
+        format!("A={revoked} B={revoked}\nC={deleted},{deleted}\n"),
+    )
+    .expect("plant");
+    let result = scan(&mut h, &root);
+    assert!(
+        result.contains("1 secret that no longer works"),
+        "twice on one line is one place: {result}"
+    );
+    assert!(
+        result.contains("1 key not in this vault (deleted, or another vault's)"),
+        "{result}"
+    );
+    assert!(!result.contains("of another vault"), "{result}");
+}
