@@ -278,3 +278,55 @@ fn a_scan_counts_places_and_does_not_call_a_deleted_key_another_vaults() {
     );
     assert!(!result.contains("of another vault"), "{result}");
 }
+
+#[test]
+fn a_single_member_vault_asks_for_no_member_name_and_a_wrong_passphrase_goes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("one.keyward");
+    Vault::create(&path, PASS, window::fast_kdf()).expect("create");
+    let mut h = window::app(
+        path,
+        egui::vec2(1200.0, 800.0),
+        None,
+        MemoryClipboard::default(),
+    );
+    h.run();
+    assert!(
+        h.query_by_label("Member").is_none(),
+        "one member: no Member field"
+    );
+    window::unlock(&mut h, "not the passphrase");
+    assert!(h.state().is_locked());
+    assert!(has_text(&h, "Wrong passphrase"));
+    assert_eq!(field_value(&h, "Passphrase"), "", "the wrong one is gone");
+    // Retyped at once, with nothing cleared by hand.
+    window::unlock(&mut h, PASS);
+    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+}
+
+#[test]
+fn deleting_a_key_names_it_and_an_idle_lock_says_why_on_the_unlock_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| key(v, "worker", Some(60)));
+    click(&mut h, "Environment prod");
+    click(&mut h, "Delete worker");
+    click(&mut h, "Delete key");
+    let status = h.state().status_text().unwrap_or_default();
+    assert_eq!(
+        status, "Deleted worker",
+        "named as the other messages name keys"
+    );
+
+    h.state_mut().settings.auto_lock_minutes = 1;
+    for _ in 0..30 {
+        h.run_steps(20);
+        if h.state().is_locked() {
+            break;
+        }
+    }
+    assert!(h.state().is_locked());
+    assert!(
+        has_text(&h, "Locked after 1 minute idle"),
+        "the unlock screen says why"
+    );
+}

@@ -252,8 +252,10 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::DeleteKey { key_id } => {
+                // Named as the other messages name keys; the id only if it cannot be read.
+                let name = s.vault.key(&key_id).map_or(key_id.clone(), |k| k.name);
                 s.vault.delete_key(&key_id).map_err(err)?;
-                message = Some(format!("Deleted key {key_id}"));
+                message = Some(format!("Deleted {name}"));
                 s.dialog = None;
             }
             Command::SaveScope { original, scope } => {
