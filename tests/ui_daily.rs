@@ -299,6 +299,15 @@ fn a_single_member_vault_asks_for_no_member_name_and_a_wrong_passphrase_goes() {
     assert!(h.state().is_locked());
     assert!(has_text(&h, "Wrong passphrase"));
     assert_eq!(field_value(&h, "Passphrase"), "", "the wrong one is gone");
+    h.get_by_label("Passphrase").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(
+        field_value(&h, "Passphrase"),
+        "",
+        "and not kept in the field's undo history"
+    );
     // Retyped at once, with nothing cleared by hand.
     window::unlock(&mut h, PASS);
     assert!(!h.state().is_locked(), "{:?}", h.state().status_text());

@@ -39,7 +39,11 @@ impl KeywardApp {
             if let Some(result) = form.poll() {
                 match result {
                     Ok(vault) => self.unlocked(vault),
-                    Err(e) => form.error = Some(e),
+                    Err(e) => {
+                        form.error = Some(e);
+                        // The cleared passphrase must not come back with Undo.
+                        self.forget_typed_text = true;
+                    }
                 }
             }
             return;
