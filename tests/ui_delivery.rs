@@ -197,20 +197,64 @@ fn closing_the_window_with_an_unsaved_secret_is_cancelled_and_explained() {
 }
 
 #[test]
-fn close_after_a_held_back_quit_quits() {
+fn a_refused_quit_does_not_stay_armed_after_the_secret_is_saved() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
     w.generate_key("ci");
     w.request_close();
     w.click("Download .json");
-    assert!(w.has_text("Close quits Keyward, as you asked."));
+    assert!(
+        w.has_text("Keyward stayed open"),
+        "the dialog says the quit was answered"
+    );
     w.harness.get_by_label("Close").click();
     let mut asked_to_close = false;
     for _ in 0..4 {
         w.harness.step();
         asked_to_close |= w.root_commands().contains(&ViewportCommand::Close);
     }
-    assert!(asked_to_close, "Close finishes the quit the user asked for");
+    assert!(!asked_to_close, "Close closes the dialog, nothing more");
+    assert!(w.secret_shown().is_none());
+    assert!(!w.app().is_locked());
+}
+
+#[test]
+fn close_and_quit_finishes_a_quit_asked_for_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = window(&dir, new_vault(&dir, |_| {}));
+    w.generate_key("ci");
+    w.request_close();
+    assert!(!w.has("Close and quit"), "not before the secret is saved");
+    w.click("Copy");
+    w.harness.get_by_label("Close and quit").click();
+    let mut asked_to_close = false;
+    for _ in 0..4 {
+        w.harness.step();
+        asked_to_close |= w.root_commands().contains(&ViewportCommand::Close);
+    }
+    assert!(asked_to_close, "the user asked to quit again");
+}
+
+#[test]
+fn discard_and_revoke_asks_first_naming_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = window(&dir, new_vault(&dir, |_| {}));
+    let secret = w.generate_key("deploy-bot");
+    w.request_close();
+    w.click("Discard and revoke");
+    assert_eq!(
+        w.verify(&secret),
+        Outcome::Valid,
+        "one click revokes nothing"
+    );
+    assert!(w.secret_shown().is_some());
+    assert!(w.has_text("Revoke deploy-bot?"), "it names the key");
+    w.click("Keep the key");
+    assert!(w.has("Copy"), "back to the dialog");
+    assert_eq!(w.verify(&secret), Outcome::Valid);
+    w.click("Discard and revoke");
+    w.click("Revoke deploy-bot");
+    assert_eq!(w.verify(&secret), Outcome::Revoked);
     assert!(w.secret_shown().is_none());
 }
 
@@ -255,6 +299,7 @@ fn discard_and_revoke_revokes_the_key_and_finishes_the_lock() {
     assert_eq!(w.verify(&secret), Outcome::Valid);
     w.lock_with_ctrl_l();
     w.click("Discard and revoke");
+    w.click("Revoke throwaway");
     assert!(w.app().is_locked(), "the lock that waited goes on");
     assert_eq!(w.verify(&secret), Outcome::Revoked);
     let v = w.vault();
@@ -295,6 +340,7 @@ fn discarding_a_rolled_secret_revokes_the_key_and_says_so_first() {
     assert!(w.request_close().contains(&ViewportCommand::CancelClose));
     assert!(w.has_text("Revoking also stops the key's previous secret at once."));
     w.click("Discard and revoke");
+    w.click("Revoke rolling");
     assert!(w.secret_shown().is_none());
     assert_eq!(w.verify(&new), Outcome::Revoked);
     assert_eq!(w.verify(&old), Outcome::Revoked);

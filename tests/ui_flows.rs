@@ -1216,15 +1216,15 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
     // Typed, so Unlock is enabled (a disabled button takes no focus).
     w.type_into("Passphrase", PASS);
     assert_eq!(
-        tab_order(&mut w, 5),
+        tab_order(&mut w, 4),
         [
             "Show passphrase",
             "Unlock",
             "Connect to a team vault…",
-            "Member",
             "Passphrase"
         ],
-        "from the passphrase: its toggle, Unlock, the other vaults below, then round to the top"
+        "from the passphrase: its toggle, Unlock, the other vaults below, then round to the top \
+         (a vault of one member asks for no member name)"
     );
     w.harness.get_by_label("Unlock").click();
     w.settle();

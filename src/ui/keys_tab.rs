@@ -262,6 +262,10 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                     .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
                                     .unwrap_or_default(),
                             );
+                            let soon = k.expires_at.filter(|_| k.status.works());
+                            if let Some(left) = soon.and_then(|t| expires_in(now, t)) {
+                                expiry_chip_ui(ui, &left, k.status);
+                            }
                         }
                         Col::LastUsed => {
                             let label = ui.label(
@@ -485,6 +489,36 @@ impl Col {
 }
 
 /// "3 min ago", "2 h ago", or the date.
+/// How soon a key expires, when that is within Health's warning window (30 days): the table
+/// marks every key Health lists as expiring, not only those whose status is "Expiring soon"
+/// (7 days, as the spec defines the status).
+fn expires_in(now: i64, t: i64) -> Option<String> {
+    const DAY: i64 = 86_400;
+    let left = t - now;
+    match left / DAY {
+        _ if left <= 0 || left >= 30 * DAY => None,
+        0 => Some("in under a day".into()),
+        1 => Some("in 1 day".into()),
+        days => Some(format!("in {days} days")),
+    }
+}
+
+/// The "in N days" chip under a key's expiry date: amber within the status's 7 days.
+fn expiry_chip_ui(ui: &mut egui::Ui, left: &str, status: KeyStatus) {
+    let color = if status == KeyStatus::ExpiringSoon {
+        theme::WARNING
+    } else {
+        theme::MUTED
+    };
+    egui::Frame::new()
+        .fill(theme::chip_fill(ui.visuals()))
+        .corner_radius(8)
+        .inner_margin(egui::Margin::symmetric(6, 1))
+        .show(ui, |ui| ui.label(RichText::new(left).small().color(color)))
+        .response
+        .on_hover_text("Health lists it: it expires within 30 days");
+}
+
 fn relative(now: i64, t: i64) -> String {
     let ago = now - t;
     match ago {

@@ -47,6 +47,10 @@ pub struct UnlockForm {
     changed_vault: Option<PathBuf>,
     /// The location the unlock under way opens.
     pending_location: PathBuf,
+    /// Several members (or a server, which is asked only when unlocking): ask who unlocks.
+    several_members: bool,
+    /// Why the vault was locked, when the user did not lock it: "Locked after 5 minutes idle".
+    pub note: Option<String>,
 }
 
 /// The team vault URL field, known by id so that Enter in it does not also unlock.
@@ -69,7 +73,12 @@ impl UnlockForm {
             .then(|| Vault::kdf_params(vault_path).err())
             .flatten()
             .map(|e| format!("This file is not a Keyward vault ({e})."));
+        // A file with one member needs no name: the Member field would only puzzle.
+        let several_members = Vault::is_server_location(vault_path)
+            || (!creating && Vault::member_count(vault_path).map_or(true, |n| n > 1));
         UnlockForm {
+            several_members,
+            note: None,
             not_vault,
             weak_warned: false,
             open: None,
@@ -155,7 +164,8 @@ impl UnlockForm {
         match rx.try_recv() {
             Ok(result) => {
                 self.pending = None;
-                if result.is_ok() {
+                // A wrong passphrase goes too: retyping replaces it, not extends it.
+                if result.is_ok() || matches!(result, Err(Error::WrongPassphrase)) {
                     self.passphrase = Zeroizing::new(String::new());
                     self.confirm = Zeroizing::new(String::new());
                 }
@@ -273,6 +283,9 @@ impl UnlockForm {
                         (false, _) => ("Unlock your vault", "Enter the passphrase of this vault."),
                     };
                     ui.heading(RichText::new(title).strong());
+                    if let Some(note) = &self.note {
+                        ui.label(RichText::new(note).color(theme::WARNING));
+                    }
                     ui.label(RichText::new(hint).color(theme::MUTED));
                     ui.add_space(theme::SPACE);
                     if let Some(e) = &self.not_vault {
@@ -440,7 +453,10 @@ impl UnlockForm {
     fn fields_ui(&mut self, ui: &mut egui::Ui) {
         // A team vault's first member names themself; a file's is "owner", as `init` does.
         let member = match (self.creating, self.server) {
-            (false, _) => Some(("Member", "only in a vault with several members")),
+            (false, _) if self.several_members => {
+                Some(("Member", "only in a vault with several members"))
+            }
+            (false, _) => None,
             (true, true) => Some(("Your member name", DEFAULT_MEMBER)),
             (true, false) => None,
         };

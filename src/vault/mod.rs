@@ -342,6 +342,13 @@ impl Vault {
         Vault::kdf_params_of(path, None)
     }
 
+    /// How many members a vault file has (no passphrase needed): a vault from before members
+    /// counts as one.
+    pub fn member_count(path: &Path) -> Result<usize> {
+        let opened = store::open(path)?;
+        Ok(members::stored_slots(&*opened)?.len().max(1))
+    }
+
     /// The KDF parameters of a member's passphrase (default: as [`Vault::open_as`] picks).
     pub fn kdf_params_of(path: &Path, member: Option<&str>) -> Result<KdfParams> {
         let opened = store::open(path)?;

@@ -13,7 +13,9 @@ use crate::ui::clipboard::ClipboardSecret;
 use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
-use crate::ui::state::{Command, Page, RekeyJob, SecretDialog, Session, Settings, VaultWork};
+use crate::ui::state::{
+    Command, Page, RekeyJob, SecretDialog, Session, Settings, VaultWork, Waiting,
+};
 use crate::ui::time::local_time;
 use crate::vault::{Grace, MintedKey};
 
@@ -45,12 +47,19 @@ impl KeywardApp {
                 self.request_lock();
                 return Ok(());
             }
-            Command::CloseSecret => {
+            Command::CloseSecret | Command::CloseSecretAndQuit => {
                 // Dropping the dialog drops the only copy of the secret (zeroized).
                 let waiting = self
                     .session_mut()
                     .and_then(|s| s.secret.take())
                     .and_then(|d| d.waiting);
+                // A refused window close does not stay armed: it quits only when asked again.
+                let and_quit = matches!(command, Command::CloseSecretAndQuit);
+                let waiting = match (and_quit, waiting) {
+                    (true, _) => Some(Waiting::Quit),
+                    (_, Some(Waiting::Quit)) => None,
+                    (_, waiting) => waiting,
+                };
                 self.resume(ctx, waiting);
                 return Ok(());
             }
@@ -64,6 +73,8 @@ impl KeywardApp {
                 if let Some(s) = self.session_mut() {
                     s.dialog = None;
                 }
+                // The passphrase fields' text goes with the dialog, undo history and all.
+                self.forget_typed_text = true;
                 self.say("Settings saved");
                 return Ok(());
             }
@@ -241,8 +252,10 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::DeleteKey { key_id } => {
+                // Named as the other messages name keys; the id only if it cannot be read.
+                let name = s.vault.key(&key_id).map_or(key_id.clone(), |k| k.name);
                 s.vault.delete_key(&key_id).map_err(err)?;
-                message = Some(format!("Deleted key {key_id}"));
+                message = Some(format!("Deleted {name}"));
                 s.dialog = None;
             }
             Command::SaveScope { original, scope } => {
@@ -359,6 +372,7 @@ impl KeywardApp {
             | Command::CopyCurl
             | Command::DownloadSecret
             | Command::CloseSecret
+            | Command::CloseSecretAndQuit
             | Command::DiscardSecret => {}
         }
         let reload = s.reload();

@@ -79,7 +79,13 @@ pub(super) fn finish_scan(
 ) -> String {
     let (mut exposed, mut foreign, mut inactive) = (Vec::<String>::new(), 0, 0);
     let mut places = Vec::new();
-    for hit in &scanned.hits {
+    // A secret twice on one line is one place: counted once.
+    let mut seen = std::collections::HashSet::new();
+    let hits = scanned
+        .hits
+        .iter()
+        .filter(|hit| seen.insert((hit.secret.sha256(), hit.place())));
+    for hit in hits {
         match s.vault.find_secret(&hit.secret) {
             Ok(Found::Foreign) => foreign += 1,
             Ok(Found::Key { info, previous }) => {
@@ -132,8 +138,10 @@ pub(super) fn finish_scan(
         ));
     }
     if foreign > 0 {
+        // The vault keeps nothing of a deleted key, so one deleted here looks like another
+        // vault's: say both.
         found.push(format!(
-            "{} of another vault",
+            "{} not in this vault (deleted, or another vault's)",
             crate::numbers::count_of(foreign, "key", "keys")
         ));
     }

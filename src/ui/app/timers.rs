@@ -39,7 +39,11 @@ impl KeywardApp {
             if let Some(result) = form.poll() {
                 match result {
                     Ok(vault) => self.unlocked(vault),
-                    Err(e) => form.error = Some(e),
+                    Err(e) => {
+                        form.error = Some(e);
+                        // The cleared passphrase must not come back with Undo.
+                        self.forget_typed_text = true;
+                    }
                 }
             }
             return;
@@ -52,7 +56,18 @@ impl KeywardApp {
             .is_some_and(Session::holds_undelivered_secret);
         if self.settings.auto_lock_minutes > 0 && now - self.last_input >= idle_limit && !holding {
             self.lock();
-            self.say("Locked after idle time");
+            let note = format!(
+                "Locked after {} idle",
+                crate::numbers::count_of(
+                    usize::try_from(self.settings.auto_lock_minutes).unwrap_or(usize::MAX),
+                    "minute",
+                    "minutes"
+                )
+            );
+            if let Screen::Locked(form) = &mut self.screen {
+                form.note = Some(note.clone());
+            }
+            self.say(note);
             return;
         }
         // The same wait as auto-lock: a secret on screen is handed over first.

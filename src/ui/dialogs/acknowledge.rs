@@ -5,7 +5,7 @@ use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
 use crate::ui::time::local_time;
 use crate::ui::widgets::labelled_field;
-use crate::vault::{Expiry, Finding, FindingKind};
+use crate::vault::{Finding, FindingKind};
 
 pub struct Acknowledge {
     subject: String,
@@ -42,7 +42,7 @@ impl Dialog for Acknowledge {
                 field.request_focus();
             }
             labelled_field(ui, "Until (30d, 90d or YYYY-MM-DD)", &mut self.until, "30d");
-            let until = Expiry::parse(self.until.trim())
+            let until = crate::ui::time::parse_expiry(self.until.trim())
                 .and_then(|e| e.resolve(now))
                 .ok()
                 .flatten();

@@ -94,7 +94,7 @@ impl AddKey {
                     .labelled_by(label.id);
                     crate::ui::calendar::date_picker_ui(ui, &mut self.custom_date, now);
                 });
-                Expiry::parse(&self.custom_date).and_then(|e| e.resolve(now))
+                crate::ui::time::parse_expiry(&self.custom_date).and_then(|e| e.resolve(now))
             }
         };
         if self.expiry == ExpiryChoice::Never {

@@ -63,7 +63,7 @@ impl EditKey {
             ExpiryEdit::Keep => return Ok(None),
             ExpiryEdit::Never => return Ok(Some(None)),
             ExpiryEdit::Days(d) => Expiry::parse(&format!("{d}d")),
-            ExpiryEdit::Custom => Expiry::parse(&self.custom_date),
+            ExpiryEdit::Custom => crate::ui::time::parse_expiry(&self.custom_date),
         };
         parsed
             .and_then(|e| e.resolve(now))

@@ -38,7 +38,7 @@ use super::state::{Command, Session};
 /// Draws what is open: the secret dialog first (nothing else while a secret is shown), then
 /// the open dialog, else the list of secrets never handed over.
 pub fn dialogs_ui(ctx: &egui::Context, s: &mut Session, commands: &mut Vec<Command>) {
-    if let Some(shown) = &s.secret {
+    if let Some(shown) = &mut s.secret {
         secret::secret_ui(ctx, shown, commands);
         return;
     }

@@ -24,19 +24,41 @@ fn waiting_text(d: &SecretDialog, waiting: Waiting) -> String {
     text
 }
 
+/// "Discard and revoke", asked once more: it names the key and what revoking it does.
+fn discard_confirm_ui(ui: &mut egui::Ui, d: &mut SecretDialog, commands: &mut Vec<Command>) {
+    let name = &d.minted.info.name;
+    ui.add_space(theme::SPACE * 0.5);
+    ui.label(
+        RichText::new(format!(
+            "Revoke {name}? Its secret is discarded unseen and the key stops working for good."
+        ))
+        .strong()
+        .color(theme::DANGER),
+    );
+    button_row(ui, |ui| {
+        if ui.button("Keep the key").clicked() {
+            d.confirm_discard = false;
+        }
+        if ui.add(danger_button(&format!("Revoke {name}"))).clicked() {
+            commands.push(Command::DiscardSecret);
+        }
+    });
+}
+
 /// A ready command line that sends `secret` the way `keyward verify` and `serve` expect it.
 pub fn curl_line(secret: &str) -> String {
     format!("curl -H 'Authorization: Api-Key {secret}' \"$API_URL\"")
 }
 
-pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Command>) {
-    let info = &d.minted.info;
+pub fn secret_ui(ctx: &egui::Context, d: &mut SecretDialog, commands: &mut Vec<Command>) {
+    let title = d.title;
     modal_ui(
         ctx,
-        d.title,
+        title,
         Dismiss::ButtonsOnly,
         theme::SECRET_MODAL_WIDTH,
         |ui| {
+            let info = &d.minted.info;
             theme::alert_frame(ui.visuals())
                 .inner_margin(10)
                 .show(ui, |ui| {
@@ -155,7 +177,9 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                 );
             } else if let Some(w) = d.waiting {
                 let then = match w {
-                    Waiting::Quit => "Close quits Keyward, as you asked.",
+                    Waiting::Quit => {
+                        "Keyward stayed open. Close closes this dialog; Close and quit quits."
+                    }
                     Waiting::Lock => "Close locks the vault, as you asked.",
                 };
                 ui.label(RichText::new(then).color(theme::MUTED));
@@ -169,6 +193,10 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                 }
             }
             error_ui(ui, d.error.as_deref());
+            if waiting.is_some() && d.confirm_discard {
+                discard_confirm_ui(ui, d, commands);
+                return;
+            }
             button_row(ui, |ui| {
                 if waiting.is_some()
                     && ui
@@ -176,7 +204,13 @@ pub fn secret_ui(ctx: &egui::Context, d: &SecretDialog, commands: &mut Vec<Comma
                         .on_hover_text("Revoke the key: nobody will ever have this secret")
                         .clicked()
                 {
-                    commands.push(Command::DiscardSecret);
+                    d.confirm_discard = true;
+                }
+                if d.is_delivered()
+                    && d.waiting == Some(Waiting::Quit)
+                    && ui.button("Close and quit").clicked()
+                {
+                    commands.push(Command::CloseSecretAndQuit);
                 }
                 let close = ui
                     .add_enabled(d.can_close(), egui::Button::new("Close"))

@@ -28,6 +28,67 @@ pub struct SettingsDialog {
     weak_warned: bool,
     /// The new passphrase's strength, measured when it changed.
     strength: Option<crate::vault::PassphraseStrength>,
+    /// Auto-lock minutes, clipboard seconds and default expiry days, as typed.
+    numbers: [NumberField; 3],
+}
+
+/// A whole-number setting typed as text and checked as it is typed: a value that is not one
+/// is shown red with the reason, never saved as the old value in silence.
+struct NumberField {
+    label: &'static str,
+    /// The setting's name in the reason.
+    name: &'static str,
+    unit: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+    text: String,
+}
+
+impl NumberField {
+    fn new(
+        label: &'static str,
+        (name, unit): (&'static str, &'static str),
+        range: std::ops::RangeInclusive<u32>,
+        value: u32,
+    ) -> NumberField {
+        NumberField {
+            label,
+            name,
+            unit,
+            range,
+            text: value.to_string(),
+        }
+    }
+
+    fn value(&self) -> Result<u32, String> {
+        match self.text.trim().parse::<u32>() {
+            Ok(n) if self.range.contains(&n) => Ok(n),
+            _ => Err(format!(
+                "{}: a whole number of {} from {} to {}",
+                self.name,
+                self.unit,
+                self.range.start(),
+                self.range.end()
+            )),
+        }
+    }
+
+    /// One grid row: the label, the field, and under it why the text is not a value.
+    fn ui(&mut self, ui: &mut egui::Ui) -> Result<u32, String> {
+        let label = ui.label(self.label);
+        let was_valid = self.value().is_ok();
+        ui.vertical(|ui| {
+            let mut edit = egui::TextEdit::singleline(&mut self.text).desired_width(80.0);
+            if !was_valid {
+                edit = edit.text_color(theme::DANGER);
+            }
+            ui.add(edit).labelled_by(label.id);
+            if let Err(e) = self.value() {
+                ui.label(RichText::new(e).color(theme::DANGER).small());
+            }
+        });
+        ui.end_row();
+        self.value()
+    }
 }
 
 /// A publish target as Settings shows it.
@@ -85,47 +146,68 @@ impl SettingsDialog {
             publish_read_at: None,
             weak_warned: false,
             strength: None,
+            numbers: [
+                NumberField::new(
+                    "Auto-lock after (minutes, 0 = never)",
+                    ("Auto-lock", "minutes"),
+                    0..=240,
+                    settings.auto_lock_minutes,
+                ),
+                NumberField::new(
+                    "Clear clipboard after (seconds)",
+                    ("Clipboard", "seconds"),
+                    5..=600,
+                    settings.clipboard_seconds,
+                ),
+                NumberField::new(
+                    "New keys expire after (days, 0 = never)",
+                    ("Expiry", "days"),
+                    0..=3650,
+                    settings.default_expiry_days,
+                ),
+            ],
         }
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
         let rekeying = s.rekey.as_ref().map(|job| job.progress);
-        let settings = &mut self.settings;
+        // Nothing is focused when the dialog opens: a field focused unasked takes stray typing
+        // (once half a passphrase, in plain text).
+        let mut checked = self.settings.clone();
+        let mut problems = Vec::new();
         egui::Grid::new("settings_grid")
             .num_columns(2)
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
-                let l = ui.label("Auto-lock after (minutes, 0 = never)");
-                let first = ui
-                    .add(egui::DragValue::new(&mut settings.auto_lock_minutes).range(0..=240))
-                    .labelled_by(l.id);
-                if ui.memory(|m| m.focused().is_none()) {
-                    first.request_focus();
+                let targets = [
+                    &mut checked.auto_lock_minutes,
+                    &mut checked.clipboard_seconds,
+                    &mut checked.default_expiry_days,
+                ];
+                for (field, target) in self.numbers.iter_mut().zip(targets) {
+                    match field.ui(ui) {
+                        Ok(n) => *target = n,
+                        Err(e) => problems.push(e),
+                    }
                 }
-                ui.end_row();
-                let l = ui.label("Clear clipboard after (seconds)");
-                ui.add(egui::DragValue::new(&mut settings.clipboard_seconds).range(5..=600))
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("New keys expire after (days, 0 = never)");
-                ui.add(egui::DragValue::new(&mut settings.default_expiry_days).range(0..=3650))
-                    .labelled_by(l.id);
-                ui.end_row();
                 ui.label("Theme");
                 ui.horizontal(|ui| {
                     for t in ThemeChoice::ALL {
-                        ui.radio_value(&mut settings.theme, t, t.label());
+                        ui.radio_value(&mut checked.theme, t, t.label());
                     }
                 });
                 ui.end_row();
             });
+        self.settings.theme = checked.theme;
         button_row(ui, |ui| {
             if ui.button("Cancel").clicked() {
                 commands.push(Command::CloseDialog);
             }
-
-            if ui.add(primary_button("Save settings")).clicked() {
-                commands.push(Command::ApplySettings(settings.clone()));
+            let save = ui
+                .add_enabled(problems.is_empty(), primary_button("Save settings"))
+                .on_disabled_hover_text(problems.join("\n"));
+            if save.clicked() {
+                commands.push(Command::ApplySettings(checked));
             }
         });
         ui.separator();

@@ -93,7 +93,11 @@ pub enum Command {
     /// Copy the ready `curl` line, with the secret in it.
     CopyCurl,
     DownloadSecret,
+    /// Close the secret dialog; a lock it held back goes on, a held-back quit does not (it
+    /// was answered: Keyward stayed open).
     CloseSecret,
+    /// Close the secret dialog and quit, as the user asked again.
+    CloseSecretAndQuit,
     /// Revoke the key of a secret that was never handed over, and drop the secret.
     DiscardSecret,
     /// Put the list of never-delivered secrets off until the next unlock.

@@ -28,6 +28,8 @@ pub struct SecretDialog {
     pub saving: bool,
     /// The copied secret was cleared from the clipboard since (timer).
     pub clipboard_cleared: bool,
+    /// "Discard and revoke" was clicked: the dialog asks before it revokes.
+    pub confirm_discard: bool,
 }
 
 impl SecretDialog {
@@ -48,6 +50,7 @@ impl SecretDialog {
             waiting: None,
             saving: false,
             clipboard_cleared: false,
+            confirm_discard: false,
         }
     }
 

@@ -1,0 +1,341 @@
+//! The window for daily use (issue 22): typing lands where it shows, dates mean the local
+//! day, one meaning of "expiring soon", an honest scan summary, and a secret dialog that asks
+//! before it revokes.
+
+mod common;
+
+use common::PASS;
+use common::window::{self, App};
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use keyward::ui::clipboard::MemoryClipboard;
+use keyward::vault::{NewKey, Preset, Vault};
+
+/// A vault with acme/billing/prod prepared through the library, then the window on it,
+/// unlocked, at 1200x800.
+fn unlocked(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault)) -> App {
+    let path = dir.path().join("daily.keyward");
+    let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    v.add_environment(p.id, "prod", None).expect("env");
+    prepare(&mut v);
+    drop(v);
+    let mut h = window::app(
+        path,
+        egui::vec2(1200.0, 800.0),
+        Some(dir.path().join("downloads")),
+        MemoryClipboard::default(),
+    );
+    window::unlock(&mut h, PASS);
+    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+    h
+}
+
+fn click(h: &mut App, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_into(h: &mut App, label: &str, text: &str) {
+    let field = h.get_by_label(label);
+    field.focus();
+    field.type_text(text);
+    h.run();
+}
+
+/// Selects all of a field's text and deletes it.
+fn clear(h: &mut App, label: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+}
+
+fn field_value(h: &App, label: &str) -> String {
+    h.get_by_label(label).value().unwrap_or_default()
+}
+
+fn has_text(h: &App, needle: &str) -> bool {
+    h.query_all_by(|n| {
+        n.label().is_some_and(|l| l.contains(needle))
+            || n.value().is_some_and(|v| v.contains(needle))
+    })
+    .next()
+    .is_some()
+}
+
+fn disabled(h: &App, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// The accessible names of the focused widgets.
+fn focused(h: &App) -> Vec<String> {
+    h.query_all_by(|n| n.is_focused())
+        .map(|n| {
+            let n = n.accesskit_node();
+            n.label().or_else(|| n.value()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A press and release of the primary button at `pos`.
+fn click_at(h: &mut App, pos: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run();
+}
+
+/// The plain text label (not the field it names) reading `text`.
+fn label_rect(h: &App, text: &str) -> egui::Rect {
+    h.query_all_by(|n| n.role() == Role::Label && n.value().as_deref() == Some(text))
+        .map(|n| n.rect())
+        .next()
+        .unwrap_or_else(|| panic!("no label '{text}'"))
+}
+
+const AUTO_LOCK: &str = "Auto-lock after (minutes, 0 = never)";
+
+#[test]
+fn settings_open_with_nothing_focused_and_stray_typing_lands_nowhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    click(&mut h, "Settings");
+    assert_eq!(focused(&h), Vec::<String>::new(), "nothing focused on open");
+    h.event(egui::Event::Text("half a pass".into()));
+    h.run();
+    assert_eq!(field_value(&h, AUTO_LOCK), "5", "stray typing went nowhere");
+
+    // A click on a label (a near miss of its field) leaves nothing focused either.
+    type_into(&mut h, "Current passphrase", "x");
+    let near_miss = label_rect(&h, "Repeat new passphrase").center();
+    click_at(&mut h, near_miss);
+    h.event(egui::Event::Text("more".into()));
+    h.run();
+    assert_eq!(field_value(&h, AUTO_LOCK), "5");
+    assert!(
+        !focused(&h).iter().any(|f| f == AUTO_LOCK),
+        "{:?}",
+        focused(&h)
+    );
+}
+
+#[test]
+fn settings_numbers_are_checked_as_typed_and_never_saved_silently_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    click(&mut h, "Settings");
+    clear(&mut h, AUTO_LOCK);
+    type_into(&mut h, AUTO_LOCK, "abc");
+    assert!(
+        has_text(&h, "Auto-lock: a whole number of minutes from 0 to 240"),
+        "the reason is shown as typed"
+    );
+    assert!(disabled(&h, "Save settings"), "no save while invalid");
+    click(&mut h, "Save settings");
+    assert_eq!(h.state().settings.auto_lock_minutes, 5, "nothing saved");
+    assert!(!has_text(&h, "Settings saved"));
+
+    clear(&mut h, "Clear clipboard after (seconds)");
+    type_into(&mut h, "Clear clipboard after (seconds)", "2");
+    assert!(has_text(
+        &h,
+        "Clipboard: a whole number of seconds from 5 to 600"
+    ));
+
+    clear(&mut h, AUTO_LOCK);
+    type_into(&mut h, AUTO_LOCK, "15");
+    clear(&mut h, "Clear clipboard after (seconds)");
+    type_into(&mut h, "Clear clipboard after (seconds)", "45");
+    assert!(!disabled(&h, "Save settings"));
+    click(&mut h, "Save settings");
+    assert_eq!(h.state().settings.auto_lock_minutes, 15);
+    assert_eq!(h.state().settings.clipboard_seconds, 45);
+}
+
+#[test]
+fn settings_passphrase_fields_are_empty_when_reopened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    for close in ["Escape", "Save settings"] {
+        click(&mut h, "Settings");
+        type_into(&mut h, "Current passphrase", "typed then left");
+        type_into(&mut h, "New passphrase", "typed then left");
+        if close == "Escape" {
+            h.key_press(egui::Key::Escape);
+            h.run();
+        } else {
+            click(&mut h, close);
+        }
+        click(&mut h, "Settings");
+        assert_eq!(field_value(&h, "Current passphrase"), "", "after {close}");
+        assert_eq!(field_value(&h, "New passphrase"), "", "after {close}");
+        h.key_press(egui::Key::Escape);
+        h.run();
+    }
+}
+
+/// A key in acme/billing/prod expiring `days` (and an hour) from now, or never.
+fn key(v: &mut Vault, name: &str, days: Option<i64>) {
+    let env = v.resolve("acme/billing/prod").expect("env");
+    let expires_at = days.map(|d| v.now() + d * 86_400 + 3_600);
+    v.create_key(
+        env.id,
+        NewKey {
+            name: name.into(),
+            expires_at,
+            ..NewKey::default()
+        },
+    )
+    .expect("key");
+}
+
+#[test]
+fn every_key_health_lists_as_expiring_is_marked_in_the_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| {
+        key(v, "ten-days", Some(10));
+        key(v, "five-days", Some(5));
+        key(v, "sixty-days", Some(60));
+    });
+    click(&mut h, "Environment prod");
+    // The status keeps the spec's 7 days; the expiry cell says how soon within Health's 30.
+    assert!(has_text(&h, "in 10 days"), "the 10-day key is marked");
+    assert!(has_text(&h, "in 5 days"));
+    assert!(!has_text(&h, "in 60 days"), "beyond the warning window");
+    click(&mut h, "Health");
+    assert!(has_text(&h, "Expires within 30 days"));
+    assert!(has_text(&h, "Expires within 7 days"));
+}
+
+/// Scans `root` from the Health view and returns the summary.
+fn scan(h: &mut App, root: &std::path::Path) -> String {
+    click(h, "Health");
+    type_into(h, "Folder", &root.display().to_string());
+    click(h, "Scan");
+    for _ in 0..2000 {
+        h.step();
+        if h.state().session().is_some_and(|s| s.scan.job.is_none()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.run();
+    h.state()
+        .session()
+        .and_then(|s| s.scan.result.clone())
+        .expect("a result")
+}
+
+#[test]
+fn a_scan_counts_places_and_does_not_call_a_deleted_key_another_vaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut revoked, mut deleted) = (String::new(), String::new());
+    let mut h = unlocked(&dir, |v| {
+        let env = v.resolve("acme/billing/prod").expect("env");
+        let mut mint = |name: &str| {
+            let k = v
+                .create_key(
+                    env.id,
+                    NewKey {
+                        name: name.into(),
+                        ..NewKey::default()
+                    },
+                )
+                .expect("key");
+            (k.info.key_id.clone(), k.secret.expose().to_owned())
+        };
+        let (old, secret) = mint("old");
+        revoked = secret;
+        let (gone, secret) = mint("gone");
+        deleted = secret;
+        v.revoke_key(&old).expect("revoke");
+        v.delete_key(&gone).expect("delete");
+    });
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(&root).expect("dir");
+    std::fs::write(
+        root.join("app.env"),
+        format!("A={revoked} B={revoked}\nC={deleted},{deleted}\n"),
+    )
+    .expect("plant");
+    let result = scan(&mut h, &root);
+    assert!(
+        result.contains("1 secret that no longer works"),
+        "twice on one line is one place: {result}"
+    );
+    assert!(
+        result.contains("1 key not in this vault (deleted, or another vault's)"),
+        "{result}"
+    );
+    assert!(!result.contains("of another vault"), "{result}");
+}
+
+#[test]
+fn a_single_member_vault_asks_for_no_member_name_and_a_wrong_passphrase_goes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("one.keyward");
+    Vault::create(&path, PASS, window::fast_kdf()).expect("create");
+    let mut h = window::app(
+        path,
+        egui::vec2(1200.0, 800.0),
+        None,
+        MemoryClipboard::default(),
+    );
+    h.run();
+    assert!(
+        h.query_by_label("Member").is_none(),
+        "one member: no Member field"
+    );
+    window::unlock(&mut h, "not the passphrase");
+    assert!(h.state().is_locked());
+    assert!(has_text(&h, "Wrong passphrase"));
+    assert_eq!(field_value(&h, "Passphrase"), "", "the wrong one is gone");
+    h.get_by_label("Passphrase").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(
+        field_value(&h, "Passphrase"),
+        "",
+        "and not kept in the field's undo history"
+    );
+    // Retyped at once, with nothing cleared by hand.
+    window::unlock(&mut h, PASS);
+    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+}
+
+#[test]
+fn deleting_a_key_names_it_and_an_idle_lock_says_why_on_the_unlock_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| key(v, "worker", Some(60)));
+    click(&mut h, "Environment prod");
+    click(&mut h, "Delete worker");
+    click(&mut h, "Delete key");
+    let status = h.state().status_text().unwrap_or_default();
+    assert_eq!(
+        status, "Deleted worker",
+        "named as the other messages name keys"
+    );
+
+    h.state_mut().settings.auto_lock_minutes = 1;
+    for _ in 0..30 {
+        h.run_steps(20);
+        if h.state().is_locked() {
+            break;
+        }
+    }
+    assert!(h.state().is_locked());
+    assert!(
+        has_text(&h, "Locked after 1 minute idle"),
+        "the unlock screen says why"
+    );
+}
