@@ -177,6 +177,8 @@ fn writes(keep: &str) -> Vec<Vec<String>> {
         "member rm bob",
         "passwd",
         "health --ack {keep} --kind never_expires --until 30d --reason rotated-by-hand",
+        // The scanner's exposure stamp: leak.txt holds the untouched key's secret.
+        "scan leak.txt",
     ]
     .iter()
     .map(|c| {
@@ -267,16 +269,30 @@ fn no_write_command_builds_on_a_rolled_back_or_cut_table() {
             let vault = dir.join("v.keyward");
             std::fs::copy(&s.vault, &vault).expect("copy");
             attack(&vault);
+            std::fs::write(dir.join("leak.txt"), format!("token = {}\n", secret(&keep)))
+                .expect("leak");
             let what = format!("{scenario}, then keyward {}", args.join(" "));
             let r = run_in(&dir, args);
+            // A scan that finds a working key (and stamps it exposed) exits 1.
+            let worked = if args[0] == "scan" { 1 } else { 0 };
             if *scenario == "nothing" {
-                assert_eq!(r.code, 0, "{what}: should work\n{}", r.stderr);
+                assert_eq!(
+                    r.code, worked,
+                    "{what}: should work\n{}{}",
+                    r.stdout, r.stderr
+                );
                 continue;
             }
             if !must_refuse {
                 // Allowed, or refused (a tampered row it needed is not found or refused).
-                assert!(matches!(r.code, 0 | 2), "{what}: {}", r.stderr);
-                if r.code == 0 {
+                // (A scan that finds the key tampered reports it and exits 0: nothing stamped.)
+                let reported = args[0] == "scan" && r.code == 0;
+                assert!(
+                    r.code == worked || r.code == 2 || reported,
+                    "{what}: {}",
+                    r.stderr
+                );
+                if r.code == worked {
                     allowed.push(what.clone());
                 }
             } else {
