@@ -185,13 +185,20 @@ impl UnlockForm {
             Error::WrongPassphrase => "Wrong passphrase. Try again.".to_owned(),
             Error::VaultChanged(why) => {
                 self.changed_vault = Some(location.to_owned());
-                format!(
-                    "Refusing this vault: {}",
-                    why.replace(
-                        "--accept-vault-change (the window: Accept this vault)",
-                        "Accept this vault below"
-                    )
-                )
+                // The CLI's wording names the flag; here the same in a few plain sentences.
+                if why.contains("went back") {
+                    "Refusing this vault: it went back in time. This computer has opened a newer \
+                     state of it, so an older copy was put back, which can undo revocations. If \
+                     you restored a backup on purpose, use Accept this vault below."
+                        .to_owned()
+                } else if why.contains("not the vault") {
+                    "Refusing this vault: it is not the vault this computer opened at this \
+                     location before (another vault was put in its place). If you replaced it on \
+                     purpose, use Accept this vault below."
+                        .to_owned()
+                } else {
+                    format!("Refusing this vault: {why}")
+                }
             }
             Error::NoVault(_) if self.server && !self.creating => {
                 self.empty_database = true;
