@@ -290,15 +290,22 @@ impl Commitment {
         Ok(Some(root.signing_key.clone()).filter(|k| !k.is_empty()))
     }
 
-    /// Inside a write: records the signing key's public key in the root being written.
-    pub fn set_signing_key(&mut self, public_hex: String) -> Result<()> {
+    /// Inside a write: changes the root being written (an error when it is not loaded).
+    fn edit_root(&mut self, edit: impl FnOnce(&mut Root)) -> Result<()> {
         match &mut self.state {
             State::Loaded(root) => {
-                root.signing_key = public_hex;
+                edit(root);
                 Ok(())
             }
             _ => self.root().map(drop),
         }
+    }
+
+    /// Inside a write: records the signing key's public key in the root being written.
+    pub fn set_signing_key(&mut self, public_hex: String) -> Result<()> {
+        self.edit_root(|root| {
+            root.signing_key = public_hex;
+        })
     }
 
     /// The committed signing-key history: when the current key came in, and the retired ones.
@@ -315,14 +322,10 @@ impl Commitment {
         since: Option<crate::vault::Timestamp>,
         retired: Vec<RetiredSigningKey>,
     ) -> Result<()> {
-        match &mut self.state {
-            State::Loaded(root) => {
-                root.signing_key_since = since;
-                root.retired_signing_keys = retired;
-                Ok(())
-            }
-            _ => self.root().map(drop),
-        }
+        self.edit_root(|root| {
+            root.signing_key_since = since;
+            root.retired_signing_keys = retired;
+        })
     }
 
     /// The committed digest of a setting (`None`: the root predates it).
@@ -332,13 +335,9 @@ impl Commitment {
 
     /// Inside a write: records a setting's digest in the root being written.
     pub fn set_setting(&mut self, name: &str, digest: String) -> Result<()> {
-        match &mut self.state {
-            State::Loaded(root) => {
-                root.settings.insert(name.to_owned(), digest);
-                Ok(())
-            }
-            _ => self.root().map(drop),
-        }
+        self.edit_root(|root| {
+            root.settings.insert(name.to_owned(), digest);
+        })
     }
 
     /// The committed transaction counter.
@@ -353,13 +352,9 @@ impl Commitment {
 
     /// Inside a write: records the members in the root being written.
     pub fn set_members(&mut self, members: Vec<MemberRecord>) -> Result<()> {
-        match &mut self.state {
-            State::Loaded(root) => {
-                root.members = members;
-                Ok(())
-            }
-            _ => self.root().map(drop),
-        }
+        self.edit_root(|root| {
+            root.members = members;
+        })
     }
 
     /// Inside a write: the transaction counter this write commits as (the serial of a
