@@ -295,6 +295,9 @@ fn no_write_command_builds_on_a_rolled_back_or_cut_table() {
                 if r.code == worked {
                     allowed.push(what.clone());
                 }
+            } else if args[0] == "scan" && r.code == 0 {
+                // Over a broken commitment no key (nor its environment's prefix) is believed:
+                // the scan stamps nothing; doctor and verify below show nothing was laundered.
             } else {
                 assert_eq!(r.code, 2, "{what}: should be refused\n{}", r.stderr);
                 assert!(
@@ -306,7 +309,7 @@ fn no_write_command_builds_on_a_rolled_back_or_cut_table() {
             }
             let doctor = run_in(&dir, &["doctor".to_owned()]);
             assert_eq!(doctor.code, 1, "{what}: doctor\n{}", doctor.stdout);
-            if !scenario.contains("root") {
+            {
                 for secret in &gone {
                     let v = run_in(&dir, &["verify".into(), "--key".into(), secret.clone()]);
                     assert_ne!(v.code, 0, "{what}: a gone key verifies\n{}", v.stdout);

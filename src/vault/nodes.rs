@@ -23,6 +23,9 @@ impl Vault {
 
     /// Resolves `ws`, `ws/project` or `ws/project/env` (names match case-insensitively).
     pub fn resolve(&self, path: &str) -> Result<Node> {
+        // A broken commitment hides every node: say why rather than "not found".
+        self.sync_commitment()?;
+        self.commitment.borrow().members()?;
         let tree = self.tree()?;
         let wanted = path.trim().trim_matches('/').to_lowercase();
         tree.nodes

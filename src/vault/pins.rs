@@ -270,7 +270,7 @@ impl super::Vault {
                     .iter()
                     .filter_map(|m| Some((super::members::slot_name(&m.name), m.kdf?)))
                     .collect();
-                (c.tx().ok(), members, identities, kdf)
+                (c.stored_tx(), members, identities, kdf)
             }
             Err(_) => (None, BTreeMap::new(), BTreeMap::new(), BTreeMap::new()),
         };

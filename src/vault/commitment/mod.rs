@@ -147,6 +147,8 @@ pub struct Commitment {
     /// Inside a write: the first row read that is not the committed one. The write is then
     /// refused at [`Commitment::finish_write`], so tampering is never re-committed.
     write_saw: Option<Option<String>>,
+    /// The counter of a root found older than the log (then `state` is broken).
+    raw_tx: Option<u64>,
 }
 
 impl Default for Commitment {
@@ -157,6 +159,7 @@ impl Default for Commitment {
             pager_version: i64::MIN,
             staged: BTreeMap::new(),
             write_saw: None,
+            raw_tx: None,
         }
     }
 }
@@ -197,6 +200,7 @@ impl Commitment {
             self.buckets.clear();
         }
         self.state = root;
+        self.raw_tx = None;
         Ok(())
     }
 
@@ -205,10 +209,59 @@ impl Commitment {
     pub fn refresh(&mut self, conn: &dyn Store, sealer: &Sealer) -> Result<()> {
         let version = conn.pager_version()?;
         if version != self.pager_version || matches!(self.state, State::Unloaded) {
-            self.load_root(conn, sealer)?;
-            self.pager_version = conn.pager_version()?;
+            self.load_root_for_reading(conn, sealer, version)?;
         }
         Ok(())
+    }
+
+    /// Loads the root for reading. A root older than the stored activity log (it names an
+    /// entry the log has gone on from: the keys, buckets and root of an older copy put back
+    /// together) is broken, so every row read against it is tampered, not only what a write
+    /// would touch; a log cut or edited behind a newer root keeps marking only what changed.
+    /// The root and the log are read again when something was committed in between.
+    fn load_root_for_reading(
+        &mut self,
+        conn: &dyn Store,
+        sealer: &Sealer,
+        version: i64,
+    ) -> Result<()> {
+        let mut version = version;
+        for _ in 0..3 {
+            self.load_root(conn, sealer)?;
+            let behind = match &self.state {
+                State::Loaded(root) => {
+                    let seq = conn.last_activity()?.map_or(0, |(seq, _)| seq);
+                    (seq > root.activity_seq).then(|| {
+                        format!(
+                            "the state commitment (an older copy was put back: it names entry {} \
+                             of the activity log, which goes on to {seq})",
+                            root.activity_seq
+                        )
+                    })
+                }
+                _ => None,
+            };
+            let after = conn.pager_version()?;
+            if after != version {
+                version = after;
+                continue;
+            }
+            if let Some(why) = behind {
+                let tx = self.tx().ok();
+                self.buckets.clear();
+                self.state = State::Broken(why);
+                self.raw_tx = tx;
+            }
+            break;
+        }
+        self.pager_version = version;
+        Ok(())
+    }
+
+    /// The transaction counter of the root as stored, even when it is broken for being older
+    /// than the log (what a machine's pin compares).
+    pub fn stored_tx(&self) -> Option<u64> {
+        self.tx().ok().or(self.raw_tx)
     }
 
     fn root(&self) -> Result<&Root> {
