@@ -48,25 +48,8 @@ mod wiped;
 #[cfg(test)]
 mod tests;
 
-/// Parsers of outside input that have no public use of their own, reachable for the parser
-/// properties and the fuzz benchmark: each answers whether it accepted, and must never panic.
 #[doc(hidden)]
-pub mod fuzzing {
-    /// A member's key slot as stored in `meta` (its KDF parameters within the ceiling).
-    pub fn slot(raw: &[u8]) -> Option<super::KdfParams> {
-        super::members::Slot::parse(raw).ok().map(|s| s.params)
-    }
-
-    /// A commitment bucket's bytes.
-    pub fn bucket(raw: &[u8], index: i64) -> bool {
-        super::commitment::bucket_decodes(raw, index)
-    }
-
-    /// A pin file's text.
-    pub fn pin(text: &str) -> bool {
-        serde_json::from_str::<super::pins::Pin>(text).is_ok()
-    }
-}
+pub mod fuzzing;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};

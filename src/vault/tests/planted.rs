@@ -142,3 +142,51 @@ fn a_vault_made_with_more_memory_than_the_ceiling_is_taken_only_on_purpose() {
     let (_, chosen) = members::choose_slot_pinned(&slots, None, &pinned).expect("now paid");
     assert!(chosen.pinned_kdf);
 }
+
+fn slot_json(memory_mib: u32, passes: u32) -> Vec<u8> {
+    serde_json::json!({
+        "params": {"memory_kib": memory_mib * 1024, "passes": passes, "lanes": 1},
+        "salt": "00".repeat(16), "secret": "", "public": "", "data_key": "",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn key_derivation_above_the_ceiling_is_paid_only_as_pinned() {
+    let big = slot_json(2048, 12);
+    let params = KdfParams {
+        memory_kib: 2048 * 1024,
+        passes: 12,
+        lanes: 1,
+    };
+    let refused = Slot::parse(&big).err().expect("above the ceiling");
+    assert!(refused.to_string().contains("2048 MiB"), "{refused}");
+    assert!(
+        Slot::parse_allowing(&big, Some(params)).is_ok(),
+        "pinned exactly"
+    );
+    let other = KdfParams {
+        passes: 11,
+        ..params
+    };
+    assert!(
+        Slot::parse_allowing(&big, Some(other)).is_err(),
+        "other pinned values"
+    );
+    let absurd = slot_json(4096 * 16, 64);
+    let pinned_absurd = KdfParams {
+        memory_kib: 4096 * 16 * 1024,
+        passes: 64,
+        lanes: 1,
+    };
+    assert!(
+        Slot::parse_allowing(&absurd, Some(pinned_absurd)).is_err(),
+        "never beyond what earlier builds allowed"
+    );
+    assert!(Slot::parse(&slot_json(64, 3)).is_ok());
+    assert!(
+        Slot::parse_allowing(&big, Some(params)).is_ok_and(|s| s.pinned_kdf),
+        "marked, so that only this slot's derivation pays more"
+    );
+}
