@@ -69,6 +69,38 @@ pub fn modal_ui<R>(
     (response.inner, dismissed)
 }
 
+/// A dialog whose buttons must stay in view (the secret dialog at 760x480): its body scrolls
+/// in the room the window leaves above the footer, and the footer drawn after it stays at the
+/// dialog's bottom. Returns the footer's slot; draw the footer through [`Footer::ui`].
+pub fn scrolling_body_ui(ui: &mut egui::Ui, body: impl FnOnce(&mut egui::Ui)) -> Footer {
+    let id = ui.make_persistent_id("pinned_footer_height");
+    let footer: f32 = ui.ctx().data(|d| d.get_temp(id)).unwrap_or(0.0);
+    let room = (ui.ctx().content_rect().height() - MODAL_CHROME - footer).max(MODAL_CHROME * 0.5);
+    egui::ScrollArea::vertical()
+        .id_salt("modal_pinned_body")
+        .max_height(room)
+        .auto_shrink([false, true])
+        .show(ui, body);
+    Footer { id }
+}
+
+/// The footer under a [`scrolling_body_ui`]; its height is kept for the next frame's room.
+#[must_use = "draw the footer with Footer::ui"]
+pub struct Footer {
+    id: Id,
+}
+
+impl Footer {
+    pub fn ui(self, ui: &mut egui::Ui, footer: impl FnOnce(&mut egui::Ui)) {
+        let height = ui.scope(footer).response.rect.height();
+        let known: f32 = ui.ctx().data(|d| d.get_temp(self.id)).unwrap_or(0.0);
+        if (height - known).abs() > 0.5 {
+            ui.ctx().data_mut(|d| d.insert_temp(self.id, height));
+            ui.ctx().request_discard("a dialog's footer changed height");
+        }
+    }
+}
+
 /// An error line under a dialog's fields, when there is one.
 pub fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
     if let Some(e) = error {
