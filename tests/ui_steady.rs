@@ -8,7 +8,7 @@ use common::PASS;
 use common::window::{self, App};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{Preset, Vault};
+use keyward::vault::{NewKey, Preset, Scope, Vault};
 
 const SMALL: [f32; 2] = [760.0, 480.0];
 const LARGE: [f32; 2] = [1180.0, 760.0];
@@ -20,11 +20,39 @@ fn unlocked(dir: &tempfile::TempDir, size: [f32; 2]) -> App {
 
 /// As [`unlocked`], the workspace made from `preset` (a longer scope list, a taller dialog).
 fn unlocked_with(dir: &tempfile::TempDir, size: [f32; 2], preset: Preset) -> App {
+    unlocked_scoped(dir, size, preset, 0)
+}
+
+/// As [`unlocked_with`], with `extra` more scopes: Add New Key taller than a small window.
+fn unlocked_scoped(dir: &tempfile::TempDir, size: [f32; 2], preset: Preset, extra: usize) -> App {
+    unlocked_keyed(dir, size, preset, extra, 0)
+}
+
+/// As [`unlocked_scoped`], with `keys` never-expiring keys in prod (each a health finding).
+fn unlocked_keyed(
+    dir: &tempfile::TempDir,
+    size: [f32; 2],
+    preset: Preset,
+    extra: usize,
+    keys: usize,
+) -> App {
     let path = dir.path().join("steady.keyward");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
     let ws = v.add_workspace("acme", preset).expect("ws");
+    for i in 0..extra {
+        let id = format!("extra{i}:read");
+        v.add_scope(ws.id, Scope::new(&id, &id, "", false, false))
+            .expect("scope");
+    }
     let p = v.add_project(ws.id, "billing").expect("project");
-    v.add_environment(p.id, "prod", None).expect("env");
+    let env = v.add_environment(p.id, "prod", None).expect("env");
+    for i in 0..keys {
+        let new = NewKey {
+            name: format!("key-{i}"),
+            ..NewKey::default()
+        };
+        v.create_key(env.id, new).expect("key");
+    }
     drop(v);
     let mut h = window::app(
         path,
@@ -43,9 +71,12 @@ fn click(h: &mut App, label: &str) {
     h.run();
 }
 
-/// A click as a hand makes it: the pointer moves there, then presses and releases in frames
+/// A click as a hand makes it: scrolled to, the pointer moves there, then presses and releases in frames
 /// of their own.
 fn hand_click(h: &mut App, label: &str) {
+    // Scrolled into view first, as a hand would scroll to it.
+    h.get_by_label(label).scroll_to_me();
+    h.run();
     let pos = h.get_by_label(label).rect().center();
     h.event(egui::Event::PointerMoved(pos));
     h.step();
@@ -78,9 +109,9 @@ fn on_screen(h: &App, label: &str) {
     );
 }
 
-fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset) {
+fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset, extra: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut h = unlocked_with(&dir, size, preset);
+    let mut h = unlocked_scoped(&dir, size, preset, extra);
     hand_click(&mut h, "Add New Key");
     hand_click(&mut h, "Custom date");
     // Opened and closed once, then the dialog clicked (it comes to the top): the calendar
@@ -89,7 +120,6 @@ fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset) {
     h.key_press(egui::Key::Escape);
     h.run();
     hand_click(&mut h, "Expiry date (YYYY-MM-DD)");
-    on_screen(&h, "Generate Key");
     on_screen(&h, "Pick expiry date");
     let dialog = layer_under(&h, "Pick expiry date");
     hand_click(&mut h, "Pick expiry date");
@@ -126,15 +156,18 @@ fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset) {
 #[test]
 fn the_calendar_opens_above_add_new_key_in_a_small_window() {
     for preset in Preset::ALL {
-        calendar_opens_above_the_dialog(SMALL, preset);
+        calendar_opens_above_the_dialog(SMALL, preset, 0);
     }
+    // A dialog taller than the window, scrolled down to the date.
+    calendar_opens_above_the_dialog(SMALL, Preset::ReadWrite, 12);
 }
 
 #[test]
 fn the_calendar_opens_above_add_new_key_in_a_large_window() {
     for preset in Preset::ALL {
-        calendar_opens_above_the_dialog(LARGE, preset);
+        calendar_opens_above_the_dialog(LARGE, preset, 0);
     }
+    calendar_opens_above_the_dialog(LARGE, Preset::ReadWrite, 12);
 }
 
 fn secret_buttons_on_screen(size: [f32; 2]) {
@@ -193,4 +226,33 @@ fn the_secret_dialogs_buttons_show_without_scrolling_in_a_small_window() {
 #[test]
 fn the_secret_dialogs_buttons_show_without_scrolling_in_a_large_window() {
     secret_buttons_on_screen(LARGE);
+}
+
+/// The table does not move when the findings banner comes or goes: after unlock, after a
+/// visit to Health, after Dismiss.
+#[test]
+fn the_key_table_stays_put_when_the_findings_banner_comes_and_goes() {
+    for size in [SMALL, LARGE] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut h = unlocked_keyed(&dir, size, Preset::ReadWrite, 0, 3);
+        assert!(
+            h.state().session().expect("unlocked").open_findings() > 0,
+            "the keys never expire: findings"
+        );
+        let row = |h: &App| h.get_by_label("Actions for key-0").rect();
+        let first = row(&h);
+        assert!(
+            h.query_by_label("Open Health").is_some(),
+            "the banner shows"
+        );
+        click(&mut h, "Health");
+        click(&mut h, "Environment prod");
+        assert_eq!(row(&h), first, "back from Health at {size:?}");
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut h = unlocked_keyed(&dir, size, Preset::ReadWrite, 0, 3);
+        let first = row(&h);
+        click(&mut h, "Dismiss");
+        assert_eq!(row(&h), first, "after Dismiss at {size:?}");
+    }
 }
