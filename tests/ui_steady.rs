@@ -256,3 +256,26 @@ fn the_key_table_stays_put_when_the_findings_banner_comes_and_goes() {
         assert_eq!(row(&h), first, "after Dismiss at {size:?}");
     }
 }
+
+/// Add New Key keeps its place when its content changes (Custom date adds a field, Never a
+/// warning): the Name field stays under the cursor.
+#[test]
+fn add_new_key_keeps_its_place_when_its_content_grows() {
+    for size in [SMALL, LARGE] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut h = unlocked(&dir, size);
+        hand_click(&mut h, "Add New Key");
+        let name = |h: &App| h.get_by_label("Name").rect();
+        let first = name(&h);
+        for choice in ["Custom date", "Never", "7 days", "Custom date"] {
+            hand_click(&mut h, choice);
+            assert_eq!(name(&h), first, "after {choice} at {size:?}");
+        }
+        // Closed and opened again, it is centred again (and stays put as before).
+        h.key_press(egui::Key::Escape);
+        h.run();
+        assert!(h.query_by_label("Name").is_none(), "closed");
+        hand_click(&mut h, "Add New Key");
+        assert!(h.query_by_label("Name").is_some(), "open again");
+    }
+}
