@@ -109,9 +109,13 @@ fn on_screen(h: &App, label: &str) {
     );
 }
 
-fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset, extra: usize) {
+fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset, extra: usize, keys: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut h = unlocked_scoped(&dir, size, preset, extra);
+    let mut h = unlocked_keyed(&dir, size, preset, extra, keys);
+    // Another dialog shown and closed first (as the one about secrets never handed over).
+    hand_click(&mut h, "Settings");
+    h.key_press(egui::Key::Escape);
+    h.run();
     hand_click(&mut h, "Add New Key");
     hand_click(&mut h, "Custom date");
     // Opened and closed once, then the dialog clicked (it comes to the top): the calendar
@@ -156,18 +160,21 @@ fn calendar_opens_above_the_dialog(size: [f32; 2], preset: Preset, extra: usize)
 #[test]
 fn the_calendar_opens_above_add_new_key_in_a_small_window() {
     for preset in Preset::ALL {
-        calendar_opens_above_the_dialog(SMALL, preset, 0);
+        calendar_opens_above_the_dialog(SMALL, preset, 0, 0);
     }
     // A dialog taller than the window, scrolled down to the date.
-    calendar_opens_above_the_dialog(SMALL, Preset::ReadWrite, 12);
+    calendar_opens_above_the_dialog(SMALL, Preset::ReadWrite, 12, 0);
+    // Keys listed behind the dialog, the findings banner under them.
+    calendar_opens_above_the_dialog(SMALL, Preset::ReadWrite, 0, 2);
 }
 
 #[test]
 fn the_calendar_opens_above_add_new_key_in_a_large_window() {
     for preset in Preset::ALL {
-        calendar_opens_above_the_dialog(LARGE, preset, 0);
+        calendar_opens_above_the_dialog(LARGE, preset, 0, 0);
     }
-    calendar_opens_above_the_dialog(LARGE, Preset::ReadWrite, 12);
+    calendar_opens_above_the_dialog(LARGE, Preset::ReadWrite, 12, 0);
+    calendar_opens_above_the_dialog(LARGE, Preset::ReadWrite, 0, 2);
 }
 
 fn secret_buttons_on_screen(size: [f32; 2]) {
