@@ -50,6 +50,12 @@ pub fn date_picker_ui(ui: &mut egui::Ui, text: &mut String, now: Timestamp) {
         // It opens at the month of the day in the field.
         ui.data_mut(|d| d.insert_temp(month_id, shown.first_of_month()));
     }
+    // The calendar's layer is tied to the dialog's: moved right above it every frame, it is
+    // never drawn behind the dialog (whose layer comes to the top on a press inside it).
+    let calendar = egui::LayerId::new(egui::Order::Foreground, Popup::default_response_id(&button));
+    if ui.layer_id().order == calendar.order && ui.layer_id() != calendar {
+        ui.ctx().set_sublayer(ui.layer_id(), calendar);
+    }
     Popup::from_toggle_button_response(&button)
         .close_behavior(PopupCloseBehavior::CloseOnClickOutside)
         .show(|ui| {

@@ -282,12 +282,17 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
         });
 }
 
+/// Whether the findings banner shows: after unlock, with findings, until Health or Dismiss.
+pub fn banner_shown(s: &Session) -> bool {
+    s.banner && s.open_findings() > 0 && s.page != super::state::Page::Health
+}
+
 /// The one-line banner after unlock when there are findings.
 pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
-    let open = s.open_findings();
-    if !s.banner || open == 0 || s.page == super::state::Page::Health {
+    if !banner_shown(s) {
         return;
     }
+    let open = s.open_findings();
     theme::alert_frame(ui.visuals()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {

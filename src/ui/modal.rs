@@ -31,42 +31,116 @@ pub fn modal_ui<R>(
     let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
     let id = Id::unique(("keyward-modal", title));
     let height_id = id.with("body_height");
-    let response = egui::Modal::new(id)
-        .frame(theme::modal_frame(&ctx.global_style().visuals))
-        .show(ctx, |ui| {
-            ui.set_width(width);
-            ui.heading(RichText::new(title).strong());
-            ui.add_space(theme::SPACE);
-            // A dialog taller than the window (settings, a key's details at 760x480) scrolls
-            // under its title instead of running off the top and bottom; one that fits is laid
-            // out as it is (its height known from the last frame).
-            let room = (ctx.content_rect().height() - MODAL_CHROME).max(MODAL_CHROME);
-            let last: f32 = ctx.data(|d| d.get_temp(height_id)).unwrap_or(0.0);
-            let (inner, height) = if last > room {
-                let out = egui::ScrollArea::vertical()
-                    .id_salt("modal_body")
-                    .max_height(room)
-                    .auto_shrink([false, true])
-                    .show(ui, content);
-                (out.inner, out.content_size.y)
-            } else {
-                let out = ui.scope(content);
-                (out.inner, out.response.rect.height())
-            };
-            if (height - last).abs() > 0.5 {
-                ctx.data_mut(|d| d.insert_temp(height_id, height));
-                if (height > room) != (last > room) {
-                    ctx.request_discard("a dialog began or stopped scrolling");
-                }
+    let frame = theme::modal_frame(&ctx.global_style().visuals);
+    let margin_top = frame.total_margin().top;
+    let place = Placement::of(ctx, id);
+    let mut modal = egui::Modal::new(id).frame(frame);
+    if let Some(top) = place.top {
+        let offset = egui::vec2(0.0, top - ctx.content_rect().top());
+        modal = modal.area(egui::Modal::default_area(id).anchor(egui::Align2::CENTER_TOP, offset));
+    }
+    let response = modal.show(ctx, |ui| {
+        place.keep(ui, ui.max_rect().top() - margin_top);
+        ui.set_width(width);
+        ui.heading(RichText::new(title).strong());
+        ui.add_space(theme::SPACE);
+        // A dialog taller than the window (settings, a key's details at 760x480) scrolls
+        // under its title instead of running off the top and bottom; one that fits is laid
+        // out as it is (its height known from the last frame).
+        let room = (ctx.content_rect().height() - MODAL_CHROME).max(MODAL_CHROME);
+        let last: f32 = ctx.data(|d| d.get_temp(height_id)).unwrap_or(0.0);
+        let (inner, height) = if last > room {
+            let out = egui::ScrollArea::vertical()
+                .id_salt("modal_body")
+                .max_height(room)
+                .auto_shrink([false, true])
+                .show(ui, content);
+            (out.inner, out.content_size.y)
+        } else {
+            let out = ui.scope(content);
+            (out.inner, out.response.rect.height())
+        };
+        if (height - last).abs() > 0.5 {
+            ctx.data_mut(|d| d.insert_temp(height_id, height));
+            if (height > room) != (last > room) {
+                ctx.request_discard("a dialog began or stopped scrolling");
             }
-            inner
-        });
+        }
+        inner
+    });
     let dismissed = match dismiss {
         Dismiss::Easy => response.should_close(),
         Dismiss::EscOnly => response.should_close() && escape,
         Dismiss::ButtonsOnly => false,
     };
     (response.inner, dismissed)
+}
+
+/// A dialog whose buttons must stay in view (the secret dialog at 760x480): its body scrolls
+/// in the room the window leaves above the footer, and the footer drawn after it stays at the
+/// dialog's bottom. Returns the footer's slot; draw the footer through [`Footer::ui`].
+pub fn scrolling_body_ui(ui: &mut egui::Ui, body: impl FnOnce(&mut egui::Ui)) -> Footer {
+    let id = ui.make_persistent_id("pinned_footer_height");
+    let footer: f32 = ui.ctx().data(|d| d.get_temp(id)).unwrap_or(0.0);
+    let room = (ui.ctx().content_rect().height() - MODAL_CHROME - footer).max(MODAL_CHROME * 0.5);
+    egui::ScrollArea::vertical()
+        .id_salt("modal_pinned_body")
+        .max_height(room)
+        .auto_shrink([false, true])
+        .show(ui, body);
+    Footer { id }
+}
+
+/// The footer under a [`scrolling_body_ui`]; its height is kept for the next frame's room.
+#[must_use = "draw the footer with Footer::ui"]
+pub struct Footer {
+    id: Id,
+}
+
+impl Footer {
+    pub fn ui(self, ui: &mut egui::Ui, footer: impl FnOnce(&mut egui::Ui)) {
+        let height = ui.scope(footer).response.rect.height();
+        let known: f32 = ui.ctx().data(|d| d.get_temp(self.id)).unwrap_or(0.0);
+        if (height - known).abs() > 0.5 {
+            ui.ctx().data_mut(|d| d.insert_temp(self.id, height));
+            ui.ctx().request_discard("a dialog's footer changed height");
+        }
+    }
+}
+
+/// Where a shown dialog stays: it opens centred, then keeps its top while its content grows or
+/// shrinks (a field appearing must not move the one under the cursor).
+#[derive(Clone, Copy)]
+struct Placement {
+    id: Id,
+    /// The frame's top, kept from the dialog's second frame (the first one only sizes it).
+    top: Option<f32>,
+    /// The frame it was last shown in: a dialog closed and opened again is centred again.
+    seen: u64,
+}
+
+impl Placement {
+    fn of(ctx: &egui::Context, dialog: Id) -> Placement {
+        let id = dialog.with("placement");
+        let now = ctx.cumulative_frame_nr();
+        let kept: Option<(Option<f32>, u64)> = ctx.data(|d| d.get_temp(id));
+        match kept {
+            Some((top, seen)) if seen + 1 >= now => Placement { id, top, seen },
+            _ => Placement {
+                id,
+                top: None,
+                seen: now,
+            },
+        }
+    }
+
+    fn keep(self, ui: &egui::Ui, top: f32) {
+        let ctx = ui.ctx();
+        let now = ctx.cumulative_frame_nr();
+        // Shown in an earlier frame: its centred place is settled; keep it from now on.
+        let top = self.top.or((self.seen < now).then_some(top));
+        ctx.data_mut(|d| d.insert_temp(self.id, (top, now)));
+    }
 }
 
 /// An error line under a dialog's fields, when there is one.

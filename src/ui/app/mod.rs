@@ -381,10 +381,17 @@ impl eframe::App for KeywardApp {
                         sidebar::sidebar_ui(ui, session, &mut commands);
                     });
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
+                // The findings banner sits at the bottom, above the status bar: coming after
+                // unlock and going after Health or Dismiss, it moves nothing under the cursor.
+                if health_view::banner_shown(session) {
+                    egui::Panel::bottom("findings_banner").show(ui, |ui| {
+                        background(ui);
+                        health_view::banner_ui(ui, session, &mut commands);
+                    });
+                }
                 egui::CentralPanel::default().show(ui, |ui| {
                     background(ui);
                     live_banner::live_banner_ui(ui, session);
-                    health_view::banner_ui(ui, session, &mut commands);
                     if session.vault_activity.is_some() {
                         activity_view::vault_activity_ui(ui, session, &mut commands);
                     } else {

@@ -4,7 +4,9 @@
 
 use egui::RichText;
 
-use crate::ui::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{
+    Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button, scrolling_body_ui,
+};
 use crate::ui::state::{Command, SecretDialog, Waiting};
 use crate::ui::theme;
 
@@ -58,184 +60,190 @@ pub fn secret_ui(ctx: &egui::Context, d: &mut SecretDialog, commands: &mut Vec<C
         Dismiss::ButtonsOnly,
         theme::SECRET_MODAL_WIDTH,
         |ui| {
-            let info = &d.minted.info;
-            theme::alert_frame(ui.visuals())
-                .inner_margin(10)
-                .show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.label(
-                        RichText::new(
-                            "⚠ Store this secret key securely. You won't be able to view it again.",
-                        )
-                        .strong()
-                        .color(theme::WARNING),
-                    );
-                });
-            ui.add_space(theme::SPACE);
-            egui::Grid::new("secret_grid")
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    ui.label(RichText::new("Name").color(theme::MUTED));
-                    ui.label(&info.name);
-                    ui.end_row();
-                    ui.label(RichText::new("Key ID").color(theme::MUTED));
-                    ui.label(RichText::new(&info.key_id).monospace());
-                    ui.end_row();
-                });
-            ui.add_space(theme::SPACE * 0.5);
-            ui.label(RichText::new("Secret key").color(theme::MUTED));
-            egui::Frame::new()
-                .fill(ui.visuals().extreme_bg_color)
-                .corner_radius(theme::RADIUS)
-                .inner_margin(10)
-                .show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    // Not selectable: the secret leaves only through Copy, so the clipboard
-                    // timer, the history exclusion and the activity log always apply.
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(d.minted.secret.expose())
-                                .monospace()
-                                .size(14.0),
-                        )
-                        .selectable(false)
-                        .wrap(),
-                    );
-                });
-            ui.add_space(theme::SPACE * 0.5);
-            ui.label(RichText::new("Try it").color(theme::MUTED));
-            ui.horizontal(|ui| {
-                let copy = ui
-                    .button("Copy command")
-                    .accessible_name("Copy curl command")
-                    .on_hover_text("Copies the command with the whole secret in it");
-                if copy.clicked() {
-                    commands.push(Command::CopyCurl);
-                }
-                // Masked on screen; the whole line leaves only through Copy command.
-                let line = curl_line(&d.minted.secret.display());
-                ui.add(
-                    egui::Label::new(RichText::new(&line).monospace())
-                        .selectable(false)
-                        .truncate(),
-                )
-                .on_hover_text(line);
-            });
-            ui.add_space(theme::SPACE * 0.5);
-            let scopes = if info.scopes.is_empty() {
-                "none".to_owned()
-            } else {
-                info.scopes.join(", ")
-            };
-            let scopes = if info.full_access {
-                format!("{scopes} (full access)")
-            } else {
-                scopes
-            };
-            ui.label(format!("Scopes: {scopes}"));
-            let expires = ui.label(format!(
-                "Expires: {}",
-                info.expires_at
-                    .map(crate::ui::time::local_time)
-                    .unwrap_or_else(|| "never".into())
-            ));
-            if let Some(t) = info.expires_at {
-                expires.on_hover_text(crate::ui::time::utc_time(t));
-            }
-            ui.label(
-                RichText::new("Clients send it in the header  Authorization: Api-Key <secret>")
-                    .color(theme::MUTED),
-            );
-            if let Some(note) = &d.note {
-                ui.label(RichText::new(note).color(theme::MUTED));
-            }
-            if let Some(path) = &d.downloaded {
-                ui.label(
-                    RichText::new(format!("Saved to {}", path.display())).color(theme::SUCCESS),
-                );
-            }
-            if d.copied {
-                if d.clipboard_cleared {
-                    ui.label(
-                        RichText::new(
-                            "Copied; the clipboard has been cleared since. Copy again to paste it.",
-                        )
-                        .color(theme::MUTED),
-                    );
-                } else {
-                    ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
-                }
-            }
-            let waiting = d.waiting.filter(|_| !d.is_delivered());
-            if let Some(w) = waiting {
-                ui.add_space(theme::SPACE * 0.5);
-                ui.label(
-                    RichText::new(waiting_text(d, w))
-                        .strong()
-                        .color(theme::DANGER),
-                );
-            } else if let Some(w) = d.waiting {
-                let then = match w {
-                    Waiting::Quit => {
-                        "Keyward stayed open. Close closes this dialog; Close and quit quits."
-                    }
-                    Waiting::Lock => "Close locks the vault, as you asked.",
-                };
-                ui.label(RichText::new(then).color(theme::MUTED));
-                if d.copied && d.downloaded.is_none() {
-                    ui.label(
-                        RichText::new(
-                            "Paste the secret where it belongs first: this also clears the clipboard.",
-                        )
-                        .color(theme::WARNING),
-                    );
-                }
-            }
-            error_ui(ui, d.error.as_deref());
-            if waiting.is_some() && d.confirm_discard {
-                discard_confirm_ui(ui, d, commands);
-                return;
-            }
-            button_row(ui, |ui| {
-                if waiting.is_some()
-                    && ui
-                        .add(danger_button("Discard and revoke"))
-                        .on_hover_text("Revoke the key: nobody will ever have this secret")
-                        .clicked()
-                {
-                    d.confirm_discard = true;
-                }
-                if d.is_delivered()
-                    && d.waiting == Some(Waiting::Quit)
-                    && ui.button("Close and quit").clicked()
-                {
-                    commands.push(Command::CloseSecretAndQuit);
-                }
-                let close = ui
-                    .add_enabled(d.can_close(), egui::Button::new("Close"))
-                    .on_disabled_hover_text(
-                        "Copy or download the secret first: it cannot be shown again",
-                    );
-                if close.clicked() {
-                    commands.push(Command::CloseSecret);
-                }
-                if ui
-                    .add_enabled(!d.saving, egui::Button::new("💾 Download .json"))
-                    .accessible_name("Download .json")
-                    .on_disabled_hover_text("The save dialog is open")
-                    .clicked()
-                {
-                    commands.push(Command::DownloadSecret);
-                }
-                if ui
-                    .add(primary_button("📋 Copy"))
-                    .accessible_name("Copy")
-                    .clicked()
-                {
-                    commands.push(Command::CopySecret);
-                }
-            });
+            // The buttons stay in view however small the window: the rest scrolls above them.
+            let footer = scrolling_body_ui(ui, |ui| body_ui(ui, d, commands));
+            footer.ui(ui, |ui| buttons_ui(ui, d, commands));
         },
     );
+}
+
+/// Everything above the buttons: the warning, the key, its secret, and what is waited for.
+fn body_ui(ui: &mut egui::Ui, d: &SecretDialog, commands: &mut Vec<Command>) {
+    let info = &d.minted.info;
+    theme::alert_frame(ui.visuals())
+        .inner_margin(10)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new(
+                    "⚠ Store this secret key securely. You won't be able to view it again.",
+                )
+                .strong()
+                .color(theme::WARNING),
+            );
+        });
+    ui.add_space(theme::SPACE);
+    egui::Grid::new("secret_grid")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Name").color(theme::MUTED));
+            ui.label(&info.name);
+            ui.end_row();
+            ui.label(RichText::new("Key ID").color(theme::MUTED));
+            ui.label(RichText::new(&info.key_id).monospace());
+            ui.end_row();
+        });
+    ui.add_space(theme::SPACE * 0.5);
+    ui.label(RichText::new("Secret key").color(theme::MUTED));
+    egui::Frame::new()
+        .fill(ui.visuals().extreme_bg_color)
+        .corner_radius(theme::RADIUS)
+        .inner_margin(10)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            // Not selectable: the secret leaves only through Copy, so the clipboard
+            // timer, the history exclusion and the activity log always apply.
+            ui.add(
+                egui::Label::new(
+                    RichText::new(d.minted.secret.expose())
+                        .monospace()
+                        .size(14.0),
+                )
+                .selectable(false)
+                .wrap(),
+            );
+        });
+    ui.add_space(theme::SPACE * 0.5);
+    ui.label(RichText::new("Try it").color(theme::MUTED));
+    ui.horizontal(|ui| {
+        let copy = ui
+            .button("Copy command")
+            .accessible_name("Copy curl command")
+            .on_hover_text("Copies the command with the whole secret in it");
+        if copy.clicked() {
+            commands.push(Command::CopyCurl);
+        }
+        // Masked on screen; the whole line leaves only through Copy command.
+        let line = curl_line(&d.minted.secret.display());
+        ui.add(
+            egui::Label::new(RichText::new(&line).monospace())
+                .selectable(false)
+                .truncate(),
+        )
+        .on_hover_text(line);
+    });
+    ui.add_space(theme::SPACE * 0.5);
+    let scopes = if info.scopes.is_empty() {
+        "none".to_owned()
+    } else {
+        info.scopes.join(", ")
+    };
+    let scopes = if info.full_access {
+        format!("{scopes} (full access)")
+    } else {
+        scopes
+    };
+    ui.label(format!("Scopes: {scopes}"));
+    let expires = ui.label(format!(
+        "Expires: {}",
+        info.expires_at
+            .map(crate::ui::time::local_time)
+            .unwrap_or_else(|| "never".into())
+    ));
+    if let Some(t) = info.expires_at {
+        expires.on_hover_text(crate::ui::time::utc_time(t));
+    }
+    ui.label(
+        RichText::new("Clients send it in the header  Authorization: Api-Key <secret>")
+            .color(theme::MUTED),
+    );
+    if let Some(note) = &d.note {
+        ui.label(RichText::new(note).color(theme::MUTED));
+    }
+    if let Some(path) = &d.downloaded {
+        ui.label(RichText::new(format!("Saved to {}", path.display())).color(theme::SUCCESS));
+    }
+    if d.copied {
+        if d.clipboard_cleared {
+            ui.label(
+                RichText::new(
+                    "Copied; the clipboard has been cleared since. Copy again to paste it.",
+                )
+                .color(theme::MUTED),
+            );
+        } else {
+            ui.label(RichText::new("Copied to the clipboard").color(theme::SUCCESS));
+        }
+    }
+    let waiting = d.waiting.filter(|_| !d.is_delivered());
+    if let Some(w) = waiting {
+        ui.add_space(theme::SPACE * 0.5);
+        ui.label(
+            RichText::new(waiting_text(d, w))
+                .strong()
+                .color(theme::DANGER),
+        );
+    } else if let Some(w) = d.waiting {
+        let then = match w {
+            Waiting::Quit => "Keyward stayed open. Close closes this dialog; Close and quit quits.",
+            Waiting::Lock => "Close locks the vault, as you asked.",
+        };
+        ui.label(RichText::new(then).color(theme::MUTED));
+        if d.copied && d.downloaded.is_none() {
+            ui.label(
+                RichText::new(
+                    "Paste the secret where it belongs first: this also clears the clipboard.",
+                )
+                .color(theme::WARNING),
+            );
+        }
+    }
+    error_ui(ui, d.error.as_deref());
+}
+
+/// The buttons (or the question "Discard and revoke" asks), pinned under the body.
+fn buttons_ui(ui: &mut egui::Ui, d: &mut SecretDialog, commands: &mut Vec<Command>) {
+    let waiting = d.waiting.filter(|_| !d.is_delivered());
+    if waiting.is_some() && d.confirm_discard {
+        discard_confirm_ui(ui, d, commands);
+        return;
+    }
+    button_row(ui, |ui| {
+        if waiting.is_some()
+            && ui
+                .add(danger_button("Discard and revoke"))
+                .on_hover_text("Revoke the key: nobody will ever have this secret")
+                .clicked()
+        {
+            d.confirm_discard = true;
+        }
+        if d.is_delivered()
+            && d.waiting == Some(Waiting::Quit)
+            && ui.button("Close and quit").clicked()
+        {
+            commands.push(Command::CloseSecretAndQuit);
+        }
+        let close = ui
+            .add_enabled(d.can_close(), egui::Button::new("Close"))
+            .on_disabled_hover_text("Copy or download the secret first: it cannot be shown again");
+        if close.clicked() {
+            commands.push(Command::CloseSecret);
+        }
+        if ui
+            .add_enabled(!d.saving, egui::Button::new("💾 Download .json"))
+            .accessible_name("Download .json")
+            .on_disabled_hover_text("The save dialog is open")
+            .clicked()
+        {
+            commands.push(Command::DownloadSecret);
+        }
+        if ui
+            .add(primary_button("📋 Copy"))
+            .accessible_name("Copy")
+            .clicked()
+        {
+            commands.push(Command::CopySecret);
+        }
+    });
 }
