@@ -7,11 +7,7 @@ use common::{PASS, Sandbox, contains};
 const BOB: &str = "bob's own passphrase 42";
 
 fn as_member(s: &Sandbox, member: &str, pass: &str, args: &[&str]) -> common::Run {
-    let mut cmd = s.command();
-    cmd.env("KEYWARD_MEMBER", member)
-        .env("KEYWARD_PASSPHRASE", pass)
-        .args(args);
-    s.run_with(&mut cmd)
+    s.as_member_at(&s.vault, member, pass, args)
 }
 
 fn alice(s: &Sandbox, args: &[&str]) -> common::Run {

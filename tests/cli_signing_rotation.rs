@@ -12,15 +12,6 @@ use common::{PASS, Sandbox};
 
 const BOB: &str = "bob's own passphrase 42";
 
-fn as_member(s: &Sandbox, vault: &Path, member: &str, pass: &str, args: &[&str]) -> common::Run {
-    let mut cmd = s.command();
-    cmd.env("KEYWARD_VAULT", vault)
-        .env("KEYWARD_MEMBER", member)
-        .env("KEYWARD_PASSPHRASE", pass)
-        .args(args);
-    s.run_with(&mut cmd)
-}
-
 fn verify_with(s: &Sandbox, file: &Path, trust: &str, secret: &str) -> common::Run {
     let mut cmd = s.command();
     cmd.args(["--json", "verify", "--verifier"])
@@ -42,7 +33,7 @@ fn a_removed_members_old_copy_signs_nothing_a_service_accepts() {
         "1",
     ])
     .ok();
-    let alice = |args: &[&str]| as_member(&s, &s.vault, "alice", PASS, args);
+    let alice = |args: &[&str]| s.as_member_at(&s.vault, "alice", PASS, args);
     alice(&["workspace", "add", "acme"]).ok();
     let mut add = s.command();
     add.env("KEYWARD_MEMBER", "alice")
@@ -53,8 +44,7 @@ fn a_removed_members_old_copy_signs_nothing_a_service_accepts() {
 
     // Bob keeps a copy while he is a member.
     let copy = s.path("bob-copy.keyward");
-    as_member(
-        &s,
+    s.as_member_at(
         &s.vault,
         "bob",
         BOB,
@@ -73,7 +63,8 @@ fn a_removed_members_old_copy_signs_nothing_a_service_accepts() {
     assert_eq!(removed["retired"], old_key.as_str());
     assert_ne!(new_key, old_key, "member rm must replace the signing key");
     assert_eq!(alice(&["verifier-key"]).ok().stdout.trim(), new_key);
-    let text = as_member(&s, &s.vault, "alice", PASS, &["verifier-key", "--all"])
+    let text = s
+        .as_member_at(&s.vault, "alice", PASS, &["verifier-key", "--all"])
         .ok()
         .stdout;
     assert!(text.contains(&new_key) && text.contains(&old_key), "{text}");
@@ -89,7 +80,7 @@ fn a_removed_members_old_copy_signs_nothing_a_service_accepts() {
     assert!(keys[1]["retired_at"].is_string(), "{all}");
 
     // On his copy, Bob mints a full-access key, raises the serial and exports.
-    let bob = |args: &[&str]| as_member(&s, &copy, "bob", BOB, args);
+    let bob = |args: &[&str]| s.as_member_at(&copy, "bob", BOB, args);
     let forged_key = bob(&[
         "--json",
         "key",

@@ -83,20 +83,7 @@ fn put_back_file(vault: &Path, copy: &Path, tables: &[&str], root: bool) {
 }
 
 fn cut_log(vault: &Path) {
-    let conn = Connection::open(vault).expect("open");
-    let trigger: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE name = 'activity_no_delete'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("trigger");
-    conn.execute_batch(&format!(
-        "DROP TRIGGER activity_no_delete;
-         DELETE FROM activity WHERE seq = (SELECT MAX(seq) FROM activity);
-         {trigger};"
-    ))
-    .expect("cut");
+    common::cut_activity_log(vault);
 }
 
 fn id(v: &serde_json::Value) -> String {

@@ -365,21 +365,7 @@ fn a_write_over_a_tampered_vault_shows_why_and_changes_nothing() {
         keys(v, "acme/billing/prod", 1)
     });
     click(&mut h, "Environment prod");
-    let conn = rusqlite::Connection::open(dir.path().join("views.keyward")).expect("open");
-    let trigger: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE name = 'activity_no_delete'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("trigger");
-    conn.execute_batch(&format!(
-        "DROP TRIGGER activity_no_delete;
-         DELETE FROM activity WHERE seq = (SELECT MAX(seq) FROM activity);
-         {trigger};"
-    ))
-    .expect("cut the log");
-    drop(conn);
+    common::cut_activity_log(&dir.path().join("views.keyward"));
     click(&mut h, "Actions for key-0");
     click(&mut h, "Revoke key-0");
     click(&mut h, "Revoke key");

@@ -166,6 +166,17 @@ impl Sandbox {
         }
     }
 
+    /// Runs a command as `member` with their passphrase, on the vault at `vault` (this
+    /// sandbox's or a copy of it).
+    pub fn as_member_at(&self, vault: &Path, member: &str, pass: &str, args: &[&str]) -> Run {
+        let mut cmd = self.command();
+        cmd.env("KEYWARD_VAULT", vault)
+            .env("KEYWARD_MEMBER", member)
+            .env("KEYWARD_PASSPHRASE", pass)
+            .args(args);
+        self.run_with(&mut cmd)
+    }
+
     /// Whether this sandbox's vault is on the server.
     pub fn on_postgres(&self) -> bool {
         self.vault
@@ -283,6 +294,25 @@ impl Sandbox {
         }
         all
     }
+}
+
+/// Cuts the newest entry off a vault file's activity log behind Keyward's back (the trigger
+/// that forbids it is dropped and put back), as someone with the file can.
+pub fn cut_activity_log(vault: &Path) {
+    let conn = rusqlite::Connection::open(vault).expect("open");
+    let trigger: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'activity_no_delete'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("trigger");
+    conn.execute_batch(&format!(
+        "DROP TRIGGER activity_no_delete;
+         DELETE FROM activity WHERE seq = (SELECT MAX(seq) FROM activity);
+         {trigger};"
+    ))
+    .expect("cut the log");
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
