@@ -97,14 +97,15 @@ impl GrantTo<'_> {
 
 impl super::Vault {
     /// Refuses a slot whose data key was not given by a member this machine trusts (see the
-    /// module's documentation). `own`: the identity the slot opened with.
+    /// module's documentation). `own`: the identity the slot opened with; `pinned`: the
+    /// identities this machine pinned (by slot).
     pub(super) fn check_grant(
         &self,
         name: &str,
         slot: &super::members::Slot,
         own: Option<&Identity>,
+        pinned: &std::collections::BTreeMap<String, String>,
     ) -> Result<()> {
-        let pinned = self.pinned_identities();
         let refused = |why: &str| {
             Err(Error::Tampered(format!(
                 "the data key in your key slot ({why}: someone who can write the vault may have put in a key of their own; see `keyward doctor`)"

@@ -163,15 +163,12 @@ impl Slot {
             grant: String::new(),
             pinned_kdf: false,
         };
-        out.sign(
-            slot,
-            &Identity::from_seed(slot, zeroize::Zeroizing::new(*identity.seed()))
-                .expect("a valid seed"),
-        );
+        // Self-granted: the member's own identity gives the key to their own slot.
+        out.sign(slot, identity);
         out
     }
 
-    /// Signs this slot's data key as given by `giver`.
+    /// Signs this slot's data key as given by `giver` (its slot is `given_by`).
     pub fn sign(&mut self, slot: &str, giver: &Identity) {
         self.given_by = giver.slot.clone();
         self.grant = giver.grant(&self.grant_to(slot));

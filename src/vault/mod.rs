@@ -254,7 +254,7 @@ impl Vault {
         let schema_version = opened.schema_version();
         let mut vault = Vault::with(opened, path, &data_key, DEFAULT_MEMBER);
         // Before anything is written: a rolled-back or swapped vault must not be built upon.
-        vault.check_pin()?;
+        vault.check_pin(pins::pin_of(path)?.as_ref())?;
         if schema_version == 1 {
             log::info!("upgrading a format 1 vault");
             upgrade::from_v1(&mut vault, &data_key, &kek)?;
@@ -284,8 +284,14 @@ impl Vault {
         passphrase: &str,
         start: std::time::Instant,
     ) -> Result<Vault> {
-        let pinned = pins::pinned_kdf(path);
-        let (name, slot) = members::choose_slot_pinned(slots, member, &pinned)?;
+        // This machine's pin, read once: the KDF it agreed to pay, the counter and the
+        // identities it trusts.
+        let pin = pins::pin_of(path)?;
+        let (pinned_kdf, pinned_identities) = match &pin {
+            Some(p) => (p.kdf.clone(), p.identities.clone()),
+            None => Default::default(),
+        };
+        let (name, slot) = members::choose_slot_pinned(slots, member, &pinned_kdf)?;
         let kdf_start = std::time::Instant::now();
         let opened = slot.open_stored(passphrase, &name);
         log::debug!(
@@ -302,10 +308,10 @@ impl Vault {
         };
         let fallback = member.map_or(DEFAULT_MEMBER, str::trim);
         let mut vault = Vault::with(conn, path, &opened.data_key, fallback);
-        vault.check_pin()?;
+        vault.check_pin(pin.as_ref())?;
         // Before anything of the vault is believed: the data key must have been given by a
         // member this machine trusts.
-        vault.check_grant(&name, &slot, opened.identity.as_ref())?;
+        vault.check_grant(&name, &slot, opened.identity.as_ref(), &pinned_identities)?;
         vault.identify(&name, &slot)?;
         if opened.identity.is_none() {
             // Best effort, as below: a read-only file still opens.

@@ -25,7 +25,7 @@ impl Vault {
     pub fn resolve(&self, path: &str) -> Result<Node> {
         // A broken commitment hides every node: say why rather than "not found".
         self.sync_commitment()?;
-        self.commitment.borrow().members()?;
+        self.commitment.borrow().intact()?;
         let tree = self.tree()?;
         let wanted = path.trim().trim_matches('/').to_lowercase();
         tree.nodes

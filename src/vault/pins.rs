@@ -237,12 +237,13 @@ impl SeenNow {
     }
 }
 
-/// The key derivation parameters this machine pinned for each slot of the vault at `path`.
-pub(super) fn pinned_kdf(path: &Path) -> BTreeMap<String, super::KdfParams> {
-    pins_dir()
-        .and_then(|dir| read(&dir, &location_key(path)).ok().flatten())
-        .map(|pin| pin.kdf)
-        .unwrap_or_default()
+/// This machine's pin of the vault at `path`, read once per unlock (`None`: none yet). A pin
+/// file that is not one is an error naming it.
+pub(super) fn pin_of(path: &Path) -> Result<Option<Pin>> {
+    match pins_dir() {
+        Some(dir) => read(&dir, &location_key(path)),
+        None => Ok(None),
+    }
 }
 
 impl super::Vault {
@@ -285,16 +286,12 @@ impl super::Vault {
 
     /// Refuses the vault when this machine's pin of its location says it is another vault or
     /// an older state of it.
-    pub(super) fn check_pin(&self) -> Result<()> {
-        let Some(dir) = pins_dir() else {
-            return Ok(());
-        };
-        let location = location_key(&self.path);
-        let Some(pin) = read(&dir, &location)? else {
+    pub(super) fn check_pin(&self, pin: Option<&Pin>) -> Result<()> {
+        let Some(pin) = pin else {
             return Ok(());
         };
         let now = self.seen_now()?;
-        check(&pin, &now.seen())
+        check(pin, &now.seen())
     }
 
     /// Remembers the state just seen or committed (best effort; never fails an unlock or a
@@ -314,14 +311,6 @@ impl super::Vault {
         }
     }
 
-    /// The member identities this machine pinned for this vault (empty: none yet).
-    pub(super) fn pinned_identities(&self) -> BTreeMap<String, String> {
-        pins_dir()
-            .and_then(|dir| read(&dir, &location_key(&self.path)).ok().flatten())
-            .map(|pin| pin.identities)
-            .unwrap_or_default()
-    }
-
     /// Forgets this machine's pin of the vault at `path`, so that it is taken as it is at the
     /// next unlock (a backup restored on purpose). Returns whether there was one.
     pub fn accept_vault_change(path: &Path) -> Result<bool> {
@@ -337,11 +326,10 @@ impl super::Vault {
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(name, raw)| {
-                let params = serde_json::from_slice::<serde_json::Value>(&raw)
-                    .ok()
-                    .and_then(|v| {
-                        serde_json::from_value::<super::KdfParams>(v["params"].clone()).ok()
-                    })?;
+                // The slot's JSON as it is: its parameters are what is being accepted.
+                let params = serde_json::from_slice::<super::members::Slot>(&raw)
+                    .ok()?
+                    .params;
                 params.check_pinned().is_ok().then_some((name, params))
             })
             .collect();

@@ -323,6 +323,11 @@ impl Commitment {
         })
     }
 
+    /// `Err(Tampered)` when the root is missing, does not open, or is older than the log.
+    pub fn intact(&self) -> Result<()> {
+        self.root().map(drop)
+    }
+
     /// The committed transaction counter.
     pub fn tx(&self) -> Result<u64> {
         Ok(self.root()?.tx)

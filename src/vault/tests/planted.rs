@@ -131,12 +131,15 @@ fn a_vault_made_with_more_memory_than_the_ceiling_is_taken_only_on_purpose() {
         "{refused}"
     );
     assert_ne!(
-        pins::pinned_kdf(&path).get(&slot_name(DEFAULT_MEMBER)),
+        pins::pin_of(&path)
+            .expect("pin")
+            .and_then(|p| p.kdf.get(&slot_name(DEFAULT_MEMBER)).copied())
+            .as_ref(),
         Some(&slot.params),
         "only the parameters it was made with are pinned"
     );
     Vault::accept_vault_change(&path).expect("take it as it is");
-    let pinned = pins::pinned_kdf(&path);
+    let pinned = pins::pin_of(&path).expect("pin").expect("pinned").kdf;
     assert_eq!(pinned.get(&slot_name(DEFAULT_MEMBER)), Some(&slot.params));
     let slots = members::stored_slots(&*store::open(&path).expect("open")).expect("slots");
     let (_, chosen) = members::choose_slot_pinned(&slots, None, &pinned).expect("now paid");
