@@ -1,10 +1,11 @@
 //! The vault core: model, storage, crypto, secret format, verification and the activity log.
 //! Knows nothing of any user interface; the window and the command line both call this API.
 //!
-//! One file per concept: `nodes`, `scopes`, `keys`, `verification` (checking a presented key
-//! against the vault), `maintenance` (re-key, backup, doctor), `upgrade` (older formats), the
-//! `tree` walk, the `commitment` to the vault's state, the keyed `activity` chain; all SQL is in
-//! `store`.
+//! One file per concept: `unlock`, `nodes`, `scopes`, `keys`, `verification` (checking a
+//! presented key against the vault), `maintenance` (re-key, backup, doctor), `upgrade` (older
+//! formats), the `tree` walk, the `commitment` to the vault's state, the keyed `activity` chain,
+//! `members` and their `grants`, this machine's `pins`, the committed `settings`, `outside`
+//! files; all SQL is in `store`.
 
 mod activity;
 mod commitment;
@@ -38,6 +39,7 @@ mod signing;
 mod store;
 mod time_text;
 mod tree;
+mod unlock;
 mod upgrade;
 mod usage;
 mod verification;
@@ -91,7 +93,6 @@ pub use verify::{Outcome, Verification, Verifier, extract_key};
 
 use commitment::{Commitment, Table};
 use crypto::Sealer;
-use records::{KdfMeta, UNLOCK_FAILURES_META, UnlockFailures, WRAP_AAD, WRAP_AAD_V1};
 
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
@@ -202,158 +203,6 @@ impl Vault {
         let vault = Vault::with(conn, path, &data_key, member);
         vault.write(|v, tx| v.log(tx, Action::VaultCreated, None, "", ""))?;
         Ok(vault)
-    }
-
-    /// Unlocks an existing vault. A wrong passphrase is counted (without any detail) and
-    /// refused. A vault of an older schema is upgraded in place, after a backup copy.
-    pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {
-        Vault::open_as(path, None, passphrase)
-    }
-
-    /// Unlocks as `member` (default: the only member, else `owner`).
-    pub fn open_as(path: &Path, member: Option<&str>, passphrase: &str) -> Result<Vault> {
-        let start = std::time::Instant::now();
-        let opened = store::open(path)?;
-        log::debug!(
-            "opened {} (format {}) in {:.1} ms",
-            display_location(path),
-            opened.schema_version(),
-            ms(start)
-        );
-        let slots = members::stored_slots(&*opened)?;
-        if !slots.is_empty() {
-            return Vault::open_slot(opened, path, &slots, member, passphrase, start);
-        }
-        // A vault from before members: one passphrase, which becomes the owner's.
-        if let Some(name) = member
-            && !validate_member_name(name)?.eq_ignore_ascii_case(DEFAULT_MEMBER)
-        {
-            return Err(Error::NotFound(format!("member {}", name.trim())));
-        }
-        let (params, salt, wrapped) = read_kdf(&*opened)?;
-        let kdf_start = std::time::Instant::now();
-        let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, params)?;
-        log::debug!(
-            "Argon2id ({} MiB, {} passes, {} lanes) took {:.1} ms",
-            params.memory_kib / 1024,
-            params.passes,
-            params.lanes,
-            ms(kdf_start)
-        );
-        let wrap_aad = if opened.schema_version() == 1 {
-            WRAP_AAD_V1
-        } else {
-            WRAP_AAD
-        };
-        let Some(data_key) = crypto::unwrap(&kek, wrap_aad, &wrapped) else {
-            // Best effort: a read-only file must still say "wrong passphrase".
-            let _ = count_failed_unlock(&*opened, model::now());
-            log::info!("unlock refused: wrong passphrase");
-            return Err(Error::WrongPassphrase);
-        };
-        let schema_version = opened.schema_version();
-        let mut vault = Vault::with(opened, path, &data_key, DEFAULT_MEMBER);
-        // Before anything is written: a rolled-back or swapped vault must not be built upon.
-        vault.check_pin(pins::pin_of(path)?.as_ref())?;
-        if schema_version == 1 {
-            log::info!("upgrading a format 1 vault");
-            upgrade::from_v1(&mut vault, &data_key, &kek)?;
-        }
-        // A vault from before signed verifier files gets its signing key now (best effort: a
-        // read-only file still opens, and a damaged key is reported when it is needed and by
-        // doctor).
-        let _ = vault.ensure_signing_key();
-        // The passphrase becomes the owner's slot (best effort, as above: until it is written,
-        // the vault keeps opening as it did).
-        if let Err(e) = vault.adopt_owner(&kek, params, &salt, &data_key) {
-            log::info!("the members list could not be written yet: {e}");
-        }
-        // Best effort too: a read-only or damaged file still opens to show what it holds.
-        let _ = vault.fold_failed_unlocks();
-        vault.record_pin();
-        log::info!("unlocked {} in {:.1} ms", display_location(path), ms(start));
-        Ok(vault)
-    }
-
-    /// Unlocks with a member's slot.
-    fn open_slot(
-        conn: Box<dyn Store>,
-        path: &Path,
-        slots: &[(String, Vec<u8>)],
-        member: Option<&str>,
-        passphrase: &str,
-        start: std::time::Instant,
-    ) -> Result<Vault> {
-        // This machine's pin, read once: the KDF it agreed to pay, the counter and the
-        // identities it trusts.
-        let pin = pins::pin_of(path)?;
-        let (pinned_kdf, pinned_identities) = match &pin {
-            Some(p) => (p.kdf.clone(), p.identities.clone()),
-            None => Default::default(),
-        };
-        let (name, slot) = members::choose_slot_pinned(slots, member, &pinned_kdf)?;
-        let kdf_start = std::time::Instant::now();
-        let opened = slot.open_stored(passphrase, &name);
-        log::debug!(
-            "Argon2id ({} MiB, {} passes, {} lanes) took {:.1} ms",
-            slot.params.memory_kib / 1024,
-            slot.params.passes,
-            slot.params.lanes,
-            ms(kdf_start)
-        );
-        let Some(opened) = opened? else {
-            let _ = count_failed_unlock(&*conn, model::now());
-            log::info!("unlock refused: wrong passphrase");
-            return Err(Error::WrongPassphrase);
-        };
-        let fallback = member.map_or(DEFAULT_MEMBER, str::trim);
-        let mut vault = Vault::with(conn, path, &opened.data_key, fallback);
-        vault.check_pin(pin.as_ref())?;
-        // Before anything of the vault is believed: the data key must have been given by a
-        // member this machine trusts.
-        vault.check_grant(&name, &slot, opened.identity.as_ref(), &pinned_identities)?;
-        vault.identify(&name, &slot)?;
-        if opened.identity.is_none() {
-            // Best effort, as below: a read-only file still opens.
-            if let Err(e) = vault.add_identity(&name, &slot, &opened) {
-                log::info!("could not add an identity to this member's slot yet: {e}");
-            }
-        }
-        let _ = vault.ensure_signing_key();
-        let _ = vault.fold_failed_unlocks();
-        vault.record_pin();
-        log::info!("unlocked {} in {:.1} ms", display_location(path), ms(start));
-        Ok(vault)
-    }
-
-    /// The KDF parameters stored in a vault file (no passphrase needed).
-    pub fn kdf_params(path: &Path) -> Result<KdfParams> {
-        Vault::kdf_params_of(path, None)
-    }
-
-    /// How many members a vault file has (no passphrase needed): a vault from before members
-    /// counts as one.
-    pub fn member_count(path: &Path) -> Result<usize> {
-        let opened = store::open(path)?;
-        Ok(members::stored_slots(&*opened)?.len().max(1))
-    }
-
-    /// The KDF parameters of a member's passphrase (default: as [`Vault::open_as`] picks).
-    pub fn kdf_params_of(path: &Path, member: Option<&str>) -> Result<KdfParams> {
-        let opened = store::open(path)?;
-        let slots = members::stored_slots(&*opened)?;
-        if slots.is_empty() {
-            return Ok(read_kdf(&*opened)?.0);
-        }
-        match members::choose_slot(&slots, member) {
-            Ok((_, slot)) => Ok(slot.params),
-            // Several members, none named: the file is a vault all the same (the window reads
-            // this before it knows who is unlocking).
-            Err(Error::Invalid(_)) if member.is_none() => {
-                Ok(members::Slot::parse(&slots[0].1)?.params)
-            }
-            Err(e) => Err(e),
-        }
     }
 
     /// Where the vault is: a file path, or a server URL (with its password: do not show it;
@@ -475,28 +324,6 @@ impl Vault {
         activity::append(self, tx, action, node, path, detail)
     }
 
-    /// Logs failed unlocks counted since the last unlock, then forgets the count.
-    fn fold_failed_unlocks(&self) -> Result<()> {
-        let Some(raw) = self.conn.meta_get(UNLOCK_FAILURES_META)? else {
-            return Ok(());
-        };
-        let failures: UnlockFailures = serde_json::from_slice(&raw).unwrap_or_default();
-        self.write(|v, tx| {
-            let detail = format!(
-                "{} between {} and {} (counted outside the sealed log)",
-                crate::numbers::count_of(
-                    usize::try_from(failures.count).unwrap_or(usize::MAX),
-                    "failed unlock attempt",
-                    "failed unlock attempts"
-                ),
-                format_time(failures.first_at),
-                format_time(failures.last_at)
-            );
-            v.log(tx, Action::UnlockFailed, None, "", &detail)?;
-            tx.meta_delete(UNLOCK_FAILURES_META)
-        })
-    }
-
     // ---- sealing helpers ----
 
     fn seal_json<T: Serialize>(
@@ -587,47 +414,4 @@ pub fn display_location(path: &Path) -> String {
         Some(text) if location::is_server_url(text) => location::redact(text),
         _ => path.display().to_string(),
     }
-}
-
-fn read_kdf(conn: &dyn Store) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
-    let kdf = conn
-        .meta_get("kdf")?
-        .ok_or_else(|| Error::Corrupt("the KDF parameters are missing".into()))?;
-    let kdf: KdfMeta = serde_json::from_slice(&kdf)
-        .map_err(|_| Error::Corrupt("the KDF parameters are unreadable".into()))?;
-    kdf.params.check().map_err(|why| {
-        Error::Corrupt(format!(
-            "the vault asks for {why}; refused before deriving anything"
-        ))
-    })?;
-    let salt = crypto::from_hex(&kdf.salt)
-        .filter(|s| (8..=64).contains(&s.len()))
-        .ok_or_else(|| Error::Corrupt("the KDF salt is unreadable".into()))?;
-    let wrapped = conn
-        .meta_get("data_key")?
-        .ok_or_else(|| Error::Corrupt("the wrapped data key is missing".into()))?;
-    Ok((kdf.params, salt, wrapped))
-}
-
-/// Counts a failed unlock outside the sealed state (there is no data key to seal with).
-fn count_failed_unlock(conn: &dyn Store, at: Timestamp) -> Result<()> {
-    store::in_transaction(conn, || {
-        let mut failures: UnlockFailures = conn
-            .meta_get(UNLOCK_FAILURES_META)?
-            .and_then(|raw| serde_json::from_slice(&raw).ok())
-            .unwrap_or(UnlockFailures {
-                count: 0,
-                first_at: at,
-                last_at: at,
-            });
-        failures.count = failures.count.saturating_add(1);
-        failures.last_at = at;
-        let raw = serde_json::to_vec(&failures).map_err(|e| Error::Corrupt(e.to_string()))?;
-        conn.meta_set(UNLOCK_FAILURES_META, &raw)
-    })
-}
-
-/// Milliseconds since `start`, for log lines.
-fn ms(start: std::time::Instant) -> f64 {
-    start.elapsed().as_secs_f64() * 1000.0
 }

@@ -1,0 +1,145 @@
+//! Tests of header parsing, the decision and the vault-free `Verifier` (a child of `verify`).
+
+use super::*;
+
+#[test]
+fn header_forms_are_accepted() {
+    let k = "kw_abc";
+    assert_eq!(extract_key("Authorization: Api-Key kw_abc").unwrap(), k);
+    assert_eq!(
+        extract_key("authorization:   api-key   kw_abc  ").unwrap(),
+        k
+    );
+    assert_eq!(extract_key("Api-Key kw_abc").unwrap(), k);
+    assert_eq!(extract_key("Bearer kw_abc").unwrap(), k);
+    assert_eq!(extract_key("kw_abc").unwrap(), k);
+    assert!(extract_key("Basic dXNlcjpwYXNz").is_err());
+    assert!(extract_key("Authorization: Api-Key ").is_err());
+    assert!(extract_key("   ").is_err());
+}
+
+#[test]
+fn decision_order() {
+    let scopes = vec!["read".to_string()];
+    assert_eq!(
+        decide(10, false, None, false, &scopes, &["read"]),
+        Outcome::Valid
+    );
+    assert_eq!(
+        decide(10, false, None, false, &scopes, &["write"]),
+        Outcome::InsufficientScope
+    );
+    assert_eq!(
+        decide(10, false, Some(10), false, &scopes, &[]),
+        Outcome::Expired
+    );
+    assert_eq!(
+        decide(10, false, None, true, &scopes, &[]),
+        Outcome::Expired
+    );
+    assert_eq!(
+        decide(10, true, Some(5), false, &scopes, &["x"]),
+        Outcome::Revoked
+    );
+}
+
+#[test]
+fn verifier_file_rejects_foreign_json() {
+    let key = TrustedKey::from_bytes([1; 32]);
+    for text in [
+        "{}",
+        "not json",
+        r#"{"type":"other","version":2}"#,
+        r#"{"type":"keyward.verifier","version":1,"exported_at":"","keys":[]}"#,
+        r#"{"type":"keyward.verifier","version":3}"#,
+        r#"{"type":"keyward.verifier","version":2}"#,
+    ] {
+        assert!(
+            matches!(
+                Verifier::from_file_contents(text, &key),
+                Err(Error::Refused(_))
+            ),
+            "{text}"
+        );
+    }
+    let unsigned = Verifier::from_file_contents(
+        r#"{"type":"keyward.verifier","version":1,"exported_at":"","keys":[]}"#,
+        &key,
+    );
+    assert!(
+        unsigned
+            .err()
+            .is_some_and(|e| e.to_string().contains("re-export"))
+    );
+}
+
+/// A file signed by a test key around a hand-written payload.
+fn signed(payload: &str) -> (String, TrustedKey) {
+    let key = crate::vault::signing::test_key(9);
+    let file = serde_json::json!({
+        "type": "keyward.verifier", "version": 2,
+        "public_key": key.public().to_string(),
+        "signature": crypto::to_hex(&key.sign(payload.as_bytes())),
+        "payload": payload,
+    });
+    (file.to_string(), key.public())
+}
+
+fn payload(keys: &str) -> String {
+    format!(
+        r#"{{"type":"keyward.verifier","version":2,"vault_id":"00","node":"","serial":1,"exported_at":0,"valid_until":null,"keys":[{keys}]}}"#
+    )
+}
+
+fn entry(sha: &str, scopes: &str) -> String {
+    format!(
+        r#"{{"key_id":"kid_x","sha256":"{sha}","scopes":[{scopes}],"expires_at":null,"revoked":false}}"#
+    )
+}
+
+#[test]
+fn signed_payloads_with_bad_entries_are_refused_not_trusted() {
+    let sha = |n: u8| crypto::to_hex(&[n; 32]);
+    let load = |p: &str| {
+        let (file, key) = signed(p);
+        Verifier::from_file_contents(&file, &key)
+    };
+    assert!(load(&payload(&entry(&sha(1), r#""read""#))).is_ok());
+    let twice = format!("{},{}", entry(&sha(1), ""), entry(&sha(1), ""));
+    assert!(matches!(load(&payload(&twice)), Err(Error::Refused(w)) if w.contains("twice")));
+    let bad = entry(&"zz".repeat(32), "");
+    assert!(matches!(load(&payload(&bad)), Err(Error::Refused(w)) if w.contains("sha256")));
+    let short = entry(&"ab".repeat(31), "");
+    assert!(load(&payload(&short)).is_err());
+    let other_type = payload("").replace("keyward.verifier", "something.else");
+    assert!(matches!(load(&other_type), Err(Error::Refused(w)) if w.contains("type")));
+    let no_serial = payload("").replace(r#""serial":1,"#, "");
+    assert!(matches!(load(&no_serial), Err(Error::Refused(w)) if w.contains("serial")));
+    let trailing = format!("{} x", payload(""));
+    assert!(load(&trailing).is_err());
+    // Fields a later version adds are ignored, in the payload and in entries.
+    let extra = payload(&entry(&sha(2), "").replace(r#""revoked""#, r#""note":[1],"revoked""#))
+        .replace(r#""serial""#, r#""later":{"a":1},"serial""#);
+    assert_eq!(load(&extra).expect("extra fields").key_count(), 1);
+}
+
+#[test]
+fn many_distinct_scope_lists_keep_their_own_scopes() {
+    let secrets: Vec<Secret> = (0..40).map(|_| Secret::generate("kw")).collect();
+    let entries: Vec<String> = secrets
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let sha = crypto::to_hex(&s.sha256());
+            entry(&sha, &format!(r#""s{n}","common""#))
+        })
+        .collect();
+    let (file, key) = signed(&payload(&entries.join(",")));
+    let v = Verifier::from_file_contents(&file, &key).expect("loads");
+    for (n, secret) in secrets.iter().enumerate() {
+        let r = v.verify(secret.expose(), &[&format!("s{n}"), "common"]);
+        assert_eq!(r.result, Outcome::Valid, "key {n}");
+        assert_eq!(r.scopes, vec![format!("s{n}"), "common".to_owned()]);
+        assert_eq!(r.key_id.as_deref(), Some("kid_x"));
+    }
+}
