@@ -34,6 +34,8 @@ mod time;
 mod unlock;
 mod vault_tools;
 mod widgets;
+#[cfg(target_os = "linux")]
+mod x11_class;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,7 +70,11 @@ pub fn run(vault: PathBuf) -> ExitCode {
     let result = eframe::run_native(
         "Keyward",
         options,
-        Box::new(move |cc| Ok(Box::new(KeywardApp::new(cc, AppOptions::from_env(vault))))),
+        Box::new(move |cc| {
+            #[cfg(target_os = "linux")]
+            x11_class::name_the_instance(cc);
+            Ok(Box::new(KeywardApp::new(cc, AppOptions::from_env(vault))))
+        }),
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,
