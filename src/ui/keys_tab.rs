@@ -11,7 +11,7 @@ use super::modal::{danger_button, primary_button};
 use super::state::{Command, Session};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
-use super::widgets::{chip, row_button};
+use super::widgets::{ChoiceRow, chip, row_button, table_button, tick_box};
 use crate::numbers::count;
 use crate::vault::{KeyStatus, Node, Scope, Vault};
 
@@ -94,22 +94,36 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
     ui.horizontal_wrapped(|ui| {
         let current = s.keys.status_filter();
         let mut chosen = current;
-        if ui
-            .selectable_label(current.is_none(), format!("All {}", count(s.keys.len())))
-            .clicked()
-        {
+        let mut row = ChoiceRow::new(ui, "status_chips");
+        if row.item(
+            ui,
+            current.is_none(),
+            format!("All {}", count(s.keys.len())),
+        ) {
             chosen = None;
         }
+        // The chips shown: statuses no key has are left out.
+        let mut shown = vec![None];
         for status in STATUSES {
             let n = s.keys.count_of(status);
             if n == 0 && current != Some(status) {
                 continue;
             }
+            shown.push(Some(status));
             let text = RichText::new(format!("{} {}", status.label(), count(n)))
                 .color(theme::status_color(status));
-            if ui.selectable_label(current == Some(status), text).clicked() {
+            if row.item(ui, current == Some(status), text) {
                 chosen = Some(status);
             }
+        }
+        let at = shown.iter().position(|c| *c == current).unwrap_or(0);
+        let step = row.step(ui);
+        if let Some(next) = at
+            .checked_add_signed(step as isize)
+            .and_then(|i| shown.get(i))
+            && step != 0
+        {
+            chosen = *next;
         }
         if chosen != current {
             s.keys.set_status_filter(chosen);
@@ -137,7 +151,11 @@ fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, titl
         (false, _) => "",
     };
     let response = ui
-        .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .add(
+            egui::Button::new(RichText::new(format!("{title}{arrow}")).strong())
+                .frame(false)
+                .sense(egui::Sense::CLICK),
+        )
         .accessible_name(title)
         .on_hover_text(format!("Sort by {}", title.to_lowercase()));
     if response.clicked() {
@@ -152,6 +170,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     let table = &mut s.keys;
     let cols = Col::fitting(ui.available_width());
     let scroll_to = table.take_scroll();
+    let area = ui.available_rect_before_wrap();
     let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
         .striped(true)
@@ -179,12 +198,8 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                     row.col(|ui| match c {
                         Col::Name => {
                             let mut tick = ticked;
-                            let response = ui.checkbox(&mut tick, "");
                             let label = format!("Select {}", k.name);
-                            response.widget_info(|| {
-                                egui::WidgetInfo::selected(egui::Role::CheckBox, true, tick, &label)
-                            });
-                            if response.changed() {
+                            if tick_box(ui, &mut tick, &label).changed() {
                                 commands.push(Command::SelectKey {
                                     key_id: k.key_id.to_string(),
                                     on: tick,
@@ -206,7 +221,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                 None => format!("{}\n{key_node}\nClick for details", k.key_id),
                             };
                             if ui
-                                .add(egui::Label::new(name).sense(egui::Sense::click()))
+                                .add(egui::Label::new(name).sense(egui::Sense::CLICK))
                                 .on_hover_text(hover)
                                 .clicked()
                             {
@@ -294,6 +309,20 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 }
             });
         });
+    // The table is one Tab stop (its rows are moved by the arrow keys), after its header.
+    let rect = egui::Rect::from_min_max(area.min, egui::pos2(area.max.x, ui.cursor().top()));
+    table_stop_ui(ui, rect);
+}
+
+/// The table's one Tab stop, over the rows; its ring outlines the whole table.
+fn table_stop_ui(ui: &mut egui::Ui, rect: egui::Rect) -> egui::Response {
+    let response = ui.interact(
+        rect,
+        ui.scope_id().with("keys_table_stop"),
+        egui::Sense::FOCUSABLE,
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Table, true, "Keys table"));
+    response
 }
 
 /// A row's actions: the trash icon (the seeds' "delete via trash icon") stays one click away,
@@ -311,7 +340,10 @@ fn row_actions_ui(
     let name = k.name;
     let key_id = k.key_id;
     let menu_label = format!("Actions for {name}");
-    let (response, _) = MenuButton::from_button(egui::Button::new("☰").small()).ui(ui, |ui| {
+    let (response, _) = MenuButton::from_button(
+        egui::Button::new("☰").small().sense(egui::Sense::CLICK),
+    )
+    .ui(ui, |ui| {
         let intact = k.status != KeyStatus::Tampered;
         let live = k.status.works();
         let not_live = || match k.status {
@@ -365,7 +397,7 @@ fn row_actions_ui(
     });
     let response = response.on_hover_text(&menu_label);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &menu_label));
-    if row_button(ui, "🗑", format!("Delete {name}"), true) {
+    if table_button(ui, "🗑", format!("Delete {name}")) {
         commands.push(Command::open(Confirm::delete_key(key_id.to_owned(), name)));
     }
 }

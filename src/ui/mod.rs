@@ -14,6 +14,7 @@ mod calendar;
 pub mod clipboard;
 mod dialogs;
 mod download;
+mod focus;
 pub mod fonts;
 mod health_view;
 pub mod icon;
