@@ -159,3 +159,150 @@ fn the_table_is_a_few_tabs_from_the_sidebar() {
         assert!(!path.iter().any(|p| p == one_stop), "{one_stop}: {path:?}");
     }
 }
+
+fn ticked(h: &App, name: &str) -> bool {
+    h.get_by_label(&format!("Select {name}"))
+        .accesskit_node()
+        .toggled()
+        == Some(egui::accesskit::Toggled::True)
+}
+
+fn ticked_count(h: &App) -> usize {
+    h.state().session().expect("unlocked").keys.selected_len()
+}
+
+/// The current row's key name.
+fn current(h: &App) -> Option<String> {
+    let keys = &h.state().session().expect("unlocked").keys;
+    keys.cursor_key().map(|k| k.name.to_owned())
+}
+
+#[test]
+fn arrows_move_the_current_row_space_ticks_enter_opens_delete_asks_to_revoke() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Listed newest first: deploy, ci-bot, writer, reader.
+    let mut h = unlocked(&dir, &["reader", "writer", "ci-bot", "deploy"]);
+    h.get_by_label("Keys table").focus();
+    h.run();
+    press(&mut h, Key::ArrowDown);
+    assert_eq!(
+        current(&h).as_deref(),
+        Some("deploy"),
+        "Down starts at the top"
+    );
+    press(&mut h, Key::ArrowDown);
+    press(&mut h, Key::ArrowDown);
+    assert_eq!(current(&h).as_deref(), Some("writer"));
+    assert_eq!(
+        focused(&h).map(|f| f.0).as_deref(),
+        Some("Keys table"),
+        "the arrows stay on the table"
+    );
+    press(&mut h, Key::Space);
+    assert!(ticked(&h, "writer") && !ticked(&h, "ci-bot"));
+    press(&mut h, Key::ArrowUp);
+    press(&mut h, Key::Space);
+    assert!(ticked(&h, "ci-bot") && ticked(&h, "writer"));
+    press(&mut h, Key::Space);
+    assert!(!ticked(&h, "ci-bot"), "Space again unticks");
+    press(&mut h, Key::End);
+    assert_eq!(current(&h).as_deref(), Some("reader"));
+    press(&mut h, Key::Enter);
+    assert!(
+        h.query_by_label("Key reader").is_some(),
+        "Enter opened its details"
+    );
+    press(&mut h, Key::Escape);
+    assert!(h.query_by_label("Key reader").is_none());
+    h.get_by_label("Keys table").focus();
+    h.run();
+    press(&mut h, Key::Delete);
+    assert!(
+        h.query_by_label("Revoke reader?").is_some(),
+        "Delete asks first, with the existing confirmation"
+    );
+    h.get_by_label("Revoke key").click();
+    h.run();
+    assert_eq!(h.state().status_text(), Some("Revoked reader"));
+    h.get_by_label("Keys table").focus();
+    h.run();
+    press(&mut h, Key::Escape);
+    assert_eq!(ticked_count(&h), 0, "Esc unticks everything");
+}
+
+#[test]
+fn ctrl_a_ticks_the_rows_shown_and_typing_in_search_ticks_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, &["reader", "writer", "reader-2"]);
+    h.get_by_label("Keys table").focus();
+    h.run();
+    press(&mut h, Key::ArrowDown);
+    let search = h.get_by_label("Search keys");
+    search.focus();
+    search.type_text("reader ");
+    h.run();
+    press(&mut h, Key::ArrowDown);
+    press(&mut h, Key::Space);
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[Key::A]);
+    h.run();
+    assert_eq!(ticked_count(&h), 0, "keys typed in search are the search's");
+    assert_eq!(
+        h.get_by_label("Search keys").value().as_deref(),
+        Some("reader "),
+        "and stayed in it"
+    );
+    h.get_by_label("Keys table").focus();
+    h.run();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[Key::A]);
+    h.run();
+    assert_eq!(ticked_count(&h), 2, "the two rows the search shows");
+    assert!(ticked(&h, "reader") && ticked(&h, "reader-2"));
+    let keys = &h.state().session().expect("unlocked").keys;
+    assert!(
+        !keys.selection().any(|k| k.name == "writer"),
+        "the hidden row stays unticked"
+    );
+}
+
+fn has_text(h: &App, needle: &str) -> bool {
+    h.query_all_by(|n| {
+        n.label().is_some_and(|l| l.contains(needle))
+            || n.value().is_some_and(|v| v.contains(needle))
+    })
+    .next()
+    .is_some()
+}
+
+#[test]
+fn f1_or_question_mark_lists_every_shortcut_of_the_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, &["reader"]);
+    press(&mut h, Key::F1);
+    assert!(has_text(&h, "Keyboard shortcuts"), "F1 opened the list");
+    for s in keyward::ui::shortcuts::SHORTCUTS {
+        assert!(has_text(&h, s.what), "{} is listed", s.what);
+        assert!(
+            has_text(&h, &s.keys_text()),
+            "with its keys {}",
+            s.keys_text()
+        );
+    }
+    assert!(has_text(&h, "Ctrl+A") && has_text(&h, "F1 or ?"));
+    press(&mut h, Key::Escape);
+    assert!(!has_text(&h, "Keyboard shortcuts"));
+
+    // A ? typed in the search field is text, not the shortcut.
+    let search = h.get_by_label("Search keys");
+    search.focus();
+    search.type_text("?");
+    h.key_press(Key::Questionmark);
+    h.run();
+    assert!(!has_text(&h, "Keyboard shortcuts"));
+    h.get_by_label("Keys table").focus();
+    h.run();
+    press(&mut h, Key::Questionmark);
+    assert!(
+        has_text(&h, "Keyboard shortcuts"),
+        "? on the table opened it"
+    );
+}

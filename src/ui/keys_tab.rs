@@ -7,6 +7,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
+use super::keys_keyboard::{list_keys, table_stop_ui};
 use super::modal::{danger_button, primary_button};
 use super::state::{Command, Session};
 use super::theme;
@@ -37,7 +38,7 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
         });
         return;
     }
-    ui.horizontal(|ui| {
+    let in_search = ui.horizontal(|ui| {
         ui.label("🔍");
         let search = ui
             .add(
@@ -76,7 +77,9 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
                 commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
             }
         });
+        in_search
     });
+    list_keys(ui.ctx(), s, in_search.inner, commands);
     filter_chips_ui(ui, s, commands);
     ui.add_space(theme::SPACE * 0.5);
     keys_table_ui(ui, s, node, commands);
@@ -128,12 +131,12 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
         if chosen != current {
             s.keys.set_status_filter(chosen);
         }
-        let ticked = s.keys.selection().len();
+        let ticked = s.keys.selected_len();
         if ticked > 0 {
             ui.separator();
             ui.label(format!("{ticked} selected"));
             if ui.add(danger_button("Revoke selected")).clicked() {
-                let ids = s.keys.selection().iter().map(|k| k.to_string()).collect();
+                let ids = s.keys.selection().map(|k| k.key_id.to_string()).collect();
                 commands.push(Command::open(Confirm::revoke_many(ids)));
             }
             if ui.button("Clear selection").clicked() {
@@ -194,6 +197,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 let key_node = k.node;
                 let ticked = table.is_selected(k.key_id);
                 row.set_selected(ticked || table.is_highlighted(k.key_id));
+                let current = table.cursor() == Some(row.index());
                 for c in &cols {
                     row.col(|ui| match c {
                         Col::Name => {
@@ -307,22 +311,24 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         Col::Actions => row_actions_ui(ui, &k, vault, catalog, commands),
                     });
                 }
+                if current {
+                    // The current row: outlined, apart from the ticked rows' fill.
+                    let r = row.response();
+                    r.ctx
+                        .layer_painter(r.layer_id)
+                        .with_clip_rect(r.interact_rect)
+                        .rect_stroke(
+                            r.rect.shrink(1.0),
+                            2,
+                            egui::Stroke::new(1.5, theme::ACCENT),
+                            egui::StrokeKind::Inside,
+                        );
+                }
             });
         });
     // The table is one Tab stop (its rows are moved by the arrow keys), after its header.
     let rect = egui::Rect::from_min_max(area.min, egui::pos2(area.max.x, ui.cursor().top()));
     table_stop_ui(ui, rect);
-}
-
-/// The table's one Tab stop, over the rows; its ring outlines the whole table.
-fn table_stop_ui(ui: &mut egui::Ui, rect: egui::Rect) -> egui::Response {
-    let response = ui.interact(
-        rect,
-        ui.scope_id().with("keys_table_stop"),
-        egui::Sense::FOCUSABLE,
-    );
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Table, true, "Keys table"));
-    response
 }
 
 /// A row's actions: the trash icon (the seeds' "delete via trash icon") stays one click away,
