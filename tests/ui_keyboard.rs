@@ -306,3 +306,81 @@ fn f1_or_question_mark_lists_every_shortcut_of_the_table() {
         "? on the table opened it"
     );
 }
+
+/// Presses Tab until `label` has focus (at most 40 times).
+fn tab_to(h: &mut App, label: &str) {
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        let (name, _) = tab(h);
+        if name == label {
+            return;
+        }
+        seen.push(name);
+    }
+    panic!("Tab never reached {label}: {seen:?}");
+}
+
+/// Types `text` as a keyboard does, into whatever has focus.
+fn type_keys(h: &mut App, text: &str) {
+    h.event(egui::Event::Text(text.into()));
+    h.run();
+}
+
+#[test]
+fn a_whole_seed_flow_by_keyboard_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys-only.keyward");
+    Vault::create(&path, PASS, window::fast_kdf()).expect("create");
+    let clipboard = MemoryClipboard::default();
+    let mut h = window::app(
+        path,
+        egui::vec2(1200.0, 800.0),
+        Some(dir.path().join("downloads")),
+        clipboard.clone(),
+    );
+    h.run();
+    // The passphrase field has focus on the unlock screen.
+    type_keys(&mut h, PASS);
+    h.key_press(Key::Enter);
+    window::settle(&mut h);
+    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+
+    for (button, name) in [
+        ("Add workspace", "acme"),
+        ("Add project", "billing"),
+        ("Add environment", "prod"),
+    ] {
+        tab_to(&mut h, button);
+        press(&mut h, Key::Enter);
+        type_keys(&mut h, name);
+        tab_to(&mut h, "Add");
+        press(&mut h, Key::Enter);
+        assert!(
+            h.state().status_text().is_some_and(|s| s.ends_with(name)),
+            "{button}: {:?}",
+            h.state().status_text()
+        );
+    }
+    tab_to(&mut h, "Add New Key");
+    press(&mut h, Key::Enter);
+    type_keys(&mut h, "ci-deployer");
+    tab_to(&mut h, "Generate Key");
+    press(&mut h, Key::Enter);
+    assert!(h.state().session().is_some_and(|s| s.secret.is_some()));
+    tab_to(&mut h, "Copy");
+    press(&mut h, Key::Enter);
+    assert!(
+        clipboard.text().is_some_and(|t| t.starts_with("kw_")),
+        "the secret was copied"
+    );
+    tab_to(&mut h, "Close");
+    press(&mut h, Key::Enter);
+    assert!(h.state().session().is_some_and(|s| s.secret.is_none()));
+
+    tab_to(&mut h, "Keys table");
+    press(&mut h, Key::ArrowDown);
+    press(&mut h, Key::Delete);
+    tab_to(&mut h, "Revoke key");
+    press(&mut h, Key::Enter);
+    assert_eq!(h.state().status_text(), Some("Revoked ci-deployer"));
+}
