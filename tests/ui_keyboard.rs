@@ -1,6 +1,7 @@
-//! The key list by keyboard (issue 22, item 9 and "Keyboard-first"): Tab runs in reading
+//! The key list by keyboard and in bulk (issue 22, items 9 and 10): Tab runs in reading
 //! order with a ring on every stop, the table is one stop whose rows the arrow keys move, and
-//! the list's keys never fire while a text field has focus.
+//! the list's keys never fire while a text field has focus; ranges and the shown rows are
+//! ticked at once and a bulk question names what it acts on.
 
 mod common;
 
@@ -383,4 +384,57 @@ fn a_whole_seed_flow_by_keyboard_alone() {
     tab_to(&mut h, "Revoke key");
     press(&mut h, Key::Enter);
     assert_eq!(h.state().status_text(), Some("Revoked ci-deployer"));
+}
+
+#[test]
+fn bulk_ticks_ranges_and_the_shown_rows_and_the_question_names_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Listed newest first: svc-5 … svc-0, ci-bot, writer, reader.
+    let mut h = unlocked(
+        &dir,
+        &[
+            "reader", "writer", "ci-bot", "svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5",
+        ],
+    );
+    h.get_by_label("Select svc-4").click();
+    h.run();
+    h.get_by_label("Select svc-1")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.run();
+    for (name, on) in [
+        ("svc-5", false),
+        ("svc-4", true),
+        ("svc-3", true),
+        ("svc-2", true),
+        ("svc-1", true),
+        ("svc-0", false),
+    ] {
+        assert_eq!(ticked(&h, name), on, "shift-click ticked the run: {name}");
+    }
+    h.get_by_label("Select all shown").click();
+    h.run();
+    assert_eq!(ticked_count(&h), 9);
+    h.get_by_label("Select all shown").click();
+    h.run();
+    assert_eq!(ticked_count(&h), 0, "and unticks them again");
+
+    let search = h.get_by_label("Search keys");
+    search.focus();
+    search.type_text("svc");
+    h.run();
+    h.get_by_label("Select all shown").click();
+    h.run();
+    assert_eq!(ticked_count(&h), 6, "only the rows the search shows");
+    h.get_by_label("Revoke selected").click();
+    h.run();
+    assert!(
+        has_text(&h, "Revoke 6 keys: svc-5, svc-4, svc-3 and 3 more?"),
+        "the question names the count and the first keys"
+    );
+    h.get_by_label("Revoke keys").click();
+    h.run();
+    assert_eq!(h.state().status_text(), Some("Revoked 6 keys"));
+    assert_eq!(ticked_count(&h), 0);
 }

@@ -40,6 +40,8 @@ pub struct KeyTable {
     scroll_to: Option<usize>,
     /// The current row (a view index), moved by the arrow keys.
     cursor: Option<usize>,
+    /// The row last ticked or unticked (a view index): where a shift-click range starts.
+    anchor: Option<usize>,
 }
 
 /// The statuses the filter chips offer, in order.
@@ -109,6 +111,10 @@ impl KeyTable {
     }
 
     pub fn set_selected(&mut self, key_id: &str, on: bool) {
+        self.anchor = self
+            .view
+            .iter()
+            .position(|&i| self.rows.get(i as usize).key_id == key_id);
         if on {
             self.selected.insert(key_id.into());
         } else {
@@ -182,8 +188,38 @@ impl KeyTable {
 
     /// Ticks every row the search and filter show (the hidden ones stay as they were).
     pub fn select_visible(&mut self) {
-        let ids: Vec<Box<str>> = self.visible().map(|k| k.key_id.into()).collect();
-        self.selected.extend(ids);
+        self.select_visible_only(true);
+    }
+
+    /// Ticks (or unticks) every row shown; hidden rows stay as they were.
+    pub fn select_visible_only(&mut self, on: bool) {
+        self.select_view_range(0, self.view.len(), on);
+    }
+
+    /// Ticks (or unticks) the shown rows from the last one ticked to `to`, both included.
+    pub fn select_range(&mut self, to: usize, on: bool) {
+        let from = self.anchor.unwrap_or(to);
+        self.select_view_range(from.min(to), from.max(to) + 1, on);
+        self.anchor = Some(to);
+    }
+
+    fn select_view_range(&mut self, start: usize, end: usize, on: bool) {
+        let end = end.min(self.view.len());
+        for n in start.min(end)..end {
+            let id = self.rows.get(self.view[n] as usize).key_id;
+            if on {
+                self.selected.insert(id.into());
+            } else {
+                self.selected.remove(id);
+            }
+        }
+    }
+
+    /// Every shown row is ticked (and at least one is shown).
+    pub fn all_visible_selected(&self) -> bool {
+        !self.view.is_empty()
+            && self.selected.len() >= self.view.len()
+            && self.visible().all(|k| self.selected.contains(k.key_id))
     }
 
     /// The row to scroll to, once.

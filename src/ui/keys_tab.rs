@@ -136,8 +136,12 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
             ui.separator();
             ui.label(format!("{ticked} selected"));
             if ui.add(danger_button("Revoke selected")).clicked() {
-                let ids = s.keys.selection().map(|k| k.key_id.to_string()).collect();
-                commands.push(Command::open(Confirm::revoke_many(ids)));
+                let keys = s
+                    .keys
+                    .selection()
+                    .map(|k| (k.key_id.to_string(), k.name.to_string()))
+                    .collect();
+                commands.push(Command::open(Confirm::revoke_many(keys)));
             }
             if ui.button("Clear selection").clicked() {
                 s.keys.clear_selection();
@@ -197,16 +201,21 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 let key_node = k.node;
                 let ticked = table.is_selected(k.key_id);
                 row.set_selected(ticked || table.is_highlighted(k.key_id));
-                let current = table.cursor() == Some(row.index());
+                let index = row.index();
+                let current = table.cursor() == Some(index);
                 for c in &cols {
                     row.col(|ui| match c {
                         Col::Name => {
                             let mut tick = ticked;
                             let label = format!("Select {}", k.name);
-                            if tick_box(ui, &mut tick, &label).changed() {
+                            let response = tick_box(ui, &mut tick, &label);
+                            if response.changed() {
+                                // Shift-click ticks (or unticks) the run from the last tick.
+                                let range = ui.input(|i| i.modifiers.shift);
                                 commands.push(Command::SelectKey {
                                     key_id: k.key_id.to_string(),
                                     on: tick,
+                                    range_to: range.then_some(index),
                                 });
                             }
                             let mut name = RichText::new(k.name);
@@ -505,7 +514,13 @@ impl Col {
 
     fn header_ui(self, ui: &mut egui::Ui, table: &mut KeyTable) {
         match self {
-            Col::Name => sort_header(ui, table, SortColumn::Name, "Name"),
+            Col::Name => {
+                let mut all = table.all_visible_selected();
+                if tick_box(ui, &mut all, "Select all shown").changed() {
+                    table.select_visible_only(all);
+                }
+                sort_header(ui, table, SortColumn::Name, "Name");
+            }
             Col::Created => sort_header(ui, table, SortColumn::Created, "Created"),
             Col::Expires => sort_header(ui, table, SortColumn::Expires, "Expires"),
             Col::LastUsed => sort_header(ui, table, SortColumn::LastUsed, "Last used"),
