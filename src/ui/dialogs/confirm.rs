@@ -80,6 +80,25 @@ pub fn named_count(names: &[&str], one: &str, many: &str) -> String {
     }
 }
 
+impl Dialog for Confirm {
+    fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
+        modal_ui(ctx, &self.title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
+            ui.label(&self.message);
+            error_ui(ui, s.dialog_error.as_deref());
+            button_row(ui, |ui| {
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CloseDialog);
+                }
+
+                if ui.add(danger_button(self.action)).clicked() {
+                    commands.push((self.confirmed)());
+                }
+            });
+        })
+        .1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -98,24 +117,5 @@ mod tests {
             super::named_count(&names[..1], "key", "keys"),
             "1 key: reader"
         );
-    }
-}
-
-impl Dialog for Confirm {
-    fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
-        modal_ui(ctx, &self.title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-            ui.label(&self.message);
-            error_ui(ui, s.dialog_error.as_deref());
-            button_row(ui, |ui| {
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
-                }
-
-                if ui.add(danger_button(self.action)).clicked() {
-                    commands.push((self.confirmed)());
-                }
-            });
-        })
-        .1
     }
 }
