@@ -1,6 +1,8 @@
 //! The API Keys table: the rows (packed in [`KeyRows`]), the sort order cached, and the
 //! search and status filter applied as indices into it.
 
+use std::collections::HashSet;
+
 pub use super::key_rows::KeyRow;
 use super::key_rows::KeyRows;
 use crate::vault::{KeyInfo, KeyStatus, Scope};
@@ -31,11 +33,15 @@ pub struct KeyTable {
     sort: SortColumn,
     /// Oldest (or A to Z) first; the default is newest first.
     ascending: bool,
-    /// Key ids ticked for a bulk action.
-    selected: Vec<Box<str>>,
+    /// Key ids ticked for a bulk action (a set: select-all ticks tens of thousands).
+    selected: HashSet<Box<str>>,
     /// A key to show highlighted (just minted), and the view row to scroll to once.
     highlight: Option<Box<str>>,
     scroll_to: Option<usize>,
+    /// The current row (a view index), moved by the arrow keys.
+    cursor: Option<usize>,
+    /// The row last ticked or unticked (a view index): where a shift-click range starts.
+    anchor: Option<usize>,
 }
 
 /// The statuses the filter chips offer, in order.
@@ -75,16 +81,10 @@ impl KeyTable {
             }
         }
         if !self.selected.is_empty() {
-            let present: std::collections::HashSet<&str> = (0..self.rows.len())
+            let present: HashSet<&str> = (0..self.rows.len())
                 .map(|i| self.rows.get(i).key_id)
                 .collect();
-            let kept: Vec<Box<str>> = self
-                .selected
-                .iter()
-                .filter(|id| present.contains(&***id))
-                .cloned()
-                .collect();
-            self.selected = kept;
+            self.selected.retain(|id| present.contains(&**id));
         }
         self.resort();
     }
@@ -107,19 +107,32 @@ impl KeyTable {
     }
 
     pub fn is_selected(&self, key_id: &str) -> bool {
-        self.selected.iter().any(|id| &**id == key_id)
+        self.selected.contains(key_id)
     }
 
     pub fn set_selected(&mut self, key_id: &str, on: bool) {
-        self.selected.retain(|id| &**id != key_id);
+        self.anchor = self
+            .view
+            .iter()
+            .position(|&i| self.rows.get(i as usize).key_id == key_id);
         if on {
-            self.selected.push(key_id.into());
+            self.selected.insert(key_id.into());
+        } else {
+            self.selected.remove(key_id);
         }
     }
 
-    /// The ticked key ids.
-    pub fn selection(&self) -> &[Box<str>] {
-        &self.selected
+    /// How many keys are ticked.
+    pub fn selected_len(&self) -> usize {
+        self.selected.len()
+    }
+
+    /// The ticked keys, in the table's order (hidden ones included).
+    pub fn selection(&self) -> impl Iterator<Item = KeyRow<'_>> {
+        self.order
+            .iter()
+            .map(|&i| self.rows.get(i as usize))
+            .filter(|k| self.selected.contains(k.key_id))
     }
 
     pub fn clear_selection(&mut self) {
@@ -145,6 +158,68 @@ impl KeyTable {
 
     pub fn is_highlighted(&self, key_id: &str) -> bool {
         self.highlight.as_deref() == Some(key_id)
+    }
+
+    /// The current row's view index, when there is one.
+    pub fn cursor(&self) -> Option<usize> {
+        self.cursor.filter(|&c| c < self.view.len())
+    }
+
+    /// Moves the current row by `delta` (clamped to the list; from nowhere, Down starts at
+    /// the top and Up at the bottom) and scrolls it into view.
+    pub fn move_cursor(&mut self, delta: isize) {
+        let Some(last) = self.view.len().checked_sub(1) else {
+            self.cursor = None;
+            return;
+        };
+        let next = match self.cursor() {
+            Some(c) => c.saturating_add_signed(delta).min(last),
+            None if delta < 0 => last,
+            None => 0,
+        };
+        self.cursor = Some(next);
+        self.scroll_to = Some(next);
+    }
+
+    /// The current row's key id.
+    pub fn cursor_key(&self) -> Option<KeyRow<'_>> {
+        self.cursor().map(|c| self.visible_row(c))
+    }
+
+    /// Ticks every row the search and filter show (the hidden ones stay as they were).
+    pub fn select_visible(&mut self) {
+        self.select_visible_only(true);
+    }
+
+    /// Ticks (or unticks) every row shown; hidden rows stay as they were.
+    pub fn select_visible_only(&mut self, on: bool) {
+        self.select_view_range(0, self.view.len(), on);
+    }
+
+    /// Ticks (or unticks) the shown rows from the last one ticked to `to`, both included.
+    pub fn select_range(&mut self, to: usize, on: bool) {
+        let from = self.anchor.unwrap_or(to);
+        self.select_view_range(from.min(to), from.max(to) + 1, on);
+        self.anchor = Some(to);
+    }
+
+    fn select_view_range(&mut self, start: usize, end: usize, on: bool) {
+        let end = end.min(self.view.len());
+        for n in start.min(end)..end {
+            let id = self.rows.get(self.view[n] as usize).key_id;
+            if on {
+                self.selected.insert(id.into());
+            } else {
+                self.selected.remove(id);
+            }
+        }
+    }
+
+    /// Every shown row is ticked (and at least one is shown).
+    pub fn all_visible_selected(&self) -> bool {
+        !self.view.is_empty()
+            && self.selected.len() >= self.view.len()
+            && self.visible().all(|k| self.selected.contains(k.key_id))
     }
 
     /// The row to scroll to, once.
@@ -325,7 +400,7 @@ mod tests {
         assert_eq!(t.take_scroll(), Some(0));
         assert_eq!(t.take_scroll(), None, "once");
         t.set_rows(vec![key("old", &[], 1)], &[]);
-        assert!(t.selection().is_empty(), "a key gone leaves the selection");
+        assert_eq!(t.selected_len(), 0, "a key gone leaves the selection");
     }
 
     #[test]

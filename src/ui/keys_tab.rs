@@ -7,11 +7,12 @@ use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
+use super::keys_keyboard::{list_keys, table_stop_ui};
 use super::modal::{danger_button, primary_button};
 use super::state::{Command, Session};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
-use super::widgets::{chip, row_button};
+use super::widgets::{ChoiceRow, chip, row_button, table_button, tick_box};
 use crate::numbers::count;
 use crate::vault::{KeyStatus, Node, Scope, Vault};
 
@@ -37,7 +38,7 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
         });
         return;
     }
-    ui.horizontal(|ui| {
+    let in_search = ui.horizontal(|ui| {
         ui.label("🔍");
         let search = ui
             .add(
@@ -76,7 +77,9 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
                 commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
             }
         });
+        in_search
     });
+    list_keys(ui.ctx(), s, in_search.inner, commands);
     filter_chips_ui(ui, s, commands);
     ui.add_space(theme::SPACE * 0.5);
     keys_table_ui(ui, s, node, commands);
@@ -94,33 +97,51 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
     ui.horizontal_wrapped(|ui| {
         let current = s.keys.status_filter();
         let mut chosen = current;
-        if ui
-            .selectable_label(current.is_none(), format!("All {}", count(s.keys.len())))
-            .clicked()
-        {
+        let mut row = ChoiceRow::new(ui, "status_chips");
+        if row.item(
+            ui,
+            current.is_none(),
+            format!("All {}", count(s.keys.len())),
+        ) {
             chosen = None;
         }
+        // The chips shown: statuses no key has are left out.
+        let mut shown = vec![None];
         for status in STATUSES {
             let n = s.keys.count_of(status);
             if n == 0 && current != Some(status) {
                 continue;
             }
+            shown.push(Some(status));
             let text = RichText::new(format!("{} {}", status.label(), count(n)))
                 .color(theme::status_color(status));
-            if ui.selectable_label(current == Some(status), text).clicked() {
+            if row.item(ui, current == Some(status), text) {
                 chosen = Some(status);
             }
+        }
+        let at = shown.iter().position(|c| *c == current).unwrap_or(0);
+        let step = row.step(ui);
+        if let Some(next) = at
+            .checked_add_signed(step as isize)
+            .and_then(|i| shown.get(i))
+            && step != 0
+        {
+            chosen = *next;
         }
         if chosen != current {
             s.keys.set_status_filter(chosen);
         }
-        let ticked = s.keys.selection().len();
+        let ticked = s.keys.selected_len();
         if ticked > 0 {
             ui.separator();
             ui.label(format!("{ticked} selected"));
             if ui.add(danger_button("Revoke selected")).clicked() {
-                let ids = s.keys.selection().iter().map(|k| k.to_string()).collect();
-                commands.push(Command::open(Confirm::revoke_many(ids)));
+                let keys = s
+                    .keys
+                    .selection()
+                    .map(|k| (k.key_id.to_string(), k.name.to_string()))
+                    .collect();
+                commands.push(Command::open(Confirm::revoke_many(keys)));
             }
             if ui.button("Clear selection").clicked() {
                 s.keys.clear_selection();
@@ -137,7 +158,11 @@ fn sort_header(ui: &mut egui::Ui, table: &mut KeyTable, column: SortColumn, titl
         (false, _) => "",
     };
     let response = ui
-        .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .add(
+            egui::Button::new(RichText::new(format!("{title}{arrow}")).strong())
+                .frame(false)
+                .sense(egui::Sense::CLICK),
+        )
         .accessible_name(title)
         .on_hover_text(format!("Sort by {}", title.to_lowercase()));
     if response.clicked() {
@@ -152,6 +177,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     let table = &mut s.keys;
     let cols = Col::fitting(ui.available_width());
     let scroll_to = table.take_scroll();
+    let area = ui.available_rect_before_wrap();
     let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
         .striped(true)
@@ -175,19 +201,21 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 let key_node = k.node;
                 let ticked = table.is_selected(k.key_id);
                 row.set_selected(ticked || table.is_highlighted(k.key_id));
+                let index = row.index();
+                let current = table.cursor() == Some(index);
                 for c in &cols {
                     row.col(|ui| match c {
                         Col::Name => {
                             let mut tick = ticked;
-                            let response = ui.checkbox(&mut tick, "");
                             let label = format!("Select {}", k.name);
-                            response.widget_info(|| {
-                                egui::WidgetInfo::selected(egui::Role::CheckBox, true, tick, &label)
-                            });
+                            let response = tick_box(ui, &mut tick, &label);
                             if response.changed() {
+                                // Shift-click ticks (or unticks) the run from the last tick.
+                                let range = ui.input(|i| i.modifiers.shift);
                                 commands.push(Command::SelectKey {
                                     key_id: k.key_id.to_string(),
                                     on: tick,
+                                    range_to: range.then_some(index),
                                 });
                             }
                             let mut name = RichText::new(k.name);
@@ -206,7 +234,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                 None => format!("{}\n{key_node}\nClick for details", k.key_id),
                             };
                             if ui
-                                .add(egui::Label::new(name).sense(egui::Sense::click()))
+                                .add(egui::Label::new(name).sense(egui::Sense::CLICK))
                                 .on_hover_text(hover)
                                 .clicked()
                             {
@@ -292,8 +320,24 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         Col::Actions => row_actions_ui(ui, &k, vault, catalog, commands),
                     });
                 }
+                if current {
+                    // The current row: outlined, apart from the ticked rows' fill.
+                    let r = row.response();
+                    r.ctx
+                        .layer_painter(r.layer_id)
+                        .with_clip_rect(r.interact_rect)
+                        .rect_stroke(
+                            r.rect.shrink(1.0),
+                            2,
+                            egui::Stroke::new(1.5, theme::ACCENT),
+                            egui::StrokeKind::Inside,
+                        );
+                }
             });
         });
+    // The table is one Tab stop (its rows are moved by the arrow keys), after its header.
+    let rect = egui::Rect::from_min_max(area.min, egui::pos2(area.max.x, ui.cursor().top()));
+    table_stop_ui(ui, rect);
 }
 
 /// A row's actions: the trash icon (the seeds' "delete via trash icon") stays one click away,
@@ -311,7 +355,10 @@ fn row_actions_ui(
     let name = k.name;
     let key_id = k.key_id;
     let menu_label = format!("Actions for {name}");
-    let (response, _) = MenuButton::from_button(egui::Button::new("☰").small()).ui(ui, |ui| {
+    let (response, _) = MenuButton::from_button(
+        egui::Button::new("☰").small().sense(egui::Sense::CLICK),
+    )
+    .ui(ui, |ui| {
         let intact = k.status != KeyStatus::Tampered;
         let live = k.status.works();
         let not_live = || match k.status {
@@ -365,7 +412,7 @@ fn row_actions_ui(
     });
     let response = response.on_hover_text(&menu_label);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &menu_label));
-    if row_button(ui, "🗑", format!("Delete {name}"), true) {
+    if table_button(ui, "🗑", format!("Delete {name}")) {
         commands.push(Command::open(Confirm::delete_key(key_id.to_owned(), name)));
     }
 }
@@ -467,7 +514,13 @@ impl Col {
 
     fn header_ui(self, ui: &mut egui::Ui, table: &mut KeyTable) {
         match self {
-            Col::Name => sort_header(ui, table, SortColumn::Name, "Name"),
+            Col::Name => {
+                let mut all = table.all_visible_selected();
+                if tick_box(ui, &mut all, "Select all shown").changed() {
+                    table.select_visible_only(all);
+                }
+                sort_header(ui, table, SortColumn::Name, "Name");
+            }
             Col::Created => sort_header(ui, table, SortColumn::Created, "Created"),
             Col::Expires => sort_header(ui, table, SortColumn::Expires, "Expires"),
             Col::LastUsed => sort_header(ui, table, SortColumn::LastUsed, "Last used"),

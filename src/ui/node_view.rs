@@ -7,7 +7,7 @@ use super::dialogs::{AddNode, Confirm, DeleteNode, EditPrefix, EditScope, Rename
 use super::modal::primary_button;
 use super::state::{Command, Session, Tab};
 use super::theme;
-use super::widgets::row_button;
+use super::widgets::{ChoiceRow, row_button};
 use crate::vault::Node;
 
 pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
@@ -18,17 +18,25 @@ pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comma
     header_ui(ui, s, &node, commands);
     ui.add_space(theme::SPACE);
     ui.horizontal(|ui| {
-        for (tab, label) in [
+        const TABS: [(Tab, &str); 3] = [
             (Tab::Keys, "API Keys"),
             (Tab::Scopes, "Scopes"),
             (Tab::Activity, "Activity"),
-        ] {
-            if ui
-                .selectable_label(s.tab == tab, RichText::new(label).size(15.0))
-                .clicked()
-            {
+        ];
+        let mut row = ChoiceRow::new(ui, "tabs");
+        for (tab, label) in TABS {
+            if row.item(ui, s.tab == tab, RichText::new(label).size(15.0)) {
                 commands.push(Command::SetTab(tab));
             }
+        }
+        let at = TABS.iter().position(|(t, _)| *t == s.tab).unwrap_or(0);
+        let step = row.step(ui);
+        if let Some((tab, _)) = at
+            .checked_add_signed(step as isize)
+            .and_then(|i| TABS.get(i))
+            && step != 0
+        {
+            commands.push(Command::SetTab(*tab));
         }
     });
     ui.separator();
@@ -85,9 +93,15 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                         false
                     } else {
                         let color = ui.visuals().hyperlink_color;
-                        ui.add(egui::Button::new(text.color(color)).frame(false).truncate())
-                            .on_hover_text(format!("Go to {}", parts[..=i].join("/")))
-                            .clicked()
+                        // A mouse shortcut: the sidebar is the keyboard's way there.
+                        ui.add(
+                            egui::Button::new(text.color(color))
+                                .frame(false)
+                                .truncate()
+                                .sense(egui::Sense::CLICK),
+                        )
+                        .on_hover_text(format!("Go to {}", parts[..=i].join("/")))
+                        .clicked()
                     }
                 })
                 .inner;
@@ -115,14 +129,15 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                 commands.push(Command::open(EditPrefix::new(node)));
             }
         }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button("🗑 Delete")
-                .accessible_name(format!("Delete {}", node.kind.noun()))
-                .on_hover_text(format!("Delete this {}", node.kind.noun()))
-                .clicked()
+        // Left to right, so Tab runs in reading order.
+        super::widgets::right_aligned_ui(ui, |ui| {
+            if let Some(child) = node.kind.child()
+                && ui
+                    .button(format!("➕ Add {}", child.noun()))
+                    .accessible_name(format!("Add {}", child.noun()))
+                    .clicked()
             {
-                commands.push(Command::open(DeleteNode::new(node)));
+                commands.push(Command::open(AddNode::new(Some(node.id), child)));
             }
             if ui
                 .button("✏ Rename")
@@ -131,13 +146,13 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             {
                 commands.push(Command::open(RenameNode::new(node)));
             }
-            if let Some(child) = node.kind.child()
-                && ui
-                    .button(format!("➕ Add {}", child.noun()))
-                    .accessible_name(format!("Add {}", child.noun()))
-                    .clicked()
+            if ui
+                .button("🗑 Delete")
+                .accessible_name(format!("Delete {}", node.kind.noun()))
+                .on_hover_text(format!("Delete this {}", node.kind.noun()))
+                .clicked()
             {
-                commands.push(Command::open(AddNode::new(Some(node.id), child)));
+                commands.push(Command::open(DeleteNode::new(node)));
             }
         });
     });

@@ -69,15 +69,15 @@ impl KeywardApp {
                 )
                 .on_hover_text(&path);
             });
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if !self.is_locked() {
+            // Left to right, so Tab runs in reading order: Settings, Vault, Lock.
+            if !self.is_locked() {
+                crate::ui::widgets::right_aligned_ui(ui, |ui| {
                     if ui
-                        .button("🔒 Lock")
-                        .accessible_name("Lock")
-                        .on_hover_text("Lock the vault (Ctrl+L)")
+                        .button("⚙ Settings")
+                        .accessible_name("Settings")
                         .clicked()
                     {
-                        commands.push(Command::Lock);
+                        commands.push(Command::open(SettingsDialog::new(&self.settings)));
                     }
                     ui.menu_button("Vault", |ui| {
                         if ui.button("Activity of the whole vault").clicked() {
@@ -107,14 +107,15 @@ impl KeywardApp {
                         }
                     });
                     if ui
-                        .button("⚙ Settings")
-                        .accessible_name("Settings")
+                        .button("🔒 Lock")
+                        .accessible_name("Lock")
+                        .on_hover_text("Lock the vault (Ctrl+L)")
                         .clicked()
                     {
-                        commands.push(Command::open(SettingsDialog::new(&self.settings)));
+                        commands.push(Command::Lock);
                     }
-                }
-            });
+                });
+            }
         });
     }
 

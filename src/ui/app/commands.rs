@@ -247,8 +247,15 @@ impl KeywardApp {
                 message = Some(format!("Revoked {}", count_of(revoked, "key", "keys")));
                 s.dialog = None;
             }
-            Command::SelectKey { key_id, on } => {
-                s.keys.set_selected(&key_id, on);
+            Command::SelectKey {
+                key_id,
+                on,
+                range_to,
+            } => {
+                match range_to {
+                    Some(to) => s.keys.select_range(to, on),
+                    None => s.keys.set_selected(&key_id, on),
+                }
                 return Ok(());
             }
             Command::DeleteKey { key_id } => {

@@ -74,6 +74,8 @@ pub struct KeywardApp {
     open_job: Option<OpenJob>,
     /// Replaces the native Open dialog (tests).
     open_dialog: Option<Arc<dyn OpenDialog>>,
+    /// Where the focus ring was drawn last frame (tests read it).
+    focus_ring: Option<egui::Rect>,
 }
 
 impl KeywardApp {
@@ -105,6 +107,7 @@ impl KeywardApp {
             recent,
             open_job: None,
             open_dialog: None,
+            focus_ring: None,
         }
     }
 
@@ -132,6 +135,11 @@ impl KeywardApp {
             Screen::Unlocked(s) => Some(s),
             Screen::Locked(_) => None,
         }
+    }
+
+    /// The outline drawn around the focused widget in the last frame, if anything had focus.
+    pub fn focus_ring(&self) -> Option<egui::Rect> {
+        self.focus_ring
     }
 
     /// The status bar's message, if any.
@@ -430,6 +438,7 @@ impl eframe::App for KeywardApp {
         }
         self.poll_open();
         self.update_title(&ctx);
+        self.focus_ring = super::focus::focus_ring_ui(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -1,10 +1,9 @@
 //! Per-frame work that is not drawing: auto-lock, the clipboard timeout, screen-lock events,
 //! finished background work, changes made by another process, and the keyboard shortcuts.
 
-use egui::{Key, KeyboardShortcut, Modifiers};
-
 use super::{KeywardApp, Screen};
-use crate::ui::dialogs::AddKey;
+use crate::ui::dialogs::{AddKey, ShortcutList};
+use crate::ui::shortcuts::{self, Action, Area};
 use crate::ui::state::{Command, LiveTick, Page, Session, Tab};
 
 /// How often the window looks for changes made by another process (the CLI).
@@ -143,29 +142,31 @@ impl KeywardApp {
         }
     }
 
-    /// Ctrl+L, Ctrl+N and Ctrl+F.
+    /// The window's shortcuts (the table in `ui::shortcuts`); the key list's own are read
+    /// where the list is drawn.
     pub(super) fn shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
         let Screen::Unlocked(s) = &mut self.screen else {
             return;
         };
-        let pressed = |key| {
-            ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key)))
-        };
-        if pressed(Key::L) {
-            commands.push(Command::Lock);
-        }
-        if s.secret.is_some() || s.dialog.is_some() {
-            return;
-        }
-        if pressed(Key::N)
-            && let Some(node) = s.selected_node()
-        {
-            commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
-        }
-        if pressed(Key::F) {
-            s.page = Page::Node;
-            s.tab = Tab::Keys;
-            s.focus_search = true;
+        let typing = ctx.text_edit_focused();
+        let dialog = s.secret.is_some() || s.dialog.is_some();
+        for action in shortcuts::pressed(ctx, Area::Window, typing) {
+            match action {
+                Action::Lock => commands.push(Command::Lock),
+                _ if dialog => {}
+                Action::AddKey => {
+                    if let Some(node) = s.selected_node() {
+                        commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
+                    }
+                }
+                Action::Search => {
+                    s.page = Page::Node;
+                    s.tab = Tab::Keys;
+                    s.focus_search = true;
+                }
+                Action::ShowShortcuts => commands.push(Command::open(ShortcutList)),
+                _ => {}
+            }
         }
     }
 }

@@ -26,9 +26,13 @@ impl Confirm {
         }
     }
 
-    pub fn revoke_many(key_ids: Vec<String>) -> Confirm {
+    /// Revoke the ticked `keys` (id, name), named in the question as far as they fit.
+    pub fn revoke_many(keys: Vec<(String, String)>) -> Confirm {
+        let names: Vec<&str> = keys.iter().map(|(_, name)| name.as_str()).collect();
+        let title = format!("Revoke {}?", named_count(&names, "key", "keys"));
+        let key_ids: Vec<String> = keys.into_iter().map(|(id, _)| id).collect();
         Confirm {
-            title: format!("Revoke {} keys?", key_ids.len()),
+            title,
             message: "They stay listed, and every check of them answers revoked from now on. \
                       This cannot be undone."
                 .into(),
@@ -60,6 +64,22 @@ impl Confirm {
     }
 }
 
+/// "2,500 keys: reader, writer, ci-bot and 2,497 more": the count and the first three names.
+pub fn named_count(names: &[&str], one: &str, many: &str) -> String {
+    const SHOWN: usize = 3;
+    let n = names.len();
+    let first = names[..n.min(SHOWN)].join(", ");
+    let counted = crate::numbers::count_of(n, one, many);
+    match n {
+        0 => counted,
+        _ if n <= SHOWN => format!("{counted}: {first}"),
+        _ => format!(
+            "{counted}: {first} and {} more",
+            crate::numbers::count(n - SHOWN)
+        ),
+    }
+}
+
 impl Dialog for Confirm {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
         modal_ui(ctx, &self.title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
@@ -76,5 +96,26 @@ impl Dialog for Confirm {
             });
         })
         .1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_bulk_question_names_the_count_and_the_first_keys() {
+        let names: Vec<String> = ["reader", "writer", "ci-bot"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain((0..2_497).map(|i| format!("k{i}")))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(
+            super::named_count(&names, "key", "keys"),
+            "2,500 keys: reader, writer, ci-bot and 2,497 more"
+        );
+        assert_eq!(
+            super::named_count(&names[..1], "key", "keys"),
+            "1 key: reader"
+        );
     }
 }

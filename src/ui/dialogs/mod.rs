@@ -16,6 +16,7 @@ mod rename_node;
 mod roll;
 pub(crate) mod secret;
 mod settings;
+mod shortcut_list;
 mod undelivered;
 
 pub use acknowledge::Acknowledge;
@@ -32,6 +33,7 @@ pub use key_detail::KeyDetail;
 pub use rename_node::RenameNode;
 pub use roll::Roll;
 pub use settings::SettingsDialog;
+pub use shortcut_list::ShortcutList;
 
 use super::state::{Command, Session};
 

@@ -52,6 +52,8 @@ pub enum Command {
     SelectKey {
         key_id: String,
         on: bool,
+        /// Shift-click: the same for every shown row from the last ticked one to this one.
+        range_to: Option<usize>,
     },
     DeleteKey {
         key_id: String,
