@@ -23,6 +23,7 @@ mod keys_tab;
 mod live_banner;
 mod modal;
 mod node_view;
+mod open_path;
 mod passphrase;
 mod recent;
 pub mod save_dialog;

@@ -13,11 +13,11 @@ use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
 use super::recent::{self, RecentVaults};
-use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
+use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
 use super::state::{Page, Session, Settings, Status, Waiting};
 use super::theme::{self, ThemeChoice};
-use super::unlock::{OpenRequest, UnlockForm};
+use super::unlock::{OpenMode, OpenRequest, RecentEntry, UnlockForm};
 use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
@@ -158,7 +158,8 @@ impl KeywardApp {
     fn unlocked(&mut self, vault: Vault) {
         // The window lists and edits; it does not need the verification-sized page cache.
         let _ = vault.set_page_cache_mib(2);
-        self.recent.remember(&self.options.vault_path);
+        self.recent
+            .remember(&self.options.vault_path, crate::vault::now());
         let mut session = Session::new(vault, self.settings.last_node_id);
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
@@ -229,10 +230,17 @@ impl KeywardApp {
         self.save_dialog = Some(dialog);
     }
 
-    /// Another vault, asked for on the unlock screen: a recent one, or through the Open dialog.
-    fn open_other(&mut self, ctx: &egui::Context, frame: &eframe::Frame, open: OpenRequest) {
+    /// Another vault, asked for on the unlock screen or in the Vault menu: a recent one, or
+    /// through the Open dialog (the typed path field where none can open).
+    fn open_other(
+        &mut self,
+        ctx: &egui::Context,
+        frame: Option<&eframe::Frame>,
+        open: OpenRequest,
+    ) {
         match open {
             OpenRequest::File(path) => self.switch_vault(path),
+            OpenRequest::Dialog if self.open_mode() == OpenMode::Typed => self.type_path(),
             OpenRequest::Dialog if self.open_job.is_none() => {
                 let dialog = self
                     .open_dialog
@@ -241,8 +249,10 @@ impl KeywardApp {
                 let mut native = rfd::FileDialog::new()
                     .set_title("Open a Keyward vault")
                     .add_filter("Keyward vault", &["keyward"])
-                    .add_filter("All files", &["*"])
-                    .set_parent(frame);
+                    .add_filter("All files", &["*"]);
+                if let Some(frame) = frame {
+                    native = native.set_parent(frame);
+                }
                 if let Some(dir) = self.options.vault_path.parent().filter(|d| d.is_dir()) {
                     native = native.set_directory(dir);
                 }
@@ -255,16 +265,49 @@ impl KeywardApp {
     fn poll_open(&mut self) {
         if let Some(answer) = self.open_job.as_ref().and_then(OpenJob::poll) {
             self.open_job = None;
-            if let Some(path) = answer {
-                self.switch_vault(path);
+            match answer {
+                Answer::File(path) => self.switch_vault(path),
+                Answer::Unavailable => self.type_path(),
+                Answer::Cancelled => {}
             }
         }
     }
 
-    /// Shows the unlock screen of the vault at `path` (only while locked).
+    /// How Open can answer: a dialog, or (with no display) the typed path field.
+    fn open_mode(&self) -> OpenMode {
+        if self.open_job.is_some() {
+            OpenMode::Waiting
+        } else if self.open_dialog.is_some() || download::can_show_dialog() {
+            OpenMode::Dialog
+        } else {
+            OpenMode::Typed
+        }
+    }
+
+    /// Shows the typed path field on the unlock screen, starting in the vault's folder.
+    fn type_path(&mut self) {
+        let dir = self
+            .options
+            .vault_path
+            .parent()
+            .map(std::path::Path::to_owned);
+        if let Screen::Locked(form) = &mut self.screen {
+            form.type_path(dir.as_deref());
+        }
+    }
+
+    /// Shows the unlock screen of the vault at `path` (only while locked). Both vaults go in
+    /// the recent list: the one left, even if never unlocked here, is one click away.
     fn switch_vault(&mut self, path: PathBuf) {
         if !self.is_locked() || self.is_busy() {
             return;
+        }
+        let now = crate::vault::now();
+        if self.options.vault_path.is_file() {
+            self.recent.remember(&self.options.vault_path, now);
+        }
+        if path.is_file() {
+            self.recent.remember(&path, now);
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&path)));
         self.options.vault_path = path;
@@ -346,19 +389,21 @@ impl eframe::App for KeywardApp {
             self.status_bar_ui(ui);
         });
 
+        let open_mode = self.open_mode();
         match &mut self.screen {
             Screen::Locked(form) => {
-                let others: Vec<PathBuf> = self
+                let others: Vec<RecentEntry> = self
                     .recent
                     .others(&self.options.vault_path)
-                    .cloned()
+                    .map(|p| RecentEntry {
+                        path: p.clone(),
+                        last_use: self.recent.last_use(p),
+                    })
                     .collect();
-                let can_browse = self.open_job.is_none()
-                    && (self.open_dialog.is_some() || download::can_show_dialog());
                 let path = &self.options.vault_path;
                 egui::CentralPanel::default().show(ui, |ui| {
                     background(ui);
-                    form.ui(ui, path, &others, can_browse);
+                    form.ui(ui, path, &others, open_mode);
                 });
                 open = form.take_open();
                 if let Some(submit) = form.take_submit() {
@@ -426,7 +471,7 @@ impl eframe::App for KeywardApp {
         }
         self.run_commands(&ctx, Some(frame), commands);
         if let Some(open) = open {
-            self.open_other(&ctx, frame, open);
+            self.open_other(&ctx, Some(frame), open);
         }
         self.poll_open();
         self.update_title(&ctx);
