@@ -64,7 +64,13 @@ fn wait(h: &mut App, done: impl Fn(&App) -> bool) {
 
 fn click(h: &mut App, label: &str) {
     h.get_by_label(label).click();
-    h.run();
+    settle(h);
+}
+
+/// Runs frames until the UI settles; the list of matches fades in and out over a few frames
+/// more than `run` allows.
+fn settle(h: &mut App) {
+    h.run_steps(10);
 }
 
 fn has_text(h: &App, needle: &str) -> bool {
@@ -81,9 +87,9 @@ fn type_path(h: &mut App, text: &str) {
     h.run();
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
     h.key_press(egui::Key::Backspace);
-    h.run();
+    settle(h);
     h.get_by_label(FIELD).type_text(text);
-    h.run();
+    settle(h);
 }
 
 #[test]
@@ -123,13 +129,13 @@ fn open_falls_back_to_a_typed_path_with_completion_when_no_dialog_answers() {
         "the match is listed"
     );
     h.key_press(egui::Key::Tab);
-    h.run();
+    settle(&mut h);
     assert_eq!(
         h.get_by_label(FIELD).value().unwrap_or_default(),
         second.display().to_string()
     );
     h.key_press(egui::Key::Enter);
-    h.run();
+    settle(&mut h);
     assert_eq!(h.state().vault_path(), second, "Enter opens it");
 
     // The vault left, never unlocked here, is one click away with its last use.
