@@ -23,6 +23,7 @@ mod keys_tab;
 mod live_banner;
 mod modal;
 mod node_view;
+pub mod notify;
 mod open_path;
 mod passphrase;
 mod recent;

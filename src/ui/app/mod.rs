@@ -12,6 +12,7 @@ use std::sync::Arc;
 use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
+use super::notify::{self, Notifier, Told};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
@@ -74,6 +75,12 @@ pub struct KeywardApp {
     open_job: Option<OpenJob>,
     /// Replaces the native Open dialog (tests).
     open_dialog: Option<Arc<dyn OpenDialog>>,
+    /// Desktop notifications (the freedesktop service on Linux).
+    notifier: Box<dyn Notifier>,
+    /// The events already told, kept across runs.
+    pub told: Told,
+    /// The session reload whose events were told last.
+    told_at_reload: Option<u64>,
 }
 
 impl KeywardApp {
@@ -85,6 +92,10 @@ impl KeywardApp {
         let recent = cc
             .storage
             .and_then(|s| eframe::get_value::<RecentVaults>(s, recent::STORAGE_KEY))
+            .unwrap_or_default();
+        let told = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Told>(s, notify::STORAGE_KEY))
             .unwrap_or_default();
         super::fonts::install(&cc.egui_ctx);
         let form = UnlockForm::new(&options.vault_path);
@@ -105,6 +116,9 @@ impl KeywardApp {
             recent,
             open_job: None,
             open_dialog: None,
+            notifier: notify::desktop(),
+            told,
+            told_at_reload: None,
         }
     }
 
@@ -326,6 +340,31 @@ impl KeywardApp {
         self.open_dialog = Some(dialog);
     }
 
+    /// Uses `notifier` for desktop notifications (tests).
+    pub fn set_notifier(&mut self, notifier: Box<dyn Notifier>) {
+        self.notifier = notifier;
+    }
+
+    /// Tells the desktop what the last reload found, once per event.
+    fn tell_events(&mut self) {
+        let Screen::Unlocked(s) = &self.screen else {
+            self.told_at_reload = None;
+            return;
+        };
+        if self.told_at_reload == Some(s.reloads) {
+            return;
+        }
+        self.told_at_reload = Some(s.reloads);
+        let vault = self.options.vault_path.display().to_string();
+        self.told.tell(
+            &vault,
+            &s.events,
+            self.settings.notify,
+            s.vault.now(),
+            self.notifier.as_ref(),
+        );
+    }
+
     /// Uses `watch` for screen lock and suspend events instead of logind (tests).
     pub fn set_screen_watch(&mut self, watch: ScreenWatch) {
         self.screen_watch = watch;
@@ -356,6 +395,7 @@ impl eframe::App for KeywardApp {
             self.theme_applied = Some(self.settings.theme);
         }
         self.tick(ctx);
+        self.tell_events();
         self.poll_save();
         if std::mem::take(&mut self.forget_typed_text) {
             ctx.data_mut(|d| d.remove_by_type::<egui::text_edit::TextEditState>());
@@ -483,6 +523,7 @@ impl eframe::App for KeywardApp {
         }
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
         eframe::set_value(storage, recent::STORAGE_KEY, &self.recent);
+        eframe::set_value(storage, notify::STORAGE_KEY, &self.told);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
