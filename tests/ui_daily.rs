@@ -183,6 +183,28 @@ fn settings_passphrase_fields_are_empty_when_reopened() {
     }
 }
 
+#[test]
+fn settings_is_one_form_with_one_save_and_the_passphrase_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |_| {});
+    click(&mut h, "Settings");
+    let saves: Vec<String> = h
+        .query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Save")))
+        .filter_map(|n| n.accesskit_node().label())
+        .collect();
+    assert_eq!(saves, ["Save settings"], "one Save");
+    // The form and its Save come first; the passphrase change is its own section below,
+    // with its own button, and the Save does not take its fields.
+    let save = h.get_by_label("Save settings").rect();
+    let current = h.get_by_label("Current passphrase").rect();
+    assert!(save.bottom() < current.top(), "{save:?} {current:?}");
+    assert!(has_text(&h, "Change the vault passphrase"));
+    type_into(&mut h, "Current passphrase", "not saved with the form");
+    click(&mut h, "Save settings");
+    assert!(has_text(&h, "Settings saved"));
+    assert!(h.state().session().is_some_and(|s| s.dialog.is_none()));
+}
+
 /// A key in acme/billing/prod expiring `days` (and an hour) from now, or never.
 fn key(v: &mut Vault, name: &str, days: Option<i64>) {
     let env = v.resolve("acme/billing/prod").expect("env");

@@ -422,8 +422,8 @@ fn which(program: &str) -> Result<PathBuf, ()> {
 struct PickFile(PathBuf);
 
 impl keyward::ui::save_dialog::OpenDialog for PickFile {
-    fn ask(&self, _dialog: rfd::FileDialog) -> Option<PathBuf> {
-        Some(self.0.clone())
+    fn ask(&self, _dialog: rfd::FileDialog) -> Answer {
+        Answer::File(self.0.clone())
     }
 }
 

@@ -1147,6 +1147,9 @@ fn settings_add_and_remove_a_member() {
     w.type_into("Current passphrase", PASS);
     w.type_into("New member name", "bob");
     w.type_into("Their passphrase", "bob's window passphrase");
+    // Below the fold of the dialog at this size: scrolled to, as a user would.
+    w.harness.get_by_label("Add member").scroll_to_me();
+    w.harness.run();
     w.harness.get_by_label("Add member").click();
     w.settle();
     assert!(
@@ -1164,6 +1167,9 @@ fn settings_add_and_remove_a_member() {
     w.click("Settings");
     assert!(w.has_text("bob"));
     w.type_into("Current passphrase", PASS);
+    // Below the fold of the dialog at this size: scrolled to, as a user would.
+    w.harness.get_by_label("Remove bob").scroll_to_me();
+    w.harness.run();
     w.harness.get_by_label("Remove bob").click();
     w.settle();
     assert!(
@@ -1216,10 +1222,11 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
     // Typed, so Unlock is enabled (a disabled button takes no focus).
     w.type_into("Passphrase", PASS);
     assert_eq!(
-        tab_order(&mut w, 4),
+        tab_order(&mut w, 5),
         [
             "Show passphrase",
             "Unlock",
+            "Open another vault…",
             "Connect to a team vault…",
             "Passphrase"
         ],

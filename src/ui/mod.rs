@@ -25,6 +25,8 @@ mod keys_tab;
 mod live_banner;
 mod modal;
 mod node_view;
+pub mod notify;
+mod open_path;
 mod passphrase;
 mod recent;
 pub mod save_dialog;

@@ -79,21 +79,27 @@ impl SaveJob {
 
 /// An Open dialog for a vault file; called on a worker thread.
 pub trait OpenDialog: Send + Sync {
-    fn ask(&self, dialog: rfd::FileDialog) -> Option<PathBuf>;
+    fn ask(&self, dialog: rfd::FileDialog) -> Answer;
 }
 
 /// rfd's Open dialog.
 pub struct NativeOpenDialog;
 
 impl OpenDialog for NativeOpenDialog {
-    fn ask(&self, dialog: rfd::FileDialog) -> Option<PathBuf> {
-        dialog.pick_file()
+    fn ask(&self, dialog: rfd::FileDialog) -> Answer {
+        let started = Instant::now();
+        match dialog.pick_file() {
+            Some(path) => Answer::File(path),
+            // As for saving: an answer before anyone could click means no dialog opened.
+            None if started.elapsed() < Duration::from_millis(300) => Answer::Unavailable,
+            None => Answer::Cancelled,
+        }
     }
 }
 
 /// An Open dialog on a worker thread.
 pub struct OpenJob {
-    rx: Receiver<Option<PathBuf>>,
+    rx: Receiver<Answer>,
 }
 
 impl OpenJob {
@@ -111,12 +117,12 @@ impl OpenJob {
         OpenJob { rx }
     }
 
-    /// `Some(answer)` once the dialog closed (`Some(None)`: cancelled).
-    pub fn poll(&self) -> Option<Option<PathBuf>> {
+    /// The answer once the dialog closed.
+    pub fn poll(&self) -> Option<Answer> {
         match self.rx.try_recv() {
             Ok(answer) => Some(answer),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(None),
+            Err(TryRecvError::Disconnected) => Some(Answer::Unavailable),
         }
     }
 }

@@ -31,6 +31,17 @@ pub fn local_date(t: Timestamp) -> String {
         .unwrap_or_else(|| format_time(t))
 }
 
+/// How long ago `t` was, as a list shows it: "Just now", "12 min ago", "2 h ago", else the
+/// local date.
+pub fn ago(now: Timestamp, t: Timestamp) -> String {
+    match now - t {
+        i64::MIN..60 => "Just now".into(),
+        ago @ 60..3600 => format!("{} min ago", ago / 60),
+        ago @ 3600..86_400 => format!("{} h ago", ago / 3600),
+        _ => local_date(t),
+    }
+}
+
 /// The stored time, for a tooltip: `2026-11-22T10:00:00Z (UTC)`.
 pub fn utc_time(t: Timestamp) -> String {
     format!("{} (UTC)", format_time(t))

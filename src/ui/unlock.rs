@@ -1,6 +1,6 @@
 //! The Create vault / Unlock screen. Key derivation runs on a worker thread with a spinner.
-//! From here another vault can be opened: a recent file, the Open dialog, or a team vault's
-//! URL; an empty database is offered as a new team vault.
+//! From here another vault can be opened: a recent file, the Open dialog (or a typed path where
+//! no dialog answers), or a team vault's URL; an empty database is offered as a new team vault.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -9,8 +9,9 @@ use egui::{Key, RichText};
 use zeroize::Zeroizing;
 
 use super::modal::primary_button;
+use super::open_path::{PathAction, PathField};
 use super::theme;
-use crate::vault::{DEFAULT_MEMBER, Error, KdfParams, PassphraseStrength, Vault};
+use crate::vault::{DEFAULT_MEMBER, Error, KdfParams, PassphraseStrength, Timestamp, Vault};
 
 pub struct UnlockForm {
     /// No vault file yet (or an empty database the user chose to use): this screen creates one.
@@ -38,6 +39,8 @@ pub struct UnlockForm {
     /// The team vault URL being typed, while that field is shown. It may hold the server's
     /// password, so it is wiped when dropped and never saved.
     team_url: Option<Zeroizing<String>>,
+    /// The typed path field, shown where no Open dialog answers.
+    path_field: Option<PathField>,
     /// The team vault field was just shown: focus it once.
     focus_team_url: bool,
     /// The card just turned into the create card, the passphrase kept: focus its confirmation.
@@ -64,6 +67,23 @@ pub enum OpenRequest {
     File(PathBuf),
 }
 
+/// How "Open another vault…" can answer now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// A file dialog can be asked.
+    Dialog,
+    /// None can (no display): the typed path field instead.
+    Typed,
+    /// A dialog is open already.
+    Waiting,
+}
+
+/// A vault offered besides the one shown, with when it was last used.
+pub struct RecentEntry {
+    pub path: PathBuf,
+    pub last_use: Option<Timestamp>,
+}
+
 impl UnlockForm {
     pub fn new(vault_path: &Path) -> UnlockForm {
         let creating = !Vault::exists(vault_path);
@@ -83,6 +103,7 @@ impl UnlockForm {
             weak_warned: false,
             open: None,
             team_url: None,
+            path_field: None,
             focus_team_url: false,
             focus_confirm: false,
             changed_vault: None,
@@ -111,6 +132,15 @@ impl UnlockForm {
 
     pub fn take_open(&mut self) -> Option<OpenRequest> {
         self.open.take()
+    }
+
+    /// Shows the typed path field (no Open dialog answered), starting in `dir`.
+    pub fn type_path(&mut self, dir: Option<&Path>) {
+        self.path_field = Some(PathField::new(dir));
+    }
+
+    pub fn is_typing_path(&self) -> bool {
+        self.path_field.is_some()
     }
 
     /// The new passphrase is weak and was not confirmed yet.
@@ -248,20 +278,20 @@ impl UnlockForm {
         &mut self,
         ui: &mut egui::Ui,
         vault_path: &Path,
-        recent: &[PathBuf],
-        can_browse: bool,
+        recent: &[RecentEntry],
+        open: OpenMode,
     ) {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
-            .show(ui, |ui| self.card_ui(ui, vault_path, recent, can_browse));
+            .show(ui, |ui| self.card_ui(ui, vault_path, recent, open));
     }
 
     fn card_ui(
         &mut self,
         ui: &mut egui::Ui,
         vault_path: &Path,
-        recent: &[PathBuf],
-        can_browse: bool,
+        recent: &[RecentEntry],
+        open: OpenMode,
     ) {
         let busy = self.is_pending();
         // Some air above the card, none to spare in a short window (it would push the card's
@@ -365,7 +395,8 @@ impl UnlockForm {
                     }
                     ui.add_space(theme::SPACE);
                     ui.separator();
-                    self.other_vaults_ui(ui, recent, can_browse && !busy, !busy);
+                    let open = if busy { OpenMode::Waiting } else { open };
+                    self.other_vaults_ui(ui, vault_path, recent, open, !busy);
                 });
             });
         });
@@ -375,32 +406,39 @@ impl UnlockForm {
     fn other_vaults_ui(
         &mut self,
         ui: &mut egui::Ui,
-        recent: &[PathBuf],
-        can_browse: bool,
+        vault_path: &Path,
+        recent: &[RecentEntry],
+        open: OpenMode,
         idle: bool,
     ) {
         if !recent.is_empty() {
             ui.label(RichText::new("Recent vaults").strong());
-            for path in recent {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let full = path.display().to_string();
-                let response = ui
-                    .add(egui::Button::new(&name).frame(false).truncate())
-                    .on_hover_text(&full)
-                    .accessible_name(format!("Open recent vault {full}"));
-                if response.clicked() {
-                    self.open = Some(OpenRequest::File(path.clone()));
+            let now = crate::vault::now();
+            for entry in recent {
+                if let Some(path) = recent_ui(ui, entry, now) {
+                    self.open = Some(OpenRequest::File(path));
                 }
             }
         }
         let response = ui
-            .add_enabled(can_browse, egui::Button::new("Open another vault…"))
-            .on_disabled_hover_text("No file dialog can open without a display");
+            .add_enabled(
+                open != OpenMode::Waiting,
+                egui::Button::new("Open another vault…"),
+            )
+            .on_disabled_hover_text("Working…");
         if response.clicked() {
-            self.open = Some(OpenRequest::Dialog);
+            match open {
+                OpenMode::Dialog => self.open = Some(OpenRequest::Dialog),
+                OpenMode::Typed => self.type_path(vault_path.parent()),
+                OpenMode::Waiting => {}
+            }
+        }
+        if let Some(field) = &mut self.path_field {
+            match field.ui(ui, idle) {
+                Some(PathAction::Open(path)) => self.open = Some(OpenRequest::File(path)),
+                Some(PathAction::Cancel) => self.path_field = None,
+                None => {}
+            }
         }
         self.team_url_ui(ui, idle);
     }
@@ -458,6 +496,7 @@ impl UnlockForm {
     }
 
     fn fields_ui(&mut self, ui: &mut egui::Ui) {
+        let typing_elsewhere = self.path_field.is_some() || self.team_url.is_some();
         // A team vault's first member names themself; a file's is "owner", as `init` does.
         let member = match (self.creating, self.server) {
             (false, _) if self.several_members => {
@@ -487,7 +526,8 @@ impl UnlockForm {
                 .desired_width(f32::INFINITY),
         );
         let field = field.labelled_by(label.id);
-        if ui.memory(|m| m.focused().is_none()) {
+        // Focus comes back here unless another field of the card is in use.
+        if ui.memory(|m| m.focused().is_none()) && !typing_elsewhere {
             field.request_focus();
         }
         if field.changed() {
@@ -517,4 +557,34 @@ impl UnlockForm {
             }
         }
     }
+}
+
+/// One recent vault: its file name (the whole path on hover) and when it was last used.
+/// Returns the path when clicked.
+fn recent_ui(ui: &mut egui::Ui, entry: &RecentEntry, now: Timestamp) -> Option<PathBuf> {
+    let name = entry
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let full = entry.path.display().to_string();
+    let used = entry.last_use.map(|t| super::time::ago(now, t));
+    let mut clicked = false;
+    egui::Sides::new().shrink_left().truncate().show(
+        ui,
+        |ui| {
+            clicked = ui
+                .add(egui::Button::new(&name).frame(false).truncate())
+                .on_hover_text(&full)
+                .accessible_name(format!("Open recent vault {full}"))
+                .clicked();
+        },
+        |ui| {
+            if let Some(used) = &used {
+                ui.label(RichText::new(used).small().color(theme::MUTED))
+                    .on_hover_text("Last used");
+            }
+        },
+    );
+    clicked.then(|| entry.path.clone())
 }

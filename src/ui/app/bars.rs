@@ -79,7 +79,14 @@ impl KeywardApp {
                     {
                         commands.push(Command::open(SettingsDialog::new(&self.settings)));
                     }
+                    let recent: Vec<std::path::PathBuf> = self
+                        .recent
+                        .others(&self.options.vault_path)
+                        .cloned()
+                        .collect();
                     ui.menu_button("Vault", |ui| {
+                        self.open_menu_ui(ui, &recent, commands);
+                        ui.separator();
                         if ui.button("Activity of the whole vault").clicked() {
                             commands.push(Command::ShowVaultActivity);
                             ui.close();
@@ -116,6 +123,49 @@ impl KeywardApp {
                     }
                 });
             }
+        });
+    }
+
+    /// Open and the recent vaults in the Vault menu: each locks this vault first.
+    fn open_menu_ui(
+        &self,
+        ui: &mut egui::Ui,
+        recent: &[std::path::PathBuf],
+        commands: &mut Vec<Command>,
+    ) {
+        if ui
+            .button("Open another vault…")
+            .on_hover_text("Locks this vault first")
+            .clicked()
+        {
+            commands.push(Command::OpenVault(None));
+            ui.close();
+        }
+        let now = crate::vault::now();
+        ui.add_enabled_ui(!recent.is_empty(), |ui| {
+            ui.menu_button("Recent vaults", |ui| {
+                for path in recent {
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let used = self
+                        .recent
+                        .last_use(path)
+                        .map(|t| format!(" · {}", crate::ui::time::ago(now, t)))
+                        .unwrap_or_default();
+                    let full = path.display().to_string();
+                    if ui
+                        .button(format!("{name}{used}"))
+                        .on_hover_text(&full)
+                        .accessible_name(format!("Switch to vault {full}"))
+                        .clicked()
+                    {
+                        commands.push(Command::OpenVault(Some(path.clone())));
+                        ui.close();
+                    }
+                }
+            })
         });
     }
 

@@ -17,6 +17,7 @@ use crate::ui::state::{
     Command, Page, RekeyJob, SecretDialog, Session, Settings, VaultWork, Waiting,
 };
 use crate::ui::time::local_time;
+use crate::ui::unlock::OpenRequest;
 use crate::vault::{Grace, MintedKey};
 
 impl KeywardApp {
@@ -45,6 +46,16 @@ impl KeywardApp {
         match command {
             Command::Lock => {
                 self.request_lock();
+                return Ok(());
+            }
+            Command::OpenVault(path) => {
+                // Switching locks first; a secret not handed over holds the lock back (its
+                // dialog says why), and the vault is then opened from the unlock screen.
+                self.request_lock();
+                if self.is_locked() {
+                    let open = path.map_or(OpenRequest::Dialog, OpenRequest::File);
+                    self.open_other(ctx, frame, open);
+                }
                 return Ok(());
             }
             Command::CloseSecret | Command::CloseSecretAndQuit => {
@@ -374,6 +385,7 @@ impl KeywardApp {
                 });
             }
             Command::Lock
+            | Command::OpenVault(_)
             | Command::ApplySettings(_)
             | Command::CopySecret
             | Command::CopyCurl

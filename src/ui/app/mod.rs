@@ -12,12 +12,13 @@ use std::sync::Arc;
 use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
+use super::notify::{self, Notifier, Told};
 use super::recent::{self, RecentVaults};
-use super::save_dialog::{NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
+use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
 use super::state::{Page, Session, Settings, Status, Waiting};
 use super::theme::{self, ThemeChoice};
-use super::unlock::{OpenRequest, UnlockForm};
+use super::unlock::{OpenMode, OpenRequest, RecentEntry, UnlockForm};
 use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
@@ -76,6 +77,12 @@ pub struct KeywardApp {
     open_dialog: Option<Arc<dyn OpenDialog>>,
     /// Where the focus ring was drawn last frame (tests read it).
     focus_ring: Option<egui::Rect>,
+    /// Desktop notifications (the freedesktop service on Linux).
+    notifier: Box<dyn Notifier>,
+    /// The events already told, kept across runs.
+    pub told: Told,
+    /// The session reload whose events were told last.
+    told_at_reload: Option<u64>,
 }
 
 impl KeywardApp {
@@ -87,6 +94,10 @@ impl KeywardApp {
         let recent = cc
             .storage
             .and_then(|s| eframe::get_value::<RecentVaults>(s, recent::STORAGE_KEY))
+            .unwrap_or_default();
+        let told = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Told>(s, notify::STORAGE_KEY))
             .unwrap_or_default();
         super::fonts::install(&cc.egui_ctx);
         let form = UnlockForm::new(&options.vault_path);
@@ -108,6 +119,9 @@ impl KeywardApp {
             open_job: None,
             open_dialog: None,
             focus_ring: None,
+            notifier: notify::desktop(),
+            told,
+            told_at_reload: None,
         }
     }
 
@@ -166,7 +180,8 @@ impl KeywardApp {
     fn unlocked(&mut self, vault: Vault) {
         // The window lists and edits; it does not need the verification-sized page cache.
         let _ = vault.set_page_cache_mib(2);
-        self.recent.remember(&self.options.vault_path);
+        self.recent
+            .remember(&self.options.vault_path, crate::vault::now());
         let mut session = Session::new(vault, self.settings.last_node_id);
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
@@ -237,10 +252,17 @@ impl KeywardApp {
         self.save_dialog = Some(dialog);
     }
 
-    /// Another vault, asked for on the unlock screen: a recent one, or through the Open dialog.
-    fn open_other(&mut self, ctx: &egui::Context, frame: &eframe::Frame, open: OpenRequest) {
+    /// Another vault, asked for on the unlock screen or in the Vault menu: a recent one, or
+    /// through the Open dialog (the typed path field where none can open).
+    fn open_other(
+        &mut self,
+        ctx: &egui::Context,
+        frame: Option<&eframe::Frame>,
+        open: OpenRequest,
+    ) {
         match open {
             OpenRequest::File(path) => self.switch_vault(path),
+            OpenRequest::Dialog if self.open_mode() == OpenMode::Typed => self.type_path(),
             OpenRequest::Dialog if self.open_job.is_none() => {
                 let dialog = self
                     .open_dialog
@@ -249,8 +271,10 @@ impl KeywardApp {
                 let mut native = rfd::FileDialog::new()
                     .set_title("Open a Keyward vault")
                     .add_filter("Keyward vault", &["keyward"])
-                    .add_filter("All files", &["*"])
-                    .set_parent(frame);
+                    .add_filter("All files", &["*"]);
+                if let Some(frame) = frame {
+                    native = native.set_parent(frame);
+                }
                 if let Some(dir) = self.options.vault_path.parent().filter(|d| d.is_dir()) {
                     native = native.set_directory(dir);
                 }
@@ -263,16 +287,49 @@ impl KeywardApp {
     fn poll_open(&mut self) {
         if let Some(answer) = self.open_job.as_ref().and_then(OpenJob::poll) {
             self.open_job = None;
-            if let Some(path) = answer {
-                self.switch_vault(path);
+            match answer {
+                Answer::File(path) => self.switch_vault(path),
+                Answer::Unavailable => self.type_path(),
+                Answer::Cancelled => {}
             }
         }
     }
 
-    /// Shows the unlock screen of the vault at `path` (only while locked).
+    /// How Open can answer: a dialog, or (with no display) the typed path field.
+    fn open_mode(&self) -> OpenMode {
+        if self.open_job.is_some() {
+            OpenMode::Waiting
+        } else if self.open_dialog.is_some() || download::can_show_dialog() {
+            OpenMode::Dialog
+        } else {
+            OpenMode::Typed
+        }
+    }
+
+    /// Shows the typed path field on the unlock screen, starting in the vault's folder.
+    fn type_path(&mut self) {
+        let dir = self
+            .options
+            .vault_path
+            .parent()
+            .map(std::path::Path::to_owned);
+        if let Screen::Locked(form) = &mut self.screen {
+            form.type_path(dir.as_deref());
+        }
+    }
+
+    /// Shows the unlock screen of the vault at `path` (only while locked). Both vaults go in
+    /// the recent list: the one left, even if never unlocked here, is one click away.
     fn switch_vault(&mut self, path: PathBuf) {
         if !self.is_locked() || self.is_busy() {
             return;
+        }
+        let now = crate::vault::now();
+        if self.options.vault_path.is_file() {
+            self.recent.remember(&self.options.vault_path, now);
+        }
+        if path.is_file() {
+            self.recent.remember(&path, now);
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&path)));
         self.options.vault_path = path;
@@ -289,6 +346,31 @@ impl KeywardApp {
     /// Uses `dialog` for Open instead of the native one (tests).
     pub fn set_open_dialog(&mut self, dialog: Arc<dyn OpenDialog>) {
         self.open_dialog = Some(dialog);
+    }
+
+    /// Uses `notifier` for desktop notifications (tests).
+    pub fn set_notifier(&mut self, notifier: Box<dyn Notifier>) {
+        self.notifier = notifier;
+    }
+
+    /// Tells the desktop what the last reload found, once per event.
+    fn tell_events(&mut self) {
+        let Screen::Unlocked(s) = &self.screen else {
+            self.told_at_reload = None;
+            return;
+        };
+        if self.told_at_reload == Some(s.reloads) {
+            return;
+        }
+        self.told_at_reload = Some(s.reloads);
+        let vault = self.options.vault_path.display().to_string();
+        self.told.tell(
+            &vault,
+            &s.events,
+            self.settings.notify,
+            s.vault.now(),
+            self.notifier.as_ref(),
+        );
     }
 
     /// Uses `watch` for screen lock and suspend events instead of logind (tests).
@@ -321,6 +403,7 @@ impl eframe::App for KeywardApp {
             self.theme_applied = Some(self.settings.theme);
         }
         self.tick(ctx);
+        self.tell_events();
         self.poll_save();
         if std::mem::take(&mut self.forget_typed_text) {
             ctx.data_mut(|d| d.remove_by_type::<egui::text_edit::TextEditState>());
@@ -354,19 +437,21 @@ impl eframe::App for KeywardApp {
             self.status_bar_ui(ui);
         });
 
+        let open_mode = self.open_mode();
         match &mut self.screen {
             Screen::Locked(form) => {
-                let others: Vec<PathBuf> = self
+                let others: Vec<RecentEntry> = self
                     .recent
                     .others(&self.options.vault_path)
-                    .cloned()
+                    .map(|p| RecentEntry {
+                        path: p.clone(),
+                        last_use: self.recent.last_use(p),
+                    })
                     .collect();
-                let can_browse = self.open_job.is_none()
-                    && (self.open_dialog.is_some() || download::can_show_dialog());
                 let path = &self.options.vault_path;
                 egui::CentralPanel::default().show(ui, |ui| {
                     background(ui);
-                    form.ui(ui, path, &others, can_browse);
+                    form.ui(ui, path, &others, open_mode);
                 });
                 open = form.take_open();
                 if let Some(submit) = form.take_submit() {
@@ -434,7 +519,7 @@ impl eframe::App for KeywardApp {
         }
         self.run_commands(&ctx, Some(frame), commands);
         if let Some(open) = open {
-            self.open_other(&ctx, frame, open);
+            self.open_other(&ctx, Some(frame), open);
         }
         self.poll_open();
         self.update_title(&ctx);
@@ -447,6 +532,7 @@ impl eframe::App for KeywardApp {
         }
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
         eframe::set_value(storage, recent::STORAGE_KEY, &self.recent);
+        eframe::set_value(storage, notify::STORAGE_KEY, &self.told);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

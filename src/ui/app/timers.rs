@@ -100,6 +100,18 @@ impl KeywardApp {
             }
         }
         self.poll_scan(ctx);
+        // An old secret's grace ends: look again then, to tell it.
+        if let Screen::Unlocked(s) = &mut self.screen {
+            let at = s.vault.now();
+            if s.graces.due(at) {
+                if let Err(e) = s.reload() {
+                    self.complain(e);
+                }
+            } else if let Some(t) = s.graces.next_end(at) {
+                let wait = u64::try_from(t - at).unwrap_or(0).min(3600);
+                ctx.request_repaint_after(std::time::Duration::from_secs(wait));
+            }
+        }
         if let Screen::Unlocked(s) = &mut self.screen
             && s.vault.is_shared()
         {

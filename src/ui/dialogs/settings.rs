@@ -1,10 +1,11 @@
-//! Settings: auto-lock, clipboard timeout, theme, the vault passphrase, the members and the
-//! publish targets.
+//! Settings: auto-lock, clipboard timeout, theme, desktop notifications, the vault passphrase,
+//! the members and the publish targets.
 
 use egui::RichText;
 use zeroize::Zeroizing;
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::notify::EventKind;
 use crate::ui::state::{Command, Dialog, Session, Settings};
 use crate::ui::theme::{self, ThemeChoice};
 use crate::ui::time::local_time;
@@ -197,8 +198,16 @@ impl SettingsDialog {
                     }
                 });
                 ui.end_row();
+                ui.label("Desktop notifications");
+                ui.vertical(|ui| {
+                    for kind in EventKind::ALL {
+                        ui.checkbox(checked.notify.get_mut(kind), kind.setting_label());
+                    }
+                });
+                ui.end_row();
             });
         self.settings.theme = checked.theme;
+        self.settings.notify = checked.notify;
         button_row(ui, |ui| {
             if ui.button("Cancel").clicked() {
                 commands.push(Command::CloseDialog);

@@ -7,6 +7,8 @@ use crate::vault::{FindingKind, Grace, KeyEdit, NewKey, NodeId, Preset, Scope, T
 
 /// Everything drawing can ask for; run after the frame is drawn.
 pub enum Command {
+    /// Lock and open another vault: the Open dialog (or typed path) for `None`.
+    OpenVault(Option<std::path::PathBuf>),
     Select(NodeId),
     /// The Health view instead of a node.
     ShowHealth,

@@ -66,6 +66,10 @@ pub struct Session {
     pub doctor: Option<crate::vault::DoctorReport>,
     /// Other members' changes to a shared vault, and whether its server is reachable.
     pub live: Live,
+    /// What the last reload found worth a desktop notification (told once, by the shell).
+    pub events: Vec<crate::ui::notify::Event>,
+    /// Old secrets seen in their grace, to tell when it ends.
+    pub graces: crate::ui::notify::Graces,
     /// Findings not acknowledged, and all findings, of the whole report.
     health_open: usize,
     pub health_total: usize,
@@ -84,6 +88,8 @@ impl Session {
             scopes: Vec::new(),
             activity: Vec::new(),
             health: Vec::new(),
+            events: Vec::new(),
+            graces: crate::ui::notify::Graces::default(),
             banner: true,
             scan: ScanState::default(),
             dialog: None,
@@ -119,6 +125,7 @@ impl Session {
 
     /// Re-reads the tree and the selected node's keys, scopes and activity.
     pub fn reload(&mut self) -> Result<(), String> {
+        self.events.clear();
         // Read before the keys: a stamp written meanwhile is newer and picked up next time.
         if self.vault.is_shared() {
             self.latest_use = self.vault.latest_use().unwrap_or(self.latest_use);
@@ -147,7 +154,12 @@ impl Session {
                 let below = format!("{path}/");
                 let table = &mut self.keys;
                 table.begin(&self.scopes);
+                let events = &mut self.events;
+                let graces = &mut self.graces;
+                let now = self.vault.now();
                 let walked = self.vault.health_and_keys(None, |k| {
+                    crate::ui::notify::key_events(&k, now, events);
+                    graces.watch(&k);
                     if k.node == path || k.node.starts_with(&below) {
                         table.push(k);
                     }
@@ -171,6 +183,10 @@ impl Session {
                     .activity(None, ACTIVITY_LIMIT)
                     .unwrap_or_default();
             }
+        }
+        self.graces.ended(self.vault.now(), &mut self.events);
+        if let Ok(targets) = self.vault.publish_targets() {
+            crate::ui::notify::publish_events(&targets, &mut self.events);
         }
         if let Some(view) = &mut self.vault_activity {
             view.reload(&self.vault)?;

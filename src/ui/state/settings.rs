@@ -1,5 +1,6 @@
 //! Preferences kept across runs.
 
+use crate::ui::notify::NotifyKinds;
 use crate::ui::theme::ThemeChoice;
 use crate::vault::NodeId;
 
@@ -15,6 +16,8 @@ pub struct Settings {
     /// Id of the node selected last, reopened after unlock. An id, not the node's path: the
     /// settings file is plaintext and names stay inside the vault.
     pub last_node_id: Option<NodeId>,
+    /// Which events are told by a desktop notification.
+    pub notify: NotifyKinds,
 }
 
 impl Default for Settings {
@@ -25,6 +28,7 @@ impl Default for Settings {
             theme: ThemeChoice::System,
             default_expiry_days: 90,
             last_node_id: None,
+            notify: NotifyKinds::default(),
         }
     }
 }
