@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::response::Response;
+use hyper::Request;
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -37,6 +40,33 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
+        }
+    }
+}
+
+/// Answers the requests it knows before the router sees them (serve's hot path, `/v1/check`:
+/// axum's routing and extractors were a tenth of the instructions of a check), or hands them
+/// back (`None`) to the router.
+pub type FastPath = Arc<dyn Fn(&Request<Incoming>) -> Option<Response> + Send + Sync>;
+
+/// An answer from the fast path, or the router's future.
+enum Answer<F> {
+    Ready(Option<Response>),
+    Routed(Pin<Box<F>>),
+}
+
+impl<F> std::future::Future for Answer<F>
+where
+    F: std::future::Future<Output = Result<Response, std::convert::Infallible>>,
+{
+    type Output = Result<Response, std::convert::Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Answer::Ready(response) => Poll::Ready(Ok(response
+                .take()
+                .expect("an answer is polled once it is ready"))),
+            Answer::Routed(future) => future.as_mut().poll(cx),
         }
     }
 }
@@ -107,6 +137,7 @@ impl Drop for Slot {
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    fast: Option<FastPath>,
     limits: Limits,
     stats: Arc<ConnectionStats>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
@@ -165,7 +196,14 @@ pub async fn serve(
             clock: Arc::clone(&clock),
             in_request: true,
         });
-        let service = TowerToHyperService::new(router.clone());
+        let routed = TowerToHyperService::new(router.clone());
+        let fast = fast.clone();
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            match fast.as_ref().and_then(|answer| answer(&request)) {
+                Some(response) => Answer::Ready(Some(response)),
+                None => Answer::Routed(Box::pin(hyper::service::Service::call(&routed, request))),
+            }
+        });
         let mut stopping = stopping.clone();
         let abort = tasks.spawn(async move {
             let _slot = slot;

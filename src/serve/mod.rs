@@ -240,13 +240,21 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 pub fn run(config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
     connections::raise_file_limit();
     let app = Arc::new(App::load(&config)?);
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.worker_threads(
-        config
-            .threads
-            .filter(|n| *n > 0)
-            .unwrap_or_else(default_threads),
-    );
+    let threads = config
+        .threads
+        .filter(|n| *n > 0)
+        .unwrap_or_else(default_threads);
+    // One thread: tokio's current-thread scheduler, which runs the accept loop and every
+    // connection on this thread, with none of the work-stealing scheduler's hand-offs between
+    // the thread that accepts and the one that answers (a shorter tail, `cargo bench --bench
+    // serve`). Blocking work (usage writes) still goes to tokio's blocking pool either way.
+    let mut runtime = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads);
+        builder
+    };
     let runtime = runtime.enable_all().build().map_err(ServeError::Runtime)?;
     let stop = Arc::new(AtomicBool::new(false));
     let reloader = spawn_reloader(Arc::clone(&app), Arc::clone(&stop));
@@ -340,9 +348,14 @@ async fn serve(
 
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     let stats = Arc::clone(&app.metrics.connections);
+    let fast: connections::FastPath = {
+        let app = Arc::clone(&app);
+        Arc::new(move |request| routes::fast_path(&app, request))
+    };
     let main = tokio::spawn(connections::serve(
         listener,
         routes::router(Arc::clone(&app)),
+        Some(fast),
         config.limits,
         Arc::clone(&stats),
         stopping_rx.clone(),
@@ -352,6 +365,7 @@ async fn serve(
         tokio::spawn(connections::serve(
             listener,
             routes::metrics_router(Arc::clone(&app)),
+            None,
             config.limits,
             Arc::new(connections::ConnectionStats::default()),
             stopping_rx,

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -101,13 +101,20 @@ async fn verify(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>
 
 /// For nginx `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`: 204 valid, 401 not
 /// valid or no key, 403 insufficient scope; the answer also in `X-Keyward-*` headers.
-async fn check(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn check(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
+    check_answer(&app, request.headers(), request.uri().query())
+}
+
+/// `GET /v1/check` answered straight from the connection, before routing (see
+/// `connections::FastPath`); every other request goes to the router.
+pub fn fast_path<B>(app: &App, request: &axum::http::Request<B>) -> Option<Response> {
+    (request.method() == axum::http::Method::GET && request.uri().path() == "/v1/check")
+        .then(|| check_answer(app, request.headers(), request.uri().query()))
+}
+
+fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response {
     let mut required: Vec<String> = Vec::new();
-    if let Some(q) = &query {
+    if let Some(q) = query {
         for (name, value) in form_urlencoded::parse(q.as_bytes()) {
             if name == "scope" {
                 required.extend(

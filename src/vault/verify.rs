@@ -430,8 +430,8 @@ impl Verifier {
         presented: &str,
         required_scopes: &[&str],
     ) -> Verification {
-        let secret = match extract_key(presented).and_then(Secret::parse) {
-            Ok(s) => s,
+        let sha = match extract_key(presented).and_then(Secret::checked_sha256) {
+            Ok(sha) => sha,
             Err(e) => return Verification::malformed(&e),
         };
         if let Some(until) = self.valid_until.filter(|t| *t <= now) {
@@ -445,7 +445,7 @@ impl Verifier {
                 )),
             };
         }
-        let Some(entry) = self.by_hash.get(&secret.sha256()) else {
+        let Some(entry) = self.by_hash.get(&sha) else {
             return Verification::of(Outcome::NotFound, None, Vec::new());
         };
         let grace_over = entry.valid_until.is_some_and(|t| t <= now);
