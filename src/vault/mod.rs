@@ -1,5 +1,7 @@
-//! The vault core: model, storage, crypto, secret format, verification and the activity log.
-//! Knows nothing of any user interface; the window and the command line both call this API.
+//! The vault core: model, storage, crypto, verification and the activity log. Knows nothing
+//! of any user interface; the window and the command line both call this API. The key format,
+//! verifier files and the decision are the `keyward-verify` crate's (what services link); this
+//! module re-exports them under their old names, and `verify` wraps its `Verifier`.
 //!
 //! One file per concept: `unlock`, `nodes`, `scopes`, `keys`, `verification` (checking a
 //! presented key against the vault), `maintenance` (re-key, backup, doctor), `upgrade` (older
