@@ -4,7 +4,8 @@
 //! behind the `cli` and `window` features, and `serve` (`keyward serve`, HTTP over verifier
 //! files) is behind the `serve` feature; all three are on by default. A service checks keys with
 //! [`vault::Vault::verify`] or, without the vault, a [`vault::Verifier`] loaded from an exported
-//! verifier file; `keyward = { default-features = false }` gives just that.
+//! verifier file. The key format, verifier files and the decision are the `keyward-verify`
+//! crate's: a service that only checks keys depends on it alone (no database is built).
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -65,6 +65,13 @@ impl From<Error> for CliError {
     }
 }
 
+/// A public key or presented key refused by the verifier crate: its message, as the vault's.
+impl From<keyward_verify::Error> for CliError {
+    fn from(e: keyward_verify::Error) -> CliError {
+        CliError(e.to_string())
+    }
+}
+
 type CliResult = Result<ExitCode, CliError>;
 
 const EXIT_NOT_VALID: u8 = 1;

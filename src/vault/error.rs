@@ -57,6 +57,18 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The verifier crate's errors are the vault's of the same name, with the same message.
+impl From<keyward_verify::Error> for Error {
+    fn from(e: keyward_verify::Error) -> Error {
+        match e {
+            keyward_verify::Error::Malformed(why) => Error::Malformed(why),
+            keyward_verify::Error::Refused(why) => Error::Refused(why),
+            keyward_verify::Error::Invalid(why) => Error::Invalid(why),
+            keyward_verify::Error::Io { path, source } => Error::Io { path, source },
+        }
+    }
+}
+
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::error::Result;
 use super::model::KeyInfo;
-use super::secret::Secret;
 use super::{Action, Vault, tamper};
+use keyward_verify::Secret;
 
 /// What a found secret is to this vault.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use super::model::{
     validate_name,
 };
 use super::records::{KeyData, PreviousSecret};
-use super::secret::{self, Secret};
 use super::tree::Tree;
 use super::{Action, Grace, Vault, crypto, store, tamper};
+use keyward_verify::{Secret, base62};
 
 /// What `create_key` needs.
 #[derive(Clone, Debug, Default)]
@@ -175,10 +175,7 @@ impl Vault {
         let node = target.id;
         let secret = Secret::generate(&target.prefix);
         let sha = secret.sha256();
-        let key_id = format!(
-            "kid_{}",
-            secret::encode_base62(&crypto::random_bytes::<12>(), 17)
-        );
+        let key_id = format!("kid_{}", base62::encode(&crypto::random_bytes::<12>(), 17));
         let name_tag = self.name_tag("key", node, &name);
         let id = tx
             .insert_key(&store::NewKeyRow {

@@ -1,5 +1,7 @@
-//! The vault core: model, storage, crypto, secret format, verification and the activity log.
-//! Knows nothing of any user interface; the window and the command line both call this API.
+//! The vault core: model, storage, crypto, verification and the activity log. Knows nothing
+//! of any user interface; the window and the command line both call this API. The key format,
+//! verifier files and the decision are the `keyward-verify` crate's (what services link); this
+//! module re-exports them under their old names, and `verify` wraps its `Verifier`.
 //!
 //! One file per concept: `unlock`, `nodes`, `scopes`, `keys`, `verification` (checking a
 //! presented key against the vault), `maintenance` (re-key, backup, doctor), `upgrade` (older
@@ -33,7 +35,6 @@ mod publish;
 mod records;
 mod rekey;
 mod scopes;
-mod secret;
 mod settings;
 mod signing;
 mod store;
@@ -43,7 +44,6 @@ mod unlock;
 mod upgrade;
 mod usage;
 mod verification;
-mod verifier_file;
 mod verify;
 mod wiped;
 
@@ -81,15 +81,16 @@ pub use model::{
     parse_time, status_at, validate_name,
 };
 pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
-pub use secret::{CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_CHARS, Secret, validate_prefix};
-pub use signing::{TrustedKey, VerifierKeyInfo};
+pub use signing::VerifierKeyInfo;
 pub use store::{LiveEvent, LiveFeed};
 pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
-pub use verifier_file::{
-    ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
-    parse_valid_for,
+pub use verify::{Verifier, parse_valid_for, validate_prefix};
+// The key format, verifier files and the decision are the verifier crate's (what services
+// link); the vault's API names them here as before.
+pub use keyward_verify::{
+    CHECKSUM_CHARS, DEFAULT_PREFIX, ExportedVerifier, Outcome, RANDOM_CHARS, Secret, TrustedKey,
+    Verification, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious, extract_key,
 };
-pub use verify::{Outcome, Verification, Verifier, extract_key};
 
 use commitment::{Commitment, Table};
 use crypto::Sealer;

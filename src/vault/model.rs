@@ -7,8 +7,8 @@ pub use super::time_text::{format_date, format_time, now, parse_time};
 pub(super) use super::time_text::{ser_opt_time, ser_time};
 
 pub type NodeId = i64;
-/// Unix seconds, UTC.
-pub type Timestamp = i64;
+/// Unix seconds, UTC (as verifier files carry them).
+pub use keyward_verify::time::Timestamp;
 
 pub const MAX_NAME_CHARS: usize = 64;
 pub const EXPIRING_SOON_SECS: i64 = 7 * 24 * 3600;

@@ -6,7 +6,7 @@ use super::commitment::Table;
 use super::error::{Error, Result};
 use super::model::{Node, NodeId, NodeKind, Preset, validate_name};
 use super::records::NodeData;
-use super::secret::validate_prefix;
+use super::verify::validate_prefix;
 use super::{Action, Vault, tamper};
 
 impl Vault {

@@ -10,8 +10,8 @@ use super::commitment::Table;
 use super::error::{Error, Result};
 use super::model::{Node, NodeId, NodeKind, Scope};
 use super::records::NodeData;
-use super::secret::DEFAULT_PREFIX;
 use super::{Vault, store};
+use keyward_verify::DEFAULT_PREFIX;
 
 /// Workspace → project → environment: no walk up needs more steps than this.
 const MAX_DEPTH: usize = 3;

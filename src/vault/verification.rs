@@ -5,13 +5,12 @@ use std::collections::HashMap;
 
 use super::error::{Error, Result};
 use super::model::{NodeId, Timestamp};
-use super::secret::Secret;
 use super::tree::Tree;
-use super::verifier_file::{
-    ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
-};
-use super::verify::{self, Outcome, Verification, extract_key};
 use super::{Action, Vault, crypto, store, tamper};
+use keyward_verify::{
+    ExportedVerifier, Outcome, Secret, Verification, VerifierEntry, VerifierFile, VerifierPayload,
+    VerifierPrevious, extract_key,
+};
 
 /// Last-used times are coarse (like the big key pages'): at most one write per key per minute,
 /// so verification stays a read.
@@ -143,7 +142,7 @@ impl Vault {
         };
         let grace_over =
             row.matched_previous && data.previous.as_ref().is_none_or(|p| p.valid_until <= now);
-        let outcome = verify::decide(
+        let outcome = keyward_verify::decide(
             now,
             data.revoked_at.is_some(),
             data.expires_at,

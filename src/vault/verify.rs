@@ -1,206 +1,51 @@
-//! Checking a presented key: header parsing, the decision, and the vault-free [`Verifier`]
-//! loaded from a signed verifier file (its format is in `verifier_file.rs`).
+//! The verifier crate as the vault's API gives it: the vault-free [`Verifier`] and the checks
+//! of a prefix and a `--valid-for`, with the vault's [`Error`](super::Error). Services that do
+//! not need the vault depend on `keyward-verify` alone.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
+use std::ops::Deref;
 use std::path::Path;
-use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use super::error::Result;
+use super::model::Timestamp;
+use keyward_verify::TrustedKey;
 
-use super::crypto;
-use super::error::{Error, Result};
-use super::model::{Timestamp, format_time, now};
-use super::secret::Secret;
-use super::signing::TrustedKey;
-use super::verifier_file::{self, EntryIn};
-
-/// The answer to "is this key good for this request?".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Valid,
-    Malformed,
-    NotFound,
-    Revoked,
-    Expired,
-    InsufficientScope,
-    Tampered,
+/// Prefix rule: 2–16 characters of lowercase a–z, 0–9 and `_`.
+pub fn validate_prefix(prefix: &str) -> Result<()> {
+    Ok(keyward_verify::validate_prefix(prefix)?)
 }
 
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Valid => "valid",
-            Outcome::Malformed => "malformed",
-            Outcome::NotFound => "not_found",
-            Outcome::Revoked => "revoked",
-            Outcome::Expired => "expired",
-            Outcome::InsufficientScope => "insufficient_scope",
-            Outcome::Tampered => "tampered",
-        }
-    }
+/// `--valid-for`: `<N>m`, `<N>h` or `<N>d`, in seconds (at most ten years).
+pub fn parse_valid_for(text: &str) -> Result<i64> {
+    Ok(keyward_verify::parse_valid_for(text)?)
 }
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Verification {
-    pub result: Outcome,
-    pub key_id: Option<String>,
-    pub scopes: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-impl Verification {
-    pub fn is_valid(&self) -> bool {
-        self.result == Outcome::Valid
-    }
-
-    pub(crate) fn of(result: Outcome, key_id: Option<String>, scopes: Vec<String>) -> Verification {
-        Verification {
-            result,
-            key_id,
-            scopes,
-            reason: None,
-        }
-    }
-
-    pub(crate) fn malformed(e: &Error) -> Verification {
-        Verification {
-            result: Outcome::Malformed,
-            key_id: None,
-            scopes: Vec::new(),
-            reason: Some(match e {
-                Error::Malformed(why) => why.clone(),
-                other => other.to_string(),
-            }),
-        }
-    }
-}
-
-/// Pulls the key out of `Authorization: Api-Key k`, `Api-Key k`, `Bearer k` or a bare `k`.
-/// Header name and scheme match case-insensitively.
-pub fn extract_key(presented: &str) -> Result<&str> {
-    let mut text = presented.trim();
-    if let Some((name, value)) = text.split_once(':')
-        && name.trim().eq_ignore_ascii_case("authorization")
-    {
-        text = value.trim();
-    }
-    if let Some((scheme, rest)) = text.split_once(char::is_whitespace) {
-        if scheme.eq_ignore_ascii_case("api-key") || scheme.eq_ignore_ascii_case("bearer") {
-            text = rest.trim();
-        } else {
-            return Err(Error::Malformed(format!(
-                "expected 'Api-Key <key>' or 'Bearer <key>', got scheme '{}'",
-                scheme.chars().take(20).collect::<String>()
-            )));
-        }
-    }
-    let bare_scheme = text.eq_ignore_ascii_case("api-key") || text.eq_ignore_ascii_case("bearer");
-    if text.is_empty() || bare_scheme {
-        return Err(Error::Malformed("no key was presented".into()));
-    }
-    Ok(text)
-}
-
-/// The shared decision once a key has been found.
-pub(crate) fn decide(
-    now: Timestamp,
-    revoked: bool,
-    expires_at: Option<Timestamp>,
-    grace_over: bool,
-    scopes: &[String],
-    required: &[&str],
-) -> Outcome {
-    if revoked {
-        Outcome::Revoked
-    } else if grace_over || expires_at.is_some_and(|t| t <= now) {
-        Outcome::Expired
-    } else if !required.iter().all(|r| scopes.iter().any(|s| s == r)) {
-        Outcome::InsufficientScope
-    } else {
-        Outcome::Valid
-    }
-}
-
-struct Entry {
-    /// Where the key id is in [`Verifier::key_ids`] (one string for all: no allocation each).
-    key_id: (u32, u32),
-    /// Shared between the keys with the same scopes (most keys share a few sets).
-    scopes: Arc<[String]>,
-    expires_at: Option<Timestamp>,
-    revoked: bool,
-    /// For a rolled key's old secret: when it stops.
-    valid_until: Option<Timestamp>,
-}
-
-/// Hashes SHA-256 digests by their first eight bytes: they are already uniform, and the map's
-/// contents come from a signed file, so SipHash's protection buys nothing here.
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl std::hash::Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8).take(1) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = u64::from_le_bytes(word);
-        }
-    }
-}
-
-/// Scope names as read, and the shared list made of them.
-type ScopeSet<'a> = (Vec<Cow<'a, str>>, Arc<[String]>);
-
-/// Distinct scope lists looked up by a scan rather than a hash.
-const FEW_SCOPE_SETS: usize = 16;
-
-/// Payloads from this size on have their signature checked on a second thread.
-const PARALLEL_CHECK_BYTES: usize = 1 << 20;
-
-type ByHash = HashMap<[u8; 32], Entry, std::hash::BuildHasherDefault<DigestHasher>>;
 
 /// Checks keys in memory, from a signed verifier file. Never sees a secret at rest.
 ///
 /// Loading requires the public key the file must be signed with (`keyward verifier-key`), and
 /// refuses a file that is unsigned, badly signed, signed by another key, expired or
-/// unreadable. [`Verifier::reload`] also refuses a file older than the one loaded.
-pub struct Verifier {
-    /// The keys a file may be signed by (several while services move to a rotated key).
-    trusted: Vec<TrustedKey>,
-    /// The one this file was signed by.
-    signed_by: TrustedKey,
-    vault_id: String,
-    node: String,
-    serial: u64,
-    exported_at: Timestamp,
-    valid_until: Option<Timestamp>,
-    keys: usize,
-    key_ids: String,
-    by_hash: ByHash,
-}
+/// unreadable. [`Verifier::reload`] also refuses a file older than the one loaded. The
+/// checks (`verify`, `serial`, `len`, …) are the verifier crate's, through `Deref`.
+pub struct Verifier(keyward_verify::Verifier);
 
 impl Verifier {
     /// Reads and checks a verifier file signed by `trusted`.
     pub fn load(path: &Path, trusted: &TrustedKey) -> Result<Verifier> {
-        Verifier::load_trusting(path, std::slice::from_ref(trusted))
+        Ok(Verifier(keyward_verify::Verifier::load(path, trusted)?))
     }
 
     /// Reads and checks a verifier file signed by any of `trusted`: the vault's current key
     /// and, while services move over after a rotation, the one before.
     pub fn load_trusting(path: &Path, trusted: &[TrustedKey]) -> Result<Verifier> {
-        let text = read_file(path)?;
-        Verifier::from_file_contents_trusting(&text, trusted, now())
+        Ok(Verifier(keyward_verify::Verifier::load_trusting(
+            path, trusted,
+        )?))
     }
 
     /// Checks a verifier file's text signed by `trusted`, at the current time.
     pub fn from_file_contents(text: &str, trusted: &TrustedKey) -> Result<Verifier> {
-        Verifier::from_file_contents_at(text, trusted, now())
+        Ok(Verifier(keyward_verify::Verifier::from_file_contents(
+            text, trusted,
+        )?))
     }
 
     /// The same as of `now` (whether the file has expired).
@@ -209,7 +54,9 @@ impl Verifier {
         trusted: &TrustedKey,
         now: Timestamp,
     ) -> Result<Verifier> {
-        Verifier::from_file_contents_trusting(text, std::slice::from_ref(trusted), now)
+        Ok(Verifier(keyward_verify::Verifier::from_file_contents_at(
+            text, trusted, now,
+        )?))
     }
 
     /// A file's text signed by any of `trusted`, as of `now`.
@@ -218,122 +65,9 @@ impl Verifier {
         trusted: &[TrustedKey],
         now: Timestamp,
     ) -> Result<Verifier> {
-        if trusted.is_empty() {
-            return Err(Error::Refused("no trusted key was given".into()));
-        }
-        let (payload, signature, signer) = verifier_file::envelope(text, trusted)?;
-        let signer = &signer;
-        let check = || verifier_file::check_signature(signer, &payload, &signature);
-        // A big file's signature (SHA-512 over megabytes) is checked on a second thread while
-        // this one parses; nothing parsed is used unless the signature holds.
-        let (signed, parsed) = if payload.len() >= PARALLEL_CHECK_BYTES {
-            std::thread::scope(
-                |s| match std::thread::Builder::new().spawn_scoped(s, check) {
-                    Ok(handle) => {
-                        let parsed = Verifier::parse(trusted, signer, &payload, now);
-                        let signed = handle.join().unwrap_or_else(|_| {
-                            Err(Error::Refused("its signature check failed".into()))
-                        });
-                        (signed, parsed)
-                    }
-                    Err(_) => (check(), Verifier::parse(trusted, signer, &payload, now)),
-                },
-            )
-        } else {
-            match check() {
-                Ok(()) => (Ok(()), Verifier::parse(trusted, signer, &payload, now)),
-                Err(e) => return Err(e),
-            }
-        };
-        signed?;
-        parsed
-    }
-
-    /// Builds the snapshot from a payload (its signature is checked by the caller).
-    fn parse<'a>(
-        trusted: &[TrustedKey],
-        signer: &TrustedKey,
-        payload: &'a str,
-        now: Timestamp,
-    ) -> Result<Verifier> {
-        // About 150 bytes per key: room for all of them without growing the table.
-        let mut by_hash = ByHash::with_capacity_and_hasher(payload.len() / 150, Default::default());
-        let mut scope_sets: HashMap<Vec<Cow<'a, str>>, Arc<[String]>> = HashMap::new();
-        // Most files have a handful of distinct scope lists: those are found by a short scan,
-        // the rest by hashing.
-        let mut few: Vec<ScopeSet<'a>> = Vec::new();
-        let mut key_ids = String::with_capacity(payload.len() / 8);
-        let mut add = |k: EntryIn<'a>| -> std::result::Result<(), String> {
-            let hash = |hex: &str| {
-                let mut out = [0u8; 32];
-                if crypto::decode_hex_into(hex, &mut out) {
-                    Ok(out)
-                } else {
-                    Err(format!("key {} has a bad sha256", short(&k.key_id)))
-                }
-            };
-            let sha = hash(&k.sha256)?;
-            let previous = match &k.previous {
-                Some(p) => Some((hash(&p.sha256)?, p.valid_until)),
-                None => None,
-            };
-            let scopes = if let Some((_, set)) = few.iter().find(|(n, _)| *n == k.scopes) {
-                set.clone()
-            } else if let Some(set) = scope_sets.get(&k.scopes) {
-                set.clone()
-            } else {
-                let set: Arc<[String]> = k.scopes.iter().map(|s| s.to_string()).collect();
-                if few.len() < FEW_SCOPE_SETS {
-                    few.push((k.scopes, set.clone()));
-                } else {
-                    scope_sets.insert(k.scopes, set.clone());
-                }
-                set
-            };
-            let start = key_ids.len();
-            key_ids.push_str(&k.key_id);
-            let key_id = u32::try_from(start)
-                .ok()
-                .zip(u32::try_from(key_ids.len()).ok())
-                .ok_or_else(|| "the file is too large".to_owned())?;
-            let twice = || format!("key {} is listed twice", short(&k.key_id));
-            if let Some((old_sha, valid_until)) = previous {
-                let old = Entry {
-                    key_id,
-                    scopes: scopes.clone(),
-                    expires_at: k.expires_at,
-                    revoked: k.revoked,
-                    valid_until: Some(valid_until),
-                };
-                if by_hash.insert(old_sha, old).is_some() {
-                    return Err(twice());
-                }
-            }
-            let entry = Entry {
-                key_id,
-                scopes,
-                expires_at: k.expires_at,
-                revoked: k.revoked,
-                valid_until: None,
-            };
-            if by_hash.insert(sha, entry).is_some() {
-                return Err(twice());
-            }
-            Ok(())
-        };
-        let p = verifier_file::parse_payload(payload, now, &mut add)?;
-        Ok(Verifier {
-            trusted: trusted.to_vec(),
-            signed_by: *signer,
-            vault_id: p.vault_id.into_owned(),
-            node: p.node.into_owned(),
-            serial: p.serial,
-            exported_at: p.exported_at,
-            valid_until: p.valid_until,
-            keys: p.keys,
-            key_ids,
-            by_hash,
-        })
+        Ok(Verifier(
+            keyward_verify::Verifier::from_file_contents_trusting(text, trusted, now)?,
+        ))
     }
 
     /// Replaces this snapshot with the file at `path` if it verifies and is newer: `Ok(true)`
@@ -341,146 +75,24 @@ impl Verifier {
     /// serial (an old file put back), of another vault or node, or that fails any check of
     /// [`Verifier::load`] is refused and this snapshot stays.
     pub fn reload(&mut self, path: &Path) -> Result<bool> {
-        let text = read_file(path)?;
-        self.reload_from_contents(&text)
+        Ok(self.0.reload(path)?)
     }
 
     /// [`Verifier::reload`] from the file's text.
     pub fn reload_from_contents(&mut self, text: &str) -> Result<bool> {
-        let next = Verifier::from_file_contents_trusting(text, &self.trusted, now())?;
-        if next.vault_id != self.vault_id || next.node != self.node {
-            return Err(Error::Refused(format!(
-                "it covers {} of vault {}, but the loaded file covers {} of vault {}",
-                node_label(&next.node),
-                next.vault_id,
-                node_label(&self.node),
-                self.vault_id
-            )));
-        }
-        if next.serial < self.serial {
-            return Err(Error::Refused(format!(
-                "its serial {} is lower than the loaded file's {}: an older file was put back",
-                next.serial, self.serial
-            )));
-        }
-        if next.serial == self.serial {
-            return Ok(false);
-        }
-        *self = next;
-        Ok(true)
+        Ok(self.0.reload_from_contents(text)?)
     }
 
-    /// Checked hashes: keys plus rolled keys' previous secrets.
-    pub fn len(&self) -> usize {
-        self.by_hash.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_hash.is_empty()
-    }
-
-    /// Keys in the file.
-    pub fn key_count(&self) -> usize {
-        self.keys
-    }
-
-    /// Grows with every export of the vault.
-    pub fn serial(&self) -> u64 {
-        self.serial
-    }
-
-    /// The node the file covers, "" for the whole vault.
-    pub fn node(&self) -> &str {
-        &self.node
-    }
-
-    pub fn vault_id(&self) -> &str {
-        &self.vault_id
-    }
-
-    pub fn exported_at(&self) -> Timestamp {
-        self.exported_at
-    }
-
-    /// When the file stops being accepted (`--valid-for`), if ever.
-    pub fn valid_until(&self) -> Option<Timestamp> {
-        self.valid_until
-    }
-
-    /// The trusted key this file was signed by.
-    pub fn trusted_key(&self) -> &TrustedKey {
-        &self.signed_by
-    }
-
-    /// Every key a reload may be signed by.
-    pub fn trusted_keys(&self) -> &[TrustedKey] {
-        &self.trusted
-    }
-
-    /// Same answers as `Vault::verify`, at the current time.
-    pub fn verify(&self, presented: &str, required_scopes: &[&str]) -> Verification {
-        self.verify_at(now(), presented, required_scopes)
-    }
-
-    /// Once the file's `valid_until` has passed, every key is `expired` (with the reason): an
-    /// old snapshot kept in memory is no better than an old file.
-    pub fn verify_at(
-        &self,
-        now: Timestamp,
-        presented: &str,
-        required_scopes: &[&str],
-    ) -> Verification {
-        let sha = match extract_key(presented).and_then(Secret::checked_sha256) {
-            Ok(sha) => sha,
-            Err(e) => return Verification::malformed(&e),
-        };
-        if let Some(until) = self.valid_until.filter(|t| *t <= now) {
-            return Verification {
-                result: Outcome::Expired,
-                key_id: None,
-                scopes: Vec::new(),
-                reason: Some(format!(
-                    "the verifier file expired at {}; load a newer one",
-                    format_time(until)
-                )),
-            };
-        }
-        let Some(entry) = self.by_hash.get(&sha) else {
-            return Verification::of(Outcome::NotFound, None, Vec::new());
-        };
-        let grace_over = entry.valid_until.is_some_and(|t| t <= now);
-        let outcome = decide(
-            now,
-            entry.revoked,
-            entry.expires_at,
-            grace_over,
-            &entry.scopes,
-            required_scopes,
-        );
-        let (start, end) = entry.key_id;
-        let key_id = self.key_ids.get(start as usize..end as usize).unwrap_or("");
-        Verification::of(outcome, Some(key_id.to_owned()), entry.scopes.to_vec())
+    /// The verifier crate's own, for code written against it.
+    pub fn into_inner(self) -> keyward_verify::Verifier {
+        self.0
     }
 }
 
-/// A verifier file is outside input: no link, FIFO or device, at most
-/// [`super::outside::MAX_VERIFIER_FILE`].
-fn read_file(path: &Path) -> Result<String> {
-    super::outside::read_text(path, super::outside::MAX_VERIFIER_FILE)
-}
+impl Deref for Verifier {
+    type Target = keyward_verify::Verifier;
 
-fn node_label(node: &str) -> String {
-    if node.is_empty() {
-        "the whole vault".into()
-    } else {
-        format!("node {node}")
+    fn deref(&self) -> &keyward_verify::Verifier {
+        &self.0
     }
 }
-
-fn short(text: &str) -> String {
-    text.chars().take(40).collect()
-}
-
-#[cfg(test)]
-#[path = "verify_tests.rs"]
-mod tests;

@@ -1,4 +1,4 @@
-//! The secret format: `<prefix>_<random><checksum>`.
+//! The key format, `<prefix>_<random><checksum>`, and how a presented key is read.
 //!
 //! `random` is 32 CSPRNG bytes as 43 base62 characters; `checksum` is the CRC32 of those 43
 //! characters as 6 base62 characters (as GitHub tokens do), so a typo or a truncated key is
@@ -6,15 +6,15 @@
 
 use std::fmt;
 
+use ring::rand::{SecureRandom as _, SystemRandom};
 use zeroize::Zeroizing;
 
-use super::crypto;
-use super::error::{Error, Result};
+use crate::base62;
+use crate::error::{Error, Result};
 
-const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+pub use crate::base62::CHECKSUM_CHARS;
 pub const RANDOM_BYTES: usize = 32;
 pub const RANDOM_CHARS: usize = 43;
-pub const CHECKSUM_CHARS: usize = 6;
 pub const DEFAULT_PREFIX: &str = "kw";
 
 /// A key secret. Lives in zeroized memory and never prints itself.
@@ -25,15 +25,17 @@ impl Secret {
     /// Mints a fresh secret with the given (already validated) prefix.
     pub fn generate(prefix: &str) -> Secret {
         let mut bytes = Zeroizing::new([0u8; RANDOM_BYTES]);
-        crypto::fill_random(bytes.as_mut());
-        let random = Zeroizing::new(encode_base62(bytes.as_ref(), RANDOM_CHARS));
-        let checksum = checksum_of(&random);
+        // The OS CSPRNG failing is not a recoverable condition for a key vault.
+        SystemRandom::new()
+            .fill(bytes.as_mut())
+            .expect("the operating system's random number generator failed");
+        let random = Zeroizing::new(base62::encode(bytes.as_ref(), RANDOM_CHARS));
+        let checksum = base62::checksum(&random);
         let mut text = Zeroizing::new(String::with_capacity(prefix.len() + 1 + 49));
         text.push_str(prefix);
         text.push('_');
         text.push_str(&random);
-        // ASCII digits of ALPHABET.
-        text.extend(checksum.iter().map(|&b| b as char));
+        text.push_str(&checksum);
         Secret(text)
     }
 
@@ -47,7 +49,7 @@ impl Secret {
     /// of the key: what a verifier looks up, on every request `serve` answers.
     pub fn checked_sha256(text: &str) -> Result<[u8; 32]> {
         parse_parts(text)?;
-        Ok(crypto::sha256(text.as_bytes()))
+        Ok(crate::hex::sha256(text.as_bytes()))
     }
 
     pub fn expose(&self) -> &str {
@@ -68,7 +70,7 @@ impl Secret {
 
     /// SHA-256 of the whole secret: what the vault and verifier files keep.
     pub fn sha256(&self) -> [u8; 32] {
-        crypto::sha256(self.0.as_bytes())
+        crate::hex::sha256(self.0.as_bytes())
     }
 }
 
@@ -78,7 +80,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-pub(crate) fn display_of(secret: &str) -> String {
+fn display_of(secret: &str) -> String {
     match secret.rfind('_') {
         Some(i) if secret.len() >= i + 9 => {
             let body = &secret[i + 1..];
@@ -109,7 +111,7 @@ fn parse_parts(text: &str) -> Result<(&str, &str, &str)> {
         return Err(malformed("the key contains characters that are not base62"));
     }
     let (random, checksum) = body.split_at(RANDOM_CHARS);
-    if checksum_of(random) != checksum.as_bytes() {
+    if base62::checksum_digits(random) != checksum.as_bytes() {
         return Err(malformed(
             "the key's checksum does not match (typo or truncation?)",
         ));
@@ -132,56 +134,30 @@ pub fn validate_prefix(prefix: &str) -> Result<()> {
     }
 }
 
-/// The CRC32 of `random` as 6 base62 digits, big-endian, '0'-padded: `encode_base62` of its 4
-/// bytes, in a register rather than three allocations (62^6 > 2^32, so 6 digits always hold it).
-fn checksum_of(random: &str) -> [u8; CHECKSUM_CHARS] {
-    let mut crc = crc32fast::hash(random.as_bytes());
-    let mut out = [b'0'; CHECKSUM_CHARS];
-    for digit in out.iter_mut().rev() {
-        *digit = ALPHABET[(crc % 62) as usize];
-        crc /= 62;
+/// Pulls the key out of `Authorization: Api-Key k`, `Api-Key k`, `Bearer k` or a bare `k`.
+/// Header name and scheme match case-insensitively.
+pub fn extract_key(presented: &str) -> Result<&str> {
+    let mut text = presented.trim();
+    if let Some((name, value)) = text.split_once(':')
+        && name.trim().eq_ignore_ascii_case("authorization")
+    {
+        text = value.trim();
     }
-    out
-}
-
-/// Fixed-width big-endian base62 of `bytes`, left-padded with '0' to `width`.
-pub(crate) fn encode_base62(bytes: &[u8], width: usize) -> String {
-    // Repeated division of the big number held in `digits` (base 256) by 62.
-    let mut number = Zeroizing::new(bytes.to_vec());
-    let mut out = Zeroizing::new(vec![b'0'; width]);
-    let mut pos = width;
-    while number.iter().any(|&d| d != 0) && pos > 0 {
-        let mut remainder = 0u32;
-        for digit in number.iter_mut() {
-            let acc = (remainder << 8) | u32::from(*digit);
-            *digit = (acc / 62) as u8;
-            remainder = acc % 62;
-        }
-        pos -= 1;
-        out[pos] = ALPHABET[remainder as usize];
-    }
-    // All bytes are ASCII from ALPHABET.
-    out.iter().map(|&b| b as char).collect()
-}
-
-/// The inverse of [`encode_base62`]: `bytes` big-endian bytes, or `None` for a character
-/// outside the alphabet or a value that does not fit.
-pub(crate) fn decode_base62(text: &str, bytes: usize) -> Option<Vec<u8>> {
-    let mut number = vec![0u8; bytes];
-    for c in text.bytes() {
-        let digit = ALPHABET.iter().position(|&a| a == c)? as u32;
-        // number = number * 62 + digit, from the last byte up.
-        let mut carry = digit;
-        for byte in number.iter_mut().rev() {
-            let acc = u32::from(*byte) * 62 + carry;
-            *byte = (acc & 0xff) as u8;
-            carry = acc >> 8;
-        }
-        if carry != 0 {
-            return None;
+    if let Some((scheme, rest)) = text.split_once(char::is_whitespace) {
+        if scheme.eq_ignore_ascii_case("api-key") || scheme.eq_ignore_ascii_case("bearer") {
+            text = rest.trim();
+        } else {
+            return Err(Error::Malformed(format!(
+                "expected 'Api-Key <key>' or 'Bearer <key>', got scheme '{}'",
+                scheme.chars().take(20).collect::<String>()
+            )));
         }
     }
-    Some(number)
+    let bare_scheme = text.eq_ignore_ascii_case("api-key") || text.eq_ignore_ascii_case("bearer");
+    if text.is_empty() || bare_scheme {
+        return Err(Error::Malformed("no key was presented".into()));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -206,29 +182,12 @@ mod tests {
     }
 
     #[test]
-    fn the_checksum_is_the_base62_of_the_crc32() {
-        // The checksum of every key ever minted: 6 digits of encode_base62 over the CRC's bytes.
-        for random in [
-            "",
-            "a",
-            "0000000000000000000000000000000000000000000",
-            "zzzz",
-            "kw_x",
-        ] {
-            let crc = crc32fast::hash(random.as_bytes());
-            let by_codec = encode_base62(&crc.to_be_bytes(), CHECKSUM_CHARS);
-            assert_eq!(checksum_of(random), by_codec.as_bytes(), "{random:?}");
-        }
-        for _ in 0..1000 {
+    fn a_checked_hash_is_the_parsed_secrets_hash() {
+        for _ in 0..200 {
             let s = Secret::generate("kw");
-            let body = &s.expose()[3..];
-            let crc = crc32fast::hash(&body.as_bytes()[..RANDOM_CHARS]);
-            assert_eq!(
-                encode_base62(&crc.to_be_bytes(), CHECKSUM_CHARS),
-                &body[RANDOM_CHARS..]
-            );
             assert_eq!(Secret::checked_sha256(s.expose()).unwrap(), s.sha256());
         }
+        assert!(Secret::checked_sha256("kw_short").is_err());
     }
 
     #[test]
@@ -253,35 +212,27 @@ mod tests {
     }
 
     #[test]
-    fn base62_is_fixed_width_and_distinct() {
-        assert_eq!(encode_base62(&[0, 0], 3), "000");
-        assert_eq!(encode_base62(&[0, 61], 3), "00z");
-        assert_eq!(encode_base62(&[0, 62], 3), "010");
-        assert_eq!(encode_base62(&[0xff; 32], RANDOM_CHARS).len(), RANDOM_CHARS);
-        assert_ne!(encode_base62(&[0xff; 32], RANDOM_CHARS).as_bytes()[0], b'0');
-    }
-
-    #[test]
-    fn base62_decodes_what_it_encodes() {
-        for bytes in [[0u8; 32], [0xff; 32], [7; 32]] {
-            let text = encode_base62(&bytes, RANDOM_CHARS);
-            assert_eq!(decode_base62(&text, 32).as_deref(), Some(&bytes[..]));
-        }
-        assert_eq!(decode_base62("010", 2), Some(vec![0, 62]));
-        assert_eq!(decode_base62("0-0", 2), None, "not base62");
-        assert_eq!(
-            decode_base62("zzz", 2),
-            None,
-            "62^3 - 1 does not fit in 2 bytes"
-        );
-    }
-
-    #[test]
     fn display_shows_only_the_ends() {
         let s = Secret::generate("kw");
         let d = s.display();
         assert!(d.starts_with("kw_") && d.contains('…'));
         assert_eq!(d.chars().count(), 3 + 4 + 1 + 4);
         assert!(!format!("{s:?}").contains(&s.expose()[3..20]));
+    }
+
+    #[test]
+    fn header_forms_are_accepted() {
+        let k = "kw_abc";
+        assert_eq!(extract_key("Authorization: Api-Key kw_abc").unwrap(), k);
+        assert_eq!(
+            extract_key("authorization:   api-key   kw_abc  ").unwrap(),
+            k
+        );
+        assert_eq!(extract_key("Api-Key kw_abc").unwrap(), k);
+        assert_eq!(extract_key("Bearer kw_abc").unwrap(), k);
+        assert_eq!(extract_key("kw_abc").unwrap(), k);
+        assert!(extract_key("Basic dXNlcjpwYXNz").is_err());
+        assert!(extract_key("Authorization: Api-Key ").is_err());
+        assert!(extract_key("   ").is_err());
     }
 }

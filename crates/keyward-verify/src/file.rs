@@ -16,10 +16,10 @@ use std::borrow::Cow;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::crypto;
-use super::error::{Error, Result};
-use super::model::{Timestamp, format_time};
-use super::signing::{SigningKey, TrustedKey};
+use crate::error::{Error, Result};
+use crate::hex;
+use crate::signature::{SigningKey, TrustedKey};
+use crate::time::{Timestamp, format_time};
 
 pub const TYPE: &str = "keyward.verifier";
 pub const VERSION: u32 = 2;
@@ -92,13 +92,13 @@ impl VerifierFile {
     pub const VERSION: u32 = VERSION;
 
     /// Signs `payload` with the vault's key.
-    pub(super) fn sign(payload: &VerifierPayload, key: &SigningKey) -> Result<VerifierFile> {
-        let text = serde_json::to_string(payload).map_err(|e| Error::Corrupt(e.to_string()))?;
+    pub fn sign(payload: &VerifierPayload, key: &SigningKey) -> Result<VerifierFile> {
+        let text = serde_json::to_string(payload).map_err(|e| Error::Invalid(e.to_string()))?;
         Ok(VerifierFile {
             kind: TYPE.into(),
             version: VERSION,
             public_key: key.public().to_string(),
-            signature: crypto::to_hex(&key.sign(text.as_bytes())),
+            signature: hex::to_hex(&key.sign(text.as_bytes())),
             payload: text,
         })
     }
@@ -135,7 +135,7 @@ struct Envelope<'a> {
 }
 
 /// The payload's fields but its keys, as read (borrowing from the text).
-pub(super) struct Header<'a> {
+pub(crate) struct Header<'a> {
     pub kind: Cow<'a, str>,
     pub version: u32,
     pub vault_id: Cow<'a, str>,
@@ -147,7 +147,7 @@ pub(super) struct Header<'a> {
 }
 
 /// Where the entries go as they are read: 100,000 keys are never held twice.
-pub(super) type Sink<'s, 'a> = &'s mut dyn FnMut(EntryIn<'a>) -> std::result::Result<(), String>;
+pub(crate) type Sink<'s, 'a> = &'s mut dyn FnMut(EntryIn<'a>) -> std::result::Result<(), String>;
 
 struct PayloadSeed<'s, 'a> {
     sink: Sink<'s, 'a>,
@@ -234,7 +234,7 @@ impl<'de> Visitor<'de> for KeysSeed<'_, 'de> {
 }
 
 #[derive(Deserialize)]
-pub(super) struct EntryIn<'a> {
+pub(crate) struct EntryIn<'a> {
     #[serde(borrow)]
     pub key_id: Cow<'a, str>,
     #[serde(borrow)]
@@ -248,7 +248,7 @@ pub(super) struct EntryIn<'a> {
 }
 
 #[derive(Deserialize)]
-pub(super) struct PreviousIn<'a> {
+pub(crate) struct PreviousIn<'a> {
     #[serde(borrow)]
     pub sha256: Cow<'a, str>,
     pub valid_until: Timestamp,
@@ -257,7 +257,7 @@ pub(super) struct PreviousIn<'a> {
 /// Checks a file's envelope against the `trusted` keys and returns the payload text, the
 /// signature to check it with ([`check_signature`]) and the trusted key the file names. Every
 /// refusal is [`Error::Refused`] with the reason.
-pub(super) fn envelope<'a>(
+pub(crate) fn envelope<'a>(
     text: &'a str,
     trusted: &[TrustedKey],
 ) -> Result<(Cow<'a, str>, Vec<u8>, TrustedKey)> {
@@ -310,14 +310,14 @@ pub(super) fn envelope<'a>(
             "it was signed by {named}, not by {which} (a file of another vault, or signed by a key retired by `keyward verifier-key rotate`?)"
         )));
     }
-    let signature = crypto::from_hex(&signature)
+    let signature = hex::from_hex(&signature)
         .filter(|s| s.len() == 64)
         .ok_or_else(|| refused("its signature is not 128 hexadecimal digits"))?;
     Ok((payload, signature, named))
 }
 
 /// The Ed25519 check of the exact payload bytes.
-pub(super) fn check_signature(trusted: &TrustedKey, payload: &str, signature: &[u8]) -> Result<()> {
+pub(crate) fn check_signature(trusted: &TrustedKey, payload: &str, signature: &[u8]) -> Result<()> {
     if trusted.verifies(payload.as_bytes(), signature) {
         Ok(())
     } else {
@@ -329,7 +329,7 @@ pub(super) fn check_signature(trusted: &TrustedKey, payload: &str, signature: &[
 
 /// Parses a payload whose signature was checked, handing each entry to `sink`, and checks its
 /// own type, version and expiry.
-pub(super) fn parse_payload<'a>(
+pub(crate) fn parse_payload<'a>(
     payload: &'a str,
     now: Timestamp,
     sink: Sink<'_, 'a>,
