@@ -97,7 +97,9 @@ fn a_key_activity_is_its_own_entries_not_those_that_mention_its_id() {
 fn a_key_imported_among_thousands_still_shows_its_creation() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut v, env) = vault(&dir);
-    let batch: Vec<NewKey> = (0..6_000).map(|i| named(&format!("imported-{i}"))).collect();
+    let batch: Vec<NewKey> = (0..6_000)
+        .map(|i| named(&format!("imported-{i}")))
+        .collect();
     let minted = v.create_keys(env, batch).expect("import");
     let first = v.key(&minted[0].info.key_id).expect("key");
     let entries = v.key_activity(&first, 100).expect("activity");

@@ -2,10 +2,10 @@
 //! as a whole word (`kid_… 'name'`, `kid_… found in …`, `kid_… copied …`), as the vault writes
 //! it: that word, on a `key.*` entry, is what ties the entry to its key.
 
+use super::Vault;
 use super::activity::{ActivityEntry, open_detail};
 use super::error::Result;
 use super::model::KeyInfo;
-use super::Vault;
 
 /// Entries read from the store at a time while looking back for a key's creation.
 const PAGE: usize = 1_000;

@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 use super::{KeywardApp, Screen, workspace_of};
 use crate::ui::activity_view::{self, VaultActivity};
 use crate::ui::clipboard::ClipboardSecret;
-use crate::ui::dialogs::GrantScope;
+use crate::ui::details_panel::{self, DetailsPanel};
+use crate::ui::dialogs::{GrantScope, KeyDetail};
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
 use crate::ui::state::{
@@ -29,8 +30,10 @@ impl KeywardApp {
     ) {
         for command in commands {
             if let Err(e) = self.run_command(ctx, frame, command) {
+                // A form's error is shown in the form: a dialog's, or the details panel's.
+                let in_form = self.details.is_editing();
                 match self.session_mut() {
-                    Some(s) if s.dialog.is_some() => s.dialog_error = Some(e),
+                    Some(s) if s.dialog.is_some() || in_form => s.dialog_error = Some(e),
                     _ => self.complain(e),
                 }
             }
@@ -102,6 +105,7 @@ impl KeywardApp {
         let mut new_key = None;
         match command {
             Command::Select(id) => {
+                self.details = DetailsPanel::default();
                 s.vault_activity = None;
                 s.selected = Some(id);
                 s.page = Page::Node;
@@ -123,6 +127,36 @@ impl KeywardApp {
                 let info = s.vault.edit_key_details(&key_id, edit).map_err(err)?;
                 message = Some(format!("Details of {} saved", info.name));
                 s.dialog = None;
+            }
+            Command::SaveKey {
+                key_id,
+                edit,
+                scopes,
+            } => {
+                let mut info = s.vault.edit_key_details(&key_id, edit).map_err(err)?;
+                if let Some((scopes, full_access)) = scopes {
+                    info = s
+                        .vault
+                        .set_scopes(&key_id, &scopes, full_access)
+                        .map_err(err)?;
+                }
+                message = Some(format!("Details of {} saved", info.name));
+            }
+            Command::ShowKey(key_id) => {
+                if details_panel::fits(ctx) {
+                    self.settings.details_open = true;
+                    self.details.show(key_id);
+                } else {
+                    s.dialog = Some(Box::new(KeyDetail::new(key_id)));
+                    s.dialog_error = None;
+                }
+                return Ok(());
+            }
+            Command::CloseDetails => {
+                self.settings.details_open = false;
+                self.details = DetailsPanel::default();
+                self.forget_typed_text = true;
+                return Ok(());
             }
             Command::Acknowledge {
                 subject,

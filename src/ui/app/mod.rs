@@ -12,11 +12,12 @@ use std::sync::Arc;
 use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
+use super::details_panel::{self, DetailsPanel};
 use super::notify::{self, Notifier, Told};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Page, Session, Settings, Status, Waiting};
+use super::state::{Command, Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenMode, OpenRequest, RecentEntry, UnlockForm};
 use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
@@ -83,6 +84,8 @@ pub struct KeywardApp {
     pub told: Told,
     /// The session reload whose events were told last.
     told_at_reload: Option<u64>,
+    /// A key's details beside the list.
+    details: DetailsPanel,
 }
 
 impl KeywardApp {
@@ -122,6 +125,7 @@ impl KeywardApp {
             notifier: notify::desktop(),
             told,
             told_at_reload: None,
+            details: DetailsPanel::default(),
         }
     }
 
@@ -154,6 +158,40 @@ impl KeywardApp {
     /// The outline drawn around the focused widget in the last frame, if anything had focus.
     pub fn focus_ring(&self) -> Option<egui::Rect> {
         self.focus_ring
+    }
+
+    /// The key shown beside the list, when the panel is on screen.
+    pub fn details_key(&self, ctx: &egui::Context) -> Option<&str> {
+        self.details_shown(ctx)
+            .then(|| self.details.key_id())
+            .flatten()
+    }
+
+    /// The details panel is on screen: open, with room for it, over the key list.
+    fn details_shown(&self, ctx: &egui::Context) -> bool {
+        self.settings.details_open
+            && details_panel::fits(ctx)
+            && self.session().is_some_and(|s| {
+                s.page == Page::Node && s.tab == Tab::Keys && s.vault_activity.is_none()
+            })
+    }
+
+    /// Esc leaves the panel's form, or closes the panel, when no dialog, menu or text field
+    /// takes it first.
+    fn details_escape(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let free = self
+            .session()
+            .is_some_and(|s| s.dialog.is_none() && s.secret.is_none())
+            && !ctx.memory(|m| m.top_modal_layer().is_some())
+            && !ctx.text_edit_focused()
+            && !egui::Popup::is_any_open(ctx);
+        if free
+            && self.details_shown(ctx)
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
+            && self.details.escape()
+        {
+            commands.push(Command::CloseDetails);
+        }
     }
 
     /// The status bar's message, if any.
@@ -232,6 +270,7 @@ impl KeywardApp {
             self.settings.last_node_id = session.selected_node().map(|n| n.id);
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&self.options.vault_path)));
+        self.details = DetailsPanel::default();
         self.forget_typed_text = true;
         self.say("Locked");
     }
@@ -332,6 +371,7 @@ impl KeywardApp {
             self.recent.remember(&path, now);
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&path)));
+        self.details = DetailsPanel::default();
         self.options.vault_path = path;
         self.settings.last_node_id = None;
         self.status = None;
@@ -420,6 +460,7 @@ impl eframe::App for KeywardApp {
         // by a shortcut stayed over the dialog's buttons. (Known from the last frame; the
         // frame a dialog opens in is followed by another.)
         let behind_dialog = ctx.memory(|m| m.top_modal_layer().is_some());
+        self.details_escape(&ctx, &mut commands);
         let background = |ui: &mut egui::Ui| {
             if behind_dialog {
                 ui.disable();
@@ -474,6 +515,19 @@ impl eframe::App for KeywardApp {
                         sidebar::sidebar_ui(ui, session, &mut commands);
                     });
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
+                if session.page == Page::Node
+                    && session.tab == Tab::Keys
+                    && session.vault_activity.is_none()
+                {
+                    details_panel::details_panel_ui(
+                        ui,
+                        &mut self.details,
+                        session,
+                        &mut self.settings,
+                        behind_dialog,
+                        &mut commands,
+                    );
+                }
                 // The findings banner sits at the bottom, above the status bar: coming after
                 // unlock and going after Health or Dismiss, it moves nothing under the cursor.
                 if health_view::banner_shown(session) {
