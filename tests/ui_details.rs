@@ -165,6 +165,10 @@ fn details_are_edited_in_place_with_their_scopes() {
     );
     assert!(h.query_by_label("Key reader-2").is_some(), "shown as saved");
     assert_eq!(h.state().status_text(), Some("Details of reader-2 saved"));
+    assert!(
+        h.query_by_label("'reader-2': scopes +write").is_some(),
+        "the key.scopes entry says which scopes changed"
+    );
 
     // Cancel leaves everything as it was; Esc leaves the form, a second Esc the panel.
     h.get_by_label("Edit details…").click();

@@ -107,3 +107,32 @@ fn a_key_imported_among_thousands_still_shows_its_creation() {
     assert_eq!(entries[0].action, "key.create");
     assert_eq!(entries[0].key_id(), Some(first.key_id.as_str()));
 }
+
+#[test]
+fn a_scope_change_is_logged_with_what_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut v, env) = vault(&dir);
+    // Read / Write: read is required.
+    let key = v.create_key(env, named("reader")).expect("key").info;
+    v.set_scopes(&key.key_id, &["write".into()], false)
+        .expect("write");
+    v.set_scopes(&key.key_id, &[], true).expect("full access");
+    v.set_scopes(&key.key_id, &[], false).expect("none");
+    let key = v.key(&key.key_id).expect("key");
+    let details: Vec<String> = v
+        .key_activity(&key, 10)
+        .expect("activity")
+        .into_iter()
+        .filter(|e| e.action == "key.scopes")
+        .map(|e| e.detail)
+        .collect();
+    let id = &key.key_id;
+    assert_eq!(
+        details,
+        [
+            format!("{id} 'reader': scopes -write, full access off"),
+            format!("{id} 'reader': full access on"),
+            format!("{id} 'reader': scopes +write"),
+        ]
+    );
+}
