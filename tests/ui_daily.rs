@@ -361,3 +361,30 @@ fn deleting_a_key_names_it_and_an_idle_lock_says_why_on_the_unlock_screen() {
         "the unlock screen says why"
     );
 }
+
+#[test]
+fn after_unlock_the_key_list_keeps_its_sort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| {
+        for name in ["beta", "alpha", "gamma"] {
+            key(v, name, None);
+        }
+    });
+    click(&mut h, "Environment prod");
+    let sort = |h: &App| {
+        let keys = &h.state().session().expect("unlocked").keys;
+        let first = keys.visible_row(0).name.to_owned();
+        (format!("{:?}", keys.sort()), first)
+    };
+    assert_eq!(sort(&h).0, "(Created, true)", "newest first");
+    click(&mut h, "Name");
+    assert_eq!(sort(&h), ("(Name, false)".to_owned(), "alpha".to_owned()));
+    h.state_mut().lock();
+    h.run();
+    window::unlock(&mut h, PASS);
+    assert_eq!(
+        sort(&h),
+        ("(Name, false)".to_owned(), "alpha".to_owned()),
+        "still by name after unlock"
+    );
+}

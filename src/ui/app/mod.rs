@@ -13,6 +13,7 @@ use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
 use super::details_panel::{self, DetailsPanel};
+use super::key_table::SortColumn;
 use super::notify::{self, Notifier, Told};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
@@ -86,6 +87,8 @@ pub struct KeywardApp {
     told_at_reload: Option<u64>,
     /// A key's details beside the list.
     details: DetailsPanel,
+    /// The key list's sort, kept across a lock.
+    kept_sort: Option<(SortColumn, bool)>,
 }
 
 impl KeywardApp {
@@ -126,6 +129,7 @@ impl KeywardApp {
             told,
             told_at_reload: None,
             details: DetailsPanel::default(),
+            kept_sort: None,
         }
     }
 
@@ -221,6 +225,9 @@ impl KeywardApp {
         self.recent
             .remember(&self.options.vault_path, crate::vault::now());
         let mut session = Session::new(vault, self.settings.last_node_id);
+        if let Some((column, descending)) = self.kept_sort {
+            session.keys.set_sort(column, descending);
+        }
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
         self.forget_typed_text = true;
@@ -268,6 +275,7 @@ impl KeywardApp {
         self.clear_clipboard_secret();
         if let Screen::Unlocked(session) = &self.screen {
             self.settings.last_node_id = session.selected_node().map(|n| n.id);
+            self.kept_sort = Some(session.keys.sort());
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&self.options.vault_path)));
         self.details = DetailsPanel::default();
