@@ -388,3 +388,28 @@ fn after_unlock_the_key_list_keeps_its_sort() {
         "still by name after unlock"
     );
 }
+
+#[test]
+fn a_second_full_access_key_is_refused_naming_the_master() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| {
+        let env = v.resolve("acme/billing/prod").expect("env");
+        v.master_key(env.id).expect("master");
+    });
+    click(&mut h, "Environment prod");
+    click(&mut h, "Add New Key");
+    // The field, not the table's Name header.
+    let name = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("Name"));
+    name.focus();
+    name.type_text("deployer");
+    h.run();
+    assert!(!disabled(&h, "Generate Key"));
+    click(&mut h, "Full access (every scope, now and later)");
+    assert!(disabled(&h, "Generate Key"), "a second master is refused");
+    assert!(has_text(
+        &h,
+        "master is already this node's full-access (master) key"
+    ));
+    click(&mut h, "Full access (every scope, now and later)");
+    assert!(!disabled(&h, "Generate Key"), "scoped keys are fine");
+}

@@ -241,6 +241,20 @@ impl Vault {
         self.master_key_then(node, |_| Ok(()))
     }
 
+    /// The node's full-access key that still works, if it has one: the master key
+    /// [`Vault::master_key`] hands out instead of minting another.
+    pub fn working_master(&self, node: NodeId) -> Result<Option<KeyInfo>> {
+        let tree = self.tree()?;
+        let now = self.now();
+        for row in self.conn.master_key_rows(node)? {
+            let info = self.key_info(&tree, &row, now)?;
+            if info.status.works() {
+                return Ok(Some(info));
+            }
+        }
+        Ok(None)
+    }
+
     /// Like [`Vault::master_key`], but a new master key's secret goes to `deliver` before the
     /// transaction commits: if delivering fails, no master key is created.
     pub fn master_key_then(
@@ -248,13 +262,8 @@ impl Vault {
         node: NodeId,
         mut deliver: impl FnMut(&MintedKey) -> Result<()>,
     ) -> Result<MasterKey> {
-        let tree = self.tree()?;
-        let now = self.now();
-        for row in self.conn.master_key_rows(node)? {
-            let info = self.key_info(&tree, &row, now)?;
-            if info.status.works() {
-                return Ok(MasterKey::Existing(info));
-            }
+        if let Some(info) = self.working_master(node)? {
+            return Ok(MasterKey::Existing(info));
         }
         let mut name = "master".to_owned();
         let mut n = 1;
