@@ -245,3 +245,32 @@ fn a_key_imported_among_thousands_shows_its_creation() {
             .is_none()
     );
 }
+
+#[test]
+fn a_refused_save_is_said_in_the_panel_and_the_form_stays() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut h, _) = unlocked(&dir, WIDE, named(&["reader", "writer"]));
+    h.get_by_label("reader").click();
+    h.run();
+    h.get_by_label("Edit details…").click();
+    h.run();
+    h.get_by_label("Key name").focus();
+    h.run();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[Key::A]);
+    h.key_press(Key::Backspace);
+    h.run();
+    h.get_by_label("Key name").type_text("writer");
+    h.run();
+    h.get_by_label("Save details").click();
+    h.run();
+    h.run();
+    assert!(
+        h.query_all_by(|n| n.value().is_some_and(|v| v.contains("already exists"))
+            || n.label().is_some_and(|l| l.contains("already exists")))
+            .next()
+            .is_some(),
+        "the refusal is shown in the form"
+    );
+    assert!(h.query_by_label("Key name").is_some(), "the form stays");
+    assert_eq!(h.state().status_text(), None, "not only in the status bar");
+}

@@ -10,8 +10,8 @@ use zeroize::Zeroizing;
 use super::{KeywardApp, Screen, workspace_of};
 use crate::ui::activity_view::{self, VaultActivity};
 use crate::ui::clipboard::ClipboardSecret;
-use crate::ui::details_panel::{self, DetailsPanel};
-use crate::ui::dialogs::{GrantScope, KeyDetail};
+use crate::ui::details_panel::DetailsPanel;
+use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
 use crate::ui::state::{
@@ -78,6 +78,10 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::DiscardSecret => return self.discard_secret(ctx),
+            Command::ShowKey(_) | Command::CloseDetails => {
+                self.details_command(ctx, command);
+                return Ok(());
+            }
             Command::ApplySettings(settings) => {
                 let last = self.settings.last_node_id;
                 self.settings = Settings {
@@ -141,22 +145,6 @@ impl KeywardApp {
                         .map_err(err)?;
                 }
                 message = Some(format!("Details of {} saved", info.name));
-            }
-            Command::ShowKey(key_id) => {
-                if details_panel::fits(ctx) {
-                    self.settings.details_open = true;
-                    self.details.show(key_id);
-                } else {
-                    s.dialog = Some(Box::new(KeyDetail::new(key_id)));
-                    s.dialog_error = None;
-                }
-                return Ok(());
-            }
-            Command::CloseDetails => {
-                self.settings.details_open = false;
-                self.details = DetailsPanel::default();
-                self.forget_typed_text = true;
-                return Ok(());
             }
             Command::Acknowledge {
                 subject,
@@ -426,7 +414,9 @@ impl KeywardApp {
             | Command::DownloadSecret
             | Command::CloseSecret
             | Command::CloseSecretAndQuit
-            | Command::DiscardSecret => {}
+            | Command::DiscardSecret
+            | Command::ShowKey(_)
+            | Command::CloseDetails => {}
         }
         let reload = s.reload();
         if let Some(key_id) = new_key {

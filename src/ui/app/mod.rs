@@ -3,6 +3,7 @@
 
 mod bars;
 mod commands;
+mod details;
 mod scan;
 mod timers;
 
@@ -18,7 +19,7 @@ use super::notify::{self, Notifier, Told};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Command, Page, Session, Settings, Status, Tab, Waiting};
+use super::state::{Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenMode, OpenRequest, RecentEntry, UnlockForm};
 use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
@@ -162,40 +163,6 @@ impl KeywardApp {
     /// The outline drawn around the focused widget in the last frame, if anything had focus.
     pub fn focus_ring(&self) -> Option<egui::Rect> {
         self.focus_ring
-    }
-
-    /// The key shown beside the list, when the panel is on screen.
-    pub fn details_key(&self, ctx: &egui::Context) -> Option<&str> {
-        self.details_shown(ctx)
-            .then(|| self.details.key_id())
-            .flatten()
-    }
-
-    /// The details panel is on screen: open, with room for it, over the key list.
-    fn details_shown(&self, ctx: &egui::Context) -> bool {
-        self.settings.details_open
-            && details_panel::fits(ctx)
-            && self.session().is_some_and(|s| {
-                s.page == Page::Node && s.tab == Tab::Keys && s.vault_activity.is_none()
-            })
-    }
-
-    /// Esc leaves the panel's form, or closes the panel, when no dialog, menu or text field
-    /// takes it first.
-    fn details_escape(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        let free = self
-            .session()
-            .is_some_and(|s| s.dialog.is_none() && s.secret.is_none())
-            && !ctx.memory(|m| m.top_modal_layer().is_some())
-            && !ctx.text_edit_focused()
-            && !egui::Popup::is_any_open(ctx);
-        if free
-            && self.details_shown(ctx)
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
-            && self.details.escape()
-        {
-            commands.push(Command::CloseDetails);
-        }
     }
 
     /// The status bar's message, if any.
