@@ -361,3 +361,55 @@ fn deleting_a_key_names_it_and_an_idle_lock_says_why_on_the_unlock_screen() {
         "the unlock screen says why"
     );
 }
+
+#[test]
+fn after_unlock_the_key_list_keeps_its_sort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| {
+        for name in ["beta", "alpha", "gamma"] {
+            key(v, name, None);
+        }
+    });
+    click(&mut h, "Environment prod");
+    let sort = |h: &App| {
+        let keys = &h.state().session().expect("unlocked").keys;
+        let first = keys.visible_row(0).name.to_owned();
+        (format!("{:?}", keys.sort()), first)
+    };
+    assert_eq!(sort(&h).0, "(Created, true)", "newest first");
+    click(&mut h, "Name");
+    assert_eq!(sort(&h), ("(Name, false)".to_owned(), "alpha".to_owned()));
+    h.state_mut().lock();
+    h.run();
+    window::unlock(&mut h, PASS);
+    assert_eq!(
+        sort(&h),
+        ("(Name, false)".to_owned(), "alpha".to_owned()),
+        "still by name after unlock"
+    );
+}
+
+#[test]
+fn a_second_full_access_key_is_refused_naming_the_master() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v| {
+        let env = v.resolve("acme/billing/prod").expect("env");
+        v.master_key(env.id).expect("master");
+    });
+    click(&mut h, "Environment prod");
+    click(&mut h, "Add New Key");
+    // The field, not the table's Name header.
+    let name = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("Name"));
+    name.focus();
+    name.type_text("deployer");
+    h.run();
+    assert!(!disabled(&h, "Generate Key"));
+    click(&mut h, "Full access (every scope, now and later)");
+    assert!(disabled(&h, "Generate Key"), "a second master is refused");
+    assert!(has_text(
+        &h,
+        "master is already this node's full-access (master) key"
+    ));
+    click(&mut h, "Full access (every scope, now and later)");
+    assert!(!disabled(&h, "Generate Key"), "scoped keys are fine");
+}

@@ -1,6 +1,7 @@
-//! The activity of a node keeps what happened to nodes deleted under it, the delete included.
+//! The activity of a node keeps what happened to nodes deleted under it, the delete included;
+//! a key's activity is its own entries, back to its creation.
 
-use keyward::vault::{KdfParams, Preset, Vault};
+use keyward::vault::{KdfParams, KeyEdit, NewKey, Preset, Vault};
 
 #[test]
 fn a_deleted_project_stays_in_its_workspace_activity() {
@@ -44,5 +45,94 @@ fn a_deleted_project_stays_in_its_workspace_activity() {
     assert!(
         other_log.iter().any(|e| e.contains("acmeco/web")),
         "{other_log:?}"
+    );
+}
+
+fn vault(dir: &tempfile::TempDir) -> (Vault, keyward::vault::NodeId) {
+    let mut v = Vault::create(
+        &dir.path().join("k.keyward"),
+        "tundra maple 3390 cobalt",
+        KdfParams::new(8, 1).expect("kdf"),
+    )
+    .expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    let env = v.add_environment(p.id, "prod", None).expect("env");
+    (v, env.id)
+}
+
+fn named(name: &str) -> NewKey {
+    NewKey {
+        name: name.into(),
+        ..NewKey::default()
+    }
+}
+
+#[test]
+fn a_key_activity_is_its_own_entries_not_those_that_mention_its_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut v, env) = vault(&dir);
+    let a = v.create_key(env, named("reader")).expect("key").info;
+    let b = v.create_key(env, named("writer")).expect("key").info;
+    // The other key's log entries now carry this key's id in their detail.
+    let edit = KeyEdit {
+        name: Some(a.key_id.clone()),
+        ..KeyEdit::default()
+    };
+    v.edit_key_details(&b.key_id, edit).expect("rename");
+    v.revoke_key(&b.key_id).expect("revoke");
+    let actions = |key: &keyward::vault::KeyInfo| -> Vec<String> {
+        let key = v.key(&key.key_id).expect("key");
+        v.key_activity(&key, 100)
+            .expect("activity")
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    };
+    assert_eq!(actions(&a), ["key.create"]);
+    assert_eq!(actions(&b), ["key.revoke", "key.edit", "key.create"]);
+}
+
+#[test]
+fn a_key_imported_among_thousands_still_shows_its_creation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut v, env) = vault(&dir);
+    let batch: Vec<NewKey> = (0..6_000)
+        .map(|i| named(&format!("imported-{i}")))
+        .collect();
+    let minted = v.create_keys(env, batch).expect("import");
+    let first = v.key(&minted[0].info.key_id).expect("key");
+    let entries = v.key_activity(&first, 100).expect("activity");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].action, "key.create");
+    assert_eq!(entries[0].key_id(), Some(first.key_id.as_str()));
+}
+
+#[test]
+fn a_scope_change_is_logged_with_what_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut v, env) = vault(&dir);
+    // Read / Write: read is required.
+    let key = v.create_key(env, named("reader")).expect("key").info;
+    v.set_scopes(&key.key_id, &["write".into()], false)
+        .expect("write");
+    v.set_scopes(&key.key_id, &[], true).expect("full access");
+    v.set_scopes(&key.key_id, &[], false).expect("none");
+    let key = v.key(&key.key_id).expect("key");
+    let details: Vec<String> = v
+        .key_activity(&key, 10)
+        .expect("activity")
+        .into_iter()
+        .filter(|e| e.action == "key.scopes")
+        .map(|e| e.detail)
+        .collect();
+    let id = &key.key_id;
+    assert_eq!(
+        details,
+        [
+            format!("{id} 'reader': scopes -write, full access off"),
+            format!("{id} 'reader': full access on"),
+            format!("{id} 'reader': scopes +write"),
+        ]
     );
 }

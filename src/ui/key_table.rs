@@ -327,6 +327,13 @@ impl KeyTable {
         self.refilter();
     }
 
+    /// Sorts by `column`, descending or not (a sort kept across a lock).
+    pub fn set_sort(&mut self, column: SortColumn, descending: bool) {
+        self.sort = column;
+        self.ascending = !descending;
+        self.resort();
+    }
+
     pub fn sort_by(&mut self, column: SortColumn) {
         if self.sort == column {
             self.ascending = !self.ascending;

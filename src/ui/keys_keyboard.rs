@@ -1,7 +1,7 @@
 //! The key list by keyboard: the table's one Tab stop, and the list's shortcuts (the table in
 //! `ui::shortcuts`) acting on its current row.
 
-use super::dialogs::{Confirm, KeyDetail};
+use super::dialogs::Confirm;
 use super::shortcuts::{self, Action, Area};
 use super::state::{Command, Session};
 use crate::vault::KeyStatus;
@@ -59,7 +59,7 @@ pub fn list_keys(ctx: &egui::Context, s: &mut Session, typing: bool, commands: &
             }
             Action::Details => {
                 if let Some(k) = table.cursor_key() {
-                    commands.push(Command::open(KeyDetail::new(k.key_id.to_owned())));
+                    commands.push(Command::ShowKey(k.key_id.to_owned()));
                 }
             }
             Action::Revoke => {

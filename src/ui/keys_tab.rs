@@ -5,7 +5,7 @@ use egui::RichText;
 use egui::containers::menu::MenuButton;
 use egui_extras::{Column, TableBuilder};
 
-use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
+use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::keys_keyboard::{list_keys, table_stop_ui};
 use super::modal::{danger_button, primary_button};
@@ -238,7 +238,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                 .on_hover_text(hover)
                                 .clicked()
                             {
-                                commands.push(Command::open(KeyDetail::new(k.key_id.to_string())));
+                                commands.push(Command::ShowKey(k.key_id.to_string()));
                             }
                             if key_node != node.path {
                                 let below = key_node
@@ -367,7 +367,7 @@ fn row_actions_ui(
             _ => "An expired key no longer works: give it a new expiry in Edit details first",
         };
         if menu_item(ui, "Details", format!("Details of {name}"), None) {
-            commands.push(Command::open(KeyDetail::new(key_id.to_owned())));
+            commands.push(Command::ShowKey(key_id.to_owned()));
         }
         let broken = (!intact).then_some("The record failed its integrity check");
         if menu_item(

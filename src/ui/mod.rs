@@ -12,6 +12,7 @@ pub(crate) mod activity_view;
 mod app;
 mod calendar;
 pub mod clipboard;
+mod details_panel;
 mod dialogs;
 mod download;
 mod focus;

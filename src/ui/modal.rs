@@ -167,7 +167,11 @@ pub fn button_row(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
         size,
         egui::Layout::left_to_right(egui::Align::Center),
         |ui| {
-            ui.add_space((ui.available_width() - known).max(0.0));
+            // Not pushed at all while the width is unknown: a row wider than its place would
+            // widen a side panel for good (the frame is redrawn anyway).
+            if known > 0.0 {
+                ui.add_space((ui.available_width() - known).max(0.0));
+            }
             let start = ui.cursor().min.x;
             add(ui);
             let width = (ui.cursor().min.x - start - ui.spacing().item_spacing.x).max(0.0);

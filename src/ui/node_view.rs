@@ -74,11 +74,32 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
     ui.add_space(theme::SPACE);
     ui.horizontal(|ui| {
         let parts: Vec<&str> = node.path.split('/').collect();
-        // Each part gets an equal share of what the buttons on the right leave; a longer name
-        // is cut with … and shown whole on hover.
-        let room = (ui.available_width() - 380.0).max(120.0);
-        let share = room / parts.len() as f32;
+        // What the buttons on the right (and the kind and prefix) took last frame is left to
+        // them; the rest is shared so a name that fits is shown whole, and only names longer
+        // than their share are cut with … (shown whole on hover).
+        let buttons: f32 = ui
+            .data(|d| d.get_temp(ui.scope_id().with("right_aligned_width")))
+            .unwrap_or(300.0);
+        let after_id = ui.scope_id().with("breadcrumb_after");
+        let after: f32 = ui.data(|d| d.get_temp(after_id)).unwrap_or(100.0);
+        let separators = (parts.len() - 1) as f32 * 20.0;
+        let room = (ui.available_width() - buttons - after - separators - 16.0).max(120.0);
+        let widths: Vec<f32> = parts
+            .iter()
+            .map(|p| {
+                let galley = ui.fonts_mut(|f| {
+                    f.layout_no_wrap(
+                        (*p).to_owned(),
+                        egui::FontId::proportional(18.0),
+                        egui::Color32::WHITE,
+                    )
+                });
+                galley.size().x + 2.0
+            })
+            .collect();
+        let shares = fair_shares(&widths, room);
         for (i, part) in parts.iter().enumerate() {
+            let share = shares[i];
             if i > 0 {
                 ui.label(RichText::new("›").color(theme::MUTED));
             }
@@ -112,6 +133,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                 }
             }
         }
+        let crumbs_end = ui.cursor().min.x;
         ui.label(RichText::new(node.kind.noun()).small().color(theme::MUTED));
         if node.kind == crate::vault::NodeKind::Environment {
             let prefix = ui
@@ -128,6 +150,11 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             if prefix.clicked() {
                 commands.push(Command::open(EditPrefix::new(node)));
             }
+        }
+        let now_after = ui.cursor().min.x - crumbs_end;
+        if (now_after - after).abs() > 0.5 {
+            ui.data_mut(|d| d.insert_temp(after_id, now_after));
+            ui.ctx().request_discard("breadcrumb width changed");
         }
         // Left to right, so Tab runs in reading order.
         super::widgets::right_aligned_ui(ui, |ui| {
@@ -156,6 +183,21 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             }
         });
     });
+}
+
+/// Widths for names wanting `widths` in `room`: whoever fits their equal share gets what they
+/// want, and what they leave is shared among the longer ones.
+fn fair_shares(widths: &[f32], room: f32) -> Vec<f32> {
+    let mut order: Vec<usize> = (0..widths.len()).collect();
+    order.sort_by(|a, b| widths[*a].total_cmp(&widths[*b]));
+    let mut shares = vec![0.0; widths.len()];
+    let mut left = room;
+    for (n, &i) in order.iter().enumerate() {
+        let share = left / (order.len() - n) as f32;
+        shares[i] = widths[i].min(share);
+        left -= shares[i];
+    }
+    shares
 }
 
 fn scopes_tab_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {

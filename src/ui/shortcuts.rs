@@ -119,7 +119,7 @@ pub const SHORTCUTS: &[Shortcut] = &[
         action: Action::ClearSelection,
         area: Area::KeyList,
         keys: &[(NONE, Key::Escape)],
-        what: "Untick every key",
+        what: "Close the details beside the list, else untick every key",
     },
 ];
 

@@ -41,6 +41,13 @@ pub const SIDEBAR_WIDTH: f32 = 210.0;
 pub const SIDEBAR_MIN: f32 = 160.0;
 pub const SIDEBAR_MAX: f32 = 380.0;
 pub const MODAL_WIDTH: f32 = 440.0;
+/// A key's details beside the list: dragged within these widths, and only in a window at
+/// least [`DETAILS_MIN_WINDOW`] wide (narrower, the list would be cramped: details are a
+/// dialog there).
+pub const DETAILS_WIDTH: f32 = 380.0;
+pub const DETAILS_MIN: f32 = 300.0;
+pub const DETAILS_MAX: f32 = 640.0;
+pub const DETAILS_MIN_WINDOW: f32 = 1000.0;
 /// Wide enough for a secret with a 16-character prefix on one line.
 pub const SECRET_MODAL_WIDTH: f32 = 600.0;
 pub const CARD_WIDTH: f32 = 380.0;

@@ -288,7 +288,7 @@ pub(super) fn append_with(
     tx.insert_activity(&row)
 }
 
-fn open_detail(vault: &Vault, row: &store::ActivityRow) -> Option<Detail> {
+pub(super) fn open_detail(vault: &Vault, row: &store::ActivityRow) -> Option<Detail> {
     if row.malformed {
         return None;
     }

@@ -1,5 +1,7 @@
 //! API keys: mint, edit scopes, roll, revoke, delete, master keys (reading them: `key_read`).
 
+use std::cell::RefCell;
+
 use super::store::Store;
 
 use super::commitment::Table;
@@ -236,6 +238,20 @@ impl Vault {
         self.master_key_then(node, |_| Ok(()))
     }
 
+    /// The node's full-access key that still works, if it has one: the master key
+    /// [`Vault::master_key`] hands out instead of minting another.
+    pub fn working_master(&self, node: NodeId) -> Result<Option<KeyInfo>> {
+        let tree = self.tree()?;
+        let now = self.now();
+        for row in self.conn.master_key_rows(node)? {
+            let info = self.key_info(&tree, &row, now)?;
+            if info.status.works() {
+                return Ok(Some(info));
+            }
+        }
+        Ok(None)
+    }
+
     /// Like [`Vault::master_key`], but a new master key's secret goes to `deliver` before the
     /// transaction commits: if delivering fails, no master key is created.
     pub fn master_key_then(
@@ -243,13 +259,8 @@ impl Vault {
         node: NodeId,
         mut deliver: impl FnMut(&MintedKey) -> Result<()>,
     ) -> Result<MasterKey> {
-        let tree = self.tree()?;
-        let now = self.now();
-        for row in self.conn.master_key_rows(node)? {
-            let info = self.key_info(&tree, &row, now)?;
-            if info.status.works() {
-                return Ok(MasterKey::Existing(info));
-            }
+        if let Some(info) = self.working_master(node)? {
+            return Ok(MasterKey::Existing(info));
         }
         let mut name = "master".to_owned();
         let mut n = 1;
@@ -307,16 +318,19 @@ impl Vault {
         action: Action,
         edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
     ) -> Result<KeyInfo> {
-        self.edit_key_then(key_id, action, edit, |_, _, info| Ok(info))
+        self.edit_key_then(key_id, action, edit, &RefCell::default(), |_, _, info| {
+            Ok(info)
+        })
     }
 
     /// Edits a key in one transaction; `finish` runs on the result before the commit and can
-    /// still undo everything by failing.
+    /// still undo everything by failing. What `edit` writes to `note` ends the log entry.
     fn edit_key_then<T>(
         &mut self,
         key_id: &str,
         action: Action,
         edit: impl FnOnce(&Vault, &mut KeyData, &Tree) -> Result<Option<Vec<u8>>>,
+        note: &RefCell<String>,
         finish: impl FnOnce(&Vault, &dyn Store, KeyInfo) -> Result<T>,
     ) -> Result<T> {
         let now = self.now();
@@ -337,7 +351,7 @@ impl Vault {
                 action,
                 Some(row.node_id),
                 &path,
-                &format!("{key_id} '{}'", data.name),
+                &format!("{key_id} '{}'{}", data.name, note.borrow()),
             )?;
             let row = tx
                 .key_by_key_id(key_id)?
@@ -346,18 +360,27 @@ impl Vault {
         })
     }
 
-    /// Replaces a key's scopes (required ones are always kept).
+    /// Replaces a key's scopes (required ones are always kept); the log says which changed.
     pub fn set_scopes(
         &mut self,
         key_id: &str,
         scopes: &[String],
         full_access: bool,
     ) -> Result<KeyInfo> {
-        self.edit_key(key_id, Action::KeyScopesChanged, |_, data, tree| {
-            data.scopes = Self::resolve_scopes(tree.catalog(data.node_id)?, scopes, full_access)?;
-            data.full_access = full_access;
-            Ok(None)
-        })
+        let note = RefCell::default();
+        self.edit_key_then(
+            key_id,
+            Action::KeyScopesChanged,
+            |_, data, tree| {
+                let new = Self::resolve_scopes(tree.catalog(data.node_id)?, scopes, full_access)?;
+                *note.borrow_mut() = scope_changes(data, &new, full_access);
+                data.scopes = new;
+                data.full_access = full_access;
+                Ok(None)
+            },
+            &note,
+            |_, _, info| Ok(info),
+        )
     }
 
     /// Revokes a key: it stays listed, and verification answers `revoked`.
@@ -431,6 +454,7 @@ impl Vault {
                 *minted.borrow_mut() = Some((secret, tree.lineage(data.node_id)?));
                 Ok(Some(lookup))
             },
+            &RefCell::default(),
             |v, tx, info| {
                 if handover == Handover::Shown {
                     v.log_shown(tx, &info, true)?;
@@ -490,5 +514,30 @@ impl Vault {
                 &format!("{key_id} {detail}"),
             )
         })
+    }
+}
+
+/// ": scopes +write -read, full access on", for a `key.scopes` entry (empty when nothing changed).
+fn scope_changes(before: &KeyData, scopes: &[String], full_access: bool) -> String {
+    let added = scopes.iter().filter(|s| !before.scopes.contains(s));
+    let removed = before.scopes.iter().filter(|s| !scopes.contains(s));
+    let changes: Vec<String> = added
+        .map(|s| format!("+{s}"))
+        .chain(removed.map(|s| format!("-{s}")))
+        .collect();
+    let mut parts = Vec::new();
+    if !changes.is_empty() {
+        parts.push(format!("scopes {}", changes.join(" ")));
+    }
+    if full_access != before.full_access {
+        parts.push(format!(
+            "full access {}",
+            if full_access { "on" } else { "off" }
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(", "))
     }
 }

@@ -17,6 +17,7 @@ mod error;
 mod exposure;
 mod grants;
 mod health;
+mod key_activity;
 mod key_edit;
 mod key_filter;
 mod key_read;

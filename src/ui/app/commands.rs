@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::{KeywardApp, Screen, workspace_of};
 use crate::ui::activity_view::{self, VaultActivity};
 use crate::ui::clipboard::ClipboardSecret;
+use crate::ui::details_panel::DetailsPanel;
 use crate::ui::dialogs::GrantScope;
 use crate::ui::download;
 use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
@@ -29,8 +30,10 @@ impl KeywardApp {
     ) {
         for command in commands {
             if let Err(e) = self.run_command(ctx, frame, command) {
+                // A form's error is shown in the form: a dialog's, or the details panel's.
+                let in_form = self.details.is_editing();
                 match self.session_mut() {
-                    Some(s) if s.dialog.is_some() => s.dialog_error = Some(e),
+                    Some(s) if s.dialog.is_some() || in_form => s.dialog_error = Some(e),
                     _ => self.complain(e),
                 }
             }
@@ -75,6 +78,10 @@ impl KeywardApp {
                 return Ok(());
             }
             Command::DiscardSecret => return self.discard_secret(ctx),
+            Command::ShowKey(_) | Command::CloseDetails => {
+                self.details_command(ctx, command);
+                return Ok(());
+            }
             Command::ApplySettings(settings) => {
                 let last = self.settings.last_node_id;
                 self.settings = Settings {
@@ -102,6 +109,7 @@ impl KeywardApp {
         let mut new_key = None;
         match command {
             Command::Select(id) => {
+                self.details = DetailsPanel::default();
                 s.vault_activity = None;
                 s.selected = Some(id);
                 s.page = Page::Node;
@@ -123,6 +131,20 @@ impl KeywardApp {
                 let info = s.vault.edit_key_details(&key_id, edit).map_err(err)?;
                 message = Some(format!("Details of {} saved", info.name));
                 s.dialog = None;
+            }
+            Command::SaveKey {
+                key_id,
+                edit,
+                scopes,
+            } => {
+                let mut info = s.vault.edit_key_details(&key_id, edit).map_err(err)?;
+                if let Some((scopes, full_access)) = scopes {
+                    info = s
+                        .vault
+                        .set_scopes(&key_id, &scopes, full_access)
+                        .map_err(err)?;
+                }
+                message = Some(format!("Details of {} saved", info.name));
             }
             Command::Acknowledge {
                 subject,
@@ -392,7 +414,9 @@ impl KeywardApp {
             | Command::DownloadSecret
             | Command::CloseSecret
             | Command::CloseSecretAndQuit
-            | Command::DiscardSecret => {}
+            | Command::DiscardSecret
+            | Command::ShowKey(_)
+            | Command::CloseDetails => {}
         }
         let reload = s.reload();
         if let Some(key_id) = new_key {

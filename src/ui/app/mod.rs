@@ -3,6 +3,7 @@
 
 mod bars;
 mod commands;
+mod details;
 mod scan;
 mod timers;
 
@@ -12,11 +13,13 @@ use std::sync::Arc;
 use egui::Key;
 
 use super::clipboard::{Clipboard, ClipboardSecret, SystemClipboard};
+use super::details_panel::{self, DetailsPanel};
+use super::key_table::SortColumn;
 use super::notify::{self, Notifier, Told};
 use super::recent::{self, RecentVaults};
 use super::save_dialog::{Answer, NativeOpenDialog, OpenDialog, OpenJob, SaveDialog, SaveJob};
 use super::screen_lock::{ScreenEvent, ScreenWatch};
-use super::state::{Page, Session, Settings, Status, Waiting};
+use super::state::{Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenMode, OpenRequest, RecentEntry, UnlockForm};
 use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
@@ -83,6 +86,10 @@ pub struct KeywardApp {
     pub told: Told,
     /// The session reload whose events were told last.
     told_at_reload: Option<u64>,
+    /// A key's details beside the list.
+    details: DetailsPanel,
+    /// The key list's sort, kept across a lock.
+    kept_sort: Option<(SortColumn, bool)>,
 }
 
 impl KeywardApp {
@@ -122,6 +129,8 @@ impl KeywardApp {
             notifier: notify::desktop(),
             told,
             told_at_reload: None,
+            details: DetailsPanel::default(),
+            kept_sort: None,
         }
     }
 
@@ -183,6 +192,9 @@ impl KeywardApp {
         self.recent
             .remember(&self.options.vault_path, crate::vault::now());
         let mut session = Session::new(vault, self.settings.last_node_id);
+        if let Some((column, descending)) = self.kept_sort {
+            session.keys.set_sort(column, descending);
+        }
         let result = session.reload();
         self.screen = Screen::Unlocked(Box::new(session));
         self.forget_typed_text = true;
@@ -230,8 +242,10 @@ impl KeywardApp {
         self.clear_clipboard_secret();
         if let Screen::Unlocked(session) = &self.screen {
             self.settings.last_node_id = session.selected_node().map(|n| n.id);
+            self.kept_sort = Some(session.keys.sort());
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&self.options.vault_path)));
+        self.details = DetailsPanel::default();
         self.forget_typed_text = true;
         self.say("Locked");
     }
@@ -332,6 +346,7 @@ impl KeywardApp {
             self.recent.remember(&path, now);
         }
         self.screen = Screen::Locked(Box::new(UnlockForm::new(&path)));
+        self.details = DetailsPanel::default();
         self.options.vault_path = path;
         self.settings.last_node_id = None;
         self.status = None;
@@ -420,6 +435,7 @@ impl eframe::App for KeywardApp {
         // by a shortcut stayed over the dialog's buttons. (Known from the last frame; the
         // frame a dialog opens in is followed by another.)
         let behind_dialog = ctx.memory(|m| m.top_modal_layer().is_some());
+        self.details_escape(&ctx, &mut commands);
         let background = |ui: &mut egui::Ui| {
             if behind_dialog {
                 ui.disable();
@@ -474,6 +490,19 @@ impl eframe::App for KeywardApp {
                         sidebar::sidebar_ui(ui, session, &mut commands);
                     });
                 sidebar::drag_handle_ui(&ctx, sidebar.response.rect);
+                if session.page == Page::Node
+                    && session.tab == Tab::Keys
+                    && session.vault_activity.is_none()
+                {
+                    details_panel::details_panel_ui(
+                        ui,
+                        &mut self.details,
+                        session,
+                        &mut self.settings,
+                        behind_dialog,
+                        &mut commands,
+                    );
+                }
                 // The findings banner sits at the bottom, above the status bar: coming after
                 // unlock and going after Health or Dismiss, it moves nothing under the cursor.
                 if health_view::banner_shown(session) {

@@ -24,6 +24,8 @@ pub struct AddKey {
     custom_date: String,
     /// The expiry was preset from the settings (on the first frame).
     preset: bool,
+    /// The name of the node's working full-access key, read on the first frame.
+    master: Option<Option<String>>,
 }
 
 impl AddKey {
@@ -39,6 +41,7 @@ impl AddKey {
             expiry: ExpiryChoice::Never,
             custom_date: String::new(),
             preset: false,
+            master: None,
         }
     }
 
@@ -61,10 +64,31 @@ impl AddKey {
         ui.add_space(theme::SPACE);
         ui.label(RichText::new("Scopes").strong());
         scope_checkboxes_ui(ui, &mut self.scopes, self.full_access);
+        // One master key a node, as `keyward key master` keeps it: a second full-access key
+        // is refused here, naming the one there is.
+        let master = self
+            .master
+            .get_or_insert_with(|| {
+                s.vault
+                    .working_master(self.node)
+                    .ok()
+                    .flatten()
+                    .map(|k| k.name)
+            })
+            .clone();
         ui.checkbox(
             &mut self.full_access,
             "Full access (every scope, now and later)",
         );
+        let master_problem = master.filter(|_| self.full_access).map(|name| {
+            format!(
+                "{name} is already this node's full-access (master) key: roll it for a new \
+                 secret, or choose scopes"
+            )
+        });
+        if let Some(p) = &master_problem {
+            ui.label(RichText::new(p).color(theme::DANGER));
+        }
         ui.add_space(theme::SPACE);
         ui.label(RichText::new("Expiration").strong());
         ui.horizontal_wrapped(|ui| {
@@ -126,7 +150,7 @@ impl AddKey {
                 e.to_string()
             }
         });
-        let problem = if let Some(p) = &name_problem {
+        let problem = if let Some(p) = name_problem.as_ref().or(master_problem.as_ref()) {
             Some(p.as_str())
         } else if expires_at.is_err() {
             Some("Choose a valid future date")

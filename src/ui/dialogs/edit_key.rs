@@ -1,5 +1,6 @@
 //! Edit what people know about a key: name, description, owner, tags and expiry. Every change
-//! is logged by the vault (old and new expiry included).
+//! is logged by the vault (old and new expiry included). The fields are also the first part of
+//! a key's details edited in place (`key_form`).
 
 use egui::RichText;
 
@@ -97,10 +98,16 @@ impl EditKey {
         })
     }
 
-    fn form_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
-        let now = s.vault.now();
+    /// The fields, and the change they make (or why it cannot be saved) said below them.
+    /// Focuses the name when nothing has focus and `focus` asks for it.
+    pub(super) fn fields_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        now: Timestamp,
+        focus: bool,
+    ) -> Result<KeyEdit, String> {
         let field = labelled_field(ui, "Key name", &mut self.name, "e.g. ci-deployer");
-        if ui.memory(|m| m.focused().is_none()) {
+        if focus && ui.memory(|m| m.focused().is_none()) {
             field.request_focus();
         }
         let l = ui.label("Description");
@@ -160,6 +167,11 @@ impl EditKey {
             ),
             _ => ui.label(""),
         };
+        edit
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+        let edit = self.fields_ui(ui, s.vault.now(), true);
         error_ui(ui, s.dialog_error.as_deref());
         let problem = edit.as_ref().err().cloned();
         button_row(ui, |ui| {

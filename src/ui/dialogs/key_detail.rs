@@ -1,9 +1,10 @@
 //! Everything known about one key: id (with copy), timestamps, scopes, details, status (exposed
-//! places included), roll state and the key's own activity; Edit details from here.
+//! places included), roll state, usage and the key's own activity; edited in place. Shown beside
+//! the list (`ui::details_panel`), or as a dialog where the window is narrow.
 
 use egui::RichText;
 
-use super::EditKey;
+use super::key_form::{FormAction, KeyForm};
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
@@ -11,8 +12,8 @@ use crate::ui::time::{local_time, utc_time};
 use crate::ui::widgets::chip;
 use crate::vault::{ActivityEntry, KeyInfo};
 
-/// How far back the node's log is read for the key's own entries.
-const LOG_WINDOW: usize = 5_000;
+/// The key's newest entries shown (its log is read back to its creation for them).
+const ACTIVITY_SHOWN: usize = 200;
 
 pub struct KeyDetail {
     key_id: String,
@@ -21,6 +22,10 @@ pub struct KeyDetail {
     key: Option<KeyInfo>,
     activity: Vec<ActivityEntry>,
     error: Option<String>,
+    /// The details edited in place.
+    form: Option<KeyForm>,
+    /// The reload count when Save was clicked: a later reload with no error means saved.
+    saving: Option<u64>,
 }
 
 impl KeyDetail {
@@ -31,7 +36,29 @@ impl KeyDetail {
             key: None,
             activity: Vec::new(),
             error: None,
+            form: None,
+            saving: None,
         }
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub fn is_editing(&self) -> bool {
+        self.form.is_some()
+    }
+
+    pub fn cancel_edit(&mut self) {
+        self.form = None;
+        self.saving = None;
+    }
+
+    /// "Key ci-deployer", once the key is read.
+    pub fn title(&self) -> String {
+        self.key
+            .as_ref()
+            .map_or_else(|| "Key".to_owned(), |k| format!("Key {}", k.name))
     }
 
     fn refresh(&mut self, s: &Session) {
@@ -41,14 +68,10 @@ impl KeyDetail {
         self.read_at = Some(s.reloads);
         match s.vault.key(&self.key_id) {
             Ok(key) => {
-                let needle = self.key_id.as_str();
                 self.activity = s
                     .vault
-                    .activity(Some(key.node_id), LOG_WINDOW)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|e| e.detail.contains(needle))
-                    .collect();
+                    .key_activity(&key, ACTIVITY_SHOWN)
+                    .unwrap_or_default();
                 self.key = Some(key);
                 self.error = None;
             }
@@ -59,7 +82,52 @@ impl KeyDetail {
         }
     }
 
-    fn detail_ui(&self, ui: &mut egui::Ui, k: &KeyInfo, commands: &mut Vec<Command>) {
+    /// The details, or their form while edited in place; `in_panel` beside the list (closed
+    /// by the panel's own button), else in the dialog.
+    pub fn body_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        s: &Session,
+        commands: &mut Vec<Command>,
+        in_panel: bool,
+    ) {
+        self.refresh(s);
+        if let Some(at) = self.saving {
+            if s.reloads != at {
+                self.cancel_edit();
+            } else if s.dialog_error.is_some() {
+                self.saving = None;
+            }
+        }
+        let Some(k) = &self.key else {
+            ui.label(self.error.as_deref().unwrap_or("The key is gone."));
+            if !in_panel && ui.button("Close").clicked() {
+                commands.push(Command::CloseDialog);
+            }
+            return;
+        };
+        if let Some(form) = &mut self.form {
+            match form.ui(ui, s, commands) {
+                FormAction::Stay => {}
+                FormAction::Cancel => self.cancel_edit(),
+                FormAction::Saving => self.saving = Some(s.reloads),
+            }
+            return;
+        }
+        let edit = self.detail_ui(ui, k, in_panel, commands);
+        if edit {
+            self.form = Some(KeyForm::new(k, &s.scopes));
+        }
+    }
+
+    /// Returns whether Edit was clicked.
+    fn detail_ui(
+        &self,
+        ui: &mut egui::Ui,
+        k: &KeyInfo,
+        in_panel: bool,
+        commands: &mut Vec<Command>,
+    ) -> bool {
         let muted = |t: &str| RichText::new(t.to_owned()).color(theme::MUTED);
         egui::Grid::new("key_detail_grid")
             .num_columns(2)
@@ -114,6 +182,16 @@ impl KeyDetail {
                     }
                     ui.end_row();
                 }
+                if let (Some(day), Some(month)) = (k.uses_24h, k.uses_30d) {
+                    ui.label(muted("Usage"));
+                    ui.label(format!(
+                        "{} in 24 hours, {} in 30 days",
+                        crate::numbers::count_of(day as usize, "check", "checks"),
+                        crate::numbers::count(month as usize)
+                    ))
+                    .on_hover_text("Checks through keyward serve, from its usage files");
+                    ui.end_row();
+                }
                 if let Some(at) = k.revoked_at {
                     ui.label(muted("Revoked"));
                     time_label(ui, at, "");
@@ -151,30 +229,45 @@ impl KeyDetail {
             });
         ui.add_space(theme::SPACE);
         ui.label(RichText::new("Activity").strong());
-        egui::ScrollArea::vertical()
-            .id_salt("key_activity")
-            .max_height(180.0)
-            .show(ui, |ui| {
-                if self.activity.is_empty() {
-                    ui.label(muted("No activity recorded for this key."));
-                }
-                for e in &self.activity {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(muted(&local_time(e.at)))
-                            .on_hover_text(utc_time(e.at));
-                        ui.label(RichText::new(&e.action).monospace());
-                        ui.label(&e.detail);
-                    });
-                }
-            });
-        button_row(ui, |ui| {
-            if ui.button("Edit details…").clicked() {
-                commands.push(Command::open(EditKey::new(k)));
+        let entries = |ui: &mut egui::Ui| {
+            if self.activity.is_empty() {
+                ui.label(muted("No activity recorded for this key."));
             }
-            if ui.button("Close").clicked() {
+            for e in &self.activity {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(muted(&local_time(e.at)))
+                        .on_hover_text(utc_time(e.at));
+                    ui.label(RichText::new(&e.action).monospace());
+                    // The entry's own words after the key id it starts with.
+                    let words = e
+                        .detail
+                        .strip_prefix(k.key_id.as_str())
+                        .unwrap_or(&e.detail);
+                    ui.label(words.trim_start());
+                });
+            }
+        };
+        if in_panel {
+            // The panel scrolls as a whole.
+            entries(ui);
+        } else {
+            egui::ScrollArea::vertical()
+                .id_salt("key_activity")
+                .max_height(180.0)
+                .show(ui, entries);
+        }
+        let mut edit = false;
+        button_row(ui, |ui| {
+            let intact = k.status != crate::vault::KeyStatus::Tampered;
+            edit = ui
+                .add_enabled(intact, egui::Button::new("Edit details…"))
+                .on_disabled_hover_text("The record failed its integrity check")
+                .clicked();
+            if !in_panel && ui.button("Close").clicked() {
                 commands.push(Command::CloseDialog);
             }
         });
+        edit
     }
 }
 
@@ -186,26 +279,16 @@ fn time_label(ui: &mut egui::Ui, t: i64, prefix: &str) {
 
 impl Dialog for KeyDetail {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
-        self.refresh(s);
-        let title = self
-            .key
-            .as_ref()
-            .map_or_else(|| "Key".to_owned(), |k| format!("Key {}", k.name));
-        modal_ui(
-            ctx,
-            &title,
-            Dismiss::Easy,
-            theme::SECRET_MODAL_WIDTH,
-            |ui| match &self.key {
-                Some(k) => self.detail_ui(ui, k, commands),
-                None => {
-                    ui.label(self.error.as_deref().unwrap_or("The key is gone."));
-                    if ui.button("Close").clicked() {
-                        commands.push(Command::CloseDialog);
-                    }
-                }
-            },
-        )
+        let title = self.title();
+        // A form with something typed in it is not dropped by a click beside it.
+        let dismiss = if self.is_editing() {
+            Dismiss::EscOnly
+        } else {
+            Dismiss::Easy
+        };
+        modal_ui(ctx, &title, dismiss, theme::SECRET_MODAL_WIDTH, |ui| {
+            self.body_ui(ui, s, commands, false)
+        })
         .1
     }
 }

@@ -12,6 +12,7 @@ mod edit_scope;
 mod edit_scopes;
 mod grant_scope;
 mod key_detail;
+mod key_form;
 mod rename_node;
 mod roll;
 pub(crate) mod secret;

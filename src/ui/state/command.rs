@@ -81,6 +81,17 @@ pub enum Command {
         key_id: String,
         edit: KeyEdit,
     },
+    /// A key's details edited in place: the edit, and its scopes when they changed.
+    SaveKey {
+        key_id: String,
+        edit: KeyEdit,
+        scopes: Option<(Vec<String>, bool)>,
+    },
+    /// Show a key's details: beside the list where the window is wide enough, else in a
+    /// dialog.
+    ShowKey(String),
+    /// Close the details beside the list.
+    CloseDetails,
     Acknowledge {
         subject: String,
         kind: FindingKind,

@@ -18,6 +18,10 @@ pub struct Settings {
     pub last_node_id: Option<NodeId>,
     /// Which events are told by a desktop notification.
     pub notify: NotifyKinds,
+    /// A key's details are shown beside the list (where the window is wide enough).
+    pub details_open: bool,
+    /// The details panel's width, in points, as last dragged.
+    pub details_width: f32,
 }
 
 impl Default for Settings {
@@ -29,6 +33,8 @@ impl Default for Settings {
             default_expiry_days: 90,
             last_node_id: None,
             notify: NotifyKinds::default(),
+            details_open: false,
+            details_width: crate::ui::theme::DETAILS_WIDTH,
         }
     }
 }
