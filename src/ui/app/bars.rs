@@ -32,9 +32,13 @@ impl KeywardApp {
         format!("{file} ({state}) - Keyward")
     }
 
-    /// Sends the title when it changed.
+    /// Sends the title when it changed, and names the accessibility tree's root (the frame a
+    /// screen reader announces) after it: egui leaves that node unnamed.
     pub(super) fn update_title(&mut self, ctx: &egui::Context) {
         let title = self.window_title();
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |root| {
+            root.set_label(title.as_str());
+        });
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
