@@ -67,3 +67,90 @@ fn the_frame_is_named_after_the_window_title() {
         Some("a11y.keyward (Unlocked) - Keyward")
     );
 }
+
+type Node<'a> = egui_kittest::Node<'a>;
+
+/// The children a screen reader is given: egui's plain containers (`GenericContainer`) are
+/// skipped, as AccessKit's platform adapters skip them, their children taking their place.
+fn shown_children<'a>(node: &Node<'a>) -> Vec<Node<'a>> {
+    let mut out = Vec::new();
+    for child in node.children() {
+        if child.accesskit_node().role() == Role::GenericContainer {
+            out.extend(shown_children(&child));
+        } else {
+            out.push(child);
+        }
+    }
+    out
+}
+
+/// What a reader says for a node: its name, or a label's text.
+fn spoken(node: &Node<'_>) -> String {
+    let n = node.accesskit_node();
+    n.label().or_else(|| n.value()).unwrap_or_default()
+}
+
+/// Every name and label text at or under `node`.
+fn spoken_under(node: &Node<'_>) -> Vec<String> {
+    std::iter::once(node.clone())
+        .chain(node.children_recursive())
+        .map(|n| spoken(&n))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_key_table_has_rows_of_cells_under_column_headers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = unlocked(&dir, &["reader", "writer"]);
+    let table = h.get_by_role_and_label(Role::Table, "Keys table");
+    let rows = shown_children(&table);
+    let roles: Vec<Role> = rows.iter().map(|r| r.accesskit_node().role()).collect();
+    assert_eq!(roles, [Role::Row; 3], "a header row and a row per key");
+    let headers = shown_children(&rows[0]);
+    let names: Vec<String> = headers.iter().map(spoken).collect();
+    assert!(
+        headers
+            .iter()
+            .all(|c| c.accesskit_node().role() == Role::ColumnHeader),
+        "{names:?}"
+    );
+    for want in [
+        "Name column",
+        "Expires column",
+        "Status column",
+        "Actions column",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    let data = table.accesskit_node().data().clone();
+    assert_eq!(data.row_count(), Some(3));
+    assert_eq!(data.column_count(), Some(headers.len()));
+    // Newest first: writer, then reader.
+    for (row, name) in rows[1..].iter().zip(["writer", "reader"]) {
+        let cells = shown_children(row);
+        assert_eq!(cells.len(), headers.len(), "a cell under each header");
+        assert!(
+            cells
+                .iter()
+                .all(|c| c.accesskit_node().role() == Role::Cell)
+        );
+        let first = spoken_under(&cells[0]);
+        assert!(first.contains(&format!("Select {name}")), "{first:?}");
+        assert!(first.iter().any(|s| s == name), "{first:?}");
+        let status = names
+            .iter()
+            .position(|n| n == "Status column")
+            .expect("status");
+        assert!(
+            spoken_under(&cells[status])
+                .iter()
+                .any(|s| s.contains("Active")),
+            "{:?}",
+            spoken_under(&cells[status])
+        );
+        let last = spoken_under(cells.last().expect("cells"));
+        assert!(last.contains(&format!("Actions for {name}")), "{last:?}");
+        assert!(last.contains(&format!("Delete {name}")), "{last:?}");
+    }
+}
