@@ -154,3 +154,97 @@ fn the_key_table_has_rows_of_cells_under_column_headers() {
         assert!(last.contains(&format!("Delete {name}")), "{last:?}");
     }
 }
+
+/// What a screen reader would be told wrongly on the current screen: a button, text field or
+/// check box with no name, a pictogram read out, or `secret` anywhere but the secret dialog's
+/// own label of it (one Label node whose text is the secret and nothing else).
+fn faults(h: &App, secret: Option<&str>) -> Vec<String> {
+    fn walk(node: &Node<'_>, secret: Option<&str>, shown: &mut usize, out: &mut Vec<String>) {
+        let n = node.accesskit_node();
+        if n.is_hidden() {
+            return;
+        }
+        let role = n.role();
+        let name = n.label().unwrap_or_default();
+        let value = n.value().unwrap_or_default();
+        let needs_name = matches!(
+            role,
+            Role::Button
+                | Role::TextInput
+                | Role::MultilineTextInput
+                | Role::PasswordInput
+                | Role::SearchInput
+                | Role::CheckBox
+        );
+        if needs_name && name.trim().is_empty() {
+            out.push(format!("unnamed {role:?} (value {value:?})"));
+        }
+        for text in [&name, &value] {
+            if keyward::ui::has_pictogram(text) {
+                out.push(format!("{role:?} reads out a pictogram: {text:?}"));
+            }
+        }
+        if let Some(secret) = secret {
+            if role == Role::Label && value == secret {
+                *shown += 1;
+            } else if name.contains(secret) || value.contains(secret) {
+                out.push(format!("{role:?} {name:?} holds the secret"));
+            }
+        }
+        for child in node.children() {
+            walk(&child, secret, shown, out);
+        }
+    }
+    let mut out = Vec::new();
+    let mut shown = 0;
+    walk(&h.root(), secret, &mut shown, &mut out);
+    if shown > 1 {
+        out.push(format!("the secret is shown by {shown} labels"));
+    }
+    out
+}
+
+fn assert_heard_right(h: &App, screen: &str, secret: Option<&str>) {
+    let faults = faults(h, secret);
+    assert!(faults.is_empty(), "{screen}: {faults:#?}");
+}
+
+fn click(h: &mut App, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+/// Add New Key → a key named `name`: the secret dialog is open; its secret.
+fn mint(h: &mut App, name: &str) -> String {
+    click(h, "Add New Key");
+    let field = h.get_by_role_and_label(Role::TextInput, "Name");
+    field.focus();
+    field.type_text(name);
+    h.run();
+    click(h, "Generate Key");
+    h.state()
+        .session()
+        .and_then(|s| s.secret.as_ref())
+        .map(|d| d.minted.secret.expose().to_owned())
+        .expect("the secret dialog is open")
+}
+
+#[test]
+fn pictograms_are_not_read_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, &["reader"]);
+    // The status column's "⏺ Active", the search field's "🔍", the top bar's "🔑 Keyward".
+    assert!(h.query_by_label("Active").is_some(), "the status in words");
+    assert_heard_right(&h, "key list", None);
+    let secret = mint(&mut h, "deployer");
+    assert_heard_right(&h, "secret dialog", Some(&secret));
+    click(&mut h, "Copy");
+    // The status bar's "📋 Clipboard clears in N s".
+    assert!(
+        h.query_by(|n| n
+            .value()
+            .is_some_and(|v| v.starts_with("Clipboard clears in")))
+            .is_some()
+    );
+    assert_heard_right(&h, "copied", Some(&secret));
+}

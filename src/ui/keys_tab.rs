@@ -40,7 +40,7 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
         return;
     }
     let in_search = ui.horizontal(|ui| {
-        ui.label("🔍");
+        super::a11y::plain_label(ui, "🔍");
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut s.keys.search)
@@ -315,7 +315,8 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         }
                         Col::Status => {
                             let color = theme::status_color(k.status);
-                            ui.label(
+                            super::a11y::plain_label(
+                                ui,
                                 RichText::new(format!("⏺ {}", k.status.label()))
                                     .color(color)
                                     .strong(),
