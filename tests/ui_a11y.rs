@@ -248,3 +248,48 @@ fn pictograms_are_not_read_out() {
     );
     assert_heard_right(&h, "copied", Some(&secret));
 }
+
+#[test]
+fn every_screen_names_its_controls_and_shows_no_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut create = window::app(
+        dir.path().join("new.keyward"),
+        egui::vec2(1200.0, 800.0),
+        None,
+        MemoryClipboard::default(),
+    );
+    create.run();
+    assert_heard_right(&create, "create vault", None);
+
+    let mut h = window_on(&dir, &["reader"]);
+    h.run();
+    assert_heard_right(&h, "unlock", None);
+    window::unlock(&mut h, PASS);
+    click(&mut h, "Environment prod");
+    assert_heard_right(&h, "key list", None);
+    click(&mut h, "Add New Key");
+    assert_heard_right(&h, "Add New Key", None);
+    h.key_press(egui::Key::Escape);
+    h.run();
+    let secret = mint(&mut h, "deployer");
+    assert_heard_right(&h, "secret dialog", Some(&secret));
+    click(&mut h, "Copy");
+    click(&mut h, "Close");
+    assert!(h.state().session().is_some_and(|s| s.secret.is_none()));
+    let secret = Some(secret.as_str());
+    assert_heard_right(&h, "key list after the secret", secret);
+    click(&mut h, "Actions for deployer");
+    click(&mut h, "Details of deployer");
+    assert_heard_right(&h, "key details", secret);
+    h.key_press(egui::Key::Escape);
+    h.run();
+    click(&mut h, "Health");
+    assert_heard_right(&h, "Health", secret);
+    click(&mut h, "Settings");
+    assert_heard_right(&h, "Settings", secret);
+    h.key_press(egui::Key::Escape);
+    h.run();
+    click(&mut h, "Vault");
+    click(&mut h, "Activity of the whole vault");
+    assert_heard_right(&h, "activity log", secret);
+}
