@@ -92,7 +92,7 @@ fn spoken(node: &Node<'_>) -> String {
 
 /// Every name and label text at or under `node`.
 fn spoken_under(node: &Node<'_>) -> Vec<String> {
-    std::iter::once(node.clone())
+    std::iter::once(*node)
         .chain(node.children_recursive())
         .map(|n| spoken(&n))
         .filter(|s| !s.is_empty())
