@@ -103,7 +103,7 @@ fn spoken_under(node: &Node<'_>) -> Vec<String> {
 fn the_key_table_has_rows_of_cells_under_column_headers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let h = unlocked(&dir, &["reader", "writer"]);
-    let table = h.get_by_role_and_label(Role::Table, "Keys table");
+    let table = h.get_by_role_and_label(Role::Table, "API keys");
     let rows = shown_children(&table);
     let roles: Vec<Role> = rows.iter().map(|r| r.accesskit_node().role()).collect();
     assert_eq!(roles, [Role::Row; 3], "a header row and a row per key");

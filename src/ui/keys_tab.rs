@@ -179,9 +179,10 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     let cols = Col::fitting(ui.available_width());
     let scroll_to = table.take_scroll();
     let area = ui.available_rect_before_wrap();
-    // The table's node is its Tab stop's: focusing the table lands on the table.
+    // Apart from the table's Tab stop: a `Ui` on the stop's id would give its focus up.
     let rows = table.visible_len() + 1;
-    let (mut table_ui, a11y) = A11yTable::begin(ui, table_stop_id(), rows, cols.len());
+    let id = table_stop_id().with("a11y");
+    let (mut table_ui, a11y) = A11yTable::begin(ui, id, "API keys", rows, cols.len());
     let mut builder = TableBuilder::new(&mut table_ui)
         .id_salt("keys_table")
         .striped(true)

@@ -14,14 +14,16 @@ pub struct A11yTable {
 }
 
 impl A11yTable {
-    /// A `Ui` whose node is the table, to draw the `TableBuilder` in (then [`A11yTable::end`]):
-    /// `id` is that node's id (a widget may share it, e.g. the table's own Tab stop, to name
-    /// it), `rows` counts every row with the header, as only the rows in view are drawn.
-    pub fn begin(ui: &mut Ui, id: Id, rows: usize, columns: usize) -> (Ui, A11yTable) {
+    /// A `Ui` whose node is the table named `name`, to draw the `TableBuilder` in (then
+    /// [`A11yTable::end`]): `id` is that node's id (no widget's: a focusable widget on it would
+    /// lose its focus), `rows` counts every row with the header, as only the rows in view are
+    /// drawn.
+    pub fn begin(ui: &mut Ui, id: Id, name: &str, rows: usize, columns: usize) -> (Ui, A11yTable) {
         let table_ui = ui.new_child(
             UiBuilder::new()
                 .scope_id(id)
-                .accessibility_role(Role::Table),
+                .accessibility_role(Role::Table)
+                .accessibility_label(name),
         );
         ui.ctx().accesskit_node_builder(id, |node| {
             node.set_row_count(rows);
