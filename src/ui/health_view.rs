@@ -304,7 +304,7 @@ pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                     crate::numbers::count(open)
                 )
             };
-            ui.label(RichText::new(text).color(theme::WARNING).strong());
+            super::a11y::plain_label(ui, RichText::new(text).color(theme::WARNING).strong());
             if ui.button("Open Health").clicked() {
                 commands.push(Command::ShowHealth);
             }

@@ -7,9 +7,10 @@ use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
-use super::keys_keyboard::{list_keys, table_stop_ui};
+use super::keys_keyboard::{list_keys, table_stop_id, table_stop_ui};
 use super::modal::{danger_button, primary_button};
 use super::state::{Command, Session};
+use super::table_a11y::A11yTable;
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
 use super::widgets::{ChoiceRow, chip, row_button, table_button, tick_box};
@@ -39,7 +40,7 @@ pub fn keys_tab_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &m
         return;
     }
     let in_search = ui.horizontal(|ui| {
-        ui.label("🔍");
+        super::a11y::plain_label(ui, "🔍");
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut s.keys.search)
@@ -178,7 +179,11 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     let cols = Col::fitting(ui.available_width());
     let scroll_to = table.take_scroll();
     let area = ui.available_rect_before_wrap();
-    let mut builder = TableBuilder::new(ui)
+    // Apart from the table's Tab stop: a `Ui` on the stop's id would give its focus up.
+    let rows = table.visible_len() + 1;
+    let id = table_stop_id().with("a11y");
+    let (mut table_ui, a11y) = A11yTable::begin(ui, id, "API keys", rows, cols.len());
+    let mut builder = TableBuilder::new(&mut table_ui)
         .id_salt("keys_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
@@ -190,8 +195,8 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
     }
     builder
         .header(theme::ROW_HEIGHT, |mut header| {
-            for c in &cols {
-                header.col(|ui| c.header_ui(ui, table));
+            for (n, c) in cols.iter().enumerate() {
+                a11y.header_col(&mut header, n, c.title(), |ui| c.header_ui(ui, table));
             }
         })
         .body(|body| {
@@ -203,8 +208,8 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 row.set_selected(ticked || table.is_highlighted(k.key_id));
                 let index = row.index();
                 let current = table.cursor() == Some(index);
-                for c in &cols {
-                    row.col(|ui| match c {
+                for (n, c) in cols.iter().enumerate() {
+                    a11y.col(&mut row, n, |ui| match c {
                         Col::Name => {
                             let mut tick = ticked;
                             let label = format!("Select {}", k.name);
@@ -311,7 +316,8 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         }
                         Col::Status => {
                             let color = theme::status_color(k.status);
-                            ui.label(
+                            super::a11y::plain_label(
+                                ui,
                                 RichText::new(format!("⏺ {}", k.status.label()))
                                     .color(color)
                                     .strong(),
@@ -323,6 +329,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 if current {
                     // The current row: outlined, apart from the ticked rows' fill.
                     let r = row.response();
+                    a11y.set_current(&r.ctx, index);
                     r.ctx
                         .layer_painter(r.layer_id)
                         .with_clip_rect(r.interact_rect)
@@ -335,6 +342,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                 }
             });
         });
+    a11y.end(ui, table_ui);
     // The table is one Tab stop (its rows are moved by the arrow keys), after its header.
     let rect = egui::Rect::from_min_max(area.min, egui::pos2(area.max.x, ui.cursor().top()));
     table_stop_ui(ui, rect);
@@ -509,6 +517,21 @@ impl Col {
             Col::Name => Column::remainder().at_least(Col::NAME_MIN).clip(true),
             Col::Key | Col::Scopes | Col::Owner => Column::exact(self.width()).clip(true),
             _ => Column::exact(self.width()),
+        }
+    }
+
+    /// The column's header, as a reader names it.
+    fn title(self) -> &'static str {
+        match self {
+            Col::Name => "Name",
+            Col::Key => "Key",
+            Col::Scopes => "Scopes",
+            Col::Owner => "Owner / tags",
+            Col::Created => "Created",
+            Col::Expires => "Expires",
+            Col::LastUsed => "Last used",
+            Col::Status => "Status",
+            Col::Actions => "Actions",
         }
     }
 

@@ -12,7 +12,8 @@ pub fn live_banner_ui(ui: &mut egui::Ui, s: &Session) {
     };
     theme::alert_frame(ui.visuals()).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.label(
+        super::a11y::plain_label(
+            ui,
             RichText::new("⚠ The team vault's server is out of reach; reconnecting…")
                 .color(theme::DANGER)
                 .strong(),

@@ -35,6 +35,7 @@ pub mod screen_lock;
 pub mod shortcuts;
 mod sidebar;
 mod state;
+mod table_a11y;
 pub mod theme;
 mod time;
 mod unlock;

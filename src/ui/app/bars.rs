@@ -32,9 +32,13 @@ impl KeywardApp {
         format!("{file} ({state}) - Keyward")
     }
 
-    /// Sends the title when it changed.
+    /// Sends the title when it changed, and names the accessibility tree's root (the frame a
+    /// screen reader announces) after it: egui leaves that node unnamed.
     pub(super) fn update_title(&mut self, ctx: &egui::Context) {
         let title = self.window_title();
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |root| {
+            root.set_label(title.as_str());
+        });
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
@@ -43,7 +47,7 @@ impl KeywardApp {
 
     pub(super) fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.label(RichText::new("🔑 Keyward").strong().size(16.0));
+            crate::ui::a11y::plain_label(ui, RichText::new("🔑 Keyward").strong().size(16.0));
             ui.add_space(theme::SPACE);
             // Who is unlocked, where it matters: on a team vault, or as a member other than the
             // only one a file has by default.
@@ -201,7 +205,8 @@ impl KeywardApp {
             |ui| {
                 if let Some(clip) = &self.clip {
                     let left = (clip.clear_at - now).max(0.0).ceil();
-                    ui.label(
+                    crate::ui::a11y::plain_label(
+                        ui,
                         RichText::new(format!("📋 Clipboard clears in {left:.0} s"))
                             .color(theme::WARNING),
                     );

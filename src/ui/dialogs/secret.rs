@@ -74,7 +74,8 @@ fn body_ui(ui: &mut egui::Ui, d: &SecretDialog, commands: &mut Vec<Command>) {
         .inner_margin(10)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(
+            crate::ui::a11y::plain_label(
+                ui,
                 RichText::new(
                     "⚠ Store this secret key securely. You won't be able to view it again.",
                 )
