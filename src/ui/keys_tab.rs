@@ -1,4 +1,4 @@
-//! The API Keys tab: search, status filter chips, bulk revoke, and the key table whose columns
+//! The API Keys tab: search, status filter chips, bulk actions, and the key table whose columns
 //! give way by priority so every row action fits the smallest window.
 
 use egui::RichText;
@@ -8,7 +8,7 @@ use egui_extras::{Column, TableBuilder};
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, KeyDetail, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::keys_keyboard::{list_keys, table_stop_ui};
-use super::modal::{danger_button, primary_button};
+use super::modal::primary_button;
 use super::state::{Command, Session};
 use super::theme;
 use super::time::{local_date, local_time, utc_time};
@@ -131,22 +131,7 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
         if chosen != current {
             s.keys.set_status_filter(chosen);
         }
-        let ticked = s.keys.selected_len();
-        if ticked > 0 {
-            ui.separator();
-            ui.label(format!("{ticked} selected"));
-            if ui.add(danger_button("Revoke selected")).clicked() {
-                let keys = s
-                    .keys
-                    .selection()
-                    .map(|k| (k.key_id.to_string(), k.name.to_string()))
-                    .collect();
-                commands.push(Command::open(Confirm::revoke_many(keys)));
-            }
-            if ui.button("Clear selection").clicked() {
-                s.keys.clear_selection();
-            }
-        }
+        super::bulk_bar::bulk_actions_ui(ui, s, commands);
     });
 }
 

@@ -10,10 +10,12 @@
 mod a11y;
 pub(crate) mod activity_view;
 mod app;
+mod bulk_bar;
 mod calendar;
 pub mod clipboard;
 mod dialogs;
 mod download;
+mod expiry_field;
 mod focus;
 pub mod fonts;
 mod health_view;
