@@ -235,3 +235,101 @@ fn ticked_keys_get_a_scope_of_the_catalog_and_those_that_have_it_stay() {
     let admin = key(&dir, "admin");
     assert!(admin.full_access, "full access stays full access");
 }
+
+fn open_findings(h: &App) -> usize {
+    h.state().session().expect("unlocked").open_findings()
+}
+
+/// How many finding cards are drawn (each has an Acknowledge button named after it).
+fn cards_drawn(h: &App) -> usize {
+    h.query_all_by(|n| n.label().is_some_and(|l| l.starts_with("Acknowledge ")))
+        .count()
+}
+
+#[test]
+fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v, env| {
+        let now = v.now();
+        let batch = (0..1_500)
+            .map(|i| NewKey {
+                name: if i < 1_200 {
+                    format!("never-{i:04}")
+                } else {
+                    format!("soon-{i:04}")
+                },
+                expires_at: (i >= 1_200).then_some(now + 20 * 86_400),
+                ..NewKey::default()
+            })
+            .collect();
+        v.create_keys(env, batch).expect("keys");
+    });
+    assert_eq!(open_findings(&h), 1_500);
+    click(&mut h, "Health");
+    for chip in [
+        "All 1,500",
+        "Never expires 1,200",
+        "Expires within 30 days 300",
+    ] {
+        assert!(h.query_by_label(chip).is_some(), "{chip}");
+    }
+    let drawn = cards_drawn(&h);
+    assert!(
+        (1..=20).contains(&drawn),
+        "only the cards in view are laid out: {drawn}"
+    );
+    // A frame of the view with 1,500 findings (debug build).
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        h.step();
+    }
+    let frame = started.elapsed() / 10;
+    eprintln!("Health with 1,500 findings: {frame:?} a frame");
+    assert!(frame < std::time::Duration::from_millis(250), "{frame:?}");
+
+    click(&mut h, "Never expires 1,200");
+    assert!(
+        h.query_all_by(|n| n.label().is_some_and(|l| l.starts_with("Extend soon-")))
+            .next()
+            .is_none(),
+        "only the kind chosen is shown"
+    );
+    // Most urgent first: the question names the first three shown.
+    let first: Vec<String> = h
+        .state()
+        .session()
+        .expect("unlocked")
+        .health
+        .iter()
+        .filter(|f| f.kind == keyward::vault::FindingKind::NeverExpires)
+        .take(3)
+        .map(|f| f.name.clone())
+        .collect();
+    assert!(
+        h.query_by_label(&format!("Set expiry of {}: Never expires", first[0]))
+            .is_some()
+    );
+    click(&mut h, "Set expiry of all 1,200 shown: Never expires");
+    assert!(has_text(
+        &h,
+        &format!("Set an expiry on 1,200 keys: {}", first.join(", "))
+    ));
+    assert!(
+        has_text(&h, "and 1,197 more?"),
+        "the count and the first keys"
+    );
+    let started = std::time::Instant::now();
+    click(&mut h, "Set expiry");
+    eprintln!("1,200 expiries set in {:?}", started.elapsed());
+    assert_eq!(h.state().status_text(), Some("Expiry set on 1,200 keys"));
+    assert_eq!(open_findings(&h), 300, "the other kind is left");
+    let k = key(&dir, "never-0000");
+    assert!(k.expires_at.is_some(), "through the vault: {k:?}");
+
+    click(&mut h, "Expires within 30 days 300");
+    click(&mut h, "Extend all 300 shown: Expires within 30 days");
+    assert!(has_text(&h, "Extend 300 keys: "));
+    click(&mut h, "Extend keys");
+    assert_eq!(h.state().status_text(), Some("Expiry set on 300 keys"));
+    assert_eq!(open_findings(&h), 0);
+}

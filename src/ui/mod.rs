@@ -18,6 +18,7 @@ mod download;
 mod expiry_field;
 mod focus;
 pub mod fonts;
+mod health_filter;
 mod health_view;
 pub mod icon;
 mod key_rows;

@@ -117,6 +117,10 @@ impl KeywardApp {
                 s.banner = false;
                 return Ok(());
             }
+            Command::FilterHealth(kind) => {
+                s.health_filter = kind;
+                return Ok(());
+            }
             Command::DismissBanner => {
                 s.banner = false;
                 return Ok(());

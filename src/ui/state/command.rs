@@ -12,6 +12,8 @@ pub enum Command {
     Select(NodeId),
     /// The Health view instead of a node.
     ShowHealth,
+    /// Show findings of this kind only in the Health view (`None`: all).
+    FilterHealth(Option<FindingKind>),
     /// Hide the findings banner until the next unlock.
     DismissBanner,
     SetTab(Tab),
