@@ -11,7 +11,7 @@ use super::keys_keyboard::{list_keys, table_stop_ui};
 use super::modal::primary_button;
 use super::state::{Command, Session};
 use super::theme;
-use super::time::{local_date, local_time, utc_time};
+use super::time::{ago, local_date, local_time, utc_time};
 use super::widgets::{ChoiceRow, chip, row_button, table_button, tick_box};
 use crate::numbers::count;
 use crate::vault::{KeyStatus, Node, Scope, Vault};
@@ -283,7 +283,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         Col::LastUsed => {
                             let label = ui.label(
                                 k.last_used_at
-                                    .map(|t| relative(now, t))
+                                    .map(|t| ago(now, t))
                                     .unwrap_or_else(|| "Never".into()),
                             );
                             if let Some((day, month)) = k.uses {
@@ -526,7 +526,6 @@ impl Col {
     }
 }
 
-/// "3 min ago", "2 h ago", or the date.
 /// How soon a key expires, when that is within Health's warning window (30 days): the table
 /// marks every key Health lists as expiring, not only those whose status is "Expiring soon"
 /// (7 days, as the spec defines the status).
@@ -555,14 +554,4 @@ fn expiry_chip_ui(ui: &mut egui::Ui, left: &str, status: KeyStatus) {
         .show(ui, |ui| ui.label(RichText::new(left).small().color(color)))
         .response
         .on_hover_text("Health lists it: it expires within 30 days");
-}
-
-fn relative(now: i64, t: i64) -> String {
-    let ago = now - t;
-    match ago {
-        i64::MIN..60 => "Just now".into(),
-        60..3600 => format!("{} min ago", ago / 60),
-        3600..86_400 => format!("{} h ago", ago / 3600),
-        _ => local_date(t),
-    }
 }
