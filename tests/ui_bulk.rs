@@ -333,3 +333,39 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
     assert_eq!(h.state().status_text(), Some("Expiry set on 300 keys"));
     assert_eq!(open_findings(&h), 0);
 }
+
+#[test]
+fn past_two_thousand_of_a_kind_the_rest_is_counted_and_other_kinds_stay_listed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = unlocked(&dir, |v, env| {
+        let now = v.now();
+        let batch = (0..2_010)
+            .map(|i| NewKey {
+                name: format!("k{i:04}"),
+                expires_at: (i >= 2_005).then_some(now + 20 * 86_400),
+                ..NewKey::default()
+            })
+            .collect();
+        v.create_keys(env, batch).expect("keys");
+    });
+    click(&mut h, "Health");
+    click(&mut h, "Never expires 2,005");
+    assert!(
+        has_text(&h, "…and 5 more, less urgent"),
+        "2,000 of a kind are kept, the rest counted"
+    );
+    assert!(
+        h.query_by_label("Set expiry of all 2,000 shown: Never expires")
+            .is_some()
+    );
+    click(&mut h, "Expires within 30 days 5");
+    assert!(
+        !has_text(&h, "more, less urgent"),
+        "every one of this kind is listed"
+    );
+    assert_eq!(
+        h.query_all_by(|n| n.label().is_some_and(|l| l.starts_with("Acknowledge ")))
+            .count(),
+        5
+    );
+}
