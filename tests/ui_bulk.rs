@@ -369,3 +369,40 @@ fn past_two_thousand_of_a_kind_the_rest_is_counted_and_other_kinds_stay_listed()
         5
     );
 }
+
+#[test]
+fn at_the_smallest_window_the_kind_filter_bulk_fix_and_a_card_fix_are_in_view() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    prepared(&dir, |v, env| {
+        let now = v.now();
+        for i in 0..30 {
+            let new = NewKey {
+                name: format!("k{i:02}"),
+                expires_at: (i % 2 == 0).then_some(now + 3 * 86_400),
+                ..NewKey::default()
+            };
+            v.create_key(env, new).expect("key");
+        }
+    });
+    let mut h = window::app(
+        vault_path(&dir),
+        egui::vec2(760.0, 480.0),
+        Some(dir.path().join("downloads")),
+        MemoryClipboard::default(),
+    );
+    window::unlock(&mut h, PASS);
+    click(&mut h, "Health");
+    click(&mut h, "Expires within 7 days 15");
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(760.0, 480.0));
+    for label in [
+        "All 30",
+        "Never expires 15",
+        "Extend all 15 shown: Expires within 7 days",
+        "Extend k00: Expires within 7 days",
+        "Roll k00: Expires within 7 days",
+        "Acknowledge k00: Expires within 7 days",
+    ] {
+        let rect = h.get_by_label(label).rect();
+        assert!(window.contains_rect(rect), "{label} at {rect:?}");
+    }
+}
