@@ -130,7 +130,12 @@ fn finding_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Co
         egui::vec2(ui.available_width(), CARD_HEIGHT),
         egui::Sense::hover(),
     );
-    let mut card = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+    // Named by the finding: the ids (and focus) stay with a card as the list scrolls.
+    let mut card = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(rect)
+            .id_salt((&f.subject, f.kind)),
+    );
     card.set_clip_rect(rect.intersect(ui.clip_rect()));
     egui::Frame::new()
         .stroke(card.visuals().widgets.noninteractive.bg_stroke)
