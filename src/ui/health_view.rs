@@ -1,9 +1,11 @@
 //! The Health view: every finding of the vault with why it matters and a one-click fix, an
-//! Acknowledge button for each, and "Scan a folder…" for leaked secrets.
+//! Acknowledge button for each, filtered by kind with a fix for all of a kind (`health_filter`),
+//! and "Scan a folder…" for leaked secrets.
 
 use egui::RichText;
 
 use super::dialogs::{Acknowledge, Confirm, EditScopes, Roll};
+use super::health_filter;
 use super::modal::primary_button;
 use super::state::{Command, Session};
 use super::theme;
@@ -118,15 +120,33 @@ fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Comm
     }
 }
 
+/// A finding card's height: every card is as tall (title, why or acknowledgement, fixes), so
+/// thousands are listed by drawing only the ones in view.
+const CARD_HEIGHT: f32 = 92.0;
+
 fn finding_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Command>) {
     let acked = f.acknowledged.is_some();
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), CARD_HEIGHT),
+        egui::Sense::hover(),
+    );
+    // Named by the finding: the ids (and focus) stay with a card as the list scrolls.
+    let mut card = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(rect)
+            .id_salt((&f.subject, f.kind)),
+    );
+    card.set_clip_rect(rect.intersect(ui.clip_rect()));
     egui::Frame::new()
-        .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
+        .stroke(card.visuals().widgets.noninteractive.bg_stroke)
         .corner_radius(theme::RADIUS)
         .inner_margin(8)
-        .show(ui, |ui| {
+        .show(&mut card, |ui| {
             ui.set_width(ui.available_width());
-            ui.horizontal_wrapped(|ui| {
+            ui.set_height(CARD_HEIGHT - 16.0);
+            let single_line =
+                |ui: &mut egui::Ui, text: RichText| ui.add(egui::Label::new(text).truncate());
+            ui.horizontal(|ui| {
                 let color = if acked {
                     theme::MUTED
                 } else {
@@ -134,20 +154,22 @@ fn finding_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Co
                 };
                 ui.label(RichText::new(title(f.kind)).strong().color(color));
                 ui.label(RichText::new(&f.name).strong());
-                ui.label(RichText::new(&f.node).color(theme::MUTED));
+                single_line(ui, RichText::new(&f.node).color(theme::MUTED));
             });
-            ui.label(format!("Why it matters: {}", f.why));
-            if let Some(ack) = &f.acknowledged {
-                ui.label(
+            match &f.acknowledged {
+                Some(ack) => single_line(
+                    ui,
                     RichText::new(format!(
                         "Acknowledged until {}: {}",
                         local_time(ack.until),
                         ack.reason
                     ))
                     .color(theme::MUTED),
-                );
+                ),
+                None => single_line(ui, RichText::new(format!("Why it matters: {}", f.why))),
             }
-            ui.horizontal_wrapped(|ui| fixes_ui(ui, s, f, commands));
+            .on_hover_text(f.why);
+            ui.horizontal(|ui| fixes_ui(ui, s, f, commands));
         });
 }
 
@@ -248,36 +270,45 @@ pub fn health_view_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command
     ui.separator();
     scan_ui(ui, s, commands);
     ui.separator();
+    if s.health.is_empty() {
+        ui.label(
+            RichText::new(
+                "No findings: every key expires, is used, and no secret was found where it \
+                 should not be.",
+            )
+            .color(theme::MUTED),
+        );
+        return;
+    }
+    health_filter::kind_chips_ui(ui, s, commands);
+    let shown: Vec<&Finding> = s
+        .health
+        .iter()
+        .filter(|f| s.health_filter.is_none_or(|k| f.kind == k))
+        .collect();
+    if let Some(kind) = s.health_filter {
+        health_filter::bulk_fix_ui(ui, s, kind, &shown, commands);
+    }
+    // The session keeps the most urgent findings of each kind only; the rest is counted.
+    let all = s
+        .health_filter
+        .map_or(s.health_total, |k| s.health_count(k));
+    if let Some(more) = all.checked_sub(shown.len()).filter(|n| *n > 0) {
+        ui.label(
+            RichText::new(format!(
+                "…and {} more, less urgent: fix these first, or see them all with \
+                 `keyward health`.",
+                crate::numbers::count(more)
+            ))
+            .color(theme::MUTED),
+        );
+    }
+    ui.add_space(theme::SPACE * 0.5);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
-        .show(ui, |ui| {
-            if s.health.is_empty() {
-                ui.label(
-                    RichText::new(
-                        "No findings: every key expires, is used, and no secret was found where \
-                         it should not be.",
-                    )
-                    .color(theme::MUTED),
-                );
-            }
-            // The session keeps the most urgent findings only; the rest is counted.
-            for f in &s.health {
+        .show_rows(ui, CARD_HEIGHT, shown.len(), |ui, rows| {
+            for f in &shown[rows] {
                 finding_ui(ui, s, f, commands);
-            }
-            if let Some(more) = s
-                .health_total
-                .checked_sub(s.health.len())
-                .filter(|n| *n > 0)
-            {
-                ui.add_space(theme::SPACE);
-                ui.label(
-                    RichText::new(format!(
-                        "…and {} more findings, less urgent: fix the ones above first, or \
-                         see them all with `keyward health`.",
-                        crate::numbers::count(more)
-                    ))
-                    .color(theme::MUTED),
-                );
             }
         });
 }

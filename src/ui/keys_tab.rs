@@ -1,4 +1,4 @@
-//! The API Keys tab: search, status filter chips, bulk revoke, and the key table whose columns
+//! The API Keys tab: search, status filter chips, bulk actions, and the key table whose columns
 //! give way by priority so every row action fits the smallest window.
 
 use egui::RichText;
@@ -8,11 +8,11 @@ use egui_extras::{Column, TableBuilder};
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::keys_keyboard::{list_keys, table_stop_id, table_stop_ui};
-use super::modal::{danger_button, primary_button};
+use super::modal::primary_button;
 use super::state::{Command, Session};
 use super::table_a11y::A11yTable;
 use super::theme;
-use super::time::{local_date, local_time, utc_time};
+use super::time::{ago, local_date, local_time, utc_time};
 use super::widgets::{ChoiceRow, chip, row_button, table_button, tick_box};
 use crate::numbers::count;
 use crate::vault::{KeyStatus, Node, Scope, Vault};
@@ -132,22 +132,7 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
         if chosen != current {
             s.keys.set_status_filter(chosen);
         }
-        let ticked = s.keys.selected_len();
-        if ticked > 0 {
-            ui.separator();
-            ui.label(format!("{ticked} selected"));
-            if ui.add(danger_button("Revoke selected")).clicked() {
-                let keys = s
-                    .keys
-                    .selection()
-                    .map(|k| (k.key_id.to_string(), k.name.to_string()))
-                    .collect();
-                commands.push(Command::open(Confirm::revoke_many(keys)));
-            }
-            if ui.button("Clear selection").clicked() {
-                s.keys.clear_selection();
-            }
-        }
+        super::bulk_bar::bulk_actions_ui(ui, s, commands);
     });
 }
 
@@ -303,7 +288,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                         Col::LastUsed => {
                             let label = ui.label(
                                 k.last_used_at
-                                    .map(|t| relative(now, t))
+                                    .map(|t| ago(now, t))
                                     .unwrap_or_else(|| "Never".into()),
                             );
                             if let Some((day, month)) = k.uses {
@@ -564,7 +549,6 @@ impl Col {
     }
 }
 
-/// "3 min ago", "2 h ago", or the date.
 /// How soon a key expires, when that is within Health's warning window (30 days): the table
 /// marks every key Health lists as expiring, not only those whose status is "Expiring soon"
 /// (7 days, as the spec defines the status).
@@ -593,14 +577,4 @@ fn expiry_chip_ui(ui: &mut egui::Ui, left: &str, status: KeyStatus) {
         .show(ui, |ui| ui.label(RichText::new(left).small().color(color)))
         .response
         .on_hover_text("Health lists it: it expires within 30 days");
-}
-
-fn relative(now: i64, t: i64) -> String {
-    let ago = now - t;
-    match ago {
-        i64::MIN..60 => "Just now".into(),
-        60..3600 => format!("{} min ago", ago / 60),
-        3600..86_400 => format!("{} h ago", ago / 3600),
-        _ => local_date(t),
-    }
 }

@@ -10,13 +10,16 @@
 mod a11y;
 pub(crate) mod activity_view;
 mod app;
+mod bulk_bar;
 mod calendar;
 pub mod clipboard;
 mod details_panel;
 mod dialogs;
 mod download;
+mod expiry_field;
 mod focus;
 pub mod fonts;
+mod health_filter;
 mod health_view;
 pub mod icon;
 mod key_rows;

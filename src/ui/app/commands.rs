@@ -106,6 +106,8 @@ impl KeywardApp {
         };
         let err = |e: crate::vault::Error| e.to_string();
         let mut message = None;
+        // A message that stays until dismissed: something asked for was refused.
+        let mut complaint = None;
         let mut new_key = None;
         match command {
             Command::Select(id) => {
@@ -121,6 +123,10 @@ impl KeywardApp {
                 s.page = Page::Health;
                 s.vault_activity = None;
                 s.banner = false;
+                return Ok(());
+            }
+            Command::FilterHealth(kind) => {
+                s.health_filter = kind;
                 return Ok(());
             }
             Command::DismissBanner => {
@@ -267,17 +273,14 @@ impl KeywardApp {
                 message = Some(format!("Revoked {}", info.name));
                 s.dialog = None;
             }
-            Command::RevokeMany { key_ids } => {
-                let mut revoked = 0;
-                for key_id in &key_ids {
-                    // Already revoked or gone: nothing to do for that one.
-                    if s.vault.revoke_key(key_id).is_ok() {
-                        revoked += 1;
-                    }
-                    s.undelivered.retain(|(k, _)| &k.key_id != key_id);
+            Command::EditMany { keys, change } => {
+                let outcome = super::bulk::apply(s, &keys, &change);
+                let text = outcome.message(&change);
+                if outcome.refused.is_empty() {
+                    message = Some(text);
+                } else {
+                    complaint = Some(text);
                 }
-                s.keys.clear_selection();
-                message = Some(format!("Revoked {}", count_of(revoked, "key", "keys")));
                 s.dialog = None;
             }
             Command::SelectKey {
@@ -425,6 +428,9 @@ impl KeywardApp {
         let publish_errors = s.vault.take_publish_errors();
         if let Some(m) = message {
             self.say(m);
+        }
+        if let Some(c) = complaint {
+            self.complain(c);
         }
         if let Some(first) = publish_errors.first() {
             // The change is committed; the verifier file could not follow.

@@ -2,6 +2,7 @@
 //! that change the vault.
 
 mod bars;
+mod bulk;
 mod commands;
 mod details;
 mod scan;
@@ -168,6 +169,11 @@ impl KeywardApp {
     /// The status bar's message, if any.
     pub fn status_text(&self) -> Option<&str> {
         self.status.as_ref().map(|s| s.text.as_str())
+    }
+
+    /// The status bar's message is an error (it stays until dismissed).
+    pub fn status_is_error(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.error)
     }
 
     fn say(&mut self, text: impl Into<String>) {

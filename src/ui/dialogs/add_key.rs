@@ -2,26 +2,19 @@
 
 use egui::{Key, RichText};
 
+use crate::ui::expiry_field::{ExpiryChoice, ExpiryField};
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, labelled_field, scope_checkboxes_ui};
-use crate::vault::{Expiry, NewKey, NodeId, Scope, validate_name};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExpiryChoice {
-    Never,
-    Days(u32),
-    Custom,
-}
+use crate::vault::{NewKey, NodeId, Scope, validate_name};
 
 pub struct AddKey {
     node: NodeId,
     name: String,
     scopes: Vec<(Scope, bool)>,
     full_access: bool,
-    expiry: ExpiryChoice,
-    custom_date: String,
+    expiry: ExpiryField,
     /// The expiry was preset from the settings (on the first frame).
     preset: bool,
     /// The name of the node's working full-access key, read on the first frame.
@@ -38,8 +31,10 @@ impl AddKey {
                 .map(|s| (s.clone(), s.required || s.default))
                 .collect(),
             full_access: false,
-            expiry: ExpiryChoice::Never,
-            custom_date: String::new(),
+            expiry: ExpiryField {
+                choice: ExpiryChoice::Never,
+                custom_date: String::new(),
+            },
             preset: false,
             master: None,
         }
@@ -48,14 +43,7 @@ impl AddKey {
     fn form_ui(&mut self, ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
         let now = s.vault.now();
         if !std::mem::replace(&mut self.preset, true) {
-            self.expiry = match s.default_expiry_days {
-                0 => ExpiryChoice::Never,
-                d @ (7 | 30 | 60 | 90) => ExpiryChoice::Days(d),
-                d => {
-                    self.custom_date = crate::ui::time::date_in_days(now, d).to_string();
-                    ExpiryChoice::Custom
-                }
-            };
+            self.expiry = ExpiryField::preset(s.default_expiry_days, now);
         }
         let field = labelled_field(ui, "Name", &mut self.name, "e.g. ci-deployer");
         if ui.memory(|m| m.focused().is_none()) {
@@ -91,58 +79,7 @@ impl AddKey {
         }
         ui.add_space(theme::SPACE);
         ui.label(RichText::new("Expiration").strong());
-        ui.horizontal_wrapped(|ui| {
-            ui.radio_value(&mut self.expiry, ExpiryChoice::Never, "Never");
-            for days in [7, 30, 60, 90] {
-                ui.radio_value(
-                    &mut self.expiry,
-                    ExpiryChoice::Days(days),
-                    format!("{days} days"),
-                );
-            }
-            ui.radio_value(&mut self.expiry, ExpiryChoice::Custom, "Custom date");
-        });
-        let expires_at = match self.expiry {
-            ExpiryChoice::Never => Ok(None),
-            ExpiryChoice::Days(d) => Expiry::parse(&format!("{d}d")).and_then(|e| e.resolve(now)),
-            ExpiryChoice::Custom => {
-                let label = ui.label("Expiry date (YYYY-MM-DD)");
-                ui.horizontal(|ui| {
-                    // Room for the calendar button beside the field, within the dialog's width.
-                    let width = (ui.available_width() - 120.0).max(120.0);
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.custom_date)
-                            .hint_text("2027-01-31")
-                            .desired_width(width),
-                    )
-                    .labelled_by(label.id);
-                    crate::ui::calendar::date_picker_ui(ui, &mut self.custom_date, now);
-                });
-                crate::ui::time::parse_expiry(&self.custom_date).and_then(|e| e.resolve(now))
-            }
-        };
-        if self.expiry == ExpiryChoice::Never {
-            ui.label(
-                RichText::new(
-                    "A key that never expires works until someone revokes it. \
-                     Prefer an expiry and roll the key before it.",
-                )
-                .color(theme::WARNING),
-            );
-        }
-        match &expires_at {
-            Ok(Some(t)) => ui
-                .label(
-                    RichText::new(format!("Expires {}", crate::ui::time::local_time(*t)))
-                        .color(theme::MUTED),
-                )
-                .on_hover_text(crate::ui::time::utc_time(*t)),
-            Ok(None) => ui.label(RichText::new("Never expires").color(theme::MUTED)),
-            Err(e) if !self.custom_date.is_empty() => {
-                ui.label(RichText::new(e.to_string()).color(theme::DANGER))
-            }
-            Err(_) => ui.label(""),
-        };
+        let expires_at = self.expiry.ui(ui, now);
         let name_problem = validate_name("key", &self.name).err().map(|e| {
             if self.name.trim().is_empty() {
                 "Give the key a name".to_owned()
@@ -192,7 +129,7 @@ impl Dialog for AddKey {
         // Something typed is not lost to a stray click beside the dialog; Esc still cancels.
         let dirty = !self.name.trim().is_empty()
             || self.full_access
-            || !self.custom_date.is_empty()
+            || !self.expiry.custom_date.is_empty()
             || self
                 .scopes
                 .iter()

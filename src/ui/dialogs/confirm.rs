@@ -1,8 +1,8 @@
 //! A yes/no question before something that cannot be undone: revoke or delete a key, remove a
-//! scope.
+//! scope; the same for many keys, named as far as they fit.
 
 use crate::ui::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{BulkChange, Command, Dialog, Session};
 use crate::ui::theme;
 
 pub struct Confirm {
@@ -28,17 +28,32 @@ impl Confirm {
 
     /// Revoke the ticked `keys` (id, name), named in the question as far as they fit.
     pub fn revoke_many(keys: Vec<(String, String)>) -> Confirm {
-        let names: Vec<&str> = keys.iter().map(|(_, name)| name.as_str()).collect();
-        let title = format!("Revoke {}?", named_count(&names, "key", "keys"));
-        let key_ids: Vec<String> = keys.into_iter().map(|(id, _)| id).collect();
+        Confirm::many(
+            "Revoke",
+            keys,
+            "They stay listed, and every check of them answers revoked from now on. This \
+             cannot be undone.",
+            "Revoke keys",
+            BulkChange::Revoke,
+        )
+    }
+
+    /// `change` to each of `keys` (id, name), after a question naming the count and the first
+    /// keys: "`verb` 6 keys: svc-5, svc-4, svc-3 and 3 more?".
+    pub fn many(
+        verb: &str,
+        keys: Vec<(String, String)>,
+        message: &str,
+        action: &'static str,
+        change: BulkChange,
+    ) -> Confirm {
         Confirm {
-            title,
-            message: "They stay listed, and every check of them answers revoked from now on. \
-                      This cannot be undone."
-                .into(),
-            action: "Revoke keys",
-            confirmed: Box::new(move || Command::RevokeMany {
-                key_ids: key_ids.clone(),
+            title: bulk_question(verb, &keys),
+            message: message.into(),
+            action,
+            confirmed: Box::new(move || Command::EditMany {
+                keys: keys.clone(),
+                change: change.clone(),
             }),
         }
     }
@@ -62,6 +77,12 @@ impl Confirm {
             confirmed: Box::new(move || Command::RemoveScope { id: id.clone() }),
         }
     }
+}
+
+/// "`verb` 2,500 keys: reader, writer, ci-bot and 2,497 more?", of `keys` (id, name).
+pub fn bulk_question(verb: &str, keys: &[(String, String)]) -> String {
+    let names: Vec<&str> = keys.iter().map(|(_, name)| name.as_str()).collect();
+    format!("{verb} {}?", named_count(&names, "key", "keys"))
 }
 
 /// "2,500 keys: reader, writer, ci-bot and 2,497 more": the count and the first three names.

@@ -4,6 +4,7 @@
 mod acknowledge;
 mod add_key;
 mod add_node;
+mod bulk_edit;
 mod confirm;
 mod delete_node;
 mod edit_key;
@@ -23,7 +24,8 @@ mod undelivered;
 pub use acknowledge::Acknowledge;
 pub use add_key::AddKey;
 pub use add_node::AddNode;
-pub use confirm::Confirm;
+pub use bulk_edit::BulkEdit;
+pub use confirm::{Confirm, named_count};
 pub use delete_node::DeleteNode;
 pub use edit_key::EditKey;
 pub use edit_prefix::EditPrefix;

@@ -12,6 +12,8 @@ pub enum Command {
     Select(NodeId),
     /// The Health view instead of a node.
     ShowHealth,
+    /// Show findings of this kind only in the Health view (`None`: all).
+    FilterHealth(Option<FindingKind>),
     /// Hide the findings banner until the next unlock.
     DismissBanner,
     SetTab(Tab),
@@ -46,9 +48,11 @@ pub enum Command {
     Revoke {
         key_id: String,
     },
-    /// The ticked keys, in one go.
-    RevokeMany {
-        key_ids: Vec<String>,
+    /// One change to several keys (id, name), key by key: a key the vault refuses is named
+    /// in the status line, the others are still changed.
+    EditMany {
+        keys: Vec<(String, String)>,
+        change: BulkChange,
     },
     /// Tick or untick a key for a bulk action.
     SelectKey {
@@ -142,6 +146,16 @@ pub enum Command {
     /// Check the vault (`doctor`) and show what was found.
     Doctor,
     Lock,
+}
+
+/// What a bulk action does to each key, through the vault's per-key edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BulkChange {
+    Revoke,
+    /// The new expiry; `None`: never expires.
+    Expiry(Option<Timestamp>),
+    /// Add this scope of the workspace's catalog (a key that has it, or full access, stays).
+    AddScope(String),
 }
 
 impl Command {

@@ -12,7 +12,7 @@ mod secret;
 mod session;
 mod settings;
 
-pub use command::{Command, Status};
+pub use command::{BulkChange, Command, Status};
 pub use dialog::Dialog;
 pub use live::{Live, LiveTick};
 pub use rekey::{RekeyJob, VaultWork};

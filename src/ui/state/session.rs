@@ -2,11 +2,20 @@
 
 use super::{Dialog, Live, RekeyJob, ScanState, SecretDialog, Waiting};
 use crate::ui::key_table::KeyTable;
-use crate::vault::{ActivityEntry, Finding, KeyInfo, Node, NodeId, Scope, Vault};
+use crate::vault::{ActivityEntry, Finding, FindingKind, KeyInfo, Node, NodeId, Scope, Vault};
+
+/// `kind`'s place in [`FindingKind::ALL`].
+fn kind_index(kind: FindingKind) -> usize {
+    FindingKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_default()
+}
 
 const ACTIVITY_LIMIT: usize = 500;
-/// Health findings kept for the Health view, most urgent first.
-pub const KEPT_FINDINGS: usize = 500;
+/// Health findings kept for the Health view of each kind, most urgent first (the view lists
+/// them virtualised; the kept strings stay a few MiB however large the vault).
+pub const KEPT_FINDINGS: usize = 2_000;
 
 /// The tabs of the node view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +42,12 @@ pub struct Session {
     pub keys: KeyTable,
     pub scopes: Vec<Scope>,
     pub activity: Vec<ActivityEntry>,
-    /// The whole vault's most urgent health findings (at most [`KEPT_FINDINGS`]).
+    /// The whole vault's most urgent health findings (at most [`KEPT_FINDINGS`] of a kind).
     pub health: Vec<Finding>,
+    /// How many findings of each kind there are (index: [`FindingKind::ALL`]), kept or not.
+    pub health_counts: [usize; FindingKind::ALL.len()],
+    /// The Health view shows findings of this kind only.
+    pub health_filter: Option<FindingKind>,
     /// The one-line findings banner shown after unlock, until dismissed.
     pub banner: bool,
     pub scan: ScanState,
@@ -88,6 +101,8 @@ impl Session {
             scopes: Vec::new(),
             activity: Vec::new(),
             health: Vec::new(),
+            health_counts: [0; FindingKind::ALL.len()],
+            health_filter: None,
             events: Vec::new(),
             graces: crate::ui::notify::Graces::default(),
             banner: true,
@@ -202,14 +217,25 @@ impl Session {
         self.health_open
     }
 
-    /// Keeps the counts of a health report and its most urgent findings only: the view draws
-    /// no more, and 100,000 findings with their strings are tens of MiB.
+    /// Keeps the counts of a health report and the most urgent findings of each kind only:
+    /// 100,000 findings with their strings are tens of MiB.
     fn set_health(&mut self, mut all: Vec<Finding>) {
         self.health_open = all.iter().filter(|f| f.acknowledged.is_none()).count();
         self.health_total = all.len();
-        all.truncate(KEPT_FINDINGS);
+        let mut counts = [0; FindingKind::ALL.len()];
+        all.retain(|f| {
+            let n = &mut counts[kind_index(f.kind)];
+            *n += 1;
+            *n <= KEPT_FINDINGS
+        });
         all.shrink_to_fit();
         self.health = all;
+        self.health_counts = counts;
+    }
+
+    /// How many findings of `kind` there are.
+    pub fn health_count(&self, kind: FindingKind) -> usize {
+        self.health_counts[kind_index(kind)]
     }
 
     /// A secret is on screen that was neither copied nor downloaded.
