@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use x11rb::connection::Connection as _;
-use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, Window};
+use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, MapState, Window};
 use x11rb::rust_connection::RustConnection;
 
 fn xvfb_installed() -> bool {
@@ -86,8 +86,8 @@ fn property(conn: &RustConnection, window: Window, name: Atom) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// The top-level windows whose WM_NAME starts with "Keyward" (the window is titled
-/// "Keyward — <vault> (locked)").
+/// The top-level windows whose name holds "Keyward" (the window is titled
+/// "<vault> (Locked) - Keyward").
 fn keyward_windows(conn: &RustConnection, root: Window) -> Vec<Window> {
     let Ok(tree) = conn.query_tree(root).map(|c| c.reply()) else {
         return Vec::new();
@@ -103,7 +103,7 @@ fn keyward_windows(conn: &RustConnection, root: Window) -> Vec<Window> {
             } else {
                 name
             };
-            name.starts_with(b"Keyward")
+            name.windows(7).any(|w| w == b"Keyward")
         })
         .collect()
 }
@@ -157,6 +157,20 @@ fn the_window_is_classed_keyward_and_carries_its_icon() {
         std::thread::sleep(Duration::from_millis(100));
     };
 
+    // The window exists, hidden, before the app sets its class: read it once the window is
+    // mapped, as a window manager does.
+    loop {
+        let mapped = conn
+            .get_window_attributes(window)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+        if mapped {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the Keyward window never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let class = property(&conn, window, AtomEnum::WM_CLASS.into());
     let parts: Vec<&[u8]> = class.split(|&b| b == 0).filter(|p| !p.is_empty()).collect();
     assert_eq!(
