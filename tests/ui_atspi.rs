@@ -131,7 +131,11 @@ fn a_screen_reader_hears_the_title_a_table_of_keys_and_no_secret() {
     let count = |role: &str| nodes.iter().filter(|n| n[0] == role).count();
     assert!(count("table") >= 1, "no table role");
     assert!(count("table row") >= 3, "{} table rows", count("table row"));
-    assert!(count("table cell") >= 9, "{} table cells", count("table cell"));
+    assert!(
+        count("table cell") >= 9,
+        "{} table cells",
+        count("table cell")
+    );
     let headers: Vec<&str> = nodes
         .iter()
         .filter(|n| n[0] == "column header" || n[0] == "table column header")
@@ -142,7 +146,9 @@ fn a_screen_reader_hears_the_title_a_table_of_keys_and_no_secret() {
         "column headers: {headers:?}"
     );
     for secret in &secrets {
-        let holder = nodes.iter().find(|n| n.iter().any(|f| f.contains(secret.as_str())));
+        let holder = nodes
+            .iter()
+            .find(|n| n.iter().any(|f| f.contains(secret.as_str())));
         assert!(
             holder.is_none(),
             "a node holds a key's secret: role {:?}",
@@ -150,7 +156,9 @@ fn a_screen_reader_hears_the_title_a_table_of_keys_and_no_secret() {
         );
     }
     for glyph in ["🔑", "🔍", "⏺", "⚠"] {
-        let read = nodes.iter().find(|n| n[1].contains(glyph) || n[2].contains(glyph));
+        let read = nodes
+            .iter()
+            .find(|n| n[1].contains(glyph) || n[2].contains(glyph));
         assert!(read.is_none(), "{glyph} is read out: {read:?}");
     }
 }
