@@ -233,6 +233,15 @@ fn every_key_health_lists_as_expiring_is_marked_in_the_table() {
     assert!(has_text(&h, "in 10 days"), "the 10-day key is marked");
     assert!(has_text(&h, "in 5 days"));
     assert!(!has_text(&h, "in 60 days"), "beyond the warning window");
+    // The chip fits its column: it ends before the next column's header begins (beside the
+    // date it ran under Last used).
+    let chip = h.get_by_label("in 10 days").rect();
+    let expires = h.get_by_label("Expires").rect();
+    let next = h.get_by_label("Last used").rect();
+    assert!(
+        chip.left() >= expires.left() - 1.0 && chip.right() <= next.left(),
+        "the chip {chip:?} runs out of its column ({expires:?} .. {next:?})"
+    );
     click(&mut h, "Health");
     assert!(has_text(&h, "Expires within 30 days"));
     assert!(has_text(&h, "Expires within 7 days"));

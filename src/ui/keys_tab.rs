@@ -270,19 +270,20 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                             }
                         }
                         Col::Expires => {
-                            ui.label(
-                                k.expires_at
-                                    .map(local_date)
-                                    .unwrap_or_else(|| "Never".into()),
-                            )
-                            .on_hover_text(
-                                k.expires_at
-                                    .map(|t| format!("{}\n{}", local_time(t), utc_time(t)))
-                                    .unwrap_or_default(),
-                            );
+                            let when = |t: i64| format!("{}\n{}", local_time(t), utc_time(t));
                             let soon = k.expires_at.filter(|_| k.status.works());
-                            if let Some(left) = soon.and_then(|t| expires_in(now, t)) {
-                                expiry_chip_ui(ui, &left, k.status);
+                            match soon.and_then(|t| expires_in(now, t).map(|left| (t, left))) {
+                                // Within Health's 30 days the chip takes the date's place (the
+                                // date is in its hover): both did not fit the column.
+                                Some((t, left)) => expiry_chip_ui(ui, &left, k.status, &when(t)),
+                                None => {
+                                    ui.label(
+                                        k.expires_at
+                                            .map(local_date)
+                                            .unwrap_or_else(|| "Never".into()),
+                                    )
+                                    .on_hover_text(k.expires_at.map(when).unwrap_or_default());
+                                }
                             }
                         }
                         Col::LastUsed => {
@@ -563,8 +564,8 @@ fn expires_in(now: i64, t: i64) -> Option<String> {
     }
 }
 
-/// The "in N days" chip under a key's expiry date: amber within the status's 7 days.
-fn expiry_chip_ui(ui: &mut egui::Ui, left: &str, status: KeyStatus) {
+/// The "in N days" chip in place of a key's expiry date: amber within the status's 7 days.
+fn expiry_chip_ui(ui: &mut egui::Ui, left: &str, status: KeyStatus, when: &str) {
     let color = if status == KeyStatus::ExpiringSoon {
         theme::WARNING
     } else {
@@ -576,5 +577,7 @@ fn expiry_chip_ui(ui: &mut egui::Ui, left: &str, status: KeyStatus) {
         .inner_margin(egui::Margin::symmetric(6, 1))
         .show(ui, |ui| ui.label(RichText::new(left).small().color(color)))
         .response
-        .on_hover_text("Health lists it: it expires within 30 days");
+        .on_hover_text(format!(
+            "Expires {when}\nHealth lists it: it expires within 30 days"
+        ));
 }
