@@ -120,13 +120,7 @@ fn filter_chips_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comman
                 chosen = Some(status);
             }
         }
-        let at = shown.iter().position(|c| *c == current).unwrap_or(0);
-        let step = row.step(ui);
-        if let Some(next) = at
-            .checked_add_signed(step as isize)
-            .and_then(|i| shown.get(i))
-            && step != 0
-        {
+        if let Some(next) = row.stepped(ui, &shown, &current) {
             chosen = *next;
         }
         if chosen != current {

@@ -29,13 +29,8 @@ pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comma
                 commands.push(Command::SetTab(tab));
             }
         }
-        let at = TABS.iter().position(|(t, _)| *t == s.tab).unwrap_or(0);
-        let step = row.step(ui);
-        if let Some((tab, _)) = at
-            .checked_add_signed(step as isize)
-            .and_then(|i| TABS.get(i))
-            && step != 0
-        {
+        let tabs = TABS.map(|(tab, _)| tab);
+        if let Some(tab) = row.stepped(ui, &tabs, &s.tab) {
             commands.push(Command::SetTab(*tab));
         }
     });

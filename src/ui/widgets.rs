@@ -215,4 +215,20 @@ impl ChoiceRow {
         }
         self.step
     }
+
+    /// The item the arrow keys moved to from `current`, among `shown` in their order (None
+    /// when no arrow was pressed or it ran past either end).
+    pub fn stepped<'a, T: PartialEq>(
+        &self,
+        ui: &egui::Ui,
+        shown: &'a [T],
+        current: &T,
+    ) -> Option<&'a T> {
+        let step = self.step(ui);
+        let at = shown.iter().position(|c| c == current).unwrap_or(0);
+        (step != 0)
+            .then(|| at.checked_add_signed(step as isize))
+            .flatten()
+            .and_then(|i| shown.get(i))
+    }
 }
