@@ -6,10 +6,13 @@
 
 #![cfg(all(unix, not(target_os = "macos")))]
 
-use std::io::{BufRead, BufReader, Write as _};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::xvfb::Xvfb;
 use keyward::ui::clipboard::{Clipboard as _, SystemClipboard};
 
 /// The MIME target arboard adds with `SetExtLinux::exclude_from_history`.
@@ -43,51 +46,6 @@ fn require(programs: &[&str]) -> bool {
     false
 }
 
-/// An Xvfb of our own on a display number it picks itself (`-displayfd`), stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "640x480x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("Xvfb stdout"))
-            .read_line(&mut line)
-            .expect("Xvfb tells its display number");
-        let number = line.trim();
-        assert!(
-            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
-            "Xvfb gave no display number: {line:?}"
-        );
-        Xvfb {
-            child,
-            display: format!(":{number}"),
-        }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `xclip -o` on the clipboard selection, for `target`.
 fn xclip_out(display: &str, target: &str) -> String {
     let out = Command::new("xclip")
@@ -104,7 +62,7 @@ fn a_copied_secret_offers_the_password_manager_hint() {
     if !require(&["Xvfb", "xclip"]) {
         return;
     }
-    let x = Xvfb::start();
+    let x = Xvfb::start("640x480x24");
     // SAFETY: this test binary has this one test; nothing else reads the environment while
     // it is set (arboard reads DISPLAY when the clipboard opens, just below).
     unsafe { std::env::set_var("DISPLAY", &x.display) };

@@ -7,10 +7,13 @@
 
 #![cfg(target_os = "linux")]
 
-use std::io::{BufRead, BufReader, Write as _};
+mod common;
+
+use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::xvfb::Xvfb;
 use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, MapState, Window};
 use x11rb::rust_connection::RustConnection;
@@ -44,30 +47,6 @@ impl Drop for Reaped {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// An Xvfb on a display number it picks itself.
-fn xvfb() -> (Reaped, String) {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start Xvfb");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("Xvfb tells its display");
-    let display = format!(":{}", line.trim());
-    (Reaped(child), display)
 }
 
 fn atom(conn: &RustConnection, name: &str) -> Atom {
@@ -113,7 +92,8 @@ fn the_window_is_classed_keyward_and_carries_its_icon() {
     if !xvfb_installed() {
         return;
     }
-    let (_xvfb, display) = xvfb();
+    let x = Xvfb::start("1280x800x24");
+    let display = x.display.clone();
     let home = tempfile::tempdir().expect("home");
     let app = Command::new(env!("CARGO_BIN_EXE_keyward"))
         .env_clear()

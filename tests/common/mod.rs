@@ -4,6 +4,7 @@
 pub mod pg;
 pub mod serve;
 pub mod window;
+pub mod xvfb;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
