@@ -140,7 +140,7 @@ fn an_older_file_put_back_across_a_restart_is_refused_unless_asked_for() {
     // An operator who means to go back says so, and it is remembered.
     let server = Server::start(&[&file], &["--accept-older-serial"]);
     assert_eq!(server.check(secret(&billing), &[]).status, 204);
-    assert!(server.stderr().contains("as asked"), "{}", server.stderr());
+    assert!(server.logged("as asked"), "{}", server.stderr());
     server.stop();
     let server = Server::start(&[&file], &[]);
     assert_eq!(server.check(secret(&billing), &[]).status, 204);

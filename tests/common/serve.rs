@@ -28,6 +28,8 @@ pub struct Server {
     /// `127.0.0.1:PORT`.
     pub addr: String,
     stderr: Arc<Mutex<String>>,
+    /// The thread copying serve's stderr into `stderr`; it ends when serve does.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -72,7 +74,7 @@ impl Server {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn keyward serve");
         let stderr = Arc::new(Mutex::new(String::new()));
-        {
+        let stderr_reader = {
             let pipe = child.stderr.take().expect("stderr");
             let sink = Arc::clone(&stderr);
             std::thread::spawn(move || {
@@ -81,8 +83,8 @@ impl Server {
                     s.push_str(&line);
                     s.push('\n');
                 }
-            });
-        }
+            })
+        };
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -111,6 +113,7 @@ impl Server {
             child,
             addr,
             stderr,
+            stderr_reader: Some(stderr_reader),
         }
     }
 
@@ -120,6 +123,12 @@ impl Server {
 
     pub fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Whether serve's log says `needle` within 5 s: the thread reading its stderr runs
+    /// behind what serve has already done.
+    pub fn logged(&self, needle: &str) -> bool {
+        wait_for(Duration::from_secs(5), || self.stderr().contains(needle)).is_some()
     }
 
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
@@ -148,13 +157,25 @@ impl Server {
 
     /// One value from `/metrics` on the `--metrics-listen` address (read from the log).
     pub fn get_metrics_elsewhere(&self, name: &str) -> f64 {
-        let log = self.stderr();
-        let addr = log
-            .lines()
-            .find_map(|l| l.split("metrics on http://").nth(1))
-            .and_then(|rest| rest.strip_suffix("/metrics"))
-            .unwrap_or_else(|| panic!("serve did not say where /metrics is:\n{log}"))
-            .to_owned();
+        // serve logs the address before it says where it listens, but the thread that reads
+        // its stderr may not have got the line yet.
+        let find = |log: &str| {
+            log.lines()
+                .find_map(|l| l.split("metrics on http://").nth(1))
+                .and_then(|rest| rest.strip_suffix("/metrics"))
+                .map(str::to_owned)
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let addr = loop {
+            let log = self.stderr();
+            if let Some(addr) = find(&log) {
+                break addr;
+            }
+            if Instant::now() > deadline {
+                panic!("serve did not say where /metrics is:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         let text = request(&addr, "GET", "/metrics", &[], b"").body;
         text.lines()
             .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
@@ -168,7 +189,10 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                std::thread::sleep(Duration::from_millis(100));
+                // Every line serve wrote, not just those read so far.
+                if let Some(reader) = self.stderr_reader.take() {
+                    let _ = reader.join();
+                }
                 return (status, self.stderr());
             }
             if Instant::now() > deadline {
