@@ -9,7 +9,9 @@
 //! Needs `wrk` and `nginx` (Debian: `wrk nginx-light`); without them it says so and stops.
 //! `KEYWARD_BENCH_KEYS` (100000), `KEYWARD_BENCH_SECONDS` (5), `KEYWARD_BENCH_THREADS` (serve's
 //! worker threads besides the default; a comma list compares several, default "1"),
-//! `KEYWARD_BENCH_ROUNDS` (3).
+//! `KEYWARD_BENCH_ROUNDS` (5), `KEYWARD_BENCH_PIN` (1: with two cores or more, wrk runs on the
+//! first core and nginx and serve on the last, so the load generator and the server under test
+//! never share a core and both servers get the same one; 0 lets the scheduler place them).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -78,8 +80,62 @@ struct Wrk {
     non_2xx: u64,
 }
 
-fn wrk(url: &str, header: Option<&str>, seconds: u32) -> Wrk {
+/// The cores the load generator and the servers run on, when pinned.
+#[derive(Clone, Copy)]
+struct Cores {
+    client: usize,
+    server: usize,
+}
+
+/// Pins this process (and so every thread and child it starts from now on: serve's threads,
+/// nginx) to the server's core. Without two cores, or off, nothing is pinned.
+fn pin_servers() -> Option<Cores> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 || env_or("KEYWARD_BENCH_PIN", 1u8) == 0 {
+        return None;
+    }
+    let chosen = Cores {
+        client: 0,
+        server: cores - 1,
+    };
+    set_affinity(chosen.server).then_some(chosen)
+}
+
+#[cfg(target_os = "linux")]
+fn set_affinity(core: usize) -> bool {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET writes inside it, and
+    // sched_setaffinity only reads it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(core, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_affinity(_core: usize) -> bool {
+    false
+}
+
+fn wrk(url: &str, header: Option<&str>, seconds: u32, cores: Option<Cores>) -> Wrk {
     let mut cmd = Command::new("wrk");
+    #[cfg(target_os = "linux")]
+    if let Some(cores) = cores {
+        use std::os::unix::process::CommandExt as _;
+        let client = cores.client;
+        // SAFETY: between fork and exec only sched_setaffinity runs, which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                if set_affinity(client) {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cores;
     cmd.args(["-t1", "-c32", &format!("-d{seconds}s"), "--latency"]);
     if let Some(h) = header {
         cmd.args(["-H", h]);
@@ -139,6 +195,14 @@ fn main() {
         .split(',')
         .filter_map(|t| t.trim().parse().ok())
         .collect();
+    let cores = pin_servers();
+    match cores {
+        Some(c) => println!(
+            "pinned: wrk on core {}, nginx and serve on core {}",
+            c.client, c.server
+        ),
+        None => println!("not pinned: the scheduler places wrk, nginx and serve"),
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bench.verifier.json");
     let (secret, trust) = write_verifier(&file, n);
@@ -216,25 +280,25 @@ fn main() {
         .collect();
     let header = format!("Authorization: Api-Key {secret}");
     for (_, url) in &servers {
-        let _warm = wrk(url, Some(&header), 1);
+        let _warm = wrk(url, Some(&header), 1, cores);
     }
-    let _warm = wrk(&nginx_url, None, 1);
+    let _warm = wrk(&nginx_url, None, 1, cores);
 
     // Rounds alternate nginx and each serve (and the default serve under a slow-client flood),
     // so that a busy moment of the machine hits all of them alike; medians are reported.
-    let rounds: usize = env_or("KEYWARD_BENCH_ROUNDS", 3);
+    let rounds: usize = env_or("KEYWARD_BENCH_ROUNDS", 5);
     let mut nginx_runs = Vec::new();
     let mut serve_runs: Vec<Vec<Wrk>> = servers.iter().map(|_| Vec::new()).collect();
     let mut flood_runs = Vec::new();
     for _ in 0..rounds {
-        nginx_runs.push(wrk(&nginx_url, None, seconds));
+        nginx_runs.push(wrk(&nginx_url, None, seconds, cores));
         for (i, (_, url)) in servers.iter().enumerate() {
-            let r = wrk(url, Some(&header), seconds);
+            let r = wrk(url, Some(&header), seconds, cores);
             assert_eq!(r.non_2xx, 0, "serve answered something other than 204");
             serve_runs[i].push(r);
         }
         let held = half_sent(&servers[0].1, 3000);
-        let r = wrk(&servers[0].1, Some(&header), seconds);
+        let r = wrk(&servers[0].1, Some(&header), seconds, cores);
         assert_eq!(
             r.non_2xx, 0,
             "serve answered something other than 204 under the flood"
