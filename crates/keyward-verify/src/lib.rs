@@ -57,6 +57,7 @@ mod error;
 mod file;
 pub mod hex;
 mod key;
+pub mod limits;
 pub mod outside;
 mod signature;
 pub mod time;
