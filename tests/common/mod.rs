@@ -1,6 +1,7 @@
 //! One way for CLI tests to run the real binary on a vault in a temp dir.
 #![allow(dead_code)]
 
+pub mod lab;
 pub mod pg;
 pub mod serve;
 pub mod window;
