@@ -19,12 +19,7 @@ fn window_on(dir: &tempfile::TempDir, names: &[&str]) -> App {
     let env = window::acme(&mut v);
     window::add_keys(&mut v, env.id, names);
     drop(v);
-    window::app(
-        path,
-        egui::vec2(1200.0, 800.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    )
+    window::app_in(dir.path(), path, egui::vec2(1200.0, 800.0))
 }
 
 /// The window unlocked with prod open.

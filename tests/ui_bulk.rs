@@ -8,7 +8,6 @@ mod common;
 use common::PASS;
 use common::window::{self, App, Drive as _};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use keyward::ui::clipboard::MemoryClipboard;
 use keyward::vault::{KeyInfo, NewKey, NodeId, Vault};
 
 /// acme/billing/prod prepared by `prepare`, the window on it unlocked at 1200x800 with prod
@@ -27,12 +26,7 @@ fn prepared(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault, NodeId)) {
 
 /// The window on the vault, unlocked, prod open.
 fn window_on(dir: &tempfile::TempDir) -> App {
-    let mut h = window::app(
-        vault_path(dir),
-        egui::vec2(1200.0, 800.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h = window::app_in(dir.path(), vault_path(dir), egui::vec2(1200.0, 800.0));
     window::unlock(&mut h, PASS);
     assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
     h.get_by_label("Environment prod").click();
@@ -362,12 +356,7 @@ fn at_the_smallest_window_the_kind_filter_bulk_fix_and_a_card_fix_are_in_view() 
             v.create_key(env, new).expect("key");
         }
     });
-    let mut h = window::app(
-        vault_path(&dir),
-        egui::vec2(760.0, 480.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h = window::app_in(dir.path(), vault_path(&dir), egui::vec2(760.0, 480.0));
     window::unlock(&mut h, PASS);
     h.click("Health");
     h.click("Expires within 7 days 15");

@@ -221,21 +221,9 @@ fn a_scan_counts_places_and_does_not_call_a_deleted_key_another_vaults() {
     let (mut revoked, mut deleted) = (String::new(), String::new());
     let mut h = unlocked(&dir, |v| {
         let env = v.resolve("acme/billing/prod").expect("env");
-        let mut mint = |name: &str| {
-            let k = v
-                .create_key(
-                    env.id,
-                    NewKey {
-                        name: name.into(),
-                        ..NewKey::default()
-                    },
-                )
-                .expect("key");
-            (k.info.key_id.clone(), k.secret.expose().to_owned())
-        };
-        let (old, secret) = mint("old");
+        let (old, secret) = window::mint(v, env.id, "old");
         revoked = secret;
-        let (gone, secret) = mint("gone");
+        let (gone, secret) = window::mint(v, env.id, "gone");
         deleted = secret;
         v.revoke_key(&old).expect("revoke");
         v.delete_key(&gone).expect("delete");

@@ -267,20 +267,8 @@ fn a_rolled_back_key_shows_as_tampered_and_the_others_stay_usable() {
     let path = dir.path().join("ui.keyward");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
     let env = acme(&mut v);
-    let mint = |v: &mut Vault, name: &str| {
-        let k = v
-            .create_key(
-                env.id,
-                NewKey {
-                    name: name.into(),
-                    ..NewKey::default()
-                },
-            )
-            .expect("key");
-        (k.info.key_id.clone(), k.secret.expose().to_owned())
-    };
-    let (bad_id, bad) = mint(&mut v, "rolled-back");
-    let (_, good) = mint(&mut v, "healthy");
+    let (bad_id, bad) = window::mint(&mut v, env.id, "rolled-back");
+    let (_, good) = window::mint(&mut v, env.id, "healthy");
     drop(v);
     let old = dir.path().join("old.keyward");
     std::fs::copy(&path, &old).expect("copy");

@@ -5,7 +5,7 @@
 mod common;
 
 use common::PASS;
-use common::window::{self, Drive as _, Setup, Window, acme};
+use common::window::{self, Drive as _, MemoryStorage, Setup, Window, acme};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::vault::{Preset, Vault};
 
@@ -127,22 +127,6 @@ fn the_last_selected_node_comes_back_after_lock_and_is_saved() {
     // Stored as an id: the settings file is plaintext and names stay in the vault.
     let raw = storage.0.get("keyward.settings").expect("raw settings");
     assert!(!raw.contains("prod") && !raw.contains("billing"), "{raw}");
-}
-
-#[derive(Default)]
-struct MemoryStorage(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
 }
 
 #[test]

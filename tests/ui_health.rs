@@ -52,6 +52,9 @@ trait Health {
 
     /// The details of the log's `key.edit` entries, oldest first.
     fn edits(&self) -> Vec<String>;
+
+    /// Waits for the running scan to end; its summary.
+    fn scan_result(&mut self) -> String;
 }
 
 impl Health for Window {
@@ -70,6 +73,16 @@ impl Health for Window {
             .collect();
         edits.reverse();
         edits
+    }
+
+    fn scan_result(&mut self) -> String {
+        self.wait_until("the scan ends", |app| {
+            app.session().is_some_and(|s| s.scan.job.is_none())
+        });
+        self.app()
+            .session()
+            .and_then(|s| s.scan.result.clone())
+            .expect("a result")
     }
 }
 
@@ -299,14 +312,7 @@ fn a_scan_finds_a_planted_key_marks_it_exposed_and_rolling_fixes_it() {
     w.click("Health");
     w.type_into("Folder", &root.display().to_string());
     w.click("Scan");
-    w.wait_until("the scan ends", |app| {
-        app.session().is_some_and(|s| s.scan.job.is_none())
-    });
-    let result = w
-        .app()
-        .session()
-        .and_then(|s| s.scan.result.clone())
-        .expect("a result");
+    let result = w.scan_result();
     assert!(result.contains("Scanned 3 files"), "{result}");
     assert!(result.contains("marked exposed: ci"), "{result}");
     assert!(
@@ -357,14 +363,7 @@ fn a_scan_shows_its_progress_and_can_be_cancelled() {
     assert!(!w.has("Scan"), "no second scan while one runs");
     w.click("Cancel scan");
     drop(gate);
-    w.wait_until("the scan ends", |app| {
-        app.session().is_some_and(|s| s.scan.job.is_none())
-    });
-    let result = w
-        .app()
-        .session()
-        .and_then(|s| s.scan.result.clone())
-        .expect("a result");
+    let result = w.scan_result();
     assert!(
         result.starts_with("Scan cancelled after 0 of 3 files"),
         "{result}"

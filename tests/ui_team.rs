@@ -236,12 +236,7 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
         let file = dir.path().join("mine.keyward");
         Vault::create(&file, PASS, kdf()).expect("a file vault");
         let url = pg::cluster().expect("cluster").new_database();
-        let mut h: H = window::app(
-            file.clone(),
-            egui::vec2(900.0, 700.0),
-            Some(dir.path().join("downloads")),
-            MemoryClipboard::default(),
-        );
+        let mut h: H = window::app_in(dir.path(), file.clone(), egui::vec2(900.0, 700.0));
         h.run();
         h.get_by_label("Connect to a team vault…").click();
         h.run();
@@ -319,11 +314,10 @@ const SECS_10: Duration = Duration::from_secs(10);
 #[test]
 fn the_create_card_fits_the_minimum_window() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut h: H = window::app(
+    let mut h: H = window::app_in(
+        dir.path(),
         dir.path().join("new.keyward"),
         egui::vec2(760.0, 480.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
     );
     h.run();
     assert!(h.has_text("Create a new vault"));
@@ -338,12 +332,7 @@ fn enter_in_the_team_vault_field_connects_instead_of_unlocking() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("mine.keyward");
     Vault::create(&file, PASS, kdf()).expect("a file vault");
-    let mut h: H = window::app(
-        file,
-        egui::vec2(760.0, 480.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h: H = window::app_in(dir.path(), file, egui::vec2(760.0, 480.0));
     h.run();
     h.get_by_label("Passphrase").type_text(PASS);
     h.run();
@@ -412,11 +401,10 @@ fn last_used_stamps_on_a_team_vault_show_within_a_minute() {
 #[test]
 fn a_malformed_team_vault_url_is_a_message_without_its_password() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut h: H = window::app(
+    let mut h: H = window::app_in(
+        dir.path(),
         dir.path().join("mine.keyward"),
         egui::vec2(900.0, 700.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
     );
     h.run();
     h.get_by_label("Connect to a team vault…").click();

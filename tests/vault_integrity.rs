@@ -41,6 +41,15 @@ fn populated(lab: &Lab) -> (Vault, Node, Vec<(String, String)>) {
     (v, env, keys)
 }
 
+/// As [`populated`], then closed, copied to `before.keyward` (the copy an attacker keeps) and
+/// opened again.
+fn copied_before(lab: &Lab) -> (Vault, Node, Vec<(String, String)>, PathBuf) {
+    let (v, env, keys) = populated(lab);
+    drop(v);
+    let old = lab.copy("before.keyward");
+    (lab.open(), env, keys, old)
+}
+
 fn outcome(v: &mut Vault, secret: &str, scopes: &[&str]) -> Outcome {
     v.verify(secret, scopes).expect("verify runs").result
 }
@@ -142,10 +151,7 @@ on_both_stores! {
 fn a_key_row_rolled_back_after_revoke_roll_or_scope_edit_is_tampered() {
     for change in ["revoke", "roll", "scopes"] {
         let lab = Lab::file(FILE, PASS);
-        let (mut v, _, keys) = populated(&lab);
-        drop(v);
-        let old = lab.copy("before.keyward");
-        v = lab.open();
+        let (mut v, _, keys, old) = copied_before(&lab);
         let (kid, secret) = &keys[0];
         match change {
             "revoke" => drop(v.revoke_key(kid).expect("revoke")),
@@ -177,10 +183,7 @@ fn a_key_row_rolled_back_after_revoke_roll_or_scope_edit_is_tampered() {
 #[test]
 fn a_sealed_value_put_back_under_the_new_version_is_tampered_too() {
     let lab = Lab::file(FILE, PASS);
-    let (mut v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[0].0).expect("revoke");
     drop(v);
     lab.attack_from(
@@ -198,10 +201,7 @@ fn a_sealed_value_put_back_under_the_new_version_is_tampered_too() {
 #[test]
 fn a_deleted_key_put_back_is_tampered() {
     let lab = Lab::file(FILE, PASS);
-    let (mut v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.delete_key(&keys[1].0).expect("delete");
     assert_eq!(outcome(&mut v, &keys[1].1, &[]), Outcome::NotFound);
     drop(v);
@@ -251,10 +251,7 @@ fn a_key_row_from_another_vault_is_not_accepted() {
 fn whole_tables_restored_from_an_older_copy_are_caught() {
     // keys
     let lab = Lab::file(FILE, PASS);
-    let (mut v, env, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let (mut v, env, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[0].0).expect("revoke");
     let late = v.create_key(env.id, key("late", &[])).expect("late");
     drop(v);
@@ -308,10 +305,7 @@ fn whole_tables_restored_from_an_older_copy_are_caught() {
 
     // activity
     let lab = Lab::file(FILE, PASS);
-    let (v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    let mut v = lab.open();
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[2].0).expect("revoke");
     drop(v);
     lab.attack_from(
@@ -359,10 +353,7 @@ fn only_a_whole_file_rollback_goes_unnoticed() {
     // The documented limit: an older copy of the entire file is a consistent vault. A machine
     // that saw the newer state refuses it (its pin); one that did not cannot tell.
     let lab = Lab::file(FILE, PASS);
-    let (mut v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[0].0).expect("revoke");
     drop(v);
     std::fs::copy(&old, &lab.path).expect("roll the whole file back");
@@ -379,10 +370,7 @@ fn only_a_whole_file_rollback_goes_unnoticed() {
 #[test]
 fn rekeying_leaves_an_old_copy_and_the_old_passphrase_powerless() {
     let lab = Lab::file(FILE, PASS);
-    let (v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    let mut v = lab.open();
+    let (mut v, _, keys, old) = copied_before(&lab);
     let mut seen = Vec::new();
     v.rekey(PASS, "the new passphrase", None, &mut |p| seen.push(p))
         .expect("rekey");

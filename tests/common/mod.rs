@@ -1,6 +1,7 @@
 //! One way for CLI tests to run the real binary on a vault in a temp dir.
 #![allow(dead_code)]
 
+pub mod dbus;
 pub mod lab;
 pub mod pg;
 pub mod serve;
@@ -186,6 +187,22 @@ impl Sandbox {
             .is_some_and(|v| v.starts_with("postgres://"))
     }
 
+    /// A vault with fast KDF settings whose first member is `member`.
+    pub fn with_member(member: &str) -> Sandbox {
+        let s = Sandbox::empty();
+        s.run(&[
+            "init",
+            "--member",
+            member,
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-passes",
+            "1",
+        ])
+        .ok();
+        s
+    }
+
     /// A vault with fast KDF settings.
     pub fn new() -> Sandbox {
         let s = Sandbox::empty();
@@ -227,10 +244,13 @@ impl Sandbox {
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.run_with_stdin(self.command().args(args), stdin)
+    }
+
+    /// Runs `cmd` with `stdin` written to its standard input.
+    pub fn run_with_stdin(&self, cmd: &mut Command, stdin: &str) -> Run {
         use std::io::Write;
-        let mut child = self
-            .command()
-            .args(args)
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

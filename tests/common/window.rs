@@ -45,6 +45,16 @@ pub fn app(
     })
 }
 
+/// The app on `vault` at `size`, its downloads in `dir/downloads`, its clipboard in memory.
+pub fn app_in(dir: &Path, vault: PathBuf, size: egui::Vec2) -> App {
+    app(
+        vault,
+        size,
+        Some(dir.join("downloads")),
+        MemoryClipboard::default(),
+    )
+}
+
 /// Types `passphrase` on the unlock screen, presses Unlock and waits for the unlock to finish
 /// (whether it worked is the caller's to check).
 pub fn unlock(h: &mut App, passphrase: &str) {
@@ -97,15 +107,37 @@ pub fn vault_at<R>(path: &Path, pass: &str, prepare: impl FnOnce(&mut Vault) -> 
 /// The app on the vault at `path`, `size` points, downloads in `dir/downloads`, unlocked with
 /// `pass` (it fails the test when the unlock does not work).
 pub fn unlocked_app(dir: &Path, path: PathBuf, size: egui::Vec2, pass: &str) -> App {
-    let mut h = app(
-        path,
-        size,
-        Some(dir.join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h = app_in(dir, path, size);
     unlock(&mut h, pass);
     assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
     h
+}
+
+/// eframe's settings storage in memory: what the app saves between runs.
+#[derive(Default)]
+pub struct MemoryStorage(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// A key named `name` with the defaults under `node`; its key id and secret.
+pub fn mint(v: &mut Vault, node: NodeId, name: &str) -> (String, String) {
+    let new = NewKey {
+        name: name.into(),
+        ..NewKey::default()
+    };
+    let k = v.create_key(node, new).expect("key");
+    (k.info.key_id.clone(), k.secret.expose().to_owned())
 }
 
 /// What UI tests do to the app: click, type, look.
