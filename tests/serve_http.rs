@@ -135,20 +135,7 @@ fn every_endpoint_answers_with_its_status_codes_and_headers() {
         );
         assert_eq!(r.status, 200, "{r:?}");
         let trust = common::serve::trust_of(&[&file]);
-        let mut args = vec![
-            "--json",
-            "verify",
-            "--verifier",
-            file.to_str().expect("utf-8"),
-            "--trust",
-            &trust,
-            "--key",
-            &key,
-        ];
-        for scope in &scopes {
-            args.extend(["--require-scope", scope]);
-        }
-        let cli = s.run(&args).json();
+        let cli = s.verify_file(&file, &trust, &key, &scopes).json();
         assert_eq!(r.json(), cli, "serve and the CLI disagree for {key}");
     }
     // No scopes field: none required.

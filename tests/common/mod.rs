@@ -276,18 +276,28 @@ impl Sandbox {
     /// result (`keyward verify --verifier FILE --trust` with this vault's public key).
     pub fn verify_with_file(&self, file: &Path, secret: &str) -> (i32, String) {
         let trust = self.run(&["verifier-key"]).ok().stdout.trim().to_owned();
-        let r = self.run(&[
+        let r = self.verify_file(file, &trust, secret, &[]);
+        let result = r.json()["result"].as_str().unwrap_or("").to_owned();
+        (r.code, result)
+    }
+
+    /// `keyward --json verify` of `secret` against the verifier file `file` signed by `trust`,
+    /// with `scopes` required.
+    pub fn verify_file(&self, file: &Path, trust: &str, secret: &str, scopes: &[&str]) -> Run {
+        let mut args = vec![
             "--json",
             "verify",
             "--verifier",
             file.to_str().expect("utf-8"),
             "--trust",
-            &trust,
+            trust,
             "--key",
             secret,
-        ]);
-        let result = r.json()["result"].as_str().unwrap_or("").to_owned();
-        (r.code, result)
+        ];
+        for scope in scopes {
+            args.extend(["--require-scope", scope]);
+        }
+        self.run(&args)
     }
 
     pub fn verify(&self, key: &str, scopes: &[&str]) -> (i32, serde_json::Value) {
