@@ -27,19 +27,9 @@ fn kdf() -> KdfParams {
 fn window() -> (H, PathBuf, tempfile::TempDir) {
     let url = pg::cluster().expect("cluster").new_database();
     let path = PathBuf::from(&url);
-    let mut v = Vault::create(&path, PASS, kdf()).expect("create");
-    window::acme(&mut v);
-    drop(v);
+    window::vault_at(&path, PASS, window::acme);
     let dir = tempfile::tempdir().expect("tempdir");
-    let downloads = dir.path().join("downloads");
-    let mut h = window::app(
-        path.clone(),
-        egui::vec2(1100.0, 700.0),
-        Some(downloads),
-        MemoryClipboard::default(),
-    );
-    unlock(&mut h);
-    assert!(!h.state().is_locked());
+    let h = window::unlocked_app(dir.path(), path.clone(), egui::vec2(1100.0, 700.0), PASS);
     (h, path, dir)
 }
 

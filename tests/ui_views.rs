@@ -10,34 +10,20 @@ use common::window::{self, Drive as _};
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
 use keyward::ui::KeywardApp;
-use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{KdfParams, NewKey, Vault};
+use keyward::vault::{NewKey, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";
 
 type H = Harness<'static, KeywardApp>;
 
-fn kdf() -> KdfParams {
-    KdfParams::new(8, 1).expect("kdf")
-}
-
 /// acme/billing/prod, then `prepare`; the window on it, unlocked, `size` points wide and high.
 fn window(dir: &Path, size: [f32; 2], prepare: impl FnOnce(&mut Vault)) -> H {
     let path = dir.join("views.keyward");
-    let mut v = Vault::create(&path, PASS, kdf()).expect("create");
-    window::acme(&mut v);
-    prepare(&mut v);
-    drop(v);
-    let downloads = dir.join("downloads");
-    let mut h = window::app(
-        path,
-        egui::vec2(size[0], size[1]),
-        Some(downloads),
-        MemoryClipboard::default(),
-    );
-    window::unlock(&mut h, PASS);
-    assert!(!h.state().is_locked());
-    h
+    window::vault_at(&path, PASS, |v| {
+        window::acme(v);
+        prepare(v)
+    });
+    window::unlocked_app(dir, path, egui::vec2(size[0], size[1]), PASS)
 }
 
 fn open_vault(dir: &Path) -> Vault {
