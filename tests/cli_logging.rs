@@ -18,28 +18,7 @@ fn logged(s: &Sandbox, pass: &str, args: &[&str], stdin: Option<&str>) -> Run {
         .args(args);
     match stdin {
         None => s.run_with(&mut cmd),
-        Some(input) => {
-            use std::io::Write;
-            use std::process::Stdio;
-            let mut child = cmd
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())
-                .expect("write");
-            let out = child.wait_with_output().expect("wait");
-            Run {
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-        }
+        Some(input) => s.run_with_stdin(&mut cmd, input),
     }
 }
 

@@ -16,17 +16,7 @@ fn alice(s: &Sandbox, args: &[&str]) -> common::Run {
 
 crate::on_both_stores! {
     fn members_are_added_listed_logged_and_removed() {
-        let s = Sandbox::empty();
-        s.run(&[
-            "init",
-            "--member",
-            "alice",
-            "--kdf-memory-mib",
-            "8",
-            "--kdf-passes",
-            "1",
-        ])
-        .ok();
+        let s = Sandbox::with_member("alice");
         s.run(&["workspace", "add", "acme"]).ok();
         let mut add = s.command();
         add.env("KEYWARD_NEW_PASSPHRASE", BOB)

@@ -22,17 +22,7 @@ fn verify_with(s: &Sandbox, file: &Path, trust: &str, secret: &str) -> common::R
 
 #[test]
 fn a_removed_members_old_copy_signs_nothing_a_service_accepts() {
-    let s = Sandbox::empty();
-    s.run(&[
-        "init",
-        "--member",
-        "alice",
-        "--kdf-memory-mib",
-        "8",
-        "--kdf-passes",
-        "1",
-    ])
-    .ok();
+    let s = Sandbox::with_member("alice");
     let alice = |args: &[&str]| s.as_member_at(&s.vault, "alice", PASS, args);
     alice(&["workspace", "add", "acme"]).ok();
     let mut add = s.command();

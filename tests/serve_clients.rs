@@ -10,32 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::Sandbox;
-use common::serve::{Server, program, readme_recipe, request, terminate, wait_for};
-
-struct Keys {
-    rw: String,
-    rw_id: String,
-    ro: String,
-    revoked: String,
-}
+use common::serve::{
+    self, Keys, Server, id, program, readme_recipe, request, secret, terminate, wait_for,
+};
 
 fn published() -> (Sandbox, Keys, PathBuf) {
-    let s = Sandbox::with_tree();
-    let field = |k: &serde_json::Value, f: &str| k[f].as_str().expect(f).to_owned();
-    let rw = s.create_key("acme/billing/prod", "rw", &["--scope", "write"]);
-    let ro = s.create_key("acme/billing/prod", "ro", &[]);
-    let revoked = s.create_key("acme/billing/prod", "gone", &[]);
-    s.run(&["key", "revoke", &field(&revoked, "key_id")]).ok();
-    let file = s.path("acme.verifier.json");
-    s.run(&["publish", "add", "acme", file.to_str().expect("utf-8")])
-        .ok();
-    let keys = Keys {
-        rw: field(&rw, "key_secret"),
-        rw_id: field(&rw, "key_id"),
-        ro: field(&ro, "key_secret"),
-        revoked: field(&revoked, "key_secret"),
-    };
-    (s, keys, file)
+    serve::published("acme.verifier.json")
 }
 
 fn free_port() -> u16 {
@@ -171,13 +151,16 @@ fn nginx_auth_request_lets_valid_keys_through_and_answers_401_and_403() {
         request(&addr, "GET", "/api/hello.txt", &headers, b"")
     };
 
-    let ok = get(Some(format!("Api-Key {}", keys.rw)));
+    let ok = get(Some(format!("Api-Key {}", secret(&keys.rw))));
     assert_eq!(ok.status, 200, "{ok:?}");
     assert_eq!(ok.body, "hello from the application\n");
-    assert_eq!(get(Some(format!("Bearer {}", keys.rw))).status, 200);
+    assert_eq!(
+        get(Some(format!("Bearer {}", secret(&keys.rw)))).status,
+        200
+    );
     for (auth, status) in [
-        (Some(format!("Api-Key {}", keys.ro)), 403),
-        (Some(format!("Api-Key {}", keys.revoked)), 401),
+        (Some(format!("Api-Key {}", secret(&keys.ro))), 403),
+        (Some(format!("Api-Key {}", secret(&keys.revoked))), 401),
         (Some("Api-Key acme_not_a_key".to_owned()), 401),
         (None, 401),
     ] {
@@ -191,13 +174,12 @@ fn nginx_auth_request_lets_valid_keys_through_and_answers_401_and_403() {
         server.metric("keyward_checks_total{result=\"insufficient_scope\"}"),
         1.0
     );
-    let _ = keys.rw_id;
     // A revoke reaches nginx's answer too.
-    s.run(&["key", "revoke", &keys.rw_id]).ok();
+    s.run(&["key", "revoke", id(&keys.rw)]).ok();
     assert!(
         wait_for(Duration::from_secs(3), || get(Some(format!(
             "Api-Key {}",
-            keys.rw
+            secret(&keys.rw)
         )))
         .status
             == 401)
@@ -236,11 +218,11 @@ fn the_python_recipe_checks_keys_with_the_standard_library() {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     assert_eq!(
-        run(format!("Api-Key {}", keys.rw)),
-        format!("valid {}", keys.rw_id)
+        run(format!("Api-Key {}", secret(&keys.rw))),
+        format!("valid {}", id(&keys.rw))
     );
-    assert!(run(format!("Api-Key {}", keys.ro)).starts_with("insufficient_scope kid_"));
-    assert!(run(format!("Bearer {}", keys.revoked)).starts_with("revoked kid_"));
+    assert!(run(format!("Api-Key {}", secret(&keys.ro))).starts_with("insufficient_scope kid_"));
+    assert!(run(format!("Bearer {}", secret(&keys.revoked))).starts_with("revoked kid_"));
     assert_eq!(run("Api-Key acme_x".into()), "malformed None");
     server.stop();
 }
@@ -269,15 +251,15 @@ fn the_curl_recipe_shows_the_status_and_the_json_answer() {
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let out = run(&keys.rw);
+    let out = run(secret(&keys.rw));
     let (status, json) = out.split_once('\n').expect("two answers");
     assert_eq!(status, "204");
     let json: serde_json::Value = serde_json::from_str(json).expect("json");
     assert_eq!(json["result"], "valid");
-    assert_eq!(json["key_id"], keys.rw_id.as_str());
-    let out = run(&keys.ro);
+    assert_eq!(json["key_id"], id(&keys.rw));
+    let out = run(secret(&keys.ro));
     assert!(out.starts_with("403\n"), "{out}");
     assert!(out.contains("insufficient_scope"));
-    assert!(run(&keys.revoked).starts_with("401\n"));
+    assert!(run(secret(&keys.revoked)).starts_with("401\n"));
     server.stop();
 }

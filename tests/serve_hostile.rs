@@ -11,29 +11,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
-use common::serve::{Server, wait_for};
-
-fn secret(key: &serde_json::Value) -> &str {
-    key["key_secret"].as_str().expect("key_secret")
-}
-
-fn id(key: &serde_json::Value) -> &str {
-    key["key_id"].as_str().expect("key_id")
-}
+use common::serve::{self, Server, id, secret, wait_for};
 
 /// A vault with a billing key published to `published/billing.json` (node acme/billing).
 fn published() -> (Sandbox, serde_json::Value, PathBuf) {
     let s = Sandbox::with_tree();
     let key = s.create_key("acme/billing/prod", "billing", &[]);
-    let file = s.path("published/billing.json");
-    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
-    s.run(&[
-        "publish",
-        "add",
-        "acme/billing",
-        file.to_str().expect("utf-8"),
-    ])
-    .ok();
+    let file = serve::publish(&s, "acme/billing", "published/billing.json");
     (s, key, file)
 }
 

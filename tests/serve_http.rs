@@ -8,37 +8,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
-use common::serve::{Server, request, wait_for};
+use common::serve::{self, Keys, Server, id, request, secret, wait_for};
 use keyward::vault::Secret;
-
-struct Keys {
-    /// read + write
-    rw: serde_json::Value,
-    /// read only
-    ro: serde_json::Value,
-    revoked: serde_json::Value,
-}
-
-fn secret(key: &serde_json::Value) -> &str {
-    key["key_secret"].as_str().expect("key_secret")
-}
-
-fn id(key: &serde_json::Value) -> &str {
-    key["key_id"].as_str().expect("key_id")
-}
 
 /// A vault with three keys and a publish target for acme at `published/acme.verifier.json`.
 fn published() -> (Sandbox, Keys, PathBuf) {
-    let s = Sandbox::with_tree();
-    let rw = s.create_key("acme/billing/prod", "rw", &["--scope", "write"]);
-    let ro = s.create_key("acme/billing/prod", "ro", &[]);
-    let revoked = s.create_key("acme/billing/prod", "gone", &[]);
-    s.run(&["key", "revoke", id(&revoked)]).ok();
-    let file = s.path("published/acme.verifier.json");
-    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
-    s.run(&["publish", "add", "acme", file.to_str().expect("utf-8")])
-        .ok();
-    (s, Keys { rw, ro, revoked }, file)
+    serve::published("published/acme.verifier.json")
 }
 
 /// A second verifier file, signed by the same vault, holding one key that expired an hour
@@ -160,20 +135,7 @@ fn every_endpoint_answers_with_its_status_codes_and_headers() {
         );
         assert_eq!(r.status, 200, "{r:?}");
         let trust = common::serve::trust_of(&[&file]);
-        let mut args = vec![
-            "--json",
-            "verify",
-            "--verifier",
-            file.to_str().expect("utf-8"),
-            "--trust",
-            &trust,
-            "--key",
-            &key,
-        ];
-        for scope in &scopes {
-            args.extend(["--require-scope", scope]);
-        }
-        let cli = s.run(&args).json();
+        let cli = s.verify_file(&file, &trust, &key, &scopes).json();
         assert_eq!(r.json(), cli, "serve and the CLI disagree for {key}");
     }
     // No scopes field: none required.

@@ -6,33 +6,20 @@
 mod common;
 
 use common::PASS;
-use common::window::{self, App};
+use common::window::{self, App, Drive as _};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{NewKey, Preset, Vault};
+use keyward::vault::Vault;
 
 /// acme/billing/prod with `names` keys, the window on it (locked) at 1200x800.
 fn window_on(dir: &tempfile::TempDir, names: &[&str]) -> App {
     let path = dir.path().join("a11y.keyward");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    let env = v.add_environment(p.id, "prod", None).expect("env");
-    for name in names {
-        let new = NewKey {
-            name: (*name).into(),
-            ..NewKey::default()
-        };
-        v.create_key(env.id, new).expect("key");
-    }
+    let env = window::acme(&mut v);
+    window::add_keys(&mut v, env.id, names);
     drop(v);
-    window::app(
-        path,
-        egui::vec2(1200.0, 800.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    )
+    window::app_in(dir.path(), path, egui::vec2(1200.0, 800.0))
 }
 
 /// The window unlocked with prod open.
@@ -209,19 +196,14 @@ fn assert_heard_right(h: &App, screen: &str, secret: Option<&str>) {
     assert!(faults.is_empty(), "{screen}: {faults:#?}");
 }
 
-fn click(h: &mut App, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
 /// Add New Key → a key named `name`: the secret dialog is open; its secret.
 fn mint(h: &mut App, name: &str) -> String {
-    click(h, "Add New Key");
+    h.click("Add New Key");
     let field = h.get_by_role_and_label(Role::TextInput, "Name");
     field.focus();
     field.type_text(name);
     h.run();
-    click(h, "Generate Key");
+    h.click("Generate Key");
     h.state()
         .session()
         .and_then(|s| s.secret.as_ref())
@@ -238,7 +220,7 @@ fn pictograms_are_not_read_out() {
     assert_heard_right(&h, "key list", None);
     let secret = mint(&mut h, "deployer");
     assert_heard_right(&h, "secret dialog", Some(&secret));
-    click(&mut h, "Copy");
+    h.click("Copy");
     // The status bar's "📋 Clipboard clears in N s".
     assert!(
         h.query_by(|n| n
@@ -265,31 +247,31 @@ fn every_screen_names_its_controls_and_shows_no_secret() {
     h.run();
     assert_heard_right(&h, "unlock", None);
     window::unlock(&mut h, PASS);
-    click(&mut h, "Environment prod");
+    h.click("Environment prod");
     assert_heard_right(&h, "key list", None);
-    click(&mut h, "Add New Key");
+    h.click("Add New Key");
     assert_heard_right(&h, "Add New Key", None);
     h.key_press(egui::Key::Escape);
     h.run();
     let secret = mint(&mut h, "deployer");
     assert_heard_right(&h, "secret dialog", Some(&secret));
-    click(&mut h, "Copy");
-    click(&mut h, "Close");
+    h.click("Copy");
+    h.click("Close");
     assert!(h.state().session().is_some_and(|s| s.secret.is_none()));
     let secret = Some(secret.as_str());
     assert_heard_right(&h, "key list after the secret", secret);
-    click(&mut h, "Actions for deployer");
-    click(&mut h, "Details of deployer");
+    h.click("Actions for deployer");
+    h.click("Details of deployer");
     assert_heard_right(&h, "key details", secret);
     h.key_press(egui::Key::Escape);
     h.run();
-    click(&mut h, "Health");
+    h.click("Health");
     assert_heard_right(&h, "Health", secret);
-    click(&mut h, "Settings");
+    h.click("Settings");
     assert_heard_right(&h, "Settings", secret);
     h.key_press(egui::Key::Escape);
     h.run();
-    click(&mut h, "Vault");
-    click(&mut h, "Activity of the whole vault");
+    h.click("Vault");
+    h.click("Activity of the whole vault");
     assert_heard_right(&h, "activity log", secret);
 }

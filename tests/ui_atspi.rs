@@ -16,8 +16,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::PASS;
-use common::window::fast_kdf;
-use keyward::vault::{NewKey, Preset, Vault};
+use common::window::{self, fast_kdf};
+use keyward::vault::{NewKey, Vault};
 
 fn missing_tools() -> Vec<&'static str> {
     let mut missing = Vec::new();
@@ -62,9 +62,7 @@ fn a_screen_reader_hears_the_title_a_table_of_keys_and_no_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vault = dir.path().join("reader.keyward");
     let mut v = Vault::create(&vault, PASS, fast_kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    let env = v.add_environment(p.id, "prod", None).expect("env");
+    let env = window::acme(&mut v);
     let mut secrets = Vec::new();
     for name in ["reader", "writer", "ci-bot"] {
         let new = NewKey {

@@ -6,10 +6,9 @@
 mod common;
 
 use common::PASS;
-use common::window::{self, App};
+use common::window::{self, App, Drive as _};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{KeyInfo, NewKey, NodeId, Preset, Vault};
+use keyward::vault::{KeyInfo, NewKey, NodeId, Vault};
 
 /// acme/billing/prod prepared by `prepare`, the window on it unlocked at 1200x800 with prod
 /// open.
@@ -21,20 +20,13 @@ fn unlocked(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault, NodeId)) -
 /// acme/billing/prod prepared by `prepare`.
 fn prepared(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault, NodeId)) {
     let mut v = Vault::create(&vault_path(dir), PASS, window::fast_kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    let env = v.add_environment(p.id, "prod", None).expect("env");
+    let env = window::acme(&mut v);
     prepare(&mut v, env.id);
 }
 
 /// The window on the vault, unlocked, prod open.
 fn window_on(dir: &tempfile::TempDir) -> App {
-    let mut h = window::app(
-        vault_path(dir),
-        egui::vec2(1200.0, 800.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h = window::app_in(dir.path(), vault_path(dir), egui::vec2(1200.0, 800.0));
     window::unlock(&mut h, PASS);
     assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
     h.get_by_label("Environment prod").click();
@@ -64,20 +56,6 @@ fn key(dir: &tempfile::TempDir, name: &str) -> KeyInfo {
         .into_iter()
         .find(|k| k.name == name)
         .unwrap_or_else(|| panic!("no key {name}"))
-}
-
-fn has_text(h: &App, needle: &str) -> bool {
-    h.query_all_by(|n| {
-        n.label().is_some_and(|l| l.contains(needle))
-            || n.value().is_some_and(|v| v.contains(needle))
-    })
-    .next()
-    .is_some()
-}
-
-fn click(h: &mut App, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
 }
 
 /// Puts the sealed record of `key_id` back as it was in `old` (a copy of the vault from
@@ -129,20 +107,17 @@ fn ticked_keys_get_one_new_expiry_and_a_tampered_one_is_named_while_the_others_c
     roll_back(&dir, &old, &writer);
     let mut h = window_on(&dir);
 
-    click(&mut h, "Select all shown");
-    click(&mut h, "Set expiry…");
+    h.click("Select all shown");
+    h.click("Set expiry…");
     assert!(
-        has_text(
-            &h,
-            "Set the expiry of 5 keys: svc-1, svc-0, ci-bot and 2 more?"
-        ),
+        h.has_text("Set the expiry of 5 keys: svc-1, svc-0, ci-bot and 2 more?"),
         "the question names the count and the first keys"
     );
     // The same choices as Add New Key, a custom local day among them.
     for choice in ["7 days", "30 days", "60 days", "90 days", "Custom date"] {
         assert!(h.query_by_label(choice).is_some(), "{choice}");
     }
-    click(&mut h, "Custom date");
+    h.click("Custom date");
     let day = jiff::Zoned::now().date() + jiff::Span::new().days(120);
     let field = h.get_by_label("Expiry date (YYYY-MM-DD)");
     field.focus();
@@ -161,7 +136,7 @@ fn ticked_keys_get_one_new_expiry_and_a_tampered_one_is_named_while_the_others_c
     let field = h.get_by_label("Expiry date (YYYY-MM-DD)");
     field.type_text(&day.to_string());
     h.run();
-    click(&mut h, "Set expiry");
+    h.click("Set expiry");
     // The tampered record's name cannot be read: its id names it.
     assert_eq!(
         h.state().status_text(),
@@ -198,12 +173,9 @@ fn ticked_keys_get_a_scope_of_the_catalog_and_those_that_have_it_stay() {
         mint(v, env, "admin", &[], true);
         mint(v, env, "ci", &[], false);
     });
-    click(&mut h, "Select all shown");
-    click(&mut h, "Add scope…");
-    assert!(has_text(
-        &h,
-        "Add a scope to 4 keys: ci, admin, writer and 1 more?"
-    ));
+    h.click("Select all shown");
+    h.click("Add scope…");
+    assert!(h.has_text("Add a scope to 4 keys: ci, admin, writer and 1 more?"));
     assert!(
         h.get_by_label("Add scope to keys")
             .accesskit_node()
@@ -216,8 +188,8 @@ fn ticked_keys_get_a_scope_of_the_catalog_and_those_that_have_it_stay() {
             .accesskit_node()
             .is_disabled()
     );
-    click(&mut h, "Write");
-    click(&mut h, "Add scope to keys");
+    h.click("Write");
+    h.click("Add scope to keys");
     assert_eq!(
         h.state().status_text(),
         Some("Added write to 2 keys (2 had it already)")
@@ -265,7 +237,7 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
         v.create_keys(env, batch).expect("keys");
     });
     assert_eq!(open_findings(&h), 1_500);
-    click(&mut h, "Health");
+    h.click("Health");
     for chip in [
         "All 1,500",
         "Never expires 1,200",
@@ -287,7 +259,7 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
     eprintln!("Health with 1,500 findings: {frame:?} a frame");
     assert!(frame < std::time::Duration::from_millis(250), "{frame:?}");
 
-    click(&mut h, "Never expires 1,200");
+    h.click("Never expires 1,200");
     assert!(
         h.query_all_by(|n| n.label().is_some_and(|l| l.starts_with("Extend soon-")))
             .next()
@@ -309,27 +281,27 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
         h.query_by_label(&format!("Set expiry of {}: Never expires", first[0]))
             .is_some()
     );
-    click(&mut h, "Set expiry of all 1,200 shown: Never expires");
-    assert!(has_text(
-        &h,
-        &format!("Set an expiry on 1,200 keys: {}", first.join(", "))
-    ));
+    h.click("Set expiry of all 1,200 shown: Never expires");
+    assert!(h.has_text(&format!(
+        "Set an expiry on 1,200 keys: {}",
+        first.join(", ")
+    )));
     assert!(
-        has_text(&h, "and 1,197 more?"),
+        h.has_text("and 1,197 more?"),
         "the count and the first keys"
     );
     let started = std::time::Instant::now();
-    click(&mut h, "Set expiry");
+    h.click("Set expiry");
     eprintln!("1,200 expiries set in {:?}", started.elapsed());
     assert_eq!(h.state().status_text(), Some("Expiry set on 1,200 keys"));
     assert_eq!(open_findings(&h), 300, "the other kind is left");
     let k = key(&dir, "never-0000");
     assert!(k.expires_at.is_some(), "through the vault: {k:?}");
 
-    click(&mut h, "Expires within 30 days 300");
-    click(&mut h, "Extend all 300 shown: Expires within 30 days");
-    assert!(has_text(&h, "Extend 300 keys: "));
-    click(&mut h, "Extend keys");
+    h.click("Expires within 30 days 300");
+    h.click("Extend all 300 shown: Expires within 30 days");
+    assert!(h.has_text("Extend 300 keys: "));
+    h.click("Extend keys");
     assert_eq!(h.state().status_text(), Some("Expiry set on 300 keys"));
     assert_eq!(open_findings(&h), 0);
 }
@@ -348,19 +320,19 @@ fn past_two_thousand_of_a_kind_the_rest_is_counted_and_other_kinds_stay_listed()
             .collect();
         v.create_keys(env, batch).expect("keys");
     });
-    click(&mut h, "Health");
-    click(&mut h, "Never expires 2,005");
+    h.click("Health");
+    h.click("Never expires 2,005");
     assert!(
-        has_text(&h, "…and 5 more, less urgent"),
+        h.has_text("…and 5 more, less urgent"),
         "2,000 of a kind are kept, the rest counted"
     );
     assert!(
         h.query_by_label("Set expiry of all 2,000 shown: Never expires")
             .is_some()
     );
-    click(&mut h, "Expires within 30 days 5");
+    h.click("Expires within 30 days 5");
     assert!(
-        !has_text(&h, "more, less urgent"),
+        !h.has_text("more, less urgent"),
         "every one of this kind is listed"
     );
     assert_eq!(
@@ -384,15 +356,10 @@ fn at_the_smallest_window_the_kind_filter_bulk_fix_and_a_card_fix_are_in_view() 
             v.create_key(env, new).expect("key");
         }
     });
-    let mut h = window::app(
-        vault_path(&dir),
-        egui::vec2(760.0, 480.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h = window::app_in(dir.path(), vault_path(&dir), egui::vec2(760.0, 480.0));
     window::unlock(&mut h, PASS);
-    click(&mut h, "Health");
-    click(&mut h, "Expires within 7 days 15");
+    h.click("Health");
+    h.click("Expires within 7 days 15");
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(760.0, 480.0));
     for label in [
         "All 30",

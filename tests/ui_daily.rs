@@ -5,69 +5,21 @@
 mod common;
 
 use common::PASS;
-use common::window::{self, App};
+use common::window::{self, App, Drive as _};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{NewKey, Preset, Vault};
+use keyward::vault::{NewKey, Vault};
 
 /// A vault with acme/billing/prod prepared through the library, then the window on it,
 /// unlocked, at 1200x800.
 fn unlocked(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault)) -> App {
     let path = dir.path().join("daily.keyward");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    v.add_environment(p.id, "prod", None).expect("env");
+    window::acme(&mut v);
     prepare(&mut v);
     drop(v);
-    let mut h = window::app(
-        path,
-        egui::vec2(1200.0, 800.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
-    window::unlock(&mut h, PASS);
-    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
-    h
-}
-
-fn click(h: &mut App, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
-fn type_into(h: &mut App, label: &str, text: &str) {
-    let field = h.get_by_label(label);
-    field.focus();
-    field.type_text(text);
-    h.run();
-}
-
-/// Selects all of a field's text and deletes it.
-fn clear(h: &mut App, label: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    h.key_press(egui::Key::Backspace);
-    h.run();
-}
-
-fn field_value(h: &App, label: &str) -> String {
-    h.get_by_label(label).value().unwrap_or_default()
-}
-
-fn has_text(h: &App, needle: &str) -> bool {
-    h.query_all_by(|n| {
-        n.label().is_some_and(|l| l.contains(needle))
-            || n.value().is_some_and(|v| v.contains(needle))
-    })
-    .next()
-    .is_some()
-}
-
-fn disabled(h: &App, label: &str) -> bool {
-    h.get_by_label(label).accesskit_node().is_disabled()
+    window::unlocked_app(dir.path(), path, window::SIZE, PASS)
 }
 
 /// The accessible names of the focused widgets.
@@ -108,19 +60,19 @@ const AUTO_LOCK: &str = "Auto-lock after (minutes, 0 = never)";
 fn settings_open_with_nothing_focused_and_stray_typing_lands_nowhere() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, |_| {});
-    click(&mut h, "Settings");
+    h.click("Settings");
     assert_eq!(focused(&h), Vec::<String>::new(), "nothing focused on open");
     h.event(egui::Event::Text("half a pass".into()));
     h.run();
-    assert_eq!(field_value(&h, AUTO_LOCK), "5", "stray typing went nowhere");
+    assert_eq!(h.field_value(AUTO_LOCK), "5", "stray typing went nowhere");
 
     // A click on a label (a near miss of its field) leaves nothing focused either.
-    type_into(&mut h, "Current passphrase", "x");
+    h.type_into("Current passphrase", "x");
     let near_miss = label_rect(&h, "Repeat new passphrase").center();
     click_at(&mut h, near_miss);
     h.event(egui::Event::Text("more".into()));
     h.run();
-    assert_eq!(field_value(&h, AUTO_LOCK), "5");
+    assert_eq!(h.field_value(AUTO_LOCK), "5");
     assert!(
         !focused(&h).iter().any(|f| f == AUTO_LOCK),
         "{:?}",
@@ -132,31 +84,28 @@ fn settings_open_with_nothing_focused_and_stray_typing_lands_nowhere() {
 fn settings_numbers_are_checked_as_typed_and_never_saved_silently_wrong() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, |_| {});
-    click(&mut h, "Settings");
-    clear(&mut h, AUTO_LOCK);
-    type_into(&mut h, AUTO_LOCK, "abc");
+    h.click("Settings");
+    h.clear(AUTO_LOCK);
+    h.type_into(AUTO_LOCK, "abc");
     assert!(
-        has_text(&h, "Auto-lock: a whole number of minutes from 0 to 240"),
+        h.has_text("Auto-lock: a whole number of minutes from 0 to 240"),
         "the reason is shown as typed"
     );
-    assert!(disabled(&h, "Save settings"), "no save while invalid");
-    click(&mut h, "Save settings");
+    assert!(h.is_disabled("Save settings"), "no save while invalid");
+    h.click("Save settings");
     assert_eq!(h.state().settings.auto_lock_minutes, 5, "nothing saved");
-    assert!(!has_text(&h, "Settings saved"));
+    assert!(!h.has_text("Settings saved"));
 
-    clear(&mut h, "Clear clipboard after (seconds)");
-    type_into(&mut h, "Clear clipboard after (seconds)", "2");
-    assert!(has_text(
-        &h,
-        "Clipboard: a whole number of seconds from 5 to 600"
-    ));
+    h.clear("Clear clipboard after (seconds)");
+    h.type_into("Clear clipboard after (seconds)", "2");
+    assert!(h.has_text("Clipboard: a whole number of seconds from 5 to 600"));
 
-    clear(&mut h, AUTO_LOCK);
-    type_into(&mut h, AUTO_LOCK, "15");
-    clear(&mut h, "Clear clipboard after (seconds)");
-    type_into(&mut h, "Clear clipboard after (seconds)", "45");
-    assert!(!disabled(&h, "Save settings"));
-    click(&mut h, "Save settings");
+    h.clear(AUTO_LOCK);
+    h.type_into(AUTO_LOCK, "15");
+    h.clear("Clear clipboard after (seconds)");
+    h.type_into("Clear clipboard after (seconds)", "45");
+    assert!(!h.is_disabled("Save settings"));
+    h.click("Save settings");
     assert_eq!(h.state().settings.auto_lock_minutes, 15);
     assert_eq!(h.state().settings.clipboard_seconds, 45);
 }
@@ -166,18 +115,18 @@ fn settings_passphrase_fields_are_empty_when_reopened() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, |_| {});
     for close in ["Escape", "Save settings"] {
-        click(&mut h, "Settings");
-        type_into(&mut h, "Current passphrase", "typed then left");
-        type_into(&mut h, "New passphrase", "typed then left");
+        h.click("Settings");
+        h.type_into("Current passphrase", "typed then left");
+        h.type_into("New passphrase", "typed then left");
         if close == "Escape" {
             h.key_press(egui::Key::Escape);
             h.run();
         } else {
-            click(&mut h, close);
+            h.click(close);
         }
-        click(&mut h, "Settings");
-        assert_eq!(field_value(&h, "Current passphrase"), "", "after {close}");
-        assert_eq!(field_value(&h, "New passphrase"), "", "after {close}");
+        h.click("Settings");
+        assert_eq!(h.field_value("Current passphrase"), "", "after {close}");
+        assert_eq!(h.field_value("New passphrase"), "", "after {close}");
         h.key_press(egui::Key::Escape);
         h.run();
     }
@@ -187,7 +136,7 @@ fn settings_passphrase_fields_are_empty_when_reopened() {
 fn settings_is_one_form_with_one_save_and_the_passphrase_apart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, |_| {});
-    click(&mut h, "Settings");
+    h.click("Settings");
     let saves: Vec<String> = h
         .query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Save")))
         .filter_map(|n| n.accesskit_node().label())
@@ -198,10 +147,10 @@ fn settings_is_one_form_with_one_save_and_the_passphrase_apart() {
     let save = h.get_by_label("Save settings").rect();
     let current = h.get_by_label("Current passphrase").rect();
     assert!(save.bottom() < current.top(), "{save:?} {current:?}");
-    assert!(has_text(&h, "Change the vault passphrase"));
-    type_into(&mut h, "Current passphrase", "not saved with the form");
-    click(&mut h, "Save settings");
-    assert!(has_text(&h, "Settings saved"));
+    assert!(h.has_text("Change the vault passphrase"));
+    h.type_into("Current passphrase", "not saved with the form");
+    h.click("Save settings");
+    assert!(h.has_text("Settings saved"));
     assert!(h.state().session().is_some_and(|s| s.dialog.is_none()));
 }
 
@@ -228,11 +177,11 @@ fn every_key_health_lists_as_expiring_is_marked_in_the_table() {
         key(v, "five-days", Some(5));
         key(v, "sixty-days", Some(60));
     });
-    click(&mut h, "Environment prod");
+    h.click("Environment prod");
     // The status keeps the spec's 7 days; the expiry cell says how soon within Health's 30.
-    assert!(has_text(&h, "in 10 days"), "the 10-day key is marked");
-    assert!(has_text(&h, "in 5 days"));
-    assert!(!has_text(&h, "in 60 days"), "beyond the warning window");
+    assert!(h.has_text("in 10 days"), "the 10-day key is marked");
+    assert!(h.has_text("in 5 days"));
+    assert!(!h.has_text("in 60 days"), "beyond the warning window");
     // The chip fits its column: it ends before the next column's header begins (beside the
     // date it ran under Last used).
     let chip = h.get_by_label("in 10 days").rect();
@@ -242,16 +191,16 @@ fn every_key_health_lists_as_expiring_is_marked_in_the_table() {
         chip.left() >= expires.left() - 1.0 && chip.right() <= next.left(),
         "the chip {chip:?} runs out of its column ({expires:?} .. {next:?})"
     );
-    click(&mut h, "Health");
-    assert!(has_text(&h, "Expires within 30 days"));
-    assert!(has_text(&h, "Expires within 7 days"));
+    h.click("Health");
+    assert!(h.has_text("Expires within 30 days"));
+    assert!(h.has_text("Expires within 7 days"));
 }
 
 /// Scans `root` from the Health view and returns the summary.
 fn scan(h: &mut App, root: &std::path::Path) -> String {
-    click(h, "Health");
-    type_into(h, "Folder", &root.display().to_string());
-    click(h, "Scan");
+    h.click("Health");
+    h.type_into("Folder", &root.display().to_string());
+    h.click("Scan");
     for _ in 0..2000 {
         h.step();
         if h.state().session().is_some_and(|s| s.scan.job.is_none()) {
@@ -272,21 +221,9 @@ fn a_scan_counts_places_and_does_not_call_a_deleted_key_another_vaults() {
     let (mut revoked, mut deleted) = (String::new(), String::new());
     let mut h = unlocked(&dir, |v| {
         let env = v.resolve("acme/billing/prod").expect("env");
-        let mut mint = |name: &str| {
-            let k = v
-                .create_key(
-                    env.id,
-                    NewKey {
-                        name: name.into(),
-                        ..NewKey::default()
-                    },
-                )
-                .expect("key");
-            (k.info.key_id.clone(), k.secret.expose().to_owned())
-        };
-        let (old, secret) = mint("old");
+        let (old, secret) = window::mint(v, env.id, "old");
         revoked = secret;
-        let (gone, secret) = mint("gone");
+        let (gone, secret) = window::mint(v, env.id, "gone");
         deleted = secret;
         v.revoke_key(&old).expect("revoke");
         v.delete_key(&gone).expect("delete");
@@ -328,14 +265,14 @@ fn a_single_member_vault_asks_for_no_member_name_and_a_wrong_passphrase_goes() {
     );
     window::unlock(&mut h, "not the passphrase");
     assert!(h.state().is_locked());
-    assert!(has_text(&h, "Wrong passphrase"));
-    assert_eq!(field_value(&h, "Passphrase"), "", "the wrong one is gone");
+    assert!(h.has_text("Wrong passphrase"));
+    assert_eq!(h.field_value("Passphrase"), "", "the wrong one is gone");
     h.get_by_label("Passphrase").focus();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
     assert_eq!(
-        field_value(&h, "Passphrase"),
+        h.field_value("Passphrase"),
         "",
         "and not kept in the field's undo history"
     );
@@ -348,9 +285,9 @@ fn a_single_member_vault_asks_for_no_member_name_and_a_wrong_passphrase_goes() {
 fn deleting_a_key_names_it_and_an_idle_lock_says_why_on_the_unlock_screen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, |v| key(v, "worker", Some(60)));
-    click(&mut h, "Environment prod");
-    click(&mut h, "Delete worker");
-    click(&mut h, "Delete key");
+    h.click("Environment prod");
+    h.click("Delete worker");
+    h.click("Delete key");
     let status = h.state().status_text().unwrap_or_default();
     assert_eq!(
         status, "Deleted worker",
@@ -366,7 +303,7 @@ fn deleting_a_key_names_it_and_an_idle_lock_says_why_on_the_unlock_screen() {
     }
     assert!(h.state().is_locked());
     assert!(
-        has_text(&h, "Locked after 1 minute idle"),
+        h.has_text("Locked after 1 minute idle"),
         "the unlock screen says why"
     );
 }
@@ -379,14 +316,14 @@ fn after_unlock_the_key_list_keeps_its_sort() {
             key(v, name, None);
         }
     });
-    click(&mut h, "Environment prod");
+    h.click("Environment prod");
     let sort = |h: &App| {
         let keys = &h.state().session().expect("unlocked").keys;
         let first = keys.visible_row(0).name.to_owned();
         (format!("{:?}", keys.sort()), first)
     };
     assert_eq!(sort(&h).0, "(Created, true)", "newest first");
-    click(&mut h, "Name");
+    h.click("Name");
     assert_eq!(sort(&h), ("(Name, false)".to_owned(), "alpha".to_owned()));
     h.state_mut().lock();
     h.run();
@@ -405,20 +342,17 @@ fn a_second_full_access_key_is_refused_naming_the_master() {
         let env = v.resolve("acme/billing/prod").expect("env");
         v.master_key(env.id).expect("master");
     });
-    click(&mut h, "Environment prod");
-    click(&mut h, "Add New Key");
+    h.click("Environment prod");
+    h.click("Add New Key");
     // The field, not the table's Name header.
     let name = h.get_by(|n| n.role() == Role::TextInput && n.label().as_deref() == Some("Name"));
     name.focus();
     name.type_text("deployer");
     h.run();
-    assert!(!disabled(&h, "Generate Key"));
-    click(&mut h, "Full access (every scope, now and later)");
-    assert!(disabled(&h, "Generate Key"), "a second master is refused");
-    assert!(has_text(
-        &h,
-        "master is already this node's full-access (master) key"
-    ));
-    click(&mut h, "Full access (every scope, now and later)");
-    assert!(!disabled(&h, "Generate Key"), "scoped keys are fine");
+    assert!(!h.is_disabled("Generate Key"));
+    h.click("Full access (every scope, now and later)");
+    assert!(h.is_disabled("Generate Key"), "a second master is refused");
+    assert!(h.has_text("master is already this node's full-access (master) key"));
+    h.click("Full access (every scope, now and later)");
+    assert!(!h.is_disabled("Generate Key"), "scoped keys are fine");
 }

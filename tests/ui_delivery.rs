@@ -6,132 +6,57 @@ mod common;
 
 use std::path::PathBuf;
 
+use common::PASS;
+use common::window::{self, Drive as _, Setup, Window, acme, add_keys};
 use egui::{Event, OutputCommand, ViewportCommand, ViewportEvent, ViewportId};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use keyward::ui::clipboard::MemoryClipboard;
-use keyward::ui::{AppOptions, KeywardApp};
-use keyward::vault::{Grace, KdfParams, KeyStatus, NewKey, Outcome, Preset, Vault};
+use keyward::vault::{Grace, KeyStatus, NewKey, Outcome, Vault};
 
-const PASS: &str = "quarry lantern 5120 ember";
-
-struct Window {
-    harness: Harness<'static, KeywardApp>,
-    clipboard: MemoryClipboard,
-    vault: PathBuf,
-}
+const FILE: &str = "delivery.keyward";
 
 /// A vault with acme/billing/prod, prepared through the library.
 fn new_vault(dir: &tempfile::TempDir, prepare: impl FnOnce(&mut Vault)) -> PathBuf {
-    let path = dir.path().join("delivery.keyward");
-    let mut v = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    v.add_environment(p.id, "prod", None).expect("env");
-    prepare(&mut v);
+    let path = dir.path().join(FILE);
+    window::vault_at(&path, PASS, |v| {
+        acme(v);
+        prepare(v)
+    });
     path
 }
 
-/// The whole app on `vault`, unlocked, with a fake clipboard; downloads go to `dir`.
+/// The whole app on `vault` (made by [`new_vault`] in `dir`), unlocked.
 fn window(dir: &tempfile::TempDir, vault: PathBuf) -> Window {
-    let clipboard = MemoryClipboard::default();
-    let fake = Box::new(clipboard.clone());
-    let downloads = dir.path().join("downloads");
-    let path = vault.clone();
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_eframe(move |cc| {
-            KeywardApp::new(
-                cc,
-                AppOptions {
-                    vault_path: path,
-                    clipboard: fake,
-                    download_dir: Some(downloads),
-                    new_vault_kdf: KdfParams::new(8, 1).expect("kdf"),
-                },
-            )
-        });
-    let mut w = Window {
-        harness,
-        clipboard,
-        vault,
-    };
-    let field = w.harness.get_by_label("Passphrase");
-    field.focus();
-    field.type_text(PASS);
-    w.run();
-    w.unlock();
-    assert!(!w.app().is_locked(), "{:?}", w.app().status_text());
+    let w = Setup {
+        file: FILE,
+        ..Setup::default()
+    }
+    .unlocked_at(dir.path());
+    assert_eq!(w.vault, vault);
     w
 }
 
-impl Window {
-    /// Clicks Unlock and steps until key derivation (a worker thread) is done.
-    fn unlock(&mut self) {
-        self.harness.get_by_label("Unlock").click();
-        common::window::settle(&mut self.harness);
-    }
-
-    fn app(&self) -> &KeywardApp {
-        self.harness.state()
-    }
-
-    fn run(&mut self) {
-        self.harness.run();
-    }
-
-    fn click(&mut self, label: &str) {
-        self.harness.get_by_label(label).click();
-        self.run();
-    }
-
-    /// Opens the row menu of key `key` and clicks one of its entries.
-    fn row_action(&mut self, key: &str, label: &str) {
-        self.click(&format!("Actions for {key}"));
-        self.click(label);
-    }
-
-    fn has(&self, label: &str) -> bool {
-        self.harness.query_by_label(label).is_some()
-    }
-
-    fn has_text(&self, needle: &str) -> bool {
-        self.harness
-            .query_all_by(|n| {
-                n.label().is_some_and(|l| l.contains(needle))
-                    || n.value().is_some_and(|v| v.contains(needle))
-            })
-            .next()
-            .is_some()
-    }
-
-    fn vault(&self) -> Vault {
-        Vault::open(&self.vault, PASS).expect("open beside the window")
-    }
-
-    fn secret_shown(&self) -> Option<String> {
-        self.app()
-            .session()
-            .and_then(|s| s.secret.as_ref())
-            .map(|d| d.minted.secret.expose().to_owned())
-    }
-
-    fn generate_key(&mut self, name: &str) -> String {
-        self.click("Environment prod");
-        self.click("Add New Key");
-        // By role: the key table's column header is called Name too.
-        let field = self
-            .harness
-            .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name");
-        field.focus();
-        field.type_text(name);
-        self.run();
-        self.click("Generate Key");
-        self.secret_shown().expect("the secret dialog is open")
-    }
+/// What these tests do beyond the shared gestures.
+trait Delivery {
+    /// Opens prod and mints a key with the defaults from Add New Key; the secret shown.
+    fn mint(&mut self, name: &str) -> String;
 
     /// The window manager's close button: one frame with a close request. Returns the
     /// viewport commands the app answered with in that frame.
+    fn request_close(&mut self) -> Vec<ViewportCommand>;
+
+    fn root_commands(&self) -> Vec<ViewportCommand>;
+
+    fn lock_with_ctrl_l(&mut self);
+
+    fn verify(&self, secret: &str) -> Outcome;
+}
+
+impl Delivery for Window {
+    fn mint(&mut self, name: &str) -> String {
+        self.click("Environment prod");
+        self.generate_key(name)
+    }
+
     fn request_close(&mut self) -> Vec<ViewportCommand> {
         self.harness
             .input_mut()
@@ -156,13 +81,14 @@ impl Window {
     }
 
     fn lock_with_ctrl_l(&mut self) {
-        self.harness
-            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
-        self.run();
+        self.press(egui::Modifiers::COMMAND, egui::Key::L);
     }
 
     fn verify(&self, secret: &str) -> Outcome {
-        self.vault().verify(secret, &[]).expect("verify").result
+        self.open_vault()
+            .verify(secret, &[])
+            .expect("verify")
+            .result
     }
 }
 
@@ -170,7 +96,7 @@ impl Window {
 fn closing_the_window_with_an_unsaved_secret_is_cancelled_and_explained() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    let secret = w.generate_key("ci-deployer");
+    let secret = w.mint("ci-deployer");
 
     let answered = w.request_close();
     assert!(
@@ -200,7 +126,7 @@ fn closing_the_window_with_an_unsaved_secret_is_cancelled_and_explained() {
 fn a_refused_quit_does_not_stay_armed_after_the_secret_is_saved() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    w.generate_key("ci");
+    w.mint("ci");
     w.request_close();
     w.click("Download .json");
     assert!(
@@ -222,7 +148,7 @@ fn a_refused_quit_does_not_stay_armed_after_the_secret_is_saved() {
 fn close_and_quit_finishes_a_quit_asked_for_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    w.generate_key("ci");
+    w.mint("ci");
     w.request_close();
     assert!(!w.has("Close and quit"), "not before the secret is saved");
     w.click("Copy");
@@ -239,7 +165,7 @@ fn close_and_quit_finishes_a_quit_asked_for_again() {
 fn discard_and_revoke_asks_first_naming_the_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    let secret = w.generate_key("deploy-bot");
+    let secret = w.mint("deploy-bot");
     w.request_close();
     w.click("Discard and revoke");
     assert_eq!(
@@ -262,7 +188,7 @@ fn discard_and_revoke_asks_first_naming_the_key() {
 fn lock_with_an_unsaved_secret_asks_first() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    let secret = w.generate_key("lock-me");
+    let secret = w.mint("lock-me");
     w.lock_with_ctrl_l();
     assert!(!w.app().is_locked(), "the secret would be lost");
     assert_eq!(w.secret_shown().as_deref(), Some(secret.as_str()));
@@ -285,7 +211,7 @@ fn lock_with_an_unsaved_secret_asks_first() {
 fn lock_goes_through_once_the_secret_was_copied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    w.generate_key("copied-first");
+    w.mint("copied-first");
     w.click("Copy");
     w.lock_with_ctrl_l();
     assert!(w.app().is_locked());
@@ -295,14 +221,14 @@ fn lock_goes_through_once_the_secret_was_copied() {
 fn discard_and_revoke_revokes_the_key_and_finishes_the_lock() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    let secret = w.generate_key("throwaway");
+    let secret = w.mint("throwaway");
     assert_eq!(w.verify(&secret), Outcome::Valid);
     w.lock_with_ctrl_l();
     w.click("Discard and revoke");
     w.click("Revoke throwaway");
     assert!(w.app().is_locked(), "the lock that waited goes on");
     assert_eq!(w.verify(&secret), Outcome::Revoked);
-    let v = w.vault();
+    let v = w.open_vault();
     let key = v
         .list_keys(None)
         .expect("list")
@@ -351,7 +277,7 @@ fn auto_lock_waits_while_an_unsaved_secret_is_shown() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
     w.harness.state_mut().settings.auto_lock_minutes = 1;
-    let secret = w.generate_key("idle");
+    let secret = w.mint("idle");
     // 600 steps of 0.25 s: two and a half idle minutes.
     for _ in 0..30 {
         w.harness.run_steps(20);
@@ -377,22 +303,15 @@ fn secrets_never_handed_over_are_listed_at_the_next_unlock() {
     let path = new_vault(&dir, |v| {
         // Minted through the library: its caller holds the secret; never listed.
         let env = v.resolve("acme/billing/prod").expect("env");
-        v.create_key(
-            env.id,
-            NewKey {
-                name: "from-library".into(),
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+        add_keys(v, env.id, &["from-library"]);
     });
 
     // First run: three keys; one copied, two left on screen when the process "dies".
     let mut first = window(&dir, path.clone());
-    first.generate_key("kept");
+    first.mint("kept");
     first.click("Copy");
     first.click("Close");
-    let lost = first.generate_key("lost-one");
+    let lost = first.mint("lost-one");
     first.click("Copy");
     first.click("Close");
     // Roll it, and lose the rolled secret.
@@ -403,7 +322,7 @@ fn secrets_never_handed_over_are_listed_at_the_next_unlock() {
     drop(first);
     let mut first = window(&dir, path.clone());
     first.click("Later");
-    first.generate_key("lost-two");
+    first.mint("lost-two");
     drop(first);
 
     // Second run: the list is there, with both and nothing else.
@@ -441,7 +360,7 @@ fn secrets_never_handed_over_are_listed_at_the_next_unlock() {
 
     assert_eq!(w.verify(&fresh), Outcome::Valid);
     assert_ne!(w.verify(&lost_roll), Outcome::Valid);
-    let v = w.vault();
+    let v = w.open_vault();
     assert!(v.never_delivered().expect("scan").is_empty());
     let two = v
         .list_keys(None)
@@ -457,7 +376,7 @@ fn later_hides_the_list_until_the_next_unlock() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = new_vault(&dir, |_| {});
     let mut first = window(&dir, path.clone());
-    first.generate_key("lost");
+    first.mint("lost");
     drop(first);
     let mut w = window(&dir, path);
     assert!(w.has_text("Secrets never handed over"));
@@ -465,11 +384,7 @@ fn later_hides_the_list_until_the_next_unlock() {
     assert!(!w.has_text("Secrets never handed over"));
     w.lock_with_ctrl_l();
     assert!(w.app().is_locked());
-    let field = w.harness.get_by_label("Passphrase");
-    field.focus();
-    field.type_text(PASS);
-    w.run();
-    w.unlock();
+    w.unlock(PASS);
     assert!(w.has_text("Secrets never handed over"), "asked again");
 }
 
@@ -478,11 +393,11 @@ fn keys_rolled_or_revoked_elsewhere_are_not_listed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = new_vault(&dir, |_| {});
     let mut first = window(&dir, path.clone());
-    first.generate_key("rolled-by-cli");
+    first.mint("rolled-by-cli");
     drop(first);
     let mut first = window(&dir, path.clone());
     first.click("Later");
-    first.generate_key("revoked-by-cli");
+    first.mint("revoked-by-cli");
     drop(first);
     {
         let mut v = Vault::open(&path, PASS).expect("open");
@@ -530,7 +445,7 @@ fn drag_select_and_copy(w: &mut Window, rect: egui::Rect) -> Option<String> {
 fn the_secret_cannot_be_selected_as_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = window(&dir, new_vault(&dir, |_| {}));
-    let secret = w.generate_key("no-select");
+    let secret = w.mint("no-select");
     let key_id = w
         .app()
         .session()

@@ -330,26 +330,10 @@ fn logind_signals_are_read_from_the_bus() {
     use keyward::ui::screen_lock::logind;
     use zbus::zvariant::OwnedObjectPath;
 
-    let Ok(dbus) = which("dbus-daemon") else {
-        assert!(
-            std::env::var_os("KEYWARD_REQUIRE_DBUS").is_none_or(|v| v != "1"),
-            "dbus-daemon is missing"
-        );
-        eprintln!("SKIPPED: no dbus-daemon");
+    let Some(bus) = common::dbus::start() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let address = format!("unix:path={}", dir.path().join("bus").display());
-    let mut daemon = std::process::Command::new(dbus)
-        .args([
-            "--session",
-            "--nofork",
-            "--nopidfile",
-            "--address",
-            &address,
-        ])
-        .spawn()
-        .expect("dbus-daemon starts");
+    let address = bus.address.clone();
     let connect = || {
         for _ in 0..200 {
             if let Ok(c) = zbus::blocking::connection::Builder::address(address.as_str())
@@ -404,18 +388,7 @@ fn logind_signals_are_read_from_the_bus() {
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "nothing else"
     );
-    let _ = daemon.kill();
-    let _ = daemon.wait();
-}
-
-#[cfg(target_os = "linux")]
-fn which(program: &str) -> Result<PathBuf, ()> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-        .ok_or(())
+    drop(bus);
 }
 
 /// An Open dialog that answers with a fixed file.
@@ -513,21 +486,7 @@ fn recent_vaults_are_offered_on_the_unlock_screen() {
 
 /// What the app saves under `key` in its settings storage.
 fn ron_value(h: &mut Harness<'static, KeywardApp>, key: &str) -> String {
-    #[derive(Default)]
-    struct Memory(std::collections::HashMap<String, String>);
-    impl eframe::Storage for Memory {
-        fn get_string(&self, key: &str) -> Option<String> {
-            self.0.get(key).cloned()
-        }
-        fn set_string(&mut self, key: &str, value: String) {
-            self.0.insert(key.to_owned(), value);
-        }
-        fn remove_string(&mut self, key: &str) {
-            self.0.remove(key);
-        }
-        fn flush(&mut self) {}
-    }
-    let mut storage = Memory::default();
+    let mut storage = common::window::MemoryStorage::default();
     eframe::App::save(h.state_mut(), &mut storage);
     storage.0.remove(key).unwrap_or_default()
 }

@@ -9,7 +9,6 @@ use common::PASS;
 use common::window::{self, App};
 use egui::Key;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use keyward::ui::clipboard::MemoryClipboard;
 use keyward::vault::{KeyInfo, NewKey, Preset, Scope, Vault};
 
 /// acme/billing/prod (scopes `read` and `write`) with `keys` (created in order, so the table
@@ -26,14 +25,7 @@ fn unlocked(dir: &tempfile::TempDir, size: egui::Vec2, keys: Vec<NewKey>) -> (Ap
     let env = v.add_environment(p.id, "prod", None).expect("env");
     let minted = v.create_keys(env.id, keys).expect("keys");
     drop(v);
-    let mut h = window::app(
-        path,
-        size,
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
-    window::unlock(&mut h, PASS);
-    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+    let mut h = window::unlocked_app(dir.path(), path, size, PASS);
     h.get_by_label("Environment prod").click();
     h.run();
     h.key_press(Key::Escape);

@@ -3,22 +3,15 @@
 //! "Scan a folder…" with its progress bar and cancel button; the key table's filters, bulk
 //! revoke and fit at the smallest window.
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
-use egui_kittest::Harness;
+use common::window::{Drive as _, Setup, Window};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use keyward::ui::clipboard::MemoryClipboard;
-use keyward::ui::{AppOptions, KeywardApp};
-use keyward::vault::{KdfParams, KeyStatus, NewKey, Preset, Vault};
+use keyward::vault::{KeyStatus, NewKey, Preset, Vault};
 
-const PASS: &str = "velvet canyon 4417 drift";
 const DAY: i64 = 86_400;
-
-struct Window {
-    harness: Harness<'static, KeywardApp>,
-    dir: tempfile::TempDir,
-}
 
 /// The window on a vault prepared through the library, unlocked.
 fn unlocked_window(prepare: impl FnOnce(&mut Vault)) -> Window {
@@ -26,37 +19,13 @@ fn unlocked_window(prepare: impl FnOnce(&mut Vault)) -> Window {
 }
 
 fn unlocked_window_sized(size: egui::Vec2, prepare: impl FnOnce(&mut Vault)) -> Window {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ui.keyward");
-    let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
-    prepare(&mut vault);
-    drop(vault);
-    let downloads = dir.path().join("downloads");
-    let harness = Harness::builder()
-        .with_size(size)
+    Setup {
+        size,
         // Scrolling a new key into view animates over a few frames.
-        .with_max_steps(32)
-        .build_eframe(move |cc| {
-            KeywardApp::new(
-                cc,
-                AppOptions {
-                    vault_path: path,
-                    clipboard: Box::new(MemoryClipboard::default()),
-                    download_dir: Some(downloads),
-                    new_vault_kdf: KdfParams::new(8, 1).expect("kdf"),
-                },
-            )
-        });
-    let mut w = Window { harness, dir };
-    w.type_into("Passphrase", PASS);
-    w.harness.get_by_label("Unlock").click();
-    w.wait_until("the vault unlocks", |app| !app.is_busy());
-    assert!(
-        !w.app().is_locked(),
-        "unlock failed: {:?}",
-        w.app().status_text()
-    );
-    w
+        max_steps: Some(32),
+        ..Setup::default()
+    }
+    .unlocked(prepare)
 }
 
 /// A workspace `acme` with one key `ci`, expiring in `days` (never when `None`).
@@ -77,88 +46,25 @@ fn one_key(days: Option<i64>) -> impl FnOnce(&mut Vault) {
     }
 }
 
-impl Window {
-    fn app(&self) -> &KeywardApp {
-        self.harness.state()
-    }
+/// What these tests read beside the window.
+trait Health {
+    fn open_findings(&self) -> usize;
 
-    fn run(&mut self) {
-        self.harness.run();
-    }
+    /// The details of the log's `key.edit` entries, oldest first.
+    fn edits(&self) -> Vec<String>;
 
-    /// Steps frames until `done` holds (work on worker threads), failing after 10 s.
-    fn wait_until(&mut self, what: &str, done: impl Fn(&KeywardApp) -> bool) {
-        for _ in 0..2000 {
-            self.harness.step();
-            if done(self.app()) {
-                self.harness.run();
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        panic!("timed out waiting until {what}");
-    }
+    /// Waits for the running scan to end; its summary.
+    fn scan_result(&mut self) -> String;
+}
 
-    fn click(&mut self, label: &str) {
-        self.harness.get_by_label(label).click();
-        self.run();
-    }
-
-    /// Opens the row menu of key `key` and clicks one of its entries.
-    fn row_action(&mut self, key: &str, label: &str) {
-        self.click(&format!("Actions for {key}"));
-        self.click(label);
-    }
-
-    fn type_into(&mut self, label: &str, text: &str) {
-        let field = self.harness.get_by_label(label);
-        field.focus();
-        field.type_text(text);
-        self.run();
-    }
-
-    fn clear(&mut self, label: &str) {
-        self.harness.get_by_label(label).focus();
-        self.run();
-        self.harness
-            .key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-        self.harness.key_press(egui::Key::Backspace);
-        self.run();
-    }
-
-    fn has(&self, label: &str) -> bool {
-        self.harness.query_by_label(label).is_some()
-    }
-
-    fn is_disabled(&self, label: &str) -> bool {
-        self.harness
-            .get_by_label(label)
-            .accesskit_node()
-            .is_disabled()
-    }
-
-    fn has_text(&self, needle: &str) -> bool {
-        self.harness
-            .query_all_by(|n| {
-                n.label().is_some_and(|l| l.contains(needle))
-                    || n.value().is_some_and(|v| v.contains(needle))
-            })
-            .next()
-            .is_some()
-    }
-
+impl Health for Window {
     fn open_findings(&self) -> usize {
         self.app().session().map_or(0, |s| s.open_findings())
     }
 
-    fn vault(&self) -> Vault {
-        Vault::open(&self.dir.path().join("ui.keyward"), PASS).expect("open")
-    }
-
-    /// The details of the log's `key.edit` entries, oldest first.
     fn edits(&self) -> Vec<String> {
         let mut edits: Vec<String> = self
-            .vault()
+            .open_vault()
             .activity(None, 100)
             .expect("log")
             .into_iter()
@@ -167,6 +73,16 @@ impl Window {
             .collect();
         edits.reverse();
         edits
+    }
+
+    fn scan_result(&mut self) -> String {
+        self.wait_until("the scan ends", |app| {
+            app.session().is_some_and(|s| s.scan.job.is_none())
+        });
+        self.app()
+            .session()
+            .and_then(|s| s.scan.result.clone())
+            .expect("a result")
     }
 }
 
@@ -183,7 +99,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     w.click("Save details");
     assert!(!w.has("Save details"), "the dialog closes");
 
-    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.name, "ci-deployer");
     assert_eq!(key.details.description, "deploys billing");
     assert_eq!(key.details.owner, "team-pay");
@@ -235,7 +151,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
         assert!(edits[1].contains(part), "{part} in {}", edits[1]);
     }
     assert!(edits[1].contains("to never"), "{}", edits[1]);
-    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.details.owner, "team-ops");
     assert_eq!(key.details.tags, ["ci"]);
     assert_eq!(key.expires_at, None);
@@ -249,7 +165,7 @@ fn the_detail_panel_shows_local_times_with_utc_in_a_tooltip() {
         v.roll_key(&key.key_id, keyward::vault::Grace::OneDay)
             .expect("roll");
     });
-    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     let until = key.old_secret_valid_until.expect("in its grace");
     w.row_action("ci", "Details of ci");
     let utc = |t: i64| format!("{} (UTC)", keyward::vault::format_time(t));
@@ -341,13 +257,13 @@ fn a_finding_acknowledged_with_a_reason_stops_counting_until_its_date() {
     assert_eq!(w.open_findings(), 0);
     assert!(w.has_text("Acknowledged until"));
     assert!(w.has_text("clients move to the new key on Friday"));
-    let log = w.vault().activity(None, 50).expect("log");
+    let log = w.open_vault().activity(None, 50).expect("log");
     assert!(
         log.iter()
             .any(|e| e.action == "health.ack" && e.detail.contains("expires_in_7_days"))
     );
     // Past its date it counts again.
-    let mut later = w.vault();
+    let mut later = w.open_vault();
     let now = later.now();
     later.set_clock(std::sync::Arc::new(move || now + 4 * DAY));
     let back = later.health(None).expect("health");
@@ -356,7 +272,7 @@ fn a_finding_acknowledged_with_a_reason_stops_counting_until_its_date() {
 
 /// A folder with the key's secret in a nested file, and two files without.
 fn plant(w: &Window, secret: &str) -> PathBuf {
-    let root = w.dir.path().join("repo");
+    let root = w.dir().join("repo");
     std::fs::create_dir_all(root.join("deploy/env")).expect("dirs");
     std::fs::write(root.join("README.md"), "nothing here\n").expect("write");
     std::fs::write(root.join("deploy/run.sh"), "echo deploy\n").expect("write");
@@ -396,23 +312,16 @@ fn a_scan_finds_a_planted_key_marks_it_exposed_and_rolling_fixes_it() {
     w.click("Health");
     w.type_into("Folder", &root.display().to_string());
     w.click("Scan");
-    w.wait_until("the scan ends", |app| {
-        app.session().is_some_and(|s| s.scan.job.is_none())
-    });
-    let result = w
-        .app()
-        .session()
-        .and_then(|s| s.scan.result.clone())
-        .expect("a result");
+    let result = w.scan_result();
     assert!(result.contains("Scanned 3 files"), "{result}");
     assert!(result.contains("marked exposed: ci"), "{result}");
     assert!(
         !result.contains(secret.borrow().as_str()),
         "never the secret"
     );
-    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.status, KeyStatus::Exposed);
-    let log = w.vault().activity(None, 50).expect("log");
+    let log = w.open_vault().activity(None, 50).expect("log");
     assert!(
         log.iter()
             .any(|e| e.action == "key.exposed" && e.detail.contains("prod.env:2"))
@@ -425,7 +334,7 @@ fn a_scan_finds_a_planted_key_marks_it_exposed_and_rolling_fixes_it() {
         "the new secret is shown"
     );
     assert_eq!(w.open_findings(), 0, "the exposed secret stopped working");
-    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.status, KeyStatus::Active);
 }
 
@@ -454,19 +363,12 @@ fn a_scan_shows_its_progress_and_can_be_cancelled() {
     assert!(!w.has("Scan"), "no second scan while one runs");
     w.click("Cancel scan");
     drop(gate);
-    w.wait_until("the scan ends", |app| {
-        app.session().is_some_and(|s| s.scan.job.is_none())
-    });
-    let result = w
-        .app()
-        .session()
-        .and_then(|s| s.scan.result.clone())
-        .expect("a result");
+    let result = w.scan_result();
     assert!(
         result.starts_with("Scan cancelled after 0 of 3 files"),
         "{result}"
     );
-    let key = w.vault().list_keys(None).expect("keys").remove(0);
+    let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.status, KeyStatus::Active, "nothing was read");
     assert!(w.has("Scan"), "ready again");
 }
@@ -511,7 +413,7 @@ fn ticked_keys_are_revoked_together_and_the_status_chips_filter() {
     w.click("Revoke selected");
     w.click("Revoke keys");
     let statuses: Vec<(String, KeyStatus)> = w
-        .vault()
+        .open_vault()
         .list_keys(None)
         .expect("keys")
         .into_iter()

@@ -6,36 +6,21 @@
 mod common;
 
 use common::PASS;
-use common::window::{self, App};
+use common::window::{self, App, Drive as _};
 use egui::Key;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{NewKey, Preset, Vault};
+use keyward::vault::Vault;
 
 /// acme/billing/prod with `names` keys (created in order, so the table lists the last first),
 /// the window on it unlocked at 1200x800 with prod open and nothing focused.
 fn unlocked(dir: &tempfile::TempDir, names: &[&str]) -> App {
     let path = dir.path().join("keyboard.keyward");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    let env = v.add_environment(p.id, "prod", None).expect("env");
-    for name in names {
-        let new = NewKey {
-            name: (*name).into(),
-            ..NewKey::default()
-        };
-        v.create_key(env.id, new).expect("key");
-    }
+    let env = window::acme(&mut v);
+    window::add_keys(&mut v, env.id, names);
     drop(v);
-    let mut h = window::app(
-        path,
-        egui::vec2(1200.0, 800.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
-    window::unlock(&mut h, PASS);
-    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
+    let mut h = window::unlocked_app(dir.path(), path, window::SIZE, PASS);
     h.get_by_label("Environment prod").click();
     h.run();
     h.key_press(Key::Escape);
@@ -265,32 +250,23 @@ fn ctrl_a_ticks_the_rows_shown_and_typing_in_search_ticks_nothing() {
     );
 }
 
-fn has_text(h: &App, needle: &str) -> bool {
-    h.query_all_by(|n| {
-        n.label().is_some_and(|l| l.contains(needle))
-            || n.value().is_some_and(|v| v.contains(needle))
-    })
-    .next()
-    .is_some()
-}
-
 #[test]
 fn f1_or_question_mark_lists_every_shortcut_of_the_table() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, &["reader"]);
     press(&mut h, Key::F1);
-    assert!(has_text(&h, "Keyboard shortcuts"), "F1 opened the list");
+    assert!(h.has_text("Keyboard shortcuts"), "F1 opened the list");
     for s in keyward::ui::shortcuts::SHORTCUTS {
-        assert!(has_text(&h, s.what), "{} is listed", s.what);
+        assert!(h.has_text(s.what), "{} is listed", s.what);
         assert!(
-            has_text(&h, &s.keys_text()),
+            h.has_text(&s.keys_text()),
             "with its keys {}",
             s.keys_text()
         );
     }
-    assert!(has_text(&h, "Ctrl+A") && has_text(&h, "F1 or ?"));
+    assert!(h.has_text("Ctrl+A") && h.has_text("F1 or ?"));
     press(&mut h, Key::Escape);
-    assert!(!has_text(&h, "Keyboard shortcuts"));
+    assert!(!h.has_text("Keyboard shortcuts"));
 
     // A ? typed in the search field is text, not the shortcut.
     let search = h.get_by_label("Search keys");
@@ -298,14 +274,11 @@ fn f1_or_question_mark_lists_every_shortcut_of_the_table() {
     search.type_text("?");
     h.key_press(Key::Questionmark);
     h.run();
-    assert!(!has_text(&h, "Keyboard shortcuts"));
+    assert!(!h.has_text("Keyboard shortcuts"));
     h.get_by_label("Keys table").focus();
     h.run();
     press(&mut h, Key::Questionmark);
-    assert!(
-        has_text(&h, "Keyboard shortcuts"),
-        "? on the table opened it"
-    );
+    assert!(h.has_text("Keyboard shortcuts"), "? on the table opened it");
 }
 
 /// Presses Tab until `label` has focus (at most 40 times).
@@ -430,7 +403,7 @@ fn bulk_ticks_ranges_and_the_shown_rows_and_the_question_names_them() {
     h.get_by_label("Revoke selected").click();
     h.run();
     assert!(
-        has_text(&h, "Revoke 6 keys: svc-5, svc-4, svc-3 and 3 more?"),
+        h.has_text("Revoke 6 keys: svc-5, svc-4, svc-3 and 3 more?"),
         "the question names the count and the first keys"
     );
     h.get_by_label("Revoke keys").click();

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::PASS;
+use common::dbus::{self, PrivateBus};
 use common::window::{self, App};
 use egui_kittest::kittest::Queryable as _;
 use keyward::ui::clipboard::MemoryClipboard;
@@ -62,50 +63,15 @@ impl FakeNotifications {
 
 /// A private bus with the fake server on it; both end when dropped.
 struct Bus {
-    daemon: std::process::Child,
-    address: String,
     calls: Calls,
     _server: zbus::blocking::Connection,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
+    private: PrivateBus,
 }
 
 /// The bus, or `None` (skipped) where there is no `dbus-daemon` and it is not required.
 fn bus() -> Option<Bus> {
-    let Some(dbus) = which("dbus-daemon") else {
-        assert!(
-            std::env::var_os("KEYWARD_REQUIRE_DBUS").is_none_or(|v| v != "1"),
-            "dbus-daemon is missing"
-        );
-        eprintln!("SKIPPED: no dbus-daemon");
-        return None;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let address = format!("unix:path={}", dir.path().join("bus").display());
-    let daemon = std::process::Command::new(dbus)
-        .args([
-            "--session",
-            "--nofork",
-            "--nopidfile",
-            "--address",
-            &address,
-        ])
-        .spawn()
-        .expect("dbus-daemon starts");
+    let private = dbus::start()?;
+    let address = private.address.clone();
     let calls = Calls::default();
     let started = Instant::now();
     let server = loop {
@@ -129,11 +95,9 @@ fn bus() -> Option<Bus> {
         }
     };
     Some(Bus {
-        daemon,
-        address,
         calls,
         _server: server,
-        _dir: dir,
+        private,
     })
 }
 
@@ -212,7 +176,7 @@ fn window_on(path: &Path, bus: &Bus, told: Told) -> App {
         MemoryClipboard::default(),
     );
     h.state_mut()
-        .set_notifier(Box::new(DbusNotifier::at_address(&bus.address)));
+        .set_notifier(Box::new(DbusNotifier::at_address(&bus.private.address)));
     h.state_mut().told = told;
     window::unlock(&mut h, PASS);
     assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
@@ -280,7 +244,7 @@ fn a_kind_turned_off_in_settings_is_not_told() {
         MemoryClipboard::default(),
     );
     h.state_mut()
-        .set_notifier(Box::new(DbusNotifier::at_address(&bus.address)));
+        .set_notifier(Box::new(DbusNotifier::at_address(&bus.private.address)));
     // Turned off before the first unlock: through Settings, after an unlock with a notifier
     // that tells nobody, then locked again with nothing remembered.
     h.state_mut()
@@ -303,7 +267,7 @@ fn a_kind_turned_off_in_settings_is_not_told() {
     h.run();
     h.state_mut().told = Told::default();
     h.state_mut()
-        .set_notifier(Box::new(DbusNotifier::at_address(&bus.address)));
+        .set_notifier(Box::new(DbusNotifier::at_address(&bus.private.address)));
     window::unlock(&mut h, PASS);
     assert_eq!(
         bus.summaries_after(1),

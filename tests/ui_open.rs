@@ -11,7 +11,6 @@ use std::time::Duration;
 use common::PASS;
 use common::window::{self, App};
 use egui_kittest::kittest::Queryable as _;
-use keyward::ui::clipboard::MemoryClipboard;
 use keyward::ui::save_dialog::{Answer, OpenDialog};
 use keyward::vault::{Preset, Vault};
 
@@ -24,12 +23,7 @@ fn vault(dir: &Path, file: &str, workspace: &str) -> PathBuf {
 }
 
 fn app(vault: PathBuf, dir: &Path) -> App {
-    window::app(
-        vault,
-        egui::vec2(1000.0, 760.0),
-        Some(dir.join("downloads")),
-        MemoryClipboard::default(),
-    )
+    window::app_in(dir, vault, egui::vec2(1000.0, 760.0))
 }
 
 /// An Open dialog that answers as rfd does with no desktop portal: nothing, at once.

@@ -5,9 +5,8 @@
 mod common;
 
 use common::PASS;
-use common::window::{self, App};
+use common::window::{self, App, Drive as _};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use keyward::ui::clipboard::MemoryClipboard;
 use keyward::vault::{NewKey, Preset, Scope, Vault};
 
 const SMALL: [f32; 2] = [760.0, 480.0];
@@ -54,21 +53,9 @@ fn unlocked_keyed(
         v.create_key(env.id, new).expect("key");
     }
     drop(v);
-    let mut h = window::app(
-        path,
-        egui::vec2(size[0], size[1]),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
-    window::unlock(&mut h, PASS);
-    assert!(!h.state().is_locked(), "{:?}", h.state().status_text());
-    click(&mut h, "Environment prod");
+    let mut h = window::unlocked_app(dir.path(), path, egui::vec2(size[0], size[1]), PASS);
+    h.click("Environment prod");
     h
-}
-
-fn click(h: &mut App, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
 }
 
 /// A click as a hand makes it: scrolled to, the pointer moves there, then presses and releases in frames
@@ -180,12 +167,12 @@ fn the_calendar_opens_above_add_new_key_in_a_large_window() {
 fn secret_buttons_on_screen(size: [f32; 2]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = unlocked(&dir, size);
-    click(&mut h, "Add New Key");
+    h.click("Add New Key");
     let name = h.get_by_label("Name");
     name.focus();
     name.type_text("ci-deployer");
     h.run();
-    click(&mut h, "Generate Key");
+    h.click("Generate Key");
     assert!(
         h.query_by_label("Copy").is_some(),
         "the secret dialog is open"
@@ -207,7 +194,7 @@ fn secret_buttons_on_screen(size: [f32; 2]) {
     }
     // Drawn is not enough: a click at the button's centre must reach it, not a scrolled-away
     // part of the dialog.
-    click(&mut h, "Download .json");
+    h.click("Download .json");
     let secret = h
         .state()
         .session()
@@ -217,8 +204,8 @@ fn secret_buttons_on_screen(size: [f32; 2]) {
         secret.downloaded.is_some(),
         "Download was reached at {size:?}"
     );
-    click(&mut h, "Copy");
-    click(&mut h, "Close");
+    h.click("Copy");
+    h.click("Close");
     assert!(
         h.state().session().is_none_or(|s| s.secret.is_none()),
         "Close was reached at {size:?}"
@@ -252,14 +239,14 @@ fn the_key_table_stays_put_when_the_findings_banner_comes_and_goes() {
             h.query_by_label("Open Health").is_some(),
             "the banner shows"
         );
-        click(&mut h, "Health");
-        click(&mut h, "Environment prod");
+        h.click("Health");
+        h.click("Environment prod");
         assert_eq!(row(&h), first, "back from Health at {size:?}");
 
         let dir = tempfile::tempdir().expect("tempdir");
         let mut h = unlocked_keyed(&dir, size, Preset::ReadWrite, 0, 3);
         let first = row(&h);
-        click(&mut h, "Dismiss");
+        h.click("Dismiss");
         assert_eq!(row(&h), first, "after Dismiss at {size:?}");
     }
 }

@@ -7,12 +7,13 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::window::Drive as _;
 use common::{StoreKind, on_store, pg, window};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyward::ui::KeywardApp;
 use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{KdfParams, Preset, Vault};
+use keyward::vault::{KdfParams, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";
 
@@ -26,21 +27,9 @@ fn kdf() -> KdfParams {
 fn window() -> (H, PathBuf, tempfile::TempDir) {
     let url = pg::cluster().expect("cluster").new_database();
     let path = PathBuf::from(&url);
-    let mut v = Vault::create(&path, PASS, kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    v.add_environment(p.id, "prod", None).expect("env");
-    drop(v);
+    window::vault_at(&path, PASS, window::acme);
     let dir = tempfile::tempdir().expect("tempdir");
-    let downloads = dir.path().join("downloads");
-    let mut h = window::app(
-        path.clone(),
-        egui::vec2(1100.0, 700.0),
-        Some(downloads),
-        MemoryClipboard::default(),
-    );
-    unlock(&mut h);
-    assert!(!h.state().is_locked());
+    let h = window::unlocked_app(dir.path(), path.clone(), egui::vec2(1100.0, 700.0), PASS);
     (h, path, dir)
 }
 
@@ -48,21 +37,12 @@ fn unlock(h: &mut H) {
     window::unlock(h, PASS);
 }
 
-fn has_text(h: &H, needle: &str) -> bool {
-    h.query_all_by(|n| {
-        n.label().is_some_and(|l| l.contains(needle))
-            || n.value().is_some_and(|v| v.contains(needle))
-    })
-    .next()
-    .is_some()
-}
-
 /// Steps the window until `needle` shows (or not), for at most `limit`; how long it took.
 fn wait_for(h: &mut H, needle: &str, shown: bool, limit: Duration) -> Option<Duration> {
     let start = Instant::now();
     while start.elapsed() < limit {
         h.step();
-        if has_text(h, needle) == shown {
+        if h.has_text(needle) == shown {
             return Some(start.elapsed());
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -90,7 +70,7 @@ fn a_key_minted_by_another_member_appears_through_notify() {
         let (mut h, path, _dir) = window();
         h.get_by_label("Environment prod").click();
         h.run();
-        assert!(!has_text(&h, "from-elsewhere"));
+        assert!(!h.has_text("from-elsewhere"));
         mint_from_another_process(&path, "from-elsewhere");
         let took = wait_for(&mut h, "from-elsewhere", true, Duration::from_secs(5))
             .expect("the key minted elsewhere shows in the window");
@@ -121,7 +101,7 @@ fn a_lost_connection_shows_a_banner_keeps_the_screen_and_comes_back() {
         );
         wait_for(&mut h, "out of reach", true, Duration::from_secs(5))
             .expect("the banner says the server is out of reach");
-        assert!(has_text(&h, "before-the-cut"), "what was on screen stays");
+        assert!(h.has_text("before-the-cut"), "what was on screen stays");
         wait_for(&mut h, "out of reach", false, Duration::from_secs(10))
             .expect("the banner goes once the connection is back");
         // Live again: the next change from elsewhere arrives as before.
@@ -143,8 +123,8 @@ fn an_unreachable_server_is_a_message_on_the_unlock_screen() {
         MemoryClipboard::default(),
     );
     h.run();
-    assert!(has_text(&h, "127.0.0.1:1/team"), "the location is shown");
-    assert!(!has_text(&h, "hunter2"), "without its password");
+    assert!(h.has_text("127.0.0.1:1/team"), "the location is shown");
+    assert!(!h.has_text("hunter2"), "without its password");
     unlock(&mut h);
     wait_for(
         &mut h,
@@ -154,7 +134,7 @@ fn an_unreachable_server_is_a_message_on_the_unlock_screen() {
     )
     .expect("the unlock screen says the server cannot be reached");
     assert!(h.state().is_locked());
-    assert!(!has_text(&h, "hunter2"));
+    assert!(!h.has_text("hunter2"));
 }
 
 #[test]
@@ -246,12 +226,7 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
         let file = dir.path().join("mine.keyward");
         Vault::create(&file, PASS, kdf()).expect("a file vault");
         let url = pg::cluster().expect("cluster").new_database();
-        let mut h: H = window::app(
-            file.clone(),
-            egui::vec2(900.0, 700.0),
-            Some(dir.path().join("downloads")),
-            MemoryClipboard::default(),
-        );
+        let mut h: H = window::app_in(dir.path(), file.clone(), egui::vec2(900.0, 700.0));
         h.run();
         h.get_by_label("Connect to a team vault…").click();
         h.run();
@@ -273,7 +248,7 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
         h.get_by_label("Connect").click();
         h.run();
         assert_eq!(h.state().vault_path(), PathBuf::from(&url).as_path());
-        assert!(has_text(&h, "Unlock your vault"));
+        assert!(h.has_text("Unlock your vault"));
         // Unlocking an empty database says so and offers to create the vault there.
         unlock(&mut h);
         wait_for(
@@ -285,7 +260,7 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
         .expect("the unlock screen says the database is empty");
         h.get_by_label("Create a team vault here").click();
         h.run();
-        assert!(has_text(&h, "Create a team vault"));
+        assert!(h.has_text("Create a team vault"));
         assert!(
             h.get_by_label("Confirm passphrase").is_focused(),
             "the passphrase typed is kept: its confirmation is next"
@@ -302,7 +277,7 @@ fn a_team_vault_is_created_from_the_unlock_screen_on_an_empty_database() {
         wait_for(&mut h, "Create a team vault", false, SECS_10).expect("created");
         assert!(!h.state().is_locked(), "the new team vault is open");
         assert!(
-            has_text(&h, "alice · team vault"),
+            h.has_text("alice · team vault"),
             "the top bar says who is unlocked"
         );
         // It is on the server, with alice as its member, and the URL is not a recent vault.
@@ -329,14 +304,13 @@ const SECS_10: Duration = Duration::from_secs(10);
 #[test]
 fn the_create_card_fits_the_minimum_window() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut h: H = window::app(
+    let mut h: H = window::app_in(
+        dir.path(),
         dir.path().join("new.keyward"),
         egui::vec2(760.0, 480.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
     );
     h.run();
-    assert!(has_text(&h, "Create a new vault"));
+    assert!(h.has_text("Create a new vault"));
     let bottom = h.get_by_label("Connect to a team vault…").rect().bottom();
     assert!(bottom <= 440.0, "below the fold at {bottom}");
 }
@@ -348,12 +322,7 @@ fn enter_in_the_team_vault_field_connects_instead_of_unlocking() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("mine.keyward");
     Vault::create(&file, PASS, kdf()).expect("a file vault");
-    let mut h: H = window::app(
-        file,
-        egui::vec2(760.0, 480.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
-    );
+    let mut h: H = window::app_in(dir.path(), file, egui::vec2(760.0, 480.0));
     h.run();
     h.get_by_label("Passphrase").type_text(PASS);
     h.run();
@@ -366,7 +335,7 @@ fn enter_in_the_team_vault_field_connects_instead_of_unlocking() {
     window::settle(&mut h);
     assert!(h.state().is_locked(), "the file vault was not unlocked");
     assert_eq!(h.state().vault_path(), PathBuf::from(url).as_path());
-    assert!(has_text(&h, "127.0.0.1:1/team"));
+    assert!(h.has_text("127.0.0.1:1/team"));
 }
 
 /// Verification stamps last-used without a commit, so no notification: the window still
@@ -422,11 +391,10 @@ fn last_used_stamps_on_a_team_vault_show_within_a_minute() {
 #[test]
 fn a_malformed_team_vault_url_is_a_message_without_its_password() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut h: H = window::app(
+    let mut h: H = window::app_in(
+        dir.path(),
         dir.path().join("mine.keyward"),
         egui::vec2(900.0, 700.0),
-        Some(dir.path().join("downloads")),
-        MemoryClipboard::default(),
     );
     h.run();
     h.get_by_label("Connect to a team vault…").click();
@@ -440,5 +408,5 @@ fn a_malformed_team_vault_url_is_a_message_without_its_password() {
     wait_for(&mut h, "not a usable PostgreSQL URL", true, SECS_10)
         .expect("the unlock screen says what is wrong with the URL");
     assert!(h.state().is_locked());
-    assert!(!has_text(&h, "hunter2"), "the password is never shown");
+    assert!(!h.has_text("hunter2"), "the password is never shown");
 }

@@ -6,65 +6,24 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::window;
+use common::window::{self, Drive as _};
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
 use keyward::ui::KeywardApp;
-use keyward::ui::clipboard::MemoryClipboard;
-use keyward::vault::{KdfParams, NewKey, Preset, Vault};
+use keyward::vault::{NewKey, Vault};
 
 const PASS: &str = "lichen orbit 6021 sable";
 
 type H = Harness<'static, KeywardApp>;
 
-fn kdf() -> KdfParams {
-    KdfParams::new(8, 1).expect("kdf")
-}
-
 /// acme/billing/prod, then `prepare`; the window on it, unlocked, `size` points wide and high.
 fn window(dir: &Path, size: [f32; 2], prepare: impl FnOnce(&mut Vault)) -> H {
     let path = dir.join("views.keyward");
-    let mut v = Vault::create(&path, PASS, kdf()).expect("create");
-    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    let p = v.add_project(ws.id, "billing").expect("project");
-    v.add_environment(p.id, "prod", None).expect("env");
-    prepare(&mut v);
-    drop(v);
-    let downloads = dir.join("downloads");
-    let mut h = window::app(
-        path,
-        egui::vec2(size[0], size[1]),
-        Some(downloads),
-        MemoryClipboard::default(),
-    );
-    window::unlock(&mut h, PASS);
-    assert!(!h.state().is_locked());
-    h
-}
-
-fn click(h: &mut H, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
-fn type_into(h: &mut H, label: &str, text: &str) {
-    let field = h.get_by_label(label);
-    field.focus();
-    field.type_text(text);
-    h.run();
-}
-
-fn has_text(h: &H, needle: &str) -> bool {
-    h.query_all_by(|n| {
-        n.label().is_some_and(|l| l.contains(needle))
-            || n.value().is_some_and(|v| v.contains(needle))
-    })
-    .next()
-    .is_some()
-}
-
-fn disabled(h: &H, label: &str) -> bool {
-    h.get_by_label(label).accesskit_node().is_disabled()
+    window::vault_at(&path, PASS, |v| {
+        window::acme(v);
+        prepare(v)
+    });
+    window::unlocked_app(dir, path, egui::vec2(size[0], size[1]), PASS)
 }
 
 fn open_vault(dir: &Path) -> Vault {
@@ -91,11 +50,11 @@ fn the_whole_vaults_activity_is_searchable_and_pages_past_500() {
             v.add_project(ws, &format!("p{i:03}")).expect("project");
         }
     });
-    click(&mut h, "Vault");
-    click(&mut h, "Activity of the whole vault");
-    assert!(has_text(&h, "Activity of the whole vault"));
-    assert!(has_text(&h, "500 of 500+ entries"));
-    click(&mut h, "Load older entries");
+    h.click("Vault");
+    h.click("Activity of the whole vault");
+    assert!(h.has_text("Activity of the whole vault"));
+    assert!(h.has_text("500 of 500+ entries"));
+    h.click("Load older entries");
     let total = open_vault(dir.path())
         .activity(None, 10_000)
         .expect("log")
@@ -111,11 +70,11 @@ fn the_whole_vaults_activity_is_searchable_and_pages_past_500() {
         "all read: {shown:?}"
     );
     assert!(h.query_by_label("Load older entries").is_none());
-    type_into(&mut h, "Search activity", "acme/p59");
-    assert!(has_text(&h, &format!("10 of {total} entries")));
+    h.type_into("Search activity", "acme/p59");
+    assert!(h.has_text(&format!("10 of {total} entries")));
     // Selecting a node goes back to it.
-    click(&mut h, "Environment prod");
-    assert!(!has_text(&h, "Activity of the whole vault"));
+    h.click("Environment prod");
+    assert!(!h.has_text("Activity of the whole vault"));
 }
 
 #[test]
@@ -125,8 +84,8 @@ fn the_whole_vaults_activity_fits_the_smallest_window() {
         let ws = v.resolve("acme").expect("ws").id;
         v.add_project(ws, "payments").expect("project");
     });
-    click(&mut h, "Vault");
-    click(&mut h, "Activity of the whole vault");
+    h.click("Vault");
+    h.click("Activity of the whole vault");
     assert!(
         h.query_by_label("Detail").is_some(),
         "the detail column is there"
@@ -154,8 +113,8 @@ fn the_whole_vaults_activity_fits_the_smallest_window() {
 fn backup_and_doctor_are_in_the_window() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
-    click(&mut h, "Vault");
-    click(&mut h, "Back up now");
+    h.click("Vault");
+    h.click("Back up now");
     let backups: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .expect("dir")
         .flatten()
@@ -164,13 +123,13 @@ fn backup_and_doctor_are_in_the_window() {
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
     assert!(Vault::open(&backups[0], PASS).is_ok(), "the backup opens");
-    assert!(has_text(&h, "Backup written to"));
+    assert!(h.has_text("Backup written to"));
 
-    click(&mut h, "Vault");
-    click(&mut h, "Check the vault (Doctor)");
-    assert!(has_text(&h, "The vault is sound"));
-    click(&mut h, "Close");
-    assert!(!has_text(&h, "The vault is sound"));
+    h.click("Vault");
+    h.click("Check the vault (Doctor)");
+    assert!(h.has_text("The vault is sound"));
+    h.click("Close");
+    assert!(!h.has_text("The vault is sound"));
 }
 
 #[test]
@@ -179,15 +138,15 @@ fn deleting_a_node_with_100_keys_asks_for_its_name() {
     let mut h = window(dir.path(), [1200.0, 800.0], |v| {
         keys(v, "acme/billing/prod", 100)
     });
-    click(&mut h, "Project billing");
-    click(&mut h, "Delete project");
-    assert!(has_text(&h, "100 API keys will be deleted"));
-    assert!(disabled(&h, "Delete"), "one click is not enough");
-    type_into(&mut h, "Type billing to confirm", "bill");
-    assert!(disabled(&h, "Delete"));
-    type_into(&mut h, "Type billing to confirm", "ing");
-    assert!(!disabled(&h, "Delete"));
-    click(&mut h, "Delete");
+    h.click("Project billing");
+    h.click("Delete project");
+    assert!(h.has_text("100 API keys will be deleted"));
+    assert!(h.is_disabled("Delete"), "one click is not enough");
+    h.type_into("Type billing to confirm", "bill");
+    assert!(h.is_disabled("Delete"));
+    h.type_into("Type billing to confirm", "ing");
+    assert!(!h.is_disabled("Delete"));
+    h.click("Delete");
     assert!(open_vault(dir.path()).resolve("acme/billing").is_err());
 }
 
@@ -197,16 +156,16 @@ fn a_scope_made_required_is_offered_to_the_existing_keys() {
     let mut h = window(dir.path(), [1200.0, 800.0], |v| {
         keys(v, "acme/billing/prod", 3)
     });
-    click(&mut h, "Workspace acme");
+    h.click("Workspace acme");
     // The tab (the key table has a "Scopes" column too).
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Scopes")
         .click();
     h.run();
-    click(&mut h, "Edit scope write");
-    click(&mut h, "Required (always on, every key gets it)");
-    click(&mut h, "Save scope");
-    assert!(has_text(&h, "3 existing keys do not have write"));
-    click(&mut h, "Add to 3 keys");
+    h.click("Edit scope write");
+    h.click("Required (always on, every key gets it)");
+    h.click("Save scope");
+    assert!(h.has_text("3 existing keys do not have write"));
+    h.click("Add to 3 keys");
     let v = open_vault(dir.path());
     let all = v.list_keys(None).expect("keys");
     assert!(all.iter().all(|k| k.scopes.iter().any(|s| s == "write")));
@@ -217,22 +176,22 @@ fn a_scope_made_required_is_offered_to_the_existing_keys() {
 fn the_environment_prefix_is_shown_and_can_be_changed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
-    click(&mut h, "Environment prod");
-    click(&mut h, "Secret prefix kw_");
+    h.click("Environment prod");
+    h.click("Secret prefix kw_");
     let field = h.get_by_label("Prefix");
     assert!(field.is_focused(), "the first field has the focus");
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
     h.key_press(egui::Key::Backspace);
     h.run();
-    type_into(&mut h, "Prefix", "Bad-Prefix");
-    assert!(disabled(&h, "Save prefix"));
+    h.type_into("Prefix", "Bad-Prefix");
+    assert!(h.is_disabled("Save prefix"));
     let why = h.get_by_label("Save prefix");
     why.hover();
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
     h.key_press(egui::Key::Backspace);
     h.run();
-    type_into(&mut h, "Prefix", "acme_prod");
-    click(&mut h, "Save prefix");
+    h.type_into("Prefix", "acme_prod");
+    h.click("Save prefix");
     let v = open_vault(dir.path());
     assert_eq!(
         v.resolve("acme/billing/prod").expect("env").prefix,
@@ -245,19 +204,19 @@ fn the_environment_prefix_is_shown_and_can_be_changed() {
 fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
-    click(&mut h, "Environment prod");
-    click(&mut h, "Add New Key");
+    h.click("Environment prod");
+    h.click("Add New Key");
     assert!(h.get_by_label("Name").is_focused());
     assert!(
         h.get_by_label("90 days").accesskit_node().toggled()
             == Some(egui::accesskit::Toggled::True)
     );
-    assert!(!has_text(&h, "never expires works until"));
-    click(&mut h, "Never");
-    assert!(has_text(&h, "never expires works until someone revokes it"));
+    assert!(!h.has_text("never expires works until"));
+    h.click("Never");
+    assert!(h.has_text("never expires works until someone revokes it"));
 
-    click(&mut h, "Custom date");
-    click(&mut h, "Pick expiry date");
+    h.click("Custom date");
+    h.click("Pick expiry date");
     // The calendar opens at the month of the suggested day (90 days on), titled with it.
     let now = open_vault(dir.path()).now();
     let day_90 = jiff::Timestamp::from_second(now + 90 * 86_400)
@@ -265,15 +224,15 @@ fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
     let title = |d: jiff::civil::Date| d.strftime("%B %Y").to_string();
-    assert!(has_text(&h, &title(day_90)), "titled {}", title(day_90));
-    click(&mut h, "Next month");
+    assert!(h.has_text(&title(day_90)), "titled {}", title(day_90));
+    h.click("Next month");
     let next = day_90
         .first_of_month()
         .checked_add(jiff::ToSpan::month(1))
         .expect("next month");
-    assert!(has_text(&h, &title(next)), "then {}", title(next));
+    assert!(h.has_text(&title(next)), "then {}", title(next));
     let picked = next.with().day(15).build().expect("the 15th");
-    click(&mut h, &picked.to_string());
+    h.click(&picked.to_string());
     assert_eq!(
         h.get_by_label("Expiry date (YYYY-MM-DD)")
             .value()
@@ -281,11 +240,11 @@ fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
         Some(picked.to_string().as_str())
     );
     assert!(
-        !has_text(&h, &title(next)),
+        !h.has_text(&title(next)),
         "the calendar closes once a day is picked"
     );
-    type_into(&mut h, "Name", "dated");
-    click(&mut h, "Generate Key");
+    h.type_into("Name", "dated");
+    h.click("Generate Key");
     let info = &h
         .state()
         .session()
@@ -306,7 +265,7 @@ fn a_long_name_keeps_the_sidebar_bounded_and_the_header_buttons_on_screen() {
         let ws = v.resolve("acme").expect("ws").id;
         v.add_project(ws, &name).expect("project");
     });
-    click(&mut h, &format!("Project {long}"));
+    h.click(&format!("Project {long}"));
     let width = h.ctx.content_rect().width();
     for label in [
         "Delete project",
@@ -333,10 +292,10 @@ fn a_long_name_keeps_the_sidebar_bounded_and_the_header_buttons_on_screen() {
 fn the_calendar_offers_no_day_before_tomorrow() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = window(dir.path(), [1200.0, 800.0], |_| {});
-    click(&mut h, "Environment prod");
-    click(&mut h, "Add New Key");
-    click(&mut h, "Custom date");
-    click(&mut h, "Pick expiry date");
+    h.click("Environment prod");
+    h.click("Add New Key");
+    h.click("Custom date");
+    h.click("Pick expiry date");
     let now = open_vault(dir.path()).now();
     let utc_day = |t: i64| {
         jiff::Timestamp::from_second(t)
@@ -347,12 +306,12 @@ fn the_calendar_offers_no_day_before_tomorrow() {
     let (today, in_90) = (utc_day(now), utc_day(now + 90 * 86_400));
     let months = |d: jiff::civil::Date| i32::from(d.year()) * 12 + i32::from(d.month());
     for _ in 0..months(in_90) - months(today) {
-        click(&mut h, "Previous month");
+        h.click("Previous month");
     }
-    assert!(disabled(&h, &today.to_string()), "today is not an expiry");
+    assert!(h.is_disabled(&today.to_string()), "today is not an expiry");
     let tomorrow = utc_day(now + 86_400);
     if tomorrow.month() == today.month() {
-        assert!(!disabled(&h, &tomorrow.to_string()), "tomorrow is");
+        assert!(!h.is_disabled(&tomorrow.to_string()), "tomorrow is");
     }
 }
 
@@ -364,13 +323,13 @@ fn a_write_over_a_tampered_vault_shows_why_and_changes_nothing() {
     let mut h = window(dir.path(), [1200.0, 800.0], |v| {
         keys(v, "acme/billing/prod", 1)
     });
-    click(&mut h, "Environment prod");
+    h.click("Environment prod");
     common::cut_activity_log(&dir.path().join("views.keyward"));
-    click(&mut h, "Actions for key-0");
-    click(&mut h, "Revoke key-0");
-    click(&mut h, "Revoke key");
+    h.click("Actions for key-0");
+    h.click("Revoke key-0");
+    h.click("Revoke key");
     assert!(
-        has_text(&h, "failed its integrity check") && has_text(&h, "keyward doctor"),
+        h.has_text("failed its integrity check") && h.has_text("keyward doctor"),
         "the refusal is shown: {:?}",
         h.state().status_text()
     );

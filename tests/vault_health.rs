@@ -1,43 +1,30 @@
 //! The health report: each finding produced by a vault built for it, and gone after its fix;
 //! acknowledgements that expire.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+mod common;
 
-use keyward::vault::{FindingKind, Grace, KdfParams, NewKey, Preset, Vault};
+use common::lab::Lab;
+use keyward::vault::{FindingKind, Grace, NewKey, Preset, Vault};
 
 const DAY: i64 = 86_400;
 
-struct Lab {
-    _dir: tempfile::TempDir,
+/// A vault with acme/api/prod on a clock the test moves.
+struct Health {
+    lab: Lab,
     v: Vault,
-    clock: Arc<AtomicI64>,
     env: i64,
 }
 
-fn lab() -> Lab {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut v = Vault::create(
-        &dir.path().join("h.keyward"),
-        "health pass",
-        KdfParams::new(8, 1).expect("kdf"),
-    )
-    .expect("create");
-    let clock = Arc::new(AtomicI64::new(1_900_000_000));
-    let c = clock.clone();
-    v.set_clock(Arc::new(move || c.load(Ordering::SeqCst)));
+fn lab() -> Health {
+    let lab = Lab::new("h.keyward", "health pass").clocked(1_900_000_000);
+    let mut v = lab.create();
     let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
     let p = v.add_project(ws.id, "api").expect("project");
     let env = v.add_environment(p.id, "prod", None).expect("env").id;
-    Lab {
-        _dir: dir,
-        v,
-        clock,
-        env,
-    }
+    Health { lab, v, env }
 }
 
-impl Lab {
+impl Health {
     fn key(&mut self, name: &str, expires_in_days: Option<i64>, full_access: bool) -> String {
         let now = self.v.now();
         self.v
@@ -66,140 +53,138 @@ impl Lab {
     }
 
     fn advance(&self, days: i64) {
-        self.clock.fetch_add(days * DAY, Ordering::SeqCst);
+        self.lab.advance(days * DAY);
     }
 }
 
-#[test]
-fn each_finding_appears_for_its_key_and_goes_after_its_fix() {
-    let mut l = lab();
-    let healthy = l.key("healthy", Some(60), false);
-    let forever = l.key("forever", None, false);
-    let soon = l.key("soon", Some(3), false);
-    let month = l.key("month", Some(20), false);
-    let leaky = l.key("leaky", Some(60), false);
-    l.v.mark_exposed(&leaky, "repo/.env:1").expect("mark");
-    let rolled = l.key("rolled", Some(60), false);
-    l.v.roll_key(&rolled, Grace::SevenDays).expect("roll");
+on_both_stores! {
+    fn each_finding_appears_for_its_key_and_goes_after_its_fix() {
+        let mut l = lab();
+        let healthy = l.key("healthy", Some(60), false);
+        let forever = l.key("forever", None, false);
+        let soon = l.key("soon", Some(3), false);
+        let month = l.key("month", Some(20), false);
+        let leaky = l.key("leaky", Some(60), false);
+        l.v.mark_exposed(&leaky, "repo/.env:1").expect("mark");
+        let rolled = l.key("rolled", Some(60), false);
+        l.v.roll_key(&rolled, Grace::SevenDays).expect("roll");
 
-    assert!(l.kinds_of(&healthy).is_empty());
-    assert_eq!(l.kinds_of(&forever), vec![FindingKind::NeverExpires]);
-    assert_eq!(l.kinds_of(&soon), vec![FindingKind::ExpiresIn7Days]);
-    assert_eq!(l.kinds_of(&month), vec![FindingKind::ExpiresIn30Days]);
-    assert_eq!(l.kinds_of(&leaky), vec![FindingKind::Exposed]);
-    assert_eq!(l.kinds_of(&rolled), vec![FindingKind::OldSecretInGrace]);
+        assert!(l.kinds_of(&healthy).is_empty());
+        assert_eq!(l.kinds_of(&forever), vec![FindingKind::NeverExpires]);
+        assert_eq!(l.kinds_of(&soon), vec![FindingKind::ExpiresIn7Days]);
+        assert_eq!(l.kinds_of(&month), vec![FindingKind::ExpiresIn30Days]);
+        assert_eq!(l.kinds_of(&leaky), vec![FindingKind::Exposed]);
+        assert_eq!(l.kinds_of(&rolled), vec![FindingKind::OldSecretInGrace]);
 
-    // The fixes.
-    l.v.edit_key_details(
-        &forever,
-        keyward::vault::KeyEdit {
-            expires_at: Some(Some(l.v.now() + 90 * DAY)),
-            ..Default::default()
-        },
-    )
-    .expect("set an expiry");
-    assert!(l.kinds_of(&forever).is_empty());
-    l.v.roll_key(&leaky, Grace::None)
-        .expect("roll the exposed key");
-    assert!(!l.kinds_of(&leaky).contains(&FindingKind::Exposed));
-    l.v.roll_key(&soon, Grace::None).expect("roll");
-    l.v.edit_key_details(
-        &soon,
-        keyward::vault::KeyEdit {
-            expires_at: Some(Some(l.v.now() + 60 * DAY)),
-            ..Default::default()
-        },
-    )
-    .expect("extend");
-    assert!(l.kinds_of(&soon).is_empty());
-    l.advance(8);
-    assert!(
-        !l.kinds_of(&rolled).contains(&FindingKind::OldSecretInGrace),
-        "grace over"
-    );
-}
+        // The fixes.
+        l.v.edit_key_details(
+            &forever,
+            keyward::vault::KeyEdit {
+                expires_at: Some(Some(l.v.now() + 90 * DAY)),
+                ..Default::default()
+            },
+        )
+        .expect("set an expiry");
+        assert!(l.kinds_of(&forever).is_empty());
+        l.v.roll_key(&leaky, Grace::None)
+            .expect("roll the exposed key");
+        assert!(!l.kinds_of(&leaky).contains(&FindingKind::Exposed));
+        l.v.roll_key(&soon, Grace::None).expect("roll");
+        l.v.edit_key_details(
+            &soon,
+            keyward::vault::KeyEdit {
+                expires_at: Some(Some(l.v.now() + 60 * DAY)),
+                ..Default::default()
+            },
+        )
+        .expect("extend");
+        assert!(l.kinds_of(&soon).is_empty());
+        l.advance(8);
+        assert!(
+            !l.kinds_of(&rolled).contains(&FindingKind::OldSecretInGrace),
+            "grace over"
+        );
+    }
 
-#[test]
-fn time_makes_expired_unused_and_old_full_access_findings() {
-    let mut l = lab();
-    let short = l.key("short", Some(1), false);
-    let admin = l.key("admin", Some(365), true);
-    let used = l.key("used", Some(365), false);
-    l.advance(2);
-    assert_eq!(l.kinds_of(&short), vec![FindingKind::ExpiredNotRevoked]);
-    l.v.revoke_key(&short).expect("revoke");
-    assert!(
-        l.kinds_of(&short).is_empty(),
-        "a revoked key needs nothing more"
-    );
+    fn time_makes_expired_unused_and_old_full_access_findings() {
+        let mut l = lab();
+        let short = l.key("short", Some(1), false);
+        let admin = l.key("admin", Some(365), true);
+        let used = l.key("used", Some(365), false);
+        l.advance(2);
+        assert_eq!(l.kinds_of(&short), vec![FindingKind::ExpiredNotRevoked]);
+        l.v.revoke_key(&short).expect("revoke");
+        assert!(
+            l.kinds_of(&short).is_empty(),
+            "a revoked key needs nothing more"
+        );
 
-    l.advance(60);
-    let secret_of_used = {
-        let rolled = l.v.roll_key(&used, Grace::None).expect("roll");
-        rolled.secret.expose().to_owned()
-    };
-    l.advance(30);
-    l.v.verify(&secret_of_used, &[]).expect("a use");
-    assert_eq!(
-        l.kinds_of(&admin),
-        vec![FindingKind::Unused, FindingKind::OldFullAccess]
-    );
-    assert!(l.kinds_of(&used).is_empty(), "used recently");
-}
+        l.advance(60);
+        let secret_of_used = {
+            let rolled = l.v.roll_key(&used, Grace::None).expect("roll");
+            rolled.secret.expose().to_owned()
+        };
+        l.advance(30);
+        l.v.verify(&secret_of_used, &[]).expect("a use");
+        assert_eq!(
+            l.kinds_of(&admin),
+            vec![FindingKind::Unused, FindingKind::OldFullAccess]
+        );
+        assert!(l.kinds_of(&used).is_empty(), "used recently");
+    }
 
-#[test]
-fn an_acknowledgement_hides_a_finding_until_its_date_and_is_logged() {
-    let mut l = lab();
-    let legacy = l.key("legacy", None, false);
-    let until = l.v.now() + 10 * DAY;
-    assert!(
-        l.v.acknowledge(&legacy, FindingKind::Unused, until, "x")
-            .is_err(),
-        "no such finding"
-    );
-    assert!(
-        l.v.acknowledge(&legacy, FindingKind::NeverExpires, l.v.now() - 1, "old")
-            .is_err()
-    );
-    l.v.acknowledge(
-        &legacy,
-        FindingKind::NeverExpires,
-        until,
-        "the partner cannot rotate yet",
-    )
-    .expect("ack");
-    assert!(l.kinds_of(&legacy).is_empty());
-    let all = l.v.health(None).expect("health");
-    assert_eq!(
-        all[0].acknowledged.as_ref().map(|a| a.reason.as_str()),
-        Some("the partner cannot rotate yet")
-    );
-    let log = l.v.activity(None, 1).expect("log");
-    assert_eq!(log[0].action, "health.ack");
-    assert!(log[0].detail.contains("never_expires"));
-    l.advance(11);
-    assert_eq!(
-        l.kinds_of(&legacy),
-        vec![FindingKind::NeverExpires],
-        "it came back"
-    );
-}
+    fn an_acknowledgement_hides_a_finding_until_its_date_and_is_logged() {
+        let mut l = lab();
+        let legacy = l.key("legacy", None, false);
+        let until = l.v.now() + 10 * DAY;
+        assert!(
+            l.v.acknowledge(&legacy, FindingKind::Unused, until, "x")
+                .is_err(),
+            "no such finding"
+        );
+        assert!(
+            l.v.acknowledge(&legacy, FindingKind::NeverExpires, l.v.now() - 1, "old")
+                .is_err()
+        );
+        l.v.acknowledge(
+            &legacy,
+            FindingKind::NeverExpires,
+            until,
+            "the partner cannot rotate yet",
+        )
+        .expect("ack");
+        assert!(l.kinds_of(&legacy).is_empty());
+        let all = l.v.health(None).expect("health");
+        assert_eq!(
+            all[0].acknowledged.as_ref().map(|a| a.reason.as_str()),
+            Some("the partner cannot rotate yet")
+        );
+        let log = l.v.activity(None, 1).expect("log");
+        assert_eq!(log[0].action, "health.ack");
+        assert!(log[0].detail.contains("never_expires"));
+        l.advance(11);
+        assert_eq!(
+            l.kinds_of(&legacy),
+            vec![FindingKind::NeverExpires],
+            "it came back"
+        );
+    }
 
-#[test]
-fn a_failing_publish_target_is_a_finding() {
-    let mut l = lab();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("out");
-    std::fs::create_dir(&folder).expect("dir");
-    l.v.add_publish_target(None, &folder.join("v.json"), 0o644)
-        .expect("publish");
-    std::fs::remove_dir_all(&folder).expect("remove");
-    l.key("triggers-a-publish", Some(60), false);
-    let findings = l.v.health(None).expect("health");
-    assert!(
-        findings
-            .iter()
-            .any(|f| f.kind == FindingKind::PublishFailing),
-        "{findings:?}"
-    );
+    fn a_failing_publish_target_is_a_finding() {
+        let mut l = lab();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("out");
+        std::fs::create_dir(&folder).expect("dir");
+        l.v.add_publish_target(None, &folder.join("v.json"), 0o644)
+            .expect("publish");
+        std::fs::remove_dir_all(&folder).expect("remove");
+        l.key("triggers-a-publish", Some(60), false);
+        let findings = l.v.health(None).expect("health");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.kind == FindingKind::PublishFailing),
+            "{findings:?}"
+        );
+    }
 }

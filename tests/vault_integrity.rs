@@ -4,58 +4,20 @@
 //! the log, plants triggers and sets absurd KDF parameters. Each is caught: `verify` is never
 //! `valid` for the affected key, `doctor` names the damage, the other keys keep working.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::lab::{Lab, fast};
 use keyward::vault::{
     Error, Grace, KdfParams, KeyStatus, NewKey, Node, Outcome, Preset, Vault, parse_time,
 };
 use rusqlite::Connection;
 
 const PASS: &str = "integrity passphrase";
-
-fn fast() -> KdfParams {
-    KdfParams::new(8, 1).expect("params")
-}
-
-struct Lab {
-    dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("v.keyward");
-        Lab { dir, path }
-    }
-
-    fn open(&self) -> Vault {
-        Vault::open(&self.path, PASS).expect("open")
-    }
-
-    /// A copy of the whole file as it is now (the vault must be closed).
-    fn copy(&self, name: &str) -> PathBuf {
-        let to = self.dir.path().join(name);
-        std::fs::copy(&self.path, &to).expect("copy");
-        to
-    }
-
-    /// Raw SQL on the file, as someone without the passphrase can run it.
-    fn attack(&self, sql: &str) {
-        let conn = Connection::open(&self.path).expect("attacker opens the file");
-        conn.execute_batch(sql).expect("attack");
-    }
-
-    /// Raw SQL with an older copy attached as `old`.
-    fn attack_from(&self, old: &Path, sql: &str) {
-        let conn = Connection::open(&self.path).expect("attacker opens the file");
-        conn.execute("ATTACH ?1 AS old", [old.to_str().expect("utf-8")])
-            .expect("attach");
-        conn.execute_batch(sql).expect("attack");
-    }
-}
+const FILE: &str = "v.keyward";
 
 fn key(name: &str, scopes: &[&str]) -> NewKey {
     NewKey {
@@ -67,7 +29,7 @@ fn key(name: &str, scopes: &[&str]) -> NewKey {
 
 /// A vault with acme/billing/prod and three keys; returns their secrets and key ids.
 fn populated(lab: &Lab) -> (Vault, Node, Vec<(String, String)>) {
-    let mut v = Vault::create(&lab.path, PASS, fast()).expect("create");
+    let mut v = lab.create();
     let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
     let p = v.add_project(ws.id, "billing").expect("project");
     let env = v.add_environment(p.id, "prod", None).expect("env");
@@ -77,6 +39,15 @@ fn populated(lab: &Lab) -> (Vault, Node, Vec<(String, String)>) {
         keys.push((k.info.key_id.clone(), k.secret.expose().to_owned()));
     }
     (v, env, keys)
+}
+
+/// As [`populated`], then closed, copied to `before.keyward` (the copy an attacker keeps) and
+/// opened again.
+fn copied_before(lab: &Lab) -> (Vault, Node, Vec<(String, String)>, PathBuf) {
+    let (v, env, keys) = populated(lab);
+    drop(v);
+    let old = lab.copy("before.keyward");
+    (lab.open(), env, keys, old)
 }
 
 fn outcome(v: &mut Vault, secret: &str, scopes: &[&str]) -> Outcome {
@@ -100,14 +71,87 @@ fn replace_row(table: &str, column: &str, value: &str) -> String {
     )
 }
 
+// What is not about the file itself runs on both stores.
+on_both_stores! {
+    fn rekey_can_raise_the_kdf_cost_and_refuses_a_wrong_current_passphrase() {
+        let lab = Lab::new(FILE, PASS);
+        let (mut v, _, _) = populated(&lab);
+        assert!(matches!(
+            v.change_passphrase("wrong", "new one", None),
+            Err(Error::WrongPassphrase)
+        ));
+        let raised = KdfParams::new(16, 2).expect("params");
+        v.change_passphrase(PASS, "new one", Some(raised))
+            .expect("change");
+        drop(v);
+        assert_eq!(Vault::kdf_params(&lab.path).expect("params"), raised);
+        assert!(Vault::open(&lab.path, "new one").is_ok());
+    }
+
+    fn failed_unlocks_are_counted_and_folded_into_the_chain() {
+        let lab = Lab::new(FILE, PASS);
+        let (v, _, _) = populated(&lab);
+        drop(v);
+        for _ in 0..2 {
+            assert!(matches!(
+                Vault::open(&lab.path, "not it"),
+                Err(Error::WrongPassphrase)
+            ));
+        }
+        let v = lab.open();
+        let log = v.activity(None, 5).expect("log");
+        assert_eq!(log[0].action, "unlock.fail");
+        assert!(
+            log[0].detail.starts_with("2 failed unlock"),
+            "{}",
+            log[0].detail
+        );
+        assert!(!log[0].detail.contains("not it"));
+        assert!(v.doctor().expect("doctor").is_healthy());
+        drop(v);
+        let v = lab.open();
+        let folded = v.activity(None, 100).expect("log");
+        assert_eq!(
+            folded.iter().filter(|e| e.action == "unlock.fail").count(),
+            1,
+            "folded once"
+        );
+    }
+
+    fn another_handle_writing_never_makes_good_rows_look_tampered() {
+        let lab = Lab::new(FILE, PASS);
+        let (mut a, env, keys) = populated(&lab);
+        assert_eq!(
+            outcome(&mut a, &keys[0].1, &[]),
+            Outcome::Valid,
+            "warm the cache"
+        );
+        let mut b = lab.open();
+        b.revoke_key(&keys[0].0).expect("revoke elsewhere");
+        let fresh = b
+            .create_key(env.id, key("fresh", &[]))
+            .expect("create elsewhere");
+        assert_eq!(outcome(&mut a, &keys[0].1, &[]), Outcome::Revoked);
+        assert_eq!(outcome(&mut a, fresh.secret.expose(), &[]), Outcome::Valid);
+        let mine = a.create_key(env.id, key("mine", &[])).expect("create here");
+        assert_eq!(outcome(&mut b, mine.secret.expose(), &[]), Outcome::Valid);
+        for v in [&a, &b] {
+            let listed = v.list_keys(None).expect("list");
+            assert_eq!(listed.len(), 5);
+            assert!(listed.iter().all(|k| k.status != KeyStatus::Tampered));
+            assert!(v.doctor().expect("doctor").is_healthy());
+        }
+    }
+}
+
+// The rest edits the SQLite file behind the vault's back (rows rolled back or put back from
+// an older copy, the log cut, triggers planted, KDF parameters set absurd): file only.
+
 #[test]
 fn a_key_row_rolled_back_after_revoke_roll_or_scope_edit_is_tampered() {
     for change in ["revoke", "roll", "scopes"] {
-        let lab = Lab::new();
-        let (mut v, _, keys) = populated(&lab);
-        drop(v);
-        let old = lab.copy("before.keyward");
-        v = lab.open();
+        let lab = Lab::file(FILE, PASS);
+        let (mut v, _, keys, old) = copied_before(&lab);
         let (kid, secret) = &keys[0];
         match change {
             "revoke" => drop(v.revoke_key(kid).expect("revoke")),
@@ -138,11 +182,8 @@ fn a_key_row_rolled_back_after_revoke_roll_or_scope_edit_is_tampered() {
 
 #[test]
 fn a_sealed_value_put_back_under_the_new_version_is_tampered_too() {
-    let lab = Lab::new();
-    let (mut v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let lab = Lab::file(FILE, PASS);
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[0].0).expect("revoke");
     drop(v);
     lab.attack_from(
@@ -159,11 +200,8 @@ fn a_sealed_value_put_back_under_the_new_version_is_tampered_too() {
 
 #[test]
 fn a_deleted_key_put_back_is_tampered() {
-    let lab = Lab::new();
-    let (mut v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let lab = Lab::file(FILE, PASS);
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.delete_key(&keys[1].0).expect("delete");
     assert_eq!(outcome(&mut v, &keys[1].1, &[]), Outcome::NotFound);
     drop(v);
@@ -182,10 +220,10 @@ fn a_deleted_key_put_back_is_tampered() {
 
 #[test]
 fn a_key_row_from_another_vault_is_not_accepted() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (v, _, keys) = populated(&lab);
     drop(v);
-    let other = Lab::new();
+    let other = Lab::file(FILE, PASS);
     let (v2, _, other_keys) = populated(&other);
     drop(v2);
     // Same passphrase, same names: only the data keys differ.
@@ -212,11 +250,8 @@ fn a_key_row_from_another_vault_is_not_accepted() {
 #[test]
 fn whole_tables_restored_from_an_older_copy_are_caught() {
     // keys
-    let lab = Lab::new();
-    let (mut v, env, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let lab = Lab::file(FILE, PASS);
+    let (mut v, env, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[0].0).expect("revoke");
     let late = v.create_key(env.id, key("late", &[])).expect("late");
     drop(v);
@@ -236,7 +271,7 @@ fn whole_tables_restored_from_an_older_copy_are_caught() {
     drop(v);
 
     // nodes: the workspace catalog put back to before a scope was removed
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (mut v, env, _) = populated(&lab);
     let master = v
         .create_key(
@@ -269,11 +304,8 @@ fn whole_tables_restored_from_an_older_copy_are_caught() {
     drop(v);
 
     // activity
-    let lab = Lab::new();
-    let (v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    let mut v = lab.open();
+    let lab = Lab::file(FILE, PASS);
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[2].0).expect("revoke");
     drop(v);
     lab.attack_from(
@@ -293,7 +325,7 @@ fn whole_tables_restored_from_an_older_copy_are_caught() {
 
 #[test]
 fn cutting_the_activity_log_is_caught() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (v, _, keys) = populated(&lab);
     assert!(v.doctor().expect("doctor").is_healthy());
     drop(v);
@@ -308,7 +340,7 @@ fn cutting_the_activity_log_is_caught() {
 
 #[test]
 fn an_edited_activity_entry_breaks_the_keyed_chain() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (v, _, _) = populated(&lab);
     drop(v);
     lab.attack("DROP TRIGGER activity_no_update; UPDATE activity SET at = at + 60 WHERE seq = 3;");
@@ -320,11 +352,8 @@ fn an_edited_activity_entry_breaks_the_keyed_chain() {
 fn only_a_whole_file_rollback_goes_unnoticed() {
     // The documented limit: an older copy of the entire file is a consistent vault. A machine
     // that saw the newer state refuses it (its pin); one that did not cannot tell.
-    let lab = Lab::new();
-    let (mut v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    v = lab.open();
+    let lab = Lab::file(FILE, PASS);
+    let (mut v, _, keys, old) = copied_before(&lab);
     v.revoke_key(&keys[0].0).expect("revoke");
     drop(v);
     std::fs::copy(&old, &lab.path).expect("roll the whole file back");
@@ -340,11 +369,8 @@ fn only_a_whole_file_rollback_goes_unnoticed() {
 
 #[test]
 fn rekeying_leaves_an_old_copy_and_the_old_passphrase_powerless() {
-    let lab = Lab::new();
-    let (v, _, keys) = populated(&lab);
-    drop(v);
-    let old = lab.copy("before.keyward");
-    let mut v = lab.open();
+    let lab = Lab::file(FILE, PASS);
+    let (mut v, _, keys, old) = copied_before(&lab);
     let mut seen = Vec::new();
     v.rekey(PASS, "the new passphrase", None, &mut |p| seen.push(p))
         .expect("rekey");
@@ -392,22 +418,6 @@ fn rekeying_leaves_an_old_copy_and_the_old_passphrase_powerless() {
     assert!(!v.doctor().expect("doctor").is_healthy());
 }
 
-#[test]
-fn rekey_can_raise_the_kdf_cost_and_refuses_a_wrong_current_passphrase() {
-    let lab = Lab::new();
-    let (mut v, _, _) = populated(&lab);
-    assert!(matches!(
-        v.change_passphrase("wrong", "new one", None),
-        Err(Error::WrongPassphrase)
-    ));
-    let raised = KdfParams::new(16, 2).expect("params");
-    v.change_passphrase(PASS, "new one", Some(raised))
-        .expect("change");
-    drop(v);
-    assert_eq!(Vault::kdf_params(&lab.path).expect("params"), raised);
-    assert!(Vault::open(&lab.path, "new one").is_ok());
-}
-
 /// Runs `f` on another thread and fails the test if it does not finish within 20 s.
 fn within_seconds<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
@@ -423,7 +433,7 @@ fn within_seconds<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 
 
 #[test]
 fn a_node_that_is_its_own_parent_never_hangs_anything() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (mut v, env, keys) = populated(&lab);
     v.create_key(
         env.id,
@@ -458,7 +468,7 @@ fn a_node_that_is_its_own_parent_never_hangs_anything() {
 
 #[test]
 fn absurd_kdf_parameters_are_refused_before_any_allocation() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (v, _, _) = populated(&lab);
     drop(v);
     for params in [
@@ -508,7 +518,7 @@ fn absurd_kdf_parameters_are_refused_before_any_allocation() {
 
 #[test]
 fn planted_triggers_and_views_make_the_vault_refuse_to_open() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, PASS);
     let (v, _, _) = populated(&lab);
     drop(v);
     lab.attack(
@@ -527,37 +537,6 @@ fn planted_triggers_and_views_make_the_vault_refuse_to_open() {
         .query_row("SELECT COUNT(*) FROM meta", [], |r| r.get(0))
         .expect("count");
     assert!(meta >= 4, "the planted trigger never ran");
-}
-
-#[test]
-fn failed_unlocks_are_counted_and_folded_into_the_chain() {
-    let lab = Lab::new();
-    let (v, _, _) = populated(&lab);
-    drop(v);
-    for _ in 0..2 {
-        assert!(matches!(
-            Vault::open(&lab.path, "not it"),
-            Err(Error::WrongPassphrase)
-        ));
-    }
-    let v = lab.open();
-    let log = v.activity(None, 5).expect("log");
-    assert_eq!(log[0].action, "unlock.fail");
-    assert!(
-        log[0].detail.starts_with("2 failed unlock"),
-        "{}",
-        log[0].detail
-    );
-    assert!(!log[0].detail.contains("not it"));
-    assert!(v.doctor().expect("doctor").is_healthy());
-    drop(v);
-    let v = lab.open();
-    let folded = v.activity(None, 100).expect("log");
-    assert_eq!(
-        folded.iter().filter(|e| e.action == "unlock.fail").count(),
-        1,
-        "folded once"
-    );
 }
 
 #[cfg(unix)]
@@ -679,30 +658,4 @@ fn a_v1_vault_is_upgraded_in_place_after_a_backup() {
         Outcome::Expired,
         "the roll's grace period survived the upgrade"
     );
-}
-
-#[test]
-fn another_handle_writing_never_makes_good_rows_look_tampered() {
-    let lab = Lab::new();
-    let (mut a, env, keys) = populated(&lab);
-    assert_eq!(
-        outcome(&mut a, &keys[0].1, &[]),
-        Outcome::Valid,
-        "warm the cache"
-    );
-    let mut b = lab.open();
-    b.revoke_key(&keys[0].0).expect("revoke elsewhere");
-    let fresh = b
-        .create_key(env.id, key("fresh", &[]))
-        .expect("create elsewhere");
-    assert_eq!(outcome(&mut a, &keys[0].1, &[]), Outcome::Revoked);
-    assert_eq!(outcome(&mut a, fresh.secret.expose(), &[]), Outcome::Valid);
-    let mine = a.create_key(env.id, key("mine", &[])).expect("create here");
-    assert_eq!(outcome(&mut b, mine.secret.expose(), &[]), Outcome::Valid);
-    for v in [&a, &b] {
-        let listed = v.list_keys(None).expect("list");
-        assert_eq!(listed.len(), 5);
-        assert!(listed.iter().all(|k| k.status != KeyStatus::Tampered));
-        assert!(v.doctor().expect("doctor").is_healthy());
-    }
 }

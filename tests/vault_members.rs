@@ -1,59 +1,17 @@
 //! Members: several passphrases opening one vault, the log saying who did what, and a removed
 //! member's passphrase opening nothing, not even with an old copy of their key slot.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::lab::{Lab, fast};
 use keyward::vault::{Error, KdfParams, KeyStatus, NewKey, Outcome, Preset, Vault};
 use rusqlite::Connection;
 
 const ALICE: &str = "alice passphrase one";
 const BOB: &str = "bob passphrase two";
-
-fn fast() -> KdfParams {
-    KdfParams::new(8, 1).expect("params")
-}
-
-struct Lab {
-    dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("team.keyward");
-        Lab { dir, path }
-    }
-
-    fn open(&self, member: &str, pass: &str) -> keyward::vault::Result<Vault> {
-        Vault::open_as(&self.path, Some(member), pass)
-    }
-
-    fn copy(&self, name: &str) -> PathBuf {
-        let to = self.dir.path().join(name);
-        std::fs::copy(&self.path, &to).expect("copy");
-        to
-    }
-
-    /// Raw SQL on the file with an older copy attached as `old`.
-    fn attack_from(&self, old: &Path, sql: &str) {
-        let conn = Connection::open(&self.path).expect("attacker opens the file");
-        conn.execute("ATTACH ?1 AS old", [old.to_str().expect("utf-8")])
-            .expect("attach");
-        conn.execute_batch(sql).expect("attack");
-    }
-
-    fn meta_names(&self) -> Vec<String> {
-        let conn = Connection::open(&self.path).expect("open");
-        let mut stmt = conn
-            .prepare("SELECT name FROM meta ORDER BY name")
-            .expect("prepare");
-        stmt.query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows")
-    }
-}
+const FILE: &str = "team.keyward";
 
 fn new_key(name: &str) -> NewKey {
     NewKey {
@@ -65,7 +23,7 @@ fn new_key(name: &str) -> NewKey {
 
 /// alice (creator) and bob, with acme/billing/prod and one key each; returns their secrets.
 fn team(lab: &Lab) -> Vec<String> {
-    let mut v = Vault::create_as(&lab.path, "alice", ALICE, fast()).expect("create");
+    let mut v = lab.create_as("alice", ALICE);
     assert_eq!(v.member(), "alice");
     let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
     let p = v.add_project(ws.id, "billing").expect("project");
@@ -74,66 +32,113 @@ fn team(lab: &Lab) -> Vec<String> {
     v.add_member(ALICE, "bob", BOB, None).expect("add bob");
     drop(v);
     let mut v = lab
-        .open("bob", BOB)
+        .open_as("bob", BOB)
         .expect("bob opens with his own passphrase");
     assert_eq!(v.member(), "bob");
     let b = v.create_key(env.id, new_key("bob-key")).expect("bob mints");
     vec![a.secret.expose().to_owned(), b.secret.expose().to_owned()]
 }
 
-#[test]
-fn each_member_opens_the_same_vault_and_the_log_says_who_did_what() {
-    let lab = Lab::new();
-    let secrets = team(&lab);
-    let mut v = lab.open("alice", ALICE).expect("alice");
-    for s in &secrets {
-        assert_eq!(v.verify(s, &[]).expect("verify").result, Outcome::Valid);
-    }
-    let members = v.members().expect("members");
-    let names: Vec<(&str, bool)> = members.iter().map(|m| (m.name.as_str(), m.you)).collect();
-    assert_eq!(names, [("alice", true), ("bob", false)]);
-    let log = v.activity(None, 100).expect("log");
-    let who = |action: &str| -> Vec<String> {
-        log.iter()
-            .filter(|e| e.action == action)
-            .map(|e| e.member.clone())
-            .collect()
-    };
-    assert_eq!(who("key.create"), ["bob", "alice"], "newest first");
-    assert_eq!(who("member.add"), ["alice"]);
-    assert_eq!(who("vault.create"), ["alice"]);
-    assert!(v.doctor().expect("doctor").is_healthy());
-    drop(v);
+on_both_stores! {
+    fn each_member_opens_the_same_vault_and_the_log_says_who_did_what() {
+        let lab = Lab::new(FILE, ALICE);
+        let secrets = team(&lab);
+        let mut v = lab.open_as("alice", ALICE).expect("alice");
+        for s in &secrets {
+            assert_eq!(v.verify(s, &[]).expect("verify").result, Outcome::Valid);
+        }
+        let members = v.members().expect("members");
+        let names: Vec<(&str, bool)> = members.iter().map(|m| (m.name.as_str(), m.you)).collect();
+        assert_eq!(names, [("alice", true), ("bob", false)]);
+        let log = v.activity(None, 100).expect("log");
+        let who = |action: &str| -> Vec<String> {
+            log.iter()
+                .filter(|e| e.action == action)
+                .map(|e| e.member.clone())
+                .collect()
+        };
+        assert_eq!(who("key.create"), ["bob", "alice"], "newest first");
+        assert_eq!(who("member.add"), ["alice"]);
+        assert_eq!(who("vault.create"), ["alice"]);
+        assert!(v.doctor().expect("doctor").is_healthy());
+        drop(v);
 
-    // Each passphrase is its member's only.
-    assert!(matches!(
-        lab.open("bob", ALICE),
-        Err(Error::WrongPassphrase)
-    ));
-    assert!(matches!(
-        lab.open("alice", BOB),
-        Err(Error::WrongPassphrase)
-    ));
-    assert!(matches!(lab.open("carol", ALICE), Err(Error::NotFound(_))));
-    // Names are matched without regard to case; with two members and no owner, say which.
-    assert_eq!(lab.open("Bob", BOB).expect("case").member(), "bob");
-    assert!(matches!(
-        Vault::open(&lab.path, ALICE),
-        Err(Error::Invalid(m)) if m.contains("--member")
-    ));
-    // The member names are sealed: not in the file in plaintext.
-    let bytes = std::fs::read(&lab.path).expect("read");
-    for name in [b"alice".as_slice(), b"bob-key"] {
-        assert!(!bytes.windows(name.len()).any(|w| w == name));
+        // Each passphrase is its member's only.
+        assert!(matches!(
+            lab.open_as("bob", ALICE),
+            Err(Error::WrongPassphrase)
+        ));
+        assert!(matches!(
+            lab.open_as("alice", BOB),
+            Err(Error::WrongPassphrase)
+        ));
+        assert!(matches!(lab.open_as("carol", ALICE), Err(Error::NotFound(_))));
+        // Names are matched without regard to case; with two members and no owner, say which.
+        assert_eq!(lab.open_as("Bob", BOB).expect("case").member(), "bob");
+        assert!(matches!(
+            Vault::open(&lab.path, ALICE),
+            Err(Error::Invalid(m)) if m.contains("--member")
+        ));
+        // The member names are sealed: not in the store in plaintext.
+        let bytes = lab.stored_bytes();
+        for name in [b"alice".as_slice(), b"bob-key"] {
+            assert!(!bytes.windows(name.len()).any(|w| w == name));
+        }
+    }
+
+    fn passwd_changes_your_own_passphrase_and_no_one_elses() {
+        let lab = Lab::new(FILE, ALICE);
+        let secrets = team(&lab);
+        let mut v = lab.open_as("bob", BOB).expect("bob");
+        assert!(matches!(
+            v.change_passphrase(ALICE, "bob's new one", None),
+            Err(Error::WrongPassphrase)
+        ));
+        v.change_passphrase(
+            BOB,
+            "bob's new one",
+            Some(KdfParams::new(16, 1).expect("params")),
+        )
+        .expect("change");
+        let last = v.activity(None, 1).expect("log");
+        assert_eq!(
+            (last[0].action.as_str(), last[0].member.as_str()),
+            ("passphrase.change", "bob")
+        );
+        drop(v);
+        assert!(matches!(lab.open_as("bob", BOB), Err(Error::WrongPassphrase)));
+        assert_eq!(
+            Vault::kdf_params_of(&lab.path, Some("bob")).expect("params"),
+            KdfParams::new(16, 1).expect("params")
+        );
+        assert_eq!(
+            Vault::kdf_params_of(&lab.path, Some("alice")).expect("params"),
+            fast()
+        );
+        lab.open_as("bob", "bob's new one")
+            .expect("bob's new passphrase");
+        let mut v = lab.open_as("alice", ALICE).expect("alice's is unchanged");
+        for s in &secrets {
+            assert_eq!(v.verify(s, &[]).expect("verify").result, Outcome::Valid);
+        }
+        assert!(matches!(
+            v.add_member(ALICE, "BOB", "another", None),
+            Err(Error::Conflict(_))
+        ));
+        assert!(v.add_member(ALICE, " ", "another", None).is_err());
+        assert!(v.add_member(ALICE, "carol", "", None).is_err());
     }
 }
 
+// The rest is about the SQLite file: an old copy of it put back, rows swapped in it, a
+// format-2 file.
+
 #[test]
 fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, ALICE);
     let secrets = team(&lab);
     let before = lab.copy("before-removal.keyward");
-    let mut v = lab.open("alice", ALICE).expect("alice");
+    let mut v = lab.open_as("alice", ALICE).expect("alice");
     assert!(matches!(
         v.remove_member("wrong", "bob"),
         Err(Error::WrongPassphrase)
@@ -158,7 +163,7 @@ fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
     assert_eq!(removal[0].action, "member.rm");
     assert!(removal[0].detail.contains("bob"));
     drop(v);
-    assert!(matches!(lab.open("bob", BOB), Err(Error::NotFound(_))));
+    assert!(matches!(lab.open_as("bob", BOB), Err(Error::NotFound(_))));
 
     // Bob kept a copy of the file from before: his old slot put back unwraps the old data
     // key, under which nothing of the re-keyed vault opens.
@@ -167,7 +172,7 @@ fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
         "INSERT INTO meta SELECT * FROM old.meta
          WHERE name LIKE 'member:%' AND name NOT IN (SELECT name FROM main.meta);",
     );
-    match lab.open("bob", BOB) {
+    match lab.open_as("bob", BOB) {
         Err(e) => assert!(
             matches!(e, Error::Tampered(_) | Error::WrongPassphrase),
             "{e}"
@@ -182,7 +187,7 @@ fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
         }
     }
     // Alice's vault is untouched by the planted slot, and doctor names it.
-    let mut v = lab.open("alice", ALICE).expect("alice");
+    let mut v = lab.open_as("alice", ALICE).expect("alice");
     for s in &secrets {
         assert_eq!(v.verify(s, &[]).expect("verify").result, Outcome::Valid);
     }
@@ -199,7 +204,7 @@ fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
 
 #[test]
 fn a_slot_moved_under_another_members_name_is_refused() {
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, ALICE);
     team(&lab);
     // Alice's slot and bob's swapped: each passphrase opens a slot, but the commitment names
     // another public key under that member's name.
@@ -227,54 +232,10 @@ fn a_slot_moved_under_another_members_name_is_refused() {
     drop(conn);
     for (member, pass) in [("alice", BOB), ("bob", ALICE)] {
         assert!(
-            matches!(lab.open(member, pass), Err(Error::Tampered(_))),
+            matches!(lab.open_as(member, pass), Err(Error::Tampered(_))),
             "{member}"
         );
     }
-}
-
-#[test]
-fn passwd_changes_your_own_passphrase_and_no_one_elses() {
-    let lab = Lab::new();
-    let secrets = team(&lab);
-    let mut v = lab.open("bob", BOB).expect("bob");
-    assert!(matches!(
-        v.change_passphrase(ALICE, "bob's new one", None),
-        Err(Error::WrongPassphrase)
-    ));
-    v.change_passphrase(
-        BOB,
-        "bob's new one",
-        Some(KdfParams::new(16, 1).expect("params")),
-    )
-    .expect("change");
-    let last = v.activity(None, 1).expect("log");
-    assert_eq!(
-        (last[0].action.as_str(), last[0].member.as_str()),
-        ("passphrase.change", "bob")
-    );
-    drop(v);
-    assert!(matches!(lab.open("bob", BOB), Err(Error::WrongPassphrase)));
-    assert_eq!(
-        Vault::kdf_params_of(&lab.path, Some("bob")).expect("params"),
-        KdfParams::new(16, 1).expect("params")
-    );
-    assert_eq!(
-        Vault::kdf_params_of(&lab.path, Some("alice")).expect("params"),
-        fast()
-    );
-    lab.open("bob", "bob's new one")
-        .expect("bob's new passphrase");
-    let mut v = lab.open("alice", ALICE).expect("alice's is unchanged");
-    for s in &secrets {
-        assert_eq!(v.verify(s, &[]).expect("verify").result, Outcome::Valid);
-    }
-    assert!(matches!(
-        v.add_member(ALICE, "BOB", "another", None),
-        Err(Error::Conflict(_))
-    ));
-    assert!(v.add_member(ALICE, " ", "another", None).is_err());
-    assert!(v.add_member(ALICE, "carol", "", None).is_err());
 }
 
 #[test]
@@ -284,10 +245,10 @@ fn a_format_2_vault_opens_as_owner_and_gains_a_members_list() {
         serde_json::from_str(&std::fs::read_to_string(fixture.join("v2.keys.json")).expect("keys"))
             .expect("json");
     let pass = keys["passphrase"].as_str().expect("passphrase");
-    let lab = Lab::new();
+    let lab = Lab::file(FILE, ALICE);
     std::fs::copy(fixture.join("v2.keyward"), &lab.path).expect("copy");
     assert!(lab.meta_names().iter().any(|n| n == "data_key"));
-    assert!(matches!(lab.open("bob", pass), Err(Error::NotFound(_))));
+    assert!(matches!(lab.open_as("bob", pass), Err(Error::NotFound(_))));
     assert!(matches!(
         Vault::open(&lab.path, "wrong"),
         Err(Error::WrongPassphrase)
@@ -329,12 +290,12 @@ fn a_format_2_vault_opens_as_owner_and_gains_a_members_list() {
         "{names:?}"
     );
     assert_eq!(names.iter().filter(|n| n.starts_with("member:")).count(), 2);
-    let mut v = lab.open("owner", pass).expect("owner by name");
+    let mut v = lab.open_as("owner", pass).expect("owner by name");
     assert_eq!(
         v.verify(active, &[]).expect("verify").result,
         Outcome::Valid
     );
-    let mut v2 = lab.open("bob", BOB).expect("bob");
+    let mut v2 = lab.open_as("bob", BOB).expect("bob");
     assert_eq!(
         v2.verify(active, &[]).expect("verify").result,
         Outcome::Valid

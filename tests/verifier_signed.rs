@@ -3,10 +3,11 @@
 //! signing key's life (kept across re-key and reopen, made for upgraded vaults, tampered when
 //! altered), and the README's test vector.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::lab::Lab;
 use keyward::vault::{
     Error, Grace, KdfParams, NewKey, Outcome, Preset, TrustedKey, Vault, Verifier,
 };
@@ -15,32 +16,29 @@ use rusqlite::Connection;
 const PASS: &str = "signed verifier passphrase";
 const T0: i64 = 1_800_000_000;
 
-struct Lab {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
+/// A vault with workspace acme, its clock at [`T0`] until the test moves it.
+struct Signed {
+    lab: Lab,
     vault: Vault,
-    clock: Arc<AtomicI64>,
     ws: keyward::vault::Node,
 }
 
-fn lab() -> Lab {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v.keyward");
-    let mut vault = Vault::create(&path, PASS, KdfParams::new(8, 1).expect("kdf")).expect("create");
-    let clock = Arc::new(AtomicI64::new(T0));
-    let c = clock.clone();
-    vault.set_clock(Arc::new(move || c.load(Ordering::SeqCst)));
+fn lab() -> Signed {
+    let lab = Lab::new("v.keyward", PASS).clocked(T0);
+    let mut vault = lab.create();
     let ws = vault.add_workspace("acme", Preset::ReadWrite).expect("ws");
-    Lab {
-        _dir: dir,
-        path,
-        vault,
-        clock,
-        ws,
-    }
+    Signed { lab, vault, ws }
 }
 
-impl Lab {
+/// As [`lab`], always a file: for tests that edit the file behind the vault's back.
+fn file_lab() -> Signed {
+    let lab = Lab::file("v.keyward", PASS).clocked(T0);
+    let mut vault = lab.create();
+    let ws = vault.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    Signed { lab, vault, ws }
+}
+
+impl Signed {
     fn key(&mut self, name: &str) -> String {
         let k = self
             .vault
@@ -68,7 +66,7 @@ impl Lab {
     }
 
     fn load(&self, text: &str) -> keyward::vault::Result<Verifier> {
-        Verifier::from_file_contents_at(text, &self.trusted(), self.clock.load(Ordering::SeqCst))
+        Verifier::from_file_contents_at(text, &self.trusted(), self.lab.now())
     }
 }
 
@@ -91,200 +89,215 @@ fn assert_refused(result: keyward::vault::Result<Verifier>, needle: &str) {
     }
 }
 
-#[test]
-fn every_one_byte_edit_of_the_payload_is_refused() {
-    let mut l = lab();
-    let good = l.key("a");
-    let file = l.export(None);
-    assert_eq!(
-        l.load(&file)
-            .expect("the file verifies")
-            .verify(&good, &["write"])
-            .result,
-        Outcome::Valid
-    );
-    let payload = json(&file)["payload"].as_str().expect("payload").to_owned();
-    assert!(payload.len() > 200, "a real payload: {payload}");
-    for i in 0..payload.len() {
-        let mut bytes = payload.clone().into_bytes();
-        // Another printable character, so the text stays JSON and only the signature can tell.
-        bytes[i] = if bytes[i] == b'1' { b'2' } else { b'1' };
-        let edited = String::from_utf8(bytes).expect("ascii");
-        assert_refused(l.load(&with_payload(&file, &edited)), "signature");
+on_both_stores! {
+    fn every_one_byte_edit_of_the_payload_is_refused() {
+        let mut l = lab();
+        let good = l.key("a");
+        let file = l.export(None);
+        assert_eq!(
+            l.load(&file)
+                .expect("the file verifies")
+                .verify(&good, &["write"])
+                .result,
+            Outcome::Valid
+        );
+        let payload = json(&file)["payload"].as_str().expect("payload").to_owned();
+        assert!(payload.len() > 200, "a real payload: {payload}");
+        for i in 0..payload.len() {
+            let mut bytes = payload.clone().into_bytes();
+            // Another printable character, so the text stays JSON and only the signature can tell.
+            bytes[i] = if bytes[i] == b'1' { b'2' } else { b'1' };
+            let edited = String::from_utf8(bytes).expect("ascii");
+            assert_refused(l.load(&with_payload(&file, &edited)), "signature");
+        }
+        // The outer object is not signed: pretty-printed or compact, the file still verifies.
+        assert!(l.load(&json(&file).to_string()).is_ok());
     }
-    // The outer object is not signed: pretty-printed or compact, the file still verifies.
-    assert!(l.load(&json(&file).to_string()).is_ok());
-}
 
-#[test]
-fn another_vaults_key_is_refused_either_way_round() {
-    let mut a = lab();
-    let mut b = lab();
-    a.key("a");
-    b.key("b");
-    let (file_a, file_b) = (a.export(None), b.export(None));
-    assert_ne!(a.trusted(), b.trusted());
-    // B's file, loaded by a service that trusts A.
-    assert_refused(a.load(&file_b), "not by the trusted key");
-    // A's file with B's public key written in, loaded trusting B: the signature is A's.
-    let mut swapped = json(&file_a);
-    swapped["public_key"] = b.trusted().to_string().into();
-    assert_refused(b.load(&swapped.to_string()), "signature");
-    // B's payload and signature under A's name, loaded trusting A.
-    let mut posing = json(&file_b);
-    posing["public_key"] = a.trusted().to_string().into();
-    assert_refused(a.load(&posing.to_string()), "signature");
-}
-
-#[test]
-fn a_flipped_revoked_flag_is_refused() {
-    let mut l = lab();
-    let secret = l.key("gone");
-    let id = l.vault.list_keys(None).expect("list")[0].key_id.clone();
-    l.vault.revoke_key(&id).expect("revoke");
-    let file = l.export(None);
-    assert_eq!(
-        l.load(&file).expect("loads").verify(&secret, &[]).result,
-        Outcome::Revoked
-    );
-    let mut payload = json(json(&file)["payload"].as_str().expect("payload"));
-    assert_eq!(payload["keys"][0]["revoked"], true);
-    payload["keys"][0]["revoked"] = false.into();
-    let forged = with_payload(&file, &payload.to_string());
-    assert_refused(l.load(&forged), "signature");
-    // Even with the signature field copied along and a valid one from another export.
-    let other = l.export(None);
-    let mut spliced = json(&forged);
-    spliced["signature"] = json(&other)["signature"].clone();
-    assert_refused(l.load(&spliced.to_string()), "signature");
-}
-
-#[test]
-fn an_expired_file_is_refused_and_an_expired_snapshot_answers_expired() {
-    let mut l = lab();
-    let secret = l.key("a");
-    let file = l.export(Some(3_600));
-    let p = json(json(&file)["payload"].as_str().expect("payload"));
-    assert_eq!(p["valid_until"], T0 + 3_600);
-    let loaded = l.load(&file).expect("valid for an hour");
-    assert_eq!(loaded.valid_until(), Some(T0 + 3_600));
-    l.clock.store(T0 + 3_599, Ordering::SeqCst);
-    assert!(l.load(&file).is_ok());
-    assert_eq!(
-        loaded.verify_at(T0 + 3_599, &secret, &[]).result,
-        Outcome::Valid
-    );
-    l.clock.store(T0 + 3_600, Ordering::SeqCst);
-    assert_refused(l.load(&file), "expired");
-    let late = loaded.verify_at(T0 + 3_600, &secret, &[]);
-    assert_eq!(late.result, Outcome::Expired);
-    assert!(
-        late.reason
-            .is_some_and(|r| r.contains("verifier file expired"))
-    );
-    // Without --valid-for a file has no end.
-    let endless = l.export(None);
-    assert!(l.load(&endless).is_ok());
-}
-
-#[test]
-fn a_replayed_older_serial_is_refused_by_reload_and_the_newer_snapshot_stays() {
-    let mut l = lab();
-    let secret = l.key("a");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("acme.verifier.json");
-    let old = l.export(None);
-    let id = l.vault.list_keys(None).expect("list")[0].key_id.clone();
-    l.vault.revoke_key(&id).expect("revoke");
-    let new = l.export(None);
-    std::fs::write(&path, &new).expect("write");
-    let mut v = Verifier::load(&path, &l.trusted()).expect("load");
-    assert!(v.serial() > l.load(&old).expect("old verifies").serial());
-    assert_eq!(v.verify(&secret, &[]).result, Outcome::Revoked);
-
-    std::fs::write(&path, &old).expect("put the old file back");
-    match v.reload(&path) {
-        Err(Error::Refused(why)) => assert!(why.contains("lower"), "{why}"),
-        other => panic!("an older serial must be refused: {:?}", other.map(|_| ())),
+    fn another_vaults_key_is_refused_either_way_round() {
+        let mut a = lab();
+        let mut b = lab();
+        a.key("a");
+        b.key("b");
+        let (file_a, file_b) = (a.export(None), b.export(None));
+        assert_ne!(a.trusted(), b.trusted());
+        // B's file, loaded by a service that trusts A.
+        assert_refused(a.load(&file_b), "not by the trusted key");
+        // A's file with B's public key written in, loaded trusting B: the signature is A's.
+        let mut swapped = json(&file_a);
+        swapped["public_key"] = b.trusted().to_string().into();
+        assert_refused(b.load(&swapped.to_string()), "signature");
+        // B's payload and signature under A's name, loaded trusting A.
+        let mut posing = json(&file_b);
+        posing["public_key"] = a.trusted().to_string().into();
+        assert_refused(a.load(&posing.to_string()), "signature");
     }
-    assert_eq!(
-        v.verify(&secret, &[]).result,
-        Outcome::Revoked,
-        "the newer snapshot keeps serving"
-    );
-    std::fs::write(&path, &new).expect("same file");
-    assert!(!v.reload(&path).expect("same serial"), "nothing new");
-    let newest = l.export(None);
-    std::fs::write(&path, &newest).expect("newer file");
-    let before = v.serial();
-    assert!(v.reload(&path).expect("newer"));
-    assert!(v.serial() > before);
-    // A garbled file is refused and the snapshot stays.
-    std::fs::write(&path, "{").expect("garbage");
-    assert!(matches!(v.reload(&path), Err(Error::Refused(_))));
-    assert_eq!(v.key_count(), 1);
-    // A file of another node (signed by the same vault) does not replace this one.
-    let p = l.vault.add_project(l.ws.id, "billing").expect("project");
-    let other_node = l
-        .vault
-        .export_verifier(Some(p.id), None)
-        .expect("export")
-        .to_json();
-    assert!(matches!(
-        v.reload_from_contents(&other_node),
-        Err(Error::Refused(why)) if why.contains("node acme/billing")
-    ));
-}
 
-#[test]
-fn serials_grow_with_every_export_and_across_a_rekey() {
-    let mut l = lab();
-    l.key("a");
-    let serial = |text: &str| {
-        json(json(text)["payload"].as_str().expect("payload"))["serial"]
-            .as_u64()
-            .expect("serial")
-    };
-    let first = serial(&l.export(None));
-    let second = serial(&l.export(None));
-    assert!(second > first, "an export is itself a committed change");
-    let before = l.trusted();
-    l.vault
-        .change_passphrase(PASS, "a brand new passphrase", None)
-        .expect("passwd");
-    let third = serial(&l.export(None));
-    assert!(
-        third > second,
-        "{third} after {second}: the re-key kept the counter"
-    );
-    assert_eq!(l.trusted(), before);
-}
+    fn a_flipped_revoked_flag_is_refused() {
+        let mut l = lab();
+        let secret = l.key("gone");
+        let id = l.vault.list_keys(None).expect("list")[0].key_id.clone();
+        l.vault.revoke_key(&id).expect("revoke");
+        let file = l.export(None);
+        assert_eq!(
+            l.load(&file).expect("loads").verify(&secret, &[]).result,
+            Outcome::Revoked
+        );
+        let mut payload = json(json(&file)["payload"].as_str().expect("payload"));
+        assert_eq!(payload["keys"][0]["revoked"], true);
+        payload["keys"][0]["revoked"] = false.into();
+        let forged = with_payload(&file, &payload.to_string());
+        assert_refused(l.load(&forged), "signature");
+        // Even with the signature field copied along and a valid one from another export.
+        let other = l.export(None);
+        let mut spliced = json(&forged);
+        spliced["signature"] = json(&other)["signature"].clone();
+        assert_refused(l.load(&spliced.to_string()), "signature");
+    }
 
-#[test]
-fn the_public_key_survives_passwd_and_reopen_and_old_files_still_verify() {
-    let mut l = lab();
-    let secret = l.key("a");
-    let key = l.trusted();
-    let id = l.vault.vault_id().expect("vault id");
-    assert_eq!(id.len(), 32);
-    let before = l.export(None);
-    l.vault
-        .change_passphrase(PASS, "another passphrase entirely", None)
-        .expect("passwd");
-    assert_eq!(l.trusted(), key, "passwd keeps the signing key");
-    drop(l.vault);
-    let v = Vault::open(&l.path, "another passphrase entirely").expect("reopen");
-    assert_eq!(v.verifier_key().expect("key"), key, "and so does reopening");
-    assert_eq!(v.vault_id().expect("id"), id);
-    assert!(v.doctor().expect("doctor").is_healthy());
-    let mut v = v;
-    let after = v.export_verifier(None, None).expect("export").to_json();
-    for file in [before, after] {
-        let loaded = Verifier::from_file_contents(&file, &key).expect("verifies with the key");
-        assert_eq!(loaded.vault_id(), id);
-        assert_eq!(loaded.verify(&secret, &["write"]).result, Outcome::Valid);
+    fn an_expired_file_is_refused_and_an_expired_snapshot_answers_expired() {
+        let mut l = lab();
+        let secret = l.key("a");
+        let file = l.export(Some(3_600));
+        let p = json(json(&file)["payload"].as_str().expect("payload"));
+        assert_eq!(p["valid_until"], T0 + 3_600);
+        let loaded = l.load(&file).expect("valid for an hour");
+        assert_eq!(loaded.valid_until(), Some(T0 + 3_600));
+        l.lab.set_now(T0 + 3_599);
+        assert!(l.load(&file).is_ok());
+        assert_eq!(
+            loaded.verify_at(T0 + 3_599, &secret, &[]).result,
+            Outcome::Valid
+        );
+        l.lab.set_now(T0 + 3_600);
+        assert_refused(l.load(&file), "expired");
+        let late = loaded.verify_at(T0 + 3_600, &secret, &[]);
+        assert_eq!(late.result, Outcome::Expired);
+        assert!(
+            late.reason
+                .is_some_and(|r| r.contains("verifier file expired"))
+        );
+        // Without --valid-for a file has no end.
+        let endless = l.export(None);
+        assert!(l.load(&endless).is_ok());
+    }
+
+    fn a_replayed_older_serial_is_refused_by_reload_and_the_newer_snapshot_stays() {
+        let mut l = lab();
+        let secret = l.key("a");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("acme.verifier.json");
+        let old = l.export(None);
+        let id = l.vault.list_keys(None).expect("list")[0].key_id.clone();
+        l.vault.revoke_key(&id).expect("revoke");
+        let new = l.export(None);
+        std::fs::write(&path, &new).expect("write");
+        let mut v = Verifier::load(&path, &l.trusted()).expect("load");
+        assert!(v.serial() > l.load(&old).expect("old verifies").serial());
+        assert_eq!(v.verify(&secret, &[]).result, Outcome::Revoked);
+
+        std::fs::write(&path, &old).expect("put the old file back");
+        match v.reload(&path) {
+            Err(Error::Refused(why)) => assert!(why.contains("lower"), "{why}"),
+            other => panic!("an older serial must be refused: {:?}", other.map(|_| ())),
+        }
+        assert_eq!(
+            v.verify(&secret, &[]).result,
+            Outcome::Revoked,
+            "the newer snapshot keeps serving"
+        );
+        std::fs::write(&path, &new).expect("same file");
+        assert!(!v.reload(&path).expect("same serial"), "nothing new");
+        let newest = l.export(None);
+        std::fs::write(&path, &newest).expect("newer file");
+        let before = v.serial();
+        assert!(v.reload(&path).expect("newer"));
+        assert!(v.serial() > before);
+        // A garbled file is refused and the snapshot stays.
+        std::fs::write(&path, "{").expect("garbage");
+        assert!(matches!(v.reload(&path), Err(Error::Refused(_))));
+        assert_eq!(v.key_count(), 1);
+        // A file of another node (signed by the same vault) does not replace this one.
+        let p = l.vault.add_project(l.ws.id, "billing").expect("project");
+        let other_node = l
+            .vault
+            .export_verifier(Some(p.id), None)
+            .expect("export")
+            .to_json();
+        assert!(matches!(
+            v.reload_from_contents(&other_node),
+            Err(Error::Refused(why)) if why.contains("node acme/billing")
+        ));
+    }
+
+    fn serials_grow_with_every_export_and_across_a_rekey() {
+        let mut l = lab();
+        l.key("a");
+        let serial = |text: &str| {
+            json(json(text)["payload"].as_str().expect("payload"))["serial"]
+                .as_u64()
+                .expect("serial")
+        };
+        let first = serial(&l.export(None));
+        let second = serial(&l.export(None));
+        assert!(second > first, "an export is itself a committed change");
+        let before = l.trusted();
+        l.vault
+            .change_passphrase(PASS, "a brand new passphrase", None)
+            .expect("passwd");
+        let third = serial(&l.export(None));
+        assert!(
+            third > second,
+            "{third} after {second}: the re-key kept the counter"
+        );
+        assert_eq!(l.trusted(), before);
+    }
+
+    fn the_public_key_survives_passwd_and_reopen_and_old_files_still_verify() {
+        let mut l = lab();
+        let secret = l.key("a");
+        let key = l.trusted();
+        let id = l.vault.vault_id().expect("vault id");
+        assert_eq!(id.len(), 32);
+        let before = l.export(None);
+        l.vault
+            .change_passphrase(PASS, "another passphrase entirely", None)
+            .expect("passwd");
+        assert_eq!(l.trusted(), key, "passwd keeps the signing key");
+        drop(l.vault);
+        let v = Vault::open(&l.lab.path, "another passphrase entirely").expect("reopen");
+        assert_eq!(v.verifier_key().expect("key"), key, "and so does reopening");
+        assert_eq!(v.vault_id().expect("id"), id);
+        assert!(v.doctor().expect("doctor").is_healthy());
+        let mut v = v;
+        let after = v.export_verifier(None, None).expect("export").to_json();
+        for file in [before, after] {
+            let loaded = Verifier::from_file_contents(&file, &key).expect("verifies with the key");
+            assert_eq!(loaded.vault_id(), id);
+            assert_eq!(loaded.verify(&secret, &["write"]).result, Outcome::Valid);
+        }
+    }
+
+    fn a_rolled_keys_old_secret_is_in_the_file_until_its_grace_ends() {
+        let mut l = lab();
+        let old = l.key("a");
+        let id = l.vault.list_keys(None).expect("list")[0].key_id.clone();
+        let new = l.vault.roll_key(&id, Grace::OneHour).expect("roll");
+        let file = l.export(None);
+        let v = l.load(&file).expect("load");
+        assert_eq!(v.key_count(), 1);
+        assert_eq!(v.len(), 2, "two hashes: the new secret and the old one");
+        assert_eq!(v.verify_at(T0, &old, &[]).result, Outcome::Valid);
+        assert_eq!(v.verify_at(T0 + 3_600, &old, &[]).result, Outcome::Expired);
+        assert_eq!(
+            v.verify_at(T0 + 3_600, new.secret.expose(), &["write"])
+                .result,
+            Outcome::Valid
+        );
     }
 }
+
+// Edits of the file behind the vault's back, and the fixtures: SQLite files.
 
 #[test]
 fn an_upgraded_v1_vault_gets_a_signing_key() {
@@ -314,8 +327,8 @@ fn an_upgraded_v1_vault_gets_a_signing_key() {
 
 #[test]
 fn a_deleted_signing_key_is_tampered_not_made_anew() {
-    let l = lab();
-    let path = l.path.clone();
+    let l = file_lab();
+    let path = l.lab.path.clone();
     drop(l.vault);
     // The commitment names the key: deleting it must not make the vault mint a new one (which
     // services would not trust) but be reported.
@@ -345,9 +358,9 @@ fn an_altered_signing_key_is_tampered_and_everything_else_works() {
         "UPDATE meta SET value = x'01' WHERE name = 'signing_key'",
         "DELETE FROM meta WHERE name = 'vault_id'",
     ] {
-        let mut l = lab();
+        let mut l = file_lab();
         let secret = l.key("a");
-        let path = l.path.clone();
+        let path = l.lab.path.clone();
         drop(l.vault);
         Connection::open(&path)
             .expect("raw")
@@ -378,25 +391,6 @@ fn an_altered_signing_key_is_tampered_and_everything_else_works() {
             "{attack}: still tampered after passwd"
         );
     }
-}
-
-#[test]
-fn a_rolled_keys_old_secret_is_in_the_file_until_its_grace_ends() {
-    let mut l = lab();
-    let old = l.key("a");
-    let id = l.vault.list_keys(None).expect("list")[0].key_id.clone();
-    let new = l.vault.roll_key(&id, Grace::OneHour).expect("roll");
-    let file = l.export(None);
-    let v = l.load(&file).expect("load");
-    assert_eq!(v.key_count(), 1);
-    assert_eq!(v.len(), 2, "two hashes: the new secret and the old one");
-    assert_eq!(v.verify_at(T0, &old, &[]).result, Outcome::Valid);
-    assert_eq!(v.verify_at(T0 + 3_600, &old, &[]).result, Outcome::Expired);
-    assert_eq!(
-        v.verify_at(T0 + 3_600, new.secret.expose(), &["write"])
-            .result,
-        Outcome::Valid
-    );
 }
 
 // ---- the test vector in the README ----

@@ -1,6 +1,8 @@
 //! One way for CLI tests to run the real binary on a vault in a temp dir.
 #![allow(dead_code)]
 
+pub mod dbus;
+pub mod lab;
 pub mod pg;
 pub mod serve;
 pub mod window;
@@ -185,6 +187,22 @@ impl Sandbox {
             .is_some_and(|v| v.starts_with("postgres://"))
     }
 
+    /// A vault with fast KDF settings whose first member is `member`.
+    pub fn with_member(member: &str) -> Sandbox {
+        let s = Sandbox::empty();
+        s.run(&[
+            "init",
+            "--member",
+            member,
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-passes",
+            "1",
+        ])
+        .ok();
+        s
+    }
+
     /// A vault with fast KDF settings.
     pub fn new() -> Sandbox {
         let s = Sandbox::empty();
@@ -226,10 +244,13 @@ impl Sandbox {
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.run_with_stdin(self.command().args(args), stdin)
+    }
+
+    /// Runs `cmd` with `stdin` written to its standard input.
+    pub fn run_with_stdin(&self, cmd: &mut Command, stdin: &str) -> Run {
         use std::io::Write;
-        let mut child = self
-            .command()
-            .args(args)
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -255,18 +276,28 @@ impl Sandbox {
     /// result (`keyward verify --verifier FILE --trust` with this vault's public key).
     pub fn verify_with_file(&self, file: &Path, secret: &str) -> (i32, String) {
         let trust = self.run(&["verifier-key"]).ok().stdout.trim().to_owned();
-        let r = self.run(&[
+        let r = self.verify_file(file, &trust, secret, &[]);
+        let result = r.json()["result"].as_str().unwrap_or("").to_owned();
+        (r.code, result)
+    }
+
+    /// `keyward --json verify` of `secret` against the verifier file `file` signed by `trust`,
+    /// with `scopes` required.
+    pub fn verify_file(&self, file: &Path, trust: &str, secret: &str, scopes: &[&str]) -> Run {
+        let mut args = vec![
             "--json",
             "verify",
             "--verifier",
             file.to_str().expect("utf-8"),
             "--trust",
-            &trust,
+            trust,
             "--key",
             secret,
-        ]);
-        let result = r.json()["result"].as_str().unwrap_or("").to_owned();
-        (r.code, result)
+        ];
+        for scope in scopes {
+            args.extend(["--require-scope", scope]);
+        }
+        self.run(&args)
     }
 
     pub fn verify(&self, key: &str, scopes: &[&str]) -> (i32, serde_json::Value) {

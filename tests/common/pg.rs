@@ -75,16 +75,9 @@ impl Cluster {
 
     /// Runs SQL as the superuser (panics when it fails).
     pub fn psql(&self, db: &str, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
+        let out = self
+            .client("psql")
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "keyward",
-            ])
             .args(["-d", db, "-c", sql])
             .output()
             .expect("run psql");
@@ -96,17 +89,24 @@ impl Cluster {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// PostgreSQL's program `name`, set to reach this cluster as its superuser.
+    fn client(&self, name: &str) -> Command {
+        let mut cmd = Command::new(self.bin.join(name));
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "keyward",
+        ]);
+        cmd
+    }
+
     /// `pg_dump` of a database, data and schema, as text.
     pub fn dump(&self, db: &str) -> Vec<u8> {
-        let out = Command::new(self.bin.join("pg_dump"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "keyward",
-            ])
+        let out = self
+            .client("pg_dump")
             .arg(db)
             .output()
             .expect("run pg_dump");

@@ -3,10 +3,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use super::Sandbox;
 
 /// Any non-empty `kwpk_` key: today's verifier files are not signed.
 /// A key no vault signs with: what tests pass when the files cannot say whose they are.
@@ -21,6 +23,44 @@ pub fn trust_of(verifiers: &[&Path]) -> String {
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v["public_key"].as_str().map(str::to_owned))
         .unwrap_or_else(|| TRUST.to_owned())
+}
+
+/// The key-file JSON of the keys of [`published`].
+pub struct Keys {
+    /// read + write
+    pub rw: serde_json::Value,
+    /// read only
+    pub ro: serde_json::Value,
+    pub revoked: serde_json::Value,
+}
+
+pub fn secret(key: &serde_json::Value) -> &str {
+    key["key_secret"].as_str().expect("key_secret")
+}
+
+pub fn id(key: &serde_json::Value) -> &str {
+    key["key_id"].as_str().expect("key_id")
+}
+
+/// The published vault the serve tests share: acme/billing/prod with three keys (`rw` with
+/// scope write, `ro`, and `gone`, revoked), acme published to `file` in the sandbox.
+pub fn published(file: &str) -> (Sandbox, Keys, PathBuf) {
+    let s = Sandbox::with_tree();
+    let rw = s.create_key("acme/billing/prod", "rw", &["--scope", "write"]);
+    let ro = s.create_key("acme/billing/prod", "ro", &[]);
+    let revoked = s.create_key("acme/billing/prod", "gone", &[]);
+    s.run(&["key", "revoke", id(&revoked)]).ok();
+    let file = publish(&s, "acme", file);
+    (s, Keys { rw, ro, revoked }, file)
+}
+
+/// Publishes `node` to `file` in the sandbox (its folder made first); the file's path.
+pub fn publish(s: &Sandbox, node: &str, file: &str) -> PathBuf {
+    let file = s.path(file);
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    s.run(&["publish", "add", node, file.to_str().expect("utf-8")])
+        .ok();
+    file
 }
 
 pub struct Server {

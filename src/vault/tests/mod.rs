@@ -41,6 +41,13 @@ fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// What the vault answers for `secret` with `scopes` required.
+    fn outcome(&mut self, secret: &str, scopes: &[&str]) -> Outcome {
+        self.vault.verify(secret, scopes).expect("verify").result
+    }
+}
+
 fn new_key(name: &str, scopes: &[&str]) -> NewKey {
     NewKey {
         name: name.into(),
@@ -149,15 +156,9 @@ fn verify_answers_each_outcome() {
     let mut typo = s.clone();
     typo.pop();
     typo.push(if s.ends_with('A') { 'B' } else { 'A' });
-    assert_eq!(
-        f.vault.verify(&typo, &[]).expect("verify").result,
-        Outcome::Malformed
-    );
+    assert_eq!(f.outcome(&typo, &[]), Outcome::Malformed);
     let other = Secret::generate("acme");
-    assert_eq!(
-        f.vault.verify(other.expose(), &[]).expect("verify").result,
-        Outcome::NotFound
-    );
+    assert_eq!(f.outcome(other.expose(), &[]), Outcome::NotFound);
 
     let short = NewKey {
         expires_at: Some(f.vault.now() + 3600),
@@ -165,35 +166,20 @@ fn verify_answers_each_outcome() {
     };
     let short = f.vault.create_key(f.env.id, short).expect("short");
     assert_eq!(
-        f.vault
-            .verify(short.secret.expose(), &["write"])
-            .expect("verify")
-            .result,
+        f.outcome(short.secret.expose(), &["write"]),
         Outcome::InsufficientScope
     );
     f.clock.fetch_add(3601, Ordering::SeqCst);
-    assert_eq!(
-        f.vault
-            .verify(short.secret.expose(), &[])
-            .expect("verify")
-            .result,
-        Outcome::Expired
-    );
+    assert_eq!(f.outcome(short.secret.expose(), &[]), Outcome::Expired);
 
     f.vault.revoke_key(&k.info.key_id).expect("revoke");
-    assert_eq!(
-        f.vault.verify(&s, &[]).expect("verify").result,
-        Outcome::Revoked
-    );
+    assert_eq!(f.outcome(&s, &[]), Outcome::Revoked);
     assert_eq!(
         f.vault.key(&k.info.key_id).expect("key").status,
         KeyStatus::Revoked
     );
     f.vault.delete_key(&k.info.key_id).expect("delete");
-    assert_eq!(
-        f.vault.verify(&s, &[]).expect("verify").result,
-        Outcome::NotFound
-    );
+    assert_eq!(f.outcome(&s, &[]), Outcome::NotFound);
 }
 
 #[test]
@@ -210,45 +196,18 @@ fn roll_keeps_the_old_secret_until_the_grace_ends() {
         .expect("roll");
     assert_eq!(rolled.info.key_id, k.info.key_id);
     assert_ne!(rolled.secret.expose(), old);
-    assert_eq!(f.vault.verify(&old, &[]).expect("v").result, Outcome::Valid);
-    assert_eq!(
-        f.vault
-            .verify(rolled.secret.expose(), &[])
-            .expect("v")
-            .result,
-        Outcome::Valid
-    );
+    assert_eq!(f.outcome(&old, &[]), Outcome::Valid);
+    assert_eq!(f.outcome(rolled.secret.expose(), &[]), Outcome::Valid);
     f.clock.fetch_add(3600, Ordering::SeqCst);
-    assert_eq!(
-        f.vault.verify(&old, &[]).expect("v").result,
-        Outcome::Expired
-    );
-    assert_eq!(
-        f.vault
-            .verify(rolled.secret.expose(), &[])
-            .expect("v")
-            .result,
-        Outcome::Valid
-    );
+    assert_eq!(f.outcome(&old, &[]), Outcome::Expired);
+    assert_eq!(f.outcome(rolled.secret.expose(), &[]), Outcome::Valid);
 
     let now_roll = f
         .vault
         .roll_key(&k.info.key_id, Grace::None)
         .expect("roll again");
-    assert_eq!(
-        f.vault
-            .verify(rolled.secret.expose(), &[])
-            .expect("v")
-            .result,
-        Outcome::Expired
-    );
-    assert_eq!(
-        f.vault
-            .verify(now_roll.secret.expose(), &[])
-            .expect("v")
-            .result,
-        Outcome::Valid
-    );
+    assert_eq!(f.outcome(rolled.secret.expose(), &[]), Outcome::Expired);
+    assert_eq!(f.outcome(now_roll.secret.expose(), &[]), Outcome::Valid);
 }
 
 #[test]
@@ -271,13 +230,7 @@ fn master_key_is_get_or_create_and_follows_the_catalog() {
         f.vault.key(&m.info.key_id).expect("key").scopes,
         vec!["read", "write", "admin"]
     );
-    assert_eq!(
-        f.vault
-            .verify(m.secret.expose(), &["admin"])
-            .expect("v")
-            .result,
-        Outcome::Valid
-    );
+    assert_eq!(f.outcome(m.secret.expose(), &["admin"]), Outcome::Valid);
 }
 
 #[test]
@@ -429,7 +382,7 @@ fn a_failed_delivery_mints_and_rolls_nothing() {
     });
     assert!(rolled.is_err());
     assert_eq!(
-        f.vault.verify(&before, &[]).expect("verify").result,
+        f.outcome(&before, &[]),
         Outcome::Valid,
         "the old secret still works: the roll never happened"
     );
