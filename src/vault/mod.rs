@@ -35,12 +35,10 @@ pub mod pins;
 mod publish;
 mod records;
 mod rekey;
-mod scopes;
 mod settings;
 mod signing;
 mod store;
 mod time_text;
-mod tree;
 mod unlock;
 mod upgrade;
 mod usage;
@@ -50,6 +48,9 @@ mod wiped;
 
 #[cfg(test)]
 mod tests;
+
+// Old path, for the key files until they move.
+use self::nodes::tree;
 
 #[doc(hidden)]
 pub mod fuzzing;
