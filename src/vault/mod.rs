@@ -12,11 +12,7 @@
 mod activity;
 mod commitment;
 mod crypto;
-mod delivery;
 mod error;
-mod exposure;
-mod grants;
-mod health;
 mod key_activity;
 mod key_edit;
 mod key_filter;
@@ -26,31 +22,25 @@ mod keyfile;
 mod keys;
 mod location;
 mod maintenance;
-mod members;
-mod migrate;
 mod model;
 mod nodes;
 pub mod outside;
-pub mod pins;
-mod publish;
+mod publishing;
 mod records;
-mod rekey;
-mod settings;
-mod signing;
 mod store;
+mod team;
 mod time_text;
-mod unlock;
-mod upgrade;
-mod usage;
 mod verification;
 mod verify;
-mod wiped;
 
 #[cfg(test)]
 mod tests;
 
-// Old path, for the key files until they move.
+// Old paths, for the key files until they move.
 use self::nodes::tree;
+use self::publishing::usage;
+
+pub use team::pins;
 
 #[doc(hidden)]
 pub mod fuzzing;
@@ -67,25 +57,25 @@ pub use crypto::KdfParams;
 #[cfg(feature = "cli")]
 pub(crate) use crypto::{sha256, to_hex};
 pub use error::{Error, Result};
-pub use exposure::Found;
-pub use health::{Ack, Finding, FindingKind};
 pub use key_edit::KeyEdit;
 pub use key_filter::{KeyFilter, contains_folded};
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use location::{is_server_url, redact as redact_location};
-pub use maintenance::{DoctorReport, RekeyProgress};
-pub use members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
-pub use migrate::Migrated;
+pub use maintenance::doctor::{DoctorReport, RekeyProgress};
+pub use maintenance::health::{Ack, Finding, FindingKind};
+pub use maintenance::migrate::Migrated;
 pub use model::{
     EXPIRING_SOON_SECS, Expiry, Grace, KeyDetails, KeyInfo, KeyStatus, MAX_NAME_CHARS, Node,
     NodeId, NodeKind, PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now,
     parse_time, status_at, validate_name,
 };
-pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
-pub use signing::VerifierKeyInfo;
+pub use publishing::exposure::Found;
+pub use publishing::signing::VerifierKeyInfo;
+pub use publishing::targets::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
+pub use publishing::usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
 pub use store::{LiveEvent, LiveFeed};
-pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
+pub use team::members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
 pub use verify::{Verifier, parse_valid_for, validate_prefix};
 // The key format, verifier files and the decision are the verifier crate's (what services
 // link); the vault's API names them here as before.
@@ -173,15 +163,15 @@ impl Vault {
             .check()
             .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
         let data_key = crypto::new_data_key();
-        let slot = members::Slot::new(
-            &members::slot_name(member),
+        let slot = team::members::Slot::new(
+            &team::members::slot_name(member),
             passphrase,
             params,
             &data_key,
             None,
         )?;
         let sealer = Sealer::new(&data_key);
-        let (vault_id, signing_key, public) = signing::generate(&sealer);
+        let (vault_id, signing_key, public) = publishing::signing::generate(&sealer);
         let root = commitment::Root {
             signing_key: crypto::to_hex(public.as_bytes()),
             members: vec![commitment::MemberRecord {
@@ -197,10 +187,10 @@ impl Vault {
         let conn = store::create(
             path,
             &[
-                (&members::slot_name(member), &slot.to_bytes()?),
+                (&team::members::slot_name(member), &slot.to_bytes()?),
                 (commitment::ROOT_META, &root),
-                (signing::VAULT_ID_META, vault_id.as_bytes()),
-                (signing::SIGNING_KEY_META, &signing_key),
+                (publishing::signing::VAULT_ID_META, vault_id.as_bytes()),
+                (publishing::signing::SIGNING_KEY_META, &signing_key),
             ],
         )?;
         let vault = Vault::with(conn, path, &data_key, member);

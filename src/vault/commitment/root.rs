@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::crypto::Sealer;
-use super::super::error::{Error, Result};
+use crate::vault::crypto::Sealer;
+use crate::vault::error::{Error, Result};
 
 const ROOT_AAD: &[u8] = b"keyward/v2/commitment";
 

@@ -3,8 +3,9 @@
 //! would write is readable with the planted key.
 
 use super::*;
-use crate::vault::grants::Identity;
-use crate::vault::members::{Slot, slot_name};
+use crate::vault::team::grants::Identity;
+use crate::vault::team::members;
+use crate::vault::team::members::{Slot, slot_name};
 
 const ALICE: &str = "alice's passphrase 1";
 const BOB: &str = "bob's passphrase 2";

@@ -3,13 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::commitment::Commitment;
-use super::crypto::{self, Sealer};
-use super::error::{Error, Result};
-use super::records::WRAP_AAD;
-use super::rekey::{self, Source};
-use super::store;
-use super::{Action, Vault, activity, signing};
+use crate::vault::commitment::Commitment;
+use crate::vault::crypto::{self, Sealer};
+use crate::vault::error::{Error, Result};
+use crate::vault::publishing::signing;
+use crate::vault::records::WRAP_AAD;
+use crate::vault::store;
+use crate::vault::team::rekey::{self, Source};
+use crate::vault::{Action, Vault, activity};
 
 /// `vault.keyward` → `vault.keyward.v1-backup` (or `.v1-backup.2`, … if that exists).
 fn backup_path(path: &Path) -> PathBuf {
@@ -29,7 +30,11 @@ fn backup_path(path: &Path) -> PathBuf {
 /// Upgrades a schema-1 vault: every record re-sealed with versions in its associated data and
 /// HKDF subkeys, the activity log re-chained with a keyed MAC, the state commitment built, the
 /// data key re-wrapped. Problems found in the v1 file are logged in the upgrade's own entry.
-pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) -> Result<()> {
+pub(in crate::vault) fn from_v1(
+    vault: &mut Vault,
+    data_key: &[u8; 32],
+    kek: &[u8; 32],
+) -> Result<()> {
     let backup = backup_path(&vault.path);
     vault.conn.backup_into(&backup).map_err(|e| {
         Error::Invalid(format!(

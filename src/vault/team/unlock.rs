@@ -4,9 +4,15 @@
 
 use std::path::Path;
 
-use super::records::{KdfMeta, UNLOCK_FAILURES_META, UnlockFailures, WRAP_AAD, WRAP_AAD_V1};
-use super::store::{self, Store};
-use super::*;
+use crate::vault::crypto::{self, KdfParams};
+use crate::vault::error::{Error, Result};
+use crate::vault::maintenance::upgrade;
+use crate::vault::model::{self, Timestamp, format_time};
+use crate::vault::records::{KdfMeta, UNLOCK_FAILURES_META, UnlockFailures, WRAP_AAD, WRAP_AAD_V1};
+use crate::vault::store::{self, Store};
+use crate::vault::team::members::{self, DEFAULT_MEMBER, validate_member_name};
+use crate::vault::team::pins;
+use crate::vault::{Action, Vault, display_location};
 
 impl Vault {
     /// Unlocks an existing vault. A wrong passphrase is counted (without any detail) and

@@ -12,15 +12,15 @@
 
 use std::path::{Path, PathBuf};
 
-use super::store::Store;
+use crate::vault::store::Store;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::error::{Error, Result};
-use super::keyfile::write_file_atomically;
-use super::model::{NodeId, Timestamp};
-use super::settings;
-use super::{Action, Vault, store};
+use crate::vault::error::{Error, Result};
+use crate::vault::keyfile::write_file_atomically;
+use crate::vault::maintenance::settings;
+use crate::vault::model::{NodeId, Timestamp};
+use crate::vault::{Action, Vault, store};
 
 const TARGETS_META: &str = "publish_targets";
 const TARGETS_AAD: &[u8] = b"keyward/v2/meta/publish_targets";
@@ -72,7 +72,7 @@ pub fn this_host() -> String {
 
 impl Action {
     /// Whether an entry of this kind changes what a verifier file of its node says.
-    pub(super) fn changes_keys(self) -> bool {
+    pub(in crate::vault) fn changes_keys(self) -> bool {
         matches!(
             self,
             Action::KeyCreated
@@ -93,7 +93,7 @@ impl Action {
 
 impl Vault {
     /// The publish targets, sealed in `meta` (none yet: empty).
-    pub(super) fn targets(&self) -> Result<Vec<PublishTarget>> {
+    pub(in crate::vault) fn targets(&self) -> Result<Vec<PublishTarget>> {
         let Some(sealed) = self.conn.meta_get(TARGETS_META)? else {
             // Gone: only right when the committed list is empty too.
             self.check_setting(
@@ -117,8 +117,8 @@ impl Vault {
         Ok(targets)
     }
 
-    pub(super) fn seal_targets(
-        sealer: &super::crypto::Sealer,
+    pub(in crate::vault) fn seal_targets(
+        sealer: &crate::vault::crypto::Sealer,
         conn: &dyn Store,
         targets: &[PublishTarget],
     ) -> Result<()> {
@@ -258,7 +258,7 @@ impl Vault {
     /// After a committed change logged at `touched` nodes: rewrites the targets whose files
     /// it changes (a change below a target's node, or above it: a renamed or deleted parent, a
     /// workspace's scope catalog).
-    pub(super) fn publish_after(&self, touched: &[Option<NodeId>]) {
+    pub(in crate::vault) fn publish_after(&self, touched: &[Option<NodeId>]) {
         if touched.is_empty() {
             return;
         }
@@ -275,7 +275,7 @@ impl Vault {
     }
 
     /// Rewrites every target this machine writes (after the signing key was rotated).
-    pub(super) fn publish_all(&self) {
+    pub(in crate::vault) fn publish_all(&self) {
         self.publish_where(|_| true);
     }
 

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::error::{Error, Result};
-use super::{Vault, display_location, store};
+use crate::vault::error::{Error, Result};
+use crate::vault::{Vault, display_location, store};
 
 /// What a migration copied and found.
 #[derive(Clone, Debug, Default, Serialize)]

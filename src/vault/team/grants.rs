@@ -16,15 +16,15 @@
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
-use super::crypto;
-use super::error::{Error, Result};
+use crate::vault::crypto;
+use crate::vault::error::{Error, Result};
 
 /// What the identity seed is wrapped with (under the member's passphrase key).
-pub(super) const IDENTITY_AAD: &[u8] = b"keyward/v2/member-identity";
+pub(in crate::vault) const IDENTITY_AAD: &[u8] = b"keyward/v2/member-identity";
 const GRANT_CONTEXT: &[u8] = b"keyward/v2/grant";
 
 /// A member's identity key, opened with their passphrase.
-pub(super) struct Identity {
+pub(in crate::vault) struct Identity {
     seed: Zeroizing<[u8; 32]>,
     pair: Ed25519KeyPair,
     /// The slot (by its stored name) this identity belongs to.
@@ -62,7 +62,7 @@ impl Identity {
 }
 
 /// What a grant is for: the receiving slot and exactly what was sealed to it.
-pub(super) struct GrantTo<'a> {
+pub(in crate::vault) struct GrantTo<'a> {
     pub slot: &'a str,
     /// The receiver's X25519 public key (hex).
     pub public: &'a str,
@@ -95,14 +95,14 @@ impl GrantTo<'_> {
     }
 }
 
-impl super::Vault {
+impl crate::vault::Vault {
     /// Refuses a slot whose data key was not given by a member this machine trusts (see the
     /// module's documentation). `own`: the identity the slot opened with; `pinned`: the
     /// identities this machine pinned (by slot).
-    pub(super) fn check_grant(
+    pub(in crate::vault) fn check_grant(
         &self,
         name: &str,
-        slot: &super::members::Slot,
+        slot: &crate::vault::team::members::Slot,
         own: Option<&Identity>,
         pinned: &std::collections::BTreeMap<String, String>,
     ) -> Result<()> {
@@ -132,7 +132,7 @@ impl super::Vault {
             let committed = self.commitment.borrow().members().unwrap_or_default();
             match committed
                 .into_iter()
-                .find(|m| super::members::slot_name(&m.name) == slot.given_by)
+                .find(|m| crate::vault::team::members::slot_name(&m.name) == slot.given_by)
                 .map(|m| m.identity)
                 .filter(|i| !i.is_empty())
             {
@@ -152,11 +152,11 @@ impl super::Vault {
 
     /// Gives a slot from before grants its member's identity (at that member's unlock, with
     /// the passphrase's key), self-granted, and commits the identity.
-    pub(super) fn add_identity(
+    pub(in crate::vault) fn add_identity(
         &self,
         name: &str,
-        slot: &super::members::Slot,
-        opened: &super::members::OpenedSlot,
+        slot: &crate::vault::team::members::Slot,
+        opened: &crate::vault::team::members::OpenedSlot,
     ) -> Result<()> {
         let identity = Identity::generate(name);
         let mut upgraded = slot.clone();
@@ -168,7 +168,7 @@ impl super::Vault {
             let mut members = v.commitment.borrow().members()?;
             let Some(me) = members
                 .iter_mut()
-                .find(|m| super::members::slot_name(&m.name) == name)
+                .find(|m| crate::vault::team::members::slot_name(&m.name) == name)
             else {
                 return Ok(());
             };
@@ -179,7 +179,7 @@ impl super::Vault {
             v.commitment.borrow_mut().set_members(members)?;
             v.log(
                 tx,
-                super::Action::VaultUpgraded,
+                crate::vault::Action::VaultUpgraded,
                 None,
                 "",
                 &format!(

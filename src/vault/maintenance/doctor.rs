@@ -5,21 +5,22 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::commitment::MemberRecord;
-use super::commitment::{self, Commitment, Entry, Table};
-use super::crypto::DataKey;
-use super::crypto::{self, KdfParams, Sealer};
-use super::error::{Error, Result};
-use super::members::{Slot, slot_name};
-use super::records::KeyData;
-use super::rekey::{self, Source};
-use super::store::Store;
-use super::{Action, Vault, activity, signing, store};
+use crate::vault::commitment::MemberRecord;
+use crate::vault::commitment::{self, Commitment, Entry, Table};
+use crate::vault::crypto::DataKey;
+use crate::vault::crypto::{self, KdfParams, Sealer};
+use crate::vault::error::{Error, Result};
+use crate::vault::publishing::signing;
+use crate::vault::records::KeyData;
+use crate::vault::store::Store;
+use crate::vault::team::members::{Slot, slot_name};
+use crate::vault::team::rekey::{self, Source};
+use crate::vault::{Action, Vault, activity, store};
 
-pub use super::rekey::RekeyProgress;
+pub use crate::vault::team::rekey::RekeyProgress;
 
 /// A re-key: the new data key, what to log, and who can open the result.
-pub(super) struct Rekey {
+pub(in crate::vault) struct Rekey {
     pub data_key: DataKey,
     pub action: Action,
     pub detail: String,
@@ -33,7 +34,7 @@ pub(super) struct Rekey {
     pub rotate_signing_key: bool,
     /// The member re-keying, whose identity grants the new data key to the others (`None`: a
     /// member from before grants).
-    pub giver: Option<super::grants::Identity>,
+    pub giver: Option<crate::vault::team::grants::Identity>,
 }
 
 /// Seals the new data key to every member of `plan` (their slots otherwise unchanged), in the
@@ -190,7 +191,7 @@ impl Vault {
         // The identity is kept (others have pinned it); a slot from before grants gets one.
         let identity = opened
             .identity
-            .unwrap_or_else(|| super::grants::Identity::generate(&own_name));
+            .unwrap_or_else(|| crate::vault::team::grants::Identity::generate(&own_name));
         let slot = Slot::new(&own_name, new, params, &data_key, Some(&identity))?;
         for m in &mut members {
             if slot_name(&m.name) == own_name {
@@ -217,7 +218,7 @@ impl Vault {
     /// Re-keys the vault: a new data key, every record re-sealed, every blind index and the
     /// activity chain recomputed, the new key sealed to every member of `plan`, in one
     /// transaction; then the WAL is truncated so the old slots are gone from the files.
-    pub(super) fn rekey_members(
+    pub(in crate::vault) fn rekey_members(
         &mut self,
         plan: Rekey,
         progress: &mut dyn FnMut(RekeyProgress),
@@ -308,10 +309,17 @@ impl Vault {
             problems.extend(signing_problem);
             problems.extend(targets_problem.clone());
             problems.extend(acks_problem.clone());
-            let targets_digest = super::settings::reseal_targets(&to, conn, &targets)?;
-            let acks_digest = super::settings::reseal_acks(&to, conn, &acks)?;
-            fresh.set_setting(super::settings::PUBLISH_TARGETS, targets_digest)?;
-            fresh.set_setting(super::settings::HEALTH_ACKS, acks_digest)?;
+            let targets_digest =
+                crate::vault::maintenance::settings::reseal_targets(&to, conn, &targets)?;
+            let acks_digest = crate::vault::maintenance::settings::reseal_acks(&to, conn, &acks)?;
+            fresh.set_setting(
+                crate::vault::maintenance::settings::PUBLISH_TARGETS,
+                targets_digest,
+            )?;
+            fresh.set_setting(
+                crate::vault::maintenance::settings::HEALTH_ACKS,
+                acks_digest,
+            )?;
             let mut detail = plan.detail.clone();
             if !problems.is_empty() {
                 detail.push_str(&format!(

@@ -5,15 +5,15 @@
 
 use serde::Serialize;
 
-use super::Vault;
-use super::crypto;
-use super::error::{Error, Result};
-use super::health::Ack;
-use super::publish::PublishTarget;
-use super::store::Store;
+use crate::vault::Vault;
+use crate::vault::crypto;
+use crate::vault::error::{Error, Result};
+use crate::vault::maintenance::health::Ack;
+use crate::vault::publishing::targets::PublishTarget;
+use crate::vault::store::Store;
 
-pub(super) const PUBLISH_TARGETS: &str = "publish_targets";
-pub(super) const HEALTH_ACKS: &str = "health_acks";
+pub(in crate::vault) const PUBLISH_TARGETS: &str = "publish_targets";
+pub(in crate::vault) const HEALTH_ACKS: &str = "health_acks";
 
 /// What of a publish target is committed: where it goes and what it carries, not how the
 /// last attempt went (recorded after each publish, outside any write).
@@ -25,7 +25,7 @@ struct TargetDefinition<'a> {
     host: Option<&'a str>,
 }
 
-pub(super) fn targets_digest(targets: &[PublishTarget]) -> String {
+pub(in crate::vault) fn targets_digest(targets: &[PublishTarget]) -> String {
     let defs: Vec<TargetDefinition> = targets
         .iter()
         .map(|t| TargetDefinition {
@@ -38,7 +38,7 @@ pub(super) fn targets_digest(targets: &[PublishTarget]) -> String {
     digest(&defs)
 }
 
-pub(super) fn acks_digest(acks: &[Ack]) -> String {
+pub(in crate::vault) fn acks_digest(acks: &[Ack]) -> String {
     digest(&acks)
 }
 
@@ -50,7 +50,12 @@ fn digest<T: Serialize + ?Sized>(value: &T) -> String {
 impl Vault {
     /// Whether `digest` is the committed digest of the setting `name` (`what` names it in the
     /// error). A root from before committed settings accepts any (until the next write).
-    pub(super) fn check_setting(&self, name: &str, digest: &str, what: &str) -> Result<()> {
+    pub(in crate::vault) fn check_setting(
+        &self,
+        name: &str,
+        digest: &str,
+        what: &str,
+    ) -> Result<()> {
         if !self.writing.get() {
             self.sync_commitment()?;
         }
@@ -63,14 +68,14 @@ impl Vault {
     }
 
     /// Inside a write: records the new digest of a setting just changed.
-    pub(super) fn commit_setting(&self, name: &str, digest: String) -> Result<()> {
+    pub(in crate::vault) fn commit_setting(&self, name: &str, digest: String) -> Result<()> {
         self.commitment.borrow_mut().set_setting(name, digest)
     }
 
     /// Inside a write, before it commits: the stored settings must be the committed ones (a
     /// write never builds on a deleted or older copy); a root that predates committed settings
     /// records them now, as they are stored.
-    pub(super) fn adopt_settings(&self) -> Result<()> {
+    pub(in crate::vault) fn adopt_settings(&self) -> Result<()> {
         let targets = self.targets()?;
         let acks = self.acks()?;
         let (has_targets, has_acks) = {
@@ -90,7 +95,7 @@ impl Vault {
     }
 
     /// For `doctor`: what is wrong with the committed settings, if anything.
-    pub(super) fn settings_problems(&self) -> Vec<String> {
+    pub(in crate::vault) fn settings_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Err(e) = self.targets() {
             out.push(e.to_string());
@@ -104,7 +109,7 @@ impl Vault {
 
 /// Seals and stores a setting in a re-key's transaction and returns its digest for the fresh
 /// root.
-pub(super) fn reseal_targets(
+pub(in crate::vault) fn reseal_targets(
     sealer: &crypto::Sealer,
     conn: &dyn Store,
     targets: &[PublishTarget],
@@ -113,7 +118,7 @@ pub(super) fn reseal_targets(
     Ok(targets_digest(targets))
 }
 
-pub(super) fn reseal_acks(
+pub(in crate::vault) fn reseal_acks(
     sealer: &crypto::Sealer,
     conn: &dyn Store,
     acks: &[Ack],

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::error::Result;
-use super::model::KeyInfo;
-use super::{Action, Vault, tamper};
+use crate::vault::error::Result;
+use crate::vault::model::KeyInfo;
+use crate::vault::{Action, Vault, tamper};
 use keyward_verify::Secret;
 
 /// What a found secret is to this vault.
@@ -59,7 +59,7 @@ impl Vault {
             for (key_id, pairs) in &by_key {
                 let row = tx
                     .key_by_key_id(key_id)?
-                    .ok_or_else(|| super::Error::NotFound(format!("key '{key_id}'")))?;
+                    .ok_or_else(|| crate::vault::Error::NotFound(format!("key '{key_id}'")))?;
                 let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
                 let mut places = Vec::new();
                 for &i in pairs {
@@ -95,7 +95,7 @@ impl Vault {
             .values()
             .filter(|n| !n.tampered)
             .map(|n| n.prefix.clone())
-            .chain([super::DEFAULT_PREFIX.to_owned()])
+            .chain([crate::vault::DEFAULT_PREFIX.to_owned()])
             .collect();
         prefixes.sort();
         prefixes.dedup();

@@ -16,14 +16,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::commitment::MemberRecord;
-use super::crypto::{self, DataKey, KdfParams};
-use super::error::{Error, Result};
-use super::grants::{GrantTo, IDENTITY_AAD, Identity};
-use super::model::Timestamp;
-use super::rekey::RekeyProgress;
-use super::store::Store;
-use super::{Action, Vault};
+use crate::vault::commitment::MemberRecord;
+use crate::vault::crypto::{self, DataKey, KdfParams};
+use crate::vault::error::{Error, Result};
+use crate::vault::model::Timestamp;
+use crate::vault::store::Store;
+use crate::vault::team::grants::{GrantTo, IDENTITY_AAD, Identity};
+use crate::vault::team::rekey::RekeyProgress;
+use crate::vault::{Action, Vault};
 
 /// The member a new vault (and a vault from before members) belongs to.
 pub const DEFAULT_MEMBER: &str = "owner";
@@ -35,7 +35,7 @@ const SECRET_AAD: &[u8] = b"keyward/v2/member-secret";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Member {
     pub name: String,
-    #[serde(serialize_with = "super::model::ser_time")]
+    #[serde(serialize_with = "crate::vault::model::ser_time")]
     pub added_at: Timestamp,
     /// Whether this is the member who unlocked the vault.
     pub you: bool,
@@ -43,7 +43,7 @@ pub struct Member {
 
 /// What `meta` holds for one member.
 #[derive(Clone, Serialize, Deserialize)]
-pub(super) struct Slot {
+pub(in crate::vault) struct Slot {
     pub params: KdfParams,
     pub salt: String,
     /// The member's X25519 secret key wrapped under their passphrase's key (hex).
@@ -71,7 +71,7 @@ pub(super) struct Slot {
 
 /// A slot opened with its passphrase: the data key, the member's identity (`None` in a slot
 /// from before grants) and the passphrase's key (to add an identity to such a slot).
-pub(super) struct OpenedSlot {
+pub(in crate::vault) struct OpenedSlot {
     pub data_key: DataKey,
     pub identity: Option<Identity>,
     pub kek: DataKey,
@@ -248,7 +248,7 @@ impl Slot {
 }
 
 /// Where a member's slot is kept: a hash of the name, not the name.
-pub(super) fn slot_name(member: &str) -> String {
+pub(in crate::vault) fn slot_name(member: &str) -> String {
     let digest = crypto::sha256(format!("keyward/v2/member/{}", member.to_lowercase()).as_bytes());
     format!("{SLOT_PREFIX}{}", crypto::to_hex(&digest[..16]))
 }
@@ -298,12 +298,12 @@ pub fn validate_member_name(name: &str) -> Result<&str> {
 }
 
 /// Every slot in the file, by meta name.
-pub(super) fn stored_slots(conn: &dyn Store) -> Result<Vec<(String, Vec<u8>)>> {
+pub(in crate::vault) fn stored_slots(conn: &dyn Store) -> Result<Vec<(String, Vec<u8>)>> {
     conn.meta_with_prefix(SLOT_PREFIX)
 }
 
 /// The slot to unlock with: the named member's, else the only one, else `owner`'s.
-pub(super) fn choose_slot(
+pub(in crate::vault) fn choose_slot(
     slots: &[(String, Vec<u8>)],
     member: Option<&str>,
 ) -> Result<(String, Slot)> {
@@ -311,7 +311,7 @@ pub(super) fn choose_slot(
 }
 
 /// [`choose_slot`] with the KDF parameters this machine pinned for each slot.
-pub(super) fn choose_slot_pinned(
+pub(in crate::vault) fn choose_slot_pinned(
     slots: &[(String, Vec<u8>)],
     member: Option<&str>,
     pinned: &std::collections::BTreeMap<String, KdfParams>,
@@ -360,7 +360,11 @@ impl Vault {
     /// unlock: a slot the commitment does not name is refused. A commitment that does not open
     /// (a vault whose every record is then shown as tampered) names nobody: the requested name
     /// stands.
-    pub(super) fn identify(&mut self, slot_name_in_file: &str, slot: &Slot) -> Result<()> {
+    pub(in crate::vault) fn identify(
+        &mut self,
+        slot_name_in_file: &str,
+        slot: &Slot,
+    ) -> Result<()> {
         self.sync_commitment()?;
         let records = match self.commitment.borrow().members() {
             Ok(records) => records,
@@ -382,7 +386,7 @@ impl Vault {
     }
 
     /// For `doctor`: slots missing, not the committed ones, or of no committed member.
-    pub(super) fn member_problems(&self) -> Vec<String> {
+    pub(in crate::vault) fn member_problems(&self) -> Vec<String> {
         let records = match self
             .sync_commitment()
             .and_then(|()| self.commitment.borrow().members())
@@ -431,7 +435,7 @@ impl Vault {
 
     /// A vault from before members: its one passphrase becomes the slot of member `owner`
     /// (the same Argon2id salt and parameters, so no second derivation), and the old wrap goes.
-    pub(super) fn adopt_owner(
+    pub(in crate::vault) fn adopt_owner(
         &self,
         kek: &[u8; 32],
         params: KdfParams,
@@ -475,7 +479,7 @@ impl Vault {
 
     /// This member's slot, and the data key it opens with `current` (asked again before
     /// changing members, so an unlocked, unattended window cannot be used to let someone in).
-    pub(super) fn own_slot(&self, current: &str) -> Result<(String, Slot, OpenedSlot)> {
+    pub(in crate::vault) fn own_slot(&self, current: &str) -> Result<(String, Slot, OpenedSlot)> {
         let name = slot_name(&self.member);
         let raw = self
             .conn
@@ -565,7 +569,7 @@ impl Vault {
             .filter(|m| slot_name(&m.name) != key)
             .collect();
         self.rekey_members(
-            super::maintenance::Rekey {
+            crate::vault::maintenance::doctor::Rekey {
                 data_key: crypto::new_data_key(),
                 action: Action::MemberRemoved,
                 detail: format!(
