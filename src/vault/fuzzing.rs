@@ -2,7 +2,7 @@
 //! properties and the fuzz benchmark: each answers whether it accepted, and must never panic.
 
 /// A member's key slot as stored in `meta` (its KDF parameters within the ceiling).
-pub fn slot(raw: &[u8]) -> Option<crate::vault::KdfParams> {
+pub fn slot(raw: &[u8]) -> Option<crate::vault::crypto::KdfParams> {
     crate::vault::team::members::Slot::parse(raw)
         .ok()
         .map(|s| s.params)

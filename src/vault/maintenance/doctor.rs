@@ -5,17 +5,19 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::vault::activity::{self, Action};
 use crate::vault::commitment::MemberRecord;
 use crate::vault::commitment::{self, Commitment, Entry, Table};
 use crate::vault::crypto::DataKey;
 use crate::vault::crypto::{self, KdfParams, Sealer};
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::publishing::signing;
 use crate::vault::records::KeyData;
+use crate::vault::store;
 use crate::vault::store::Store;
 use crate::vault::team::members::{Slot, slot_name};
 use crate::vault::team::rekey::{self, Source};
-use crate::vault::{Action, Vault, activity, store};
 
 pub use crate::vault::team::rekey::RekeyProgress;
 

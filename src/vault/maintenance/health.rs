@@ -9,14 +9,15 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::vault::activity::Action;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::key_read::listed_status;
 use crate::vault::key_walk::RowDecoder;
 use crate::vault::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
 use crate::vault::records::PreviousUntil;
 use crate::vault::store::Store;
-use crate::vault::{Action, Vault};
 
 const ACKS_META: &str = "health_acks";
 const ACKS_AAD: &[u8] = b"keyward/v2/meta/health_acks";
@@ -246,7 +247,7 @@ fn key_found(
         return None;
     }
     let v: KeyVitals =
-        crate::vault::open_sealed(d.sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+        crate::vault::handle::open_sealed(d.sealer, Table::Keys, row.id, row.version, &row.sealed)?;
     if v.key_id != row.key_id || v.node_id != row.node_id || v.full_access != row.full_access {
         return None;
     }

@@ -7,7 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::vault::error::{Error, Result};
-use crate::vault::{Vault, display_location, store};
+use crate::vault::handle::{Vault, display_location};
+use crate::vault::store;
 
 /// What a migration copied and found.
 #[derive(Clone, Debug, Default, Serialize)]

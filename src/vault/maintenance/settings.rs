@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
-use crate::vault::Vault;
 use crate::vault::crypto;
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::maintenance::health::Ack;
 use crate::vault::publishing::targets::PublishTarget;
 use crate::vault::store::Store;

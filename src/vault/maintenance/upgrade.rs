@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::vault::activity::{self, Action};
 use crate::vault::commitment::Commitment;
 use crate::vault::crypto::{self, Sealer};
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::publishing::signing;
 use crate::vault::records::WRAP_AAD;
 use crate::vault::store;
 use crate::vault::team::rekey::{self, Source};
-use crate::vault::{Action, Vault, activity};
 
 /// `vault.keyward` → `vault.keyward.v1-backup` (or `.v1-backup.2`, … if that exists).
 fn backup_path(path: &Path) -> PathBuf {

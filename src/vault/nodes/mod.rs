@@ -5,12 +5,13 @@ pub(in crate::vault) mod tree;
 
 use crate::vault::store::Store;
 
+use crate::vault::activity::Action;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::{Vault, tamper};
 use crate::vault::model::{Node, NodeId, NodeKind, Preset, validate_name};
 use crate::vault::records::NodeData;
 use crate::vault::verify::validate_prefix;
-use crate::vault::{Action, Vault, tamper};
 
 impl Vault {
     /// Every node, sorted by path (workspaces, then their projects, then environments).

@@ -8,9 +8,10 @@ use crate::vault::store::Store;
 
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::model::{Node, NodeId, NodeKind, Scope};
 use crate::vault::records::NodeData;
-use crate::vault::{Vault, store};
+use crate::vault::store;
 use keyward_verify::DEFAULT_PREFIX;
 
 /// Workspace → project → environment: no walk up needs more steps than this.

@@ -13,7 +13,10 @@ use std::collections::HashSet;
 
 use crate::vault::store::Store;
 
-use crate::vault::{Action, Error, KeyInfo, KeyStatus, Result, Vault};
+use crate::vault::activity::Action;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::model::{KeyInfo, KeyStatus};
 
 /// The detail of a `key.shown` entry after the key id, for a new key and for a roll.
 const SHOWN_NEW: &str = "secret shown in the window, not yet copied or downloaded";

@@ -11,12 +11,13 @@
 use keyward_verify::{SigningKey, TrustedKey};
 use zeroize::Zeroizing;
 
+use crate::vault::activity::Action;
 use crate::vault::commitment::RetiredSigningKey;
 use crate::vault::crypto::{self, Sealer};
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::model::Timestamp;
 use crate::vault::store::Store;
-use crate::vault::{Action, Vault};
 
 pub const VAULT_ID_META: &str = "vault_id";
 pub const SIGNING_KEY_META: &str = "signing_key";
@@ -154,7 +155,7 @@ fn opt_time<S: serde::Serializer>(
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     match t {
-        Some(t) => s.serialize_str(&crate::vault::format_time(*t)),
+        Some(t) => s.serialize_str(&crate::vault::model::format_time(*t)),
         None => s.serialize_none(),
     }
 }

@@ -16,11 +16,13 @@ use crate::vault::store::Store;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::vault::activity::Action;
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::keyfile::write_file_atomically;
 use crate::vault::maintenance::settings;
 use crate::vault::model::{NodeId, Timestamp};
-use crate::vault::{Action, Vault, store};
+use crate::vault::store;
 
 const TARGETS_META: &str = "publish_targets";
 const TARGETS_AAD: &[u8] = b"keyward/v2/meta/publish_targets";

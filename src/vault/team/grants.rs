@@ -95,7 +95,7 @@ impl GrantTo<'_> {
     }
 }
 
-impl crate::vault::Vault {
+impl crate::vault::handle::Vault {
     /// Refuses a slot whose data key was not given by a member this machine trusts (see the
     /// module's documentation). `own`: the identity the slot opened with; `pinned`: the
     /// identities this machine pinned (by slot).
@@ -179,7 +179,7 @@ impl crate::vault::Vault {
             v.commitment.borrow_mut().set_members(members)?;
             v.log(
                 tx,
-                crate::vault::Action::VaultUpgraded,
+                crate::vault::activity::Action::VaultUpgraded,
                 None,
                 "",
                 &format!(

@@ -16,14 +16,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::vault::activity::Action;
 use crate::vault::commitment::MemberRecord;
 use crate::vault::crypto::{self, DataKey, KdfParams};
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
 use crate::vault::model::Timestamp;
 use crate::vault::store::Store;
 use crate::vault::team::grants::{GrantTo, IDENTITY_AAD, Identity};
 use crate::vault::team::rekey::RekeyProgress;
-use crate::vault::{Action, Vault};
 
 /// The member a new vault (and a vault from before members) belongs to.
 pub const DEFAULT_MEMBER: &str = "owner";

@@ -46,7 +46,7 @@ pub struct Pin {
     /// Member (by slot) → the key derivation parameters its slot had: paid again even above
     /// the ceiling (a vault made by an earlier build with more memory).
     #[serde(default)]
-    pub kdf: BTreeMap<String, crate::vault::KdfParams>,
+    pub kdf: BTreeMap<String, crate::vault::crypto::KdfParams>,
     pub seen_at: Timestamp,
 }
 
@@ -108,7 +108,7 @@ pub struct Seen<'a> {
     /// Identities as the (authenticated) vault commits them.
     pub identities: BTreeMap<String, String>,
     /// Key derivation parameters as the vault commits them.
-    pub kdf: BTreeMap<String, crate::vault::KdfParams>,
+    pub kdf: BTreeMap<String, crate::vault::crypto::KdfParams>,
 }
 
 /// Refuses a vault that is not the one pinned at its location, or older than it.
@@ -223,7 +223,7 @@ struct SeenNow {
     tx: Option<u64>,
     members: BTreeMap<String, String>,
     identities: BTreeMap<String, String>,
-    kdf: BTreeMap<String, crate::vault::KdfParams>,
+    kdf: BTreeMap<String, crate::vault::crypto::KdfParams>,
 }
 
 impl SeenNow {
@@ -247,7 +247,7 @@ pub(in crate::vault) fn pin_of(path: &Path) -> Result<Option<Pin>> {
     }
 }
 
-impl crate::vault::Vault {
+impl crate::vault::handle::Vault {
     /// What this vault is now, as a pin compares it.
     fn seen_now(&self) -> Result<SeenNow> {
         let vault_id = self
@@ -332,18 +332,19 @@ impl crate::vault::Vault {
         let forgotten = forget(&dir, &location)?;
         // Taken as it is: its slots' key derivation too, even above the ceiling (a vault made
         // by an earlier build with more memory), within what earlier builds allowed.
-        let kdf: BTreeMap<String, crate::vault::KdfParams> = crate::vault::store::open(path)
-            .and_then(|conn| crate::vault::team::members::stored_slots(&*conn))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(name, raw)| {
-                // The slot's JSON as it is: its parameters are what is being accepted.
-                let params = serde_json::from_slice::<crate::vault::team::members::Slot>(&raw)
-                    .ok()?
-                    .params;
-                params.check_pinned().is_ok().then_some((name, params))
-            })
-            .collect();
+        let kdf: BTreeMap<String, crate::vault::crypto::KdfParams> =
+            crate::vault::store::open(path)
+                .and_then(|conn| crate::vault::team::members::stored_slots(&*conn))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(name, raw)| {
+                    // The slot's JSON as it is: its parameters are what is being accepted.
+                    let params = serde_json::from_slice::<crate::vault::team::members::Slot>(&raw)
+                        .ok()?
+                        .params;
+                    params.check_pinned().is_ok().then_some((name, params))
+                })
+                .collect();
         if !kdf.is_empty() {
             let pin = Pin {
                 kind: PIN_TYPE.into(),
@@ -354,7 +355,7 @@ impl crate::vault::Vault {
                 members: BTreeMap::new(),
                 identities: BTreeMap::new(),
                 kdf,
-                seen_at: crate::vault::now(),
+                seen_at: crate::vault::model::now(),
             };
             crate::vault::store::create_private_dir(&dir)?;
             let text =

@@ -167,7 +167,7 @@ impl Run<'_> {
         };
         let version = self.next_version(row.version)?;
         let sealed = records::seal_record(self.to, Table::Nodes, row.id, version, &data)?;
-        let tag = crate::vault::name_tag_with(self.to, "node", data.parent, &data.name);
+        let tag = crate::vault::handle::name_tag_with(self.to, "node", data.parent, &data.name);
         let new = NodeRow {
             version,
             sealed,
@@ -211,7 +211,8 @@ impl Run<'_> {
         let lookup = lookup_of(&data.sha256)
             .ok_or_else(|| Error::Tampered(format!("key {}", row.key_id)))?;
         let prev = data.previous.as_ref().and_then(|p| lookup_of(&p.sha256));
-        let name_tag = crate::vault::name_tag_with(self.to, "key", data.node_id, &data.name);
+        let name_tag =
+            crate::vault::handle::name_tag_with(self.to, "key", data.node_id, &data.name);
         let new = KeyRow {
             version,
             sealed,

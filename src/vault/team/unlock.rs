@@ -1,20 +1,80 @@
-//! Unlocking: a member's slot (or a vault from before members' one passphrase) opened with
-//! the passphrase, held to this machine's pin and the slot's grant before anything is believed,
-//! and the failed unlocks counted without the data key.
+//! Creating a vault (with its first member) and unlocking one: a member's slot (or a vault from
+//! before members' one passphrase) opened with the passphrase, held to this machine's pin and
+//! the slot's grant before anything is believed, and the failed unlocks counted without the
+//! data key.
 
 use std::path::Path;
 
-use crate::vault::crypto::{self, KdfParams};
+use crate::vault::activity::Action;
+use crate::vault::commitment;
+use crate::vault::crypto::{self, KdfParams, Sealer};
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::{Vault, display_location};
 use crate::vault::maintenance::upgrade;
 use crate::vault::model::{self, Timestamp, format_time};
+use crate::vault::publishing::signing;
 use crate::vault::records::{KdfMeta, UNLOCK_FAILURES_META, UnlockFailures, WRAP_AAD, WRAP_AAD_V1};
 use crate::vault::store::{self, Store};
 use crate::vault::team::members::{self, DEFAULT_MEMBER, validate_member_name};
 use crate::vault::team::pins;
-use crate::vault::{Action, Vault, display_location};
 
 impl Vault {
+    /// Creates a new vault protected by `passphrase`. The KDF parameters must be within
+    /// [`KdfParams::check`]'s bounds.
+    pub fn create(path: &Path, passphrase: &str, params: KdfParams) -> Result<Vault> {
+        Vault::create_as(path, DEFAULT_MEMBER, passphrase, params)
+    }
+
+    /// [`Vault::create`] with the first member's name.
+    pub fn create_as(
+        path: &Path,
+        member: &str,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<Vault> {
+        let member = validate_member_name(member)?;
+        if passphrase.is_empty() {
+            return Err(Error::Invalid("the passphrase must not be empty".into()));
+        }
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+        let data_key = crypto::new_data_key();
+        let slot = members::Slot::new(
+            &members::slot_name(member),
+            passphrase,
+            params,
+            &data_key,
+            None,
+        )?;
+        let sealer = Sealer::new(&data_key);
+        let (vault_id, signing_key, public) = signing::generate(&sealer);
+        let root = commitment::Root {
+            signing_key: crypto::to_hex(public.as_bytes()),
+            members: vec![commitment::MemberRecord {
+                name: member.to_owned(),
+                public: slot.public.clone(),
+                added_at: model::now(),
+                identity: slot.identity.clone(),
+                kdf: Some(slot.params),
+            }],
+            ..commitment::Root::default()
+        }
+        .seal(&sealer)?;
+        let conn = store::create(
+            path,
+            &[
+                (&members::slot_name(member), &slot.to_bytes()?),
+                (commitment::ROOT_META, &root),
+                (signing::VAULT_ID_META, vault_id.as_bytes()),
+                (signing::SIGNING_KEY_META, &signing_key),
+            ],
+        )?;
+        let vault = Vault::with(conn, path, &data_key, member);
+        vault.write(|v, tx| v.log(tx, Action::VaultCreated, None, "", ""))?;
+        Ok(vault)
+    }
+
     /// Unlocks an existing vault. A wrong passphrase is counted (without any detail) and
     /// refused. A vault of an older schema is upgraded in place, after a backup copy.
     pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {

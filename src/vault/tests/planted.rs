@@ -2,6 +2,8 @@
 //! of their own to a member's public key: the member's unlock is refused, so nothing the member
 //! would write is readable with the planted key.
 
+use std::path::Path;
+
 use super::*;
 use crate::vault::team::grants::Identity;
 use crate::vault::team::members;
