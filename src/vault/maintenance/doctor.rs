@@ -312,16 +312,13 @@ impl Vault {
             problems.extend(targets_problem.clone());
             problems.extend(acks_problem.clone());
             let targets_digest =
-                crate::vault::maintenance::settings::reseal_targets(&to, conn, &targets)?;
-            let acks_digest = crate::vault::maintenance::settings::reseal_acks(&to, conn, &acks)?;
+                crate::vault::publishing::targets::reseal_targets(&to, conn, &targets)?;
+            let acks_digest = crate::vault::maintenance::health::reseal_acks(&to, conn, &acks)?;
             fresh.set_setting(
-                crate::vault::maintenance::settings::PUBLISH_TARGETS,
+                crate::vault::publishing::targets::PUBLISH_TARGETS,
                 targets_digest,
             )?;
-            fresh.set_setting(
-                crate::vault::maintenance::settings::HEALTH_ACKS,
-                acks_digest,
-            )?;
+            fresh.set_setting(crate::vault::maintenance::health::HEALTH_ACKS, acks_digest)?;
             let mut detail = plan.detail.clone();
             if !problems.is_empty() {
                 detail.push_str(&format!(

@@ -15,12 +15,15 @@ use crate::vault::error::{Error, Result};
 use crate::vault::handle::Vault;
 use crate::vault::key_read::listed_status;
 use crate::vault::key_walk::RowDecoder;
+use crate::vault::maintenance::settings;
 use crate::vault::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
 use crate::vault::records::PreviousUntil;
 use crate::vault::store::Store;
 
 const ACKS_META: &str = "health_acks";
 const ACKS_AAD: &[u8] = b"keyward/v2/meta/health_acks";
+/// The name of the acknowledgements' digest among the committed settings.
+pub(in crate::vault) const HEALTH_ACKS: &str = "health_acks";
 const DAY: i64 = 86_400;
 /// A key unused for this long, or a full-access key this old, is worth a look.
 pub const STALE_DAYS: i64 = 90;
@@ -305,6 +308,21 @@ fn push_findings(found: KeyFound, out: &mut Vec<Finding>) {
     }
 }
 
+pub(in crate::vault) fn acks_digest(acks: &[Ack]) -> String {
+    settings::digest(&acks)
+}
+
+/// Seals and stores the acknowledgements in a re-key's transaction and returns their digest for
+/// the fresh root.
+pub(in crate::vault) fn reseal_acks(
+    sealer: &crate::vault::crypto::Sealer,
+    conn: &dyn Store,
+    acks: &[Ack],
+) -> Result<String> {
+    Vault::seal_acks(sealer, conn, acks)?;
+    Ok(acks_digest(acks))
+}
+
 impl Vault {
     pub(in crate::vault) fn acks(&self) -> Result<Vec<Ack>> {
         let acks: Vec<Ack> = match self.conn.meta_get(ACKS_META)? {
@@ -319,11 +337,17 @@ impl Vault {
             }
         };
         self.check_setting(
-            crate::vault::maintenance::settings::HEALTH_ACKS,
-            &crate::vault::maintenance::settings::acks_digest(&acks),
+            HEALTH_ACKS,
+            &acks_digest(&acks),
             "the health acknowledgements",
         )?;
         Ok(acks)
+    }
+
+    /// The acknowledgements' setting as stored (name and digest), for a root from before
+    /// committed settings.
+    pub(in crate::vault) fn acks_setting(&self) -> Result<(&'static str, String)> {
+        Ok((HEALTH_ACKS, acks_digest(&self.acks()?)))
     }
 
     pub(in crate::vault) fn seal_acks(
@@ -451,10 +475,7 @@ impl Vault {
                 reason: reason.to_owned(),
             });
             Self::seal_acks(&v.sealer, tx, &acks)?;
-            v.commit_setting(
-                crate::vault::maintenance::settings::HEALTH_ACKS,
-                crate::vault::maintenance::settings::acks_digest(&acks),
-            )?;
+            v.commit_setting(HEALTH_ACKS, acks_digest(&acks))?;
             v.log(
                 tx,
                 Action::FindingAcknowledged,

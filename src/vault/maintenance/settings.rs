@@ -1,48 +1,18 @@
 //! Security settings kept outside the sealed tables — the publish targets and the health
 //! acknowledgements — are committed too: the root holds a digest of each (of what steers
 //! security: a target's file, node, mode and machine, not its last status), so deleting one or
-//! putting back an older copy is `tampered`, named by `doctor`, and never built upon.
+//! putting back an older copy is `tampered`, named by `doctor`, and never built upon. Each
+//! setting's owner (`publishing::targets`, `maintenance::health`) names it and digests it; this
+//! file checks and commits the digests.
 
 use serde::Serialize;
 
 use crate::vault::crypto;
 use crate::vault::error::{Error, Result};
 use crate::vault::handle::Vault;
-use crate::vault::maintenance::health::Ack;
-use crate::vault::publishing::targets::PublishTarget;
-use crate::vault::store::Store;
 
-pub(in crate::vault) const PUBLISH_TARGETS: &str = "publish_targets";
-pub(in crate::vault) const HEALTH_ACKS: &str = "health_acks";
-
-/// What of a publish target is committed: where it goes and what it carries, not how the
-/// last attempt went (recorded after each publish, outside any write).
-#[derive(Serialize)]
-struct TargetDefinition<'a> {
-    file: &'a std::path::Path,
-    node: Option<i64>,
-    mode: u32,
-    host: Option<&'a str>,
-}
-
-pub(in crate::vault) fn targets_digest(targets: &[PublishTarget]) -> String {
-    let defs: Vec<TargetDefinition> = targets
-        .iter()
-        .map(|t| TargetDefinition {
-            file: &t.file,
-            node: t.node,
-            mode: t.mode,
-            host: t.host.as_deref(),
-        })
-        .collect();
-    digest(&defs)
-}
-
-pub(in crate::vault) fn acks_digest(acks: &[Ack]) -> String {
-    digest(&acks)
-}
-
-fn digest<T: Serialize + ?Sized>(value: &T) -> String {
+/// The digest the root holds for a setting (each setting's owner says what of it goes in).
+pub(in crate::vault) fn digest<T: Serialize + ?Sized>(value: &T) -> String {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
     crypto::to_hex(&crypto::digest(&bytes))
 }
@@ -76,20 +46,12 @@ impl Vault {
     /// write never builds on a deleted or older copy); a root that predates committed settings
     /// records them now, as they are stored.
     pub(in crate::vault) fn adopt_settings(&self) -> Result<()> {
-        let targets = self.targets()?;
-        let acks = self.acks()?;
-        let (has_targets, has_acks) = {
-            let c = self.commitment.borrow();
-            (
-                c.setting(PUBLISH_TARGETS)?.is_some(),
-                c.setting(HEALTH_ACKS)?.is_some(),
-            )
-        };
-        if !has_targets {
-            self.commit_setting(PUBLISH_TARGETS, targets_digest(&targets))?;
-        }
-        if !has_acks {
-            self.commit_setting(HEALTH_ACKS, acks_digest(&acks))?;
+        let settings = [self.targets_setting()?, self.acks_setting()?];
+        for (name, digest) in settings {
+            let committed = self.commitment.borrow().setting(name)?.is_some();
+            if !committed {
+                self.commit_setting(name, digest)?;
+            }
         }
         Ok(())
     }
@@ -105,24 +67,4 @@ impl Vault {
         }
         out
     }
-}
-
-/// Seals and stores a setting in a re-key's transaction and returns its digest for the fresh
-/// root.
-pub(in crate::vault) fn reseal_targets(
-    sealer: &crypto::Sealer,
-    conn: &dyn Store,
-    targets: &[PublishTarget],
-) -> Result<String> {
-    Vault::seal_targets(sealer, conn, targets)?;
-    Ok(targets_digest(targets))
-}
-
-pub(in crate::vault) fn reseal_acks(
-    sealer: &crypto::Sealer,
-    conn: &dyn Store,
-    acks: &[Ack],
-) -> Result<String> {
-    Vault::seal_acks(sealer, conn, acks)?;
-    Ok(acks_digest(acks))
 }

@@ -27,6 +27,43 @@ use crate::vault::store;
 const TARGETS_META: &str = "publish_targets";
 const TARGETS_AAD: &[u8] = b"keyward/v2/meta/publish_targets";
 /// A service user must be able to read a verifier file (it holds no secrets).
+/// The name of the targets' digest among the committed settings.
+pub(in crate::vault) const PUBLISH_TARGETS: &str = "publish_targets";
+
+/// What of a publish target is committed: where it goes and what it carries, not how the
+/// last attempt went (recorded after each publish, outside any write).
+#[derive(Serialize)]
+struct TargetDefinition<'a> {
+    file: &'a std::path::Path,
+    node: Option<i64>,
+    mode: u32,
+    host: Option<&'a str>,
+}
+
+pub(in crate::vault) fn targets_digest(targets: &[PublishTarget]) -> String {
+    let defs: Vec<TargetDefinition> = targets
+        .iter()
+        .map(|t| TargetDefinition {
+            file: &t.file,
+            node: t.node,
+            mode: t.mode,
+            host: t.host.as_deref(),
+        })
+        .collect();
+    settings::digest(&defs)
+}
+
+/// Seals and stores the targets in a re-key's transaction and returns their digest for the
+/// fresh root.
+pub(in crate::vault) fn reseal_targets(
+    sealer: &crate::vault::crypto::Sealer,
+    conn: &dyn Store,
+    targets: &[PublishTarget],
+) -> Result<String> {
+    Vault::seal_targets(sealer, conn, targets)?;
+    Ok(targets_digest(targets))
+}
+
 pub const DEFAULT_PUBLISH_MODE: u32 = 0o644;
 
 /// One verifier file kept up to date.
@@ -99,8 +136,8 @@ impl Vault {
         let Some(sealed) = self.conn.meta_get(TARGETS_META)? else {
             // Gone: only right when the committed list is empty too.
             self.check_setting(
-                settings::PUBLISH_TARGETS,
-                &settings::targets_digest(&[]),
+                PUBLISH_TARGETS,
+                &targets_digest(&[]),
                 "the list of publish targets",
             )?;
             return Ok(Vec::new());
@@ -112,11 +149,17 @@ impl Vault {
         let targets: Vec<PublishTarget> = serde_json::from_slice(&plain)
             .map_err(|_| Error::Tampered("the list of publish targets".into()))?;
         self.check_setting(
-            settings::PUBLISH_TARGETS,
-            &settings::targets_digest(&targets),
+            PUBLISH_TARGETS,
+            &targets_digest(&targets),
             "the list of publish targets",
         )?;
         Ok(targets)
+    }
+
+    /// The targets' setting as stored (name and digest), for a root from before committed
+    /// settings.
+    pub(in crate::vault) fn targets_setting(&self) -> Result<(&'static str, String)> {
+        Ok((PUBLISH_TARGETS, targets_digest(&self.targets()?)))
     }
 
     pub(in crate::vault) fn seal_targets(
@@ -195,10 +238,7 @@ impl Vault {
                 host: host.clone(),
             });
             Self::seal_targets(&v.sealer, tx, &targets)?;
-            v.commit_setting(
-                settings::PUBLISH_TARGETS,
-                settings::targets_digest(&targets),
-            )?;
+            v.commit_setting(PUBLISH_TARGETS, targets_digest(&targets))?;
             v.log(
                 tx,
                 Action::PublishAdded,
@@ -229,10 +269,7 @@ impl Vault {
                 )));
             }
             Self::seal_targets(&v.sealer, tx, &targets)?;
-            v.commit_setting(
-                settings::PUBLISH_TARGETS,
-                settings::targets_digest(&targets),
-            )?;
+            v.commit_setting(PUBLISH_TARGETS, targets_digest(&targets))?;
             v.log(
                 tx,
                 Action::PublishRemoved,
