@@ -17,9 +17,9 @@ use crate::vault::records::KeyData;
 use crate::vault::store;
 use crate::vault::store::Store;
 use crate::vault::team::members::{Slot, slot_name};
-use crate::vault::team::rekey::{self, Source};
+use crate::vault::team::reseal::{self, Source};
 
-pub use crate::vault::team::rekey::RekeyProgress;
+pub use crate::vault::team::reseal::RekeyProgress;
 
 /// A re-key: the new data key, what to log, and who can open the result.
 pub(in crate::vault) struct Rekey {
@@ -265,7 +265,7 @@ impl Vault {
             commitment::check_head(root, conn)?;
             let tx = root.tx;
             let resealed =
-                rekey::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
+                reseal::reseal_all(conn, Source::V2(&audit.entries), from, &to, progress)?;
             if let Some(problem) = resealed.problems.first() {
                 return Err(Error::Tampered(format!("the vault ({problem})")));
             }

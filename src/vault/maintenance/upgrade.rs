@@ -11,7 +11,7 @@ use crate::vault::handle::Vault;
 use crate::vault::publishing::signing;
 use crate::vault::records::WRAP_AAD;
 use crate::vault::store;
-use crate::vault::team::rekey::{self, Source};
+use crate::vault::team::reseal::{self, Source};
 
 /// `vault.keyward` → `vault.keyward.v1-backup` (or `.v1-backup.2`, … if that exists).
 fn backup_path(path: &Path) -> PathBuf {
@@ -49,7 +49,7 @@ pub(in crate::vault) fn from_v1(
     let conn = &*vault.conn;
     let to = &vault.sealer;
     store::in_transaction(conn, || {
-        let resealed = rekey::reseal_all(conn, Source::V1, &from, to, &mut |_| {})?;
+        let resealed = reseal::reseal_all(conn, Source::V1, &from, to, &mut |_| {})?;
         let mut commitment = Commitment::default();
         commitment.rebuild(conn, to, 0, resealed.entries)?;
         commitment.begin_write(conn, to)?;

@@ -24,7 +24,7 @@ use crate::vault::handle::Vault;
 use crate::vault::model::Timestamp;
 use crate::vault::store::Store;
 use crate::vault::team::grants::{GrantTo, IDENTITY_AAD, Identity};
-use crate::vault::team::rekey::RekeyProgress;
+use crate::vault::team::reseal::RekeyProgress;
 
 /// The member a new vault (and a vault from before members) belongs to.
 pub const DEFAULT_MEMBER: &str = "owner";
