@@ -3,7 +3,7 @@
 
 /// A member's key slot as stored in `meta` (its KDF parameters within the ceiling).
 pub fn slot(raw: &[u8]) -> Option<crate::vault::crypto::KdfParams> {
-    crate::vault::team::members::Slot::parse(raw)
+    crate::vault::team::slot::Slot::parse(raw)
         .ok()
         .map(|s| s.params)
 }

@@ -59,7 +59,7 @@ pub use key_filter::{KeyFilter, contains_folded};
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
 pub use keys::{MasterKey, MintedKey, NewKey};
 pub use location::{is_server_url, redact as redact_location};
-pub use maintenance::doctor::{DoctorReport, RekeyProgress};
+pub use maintenance::doctor::DoctorReport;
 pub use maintenance::health::{Ack, Finding, FindingKind};
 pub use maintenance::migrate::Migrated;
 pub use model::{
@@ -73,6 +73,7 @@ pub use publishing::targets::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
 pub use publishing::usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
 pub use store::{LiveEvent, LiveFeed};
 pub use team::members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
+pub use team::reseal::RekeyProgress;
 pub use verify::{Verifier, parse_valid_for, validate_prefix};
 // The key format, verifier files and the decision are the verifier crate's (what services
 // link); the vault's API names them here as before.

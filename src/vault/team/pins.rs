@@ -263,7 +263,7 @@ impl crate::vault::handle::Vault {
                     .iter()
                     .map(|m| {
                         (
-                            crate::vault::team::members::slot_name(&m.name),
+                            crate::vault::team::slot::slot_name(&m.name),
                             m.public.clone(),
                         )
                     })
@@ -273,14 +273,14 @@ impl crate::vault::handle::Vault {
                     .filter(|m| !m.identity.is_empty())
                     .map(|m| {
                         (
-                            crate::vault::team::members::slot_name(&m.name),
+                            crate::vault::team::slot::slot_name(&m.name),
                             m.identity.clone(),
                         )
                     })
                     .collect();
                 let kdf = records
                     .iter()
-                    .filter_map(|m| Some((crate::vault::team::members::slot_name(&m.name), m.kdf?)))
+                    .filter_map(|m| Some((crate::vault::team::slot::slot_name(&m.name), m.kdf?)))
                     .collect();
                 (c.stored_tx(), members, identities, kdf)
             }
@@ -334,12 +334,12 @@ impl crate::vault::handle::Vault {
         // by an earlier build with more memory), within what earlier builds allowed.
         let kdf: BTreeMap<String, crate::vault::crypto::KdfParams> =
             crate::vault::store::open(path)
-                .and_then(|conn| crate::vault::team::members::stored_slots(&*conn))
+                .and_then(|conn| crate::vault::team::slot::stored_slots(&*conn))
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|(name, raw)| {
                     // The slot's JSON as it is: its parameters are what is being accepted.
-                    let params = serde_json::from_slice::<crate::vault::team::members::Slot>(&raw)
+                    let params = serde_json::from_slice::<crate::vault::team::slot::Slot>(&raw)
                         .ok()?
                         .params;
                     params.check_pinned().is_ok().then_some((name, params))
