@@ -4,12 +4,35 @@
 //! is found by `doctor`. Details (paths, names, key ids) are sealed, with the entry's fields
 //! bound in as associated data; secrets are never passed in.
 
-use super::store::Store;
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
-use super::model::{NodeId, Timestamp};
-use super::{Vault, crypto, store};
+use crate::vault::crypto;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::model::{NodeId, Timestamp};
+use crate::vault::store::{self, Store};
+
+impl Vault {
+    /// The activity log, newest first, for `node` and below (everything when `None`).
+    pub fn activity(&self, node: Option<NodeId>, limit: usize) -> Result<Vec<ActivityEntry>> {
+        read(self, node, limit)
+    }
+
+    /// Appends an entry inside a write; a change to keys marks its node for the publish targets.
+    pub(in crate::vault) fn log(
+        &self,
+        tx: &dyn Store,
+        action: Action,
+        node: Option<NodeId>,
+        path: &str,
+        detail: &str,
+    ) -> Result<()> {
+        if action.changes_keys() {
+            self.touched.borrow_mut().push(node);
+        }
+        append(self, tx, action, node, path, detail)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Action {
@@ -143,7 +166,7 @@ pub struct ActivityEntry {
 }
 
 fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&super::format_time(*t))
+    s.serialize_str(&crate::vault::model::format_time(*t))
 }
 
 #[derive(Serialize, Deserialize)]

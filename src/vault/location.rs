@@ -46,8 +46,8 @@ pub fn redact(location: &str) -> String {
 
 /// The refusal of a server URL by a build without PostgreSQL support.
 #[cfg_attr(feature = "postgres", allow(dead_code))]
-pub fn unsupported(location: &str) -> super::Error {
-    super::Error::Invalid(format!(
+pub fn unsupported(location: &str) -> crate::vault::error::Error {
+    crate::vault::error::Error::Invalid(format!(
         "{} is a PostgreSQL location; this build keeps vaults in files only (pass a file path)",
         redact(location)
     ))

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use keyward_verify::outside as shared;
 
-use super::error::Result;
+use crate::vault::error::Result;
 
 pub use keyward_verify::outside::{MAX_VERIFIER_FILE, READ_DEADLINE};
 /// `key import`.

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::Timestamp;
+use keyward_verify::time::Timestamp;
 
 // The formatter verifier files' messages use too (allocation-free for listings).
 use keyward_verify::time::rfc3339_utc;

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::store::Store;
+use crate::vault::store::Store;
 
 mod bucket;
 mod root;
@@ -22,8 +22,8 @@ pub use bucket::Entry;
 use bucket::{Bucket, Buckets, bucket_of};
 pub use root::{MemberRecord, RetiredSigningKey, Root};
 
-use super::crypto::{self, DIGEST_LEN, Sealer};
-use super::error::{Error, Result};
+use crate::vault::crypto::{self, DIGEST_LEN, Sealer};
+use crate::vault::error::{Error, Result};
 
 pub const ROOT_META: &str = "commitment";
 
@@ -294,7 +294,10 @@ impl Commitment {
     /// The committed signing-key history: when the current key came in, and the retired ones.
     pub fn signing_history(
         &self,
-    ) -> Result<(Option<crate::vault::Timestamp>, Vec<RetiredSigningKey>)> {
+    ) -> Result<(
+        Option<crate::vault::model::Timestamp>,
+        Vec<RetiredSigningKey>,
+    )> {
         let root = self.root()?;
         Ok((root.signing_key_since, root.retired_signing_keys.clone()))
     }
@@ -302,7 +305,7 @@ impl Commitment {
     /// Inside a write: records the signing-key history in the root being written.
     pub fn set_signing_history(
         &mut self,
-        since: Option<crate::vault::Timestamp>,
+        since: Option<crate::vault::model::Timestamp>,
         retired: Vec<RetiredSigningKey>,
     ) -> Result<()> {
         self.edit_root(|root| {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::crypto::Sealer;
-use super::super::error::{Error, Result};
+use crate::vault::crypto::Sealer;
+use crate::vault::error::{Error, Result};
 
 const ROOT_AAD: &[u8] = b"keyward/v2/commitment";
 
@@ -27,7 +27,7 @@ pub struct Root {
     pub signing_key: String,
     /// When the current signing key was made by a rotation (`None`: made with the vault).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signing_key_since: Option<crate::vault::Timestamp>,
+    pub signing_key_since: Option<crate::vault::model::Timestamp>,
     /// Signing keys replaced by a rotation, oldest first: files they sign are not this
     /// vault's any more once services trust only the current key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -50,8 +50,8 @@ pub struct RetiredSigningKey {
     pub public: String,
     /// When it became the vault's key (`None`: made with the vault).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<crate::vault::Timestamp>,
-    pub retired_at: crate::vault::Timestamp,
+    pub since: Option<crate::vault::model::Timestamp>,
+    pub retired_at: crate::vault::model::Timestamp,
 }
 
 /// A member as the commitment records it.
@@ -60,14 +60,14 @@ pub struct MemberRecord {
     pub name: String,
     /// The X25519 public key (hex) the data key is sealed to.
     pub public: String,
-    pub added_at: crate::vault::Timestamp,
+    pub added_at: crate::vault::model::Timestamp,
     /// The member's Ed25519 identity (hex), whose grants of data keys others accept; empty
     /// until the member's first unlock with a Keyward that makes one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub identity: String,
     /// The key derivation parameters of the member's slot (absent in roots from before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kdf: Option<crate::vault::KdfParams>,
+    pub kdf: Option<crate::vault::crypto::KdfParams>,
 }
 
 impl Root {

@@ -18,8 +18,8 @@ pub mod sqlite;
 
 use std::path::Path;
 
-use super::error::Result;
-use super::model::{NodeId, Timestamp};
+use crate::vault::error::Result;
+use crate::vault::model::{NodeId, Timestamp};
 
 pub use copy::copy_vault;
 pub use files::{create_private_dir, create_private_file, others_can_read};
@@ -208,7 +208,7 @@ pub fn create(location: &Path, meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>>
 pub fn server_url(location: &Path) -> Option<&str> {
     location
         .to_str()
-        .filter(|text| super::location::is_server_url(text))
+        .filter(|text| crate::vault::location::is_server_url(text))
 }
 
 #[cfg(feature = "postgres")]
@@ -223,10 +223,10 @@ fn create_server(url: &str, meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>> {
 
 #[cfg(not(feature = "postgres"))]
 fn open_server(url: &str) -> Result<Box<dyn Store>> {
-    Err(super::location::unsupported(url))
+    Err(crate::vault::location::unsupported(url))
 }
 
 #[cfg(not(feature = "postgres"))]
 fn create_server(url: &str, _meta: &[(&str, &[u8])]) -> Result<Box<dyn Store>> {
-    Err(super::location::unsupported(url))
+    Err(crate::vault::location::unsupported(url))
 }

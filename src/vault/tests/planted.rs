@@ -2,9 +2,12 @@
 //! of their own to a member's public key: the member's unlock is refused, so nothing the member
 //! would write is readable with the planted key.
 
+use std::path::Path;
+
 use super::*;
-use crate::vault::grants::Identity;
-use crate::vault::members::{Slot, slot_name};
+use crate::vault::team::grants::Identity;
+use crate::vault::team::members;
+use crate::vault::team::slot::{self, Slot, slot_name};
 
 const ALICE: &str = "alice's passphrase 1";
 const BOB: &str = "bob's passphrase 2";
@@ -141,7 +144,7 @@ fn a_vault_made_with_more_memory_than_the_ceiling_is_taken_only_on_purpose() {
     Vault::accept_vault_change(&path).expect("take it as it is");
     let pinned = pins::pin_of(&path).expect("pin").expect("pinned").kdf;
     assert_eq!(pinned.get(&slot_name(DEFAULT_MEMBER)), Some(&slot.params));
-    let slots = members::stored_slots(&*store::open(&path).expect("open")).expect("slots");
+    let slots = slot::stored_slots(&*store::open(&path).expect("open")).expect("slots");
     let (_, chosen) = members::choose_slot_pinned(&slots, None, &pinned).expect("now paid");
     assert!(chosen.pinned_kdf);
 }

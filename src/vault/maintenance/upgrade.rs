@@ -3,13 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use super::commitment::Commitment;
-use super::crypto::{self, Sealer};
-use super::error::{Error, Result};
-use super::records::WRAP_AAD;
-use super::rekey::{self, Source};
-use super::store;
-use super::{Action, Vault, activity, signing};
+use crate::vault::activity::{self, Action};
+use crate::vault::commitment::Commitment;
+use crate::vault::crypto::{self, Sealer};
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::publishing::signing;
+use crate::vault::records::WRAP_AAD;
+use crate::vault::store;
+use crate::vault::team::reseal::{self, Source};
 
 /// `vault.keyward` → `vault.keyward.v1-backup` (or `.v1-backup.2`, … if that exists).
 fn backup_path(path: &Path) -> PathBuf {
@@ -29,7 +31,11 @@ fn backup_path(path: &Path) -> PathBuf {
 /// Upgrades a schema-1 vault: every record re-sealed with versions in its associated data and
 /// HKDF subkeys, the activity log re-chained with a keyed MAC, the state commitment built, the
 /// data key re-wrapped. Problems found in the v1 file are logged in the upgrade's own entry.
-pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) -> Result<()> {
+pub(in crate::vault) fn from_v1(
+    vault: &mut Vault,
+    data_key: &[u8; 32],
+    kek: &[u8; 32],
+) -> Result<()> {
     let backup = backup_path(&vault.path);
     vault.conn.backup_into(&backup).map_err(|e| {
         Error::Invalid(format!(
@@ -43,7 +49,7 @@ pub(super) fn from_v1(vault: &mut Vault, data_key: &[u8; 32], kek: &[u8; 32]) ->
     let conn = &*vault.conn;
     let to = &vault.sealer;
     store::in_transaction(conn, || {
-        let resealed = rekey::reseal_all(conn, Source::V1, &from, to, &mut |_| {})?;
+        let resealed = reseal::reseal_all(conn, Source::V1, &from, to, &mut |_| {})?;
         let mut commitment = Commitment::default();
         commitment.rebuild(conn, to, 0, resealed.entries)?;
         commitment.begin_write(conn, to)?;

@@ -1,8 +1,10 @@
 //! The scope catalog of a workspace (inherited by its projects and environments).
 
-use super::error::{Error, Result};
-use super::model::{NodeId, Scope};
-use super::{Action, Vault, store};
+use crate::vault::activity::Action;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::model::{NodeId, Scope};
+use crate::vault::store;
 
 impl Vault {
     /// The scope catalog that applies at `node` (its workspace's).

@@ -14,8 +14,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::error::{Error, Result};
-use super::wiped::Wiped;
+use crate::vault::error::{Error, Result};
+mod wiped;
+
+use wiped::Wiped;
 
 // Shared with services through the verifier crate: the same hex and hashes on both sides.
 pub use keyward_verify::hex::{from_hex, sha256, to_hex};

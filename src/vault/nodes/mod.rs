@@ -1,13 +1,17 @@
 //! The workspace → project → environment tree: add, rename, delete, resolve.
 
-use super::store::Store;
+mod scopes;
+pub(in crate::vault) mod tree;
 
-use super::commitment::Table;
-use super::error::{Error, Result};
-use super::model::{Node, NodeId, NodeKind, Preset, validate_name};
-use super::records::NodeData;
-use super::verify::validate_prefix;
-use super::{Action, Vault, tamper};
+use crate::vault::store::Store;
+
+use crate::vault::activity::Action;
+use crate::vault::commitment::Table;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::{Vault, tamper};
+use crate::vault::model::{Node, NodeId, NodeKind, Preset, validate_name};
+use crate::vault::records::NodeData;
+use crate::vault::verify::validate_prefix;
 
 impl Vault {
     /// Every node, sorted by path (workspaces, then their projects, then environments).

@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::crypto;
-use super::error::{Error, Result};
-use super::model::{Timestamp, format_time};
+use crate::vault::crypto;
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{Timestamp, format_time};
 
 const PIN_TYPE: &str = "keyward.pin";
 const PIN_VERSION: u32 = 1;
@@ -46,7 +46,7 @@ pub struct Pin {
     /// Member (by slot) → the key derivation parameters its slot had: paid again even above
     /// the ceiling (a vault made by an earlier build with more memory).
     #[serde(default)]
-    pub kdf: BTreeMap<String, super::KdfParams>,
+    pub kdf: BTreeMap<String, crate::vault::crypto::KdfParams>,
     pub seen_at: Timestamp,
 }
 
@@ -62,8 +62,8 @@ pub fn pins_dir() -> Option<PathBuf> {
 /// password.
 pub fn location_key(path: &Path) -> String {
     let text = path.to_string_lossy();
-    if super::location::is_server_url(&text) {
-        super::location::redact(&text)
+    if crate::vault::location::is_server_url(&text) {
+        crate::vault::location::redact(&text)
     } else {
         std::path::absolute(path)
             .unwrap_or_else(|_| path.to_owned())
@@ -90,7 +90,8 @@ pub fn read(dir: &Path, location: &str) -> Result<Option<Pin>> {
             file.display()
         ))
     };
-    let text = super::outside::read_text(&file, MAX_PIN_FILE).map_err(|e| bad(e.to_string()))?;
+    let text =
+        crate::vault::outside::read_text(&file, MAX_PIN_FILE).map_err(|e| bad(e.to_string()))?;
     let pin: Pin = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     if pin.kind != PIN_TYPE || pin.version != PIN_VERSION || pin.location != location {
         return Err(bad("it is not a pin of this location".into()));
@@ -107,7 +108,7 @@ pub struct Seen<'a> {
     /// Identities as the (authenticated) vault commits them.
     pub identities: BTreeMap<String, String>,
     /// Key derivation parameters as the vault commits them.
-    pub kdf: BTreeMap<String, super::KdfParams>,
+    pub kdf: BTreeMap<String, crate::vault::crypto::KdfParams>,
 }
 
 /// Refuses a vault that is not the one pinned at its location, or older than it.
@@ -178,7 +179,7 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
         kdf,
         seen_at: now,
     };
-    super::store::create_private_dir(dir)?;
+    crate::vault::store::create_private_dir(dir)?;
     let text = serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
     write_unsynced(&pin_file(dir, location), &text)
 }
@@ -222,7 +223,7 @@ struct SeenNow {
     tx: Option<u64>,
     members: BTreeMap<String, String>,
     identities: BTreeMap<String, String>,
-    kdf: BTreeMap<String, super::KdfParams>,
+    kdf: BTreeMap<String, crate::vault::crypto::KdfParams>,
 }
 
 impl SeenNow {
@@ -239,19 +240,19 @@ impl SeenNow {
 
 /// This machine's pin of the vault at `path`, read once per unlock (`None`: none yet). A pin
 /// file that is not one is an error naming it.
-pub(super) fn pin_of(path: &Path) -> Result<Option<Pin>> {
+pub(in crate::vault) fn pin_of(path: &Path) -> Result<Option<Pin>> {
     match pins_dir() {
         Some(dir) => read(&dir, &location_key(path)),
         None => Ok(None),
     }
 }
 
-impl super::Vault {
+impl crate::vault::handle::Vault {
     /// What this vault is now, as a pin compares it.
     fn seen_now(&self) -> Result<SeenNow> {
         let vault_id = self
             .conn
-            .meta_get(super::signing::VAULT_ID_META)?
+            .meta_get(crate::vault::publishing::signing::VAULT_ID_META)?
             .and_then(|id| String::from_utf8(id).ok())
             .unwrap_or_default();
         let (tx, members, identities, kdf) = match self.sync_commitment() {
@@ -260,16 +261,26 @@ impl super::Vault {
                 let records = c.members().unwrap_or_default();
                 let members = records
                     .iter()
-                    .map(|m| (super::members::slot_name(&m.name), m.public.clone()))
+                    .map(|m| {
+                        (
+                            crate::vault::team::slot::slot_name(&m.name),
+                            m.public.clone(),
+                        )
+                    })
                     .collect();
                 let identities = records
                     .iter()
                     .filter(|m| !m.identity.is_empty())
-                    .map(|m| (super::members::slot_name(&m.name), m.identity.clone()))
+                    .map(|m| {
+                        (
+                            crate::vault::team::slot::slot_name(&m.name),
+                            m.identity.clone(),
+                        )
+                    })
                     .collect();
                 let kdf = records
                     .iter()
-                    .filter_map(|m| Some((super::members::slot_name(&m.name), m.kdf?)))
+                    .filter_map(|m| Some((crate::vault::team::slot::slot_name(&m.name), m.kdf?)))
                     .collect();
                 (c.stored_tx(), members, identities, kdf)
             }
@@ -286,7 +297,7 @@ impl super::Vault {
 
     /// Refuses the vault when this machine's pin of its location says it is another vault or
     /// an older state of it.
-    pub(super) fn check_pin(&self, pin: Option<&Pin>) -> Result<()> {
+    pub(in crate::vault) fn check_pin(&self, pin: Option<&Pin>) -> Result<()> {
         let Some(pin) = pin else {
             return Ok(());
         };
@@ -296,7 +307,7 @@ impl super::Vault {
 
     /// Remembers the state just seen or committed (best effort; never fails an unlock or a
     /// write that is already durable).
-    pub(super) fn record_pin(&self) {
+    pub(in crate::vault) fn record_pin(&self) {
         let Some(dir) = pins_dir() else {
             return;
         };
@@ -321,18 +332,19 @@ impl super::Vault {
         let forgotten = forget(&dir, &location)?;
         // Taken as it is: its slots' key derivation too, even above the ceiling (a vault made
         // by an earlier build with more memory), within what earlier builds allowed.
-        let kdf: BTreeMap<String, super::KdfParams> = super::store::open(path)
-            .and_then(|conn| super::members::stored_slots(&*conn))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(name, raw)| {
-                // The slot's JSON as it is: its parameters are what is being accepted.
-                let params = serde_json::from_slice::<super::members::Slot>(&raw)
-                    .ok()?
-                    .params;
-                params.check_pinned().is_ok().then_some((name, params))
-            })
-            .collect();
+        let kdf: BTreeMap<String, crate::vault::crypto::KdfParams> =
+            crate::vault::store::open(path)
+                .and_then(|conn| crate::vault::team::slot::stored_slots(&*conn))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(name, raw)| {
+                    // The slot's JSON as it is: its parameters are what is being accepted.
+                    let params = serde_json::from_slice::<crate::vault::team::slot::Slot>(&raw)
+                        .ok()?
+                        .params;
+                    params.check_pinned().is_ok().then_some((name, params))
+                })
+                .collect();
         if !kdf.is_empty() {
             let pin = Pin {
                 kind: PIN_TYPE.into(),
@@ -343,9 +355,9 @@ impl super::Vault {
                 members: BTreeMap::new(),
                 identities: BTreeMap::new(),
                 kdf,
-                seen_at: crate::vault::now(),
+                seen_at: crate::vault::model::now(),
             };
-            super::store::create_private_dir(&dir)?;
+            crate::vault::store::create_private_dir(&dir)?;
             let text =
                 serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
             write_unsynced(&pin_file(&dir, &location), &text)?;

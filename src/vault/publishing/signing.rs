@@ -11,12 +11,13 @@
 use keyward_verify::{SigningKey, TrustedKey};
 use zeroize::Zeroizing;
 
-use super::commitment::RetiredSigningKey;
-use super::crypto::{self, Sealer};
-use super::error::{Error, Result};
-use super::model::Timestamp;
-use super::store::Store;
-use super::{Action, Vault};
+use crate::vault::activity::Action;
+use crate::vault::commitment::RetiredSigningKey;
+use crate::vault::crypto::{self, Sealer};
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::model::Timestamp;
+use crate::vault::store::Store;
 
 pub const VAULT_ID_META: &str = "vault_id";
 pub const SIGNING_KEY_META: &str = "signing_key";
@@ -29,7 +30,7 @@ fn signing_aad(vault_id: &str) -> Vec<u8> {
 }
 
 /// A fresh vault id and sealed seed, as the `meta` entries to store, with the public key.
-pub(super) fn generate(sealer: &Sealer) -> (String, Vec<u8>, TrustedKey) {
+pub(in crate::vault) fn generate(sealer: &Sealer) -> (String, Vec<u8>, TrustedKey) {
     let vault_id = crypto::to_hex(&crypto::random_bytes::<VAULT_ID_LEN>());
     let seed = Zeroizing::new(crypto::random_bytes::<SEED_LEN>());
     let sealed = sealer.seal(&signing_aad(&vault_id), seed.as_ref());
@@ -75,7 +76,11 @@ fn tampered(why: &str) -> Error {
 
 /// Re-seals the signing key from one sealer to another (re-key), in the caller's transaction.
 /// A key that does not open stays as it was (and stays tampered); the problem is returned.
-pub(super) fn reseal(conn: &dyn Store, from: &Sealer, to: &Sealer) -> Result<Option<String>> {
+pub(in crate::vault) fn reseal(
+    conn: &dyn Store,
+    from: &Sealer,
+    to: &Sealer,
+) -> Result<Option<String>> {
     match read_seed(conn, from) {
         Ok(None) => Ok(None),
         Ok(Some((id, seed))) => {
@@ -89,7 +94,7 @@ pub(super) fn reseal(conn: &dyn Store, from: &Sealer, to: &Sealer) -> Result<Opt
 
 /// A new seed for the vault id `vault_id`, sealed under `sealer` and stored in `tx` (the old one
 /// is overwritten): a rotation. Returns the new public key.
-pub(super) fn store_new_seed(
+pub(in crate::vault) fn store_new_seed(
     tx: &dyn Store,
     sealer: &Sealer,
     vault_id: &str,
@@ -105,14 +110,14 @@ pub(super) fn store_new_seed(
 }
 
 /// The stored vault id, in the caller's transaction.
-pub(super) fn stored_vault_id(conn: &dyn Store) -> Result<String> {
+pub(in crate::vault) fn stored_vault_id(conn: &dyn Store) -> Result<String> {
     conn.meta_get(VAULT_ID_META)?
         .and_then(|id| String::from_utf8(id).ok())
         .ok_or_else(|| tampered("the vault id is missing"))
 }
 
 /// The signing-key history once `old` (hex, current `since`) is replaced at `now`.
-pub(super) fn retire(
+pub(in crate::vault) fn retire(
     retired: Vec<RetiredSigningKey>,
     old: String,
     since: Option<Timestamp>,
@@ -150,7 +155,7 @@ fn opt_time<S: serde::Serializer>(
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     match t {
-        Some(t) => s.serialize_str(&super::format_time(*t)),
+        Some(t) => s.serialize_str(&crate::vault::model::format_time(*t)),
         None => s.serialize_none(),
     }
 }
@@ -187,7 +192,7 @@ impl Vault {
     }
 
     /// Inside a write: the signing key, made (or recorded in the commitment) if needed.
-    pub(super) fn signing_key_in(&self, tx: &dyn Store) -> Result<SigningKey> {
+    pub(in crate::vault) fn signing_key_in(&self, tx: &dyn Store) -> Result<SigningKey> {
         match self.stored_signing_key()? {
             Stored::Ready(key) => Ok(key),
             Stored::Adopt(key) => {
@@ -216,7 +221,7 @@ impl Vault {
     }
 
     /// The signing key (made first if the vault has none yet), outside any write.
-    pub(super) fn signing_key(&self) -> Result<SigningKey> {
+    pub(in crate::vault) fn signing_key(&self) -> Result<SigningKey> {
         self.ensure_signing_key()?;
         match self.stored_signing_key()? {
             Stored::Ready(key) => Ok(key),
@@ -226,7 +231,7 @@ impl Vault {
 
     /// Makes the signing key of a vault that has none yet (one written before signed verifier
     /// files); a no-op otherwise.
-    pub(super) fn ensure_signing_key(&self) -> Result<()> {
+    pub(in crate::vault) fn ensure_signing_key(&self) -> Result<()> {
         self.sync_commitment()?;
         if !matches!(self.stored_signing_key()?, Stored::Ready(_)) {
             self.write(|v, tx| v.signing_key_in(tx).map(drop))?;
@@ -235,7 +240,7 @@ impl Vault {
     }
 
     /// The public key that verifier files of this vault are signed with (`kwpk_…`): what a
-    /// service passes to [`Verifier::load`](super::Verifier::load). A changed passphrase keeps
+    /// service passes to [`Verifier::load`](crate::vault::Verifier::load). A changed passphrase keeps
     /// it; a rotation (`rotate_verifier_key`, and removing a member) replaces it.
     pub fn verifier_key(&self) -> Result<TrustedKey> {
         self.ensure_signing_key()?;
@@ -311,7 +316,7 @@ impl Vault {
     }
 
     /// For `doctor`: what is wrong with the signing key, if anything.
-    pub(super) fn signing_key_problem(&self) -> Option<String> {
+    pub(in crate::vault) fn signing_key_problem(&self) -> Option<String> {
         match self
             .sync_commitment()
             .and_then(|()| self.stored_signing_key())

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::Timestamp;
+use crate::vault::model::Timestamp;
 
 pub const USAGE_TYPE: &str = "keyward.usage";
 pub const USAGE_VERSION: u32 = 1;
@@ -94,7 +94,7 @@ impl UsageFile {
     /// Reads a usage file; `None` when it is missing, too large, or not a usage file.
     pub fn read(path: &Path) -> Option<UsageFile> {
         // Outside input: a FIFO or a link in its place must not hang or redirect a listing.
-        let text = super::outside::read_text(path, MAX_USAGE_FILE).ok()?;
+        let text = crate::vault::outside::read_text(path, MAX_USAGE_FILE).ok()?;
         UsageFile::parse(&text)
     }
 
@@ -199,7 +199,7 @@ pub fn collect(verifier_files: &[PathBuf], now: Timestamp) -> HashMap<String, Ke
 }
 
 /// Puts a key's usage through services into its list row.
-pub(crate) fn apply(usage: &HashMap<String, KeyUsage>, info: &mut super::model::KeyInfo) {
+pub(crate) fn apply(usage: &HashMap<String, KeyUsage>, info: &mut crate::vault::model::KeyInfo) {
     if let Some(u) = usage.get(&info.key_id) {
         info.last_used_at = info.last_used_at.max(u.last_used_at);
         info.uses_24h = Some(u.uses_24h);

@@ -9,17 +9,21 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::commitment::Table;
-use super::error::{Error, Result};
-use super::key_read::listed_status;
-use super::key_walk::RowDecoder;
-use super::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
-use super::records::PreviousUntil;
-use super::store::Store;
-use super::{Action, Vault};
+use crate::vault::activity::Action;
+use crate::vault::commitment::Table;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::key_read::listed_status;
+use crate::vault::key_walk::RowDecoder;
+use crate::vault::maintenance::settings;
+use crate::vault::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
+use crate::vault::records::PreviousUntil;
+use crate::vault::store::Store;
 
 const ACKS_META: &str = "health_acks";
 const ACKS_AAD: &[u8] = b"keyward/v2/meta/health_acks";
+/// The name of the acknowledgements' digest among the committed settings.
+pub(in crate::vault) const HEALTH_ACKS: &str = "health_acks";
 const DAY: i64 = 86_400;
 /// A key unused for this long, or a full-access key this old, is worth a look.
 pub const STALE_DAYS: i64 = 90;
@@ -237,11 +241,16 @@ struct KeyFound {
 
 /// The findings of one key row, decoded on the decrypting thread: `None` for a key with none,
 /// and for a record that fails its checks (listed as tampered, which is not a finding).
-fn key_found(d: &RowDecoder<'_>, row: &super::store::KeyRow, committed: bool) -> Option<KeyFound> {
+fn key_found(
+    d: &RowDecoder<'_>,
+    row: &crate::vault::store::KeyRow,
+    committed: bool,
+) -> Option<KeyFound> {
     if !committed {
         return None;
     }
-    let v: KeyVitals = super::open_sealed(d.sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+    let v: KeyVitals =
+        crate::vault::handle::open_sealed(d.sealer, Table::Keys, row.id, row.version, &row.sealed)?;
     if v.key_id != row.key_id || v.node_id != row.node_id || v.full_access != row.full_access {
         return None;
     }
@@ -299,8 +308,23 @@ fn push_findings(found: KeyFound, out: &mut Vec<Finding>) {
     }
 }
 
+pub(in crate::vault) fn acks_digest(acks: &[Ack]) -> String {
+    settings::digest(&acks)
+}
+
+/// Seals and stores the acknowledgements in a re-key's transaction and returns their digest for
+/// the fresh root.
+pub(in crate::vault) fn reseal_acks(
+    sealer: &crate::vault::crypto::Sealer,
+    conn: &dyn Store,
+    acks: &[Ack],
+) -> Result<String> {
+    Vault::seal_acks(sealer, conn, acks)?;
+    Ok(acks_digest(acks))
+}
+
 impl Vault {
-    pub(super) fn acks(&self) -> Result<Vec<Ack>> {
+    pub(in crate::vault) fn acks(&self) -> Result<Vec<Ack>> {
         let acks: Vec<Ack> = match self.conn.meta_get(ACKS_META)? {
             None => Vec::new(),
             Some(sealed) => {
@@ -313,15 +337,21 @@ impl Vault {
             }
         };
         self.check_setting(
-            super::settings::HEALTH_ACKS,
-            &super::settings::acks_digest(&acks),
+            HEALTH_ACKS,
+            &acks_digest(&acks),
             "the health acknowledgements",
         )?;
         Ok(acks)
     }
 
-    pub(super) fn seal_acks(
-        sealer: &super::crypto::Sealer,
+    /// The acknowledgements' setting as stored (name and digest), for a root from before
+    /// committed settings.
+    pub(in crate::vault) fn acks_setting(&self) -> Result<(&'static str, String)> {
+        Ok((HEALTH_ACKS, acks_digest(&self.acks()?)))
+    }
+
+    pub(in crate::vault) fn seal_acks(
+        sealer: &crate::vault::crypto::Sealer,
         conn: &dyn Store,
         acks: &[Ack],
     ) -> Result<()> {
@@ -331,7 +361,7 @@ impl Vault {
     }
 
     /// The acknowledgements, for re-keying.
-    pub(super) fn acks_for_rekey(&self) -> Result<Vec<Ack>> {
+    pub(in crate::vault) fn acks_for_rekey(&self) -> Result<Vec<Ack>> {
         self.acks()
     }
 
@@ -445,10 +475,7 @@ impl Vault {
                 reason: reason.to_owned(),
             });
             Self::seal_acks(&v.sealer, tx, &acks)?;
-            v.commit_setting(
-                super::settings::HEALTH_ACKS,
-                super::settings::acks_digest(&acks),
-            )?;
+            v.commit_setting(HEALTH_ACKS, acks_digest(&acks))?;
             v.log(
                 tx,
                 Action::FindingAcknowledged,

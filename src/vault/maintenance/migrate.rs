@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::error::{Error, Result};
-use super::{Vault, display_location, store};
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::{Vault, display_location};
+use crate::vault::store;
 
 /// What a migration copied and found.
 #[derive(Clone, Debug, Default, Serialize)]

@@ -16,15 +16,14 @@
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
-use super::crypto;
-use super::error::{Error, Result};
+use crate::vault::crypto;
 
 /// What the identity seed is wrapped with (under the member's passphrase key).
-pub(super) const IDENTITY_AAD: &[u8] = b"keyward/v2/member-identity";
+pub(in crate::vault) const IDENTITY_AAD: &[u8] = b"keyward/v2/member-identity";
 const GRANT_CONTEXT: &[u8] = b"keyward/v2/grant";
 
 /// A member's identity key, opened with their passphrase.
-pub(super) struct Identity {
+pub(in crate::vault) struct Identity {
     seed: Zeroizing<[u8; 32]>,
     pair: Ed25519KeyPair,
     /// The slot (by its stored name) this identity belongs to.
@@ -62,7 +61,7 @@ impl Identity {
 }
 
 /// What a grant is for: the receiving slot and exactly what was sealed to it.
-pub(super) struct GrantTo<'a> {
+pub(in crate::vault) struct GrantTo<'a> {
     pub slot: &'a str,
     /// The receiver's X25519 public key (hex).
     pub public: &'a str,
@@ -92,101 +91,6 @@ impl GrantTo<'_> {
         UnparsedPublicKey::new(&ED25519, public)
             .verify(&self.message(giver_slot), &signature)
             .is_ok()
-    }
-}
-
-impl super::Vault {
-    /// Refuses a slot whose data key was not given by a member this machine trusts (see the
-    /// module's documentation). `own`: the identity the slot opened with; `pinned`: the
-    /// identities this machine pinned (by slot).
-    pub(super) fn check_grant(
-        &self,
-        name: &str,
-        slot: &super::members::Slot,
-        own: Option<&Identity>,
-        pinned: &std::collections::BTreeMap<String, String>,
-    ) -> Result<()> {
-        let refused = |why: &str| {
-            Err(Error::Tampered(format!(
-                "the data key in your key slot ({why}: someone who can write the vault may have put in a key of their own; see `keyward doctor`)"
-            )))
-        };
-        if slot.grant.is_empty() {
-            if pinned.contains_key(name) {
-                return refused("it carries no grant, though this machine knows your identity");
-            }
-            return Ok(());
-        }
-        let giver = if slot.given_by == name {
-            match own {
-                Some(identity) => identity.public_hex(),
-                None => {
-                    return refused("it claims to be self-granted, but the slot has no identity");
-                }
-            }
-        } else if let Some(identity) = pinned.get(&slot.given_by) {
-            identity.clone()
-        } else {
-            // First unlock here: the identity the vault commits for the giver.
-            self.sync_commitment()?;
-            let committed = self.commitment.borrow().members().unwrap_or_default();
-            match committed
-                .into_iter()
-                .find(|m| super::members::slot_name(&m.name) == slot.given_by)
-                .map(|m| m.identity)
-                .filter(|i| !i.is_empty())
-            {
-                Some(identity) => identity,
-                None => return refused("it was given by no member the vault names"),
-            }
-        };
-        if slot
-            .grant_to(name)
-            .verifies(&slot.given_by, &giver, &slot.grant)
-        {
-            Ok(())
-        } else {
-            refused("it was not given by a member this machine trusts")
-        }
-    }
-
-    /// Gives a slot from before grants its member's identity (at that member's unlock, with
-    /// the passphrase's key), self-granted, and commits the identity.
-    pub(super) fn add_identity(
-        &self,
-        name: &str,
-        slot: &super::members::Slot,
-        opened: &super::members::OpenedSlot,
-    ) -> Result<()> {
-        let identity = Identity::generate(name);
-        let mut upgraded = slot.clone();
-        upgraded.identity = identity.public_hex();
-        upgraded.identity_secret =
-            crypto::to_hex(&crypto::wrap(&opened.kek, IDENTITY_AAD, identity.seed()));
-        upgraded.sign(name, &identity);
-        self.write(|v, tx| {
-            let mut members = v.commitment.borrow().members()?;
-            let Some(me) = members
-                .iter_mut()
-                .find(|m| super::members::slot_name(&m.name) == name)
-            else {
-                return Ok(());
-            };
-            me.identity = upgraded.identity.clone();
-            me.kdf.get_or_insert(upgraded.params);
-            let who = me.name.clone();
-            tx.meta_set(name, &upgraded.to_bytes()?)?;
-            v.commitment.borrow_mut().set_members(members)?;
-            v.log(
-                tx,
-                super::Action::VaultUpgraded,
-                None,
-                "",
-                &format!(
-                    "member {who}: an identity key, so the data keys given to members are signed"
-                ),
-            )
-        })
     }
 }
 

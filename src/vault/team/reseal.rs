@@ -7,15 +7,15 @@
 
 use std::collections::HashMap;
 
-use super::store::Store;
+use crate::vault::store::Store;
 
-use super::activity::{self, Detail, Fields};
-use super::commitment::{Entry, Table};
-use super::crypto::{self, Sealer};
-use super::error::{Error, Result};
-use super::model::NodeKind;
-use super::records::{self, KeyData, NodeData};
-use super::store::{self, KeyRow, KeyTags, NodeRow, OldActivity};
+use crate::vault::activity::{self, Detail, Fields};
+use crate::vault::commitment::{Entry, Table};
+use crate::vault::crypto::{self, Sealer};
+use crate::vault::error::{Error, Result};
+use crate::vault::model::NodeKind;
+use crate::vault::records::{self, KeyData, NodeData};
+use crate::vault::store::{self, KeyRow, KeyTags, NodeRow, OldActivity};
 
 /// How far a re-seal has come (records done of all records).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,14 +26,14 @@ pub struct RekeyProgress {
 
 /// The format the records are read in.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Source<'a> {
+pub(in crate::vault) enum Source<'a> {
     /// Schema 1: no versions, unkeyed SHA-256 chain.
     V1,
     /// Schema 2, with the committed entries of the vault being re-keyed.
     V2(&'a HashMap<(Table, i64), Entry>),
 }
 
-pub(super) struct Resealed {
+pub(in crate::vault) struct Resealed {
     pub entries: Vec<(Table, Entry)>,
     pub problems: Vec<String>,
 }
@@ -49,7 +49,7 @@ struct Run<'a> {
     out: Resealed,
 }
 
-pub(super) fn reseal_all(
+pub(in crate::vault) fn reseal_all(
     conn: &dyn Store,
     source: Source<'_>,
     from: &Sealer,
@@ -167,7 +167,7 @@ impl Run<'_> {
         };
         let version = self.next_version(row.version)?;
         let sealed = records::seal_record(self.to, Table::Nodes, row.id, version, &data)?;
-        let tag = super::name_tag_with(self.to, "node", data.parent, &data.name);
+        let tag = crate::vault::handle::name_tag_with(self.to, "node", data.parent, &data.name);
         let new = NodeRow {
             version,
             sealed,
@@ -211,7 +211,8 @@ impl Run<'_> {
         let lookup = lookup_of(&data.sha256)
             .ok_or_else(|| Error::Tampered(format!("key {}", row.key_id)))?;
         let prev = data.previous.as_ref().and_then(|p| lookup_of(&p.sha256));
-        let name_tag = super::name_tag_with(self.to, "key", data.node_id, &data.name);
+        let name_tag =
+            crate::vault::handle::name_tag_with(self.to, "key", data.node_id, &data.name);
         let new = KeyRow {
             version,
             sealed,

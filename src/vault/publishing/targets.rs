@@ -12,19 +12,58 @@
 
 use std::path::{Path, PathBuf};
 
-use super::store::Store;
+use crate::vault::store::Store;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::error::{Error, Result};
-use super::keyfile::write_file_atomically;
-use super::model::{NodeId, Timestamp};
-use super::settings;
-use super::{Action, Vault, store};
+use crate::vault::activity::Action;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::keyfile::write_file_atomically;
+use crate::vault::maintenance::settings;
+use crate::vault::model::{NodeId, Timestamp};
+use crate::vault::store;
 
 const TARGETS_META: &str = "publish_targets";
 const TARGETS_AAD: &[u8] = b"keyward/v2/meta/publish_targets";
 /// A service user must be able to read a verifier file (it holds no secrets).
+/// The name of the targets' digest among the committed settings.
+pub(in crate::vault) const PUBLISH_TARGETS: &str = "publish_targets";
+
+/// What of a publish target is committed: where it goes and what it carries, not how the
+/// last attempt went (recorded after each publish, outside any write).
+#[derive(Serialize)]
+struct TargetDefinition<'a> {
+    file: &'a std::path::Path,
+    node: Option<i64>,
+    mode: u32,
+    host: Option<&'a str>,
+}
+
+pub(in crate::vault) fn targets_digest(targets: &[PublishTarget]) -> String {
+    let defs: Vec<TargetDefinition> = targets
+        .iter()
+        .map(|t| TargetDefinition {
+            file: &t.file,
+            node: t.node,
+            mode: t.mode,
+            host: t.host.as_deref(),
+        })
+        .collect();
+    settings::digest(&defs)
+}
+
+/// Seals and stores the targets in a re-key's transaction and returns their digest for the
+/// fresh root.
+pub(in crate::vault) fn reseal_targets(
+    sealer: &crate::vault::crypto::Sealer,
+    conn: &dyn Store,
+    targets: &[PublishTarget],
+) -> Result<String> {
+    Vault::seal_targets(sealer, conn, targets)?;
+    Ok(targets_digest(targets))
+}
+
 pub const DEFAULT_PUBLISH_MODE: u32 = 0o644;
 
 /// One verifier file kept up to date.
@@ -72,7 +111,7 @@ pub fn this_host() -> String {
 
 impl Action {
     /// Whether an entry of this kind changes what a verifier file of its node says.
-    pub(super) fn changes_keys(self) -> bool {
+    pub(in crate::vault) fn changes_keys(self) -> bool {
         matches!(
             self,
             Action::KeyCreated
@@ -93,12 +132,12 @@ impl Action {
 
 impl Vault {
     /// The publish targets, sealed in `meta` (none yet: empty).
-    pub(super) fn targets(&self) -> Result<Vec<PublishTarget>> {
+    pub(in crate::vault) fn targets(&self) -> Result<Vec<PublishTarget>> {
         let Some(sealed) = self.conn.meta_get(TARGETS_META)? else {
             // Gone: only right when the committed list is empty too.
             self.check_setting(
-                settings::PUBLISH_TARGETS,
-                &settings::targets_digest(&[]),
+                PUBLISH_TARGETS,
+                &targets_digest(&[]),
                 "the list of publish targets",
             )?;
             return Ok(Vec::new());
@@ -110,15 +149,21 @@ impl Vault {
         let targets: Vec<PublishTarget> = serde_json::from_slice(&plain)
             .map_err(|_| Error::Tampered("the list of publish targets".into()))?;
         self.check_setting(
-            settings::PUBLISH_TARGETS,
-            &settings::targets_digest(&targets),
+            PUBLISH_TARGETS,
+            &targets_digest(&targets),
             "the list of publish targets",
         )?;
         Ok(targets)
     }
 
-    pub(super) fn seal_targets(
-        sealer: &super::crypto::Sealer,
+    /// The targets' setting as stored (name and digest), for a root from before committed
+    /// settings.
+    pub(in crate::vault) fn targets_setting(&self) -> Result<(&'static str, String)> {
+        Ok((PUBLISH_TARGETS, targets_digest(&self.targets()?)))
+    }
+
+    pub(in crate::vault) fn seal_targets(
+        sealer: &crate::vault::crypto::Sealer,
         conn: &dyn Store,
         targets: &[PublishTarget],
     ) -> Result<()> {
@@ -193,10 +238,7 @@ impl Vault {
                 host: host.clone(),
             });
             Self::seal_targets(&v.sealer, tx, &targets)?;
-            v.commit_setting(
-                settings::PUBLISH_TARGETS,
-                settings::targets_digest(&targets),
-            )?;
+            v.commit_setting(PUBLISH_TARGETS, targets_digest(&targets))?;
             v.log(
                 tx,
                 Action::PublishAdded,
@@ -227,10 +269,7 @@ impl Vault {
                 )));
             }
             Self::seal_targets(&v.sealer, tx, &targets)?;
-            v.commit_setting(
-                settings::PUBLISH_TARGETS,
-                settings::targets_digest(&targets),
-            )?;
+            v.commit_setting(PUBLISH_TARGETS, targets_digest(&targets))?;
             v.log(
                 tx,
                 Action::PublishRemoved,
@@ -258,7 +297,7 @@ impl Vault {
     /// After a committed change logged at `touched` nodes: rewrites the targets whose files
     /// it changes (a change below a target's node, or above it: a renamed or deleted parent, a
     /// workspace's scope catalog).
-    pub(super) fn publish_after(&self, touched: &[Option<NodeId>]) {
+    pub(in crate::vault) fn publish_after(&self, touched: &[Option<NodeId>]) {
         if touched.is_empty() {
             return;
         }
@@ -275,7 +314,7 @@ impl Vault {
     }
 
     /// Rewrites every target this machine writes (after the signing key was rotated).
-    pub(super) fn publish_all(&self) {
+    pub(in crate::vault) fn publish_all(&self) {
         self.publish_where(|_| true);
     }
 

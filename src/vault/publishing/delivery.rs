@@ -11,9 +11,12 @@
 
 use std::collections::HashSet;
 
-use super::store::Store;
+use crate::vault::store::Store;
 
-use super::{Action, Error, KeyInfo, KeyStatus, Result, Vault};
+use crate::vault::activity::Action;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::model::{KeyInfo, KeyStatus};
 
 /// The detail of a `key.shown` entry after the key id, for a new key and for a roll.
 const SHOWN_NEW: &str = "secret shown in the window, not yet copied or downloaded";
@@ -25,7 +28,12 @@ const DELIVERY_SCAN: usize = 2_000;
 
 impl Vault {
     /// Logs, inside the mint's or roll's transaction, that a window holds the new secret.
-    pub(super) fn log_shown(&self, tx: &dyn Store, key: &KeyInfo, rolled: bool) -> Result<()> {
+    pub(in crate::vault) fn log_shown(
+        &self,
+        tx: &dyn Store,
+        key: &KeyInfo,
+        rolled: bool,
+    ) -> Result<()> {
         let detail = if rolled { SHOWN_ROLLED } else { SHOWN_NEW };
         self.log(
             tx,

@@ -1,14 +1,82 @@
-//! Unlocking: a member's slot (or a vault from before members' one passphrase) opened with
-//! the passphrase, held to this machine's pin and the slot's grant before anything is believed,
-//! and the failed unlocks counted without the data key.
+//! Creating a vault (with its first member) and unlocking one: a member's slot (or a vault from
+//! before members' one passphrase) opened with the passphrase, held to this machine's pin and
+//! the slot's grant before anything is believed, and the failed unlocks counted without the
+//! data key.
 
 use std::path::Path;
 
-use super::records::{KdfMeta, UNLOCK_FAILURES_META, UnlockFailures, WRAP_AAD, WRAP_AAD_V1};
-use super::store::{self, Store};
-use super::*;
+use crate::vault::activity::Action;
+use crate::vault::commitment;
+use crate::vault::crypto::{self, KdfParams, Sealer};
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::{Vault, display_location};
+use crate::vault::maintenance::upgrade;
+use crate::vault::model::{self, Timestamp, format_time};
+use crate::vault::publishing::signing;
+use crate::vault::records::{KdfMeta, UNLOCK_FAILURES_META, UnlockFailures, WRAP_AAD, WRAP_AAD_V1};
+use crate::vault::store::{self, Store};
+use crate::vault::team::grants::{IDENTITY_AAD, Identity};
+use crate::vault::team::members::{self, DEFAULT_MEMBER, validate_member_name};
+use crate::vault::team::pins;
+use crate::vault::team::slot::{self, OpenedSlot, Slot};
 
 impl Vault {
+    /// Creates a new vault protected by `passphrase`. The KDF parameters must be within
+    /// [`KdfParams::check`]'s bounds.
+    pub fn create(path: &Path, passphrase: &str, params: KdfParams) -> Result<Vault> {
+        Vault::create_as(path, DEFAULT_MEMBER, passphrase, params)
+    }
+
+    /// [`Vault::create`] with the first member's name.
+    pub fn create_as(
+        path: &Path,
+        member: &str,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<Vault> {
+        let member = validate_member_name(member)?;
+        if passphrase.is_empty() {
+            return Err(Error::Invalid("the passphrase must not be empty".into()));
+        }
+        params
+            .check()
+            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+        let data_key = crypto::new_data_key();
+        let slot = Slot::new(
+            &slot::slot_name(member),
+            passphrase,
+            params,
+            &data_key,
+            None,
+        )?;
+        let sealer = Sealer::new(&data_key);
+        let (vault_id, signing_key, public) = signing::generate(&sealer);
+        let root = commitment::Root {
+            signing_key: crypto::to_hex(public.as_bytes()),
+            members: vec![commitment::MemberRecord {
+                name: member.to_owned(),
+                public: slot.public.clone(),
+                added_at: model::now(),
+                identity: slot.identity.clone(),
+                kdf: Some(slot.params),
+            }],
+            ..commitment::Root::default()
+        }
+        .seal(&sealer)?;
+        let conn = store::create(
+            path,
+            &[
+                (&slot::slot_name(member), &slot.to_bytes()?),
+                (commitment::ROOT_META, &root),
+                (signing::VAULT_ID_META, vault_id.as_bytes()),
+                (signing::SIGNING_KEY_META, &signing_key),
+            ],
+        )?;
+        let vault = Vault::with(conn, path, &data_key, member);
+        vault.write(|v, tx| v.log(tx, Action::VaultCreated, None, "", ""))?;
+        Ok(vault)
+    }
+
     /// Unlocks an existing vault. A wrong passphrase is counted (without any detail) and
     /// refused. A vault of an older schema is upgraded in place, after a backup copy.
     pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {
@@ -25,7 +93,7 @@ impl Vault {
             opened.schema_version(),
             ms(start)
         );
-        let slots = members::stored_slots(&*opened)?;
+        let slots = slot::stored_slots(&*opened)?;
         if !slots.is_empty() {
             return Vault::open_slot(opened, path, &slots, member, passphrase, start);
         }
@@ -140,13 +208,13 @@ impl Vault {
     /// counts as one.
     pub fn member_count(path: &Path) -> Result<usize> {
         let opened = store::open(path)?;
-        Ok(members::stored_slots(&*opened)?.len().max(1))
+        Ok(slot::stored_slots(&*opened)?.len().max(1))
     }
 
     /// The KDF parameters of a member's passphrase (default: as [`Vault::open_as`] picks).
     pub fn kdf_params_of(path: &Path, member: Option<&str>) -> Result<KdfParams> {
         let opened = store::open(path)?;
-        let slots = members::stored_slots(&*opened)?;
+        let slots = slot::stored_slots(&*opened)?;
         if slots.is_empty() {
             return Ok(read_kdf(&*opened)?.0);
         }
@@ -154,9 +222,7 @@ impl Vault {
             Ok((_, slot)) => Ok(slot.params),
             // Several members, none named: the file is a vault all the same (the window reads
             // this before it knows who is unlocking).
-            Err(Error::Invalid(_)) if member.is_none() => {
-                Ok(members::Slot::parse(&slots[0].1)?.params)
-            }
+            Err(Error::Invalid(_)) if member.is_none() => Ok(Slot::parse(&slots[0].1)?.params),
             Err(e) => Err(e),
         }
     }
@@ -180,6 +246,101 @@ impl Vault {
             );
             v.log(tx, Action::UnlockFailed, None, "", &detail)?;
             tx.meta_delete(UNLOCK_FAILURES_META)
+        })
+    }
+}
+
+impl Vault {
+    /// Refuses a slot whose data key was not given by a member this machine trusts (see the
+    /// module's documentation). `own`: the identity the slot opened with; `pinned`: the
+    /// identities this machine pinned (by slot).
+    pub(in crate::vault) fn check_grant(
+        &self,
+        name: &str,
+        slot: &Slot,
+        own: Option<&Identity>,
+        pinned: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        let refused = |why: &str| {
+            Err(Error::Tampered(format!(
+                "the data key in your key slot ({why}: someone who can write the vault may have put in a key of their own; see `keyward doctor`)"
+            )))
+        };
+        if slot.grant.is_empty() {
+            if pinned.contains_key(name) {
+                return refused("it carries no grant, though this machine knows your identity");
+            }
+            return Ok(());
+        }
+        let giver = if slot.given_by == name {
+            match own {
+                Some(identity) => identity.public_hex(),
+                None => {
+                    return refused("it claims to be self-granted, but the slot has no identity");
+                }
+            }
+        } else if let Some(identity) = pinned.get(&slot.given_by) {
+            identity.clone()
+        } else {
+            // First unlock here: the identity the vault commits for the giver.
+            self.sync_commitment()?;
+            let committed = self.commitment.borrow().members().unwrap_or_default();
+            match committed
+                .into_iter()
+                .find(|m| slot::slot_name(&m.name) == slot.given_by)
+                .map(|m| m.identity)
+                .filter(|i| !i.is_empty())
+            {
+                Some(identity) => identity,
+                None => return refused("it was given by no member the vault names"),
+            }
+        };
+        if slot
+            .grant_to(name)
+            .verifies(&slot.given_by, &giver, &slot.grant)
+        {
+            Ok(())
+        } else {
+            refused("it was not given by a member this machine trusts")
+        }
+    }
+
+    /// Gives a slot from before grants its member's identity (at that member's unlock, with
+    /// the passphrase's key), self-granted, and commits the identity.
+    pub(in crate::vault) fn add_identity(
+        &self,
+        name: &str,
+        slot: &Slot,
+        opened: &OpenedSlot,
+    ) -> Result<()> {
+        let identity = Identity::generate(name);
+        let mut upgraded = slot.clone();
+        upgraded.identity = identity.public_hex();
+        upgraded.identity_secret =
+            crypto::to_hex(&crypto::wrap(&opened.kek, IDENTITY_AAD, identity.seed()));
+        upgraded.sign(name, &identity);
+        self.write(|v, tx| {
+            let mut members = v.commitment.borrow().members()?;
+            let Some(me) = members
+                .iter_mut()
+                .find(|m| slot::slot_name(&m.name) == name)
+            else {
+                return Ok(());
+            };
+            me.identity = upgraded.identity.clone();
+            me.kdf.get_or_insert(upgraded.params);
+            let who = me.name.clone();
+            tx.meta_set(name, &upgraded.to_bytes()?)?;
+            v.commitment.borrow_mut().set_members(members)?;
+            v.log(
+                tx,
+                Action::VaultUpgraded,
+                None,
+                "",
+                &format!(
+                    "member {who}: an identity key, so the data keys given to members are signed"
+                ),
+            )
         })
     }
 }

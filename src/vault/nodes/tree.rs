@@ -4,20 +4,21 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::store::Store;
+use crate::vault::store::Store;
 
-use super::commitment::Table;
-use super::error::{Error, Result};
-use super::model::{Node, NodeId, NodeKind, Scope};
-use super::records::NodeData;
-use super::{Vault, store};
+use crate::vault::commitment::Table;
+use crate::vault::error::{Error, Result};
+use crate::vault::handle::Vault;
+use crate::vault::model::{Node, NodeId, NodeKind, Scope};
+use crate::vault::records::NodeData;
+use crate::vault::store;
 use keyward_verify::DEFAULT_PREFIX;
 
 /// Workspace → project → environment: no walk up needs more steps than this.
 const MAX_DEPTH: usize = 3;
 
 /// The decrypted tree, indexed by id.
-pub(super) struct Tree {
+pub(in crate::vault) struct Tree {
     pub nodes: HashMap<NodeId, Node>,
     pub scopes: HashMap<NodeId, Vec<Scope>>,
 }
@@ -116,7 +117,7 @@ impl Tree {
 
 impl Vault {
     /// A node row decrypted, if it is the committed one and consistent with its plain columns.
-    pub(super) fn open_node(&self, row: &store::NodeRow) -> Result<Option<NodeData>> {
+    pub(in crate::vault) fn open_node(&self, row: &store::NodeRow) -> Result<Option<NodeData>> {
         let data: Option<NodeData> = self.open_row(
             Table::Nodes,
             row.id,
@@ -131,7 +132,7 @@ impl Vault {
     /// The scope ids of `node`'s workspace, decrypting only the node and its ancestors (a
     /// verification must not decrypt the whole tree). `None` if a record on the way is
     /// missing or fails its integrity check.
-    pub(super) fn catalog_ids(&self, mut node: NodeId) -> Result<Option<Vec<String>>> {
+    pub(in crate::vault) fn catalog_ids(&self, mut node: NodeId) -> Result<Option<Vec<String>>> {
         for _ in 0..MAX_DEPTH {
             let Some(row) = self.conn.node_row(node)? else {
                 return Ok(None);
@@ -148,7 +149,7 @@ impl Vault {
         Ok(None)
     }
 
-    pub(super) fn tree_from(&self, conn: &dyn Store) -> Result<Tree> {
+    pub(in crate::vault) fn tree_from(&self, conn: &dyn Store) -> Result<Tree> {
         let rows = conn.node_rows()?;
         // After the read: the commitment must be as new as the rows.
         self.sync_commitment()?;
@@ -219,7 +220,7 @@ impl Vault {
         Ok(Tree { nodes, scopes })
     }
 
-    pub(super) fn tree(&self) -> Result<Tree> {
+    pub(in crate::vault) fn tree(&self) -> Result<Tree> {
         self.tree_from(&*self.conn)
     }
 }

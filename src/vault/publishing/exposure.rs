@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::error::Result;
-use super::model::KeyInfo;
-use super::{Action, Vault, tamper};
+use crate::vault::activity::Action;
+use crate::vault::error::Result;
+use crate::vault::handle::{Vault, tamper};
+use crate::vault::model::KeyInfo;
 use keyward_verify::Secret;
 
 /// What a found secret is to this vault.
@@ -57,9 +58,9 @@ impl Vault {
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
             for (key_id, pairs) in &by_key {
-                let row = tx
-                    .key_by_key_id(key_id)?
-                    .ok_or_else(|| super::Error::NotFound(format!("key '{key_id}'")))?;
+                let row = tx.key_by_key_id(key_id)?.ok_or_else(|| {
+                    crate::vault::error::Error::NotFound(format!("key '{key_id}'"))
+                })?;
                 let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
                 let mut places = Vec::new();
                 for &i in pairs {
@@ -95,7 +96,7 @@ impl Vault {
             .values()
             .filter(|n| !n.tampered)
             .map(|n| n.prefix.clone())
-            .chain([super::DEFAULT_PREFIX.to_owned()])
+            .chain([keyward_verify::DEFAULT_PREFIX.to_owned()])
             .collect();
         prefixes.sort();
         prefixes.dedup();
