@@ -3,8 +3,8 @@
 //! verifier files and the decision are the `keyward-verify` crate's (what services link); this
 //! module re-exports them under their old names, and `verify` wraps its `Verifier`.
 //!
-//! One file per concept: `unlock`, `nodes`, `scopes`, `keys`, `verification` (checking a
-//! presented key against the vault), `maintenance` (re-key, backup, doctor), `upgrade` (older
+//! One file per concept: `unlock`, `nodes`, `scopes`, the `keys` folder (minting, reading,
+//! editing and checking keys: `keys::verify`), `maintenance` (re-key, backup, doctor), `upgrade` (older
 //! formats), the `tree` walk, the `commitment` to the vault's state, the keyed `activity` chain,
 //! `members` and their `grants`, this machine's `pins`, the committed `settings`, `outside`
 //! files; all SQL is in `store`.
@@ -17,12 +17,6 @@ mod error;
 mod exposure;
 mod grants;
 mod health;
-mod key_activity;
-mod key_edit;
-mod key_filter;
-mod key_read;
-mod key_walk;
-mod keyfile;
 mod keys;
 mod location;
 mod maintenance;
@@ -44,8 +38,6 @@ mod tree;
 mod unlock;
 mod upgrade;
 mod usage;
-mod verification;
-mod verify;
 mod wiped;
 
 #[cfg(test)]
@@ -68,10 +60,11 @@ pub(crate) use crypto::{sha256, to_hex};
 pub use error::{Error, Result};
 pub use exposure::Found;
 pub use health::{Ack, Finding, FindingKind};
-pub use key_edit::KeyEdit;
-pub use key_filter::{KeyFilter, contains_folded};
-pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
-pub use keys::{MasterKey, MintedKey, NewKey};
+pub use keys::edit::KeyEdit;
+pub use keys::filter::{KeyFilter, contains_folded};
+pub use keys::keyfile::{KeyFile, write_file_atomically, write_private_file};
+pub use keys::lifecycle::{MasterKey, MintedKey, NewKey};
+pub use keys::verify::verifier::{Verifier, parse_valid_for, validate_prefix};
 pub use location::{is_server_url, redact as redact_location};
 pub use maintenance::{DoctorReport, RekeyProgress};
 pub use members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
@@ -85,13 +78,16 @@ pub use publish::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
 pub use signing::VerifierKeyInfo;
 pub use store::{LiveEvent, LiveFeed};
 pub use usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
-pub use verify::{Verifier, parse_valid_for, validate_prefix};
 // The key format, verifier files and the decision are the verifier crate's (what services
 // link); the vault's API names them here as before.
 pub use keyward_verify::{
     CHECKSUM_CHARS, DEFAULT_PREFIX, ExportedVerifier, Outcome, RANDOM_CHARS, Secret, TrustedKey,
     Verification, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious, extract_key,
 };
+
+// The key files' old module paths, for the vault files that still name them.
+use keys::verify::verifier as verify;
+use keys::{keyfile, read as key_read, walk as key_walk};
 
 use commitment::{Commitment, Table};
 use crypto::Sealer;

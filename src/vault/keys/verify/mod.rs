@@ -1,12 +1,14 @@
 //! Checking a presented key against the vault, and exporting what a service needs to check
 //! keys without it.
 
+pub(crate) mod verifier;
+
 use std::collections::HashMap;
 
-use super::error::{Error, Result};
-use super::model::{NodeId, Timestamp};
-use super::tree::Tree;
-use super::{Action, Vault, crypto, store, tamper};
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{NodeId, Timestamp};
+use crate::vault::tree::Tree;
+use crate::vault::{Action, Vault, crypto, store, tamper};
 use keyward_verify::{
     ExportedVerifier, Outcome, Secret, Verification, VerifierEntry, VerifierFile, VerifierPayload,
     VerifierPrevious, extract_key,
@@ -255,7 +257,10 @@ impl Vault {
     /// committed change. Its serial is the commit number of the state it carries, so it grows
     /// with every change (and an export in between, which commits its log entry, sits
     /// between two publishes).
-    pub(super) fn build_verifier(&self, node: Option<NodeId>) -> Result<ExportedVerifier> {
+    pub(in crate::vault) fn build_verifier(
+        &self,
+        node: Option<NodeId>,
+    ) -> Result<ExportedVerifier> {
         // Published like an export: never from a state an export would be refused on.
         self.commitment
             .borrow_mut()
