@@ -408,4 +408,63 @@ mod tests {
             assert!(parse_valid_for(bad).is_err(), "{bad}");
         }
     }
+
+    /// The entries as the vault writes them (one plain, one rolled, revoked and expiring).
+    fn entries() -> Vec<VerifierEntry> {
+        vec![
+            VerifierEntry {
+                key_id: "kid_1".into(),
+                sha256: "aa".repeat(32),
+                scopes: vec!["read".into(), "write".into()],
+                expires_at: None,
+                revoked: false,
+                previous: None,
+            },
+            VerifierEntry {
+                key_id: "kid_2".into(),
+                sha256: "bb".repeat(32),
+                scopes: Vec::new(),
+                expires_at: Some(1_900_000_000),
+                revoked: true,
+                previous: Some(VerifierPrevious {
+                    sha256: "cc".repeat(32),
+                    valid_until: 1_800_000_000,
+                }),
+            },
+        ]
+    }
+
+    /// The signed payload is the file's contract: the same fields in the same order, byte for
+    /// byte, as the files services already hold.
+    #[test]
+    fn payload_text_is_unchanged() {
+        let payload = VerifierPayload {
+            kind: TYPE.into(),
+            version: VERSION,
+            vault_id: "0f".repeat(16),
+            node: "acme/billing".into(),
+            serial: 42,
+            exported_at: 1_700_000_000,
+            valid_until: None,
+            keys: entries(),
+        };
+        let text = serde_json::to_string(&payload).expect("a payload serialises");
+        let expected = format!(
+            concat!(
+                r#"{{"type":"keyward.verifier","version":2,"vault_id":"{v}","node":"acme/billing","#,
+                r#""serial":42,"exported_at":1700000000,"valid_until":null,"keys":["#,
+                r#"{{"key_id":"kid_1","sha256":"{a}","scopes":["read","write"],"expires_at":null,"#,
+                r#""revoked":false}},"#,
+                r#"{{"key_id":"kid_2","sha256":"{b}","scopes":[],"expires_at":1900000000,"#,
+                r#""revoked":true,"previous":{{"sha256":"{c}","valid_until":1800000000}}}}]}}"#
+            ),
+            v = "0f".repeat(16),
+            a = "aa".repeat(32),
+            b = "bb".repeat(32),
+            c = "cc".repeat(32),
+        );
+        assert_eq!(text, expected);
+        let back: VerifierPayload = serde_json::from_str(&text).expect("it reads back");
+        assert_eq!(serde_json::to_string(&back).ok(), Some(text));
+    }
 }
