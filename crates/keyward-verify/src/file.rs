@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::hex;
+use crate::policy::{Policy, Rolled};
 use crate::signature::{SigningKey, TrustedKey};
 use crate::time::{Timestamp, format_time};
 
@@ -57,21 +58,19 @@ pub struct VerifierPayload {
     pub keys: Vec<VerifierEntry>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct VerifierPrevious {
-    pub sha256: String,
-    pub valid_until: Timestamp,
-}
+/// A rolled key's previous secret, as the file carries it.
+pub type VerifierPrevious = Rolled;
 
+/// One key of a verifier file: its id, its secret's SHA-256 (hex), its policy (written in
+/// place: `scopes`, `expires_at`, `revoked`, …) and, after a roll, the previous secret.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VerifierEntry {
     pub key_id: String,
     pub sha256: String,
-    pub scopes: Vec<String>,
-    pub expires_at: Option<Timestamp>,
-    pub revoked: bool,
+    #[serde(flatten)]
+    pub policy: Policy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<VerifierPrevious>,
+    pub previous: Option<Rolled>,
 }
 
 /// An export: the file to write, and what it signed.
@@ -233,6 +232,8 @@ impl<'de> Visitor<'de> for KeysSeed<'_, 'de> {
     }
 }
 
+/// A [`VerifierEntry`] as a loader reads it, borrowing from the file's text: 100,000 keys
+/// are read without copying their ids and hashes.
 #[derive(Deserialize)]
 pub(crate) struct EntryIn<'a> {
     #[serde(borrow)]
@@ -245,6 +246,17 @@ pub(crate) struct EntryIn<'a> {
     pub revoked: bool,
     #[serde(default, borrow)]
     pub previous: Option<PreviousIn<'a>>,
+}
+
+impl<'a> EntryIn<'a> {
+    /// The policy read, its scope names still borrowed.
+    pub fn policy(&mut self) -> Policy<Vec<Cow<'a, str>>> {
+        Policy {
+            scopes: std::mem::take(&mut self.scopes),
+            expires_at: self.expires_at,
+            revoked: self.revoked,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -415,18 +427,22 @@ mod tests {
             VerifierEntry {
                 key_id: "kid_1".into(),
                 sha256: "aa".repeat(32),
-                scopes: vec!["read".into(), "write".into()],
-                expires_at: None,
-                revoked: false,
+                policy: Policy {
+                    scopes: vec!["read".into(), "write".into()],
+                    expires_at: None,
+                    revoked: false,
+                },
                 previous: None,
             },
             VerifierEntry {
                 key_id: "kid_2".into(),
                 sha256: "bb".repeat(32),
-                scopes: Vec::new(),
-                expires_at: Some(1_900_000_000),
-                revoked: true,
-                previous: Some(VerifierPrevious {
+                policy: Policy {
+                    scopes: Vec::new(),
+                    expires_at: Some(1_900_000_000),
+                    revoked: true,
+                },
+                previous: Some(Rolled {
                     sha256: "cc".repeat(32),
                     valid_until: 1_800_000_000,
                 }),

@@ -5,16 +5,16 @@ use std::cell::RefCell;
 use crate::vault::store::Store;
 
 use super::keyfile::KeyFile;
+use super::record::KeyData;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{
     KeyDetails, KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at,
     validate_name,
 };
-use crate::vault::records::{KeyData, PreviousSecret};
 use crate::vault::tree::Tree;
 use crate::vault::{Action, Grace, Vault, crypto, store, tamper};
-use keyward_verify::{Secret, base62};
+use keyward_verify::{Rolled, Secret, base62};
 
 /// What `create_key` needs.
 #[derive(Clone, Debug, Default)]
@@ -443,7 +443,7 @@ impl Vault {
                 let node = tree.intact(data.node_id)?;
                 let secret = Secret::generate(&node.prefix);
                 let sha = secret.sha256();
-                data.previous = Some(PreviousSecret {
+                data.previous = Some(Rolled {
                     sha256: std::mem::replace(&mut data.sha256, crypto::to_hex(&sha)),
                     valid_until: now.saturating_add(grace.seconds()),
                 });

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
+use super::record::KeyData;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result};
-use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp, status_at};
-use crate::vault::records::{KeyData, KeyListed};
+use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp};
 use crate::vault::tree::Tree;
 use crate::vault::usage::{self, KeyUsage};
 use crate::vault::{Vault, crypto, store};
@@ -89,19 +89,8 @@ pub(in crate::vault) fn decrypt_key(
         .then_some(data)
 }
 
-/// A key's status as lists show it: a working key whose secret was found somewhere is
-/// `Exposed`.
-pub(in crate::vault) fn listed_status(
-    now: Timestamp,
-    revoked_at: Option<Timestamp>,
-    expires_at: Option<Timestamp>,
-    exposed: bool,
-) -> KeyStatus {
-    match status_at(now, revoked_at, expires_at) {
-        KeyStatus::Active | KeyStatus::ExpiringSoon if exposed => KeyStatus::Exposed,
-        status => status,
-    }
-}
+// Health reads statuses as listings do.
+pub(in crate::vault) use super::record::listed_status;
 
 /// What a listing shows of a key row; a record that fails its checks is `Tampered`.
 pub(in crate::vault) fn key_info_of(
@@ -114,7 +103,7 @@ pub(in crate::vault) fn key_info_of(
     let node = tree.path_of(row.node_id);
     let listed = committed
         .then(|| {
-            crate::vault::open_sealed::<KeyListed>(
+            crate::vault::open_sealed::<KeyData<serde::de::IgnoredAny>>(
                 sealer,
                 Table::Keys,
                 row.id,
@@ -128,36 +117,8 @@ pub(in crate::vault) fn key_info_of(
         });
     match listed {
         Some(d) => {
-            let scopes = if d.full_access {
-                tree.catalog(row.node_id)
-                    .map(|c| c.iter().map(|s| s.id.clone()).collect())
-                    .unwrap_or(d.scopes)
-            } else {
-                d.scopes
-            };
-            let status = listed_status(now, d.revoked_at, d.expires_at, !d.exposed.is_empty());
-            KeyInfo {
-                status,
-                key_id: d.key_id,
-                name: d.name,
-                node,
-                node_id: row.node_id,
-                scopes,
-                full_access: d.full_access,
-                created_at: d.created_at,
-                expires_at: d.expires_at,
-                last_used_at: row.last_used_at,
-                uses_24h: None,
-                uses_30d: None,
-                revoked_at: d.revoked_at,
-                display: d.display,
-                details: KeyDetails {
-                    description: d.description,
-                    owner: d.owner,
-                    tags: d.tags,
-                },
-                old_secret_valid_until: d.previous.map(|p| p.valid_until).filter(|t| *t > now),
-            }
+            let scopes = d.scopes_in(tree);
+            d.into_info(scopes, node, row.last_used_at, now)
         }
         None => KeyInfo {
             key_id: row.key_id.clone(),
