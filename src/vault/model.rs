@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
-pub use super::time_text::{format_date, format_time, now, parse_time};
 pub(super) use super::time_text::ser_time;
+pub use super::time_text::{format_date, format_time, now, parse_time};
 
 pub type NodeId = i64;
 /// Unix seconds, UTC (as verifier files carry them).
