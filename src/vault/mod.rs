@@ -4,8 +4,8 @@
 //! module re-exports them under their old names, and `verify` wraps its `Verifier`.
 //!
 //! A folder (or a file) per concept, each owning its types and its `impl Vault`: the `Vault`
-//! `handle` (and its write transaction); `nodes` (the tree, its scopes); the keys (`keys`,
-//! `key_*`, `verification` of a presented key); the keyed `activity` chain; the `commitment`
+//! `handle` (and its write transaction); `nodes` (the tree, its scopes); the `keys` (minting,
+//! reading, editing and checking them: `keys::verify`); the keyed `activity` chain; the `commitment`
 //! to the vault's state; the `team` (members, grants, re-key, unlock, pins); `publishing`
 //! (verifier files, their signing key, usage, delivery, exposure); `maintenance` (doctor,
 //! backup, health, settings, upgrade, migrate); `crypto`; `outside` files; all SQL is in
@@ -16,12 +16,6 @@ mod commitment;
 mod crypto;
 mod error;
 mod handle;
-mod key_activity;
-mod key_edit;
-mod key_filter;
-mod key_read;
-mod key_walk;
-mod keyfile;
 mod keys;
 mod location;
 mod maintenance;
@@ -33,8 +27,6 @@ mod records;
 mod store;
 mod team;
 mod time_text;
-mod verification;
-mod verify;
 
 #[cfg(test)]
 mod tests;
@@ -54,10 +46,11 @@ pub use crypto::KdfParams;
 #[cfg(feature = "cli")]
 pub(crate) use crypto::{sha256, to_hex};
 pub use error::{Error, Result};
-pub use key_edit::KeyEdit;
-pub use key_filter::{KeyFilter, contains_folded};
-pub use keyfile::{KeyFile, write_file_atomically, write_private_file};
-pub use keys::{MasterKey, MintedKey, NewKey};
+pub use keys::edit::KeyEdit;
+pub use keys::filter::{KeyFilter, contains_folded};
+pub use keys::keyfile::{KeyFile, write_file_atomically, write_private_file};
+pub use keys::lifecycle::{MasterKey, MintedKey, NewKey};
+pub use keys::verify::verifier::{Verifier, parse_valid_for, validate_prefix};
 pub use location::{is_server_url, redact as redact_location};
 pub use maintenance::doctor::DoctorReport;
 pub use maintenance::health::{Ack, Finding, FindingKind};
@@ -74,7 +67,6 @@ pub use publishing::usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, Usage
 pub use store::{LiveEvent, LiveFeed};
 pub use team::members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
 pub use team::reseal::RekeyProgress;
-pub use verify::{Verifier, parse_valid_for, validate_prefix};
 // The key format, verifier files and the decision are the verifier crate's (what services
 // link); the vault's API names them here as before.
 pub use handle::{Clock, Vault, display_location};
@@ -82,3 +74,7 @@ pub use keyward_verify::{
     CHECKSUM_CHARS, DEFAULT_PREFIX, ExportedVerifier, Outcome, RANDOM_CHARS, Secret, TrustedKey,
     Verification, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious, extract_key,
 };
+
+// The key files' old module paths, for the vault files that still name them.
+use keys::verify::verifier as verify;
+use keys::{keyfile, read as key_read, walk as key_walk};

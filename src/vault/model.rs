@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
+pub(super) use super::time_text::ser_time;
 pub use super::time_text::{format_date, format_time, now, parse_time};
-pub(super) use super::time_text::{ser_opt_time, ser_time};
 
 pub type NodeId = i64;
 /// Unix seconds, UTC (as verifier files carry them).
@@ -12,6 +12,10 @@ pub use keyward_verify::time::Timestamp;
 
 pub const MAX_NAME_CHARS: usize = 64;
 pub const EXPIRING_SOON_SECS: i64 = 7 * 24 * 3600;
+
+// A key's status, listing and expiry are the keys folder's; their old paths stay.
+pub use super::keys::expiry::{Expiry, Grace};
+pub use super::keys::info::{KeyDetails, KeyInfo, KeyStatus, status_at};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,241 +218,6 @@ impl Preset {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyStatus {
-    Active,
-    ExpiringSoon,
-    Expired,
-    Revoked,
-    /// The record failed its integrity check; listed so nothing is hidden.
-    Tampered,
-    /// Still working, but its secret was found in a file or a stream by `keyward scan`.
-    Exposed,
-}
-
-impl KeyStatus {
-    /// Whether verification accepts the key's current secret (an exposed key still works:
-    /// rolling or revoking it is the fix).
-    pub fn works(self) -> bool {
-        matches!(
-            self,
-            KeyStatus::Active | KeyStatus::ExpiringSoon | KeyStatus::Exposed
-        )
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyStatus::Active => "active",
-            KeyStatus::ExpiringSoon => "expiring_soon",
-            KeyStatus::Expired => "expired",
-            KeyStatus::Revoked => "revoked",
-            KeyStatus::Tampered => "tampered",
-            KeyStatus::Exposed => "exposed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            KeyStatus::Active => "Active",
-            KeyStatus::ExpiringSoon => "Expiring soon",
-            KeyStatus::Expired => "Expired",
-            KeyStatus::Revoked => "Revoked",
-            KeyStatus::Tampered => "Tampered",
-            KeyStatus::Exposed => "Exposed",
-        }
-    }
-}
-
-/// A key as lists show it. Never holds the secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KeyInfo {
-    pub key_id: String,
-    pub name: String,
-    /// Path of the node the key belongs to.
-    pub node: String,
-    #[serde(skip)]
-    pub node_id: NodeId,
-    pub scopes: Vec<String>,
-    pub full_access: bool,
-    #[serde(serialize_with = "ser_time")]
-    pub created_at: Timestamp,
-    #[serde(serialize_with = "ser_opt_time")]
-    pub expires_at: Option<Timestamp>,
-    /// The newer of the vault's own stamp (verification through the vault) and the usage
-    /// files `keyward serve` writes beside the vault's publish targets.
-    #[serde(serialize_with = "ser_opt_time")]
-    pub last_used_at: Option<Timestamp>,
-    /// Checks that found the key through `keyward serve` in the last 24 hours and 30 days, from
-    /// the usage files beside the publish targets; `None` when no usage file mentions it.
-    pub uses_24h: Option<u64>,
-    pub uses_30d: Option<u64>,
-    #[serde(serialize_with = "ser_opt_time")]
-    pub revoked_at: Option<Timestamp>,
-    pub status: KeyStatus,
-    /// `prefix_abcd…wxyz`.
-    pub display: String,
-    /// Description, owner and tags.
-    #[serde(flatten)]
-    pub details: KeyDetails,
-    /// After a roll with a grace period: when the previous secret stops working.
-    #[serde(
-        serialize_with = "ser_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub old_secret_valid_until: Option<Timestamp>,
-}
-
-/// What people write about a key: what it is for, who holds it, and tags to find it by.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyDetails {
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub owner: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
-}
-
-impl KeyDetails {
-    pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
-    pub const MAX_OWNER_CHARS: usize = 128;
-    pub const MAX_TAGS: usize = 32;
-
-    /// A tag: 1 to 32 of lowercase a–z, 0–9, `.`, `_`, `-`.
-    pub fn validate_tag(tag: &str) -> Result<String> {
-        let tag = tag.trim().to_lowercase();
-        let ok = (1..=32).contains(&tag.len())
-            && tag
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-        if !ok {
-            return Err(Error::Invalid(format!(
-                "tag '{tag}' must be 1 to 32 of a-z, 0-9, '.', '_' or '-'"
-            )));
-        }
-        Ok(tag)
-    }
-}
-
-pub fn status_at(
-    now: Timestamp,
-    revoked_at: Option<Timestamp>,
-    expires_at: Option<Timestamp>,
-) -> KeyStatus {
-    if revoked_at.is_some() {
-        KeyStatus::Revoked
-    } else {
-        match expires_at {
-            Some(t) if t <= now => KeyStatus::Expired,
-            Some(t) if t.saturating_sub(now) < EXPIRING_SOON_SECS => KeyStatus::ExpiringSoon,
-            _ => KeyStatus::Active,
-        }
-    }
-}
-
-/// When a new key stops working.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Expiry {
-    Never,
-    In { seconds: i64 },
-    At(Timestamp),
-}
-
-impl Expiry {
-    /// `never`, `30d`, `12h` or `YYYY-MM-DD` (valid through the end of that day, UTC).
-    pub fn parse(text: &str) -> Result<Expiry> {
-        let t = text.trim();
-        let bad = || {
-            Error::Invalid(format!(
-                "expiry '{text}' is not one of never, <N>d, <N>h or YYYY-MM-DD"
-            ))
-        };
-        if t.eq_ignore_ascii_case("never") {
-            return Ok(Expiry::Never);
-        }
-        if let Some(n) = t.strip_suffix('d').and_then(|n| n.parse::<i64>().ok()) {
-            return positive_span(n, 86_400).map(|seconds| Expiry::In { seconds });
-        }
-        if let Some(n) = t.strip_suffix('h').and_then(|n| n.parse::<i64>().ok()) {
-            return positive_span(n, 3_600).map(|seconds| Expiry::In { seconds });
-        }
-        let date = time::Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| bad())?;
-        let end_of_day = date.with_hms(23, 59, 59).map_err(|_| bad())?.assume_utc();
-        Ok(Expiry::At(end_of_day.unix_timestamp()))
-    }
-
-    pub fn resolve(self, now: Timestamp) -> Result<Option<Timestamp>> {
-        let at = match self {
-            Expiry::Never => return Ok(None),
-            Expiry::In { seconds } => now
-                .checked_add(seconds)
-                .ok_or_else(|| Error::Invalid("the expiry is out of range".into()))?,
-            Expiry::At(t) => t,
-        };
-        if at <= now {
-            return Err(Error::Invalid(format!(
-                "expiry {} is in the past",
-                format_time(at)
-            )));
-        }
-        Ok(Some(at))
-    }
-}
-
-fn positive_span(n: i64, unit: i64) -> Result<i64> {
-    if n <= 0 || n > 36_500 * 86_400 / unit {
-        return Err(Error::Invalid(
-            "expiry must be a positive span of at most 100 years".into(),
-        ));
-    }
-    Ok(n * unit)
-}
-
-/// How long a rolled key's old secret keeps working.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grace {
-    None,
-    OneHour,
-    OneDay,
-    SevenDays,
-}
-
-impl Grace {
-    pub const ALL: [Grace; 4] = [Grace::None, Grace::OneHour, Grace::OneDay, Grace::SevenDays];
-
-    pub fn parse(text: &str) -> Result<Grace> {
-        match text.trim() {
-            "0" | "none" => Ok(Grace::None),
-            "1h" => Ok(Grace::OneHour),
-            "24h" | "1d" => Ok(Grace::OneDay),
-            "7d" => Ok(Grace::SevenDays),
-            other => Err(Error::Invalid(format!(
-                "grace '{other}' is not one of 0, 1h, 24h, 7d"
-            ))),
-        }
-    }
-
-    pub fn seconds(self) -> i64 {
-        match self {
-            Grace::None => 0,
-            Grace::OneHour => 3_600,
-            Grace::OneDay => 86_400,
-            Grace::SevenDays => 7 * 86_400,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Grace::None => "None",
-            Grace::OneHour => "1 hour",
-            Grace::OneDay => "24 hours",
-            Grace::SevenDays => "7 days",
-        }
-    }
-}
-
 /// How guessable a new passphrase is: zxcvbn's score (0 very weak … 4 strong) and its
 /// warning, if any. The command line warns below 3; the window shows the score as it is typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -495,69 +264,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn expiry_forms() {
-        assert_eq!(Expiry::parse("never").unwrap(), Expiry::Never);
-        assert_eq!(
-            Expiry::parse("30d").unwrap(),
-            Expiry::In {
-                seconds: 30 * 86_400
-            }
-        );
-        assert_eq!(
-            Expiry::parse("12h").unwrap(),
-            Expiry::In {
-                seconds: 12 * 3_600
-            }
-        );
-        let at = Expiry::parse("2030-01-02").unwrap();
-        assert_eq!(at, Expiry::At(parse_time("2030-01-02T23:59:59Z").unwrap()));
-        for bad in ["", "0d", "-1d", "soon", "2030-13-01", "30x", "2030-02-30"] {
-            assert!(Expiry::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn past_expiry_is_refused() {
-        let now = parse_time("2026-11-22T10:00:00Z").unwrap();
-        assert!(Expiry::parse("2020-01-01").unwrap().resolve(now).is_err());
-        assert_eq!(
-            Expiry::parse("1d").unwrap().resolve(now).unwrap(),
-            Some(now + 86_400)
-        );
-    }
-
-    #[test]
-    fn status_rules() {
-        let now = 1_000_000;
-        assert_eq!(status_at(now, None, None), KeyStatus::Active);
-        assert_eq!(
-            status_at(now, None, Some(now + 8 * 86_400)),
-            KeyStatus::Active
-        );
-        assert_eq!(
-            status_at(now, None, Some(now + 86_400)),
-            KeyStatus::ExpiringSoon
-        );
-        assert_eq!(status_at(now, None, Some(now)), KeyStatus::Expired);
-        assert_eq!(status_at(now, Some(now - 1), None), KeyStatus::Revoked);
-    }
-
-    #[test]
     fn names_are_trimmed_and_checked() {
         assert_eq!(validate_name("key", "  ci  ").unwrap(), "ci");
         assert!(validate_name("key", "   ").is_err());
         assert!(validate_name("key", &"x".repeat(65)).is_err());
         assert!(validate_name("key", "a/b").is_err());
         assert!(validate_name("key", "a\nb").is_err());
-    }
-
-    #[test]
-    fn grace_forms() {
-        assert_eq!(Grace::parse("0").unwrap().seconds(), 0);
-        assert_eq!(Grace::parse("1h").unwrap().seconds(), 3600);
-        assert_eq!(Grace::parse("24h").unwrap().seconds(), 86_400);
-        assert_eq!(Grace::parse("7d").unwrap().seconds(), 7 * 86_400);
-        assert!(Grace::parse("2h").is_err());
     }
 
     #[test]

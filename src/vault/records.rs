@@ -76,74 +76,17 @@ pub struct NodeData {
     pub scopes: Option<Vec<Scope>>,
 }
 
-#[derive(Serialize, Deserialize)]
-pub struct PreviousSecret {
-    pub sha256: String,
-    pub valid_until: Timestamp,
-}
-
 /// When a rolled key's previous secret stops working, read without its hash.
 #[derive(Deserialize)]
 pub struct PreviousUntil {
-    /// Required as in [`PreviousSecret`], skipped.
+    /// Required as in a key record's `previous`, skipped.
     #[serde(rename = "sha256")]
     _sha256: serde::de::IgnoredAny,
     pub valid_until: Timestamp,
 }
 
-/// What a listing reads of a [`KeyData`] record: every field but the secret's hashes, which
-/// the parser skips rather than copies. A record that is not a whole `KeyData` is refused
-/// here too.
-#[derive(Deserialize)]
-pub struct KeyListed {
-    pub key_id: String,
-    pub node_id: NodeId,
-    pub name: String,
-    pub scopes: Vec<String>,
-    pub full_access: bool,
-    pub created_at: Timestamp,
-    pub expires_at: Option<Timestamp>,
-    pub revoked_at: Option<Timestamp>,
-    #[serde(rename = "sha256")]
-    _sha256: serde::de::IgnoredAny,
-    pub display: String,
-    #[serde(default)]
-    pub previous: Option<PreviousUntil>,
-    /// Only whether there is any place (a list of nothing takes no memory).
-    #[serde(default)]
-    pub exposed: Vec<serde::de::IgnoredAny>,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub owner: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct KeyData {
-    pub key_id: String,
-    pub node_id: NodeId,
-    pub name: String,
-    pub scopes: Vec<String>,
-    pub full_access: bool,
-    pub created_at: Timestamp,
-    pub expires_at: Option<Timestamp>,
-    pub revoked_at: Option<Timestamp>,
-    pub sha256: String,
-    pub display: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<PreviousSecret>,
-    /// Where `keyward scan` found the current secret (`file:line`, or `stdin:line`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exposed: Vec<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub description: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub owner: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-}
+// A key's record is the keys folder's; its old path stays for the files that name it.
+pub use crate::vault::keys::record::KeyData;
 
 /// Failed unlocks happen without the data key, so they are counted outside the sealed state
 /// and folded into the activity chain at the next unlock.

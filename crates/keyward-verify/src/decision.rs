@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::time::Timestamp;
 
 /// The answer to "is this key good for this request?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,25 +64,5 @@ impl Verification {
                 other => other.to_string(),
             }),
         }
-    }
-}
-
-/// The shared decision once a key has been found.
-pub fn decide(
-    now: Timestamp,
-    revoked: bool,
-    expires_at: Option<Timestamp>,
-    grace_over: bool,
-    scopes: &[String],
-    required: &[&str],
-) -> Outcome {
-    if revoked {
-        Outcome::Revoked
-    } else if grace_over || expires_at.is_some_and(|t| t <= now) {
-        Outcome::Expired
-    } else if !required.iter().all(|r| scopes.iter().any(|s| s == r)) {
-        Outcome::InsufficientScope
-    } else {
-        Outcome::Valid
     }
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::hex;
+use crate::policy::{Policy, Rolled};
 use crate::signature::{SigningKey, TrustedKey};
 use crate::time::{Timestamp, format_time};
 
@@ -57,21 +58,19 @@ pub struct VerifierPayload {
     pub keys: Vec<VerifierEntry>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct VerifierPrevious {
-    pub sha256: String,
-    pub valid_until: Timestamp,
-}
+/// A rolled key's previous secret, as the file carries it.
+pub type VerifierPrevious = Rolled;
 
+/// One key of a verifier file: its id, its secret's SHA-256 (hex), its policy (written in
+/// place: `scopes`, `expires_at`, `revoked`, …) and, after a roll, the previous secret.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VerifierEntry {
     pub key_id: String,
     pub sha256: String,
-    pub scopes: Vec<String>,
-    pub expires_at: Option<Timestamp>,
-    pub revoked: bool,
+    #[serde(flatten)]
+    pub policy: Policy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<VerifierPrevious>,
+    pub previous: Option<Rolled>,
 }
 
 /// An export: the file to write, and what it signed.
@@ -233,6 +232,8 @@ impl<'de> Visitor<'de> for KeysSeed<'_, 'de> {
     }
 }
 
+/// A [`VerifierEntry`] as a loader reads it, borrowing from the file's text: 100,000 keys
+/// are read without copying their ids and hashes.
 #[derive(Deserialize)]
 pub(crate) struct EntryIn<'a> {
     #[serde(borrow)]
@@ -245,6 +246,17 @@ pub(crate) struct EntryIn<'a> {
     pub revoked: bool,
     #[serde(default, borrow)]
     pub previous: Option<PreviousIn<'a>>,
+}
+
+impl<'a> EntryIn<'a> {
+    /// The policy read, its scope names still borrowed.
+    pub fn policy(&mut self) -> Policy<Vec<Cow<'a, str>>> {
+        Policy {
+            scopes: std::mem::take(&mut self.scopes),
+            expires_at: self.expires_at,
+            revoked: self.revoked,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -407,5 +419,68 @@ mod tests {
         ] {
             assert!(parse_valid_for(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The entries as the vault writes them (one plain, one rolled, revoked and expiring).
+    fn entries() -> Vec<VerifierEntry> {
+        vec![
+            VerifierEntry {
+                key_id: "kid_1".into(),
+                sha256: "aa".repeat(32),
+                policy: Policy {
+                    scopes: vec!["read".into(), "write".into()],
+                    expires_at: None,
+                    revoked: false,
+                },
+                previous: None,
+            },
+            VerifierEntry {
+                key_id: "kid_2".into(),
+                sha256: "bb".repeat(32),
+                policy: Policy {
+                    scopes: Vec::new(),
+                    expires_at: Some(1_900_000_000),
+                    revoked: true,
+                },
+                previous: Some(Rolled {
+                    sha256: "cc".repeat(32),
+                    valid_until: 1_800_000_000,
+                }),
+            },
+        ]
+    }
+
+    /// The signed payload is the file's contract: the same fields in the same order, byte for
+    /// byte, as the files services already hold.
+    #[test]
+    fn payload_text_is_unchanged() {
+        let payload = VerifierPayload {
+            kind: TYPE.into(),
+            version: VERSION,
+            vault_id: "0f".repeat(16),
+            node: "acme/billing".into(),
+            serial: 42,
+            exported_at: 1_700_000_000,
+            valid_until: None,
+            keys: entries(),
+        };
+        let text = serde_json::to_string(&payload).expect("a payload serialises");
+        let expected = format!(
+            concat!(
+                r#"{{"type":"keyward.verifier","version":2,"vault_id":"{v}","node":"acme/billing","#,
+                r#""serial":42,"exported_at":1700000000,"valid_until":null,"keys":["#,
+                r#"{{"key_id":"kid_1","sha256":"{a}","scopes":["read","write"],"expires_at":null,"#,
+                r#""revoked":false}},"#,
+                r#"{{"key_id":"kid_2","sha256":"{b}","scopes":[],"expires_at":1900000000,"#,
+                r#""revoked":true,"previous":{{"sha256":"{c}","valid_until":1800000000}}}}]}}"#
+            ),
+            v = "0f".repeat(16),
+            a = "aa".repeat(32),
+            b = "bb".repeat(32),
+            c = "cc".repeat(32),
+        );
+        assert_eq!(text, expected);
+        let back: VerifierPayload = serde_json::from_str(&text).expect("it reads back");
+        assert_eq!(serde_json::to_string(&back).ok(), Some(text));
     }
 }

@@ -25,7 +25,8 @@
 //! #     exported_at: keyward_verify::now(), valid_until: None,
 //! #     keys: vec![VerifierEntry {
 //! #         key_id: "kid_1".into(), sha256: keyward_verify::hex::to_hex(&secret.sha256()),
-//! #         scopes: vec!["write".into()], expires_at: None, revoked: false, previous: None,
+//! #         policy: keyward_verify::Policy { scopes: vec!["write".into()], expires_at: None, revoked: false },
+//! #         previous: None,
 //! #     }],
 //! # };
 //! # std::fs::write(&path, VerifierFile::sign(&payload, &signer)?.to_json())?;
@@ -59,11 +60,12 @@ pub mod hex;
 mod key;
 pub mod limits;
 pub mod outside;
+mod policy;
 mod signature;
 pub mod time;
 mod verifier;
 
-pub use decision::{Outcome, Verification, decide};
+pub use decision::{Outcome, Verification};
 pub use error::{Error, Result};
 pub use file::{
     ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,
@@ -73,6 +75,7 @@ pub use key::{
     CHECKSUM_CHARS, DEFAULT_PREFIX, RANDOM_BYTES, RANDOM_CHARS, Secret, extract_key,
     validate_prefix,
 };
+pub use policy::{Policy, Rolled};
 pub use signature::{SigningKey, TrustedKey};
 pub use time::{Timestamp, format_time, now};
 pub use verifier::Verifier;

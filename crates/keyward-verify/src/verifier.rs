@@ -6,21 +6,20 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::decision::{Outcome, Verification, decide};
+use crate::decision::{Outcome, Verification};
 use crate::error::{Error, Result};
 use crate::file::{self as verifier_file, EntryIn};
 use crate::hex;
 use crate::key::{Secret, extract_key};
+use crate::policy::Policy;
 use crate::signature::TrustedKey;
 use crate::time::{Timestamp, format_time, now};
 
 struct Entry {
     /// Where the key id is in [`Verifier::key_ids`] (one string for all: no allocation each).
     key_id: (u32, u32),
-    /// Shared between the keys with the same scopes (most keys share a few sets).
-    scopes: Arc<[String]>,
-    expires_at: Option<Timestamp>,
-    revoked: bool,
+    /// Its scope list shared between the keys with the same scopes (most keys share a few).
+    policy: Policy<Arc<[String]>>,
     /// For a rolled key's old secret: when it stops.
     valid_until: Option<Timestamp>,
 }
@@ -153,7 +152,7 @@ impl Verifier {
         // the rest by hashing.
         let mut few: Vec<ScopeSet<'a>> = Vec::new();
         let mut key_ids = String::with_capacity(payload.len() / 8);
-        let mut add = |k: EntryIn<'a>| -> std::result::Result<(), String> {
+        let mut add = |mut k: EntryIn<'a>| -> std::result::Result<(), String> {
             let hash = |hex: &str| {
                 let mut out = [0u8; 32];
                 if hex::decode_hex_into(hex, &mut out) {
@@ -167,19 +166,23 @@ impl Verifier {
                 Some(p) => Some((hash(&p.sha256)?, p.valid_until)),
                 None => None,
             };
-            let scopes = if let Some((_, set)) = few.iter().find(|(n, _)| *n == k.scopes) {
-                set.clone()
-            } else if let Some(set) = scope_sets.get(&k.scopes) {
-                set.clone()
+            let policy = k.policy();
+            let known = if let Some((_, set)) = few.iter().find(|(n, _)| *n == policy.scopes) {
+                Some(set.clone())
             } else {
-                let set: Arc<[String]> = k.scopes.iter().map(|s| s.to_string()).collect();
-                if few.len() < FEW_SCOPE_SETS {
-                    few.push((k.scopes, set.clone()));
-                } else {
-                    scope_sets.insert(k.scopes, set.clone());
-                }
-                set
+                scope_sets.get(&policy.scopes).cloned()
             };
+            let policy = policy.map_scopes(|names| {
+                known.unwrap_or_else(|| {
+                    let set: Arc<[String]> = names.iter().map(|s| s.to_string()).collect();
+                    if few.len() < FEW_SCOPE_SETS {
+                        few.push((names, set.clone()));
+                    } else {
+                        scope_sets.insert(names, set.clone());
+                    }
+                    set
+                })
+            });
             let start = key_ids.len();
             key_ids.push_str(&k.key_id);
             let key_id = u32::try_from(start)
@@ -190,9 +193,7 @@ impl Verifier {
             if let Some((old_sha, valid_until)) = previous {
                 let old = Entry {
                     key_id,
-                    scopes: scopes.clone(),
-                    expires_at: k.expires_at,
-                    revoked: k.revoked,
+                    policy: policy.clone(),
                     valid_until: Some(valid_until),
                 };
                 if by_hash.insert(old_sha, old).is_some() {
@@ -201,9 +202,7 @@ impl Verifier {
             }
             let entry = Entry {
                 key_id,
-                scopes,
-                expires_at: k.expires_at,
-                revoked: k.revoked,
+                policy,
                 valid_until: None,
             };
             if by_hash.insert(sha, entry).is_some() {
@@ -339,17 +338,14 @@ impl Verifier {
             return Verification::of(Outcome::NotFound, None, Vec::new());
         };
         let grace_over = entry.valid_until.is_some_and(|t| t <= now);
-        let outcome = decide(
-            now,
-            entry.revoked,
-            entry.expires_at,
-            grace_over,
-            &entry.scopes,
-            required_scopes,
-        );
+        let outcome = entry.policy.decide(now, grace_over, required_scopes);
         let (start, end) = entry.key_id;
         let key_id = self.key_ids.get(start as usize..end as usize).unwrap_or("");
-        Verification::of(outcome, Some(key_id.to_owned()), entry.scopes.to_vec())
+        Verification::of(
+            outcome,
+            Some(key_id.to_owned()),
+            entry.policy.scopes.to_vec(),
+        )
     }
 }
 

@@ -1,28 +1,30 @@
 //! Tests of the decision and the vault-free `Verifier` (a child of `verifier`).
 
 use super::*;
+use crate::policy::Policy;
 
 #[test]
 fn decision_order() {
-    let scopes = vec!["read".to_string()];
+    let policy = |expires_at, revoked| Policy {
+        scopes: vec!["read".to_string()],
+        expires_at,
+        revoked,
+    };
     assert_eq!(
-        decide(10, false, None, false, &scopes, &["read"]),
+        policy(None, false).decide(10, false, &["read"]),
         Outcome::Valid
     );
     assert_eq!(
-        decide(10, false, None, false, &scopes, &["write"]),
+        policy(None, false).decide(10, false, &["write"]),
         Outcome::InsufficientScope
     );
     assert_eq!(
-        decide(10, false, Some(10), false, &scopes, &[]),
+        policy(Some(10), false).decide(10, false, &[]),
         Outcome::Expired
     );
+    assert_eq!(policy(None, false).decide(10, true, &[]), Outcome::Expired);
     assert_eq!(
-        decide(10, false, None, true, &scopes, &[]),
-        Outcome::Expired
-    );
-    assert_eq!(
-        decide(10, true, Some(5), false, &scopes, &["x"]),
+        policy(Some(5), true).decide(10, false, &["x"]),
         Outcome::Revoked
     );
 }

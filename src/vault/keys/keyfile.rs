@@ -6,9 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::MintedKey;
-use super::error::{Error, Result};
-use super::model::format_time;
+use super::lifecycle::MintedKey;
+use crate::vault::error::{Error, Result};
+use crate::vault::model::format_time;
 
 /// `{"type": "keyward.api_key", ...}`: what a client loads to authenticate.
 #[derive(Serialize)]
@@ -40,7 +40,7 @@ fn serialize_zeroizing<S: serde::Serializer>(
 impl KeyFile {
     pub const TYPE: &'static str = "keyward.api_key";
 
-    pub(super) fn new(minted: &MintedKey) -> KeyFile {
+    pub(in crate::vault) fn new(minted: &MintedKey) -> KeyFile {
         let secret = minted.secret.expose();
         let [workspace, project, environment] = minted.lineage.clone();
         KeyFile {

@@ -13,20 +13,20 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
-use super::commitment::Table;
-use super::crypto::Sealer;
-use super::error::{Error, Result};
-use super::key_read::key_info_of;
-use super::model::{KeyInfo, NodeId, Timestamp};
-use super::tree::Tree;
-use super::usage::{self, KeyUsage};
-use super::{Vault, store};
+use super::read::key_info_of;
+use crate::vault::commitment::Table;
+use crate::vault::crypto::Sealer;
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{KeyInfo, NodeId, Timestamp};
+use crate::vault::tree::Tree;
+use crate::vault::usage::{self, KeyUsage};
+use crate::vault::{Vault, store};
 
 /// A batch of rows with whether each is the committed one.
 type Rows = Vec<(store::KeyRow, bool)>;
 
 /// What the decrypting thread turns rows into keys with.
-pub(super) struct RowDecoder<'a> {
+pub(in crate::vault) struct RowDecoder<'a> {
     pub sealer: &'a Sealer,
     pub tree: &'a Tree,
     /// Usage through `keyward serve`, by key id.
@@ -61,7 +61,7 @@ impl Vault {
 
     /// Like [`Vault::each_key_while`], with each row turned into a `T` by `decode` on the
     /// decrypting thread (a caller that needs a few fields of a key decodes only those).
-    pub(super) fn each_key_decoded<T: Send>(
+    pub(in crate::vault) fn each_key_decoded<T: Send>(
         &self,
         node: Option<NodeId>,
         decode: impl Fn(&RowDecoder<'_>, &store::KeyRow, bool) -> T + Sync,

@@ -2,19 +2,19 @@
 
 use std::cell::RefCell;
 
-use super::store::Store;
+use crate::vault::store::Store;
 
-use super::commitment::Table;
-use super::error::{Error, Result};
 use super::keyfile::KeyFile;
-use super::model::{
+use super::record::KeyData;
+use crate::vault::commitment::Table;
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{
     KeyDetails, KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at,
     validate_name,
 };
-use super::records::{KeyData, PreviousSecret};
-use super::tree::Tree;
-use super::{Action, Grace, Vault, crypto, store, tamper};
-use keyward_verify::{Secret, base62};
+use crate::vault::tree::Tree;
+use crate::vault::{Action, Grace, Vault, crypto, store, tamper};
+use keyward_verify::{Rolled, Secret, base62};
 
 /// What `create_key` needs.
 #[derive(Clone, Debug, Default)]
@@ -290,7 +290,7 @@ impl Vault {
     }
 
     /// Re-seals a key row under its next version; `lookups` replaces its blind lookups.
-    pub(super) fn reseal_key(
+    pub(in crate::vault) fn reseal_key(
         &self,
         tx: &dyn Store,
         row: &store::KeyRow,
@@ -443,7 +443,7 @@ impl Vault {
                 let node = tree.intact(data.node_id)?;
                 let secret = Secret::generate(&node.prefix);
                 let sha = secret.sha256();
-                data.previous = Some(PreviousSecret {
+                data.previous = Some(Rolled {
                     sha256: std::mem::replace(&mut data.sha256, crypto::to_hex(&sha)),
                     valid_until: now.saturating_add(grace.seconds()),
                 });

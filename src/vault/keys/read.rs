@@ -4,23 +4,23 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-use super::commitment::Table;
-use super::error::{Error, Result};
-use super::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp, status_at};
-use super::records::{KeyData, KeyListed};
-use super::tree::Tree;
-use super::usage::{self, KeyUsage};
-use super::{Vault, crypto, store};
+use super::record::KeyData;
+use crate::vault::commitment::Table;
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp};
+use crate::vault::tree::Tree;
+use crate::vault::usage::{self, KeyUsage};
+use crate::vault::{Vault, crypto, store};
 
 impl Vault {
     /// A key row decrypted, if it is the committed one and consistent with its plain columns.
-    pub(super) fn open_key(&self, row: &store::KeyRow) -> Result<Option<KeyData>> {
+    pub(in crate::vault) fn open_key(&self, row: &store::KeyRow) -> Result<Option<KeyData>> {
         let committed =
             self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
         Ok(decrypt_key(&self.sealer, row, committed))
     }
 
-    pub(super) fn key_info(
+    pub(in crate::vault) fn key_info(
         &self,
         tree: &Tree,
         row: &store::KeyRow,
@@ -63,7 +63,7 @@ impl Vault {
     /// What `keyward serve` wrote beside the publish targets this machine writes (another
     /// machine's target names a file over there): key id → usage. Unreadable targets or usage
     /// files count as no usage.
-    pub(super) fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
+    pub(in crate::vault) fn service_usage(&self, now: Timestamp) -> HashMap<String, KeyUsage> {
         let Ok(files) = self.publish_files_here() else {
             return HashMap::new();
         };
@@ -73,7 +73,7 @@ impl Vault {
 
 /// A key row's record, if `committed` (checked against the state commitment by the caller),
 /// it opens, and it agrees with the row's plain columns.
-pub(super) fn decrypt_key(
+pub(in crate::vault) fn decrypt_key(
     sealer: &crypto::Sealer,
     row: &store::KeyRow,
     committed: bool,
@@ -81,29 +81,19 @@ pub(super) fn decrypt_key(
     if !committed {
         return None;
     }
-    let data: KeyData = super::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+    let data: KeyData =
+        crate::vault::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
     (data.key_id == row.key_id
         && data.node_id == row.node_id
         && data.full_access == row.full_access)
         .then_some(data)
 }
 
-/// A key's status as lists show it: a working key whose secret was found somewhere is
-/// `Exposed`.
-pub(super) fn listed_status(
-    now: Timestamp,
-    revoked_at: Option<Timestamp>,
-    expires_at: Option<Timestamp>,
-    exposed: bool,
-) -> KeyStatus {
-    match status_at(now, revoked_at, expires_at) {
-        KeyStatus::Active | KeyStatus::ExpiringSoon if exposed => KeyStatus::Exposed,
-        status => status,
-    }
-}
+// Health reads statuses as listings do.
+pub(in crate::vault) use super::record::listed_status;
 
 /// What a listing shows of a key row; a record that fails its checks is `Tampered`.
-pub(super) fn key_info_of(
+pub(in crate::vault) fn key_info_of(
     sealer: &crypto::Sealer,
     tree: &Tree,
     row: &store::KeyRow,
@@ -113,7 +103,13 @@ pub(super) fn key_info_of(
     let node = tree.path_of(row.node_id);
     let listed = committed
         .then(|| {
-            super::open_sealed::<KeyListed>(sealer, Table::Keys, row.id, row.version, &row.sealed)
+            crate::vault::open_sealed::<KeyData<serde::de::IgnoredAny>>(
+                sealer,
+                Table::Keys,
+                row.id,
+                row.version,
+                &row.sealed,
+            )
         })
         .flatten()
         .filter(|d| {
@@ -121,36 +117,8 @@ pub(super) fn key_info_of(
         });
     match listed {
         Some(d) => {
-            let scopes = if d.full_access {
-                tree.catalog(row.node_id)
-                    .map(|c| c.iter().map(|s| s.id.clone()).collect())
-                    .unwrap_or(d.scopes)
-            } else {
-                d.scopes
-            };
-            let status = listed_status(now, d.revoked_at, d.expires_at, !d.exposed.is_empty());
-            KeyInfo {
-                status,
-                key_id: d.key_id,
-                name: d.name,
-                node,
-                node_id: row.node_id,
-                scopes,
-                full_access: d.full_access,
-                created_at: d.created_at,
-                expires_at: d.expires_at,
-                last_used_at: row.last_used_at,
-                uses_24h: None,
-                uses_30d: None,
-                revoked_at: d.revoked_at,
-                display: d.display,
-                details: KeyDetails {
-                    description: d.description,
-                    owner: d.owner,
-                    tags: d.tags,
-                },
-                old_secret_valid_until: d.previous.map(|p| p.valid_until).filter(|t| *t > now),
-            }
+            let scopes = d.scopes_in(tree);
+            d.into_info(scopes, node, row.last_used_at, now)
         }
         None => KeyInfo {
             key_id: row.key_id.clone(),

@@ -1,8 +1,8 @@
 //! Editing what people know about a key: its name, description, owner, tags and expiry.
 
-use super::error::{Error, Result};
-use super::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
-use super::{Action, Vault, tamper};
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
+use crate::vault::{Action, Vault, tamper};
 
 /// A change to a key's details; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]

@@ -1,12 +1,12 @@
 //! The verifier crate as the vault's API gives it: the vault-free [`Verifier`] and the checks
-//! of a prefix and a `--valid-for`, with the vault's [`Error`](super::Error). Services that do
+//! of a prefix and a `--valid-for`, with the vault's [`Error`](crate::vault::Error). Services that do
 //! not need the vault depend on `keyward-verify` alone.
 
 use std::ops::Deref;
 use std::path::Path;
 
-use super::error::Result;
-use super::model::Timestamp;
+use crate::vault::error::Result;
+use crate::vault::model::Timestamp;
 use keyward_verify::TrustedKey;
 
 /// Prefix rule: 2–16 characters of lowercase a–z, 0–9 and `_`.

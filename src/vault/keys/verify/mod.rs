@@ -1,15 +1,17 @@
 //! Checking a presented key against the vault, and exporting what a service needs to check
 //! keys without it.
 
+pub(crate) mod verifier;
+
 use std::collections::HashMap;
 
-use super::error::{Error, Result};
-use super::model::{NodeId, Timestamp};
-use super::tree::Tree;
-use super::{Action, Vault, crypto, store, tamper};
+use crate::vault::error::{Error, Result};
+use crate::vault::model::{NodeId, Timestamp};
+use crate::vault::tree::Tree;
+use crate::vault::{Action, Vault, crypto, store, tamper};
 use keyward_verify::{
     ExportedVerifier, Outcome, Secret, Verification, VerifierEntry, VerifierFile, VerifierPayload,
-    VerifierPrevious, extract_key,
+    extract_key,
 };
 
 /// Last-used times are coarse (like the big key pages'): at most one write per key per minute,
@@ -116,7 +118,7 @@ impl Vault {
         self.sync_commitment()?;
         let tampered =
             |row: store::KeyRow| Verification::of(Outcome::Tampered, Some(row.key_id), Vec::new());
-        let Some(data) = self.open_key(&row)? else {
+        let Some(mut data) = self.open_key(&row)? else {
             return Ok((tampered(row), None));
         };
         let now = self.now();
@@ -138,20 +140,14 @@ impl Vault {
                 None => return Ok((tampered(row), None)),
             }
         } else {
-            data.scopes
+            std::mem::take(&mut data.scopes)
         };
         let grace_over =
             row.matched_previous && data.previous.as_ref().is_none_or(|p| p.valid_until <= now);
-        let outcome = keyward_verify::decide(
-            now,
-            data.revoked_at.is_some(),
-            data.expires_at,
-            grace_over,
-            &scopes,
-            required_scopes,
-        );
+        let policy = data.policy(scopes);
+        let outcome = policy.decide(now, grace_over, required_scopes);
         Ok((
-            Verification::of(outcome, Some(row.key_id), scopes),
+            Verification::of(outcome, Some(row.key_id), policy.scopes),
             Some((row.id, row.last_used_at)),
         ))
     }
@@ -162,7 +158,6 @@ impl Vault {
         &self,
         tree: &Tree,
         node: Option<NodeId>,
-        now: Timestamp,
     ) -> Result<(String, Vec<VerifierEntry>)> {
         let rows = match node {
             Some(id) => store::key_rows(&*self.conn, Some(&tree.subtree(tree.get(id)?.id)))?,
@@ -173,18 +168,8 @@ impl Vault {
             let data = self
                 .open_key(row)?
                 .ok_or_else(|| tamper("key", &row.key_id))?;
-            let info = self.key_info(tree, row, now)?;
-            entries.push(VerifierEntry {
-                key_id: data.key_id,
-                sha256: data.sha256,
-                scopes: info.scopes,
-                expires_at: data.expires_at,
-                revoked: data.revoked_at.is_some(),
-                previous: data.previous.map(|p| VerifierPrevious {
-                    sha256: p.sha256,
-                    valid_until: p.valid_until,
-                }),
-            });
+            let scopes = data.scopes_in(tree);
+            entries.push(data.into_verifier_entry(scopes));
         }
         let subject = node.map(|n| tree.path_of(n)).unwrap_or_default();
         Ok((subject, entries))
@@ -214,7 +199,7 @@ impl Vault {
         let (key, payload) = self.write(|v, tx| {
             let key = v.signing_key_in(tx)?;
             let tree = v.tree()?;
-            let (subject, entries) = v.verifier_entries(&tree, node, now)?;
+            let (subject, entries) = v.verifier_entries(&tree, node)?;
             let serial = v.commitment.borrow().next_tx()?;
             v.log(
                 tx,
@@ -255,7 +240,10 @@ impl Vault {
     /// committed change. Its serial is the commit number of the state it carries, so it grows
     /// with every change (and an export in between, which commits its log entry, sits
     /// between two publishes).
-    pub(super) fn build_verifier(&self, node: Option<NodeId>) -> Result<ExportedVerifier> {
+    pub(in crate::vault) fn build_verifier(
+        &self,
+        node: Option<NodeId>,
+    ) -> Result<ExportedVerifier> {
         // Published like an export: never from a state an export would be refused on.
         self.commitment
             .borrow_mut()
@@ -263,7 +251,7 @@ impl Vault {
         let key = self.signing_key()?;
         let now = self.now();
         let tree = self.tree()?;
-        let (subject, entries) = self.verifier_entries(&tree, node, now)?;
+        let (subject, entries) = self.verifier_entries(&tree, node)?;
         let serial = self.commitment.borrow().committed_tx()?;
         let payload = VerifierPayload {
             kind: VerifierFile::TYPE.into(),

@@ -2,10 +2,10 @@
 //! as a whole word (`kid_… 'name'`, `kid_… found in …`, `kid_… copied …`), as the vault writes
 //! it: that word, on a `key.*` entry, is what ties the entry to its key.
 
-use super::Vault;
-use super::activity::{ActivityEntry, open_detail};
-use super::error::Result;
-use super::model::KeyInfo;
+use crate::vault::Vault;
+use crate::vault::activity::{ActivityEntry, open_detail};
+use crate::vault::error::Result;
+use crate::vault::model::KeyInfo;
 
 /// Entries read from the store at a time while looking back for a key's creation.
 const PAGE: usize = 1_000;
@@ -51,7 +51,7 @@ impl Vault {
                 if entry.key_id() != Some(key.key_id.as_str()) {
                     continue;
                 }
-                let created = entry.action == super::Action::KeyCreated.code();
+                let created = entry.action == crate::vault::Action::KeyCreated.code();
                 out.push(entry);
                 if created || out.len() >= limit {
                     return Ok(out);

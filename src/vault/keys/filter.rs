@@ -1,7 +1,7 @@
 //! Which keys a listing shows: by owner, tags, status and a free-text search over everything
 //! people can read about a key. The CLI's `key list` filters and the window's search share it.
 
-use super::model::{KeyInfo, KeyStatus};
+use crate::vault::model::{KeyInfo, KeyStatus};
 
 /// All given conditions must hold; an empty filter keeps every key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
