@@ -153,3 +153,71 @@ fn label(text: &str) -> String {
         .replace('"', "\\\"")
         .replace('\n', "\\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole text scrapers read: a change here breaks dashboards and alerts.
+    const GOLDEN: &str = "\
+# HELP keyward_checks_total Key checks answered, by result.
+# TYPE keyward_checks_total counter
+keyward_checks_total{result=\"valid\"} 3
+keyward_checks_total{result=\"malformed\"} 0
+keyward_checks_total{result=\"not_found\"} 0
+keyward_checks_total{result=\"revoked\"} 0
+keyward_checks_total{result=\"expired\"} 0
+keyward_checks_total{result=\"insufficient_scope\"} 0
+keyward_checks_total{result=\"tampered\"} 1
+keyward_checks_total{result=\"missing\"} 1
+# HELP keyward_bad_requests_total Requests refused as malformed or too large.
+# TYPE keyward_bad_requests_total counter
+keyward_bad_requests_total 1
+# HELP keyward_reloads_total Verifier files reloaded after a change.
+# TYPE keyward_reloads_total counter
+keyward_reloads_total 2
+# HELP keyward_reloads_refused_total Changed verifier files refused; the previous snapshot kept serving.
+# TYPE keyward_reloads_refused_total counter
+keyward_reloads_refused_total 3
+# HELP keyward_reloads_refused_by_reason_total Changed verifier files refused, by reason: unloadable (unreadable, badly signed, expired, not a verifier file), foreign (another vault or node than this path serves), older (a serial below the highest served), gone.
+# TYPE keyward_reloads_refused_by_reason_total counter
+keyward_reloads_refused_by_reason_total{reason=\"unloadable\"} 0
+keyward_reloads_refused_by_reason_total{reason=\"foreign\"} 0
+keyward_reloads_refused_by_reason_total{reason=\"older\"} 1
+keyward_reloads_refused_by_reason_total{reason=\"gone\"} 2
+# HELP keyward_connections_accepted_total Connections accepted.
+# TYPE keyward_connections_accepted_total counter
+keyward_connections_accepted_total 5
+# HELP keyward_connections_refused_total Connections closed at once because --max-connections were open.
+# TYPE keyward_connections_refused_total counter
+keyward_connections_refused_total 1
+# HELP keyward_connections_timed_out_total Connections closed because a request did not arrive in time or sat idle too long.
+# TYPE keyward_connections_timed_out_total counter
+keyward_connections_timed_out_total 0
+# HELP keyward_connections_open Client connections open now.
+# TYPE keyward_connections_open gauge
+keyward_connections_open 2
+# HELP keyward_verifier_serial Serial of the verifier file being served.
+# TYPE keyward_verifier_serial gauge
+# HELP keyward_verifier_keys Key hashes in the verifier file being served.
+# TYPE keyward_verifier_keys gauge
+";
+
+    #[test]
+    fn the_text_is_the_one_scrapers_read() {
+        let m = Metrics::default();
+        for result in ["valid", "valid", "tampered", "valid", "missing"] {
+            m.checked(result);
+        }
+        m.bad_request();
+        m.reloaded();
+        m.reloaded();
+        for reason in [RefusalReason::Gone, RefusalReason::Older, RefusalReason::Gone] {
+            m.reload_refused(reason);
+        }
+        m.connections.accepted.store(5, Ordering::Relaxed);
+        m.connections.refused.store(1, Ordering::Relaxed);
+        m.connections.open.store(2, Ordering::Relaxed);
+        assert_eq!(m.render(&[]), GOLDEN);
+    }
+}
