@@ -4,6 +4,7 @@
 mod args;
 mod baseline;
 mod docs;
+mod finding;
 mod follow;
 mod hygiene;
 mod import;
