@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::CliError;
+use super::error::CliError;
 use super::finding::{FINGERPRINT, Finding};
 
 /// The file's format: `{"keyward_baseline": 1, "fingerprints": [...]}`.

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::args::{ScanArgs, ScanFormat};
+use super::context::{Context, finished};
+use super::error::{CliError, CliResult, EXIT_NOT_VALID, done};
 use super::finding::{self, Finding, Totals};
-use super::{
-    CliError, CliResult, Context, EXIT_NOT_VALID, baseline, done, finished, output, render, sarif,
-};
+use super::{baseline, output, render, sarif};
 
 pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
     use crate::scan::{Matcher, WalkOptions};
