@@ -2,10 +2,11 @@
 //! and each file's serial and size.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::connections::ConnectionStats;
-use super::snapshot::{RefusalReason, Source};
+use super::refusal::RefusalReason;
 
 /// Results a check can have: the verifier's outcomes, plus `missing` (no key presented).
 pub const RESULTS: [&str; 8] = [
@@ -19,8 +20,15 @@ pub const RESULTS: [&str; 8] = [
     "missing",
 ];
 
+/// One verifier file being served, as its gauges show it.
+pub struct Served<'a> {
+    pub path: &'a Path,
+    pub serial: u64,
+    pub keys: usize,
+}
+
 /// Name, help text, and the value for one file.
-type Gauge = (&'static str, &'static str, fn(&Source) -> u64);
+type Gauge = (&'static str, &'static str, fn(&Served) -> u64);
 
 #[derive(Default)]
 pub struct Metrics {
@@ -53,7 +61,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, sources: &[Source]) -> String {
+    pub fn render(&self, files: &[Served]) -> String {
         let mut out = String::with_capacity(2048);
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         out.push_str("# HELP keyward_checks_total Key checks answered, by result.\n");
@@ -124,22 +132,22 @@ impl Metrics {
             (
                 "keyward_verifier_serial",
                 "Serial of the verifier file being served.",
-                |s| s.snapshot().serial,
+                |f| f.serial,
             ),
             (
                 "keyward_verifier_keys",
                 "Key hashes in the verifier file being served.",
-                |s| s.snapshot().keys as u64,
+                |f| f.keys as u64,
             ),
         ];
         for (name, help, value) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
-            for s in sources {
+            for f in files {
                 let _ = writeln!(
                     out,
                     "{name}{{file=\"{}\"}} {}",
-                    label(&s.path.display().to_string()),
-                    value(s)
+                    label(&f.path.display().to_string()),
+                    value(f)
                 );
             }
         }
@@ -212,12 +220,32 @@ keyward_connections_open 2
         m.bad_request();
         m.reloaded();
         m.reloaded();
-        for reason in [RefusalReason::Gone, RefusalReason::Older, RefusalReason::Gone] {
+        for reason in [
+            RefusalReason::Gone,
+            RefusalReason::Older,
+            RefusalReason::Gone,
+        ] {
             m.reload_refused(reason);
         }
         m.connections.accepted.store(5, Ordering::Relaxed);
         m.connections.refused.store(1, Ordering::Relaxed);
         m.connections.open.store(2, Ordering::Relaxed);
         assert_eq!(m.render(&[]), GOLDEN);
+    }
+
+    #[test]
+    fn each_file_has_its_serial_and_keys_with_the_path_escaped() {
+        let path = Path::new("/srv/a \"b\"\\c.json");
+        let text = Metrics::default().render(&[Served {
+            path,
+            serial: 42,
+            keys: 7,
+        }]);
+        assert!(text.contains(
+            "# TYPE keyward_verifier_serial gauge\nkeyward_verifier_serial{file=\"/srv/a \\\"b\\\"\\\\c.json\"} 42\n"
+        ));
+        assert!(text.ends_with(
+            "# TYPE keyward_verifier_keys gauge\nkeyward_verifier_keys{file=\"/srv/a \\\"b\\\"\\\\c.json\"} 7\n"
+        ));
     }
 }

@@ -15,7 +15,8 @@ use serde_json::json;
 
 use crate::vault::{Outcome, Verification, now};
 
-use super::App;
+use super::app::App;
+use super::metrics::Served;
 
 /// Request bodies larger than this are answered 413.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -233,12 +234,24 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let files: Vec<Served> = app
+        .sources
+        .iter()
+        .map(|s| {
+            let snap = s.snapshot();
+            Served {
+                path: &s.path,
+                serial: snap.serial,
+                keys: snap.keys,
+            }
+        })
+        .collect();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(&app.sources),
+        app.metrics.render(&files),
     )
         .into_response()
 }
