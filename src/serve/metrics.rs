@@ -5,11 +5,66 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::vault::Outcome;
+
 use super::connections::ConnectionStats;
 use super::refusal::RefusalReason;
 
-/// Results a check can have: the verifier's outcomes, plus `missing` (no key presented).
-pub const RESULTS: [&str; 8] = [
+/// What a check answered: the verifier's outcome, or `missing` (no key presented). Counted in
+/// a slot of its own, so there is no result the counters could fail to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckResult {
+    Answered(Outcome),
+    Missing,
+}
+
+impl CheckResult {
+    /// Every result, in the order `/metrics` lists them.
+    pub const ALL: [CheckResult; 8] = [
+        CheckResult::Answered(Outcome::Valid),
+        CheckResult::Answered(Outcome::Malformed),
+        CheckResult::Answered(Outcome::NotFound),
+        CheckResult::Answered(Outcome::Revoked),
+        CheckResult::Answered(Outcome::Expired),
+        CheckResult::Answered(Outcome::InsufficientScope),
+        CheckResult::Answered(Outcome::Tampered),
+        CheckResult::Missing,
+    ];
+
+    /// Its place in [`CheckResult::ALL`]: a match, so a new outcome does not build until it
+    /// has a counter.
+    const fn slot(self) -> usize {
+        match self {
+            CheckResult::Answered(outcome) => match outcome {
+                Outcome::Valid => 0,
+                Outcome::Malformed => 1,
+                Outcome::NotFound => 2,
+                Outcome::Revoked => 3,
+                Outcome::Expired => 4,
+                Outcome::InsufficientScope => 5,
+                Outcome::Tampered => 6,
+            },
+            CheckResult::Missing => 7,
+        }
+    }
+
+    /// The `result` label, the `X-Keyward-Result` header and the JSON `result`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckResult::Answered(outcome) => outcome.as_str(),
+            CheckResult::Missing => "missing",
+        }
+    }
+}
+
+impl From<Outcome> for CheckResult {
+    fn from(outcome: Outcome) -> CheckResult {
+        CheckResult::Answered(outcome)
+    }
+}
+
+/// The results' names, in the order `/metrics` lists them.
+pub const RESULTS: [&str; CheckResult::ALL.len()] = [
     "valid",
     "malformed",
     "not_found",
@@ -32,7 +87,7 @@ type Gauge = (&'static str, &'static str, fn(&Served) -> u64);
 
 #[derive(Default)]
 pub struct Metrics {
-    checks: [AtomicU64; RESULTS.len()],
+    checks: [AtomicU64; CheckResult::ALL.len()],
     bad_requests: AtomicU64,
     reloads: AtomicU64,
     reloads_refused: [AtomicU64; RefusalReason::ALL.len()],
@@ -41,10 +96,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn checked(&self, result: &str) {
-        if let Some(i) = RESULTS.iter().position(|r| *r == result) {
-            self.checks[i].fetch_add(1, Ordering::Relaxed);
-        }
+    pub fn checked(&self, result: CheckResult) {
+        self.checks[result.slot()].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn bad_request(&self) {
@@ -66,11 +119,12 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         out.push_str("# HELP keyward_checks_total Key checks answered, by result.\n");
         out.push_str("# TYPE keyward_checks_total counter\n");
-        for (i, result) in RESULTS.iter().enumerate() {
+        for result in CheckResult::ALL {
             let _ = writeln!(
                 out,
-                "keyward_checks_total{{result=\"{result}\"}} {}",
-                get(&self.checks[i])
+                "keyward_checks_total{{result=\"{}\"}} {}",
+                result.as_str(),
+                get(&self.checks[result.slot()])
             );
         }
         let counters = [
@@ -214,7 +268,14 @@ keyward_connections_open 2
     #[test]
     fn the_text_is_the_one_scrapers_read() {
         let m = Metrics::default();
-        for result in ["valid", "valid", "tampered", "valid", "missing"] {
+        let valid = CheckResult::Answered(Outcome::Valid);
+        for result in [
+            valid,
+            valid,
+            Outcome::Tampered.into(),
+            valid,
+            CheckResult::Missing,
+        ] {
             m.checked(result);
         }
         m.bad_request();
@@ -231,6 +292,18 @@ keyward_connections_open 2
         m.connections.refused.store(1, Ordering::Relaxed);
         m.connections.open.store(2, Ordering::Relaxed);
         assert_eq!(m.render(&[]), GOLDEN);
+    }
+
+    #[test]
+    fn every_result_has_its_own_counter_under_its_name() {
+        for (i, result) in CheckResult::ALL.into_iter().enumerate() {
+            assert_eq!(result.slot(), i);
+            assert_eq!(result.as_str(), RESULTS[i]);
+            let m = Metrics::default();
+            m.checked(result);
+            let line = format!("keyward_checks_total{{result=\"{}\"}} 1\n", RESULTS[i]);
+            assert!(m.render(&[]).contains(&line), "{line}");
+        }
     }
 
     #[test]

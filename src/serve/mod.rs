@@ -34,7 +34,7 @@ pub use config::Config;
 pub use connections::Limits;
 pub use error::ServeError;
 pub use high_water::{HighWater, default_dir as default_state_dir};
-pub use metrics::RESULTS;
+pub use metrics::{CheckResult, RESULTS};
 pub use refusal::{Refusal, RefusalReason};
 pub use routes::{KEY_ID_HEADER, MAX_BODY, RESULT_HEADER, SCOPES_HEADER};
 pub use snapshot::{Snapshot, Source, load_snapshot};
