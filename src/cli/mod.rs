@@ -1,5 +1,10 @@
 //! The command line over the vault API: human text by default, JSON with `--json`, exit status
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
+//!
+//! This file parses and dispatches; no module here imports it. `context` (what a command runs
+//! with) and `error` (`CliError`, the exit statuses) are what the command files share; one file
+//! per command group (`keys`, `nodes`, `members`, `verifier`, `scan`, `hygiene`, ...), and
+//! `finding` holds what `scan` reports, read by `render`, `sarif` and `baseline`.
 
 mod args;
 mod baseline;
