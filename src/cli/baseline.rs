@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::CliError;
-use super::scan::Finding;
+use super::error::CliError;
+use super::finding::{FINGERPRINT, Finding};
 
 /// The file's format: `{"keyward_baseline": 1, "fingerprints": [...]}`.
 const VERSION: u64 = 1;
@@ -20,7 +20,7 @@ pub fn write(file: &Path, findings: &[Finding]) -> Result<usize, CliError> {
     fingerprints.dedup();
     let doc = serde_json::json!({
         "keyward_baseline": VERSION,
-        "fingerprint": super::sarif::FINGERPRINT,
+        "fingerprint": FINGERPRINT,
         "fingerprints": fingerprints,
     });
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| CliError::msg(e.to_string()))?;
@@ -42,7 +42,7 @@ pub fn read(file: &Path) -> Result<HashSet<String>, CliError> {
     if doc["keyward_baseline"].as_u64() != Some(VERSION) {
         return Err(bad("no keyward_baseline: 1"));
     }
-    if doc["fingerprint"] != super::sarif::FINGERPRINT {
+    if doc["fingerprint"] != FINGERPRINT {
         return Err(bad("fingerprints of another kind"));
     }
     doc["fingerprints"]

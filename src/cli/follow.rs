@@ -13,7 +13,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use super::{CliError, CliResult, Context, output};
+use super::context::Context;
+use super::error::{CliError, CliResult};
+use super::output;
 use crate::numbers::count_of;
 use crate::vault::{self, Vault, this_host};
 

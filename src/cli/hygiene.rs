@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{CliError, CliResult, Context, EXIT_NOT_VALID, Expiry, done, output, render, vault};
+use super::context::Context;
+use super::error::{CliError, CliResult, EXIT_NOT_VALID, done};
+use super::{listing, output, render};
+use crate::vault::{self, Expiry};
 use std::io::Write;
 
 pub(super) fn health(
@@ -41,7 +44,7 @@ pub(super) fn health(
         return done();
     }
     let node = node.map(|n| v.resolve(n)).transpose()?;
-    super::listing::read_once(&v);
+    listing::read_once(&v);
     let findings = v.health(node.map(|n| n.id))?;
     let open = findings.iter().filter(|f| f.acknowledged.is_none()).count();
     // Written straight from the findings: a report of 100,000 keys is not built twice.

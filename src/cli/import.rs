@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::CliError;
+use super::error::CliError;
 use crate::vault::{Error, Expiry, KeyDetails, NewKey, NodeId, Vault, validate_name};
 
 /// One line of an import file.

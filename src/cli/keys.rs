@@ -7,7 +7,9 @@ use std::path::Path;
 use serde_json::json;
 
 use super::args::KeyCmd;
-use super::{CliError, CliResult, Context, finished, import, listing, output, render};
+use super::context::{Context, finished};
+use super::error::{CliError, CliResult};
+use super::{import, listing, output, render};
 use crate::vault::{self, Error, Expiry, Grace, KeyFilter, KeyStatus, MasterKey, NewKey, Vault};
 
 pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {

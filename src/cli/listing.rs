@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use serde::ser::{SerializeSeq, Serializer};
 
-use super::{CliError, output, render, table};
+use super::error::CliError;
+use super::{output, render, table};
 use crate::vault::{KeyFilter, KeyInfo, NodeId, Vault};
 
 /// Keys per batch handed to the writer, and batches in flight.

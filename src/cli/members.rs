@@ -3,8 +3,10 @@
 use serde_json::json;
 
 use super::args::MemberCmd;
+use super::context::{Context, finished};
+use super::error::{CliResult, done};
 use super::passphrase::{self, NEW_PASSPHRASE_ENV};
-use super::{CliResult, Context, done, render};
+use super::{render, verifier};
 use crate::vault::{KdfParams, Vault};
 
 pub fn member(ctx: &Context, cmd: MemberCmd) -> CliResult {
@@ -65,11 +67,11 @@ pub fn member(ctx: &Context, cmd: MemberCmd) -> CliResult {
                     format!(
                         "Removed member {}; the vault was re-keyed (new data key, every record re-sealed)\n{}",
                         name.trim(),
-                        super::verifier::rotated_advice(&old, &new)
+                        verifier::rotated_advice(&old, &new)
                     )
                 },
             );
-            super::finished(&v)
+            finished(&v)
         }
     }
 }

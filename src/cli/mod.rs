@@ -1,9 +1,17 @@
 //! The command line over the vault API: human text by default, JSON with `--json`, exit status
 //! as grep's (0 done/valid, 1 not valid or problems found, 2 error) and never a panic.
+//!
+//! This file parses and dispatches; no module here imports it. `context` (what a command runs
+//! with) and `error` (`CliError`, the exit statuses) are what the command files share; one file
+//! per command group (`keys`, `nodes`, `members`, `verifier`, `scan`, `hygiene`, ...), and
+//! `finding` holds what `scan` reports, read by `render`, `sarif` and `baseline`.
 
 mod args;
 mod baseline;
+mod context;
 mod docs;
+mod error;
+mod finding;
 mod follow;
 mod hygiene;
 mod import;
@@ -23,20 +31,24 @@ mod verifier;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use clap::{CommandFactory, FromArgMatches};
 use serde_json::json;
 
-use crate::vault::{self, DEFAULT_MEMBER, Error, Expiry, KdfParams, Vault};
+use crate::vault::{self, DEFAULT_MEMBER, Error, KdfParams, Vault};
 pub use args::{Cli, Command, Global};
+use context::{Context, JSON_REQUESTED};
 pub use docs::command_paths;
+pub use error::CliError;
+use error::{CliResult, EXIT_ERROR, EXIT_NOT_VALID, done};
 use hygiene::health;
 pub use logging::{LOG_ENV, init as init_logging};
+use output::{report_error, report_warning};
 use passphrase::{NEW_PASSPHRASE_ENV, PASSPHRASE_ENV};
 use scan::scan;
 use verifier::{export_verifier, publish, verifier_key, verify};
@@ -48,34 +60,6 @@ pub enum Launch {
     /// A command ran (or failed); exit with this status.
     Exit(ExitCode),
 }
-
-/// An error at the command-line edge: one line for stderr.
-#[derive(Debug)]
-pub struct CliError(String);
-
-impl CliError {
-    fn msg(text: impl Into<String>) -> CliError {
-        CliError(text.into())
-    }
-}
-
-impl From<Error> for CliError {
-    fn from(e: Error) -> CliError {
-        CliError(e.to_string())
-    }
-}
-
-/// A public key or presented key refused by the verifier crate: its message, as the vault's.
-impl From<keyward_verify::Error> for CliError {
-    fn from(e: keyward_verify::Error) -> CliError {
-        CliError(e.to_string())
-    }
-}
-
-type CliResult = Result<ExitCode, CliError>;
-
-const EXIT_NOT_VALID: u8 = 1;
-const EXIT_ERROR: u8 = 2;
 
 /// Parses `args` and runs the command; returns [`Launch::Window`] when there is none.
 pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
@@ -148,9 +132,6 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
     Launch::Exit(code)
 }
 
-/// `--json` was given: for warnings printed where no `Context` is at hand.
-static JSON_REQUESTED: AtomicBool = AtomicBool::new(false);
-
 /// `--json` among the arguments (before a `--`), for errors found before they are parsed.
 fn json_requested(args: &[OsString]) -> bool {
     args.iter()
@@ -202,25 +183,6 @@ fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-/// An error on stderr: `keyward: error: …`, or with `--json` one JSON object
-/// `{"error": "…", "code": 2}` on one line.
-fn report_error(json: bool, message: &str) {
-    if json {
-        output::stderr_line(&json!({ "error": message, "code": EXIT_ERROR }).to_string());
-    } else {
-        output::stderr_line(&format!("keyward: error: {message}"));
-    }
-}
-
-/// A warning on stderr: `keyward: warning: …`, or with `--json` `{"warning": "…"}`.
-fn report_warning(json: bool, message: &str) {
-    if json {
-        output::stderr_line(&json!({ "warning": message }).to_string());
-    } else {
-        output::stderr_line(&format!("keyward: warning: {message}"));
-    }
-}
-
 /// A key on the command line is in the process list and /proc for every user of the machine,
 /// and in the shell's history: say so to the person at the terminal (not to scripts, whose
 /// stderr is a pipe or a file).
@@ -242,103 +204,6 @@ fn warn_secret_in_argv(command: &Command, json: bool) {
             ),
         );
     }
-}
-
-struct Context {
-    vault_path: PathBuf,
-    global: Global,
-    /// The first failed write to stdout; later output is skipped.
-    output_failed: RefCell<Option<std::io::Error>>,
-}
-
-impl Context {
-    fn passphrase(&self) -> Result<zeroize::Zeroizing<String>, CliError> {
-        passphrase::obtain(
-            self.global.passphrase_file.as_deref(),
-            PASSPHRASE_ENV,
-            "Vault passphrase: ",
-            false,
-        )
-    }
-
-    fn open(&self) -> Result<Vault, CliError> {
-        self.open_with(&self.passphrase_for_existing()?)
-    }
-
-    /// Checks the vault exists before asking for a passphrase nobody could use.
-    fn passphrase_for_existing(&self) -> Result<zeroize::Zeroizing<String>, CliError> {
-        if !Vault::exists(&self.vault_path) {
-            return Err(Error::NoVault(self.vault_path.clone()).into());
-        }
-        self.passphrase()
-    }
-
-    fn open_with(&self, passphrase: &str) -> Result<Vault, CliError> {
-        if self.global.accept_vault_change && Vault::accept_vault_change(&self.vault_path)? {
-            self.warn("taking the vault as it is now (this machine's record of it was replaced)");
-        }
-        Ok(Vault::open_as(
-            &self.vault_path,
-            self.global.member.as_deref(),
-            passphrase,
-        )?)
-    }
-
-    fn json(&self) -> bool {
-        self.global.json
-    }
-
-    fn warn(&self, message: &str) {
-        report_warning(self.json(), message);
-    }
-
-    /// Writes `bytes` to stdout as they are (a generated script or page).
-    fn write_raw(&self, bytes: &[u8]) {
-        if self.output_failed.borrow().is_some() {
-            return;
-        }
-        let mut out = io::stdout().lock();
-        if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
-            self.output_failed(e);
-        }
-    }
-
-    /// Keeps the first failed write for `launch` to report.
-    fn output_failed(&self, e: io::Error) {
-        self.output_failed.borrow_mut().get_or_insert(e);
-    }
-
-    /// Prints `value` as JSON, or `text` for people. A failed write is kept for `launch` to
-    /// report (a closed pipe ends the command quietly); nothing is printed after it.
-    fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
-        if self.output_failed.borrow().is_some() {
-            return;
-        }
-        let text = if self.json() {
-            render::pretty(&value)
-        } else {
-            text()
-        };
-        if text.is_empty() {
-            return;
-        }
-        if let Err(e) = output::stdout_line(&text) {
-            *self.output_failed.borrow_mut() = Some(e);
-        }
-    }
-}
-
-fn done() -> CliResult {
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Done, after saying which publish targets the change could not rewrite (the change itself
-/// is committed).
-fn finished(v: &Vault) -> CliResult {
-    for problem in v.take_publish_errors() {
-        report_warning(JSON_REQUESTED.load(Ordering::Relaxed), &problem);
-    }
-    done()
 }
 
 fn run(ctx: &Context, command: Command) -> CliResult {

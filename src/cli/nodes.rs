@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::args::{EnvCmd, ProjectCmd, ScopeCmd, WorkspaceCmd};
-use super::{CliError, CliResult, Context, finished, render};
+use super::context::{Context, finished};
+use super::error::{CliError, CliResult};
+use super::render;
 use crate::vault::{Node, NodeKind, Preset, Scope, Vault};
 
 /// Resolves `path` and checks it is a node of the expected kind.

@@ -3,6 +3,10 @@
 
 use std::io::{self, Write};
 
+use serde_json::json;
+
+use super::error::EXIT_ERROR;
+
 /// Writes `text` and a newline to stdout, then flushes, so a failure shows up here and not
 /// later (a minted secret is written inside its transaction: see `cli::key`).
 /// Control characters in it are shown escaped (`printable`), whatever command wrote it.
@@ -54,4 +58,23 @@ pub fn terminal_width() -> Option<usize> {
             .filter(|&w| w > 0)
     };
     Some(from_tty.or_else(from_env).unwrap_or(80))
+}
+
+/// An error on stderr: `keyward: error: …`, or with `--json` one JSON object
+/// `{"error": "…", "code": 2}` on one line.
+pub(super) fn report_error(json: bool, message: &str) {
+    if json {
+        stderr_line(&json!({ "error": message, "code": EXIT_ERROR }).to_string());
+    } else {
+        stderr_line(&format!("keyward: error: {message}"));
+    }
+}
+
+/// A warning on stderr: `keyward: warning: …`, or with `--json` `{"warning": "…"}`.
+pub(super) fn report_warning(json: bool, message: &str) {
+    if json {
+        stderr_line(&json!({ "warning": message }).to_string());
+    } else {
+        stderr_line(&format!("keyward: warning: {message}"));
+    }
 }

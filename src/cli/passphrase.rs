@@ -5,7 +5,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::CliError;
+use super::error::CliError;
 use crate::vault::PassphraseStrength;
 
 pub const PASSPHRASE_ENV: &str = "KEYWARD_PASSPHRASE";

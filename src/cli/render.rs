@@ -3,6 +3,7 @@
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::finding::{Finding, Totals};
 use super::printable::printable;
 use super::table::{Column, Table};
 
@@ -321,7 +322,7 @@ pub fn health(
     )
 }
 
-pub fn scan(findings: &[super::scan::Finding], totals: &super::scan::Totals) -> String {
+pub fn scan(findings: &[Finding], totals: &Totals) -> String {
     let mut out: Vec<String> = findings
         .iter()
         .map(|f| {

@@ -2,17 +2,11 @@
 //! (one rule per kind of finding, file, line and column, a stable fingerprint). A result
 //! names the key by its id only: no secret, no part of one and no hash of one is written.
 
-use std::collections::HashMap;
 use std::path::{Component, Path};
 
 use serde_json::{Value, json};
 
-use super::scan::Finding;
-use crate::vault::{sha256, to_hex};
-
-/// The fingerprint's name in `partialFingerprints` (its version: a change of the recipe
-/// is a new name, so old alerts are not matched wrongly).
-pub const FINGERPRINT: &str = "keyward/v1";
+use super::finding::{FINGERPRINT, Finding};
 
 /// One rule per kind `scan` reports: (kind, rule id, name, level, security severity, what).
 const RULES: [(&str, &str, &str, &str, &str, &str); 5] = [
@@ -119,18 +113,6 @@ fn result(f: &Finding) -> Value {
         }}],
         "partialFingerprints": { FINGERPRINT: f.fingerprint },
     })
-}
-
-/// Fills every finding's fingerprint: SHA-256 of the key id (or `foreign`), the file's URI
-/// and which occurrence of that key in that file it is, so it stays when lines move.
-pub fn fingerprint_all(findings: &mut [Finding]) {
-    let mut seen: HashMap<(Option<String>, String), usize> = HashMap::new();
-    for f in findings {
-        let n = seen.entry((f.key_id.clone(), f.uri.clone())).or_default();
-        *n += 1;
-        let who = f.key_id.as_deref().unwrap_or("foreign");
-        f.fingerprint = to_hex(&sha256(format!("{who}\0{}\0{n}", f.uri).as_bytes()));
-    }
 }
 
 /// `source` (a path the walk of `root` gave) as a URI reference relative to `root` when it

@@ -6,47 +6,10 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::args::{ScanArgs, ScanFormat};
-use super::baseline;
-use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, output, render, sarif};
-
-/// One secret `scan` found, as reported.
-#[derive(serde::Serialize)]
-pub(super) struct Finding {
-    pub place: String,
-    /// 1-based, in characters from the line's start.
-    pub column: usize,
-    /// `exposed` (a key of this vault that works), `inactive` (revoked, expired or past its
-    /// grace), `old_secret` (a rolled key's previous secret still in its grace period),
-    /// `foreign` (well formed, not this vault's) or `tampered`.
-    pub kind: &'static str,
-    pub key_id: Option<String>,
-    pub name: Option<String>,
-    pub secret: String,
-    /// Still accepted by verification: this is what makes `scan` exit 1.
-    pub live: bool,
-    /// First time this place was recorded for the key.
-    pub new_place: bool,
-    /// Names this finding across scans (for SARIF and baselines): a hash of the key id (or
-    /// `foreign`), the file and which of its occurrences there; never of the secret.
-    pub fingerprint: String,
-    /// The file relative to the scanned folder, as a URI reference (`-` for standard input).
-    #[serde(skip)]
-    pub uri: String,
-    #[serde(skip)]
-    pub line: usize,
-}
-
-/// What a scan read, for its summary line.
-#[derive(Default, serde::Serialize)]
-pub(super) struct Totals {
-    pub files: u64,
-    pub bytes: u64,
-    /// Over `--max-file-size`, not read.
-    pub skipped: u64,
-    /// Left out: their fingerprints are in `--baseline`.
-    pub baselined: usize,
-    pub live: usize,
-}
+use super::context::{Context, finished};
+use super::error::{CliError, CliResult, EXIT_NOT_VALID, done};
+use super::finding::{self, Finding, Totals};
+use super::{baseline, output, render, sarif};
 
 pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
     use crate::scan::{Matcher, WalkOptions};
@@ -153,7 +116,7 @@ pub(super) fn scan(ctx: &Context, args: &ScanArgs) -> CliResult {
     for (&i, new) in exposed.iter().zip(new) {
         findings[i].new_place = new;
     }
-    sarif::fingerprint_all(&mut findings);
+    finding::fingerprint_all(&mut findings);
     if let Some(file) = &args.write_baseline {
         let n = baseline::write(file, &findings)?;
         ctx.print(

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::args::{PublishCmd, VerifierKeyCmd};
-use super::{CliError, CliResult, Context, EXIT_NOT_VALID, done, finished, render};
+use super::context::{Context, finished};
+use super::error::{CliError, CliResult, EXIT_NOT_VALID, done};
+use super::{follow, render};
 use crate::vault::{self, TrustedKey, Verifier};
 
 /// Reads the key from stdin: a no-echo prompt on a terminal, else the first line.
@@ -189,7 +191,7 @@ pub(super) fn publish(ctx: &Context, cmd: PublishCmd) -> CliResult {
                 format!("No longer publishing to {}", file.display())
             });
         }
-        PublishCmd::Follow { every } => return super::follow::follow(ctx, &mut v, every),
+        PublishCmd::Follow { every } => return follow::follow(ctx, &mut v, every),
         PublishCmd::Now => {
             let targets = v.publish_now()?;
             let failed = targets.iter().filter(|t| t.last_error.is_some()).count();

@@ -21,7 +21,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::log;
+use super::lock::lock;
+use super::stderr::log;
 
 /// The limits a listener enforces.
 #[derive(Clone, Copy, Debug)]
@@ -220,7 +221,7 @@ pub async fn serve(
             let _ = tokio::time::timeout(grace, conn).await;
         });
         next_id += 1;
-        super::snapshot::lock(&live).insert(next_id, Live { deadline, abort });
+        lock(&live).insert(next_id, Live { deadline, abort });
     }
     sweeper.abort();
     // Let answers under way finish, within the grace period.
@@ -239,7 +240,7 @@ async fn sweep(clock: Arc<Clock>, live: Registry, limits: Limits, stats: Arc<Con
     loop {
         tick.tick().await;
         let now = clock.tick();
-        super::snapshot::lock(&live).retain(|_, c| {
+        lock(&live).retain(|_, c| {
             if c.deadline.closed.load(Ordering::Relaxed) {
                 return false;
             }

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::vault;
 
+use super::lock::lock;
+
 const STATE_TYPE: &str = "keyward.serve_state";
 const STATE_VERSION: u32 = 1;
 const FILE_NAME: &str = "serve-serials.json";
@@ -71,9 +73,7 @@ impl HighWater {
 
     /// The highest serial loaded for this vault and node, if any.
     pub fn highest(&self, vault_id: &str, node: &str) -> Option<u64> {
-        super::snapshot::lock(&self.serials)
-            .get(&slot(vault_id, node))
-            .copied()
+        lock(&self.serials).get(&slot(vault_id, node)).copied()
     }
 
     /// Records `serial` as loaded: raised when higher, or set whatever it was when `force`
@@ -86,7 +86,7 @@ impl HighWater {
         force: bool,
     ) -> Result<(), String> {
         let key = slot(vault_id, node);
-        let mut serials = super::snapshot::lock(&self.serials);
+        let mut serials = lock(&self.serials);
         let current = serials.get(&key).copied();
         if current.is_some_and(|c| c >= serial) && !force {
             return Ok(());

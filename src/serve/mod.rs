@@ -1,226 +1,47 @@
 //! `keyward serve`: checks keys over HTTP against verifier files, for services in any language
 //! and for proxies (nginx `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`).
 //!
-//! One file per concept: `routes` (the endpoints), `snapshot` (a loaded verifier file and its
-//! hot reload), `usage` (per-key counts written back beside each file), `metrics`. No vault and
-//! no passphrase: only verifier files and the public key they must be signed with.
+//! One file per concept: `config` and `error` (what was asked, why it could not start), `app`
+//! (what every request shares: the files, checks, reloads), `routes` (the endpoints),
+//! `connections` (accepting, caps and deadlines), `snapshot` (a loaded verifier file and its
+//! hot reload), `refusal` (why a reload was refused), `high_water` (serials across restarts),
+//! `usage` (per-key counts written back beside each file), `metrics`; `lock` and `stderr` are
+//! the small helpers they share. This file only wires them and runs the server: no module
+//! here imports it. No vault and no passphrase: only verifier files and the public key they
+//! must be signed with.
 
+mod app;
+mod config;
 mod connections;
+mod error;
 mod high_water;
+mod lock;
 mod metrics;
+mod refusal;
 mod routes;
 mod snapshot;
+mod stderr;
 mod usage;
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::vault::{self, Outcome, Verification, now};
-
+pub use app::App;
+pub use config::Config;
 pub use connections::Limits;
+pub use error::ServeError;
 pub use high_water::{HighWater, default_dir as default_state_dir};
-pub use metrics::RESULTS;
+pub use metrics::{CheckResult, RESULTS};
+pub use refusal::{Refusal, RefusalReason};
 pub use routes::{KEY_ID_HEADER, MAX_BODY, RESULT_HEADER, SCOPES_HEADER};
-pub use snapshot::{Refusal, RefusalReason, Snapshot, Source, load_snapshot};
+pub use snapshot::{Snapshot, Source, load_snapshot};
+use stderr::log;
 
 /// How often a verifier file is looked at even without a change notification.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
-
-/// What `keyward serve` was asked to do.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Verifier files; a key is looked up in each, in order.
-    pub verifiers: Vec<PathBuf>,
-    /// The public key (`kwpk_…`) the files must be signed with; several, comma-separated,
-    /// while services move to a rotated key.
-    pub trust: String,
-    /// `host:port` to listen on (port 0: any free port).
-    pub listen: String,
-    /// Worker threads (default: [`default_threads`]).
-    pub threads: Option<usize>,
-    /// How often usage is written back beside each verifier file.
-    pub usage_every: Duration,
-    /// Where the highest serial served per vault and node is kept (`None`: the OS default).
-    pub state_dir: Option<PathBuf>,
-    /// Serve a file older than one served before (after a restart), and remember it.
-    pub accept_older_serial: bool,
-    /// Connection cap and deadlines.
-    pub limits: Limits,
-    /// A second address that answers `/metrics` only (then the main one does not).
-    pub metrics_listen: Option<String>,
-}
-
-impl Config {
-    pub fn new(verifiers: Vec<PathBuf>, trust: impl Into<String>) -> Config {
-        Config {
-            verifiers,
-            trust: trust.into(),
-            listen: "127.0.0.1:8787".into(),
-            threads: None,
-            usage_every: Duration::from_secs(10),
-            state_dir: None,
-            accept_older_serial: false,
-            limits: Limits::default(),
-            metrics_listen: None,
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("give at least one --verifier FILE")]
-    NoVerifier,
-    #[error(
-        "--trust (or KEYWARD_TRUST) must be the vault's public key, kwpk_… (see `keyward verifier-key`)"
-    )]
-    NoTrust,
-    #[error("cannot load {path}: {source}")]
-    Load { path: PathBuf, source: vault::Error },
-    #[error("cannot listen on {listen}: {source}")]
-    Listen {
-        listen: String,
-        source: std::io::Error,
-    },
-    #[error("cannot start the server: {0}")]
-    Runtime(std::io::Error),
-    #[error("serve state: {0} (--state-dir names another folder)")]
-    State(String),
-    #[error(
-        "refusing {path}: its serial {serial} is lower than the {highest} already served for {node} of vault {vault_id}: an older file was put back (start with --accept-older-serial to serve it anyway)"
-    )]
-    OlderSerial {
-        path: PathBuf,
-        serial: u64,
-        highest: u64,
-        node: String,
-        vault_id: String,
-    },
-}
-
-/// Shared by every request.
-pub struct App {
-    pub sources: Vec<Source>,
-    pub metrics: metrics::Metrics,
-    pub high_water: HighWater,
-    /// `/metrics` is served on its own address, not with the checks.
-    pub metrics_elsewhere: bool,
-    trust: String,
-}
-
-impl App {
-    /// Loads every verifier file; any that does not load stops the start.
-    pub fn load(config: &Config) -> Result<App, ServeError> {
-        if config.verifiers.is_empty() {
-            return Err(ServeError::NoVerifier);
-        }
-        let trust = config.trust.trim();
-        // Each key's form is checked when the files load (with the file's name).
-        let mut keys = trust.split(|c: char| c == ',' || c.is_whitespace());
-        if keys.clone().all(str::is_empty)
-            || !keys.all(|k| k.is_empty() || k.starts_with("kwpk_") && k.len() > "kwpk_".len())
-        {
-            return Err(ServeError::NoTrust);
-        }
-        let sources = config
-            .verifiers
-            .iter()
-            .map(|path| {
-                Source::open(path, trust).map_err(|source| ServeError::Load {
-                    path: path.clone(),
-                    source,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let high_water = match config.state_dir.clone().or_else(high_water::default_dir) {
-            Some(dir) => HighWater::open(&dir).map_err(ServeError::State)?,
-            None => HighWater::in_memory(),
-        };
-        for source in &sources {
-            let (vault_id, node) = source.identity();
-            let serial = source.snapshot().serial;
-            if let Some(highest) = high_water.highest(vault_id, node)
-                && serial < highest
-            {
-                if !config.accept_older_serial {
-                    return Err(ServeError::OlderSerial {
-                        path: source.path.clone(),
-                        serial,
-                        highest,
-                        node: snapshot::node_label(node),
-                        vault_id: vault_id.to_owned(),
-                    });
-                }
-                log(&format!(
-                    "serving {} at serial {serial}, older than the {highest} served before, as asked (--accept-older-serial)",
-                    source.path.display()
-                ));
-            }
-            high_water
-                .record(vault_id, node, serial, config.accept_older_serial)
-                .map_err(ServeError::State)?;
-        }
-        Ok(App {
-            sources,
-            metrics: metrics::Metrics::default(),
-            high_water,
-            metrics_elsewhere: config.metrics_listen.is_some(),
-            trust: trust.to_owned(),
-        })
-    }
-
-    /// Checks a presented key (header value or bare key) against the files in order: the first
-    /// that knows the key answers, and its use is counted for that file.
-    pub fn check(&self, presented: &str, required: &[&str]) -> Verification {
-        let at = now();
-        let mut answer = None;
-        for source in &self.sources {
-            let v = source.verify(at, presented, required);
-            if v.result != Outcome::NotFound {
-                if let Some(id) = &v.key_id {
-                    source.usage.record(id, at);
-                }
-                return v;
-            }
-            answer = Some(v);
-        }
-        answer.unwrap_or(Verification {
-            result: Outcome::NotFound,
-            key_id: None,
-            scopes: Vec::new(),
-            reason: None,
-        })
-    }
-
-    /// Looks at every file and reloads those that changed.
-    pub fn reload_changed(&self) {
-        for s in &self.sources {
-            s.reload_if_changed(&self.trust, &self.metrics, &self.high_water);
-        }
-    }
-
-    /// Writes the pending usage beside every file.
-    pub fn flush_usage(&self) {
-        let at = now();
-        for s in &self.sources {
-            if let Err(e) = s.usage.flush(&s.path, at) {
-                log(&format!(
-                    "cannot write the usage of {}: {e}",
-                    s.path.display()
-                ));
-            }
-        }
-    }
-}
-
-/// One line on stderr, with the time.
-pub(crate) fn log(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{} keyward serve: {text}", vault::format_time(now()));
-}
 
 /// Worker threads when none are asked for: one per core but one, at least one. `serve` sits
 /// beside the proxy in front of it (and often the service): on 2 cores, one worker answered

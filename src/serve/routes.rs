@@ -15,7 +15,8 @@ use serde_json::json;
 
 use crate::vault::{Outcome, Verification, now};
 
-use super::App;
+use super::app::App;
+use super::metrics::{CheckResult, Served};
 
 /// Request bodies larger than this are answered 413.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -95,7 +96,7 @@ async fn verify(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>
     };
     let required: Vec<&str> = request.scopes.iter().map(String::as_str).collect();
     let verification = app.check(&request.key, &required);
-    app.metrics.checked(verification.result.as_str());
+    app.metrics.checked(verification.result.into());
     (StatusCode::OK, axum::Json(verification)).into_response()
 }
 
@@ -133,8 +134,8 @@ fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response
         .or_else(|| headers.get("x-api-key"))
         .map(|v| v.to_str().map(str::trim));
     let (status, result, verification) = match presented {
-        None | Some(Ok("")) => (StatusCode::UNAUTHORIZED, "missing", None),
-        Some(Err(_)) => (StatusCode::UNAUTHORIZED, "malformed", None),
+        None | Some(Ok("")) => (StatusCode::UNAUTHORIZED, CheckResult::Missing, None),
+        Some(Err(_)) => (StatusCode::UNAUTHORIZED, Outcome::Malformed.into(), None),
         Some(Ok(text)) => {
             let v = app.check(text, &required);
             let status = match v.result {
@@ -142,7 +143,7 @@ fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response
                 Outcome::InsufficientScope => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            (status, v.result.as_str(), Some(v))
+            (status, v.result.into(), Some(v))
         }
     };
     app.metrics.checked(result);
@@ -151,14 +152,14 @@ fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response
     } else {
         let body = match &verification {
             Some(v) => json!(v),
-            None => json!({ "result": result, "key_id": null, "scopes": [] }),
+            None => json!({ "result": result.as_str(), "key_id": null, "scopes": [] }),
         };
         (status, axum::Json(body)).into_response()
     };
     let out = response.headers_mut();
     out.insert(
         HeaderName::from_static(RESULT_HEADER),
-        HeaderValue::from_static(result),
+        HeaderValue::from_static(result.as_str()),
     );
     if let Some(v) = &verification {
         answer_headers(out, v);
@@ -233,12 +234,24 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let files: Vec<Served> = app
+        .sources
+        .iter()
+        .map(|s| {
+            let snap = s.snapshot();
+            Served {
+                path: &s.path,
+                serial: snap.serial,
+                keys: snap.keys,
+            }
+        })
+        .collect();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(&app.sources),
+        app.metrics.render(&files),
     )
         .into_response()
 }

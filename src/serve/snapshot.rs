@@ -8,8 +8,10 @@ use std::time::SystemTime;
 use crate::vault::{self, Timestamp, Verification, Verifier};
 
 use super::high_water::HighWater;
-use super::log;
+use super::lock::lock;
 use super::metrics::Metrics;
+use super::refusal::{Refusal, RefusalReason};
+use super::stderr::log;
 use super::usage::UsageRecorder;
 
 /// One loaded verifier file. Never changes once loaded; a reload makes a new one.
@@ -214,47 +216,4 @@ pub fn node_label(node: &str) -> String {
     } else {
         format!("node {node}")
     }
-}
-
-/// Why a changed file was not loaded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefusalReason {
-    /// Missing, unreadable, badly signed, expired or not a verifier file.
-    Unloadable,
-    /// Another vault's or node's file.
-    Foreign,
-    /// A serial below the highest served.
-    Older,
-    Gone,
-}
-
-impl RefusalReason {
-    pub const ALL: [RefusalReason; 4] = [
-        RefusalReason::Unloadable,
-        RefusalReason::Foreign,
-        RefusalReason::Older,
-        RefusalReason::Gone,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefusalReason::Unloadable => "unloadable",
-            RefusalReason::Foreign => "foreign",
-            RefusalReason::Older => "older",
-            RefusalReason::Gone => "gone",
-        }
-    }
-}
-
-/// A refused reload, as `/healthz` shows it.
-#[derive(Clone, Debug)]
-pub struct Refusal {
-    pub reason: RefusalReason,
-    pub message: String,
-    pub at: Timestamp,
-}
-
-/// A mutex that a panic elsewhere cannot make unusable.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

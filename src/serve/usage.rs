@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use crate::vault::{self, HOUR_SECS, Timestamp, UsageFile, usage_path, write_file_atomically};
 
-use super::snapshot::lock;
+use super::lock::lock;
 
 /// Readable by the vault's owner and the service's user alike; it holds no secrets.
 const USAGE_MODE: u32 = 0o644;
