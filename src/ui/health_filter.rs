@@ -5,7 +5,7 @@
 use egui::RichText;
 
 use super::dialogs::Confirm;
-use super::health_view::title;
+use super::finding_kind::title;
 use super::state::{BulkChange, Command, Session};
 use super::theme;
 use super::time::local_time;

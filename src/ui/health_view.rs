@@ -5,6 +5,7 @@
 use egui::RichText;
 
 use super::dialogs::{Acknowledge, Confirm, EditScopes, Roll};
+use super::finding_kind::{kind_color, title};
 use super::health_filter;
 use super::modal::primary_button;
 use super::state::{Command, Session};
@@ -14,31 +15,6 @@ use crate::ui::time::local_time;
 use crate::vault::{Finding, FindingKind, Grace};
 
 const DAY: i64 = 86_400;
-
-/// A finding's kind in a few words.
-pub fn title(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::Exposed => "Exposed",
-        FindingKind::ExpiredNotRevoked => "Expired, not revoked",
-        FindingKind::ExpiresIn7Days => "Expires within 7 days",
-        FindingKind::ExpiresIn30Days => "Expires within 30 days",
-        FindingKind::NeverExpires => "Never expires",
-        FindingKind::Unused => "Unused",
-        FindingKind::OldFullAccess => "Old full-access key",
-        FindingKind::OldSecretInGrace => "Old secret still valid",
-        FindingKind::PublishFailing => "Verifier file not updated",
-    }
-}
-
-fn kind_color(kind: FindingKind) -> egui::Color32 {
-    match kind {
-        FindingKind::Exposed | FindingKind::ExpiredNotRevoked | FindingKind::PublishFailing => {
-            theme::DANGER
-        }
-        FindingKind::ExpiresIn7Days | FindingKind::OldSecretInGrace => theme::WARNING,
-        _ => theme::MUTED,
-    }
-}
 
 /// The fix buttons of one finding. Accessible names say the fix, the key and the finding.
 fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Command>) {

@@ -31,7 +31,7 @@ impl Acknowledge {
 impl Dialog for Acknowledge {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
         let now = s.vault.now();
-        let title = format!("Acknowledge: {}", crate::ui::health_view::title(self.kind));
+        let title = format!("Acknowledge: {}", crate::ui::finding_kind::title(self.kind));
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
             ui.label(format!(
                 "{} stays listed but does not count until the date; then it comes back.",
