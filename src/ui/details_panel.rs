@@ -7,7 +7,7 @@ use egui::RichText;
 
 use super::dialogs::KeyDetail;
 use super::key_table::KeyTable;
-use super::state::{Command, Session, Settings};
+use super::state::{Command, Session, Settings, ViewCommand};
 use super::theme;
 
 /// What the panel shows, and the row it last followed.
@@ -105,7 +105,7 @@ pub fn details_panel_ui(
                         .on_hover_text("Close details (Esc)")
                         .clicked()
                     {
-                        commands.push(Command::CloseDetails);
+                        commands.push(Command::View(ViewCommand::CloseDetails));
                     }
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                         ui.add(

@@ -3,7 +3,7 @@
 
 use super::dialogs::Confirm;
 use super::shortcuts::{self, Action, Area};
-use super::state::{Command, Session};
+use super::state::{Command, Session, ViewCommand};
 use crate::vault::KeyStatus;
 
 /// The table's Tab stop: one id for the whole window, so the shell can give it focus.
@@ -59,7 +59,7 @@ pub fn list_keys(ctx: &egui::Context, s: &mut Session, typing: bool, commands: &
             }
             Action::Details => {
                 if let Some(k) = table.cursor_key() {
-                    commands.push(Command::ShowKey(k.key_id.to_owned()));
+                    commands.push(Command::View(ViewCommand::ShowKey(k.key_id.to_owned())));
                 }
             }
             Action::Revoke => {

@@ -102,7 +102,7 @@ impl KeyDetail {
         let Some(k) = &self.key else {
             ui.label(self.error.as_deref().unwrap_or("The key is gone."));
             if !in_panel && ui.button("Close").clicked() {
-                commands.push(Command::CloseDialog);
+                commands.push(Command::close_dialog());
             }
             return;
         };
@@ -264,7 +264,7 @@ impl KeyDetail {
                 .on_disabled_hover_text("The record failed its integrity check")
                 .clicked();
             if !in_panel && ui.button("Close").clicked() {
-                commands.push(Command::CloseDialog);
+                commands.push(Command::close_dialog());
             }
         });
         edit

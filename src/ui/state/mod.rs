@@ -12,7 +12,10 @@ mod secret;
 mod session;
 mod settings;
 
-pub use command::{BulkChange, Command, Status};
+pub use command::{
+    BulkChange, Command, HealthCommand, KeyCommand, NodeCommand, ScanCommand, SecretCommand,
+    SettingsCommand, Status, TeamCommand, VaultCommand, ViewCommand,
+};
 pub use dialog::Dialog;
 pub use live::{Live, LiveTick};
 pub use rekey::{RekeyJob, VaultWork};
