@@ -96,7 +96,7 @@ pub fn details_panel_ui(
                 let title = panel
                     .detail
                     .as_ref()
-                    .map_or_else(|| "Details".to_owned(), KeyDetail::title);
+                    .map_or_else(|| "Details".to_owned(), |d| d.title(s));
                 // The close button at the right edge, the title in what is left.
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui

@@ -276,8 +276,8 @@ impl SettingsDialog {
         });
         ui.separator();
         if self.publish_read_at != Some(s.reloads) {
-            self.publish = PublishRow::rows(&s.vault.publish_targets().unwrap_or_default());
-            self.members = s.vault.members().unwrap_or_default();
+            self.publish = PublishRow::rows(&s.publish_targets);
+            self.members.clone_from(&s.members);
             self.publish_read_at = Some(s.reloads);
         }
         self.members_ui(ui, rekeying.is_some(), commands);

@@ -33,6 +33,8 @@ pub enum ViewCommand {
     ShowKey(String),
     /// Close the details beside the list.
     CloseDetails,
+    /// Read a key's details and activity for the details shown (`Session::key_views`).
+    ReadKey(String),
     /// Show the Activity of the whole vault.
     ShowVaultActivity,
     /// Read the next page of the whole vault's activity.

@@ -5,6 +5,7 @@
 
 mod command;
 mod dialog;
+mod key_view;
 mod live;
 mod rekey;
 mod scan;
@@ -17,6 +18,7 @@ pub use command::{
     SettingsCommand, Status, TeamCommand, VaultCommand, ViewCommand,
 };
 pub use dialog::Dialog;
+pub use key_view::KeyViews;
 pub use live::{Live, LiveTick};
 pub use rekey::{RekeyJob, VaultWork};
 pub use scan::{ScanJob, ScanState};

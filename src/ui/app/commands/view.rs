@@ -49,6 +49,11 @@ impl KeywardApp {
                 s.dialog = None;
                 self.forget_typed_text = true;
             }
+            ViewCommand::ReadKey(key_id) => {
+                s.key_views.read(&s.vault, &key_id);
+                // The details show it when next drawn.
+                ctx.request_repaint();
+            }
             ViewCommand::ShowVaultActivity => {
                 s.vault_activity = Some(
                     VaultActivity::load(&s.vault, activity_view::PAGE).map_err(UiError::Reload)?,
