@@ -7,6 +7,7 @@ use egui::RichText;
 use super::KeywardApp;
 use crate::numbers;
 use crate::ui::dialogs::SettingsDialog;
+use crate::ui::shortcuts::UiCommand;
 use crate::ui::state::{Command, VaultCommand, ViewCommand};
 use crate::ui::theme;
 
@@ -119,8 +120,8 @@ impl KeywardApp {
                     });
                     if ui
                         .button("🔒 Lock")
-                        .accessible_name("Lock")
-                        .on_hover_text("Lock the vault (Ctrl+L)")
+                        .accessible_name(UiCommand::Lock.text_and_tooltip().0)
+                        .on_hover_text(UiCommand::Lock.tooltip_with_keys())
                         .clicked()
                     {
                         commands.push(Command::Vault(VaultCommand::Lock));

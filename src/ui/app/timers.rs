@@ -3,7 +3,7 @@
 
 use super::{KeywardApp, Screen};
 use crate::ui::dialogs::{AddKey, ShortcutList};
-use crate::ui::shortcuts::{self, Action, Area};
+use crate::ui::shortcuts::{self, Area, UiCommand};
 use crate::ui::state::{Command, LiveTick, Session, VaultCommand, ViewCommand};
 
 /// How often the window looks for changes made by another process (the CLI).
@@ -164,15 +164,15 @@ impl KeywardApp {
         let dialog = s.secret.is_some() || s.dialog.is_some();
         for action in shortcuts::pressed(ctx, Area::Window, typing) {
             match action {
-                Action::Lock => commands.push(Command::Vault(VaultCommand::Lock)),
+                UiCommand::Lock => commands.push(Command::Vault(VaultCommand::Lock)),
                 _ if dialog => {}
-                Action::AddKey => {
+                UiCommand::AddKey => {
                     if let Some(node) = s.selected_node() {
                         commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
                     }
                 }
-                Action::Search => commands.push(Command::View(ViewCommand::FocusSearch)),
-                Action::ShowShortcuts => commands.push(Command::open(ShortcutList)),
+                UiCommand::Search => commands.push(Command::View(ViewCommand::FocusSearch)),
+                UiCommand::ShowShortcuts => commands.push(Command::open(ShortcutList)),
                 _ => {}
             }
         }
