@@ -4,7 +4,7 @@
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use super::state::{Command, Session};
+use super::state::{Command, Session, ViewCommand};
 use super::theme;
 use super::time::{local_time, utc_time};
 use crate::vault::{ActivityEntry, Vault};
@@ -99,7 +99,7 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
                 .accessible_name("Load older entries")
                 .clicked()
         {
-            commands.push(Command::MoreActivity);
+            commands.push(Command::View(ViewCommand::MoreActivity));
         }
     });
     ui.add_space(theme::SPACE * 0.5);

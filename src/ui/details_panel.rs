@@ -7,7 +7,7 @@ use egui::RichText;
 
 use super::dialogs::KeyDetail;
 use super::key_table::KeyTable;
-use super::state::{Command, Session, Settings};
+use super::state::{Command, Session, Settings, ViewCommand};
 use super::theme;
 
 /// What the panel shows, and the row it last followed.
@@ -96,7 +96,7 @@ pub fn details_panel_ui(
                 let title = panel
                     .detail
                     .as_ref()
-                    .map_or_else(|| "Details".to_owned(), KeyDetail::title);
+                    .map_or_else(|| "Details".to_owned(), |d| d.title(s));
                 // The close button at the right edge, the title in what is left.
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
@@ -105,7 +105,7 @@ pub fn details_panel_ui(
                         .on_hover_text("Close details (Esc)")
                         .clicked()
                     {
-                        commands.push(Command::CloseDetails);
+                        commands.push(Command::View(ViewCommand::CloseDetails));
                     }
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                         ui.add(

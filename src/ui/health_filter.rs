@@ -5,8 +5,8 @@
 use egui::RichText;
 
 use super::dialogs::Confirm;
-use super::health_view::title;
-use super::state::{BulkChange, Command, Session};
+use super::finding_kind::title;
+use super::state::{BulkChange, Command, HealthCommand, Session, VaultCommand};
 use super::theme;
 use super::time::local_time;
 use super::widgets::{ChoiceRow, labelled_button};
@@ -47,7 +47,7 @@ pub fn kind_chips_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>
             chosen = *next;
         }
         if chosen != current {
-            commands.push(Command::FilterHealth(chosen));
+            commands.push(Command::Health(HealthCommand::Filter(chosen)));
         }
     });
 }
@@ -134,7 +134,7 @@ pub fn bulk_fix_ui(
                     format!("Publish every target: {what}"),
                     true,
                 ) {
-                    commands.push(Command::PublishNow);
+                    commands.push(Command::Vault(VaultCommand::PublishNow));
                 }
             }
             FindingKind::Exposed | FindingKind::OldSecretInGrace => {

@@ -4,41 +4,17 @@
 
 use egui::RichText;
 
-use super::dialogs::{Acknowledge, Confirm, EditScopes, Roll};
+use super::dialogs::{Acknowledge, Confirm, Roll};
+use super::finding_kind::{kind_color, title};
 use super::health_filter;
 use super::modal::primary_button;
-use super::state::{Command, Session};
+use super::state::{Command, HealthCommand, KeyCommand, ScanCommand, Session, VaultCommand};
 use super::theme;
 use super::widgets::labelled_button;
 use crate::ui::time::local_time;
 use crate::vault::{Finding, FindingKind, Grace};
 
 const DAY: i64 = 86_400;
-
-/// A finding's kind in a few words.
-pub fn title(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::Exposed => "Exposed",
-        FindingKind::ExpiredNotRevoked => "Expired, not revoked",
-        FindingKind::ExpiresIn7Days => "Expires within 7 days",
-        FindingKind::ExpiresIn30Days => "Expires within 30 days",
-        FindingKind::NeverExpires => "Never expires",
-        FindingKind::Unused => "Unused",
-        FindingKind::OldFullAccess => "Old full-access key",
-        FindingKind::OldSecretInGrace => "Old secret still valid",
-        FindingKind::PublishFailing => "Verifier file not updated",
-    }
-}
-
-fn kind_color(kind: FindingKind) -> egui::Color32 {
-    match kind {
-        FindingKind::Exposed | FindingKind::ExpiredNotRevoked | FindingKind::PublishFailing => {
-            theme::DANGER
-        }
-        FindingKind::ExpiresIn7Days | FindingKind::OldSecretInGrace => theme::WARNING,
-        _ => theme::MUTED,
-    }
-}
 
 /// The fix buttons of one finding. Accessible names say the fix, the key and the finding.
 fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Command>) {
@@ -47,26 +23,28 @@ fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Comm
     let label = |fix: &str| format!("{fix} {name}: {what}");
     let key_id = f.subject.clone();
     let in_90_days = Some(Some(s.vault.now() + 90 * DAY));
-    let extend = |key_id: String| Command::EditKey {
-        key_id,
-        edit: crate::vault::KeyEdit {
-            expires_at: in_90_days,
-            ..Default::default()
-        },
+    let extend = |key_id: String| {
+        Command::Keys(KeyCommand::Edit {
+            key_id,
+            edit: crate::vault::KeyEdit {
+                expires_at: in_90_days,
+                ..Default::default()
+            },
+        })
     };
     match f.kind {
         FindingKind::Exposed | FindingKind::OldSecretInGrace => {
             // A new secret at once; the found (or old) one stops working.
             if labelled_button(ui, "⟳ Roll now", label("Roll"), true) {
-                commands.push(Command::Roll {
+                commands.push(Command::Keys(KeyCommand::Roll {
                     key_id,
                     grace: Grace::None,
-                });
+                }));
             }
         }
         FindingKind::ExpiredNotRevoked => {
             if labelled_button(ui, "🚫 Revoke", label("Revoke"), true) {
-                commands.push(Command::Revoke { key_id });
+                commands.push(Command::Keys(KeyCommand::Revoke { key_id }));
             }
         }
         FindingKind::Unused => {
@@ -99,18 +77,13 @@ fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Comm
                     Grace::OneDay,
                 )));
             }
-            if labelled_button(ui, "Narrow scopes…", label("Narrow scopes of"), true)
-                && let Ok(k) = s.vault.key(&key_id)
-            {
-                let catalog = s.vault.scopes(k.node_id).unwrap_or_default();
-                commands.push(Command::open(EditScopes::new(
-                    key_id, k.name, k.scopes, false, &catalog,
-                )));
+            if labelled_button(ui, "Narrow scopes…", label("Narrow scopes of"), true) {
+                commands.push(Command::Keys(KeyCommand::EditScopes { key_id }));
             }
         }
         FindingKind::PublishFailing => {
             if labelled_button(ui, "Publish now", label("Publish"), true) {
-                commands.push(Command::PublishNow);
+                commands.push(Command::Vault(VaultCommand::PublishNow));
             }
         }
     }
@@ -205,7 +178,7 @@ fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                     .add_enabled(!cancelling, egui::Button::new("Cancel scan"))
                     .clicked()
                 {
-                    commands.push(Command::CancelScan);
+                    commands.push(Command::Scan(ScanCommand::Cancel));
                 }
             });
         }
@@ -222,14 +195,14 @@ fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                     )
                     .labelled_by(l.id);
                 if field.changed() {
-                    commands.push(Command::SetScanFolder(folder));
+                    commands.push(Command::Scan(ScanCommand::SetFolder(folder)));
                 }
                 if ui
                     .add_enabled(scan.picking.is_none(), egui::Button::new("Scan a folder…"))
                     .on_hover_text("Choose a folder to scan")
                     .clicked()
                 {
-                    commands.push(Command::PickScanFolder);
+                    commands.push(Command::Scan(ScanCommand::PickFolder));
                 }
                 let mut hidden = scan.hidden;
                 if ui
@@ -237,7 +210,7 @@ fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                     .on_hover_text("Also .env files and dot-folders (.gitignore still applies)")
                     .changed()
                 {
-                    commands.push(Command::SetScanHidden(hidden));
+                    commands.push(Command::Scan(ScanCommand::SetHidden(hidden)));
                 }
                 let ready = !scan.folder.trim().is_empty();
                 if ui
@@ -245,7 +218,7 @@ fn scan_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
                     .on_disabled_hover_text("Type or choose a folder first")
                     .clicked()
                 {
-                    commands.push(Command::StartScan);
+                    commands.push(Command::Scan(ScanCommand::Start));
                 }
             });
         }
@@ -337,10 +310,10 @@ pub fn banner_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
             };
             super::a11y::plain_label(ui, RichText::new(text).color(theme::WARNING).strong());
             if ui.button("Open Health").clicked() {
-                commands.push(Command::ShowHealth);
+                commands.push(Command::Health(HealthCommand::Show));
             }
             if ui.button("Dismiss").clicked() {
-                commands.push(Command::DismissBanner);
+                commands.push(Command::Health(HealthCommand::DismissBanner));
             }
         });
     });

@@ -2,8 +2,8 @@
 //! `ui::shortcuts`) acting on its current row.
 
 use super::dialogs::Confirm;
-use super::shortcuts::{self, Action, Area};
-use super::state::{Command, Session};
+use super::shortcuts::{self, Area, UiCommand};
+use super::state::{Command, Session, ViewCommand};
 use crate::vault::KeyStatus;
 
 /// The table's Tab stop: one id for the whole window, so the shell can give it focus.
@@ -44,25 +44,25 @@ pub fn list_keys(ctx: &egui::Context, s: &mut Session, typing: bool, commands: &
     for action in &actions {
         let table = &mut s.keys;
         match action {
-            Action::RowDown => table.move_cursor(1),
-            Action::RowUp => table.move_cursor(-1),
-            Action::FirstRow => table.move_cursor(isize::MIN),
-            Action::LastRow => table.move_cursor(isize::MAX),
-            Action::SelectAll => table.select_visible(),
-            Action::ClearSelection => table.clear_selection(),
-            Action::Tick => {
+            UiCommand::RowDown => table.move_cursor(1),
+            UiCommand::RowUp => table.move_cursor(-1),
+            UiCommand::FirstRow => table.move_cursor(isize::MIN),
+            UiCommand::LastRow => table.move_cursor(isize::MAX),
+            UiCommand::SelectAll => table.select_visible(),
+            UiCommand::ClearSelection => table.clear_selection(),
+            UiCommand::Tick => {
                 if let Some(k) = table.cursor_key() {
                     let on = !table.is_selected(k.key_id);
                     let key_id = k.key_id.to_owned();
                     table.set_selected(&key_id, on);
                 }
             }
-            Action::Details => {
+            UiCommand::Details => {
                 if let Some(k) = table.cursor_key() {
-                    commands.push(Command::ShowKey(k.key_id.to_owned()));
+                    commands.push(Command::View(ViewCommand::ShowKey(k.key_id.to_owned())));
                 }
             }
-            Action::Revoke => {
+            UiCommand::Revoke => {
                 if let Some(k) = table.cursor_key()
                     && !matches!(k.status, KeyStatus::Revoked | KeyStatus::Tampered)
                 {

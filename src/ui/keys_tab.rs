@@ -9,7 +9,7 @@ use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, Roll};
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::keys_keyboard::{list_keys, table_stop_id, table_stop_ui};
 use super::modal::primary_button;
-use super::state::{Command, Session};
+use super::state::{Command, KeyCommand, Session, ViewCommand};
 use super::table_a11y::A11yTable;
 use super::theme;
 use super::time::{ago, local_date, local_time, utc_time};
@@ -196,11 +196,11 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                             if response.changed() {
                                 // Shift-click ticks (or unticks) the run from the last tick.
                                 let range = ui.input(|i| i.modifiers.shift);
-                                commands.push(Command::SelectKey {
+                                commands.push(Command::Keys(KeyCommand::Select {
                                     key_id: k.key_id.to_string(),
                                     on: tick,
                                     range_to: range.then_some(index),
-                                });
+                                }));
                             }
                             let mut name = RichText::new(k.name);
                             if k.status == KeyStatus::Exposed {
@@ -222,7 +222,9 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                 .on_hover_text(hover)
                                 .clicked()
                             {
-                                commands.push(Command::ShowKey(k.key_id.to_string()));
+                                commands.push(Command::View(ViewCommand::ShowKey(
+                                    k.key_id.to_string(),
+                                )));
                             }
                             if key_node != node.path {
                                 let below = key_node
@@ -355,7 +357,7 @@ fn row_actions_ui(
             _ => "An expired key no longer works: give it a new expiry in Edit details first",
         };
         if menu_item(ui, "Details", format!("Details of {name}"), None) {
-            commands.push(Command::ShowKey(key_id.to_owned()));
+            commands.push(Command::View(ViewCommand::ShowKey(key_id.to_owned())));
         }
         let broken = (!intact).then_some("The record failed its integrity check");
         if menu_item(

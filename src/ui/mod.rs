@@ -17,6 +17,7 @@ mod details_panel;
 mod dialogs;
 mod download;
 mod expiry_field;
+mod finding_kind;
 mod focus;
 pub mod fonts;
 mod health_filter;

@@ -3,9 +3,9 @@
 
 use egui::RichText;
 
-use super::dialogs::{AddNode, Confirm, DeleteNode, EditPrefix, EditScope, RenameNode};
+use super::dialogs::{AddNode, Confirm, EditPrefix, EditScope, RenameNode};
 use super::modal::primary_button;
-use super::state::{Command, Session, Tab};
+use super::state::{Command, NodeCommand, Session, Tab, ViewCommand};
 use super::theme;
 use super::widgets::{ChoiceRow, row_button};
 use crate::vault::Node;
@@ -26,12 +26,12 @@ pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Comma
         let mut row = ChoiceRow::new(ui, "tabs");
         for (tab, label) in TABS {
             if row.item(ui, s.tab == tab, RichText::new(label).size(15.0)) {
-                commands.push(Command::SetTab(tab));
+                commands.push(Command::View(ViewCommand::SetTab(tab)));
             }
         }
         let tabs = TABS.map(|(tab, _)| tab);
         if let Some(tab) = row.stepped(ui, &tabs, &s.tab) {
-            commands.push(Command::SetTab(*tab));
+            commands.push(Command::View(ViewCommand::SetTab(*tab)));
         }
     });
     ui.separator();
@@ -124,7 +124,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             if clicked {
                 let prefix = parts[..=i].join("/");
                 if let Some(n) = s.nodes.iter().find(|n| n.path == prefix) {
-                    commands.push(Command::Select(n.id));
+                    commands.push(Command::View(ViewCommand::Select(n.id)));
                 }
             }
         }
@@ -174,7 +174,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                 .on_hover_text(format!("Delete this {}", node.kind.noun()))
                 .clicked()
             {
-                commands.push(Command::open(DeleteNode::new(node)));
+                commands.push(Command::Nodes(NodeCommand::AskDelete(node.id)));
             }
         });
     });

@@ -2,8 +2,8 @@
 
 use egui::RichText;
 
-use super::dialogs::{AddNode, DeleteNode, RenameNode};
-use super::state::{Command, Page, Session};
+use super::dialogs::{AddNode, RenameNode};
+use super::state::{Command, HealthCommand, NodeCommand, Page, Session, ViewCommand};
 use super::theme;
 use crate::vault::{Node, NodeKind};
 
@@ -36,7 +36,7 @@ fn health_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) 
             .on_hover_text("Findings across the vault, and the leak scanner")
             .clicked()
         {
-            commands.push(Command::ShowHealth);
+            commands.push(Command::Health(HealthCommand::Show));
         }
         if open > 0 {
             let badge = format!("{} open findings", crate::numbers::count(open));
@@ -123,7 +123,7 @@ fn node_row_ui(
             .accessible_name(format!("{} {}", kind_word(node.kind), node.name))
             .on_hover_text(&node.path);
         if response.clicked() && !selected {
-            commands.push(Command::Select(node.id));
+            commands.push(Command::View(ViewCommand::Select(node.id)));
         }
         response.context_menu(|ui| {
             if let Some(child) = node.kind.child()
@@ -135,7 +135,7 @@ fn node_row_ui(
                 commands.push(Command::open(RenameNode::new(node)));
             }
             if ui.button("Delete…").clicked() {
-                commands.push(Command::open(DeleteNode::new(node)));
+                commands.push(Command::Nodes(NodeCommand::AskDelete(node.id)));
             }
         });
     });

@@ -7,7 +7,8 @@ use egui::RichText;
 use super::KeywardApp;
 use crate::numbers;
 use crate::ui::dialogs::SettingsDialog;
-use crate::ui::state::Command;
+use crate::ui::shortcuts::UiCommand;
+use crate::ui::state::{Command, VaultCommand, ViewCommand};
 use crate::ui::theme;
 
 /// How long a status message (not an error) stays.
@@ -92,7 +93,7 @@ impl KeywardApp {
                         self.open_menu_ui(ui, &recent, commands);
                         ui.separator();
                         if ui.button("Activity of the whole vault").clicked() {
-                            commands.push(Command::ShowVaultActivity);
+                            commands.push(Command::View(ViewCommand::ShowVaultActivity));
                             ui.close();
                         }
                         if ui
@@ -105,7 +106,7 @@ impl KeywardApp {
                             })
                             .clicked()
                         {
-                            commands.push(Command::Backup);
+                            commands.push(Command::Vault(VaultCommand::Backup));
                             ui.close();
                         }
                         if ui
@@ -113,17 +114,17 @@ impl KeywardApp {
                             .on_hover_text("Checks the file, every record and the activity chain")
                             .clicked()
                         {
-                            commands.push(Command::Doctor);
+                            commands.push(Command::Vault(VaultCommand::Doctor));
                             ui.close();
                         }
                     });
                     if ui
                         .button("🔒 Lock")
-                        .accessible_name("Lock")
-                        .on_hover_text("Lock the vault (Ctrl+L)")
+                        .accessible_name(UiCommand::Lock.text_and_tooltip().0)
+                        .on_hover_text(UiCommand::Lock.tooltip_with_keys())
                         .clicked()
                     {
-                        commands.push(Command::Lock);
+                        commands.push(Command::Vault(VaultCommand::Lock));
                     }
                 });
             }
@@ -142,7 +143,7 @@ impl KeywardApp {
             .on_hover_text("Locks this vault first")
             .clicked()
         {
-            commands.push(Command::OpenVault(None));
+            commands.push(Command::Vault(VaultCommand::Open(None)));
             ui.close();
         }
         let now = crate::vault::now();
@@ -165,7 +166,7 @@ impl KeywardApp {
                         .accessible_name(format!("Switch to vault {full}"))
                         .clicked()
                     {
-                        commands.push(Command::OpenVault(Some(path.clone())));
+                        commands.push(Command::Vault(VaultCommand::Open(Some(path.clone()))));
                         ui.close();
                     }
                 }

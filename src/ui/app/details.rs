@@ -6,7 +6,7 @@ use egui::Key;
 use super::{KeywardApp, Screen};
 use crate::ui::details_panel::{self, DetailsPanel};
 use crate::ui::dialogs::KeyDetail;
-use crate::ui::state::{Command, Page, Tab};
+use crate::ui::state::{Command, Page, Tab, ViewCommand};
 
 impl KeywardApp {
     /// The key shown beside the list, when the panel is on screen.
@@ -39,26 +39,26 @@ impl KeywardApp {
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
             && self.details.escape()
         {
-            commands.push(Command::CloseDetails);
+            commands.push(Command::View(ViewCommand::CloseDetails));
         }
     }
 
     /// Shows a key's details beside the list where the window has room, else as a dialog;
     /// or closes the panel.
-    pub(super) fn details_command(&mut self, ctx: &egui::Context, command: Command) {
+    pub(super) fn details_command(&mut self, ctx: &egui::Context, command: ViewCommand) {
         let Screen::Unlocked(s) = &mut self.screen else {
             return;
         };
         match command {
-            Command::ShowKey(key_id) if details_panel::fits(ctx) => {
+            ViewCommand::ShowKey(key_id) if details_panel::fits(ctx) => {
                 self.settings.details_open = true;
                 self.details.show(key_id);
             }
-            Command::ShowKey(key_id) => {
+            ViewCommand::ShowKey(key_id) => {
                 s.dialog = Some(Box::new(KeyDetail::new(key_id)));
                 s.dialog_error = None;
             }
-            Command::CloseDetails => {
+            ViewCommand::CloseDetails => {
                 self.settings.details_open = false;
                 self.details = DetailsPanel::default();
                 self.forget_typed_text = true;

@@ -1,6 +1,7 @@
 //! "Scan a folder…" for the shell: starting the walk, taking the folder picker's answer, and
 //! looking the hits up when the walk ends.
 
+use super::commands::UiError;
 use super::{KeywardApp, Screen};
 use crate::ui::state::{ScanJob, Session};
 use crate::vault::{Found, KeyStatus};
@@ -17,7 +18,7 @@ impl KeywardApp {
                     s.scan.picking = None;
                     s.scan.folder = folder.display().to_string();
                     if let Err(e) = start_scan(ctx, s) {
-                        self.complain(e);
+                        self.complain(e.to_string());
                         return;
                     }
                 }
@@ -47,12 +48,12 @@ impl KeywardApp {
 }
 
 /// Starts a walk of the Health view's folder on a worker thread.
-pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), String> {
+pub(super) fn start_scan(ctx: &egui::Context, s: &mut Session) -> Result<(), UiError> {
     let root = std::path::PathBuf::from(s.scan.folder.trim());
     if root.symlink_metadata().is_err() {
-        return Err(format!("{}: no such file or folder", root.display()));
+        return Err(UiError::NoSuchFolder(root.display().to_string()));
     }
-    let prefixes = s.vault.secret_prefixes().map_err(|e| e.to_string())?;
+    let prefixes = s.vault.secret_prefixes()?;
     s.scan.result = None;
     let options = crate::scan::WalkOptions {
         hidden: s.scan.hidden,

@@ -3,8 +3,8 @@
 
 use super::{KeywardApp, Screen};
 use crate::ui::dialogs::{AddKey, ShortcutList};
-use crate::ui::shortcuts::{self, Action, Area};
-use crate::ui::state::{Command, LiveTick, Page, Session, Tab};
+use crate::ui::shortcuts::{self, Area, UiCommand};
+use crate::ui::state::{Command, LiveTick, Session, VaultCommand, ViewCommand};
 
 /// How often the window looks for changes made by another process (the CLI).
 const REFRESH_SECS: f64 = 1.0;
@@ -164,19 +164,15 @@ impl KeywardApp {
         let dialog = s.secret.is_some() || s.dialog.is_some();
         for action in shortcuts::pressed(ctx, Area::Window, typing) {
             match action {
-                Action::Lock => commands.push(Command::Lock),
+                UiCommand::Lock => commands.push(Command::Vault(VaultCommand::Lock)),
                 _ if dialog => {}
-                Action::AddKey => {
+                UiCommand::AddKey => {
                     if let Some(node) = s.selected_node() {
                         commands.push(Command::open(AddKey::new(node.id, &s.scopes)));
                     }
                 }
-                Action::Search => {
-                    s.page = Page::Node;
-                    s.tab = Tab::Keys;
-                    s.focus_search = true;
-                }
-                Action::ShowShortcuts => commands.push(Command::open(ShortcutList)),
+                UiCommand::Search => commands.push(Command::View(ViewCommand::FocusSearch)),
+                UiCommand::ShowShortcuts => commands.push(Command::open(ShortcutList)),
                 _ => {}
             }
         }

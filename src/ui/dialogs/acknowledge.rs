@@ -1,7 +1,7 @@
 //! Acknowledge a health finding: known and accepted, with a reason, until a date (logged).
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, HealthCommand, Session};
 use crate::ui::theme;
 use crate::ui::time::local_time;
 use crate::ui::widgets::labelled_field;
@@ -31,7 +31,7 @@ impl Acknowledge {
 impl Dialog for Acknowledge {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
         let now = s.vault.now();
-        let title = format!("Acknowledge: {}", crate::ui::health_view::title(self.kind));
+        let title = format!("Acknowledge: {}", crate::ui::finding_kind::title(self.kind));
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
             ui.label(format!(
                 "{} stays listed but does not count until the date; then it comes back.",
@@ -59,7 +59,7 @@ impl Dialog for Acknowledge {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 let clicked = ui
@@ -67,12 +67,12 @@ impl Dialog for Acknowledge {
                     .on_disabled_hover_text(problem.unwrap_or_default())
                     .clicked();
                 if clicked && let Some(until) = until {
-                    commands.push(Command::Acknowledge {
+                    commands.push(Command::Health(HealthCommand::Acknowledge {
                         subject: self.subject.clone(),
                         kind: self.kind,
                         until,
                         reason: self.reason.trim().to_owned(),
-                    });
+                    }));
                 }
             });
         })

@@ -4,7 +4,7 @@ use egui::{Key, RichText};
 
 use crate::ui::expiry_field::{ExpiryChoice, ExpiryField};
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, labelled_field, scope_checkboxes_ui};
 use crate::vault::{NewKey, NodeId, Scope, validate_name};
@@ -97,7 +97,7 @@ impl AddKey {
         error_ui(ui, s.dialog_error.as_deref());
         button_row(ui, |ui| {
             if ui.button("Cancel").clicked() {
-                commands.push(Command::CloseDialog);
+                commands.push(Command::close_dialog());
             }
 
             let clicked = ui
@@ -109,7 +109,7 @@ impl AddKey {
                 && problem.is_none()
                 && let Ok(expires_at) = expires_at
             {
-                commands.push(Command::CreateKey {
+                commands.push(Command::Keys(KeyCommand::Create {
                     node: self.node,
                     new: NewKey {
                         name: self.name.trim().to_owned(),
@@ -118,7 +118,7 @@ impl AddKey {
                         expires_at,
                         ..NewKey::default()
                     },
-                });
+                }));
             }
         });
     }

@@ -3,7 +3,7 @@
 use egui::Key;
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
 use crate::vault::{NodeId, NodeKind, Preset, validate_name, validate_prefix};
@@ -76,7 +76,7 @@ impl Dialog for AddNode {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 let add = ui
@@ -85,12 +85,12 @@ impl Dialog for AddNode {
                     .clicked();
                 let enter = valid && ui.input(|i| i.key_pressed(Key::Enter));
                 if add || enter {
-                    commands.push(Command::AddNode {
+                    commands.push(Command::Nodes(NodeCommand::Add {
                         parent: self.parent,
                         name: self.name.trim().to_owned(),
                         preset: self.preset,
                         prefix: Some(prefix.to_owned()).filter(|p| !p.is_empty()),
-                    });
+                    }));
                 }
             });
         })

@@ -1,12 +1,12 @@
 //! Set the expiry of, or add a scope to, the ticked keys: the choice and the question naming
-//! the count and the first keys in one dialog; applied key by key (`Command::EditMany`).
+//! the count and the first keys in one dialog; applied key by key (`KeyCommand::EditMany`).
 
 use egui::RichText;
 
 use super::confirm::bulk_question;
 use crate::ui::expiry_field::ExpiryField;
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{BulkChange, Command, Dialog, Session};
+use crate::ui::state::{BulkChange, Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::vault::Scope;
 
@@ -74,7 +74,7 @@ impl BulkEdit {
         error_ui(ui, s.dialog_error.as_deref());
         button_row(ui, |ui| {
             if ui.button("Cancel").clicked() {
-                commands.push(Command::CloseDialog);
+                commands.push(Command::close_dialog());
             }
             let problem = change.as_ref().err().copied();
             let clicked = ui
@@ -82,10 +82,10 @@ impl BulkEdit {
                 .on_disabled_hover_text(problem.unwrap_or_default())
                 .clicked();
             if clicked && let Ok(change) = change {
-                commands.push(Command::EditMany {
+                commands.push(Command::Keys(KeyCommand::EditMany {
                     keys: self.keys.clone(),
                     change,
-                });
+                }));
             }
         });
     }

@@ -2,7 +2,7 @@
 //! scope; the same for many keys, named as far as they fit.
 
 use crate::ui::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui};
-use crate::ui::state::{BulkChange, Command, Dialog, Session};
+use crate::ui::state::{BulkChange, Command, Dialog, KeyCommand, NodeCommand, Session};
 use crate::ui::theme;
 
 pub struct Confirm {
@@ -20,8 +20,10 @@ impl Confirm {
                       This cannot be undone."
                 .into(),
             action: "Revoke key",
-            confirmed: Box::new(move || Command::Revoke {
-                key_id: key_id.clone(),
+            confirmed: Box::new(move || {
+                Command::Keys(KeyCommand::Revoke {
+                    key_id: key_id.clone(),
+                })
             }),
         }
     }
@@ -51,9 +53,11 @@ impl Confirm {
             title: bulk_question(verb, &keys),
             message: message.into(),
             action,
-            confirmed: Box::new(move || Command::EditMany {
-                keys: keys.clone(),
-                change: change.clone(),
+            confirmed: Box::new(move || {
+                Command::Keys(KeyCommand::EditMany {
+                    keys: keys.clone(),
+                    change: change.clone(),
+                })
             }),
         }
     }
@@ -63,8 +67,10 @@ impl Confirm {
             title: format!("Delete {name}?"),
             message: format!("{key_id} will be gone for good; checks of it answer not_found."),
             action: "Delete key",
-            confirmed: Box::new(move || Command::DeleteKey {
-                key_id: key_id.clone(),
+            confirmed: Box::new(move || {
+                Command::Keys(KeyCommand::Delete {
+                    key_id: key_id.clone(),
+                })
             }),
         }
     }
@@ -74,7 +80,9 @@ impl Confirm {
             title: format!("Remove scope {id}?"),
             message: "Every key that has it loses it now.".into(),
             action: "Remove scope",
-            confirmed: Box::new(move || Command::RemoveScope { id: id.clone() }),
+            confirmed: Box::new(move || {
+                Command::Nodes(NodeCommand::RemoveScope { id: id.clone() })
+            }),
         }
     }
 }
@@ -108,7 +116,7 @@ impl Dialog for Confirm {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 if ui.add(danger_button(self.action)).clicked() {

@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use crate::ui::modal::{Dismiss, button_row, danger_button, error_ui, modal_ui};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::vault::{Node, NodeId, NodeKind};
 
@@ -14,19 +14,21 @@ pub struct DeleteNode {
     id: NodeId,
     path: String,
     kind: NodeKind,
-    /// Counted when the dialog is first drawn.
-    keys: Option<usize>,
+    /// The node's keys, counted when the dialog was asked for.
+    keys: usize,
     /// The name typed to confirm (from [`TYPE_TO_DELETE`] keys).
     typed: String,
 }
 
 impl DeleteNode {
-    pub fn new(node: &Node) -> DeleteNode {
+    /// The question for `node`, which holds `keys` keys (`NodeCommand::AskDelete` counts
+    /// them; the dialog does not read the vault).
+    pub fn new(node: &Node, keys: usize) -> DeleteNode {
         DeleteNode {
             id: node.id,
             path: node.path.clone(),
             kind: node.kind,
-            keys: None,
+            keys,
             typed: String::new(),
         }
     }
@@ -34,9 +36,7 @@ impl DeleteNode {
 
 impl Dialog for DeleteNode {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
-        let keys = *self
-            .keys
-            .get_or_insert_with(|| s.vault.key_count(self.id).unwrap_or(0));
+        let keys = self.keys;
         let noun = self.kind.noun();
         let title = format!("Delete {noun}?");
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
@@ -79,14 +79,14 @@ impl Dialog for DeleteNode {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 let delete = ui
                     .add_enabled(confirmed, danger_button("Delete"))
                     .on_disabled_hover_text(format!("Type {name} above to confirm"));
                 if delete.clicked() {
-                    commands.push(Command::DeleteNode { id: self.id });
+                    commands.push(Command::Nodes(NodeCommand::Delete { id: self.id }));
                 }
             });
         })

@@ -5,7 +5,7 @@
 use egui::RichText;
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::time::local_time;
 use crate::ui::widgets::labelled_field;
@@ -176,7 +176,7 @@ impl EditKey {
         let problem = edit.as_ref().err().cloned();
         button_row(ui, |ui| {
             if ui.button("Cancel").clicked() {
-                commands.push(Command::CloseDialog);
+                commands.push(Command::close_dialog());
             }
 
             let clicked = ui
@@ -184,10 +184,10 @@ impl EditKey {
                 .on_disabled_hover_text(problem.unwrap_or_default())
                 .clicked();
             if clicked && let Ok(edit) = edit {
-                commands.push(Command::EditKey {
+                commands.push(Command::Keys(KeyCommand::Edit {
                     key_id: self.key_id.clone(),
                     edit,
-                });
+                }));
             }
         });
     }

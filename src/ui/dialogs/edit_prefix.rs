@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
 use crate::vault::{Node, NodeId, validate_prefix};
@@ -50,7 +50,7 @@ impl Dialog for EditPrefix {
                 error_ui(ui, s.dialog_error.as_deref());
                 button_row(ui, |ui| {
                     if ui.button("Cancel").clicked() {
-                        commands.push(Command::CloseDialog);
+                        commands.push(Command::close_dialog());
                     }
 
                     let save = ui
@@ -59,10 +59,10 @@ impl Dialog for EditPrefix {
                             problem.as_deref().unwrap_or("2 to 16 of a-z, 0-9 and _"),
                         );
                     if save.clicked() {
-                        commands.push(Command::SetPrefix {
+                        commands.push(Command::Nodes(NodeCommand::SetPrefix {
                             id: self.id,
                             prefix: self.prefix.trim().to_owned(),
-                        });
+                        }));
                     }
                 });
             },

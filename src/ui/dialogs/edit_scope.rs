@@ -1,7 +1,7 @@
 //! Add a scope to the workspace's catalog, or edit one.
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
 use crate::vault::Scope;
@@ -56,7 +56,7 @@ impl Dialog for EditScope {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 if ui
@@ -68,10 +68,10 @@ impl Dialog for EditScope {
                     if scope.label.trim().is_empty() {
                         scope.label = scope.id.clone();
                     }
-                    commands.push(Command::SaveScope {
+                    commands.push(Command::Nodes(NodeCommand::SaveScope {
                         original: original.clone(),
                         scope,
-                    });
+                    }));
                 }
             });
         })

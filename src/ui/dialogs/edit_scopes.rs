@@ -1,7 +1,7 @@
 //! Edit the scopes of a key (or make it full access).
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, scope_checkboxes_ui};
 use crate::vault::Scope;
@@ -46,15 +46,15 @@ impl Dialog for EditScopes {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 if ui.add(primary_button("Save scopes")).clicked() {
-                    commands.push(Command::SetScopes {
+                    commands.push(Command::Keys(KeyCommand::SetScopes {
                         key_id: self.key_id.clone(),
                         scopes: chosen_scopes(&self.scopes),
                         full_access: self.full_access,
-                    });
+                    }));
                 }
             });
         })

@@ -1,7 +1,7 @@
 //! A scope was just made required: offer to add it to the existing keys that lack it.
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 
 pub struct GrantScope {
@@ -26,7 +26,7 @@ impl Dialog for GrantScope {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Not now").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 if ui
@@ -36,7 +36,7 @@ impl Dialog for GrantScope {
                     )))
                     .clicked()
                 {
-                    commands.push(Command::GrantScope { id: id.clone() });
+                    commands.push(Command::Nodes(NodeCommand::GrantScope { id: id.clone() }));
                 }
             });
         })

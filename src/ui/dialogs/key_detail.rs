@@ -6,22 +6,14 @@ use egui::RichText;
 
 use super::key_form::{FormAction, KeyForm};
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, Session, ViewCommand};
 use crate::ui::theme;
 use crate::ui::time::{local_time, utc_time};
 use crate::ui::widgets::chip;
 use crate::vault::{ActivityEntry, KeyInfo};
 
-/// The key's newest entries shown (its log is read back to its creation for them).
-const ACTIVITY_SHOWN: usize = 200;
-
 pub struct KeyDetail {
     key_id: String,
-    /// The key and its log entries as of the session's reload count.
-    read_at: Option<u64>,
-    key: Option<KeyInfo>,
-    activity: Vec<ActivityEntry>,
-    error: Option<String>,
     /// The details edited in place.
     form: Option<KeyForm>,
     /// The reload count when Save was clicked: a later reload with no error means saved.
@@ -32,10 +24,6 @@ impl KeyDetail {
     pub fn new(key_id: String) -> KeyDetail {
         KeyDetail {
             key_id,
-            read_at: None,
-            key: None,
-            activity: Vec::new(),
-            error: None,
             form: None,
             saving: None,
         }
@@ -55,30 +43,10 @@ impl KeyDetail {
     }
 
     /// "Key ci-deployer", once the key is read.
-    pub fn title(&self) -> String {
-        self.key
-            .as_ref()
-            .map_or_else(|| "Key".to_owned(), |k| format!("Key {}", k.name))
-    }
-
-    fn refresh(&mut self, s: &Session) {
-        if self.read_at == Some(s.reloads) {
-            return;
-        }
-        self.read_at = Some(s.reloads);
-        match s.vault.key(&self.key_id) {
-            Ok(key) => {
-                self.activity = s
-                    .vault
-                    .key_activity(&key, ACTIVITY_SHOWN)
-                    .unwrap_or_default();
-                self.key = Some(key);
-                self.error = None;
-            }
-            Err(e) => {
-                self.key = None;
-                self.error = Some(e.to_string());
-            }
+    pub fn title(&self, s: &Session) -> String {
+        match s.key_views.get(&self.key_id).map(|v| &v.key) {
+            Some(Ok(k)) => format!("Key {}", k.name),
+            _ => "Key".to_owned(),
         }
     }
 
@@ -91,7 +59,11 @@ impl KeyDetail {
         commands: &mut Vec<Command>,
         in_panel: bool,
     ) {
-        self.refresh(s);
+        // The session reads the key when asked and again whenever the vault changes.
+        let Some(view) = s.key_views.get(&self.key_id) else {
+            commands.push(Command::View(ViewCommand::ReadKey(self.key_id.clone())));
+            return;
+        };
         if let Some(at) = self.saving {
             if s.reloads != at {
                 self.cancel_edit();
@@ -99,12 +71,15 @@ impl KeyDetail {
                 self.saving = None;
             }
         }
-        let Some(k) = &self.key else {
-            ui.label(self.error.as_deref().unwrap_or("The key is gone."));
-            if !in_panel && ui.button("Close").clicked() {
-                commands.push(Command::CloseDialog);
+        let k = match &view.key {
+            Ok(k) => k,
+            Err(e) => {
+                ui.label(e.as_str());
+                if !in_panel && ui.button("Close").clicked() {
+                    commands.push(Command::close_dialog());
+                }
+                return;
             }
-            return;
         };
         if let Some(form) = &mut self.form {
             match form.ui(ui, s, commands) {
@@ -114,161 +89,161 @@ impl KeyDetail {
             }
             return;
         }
-        let edit = self.detail_ui(ui, k, in_panel, commands);
+        let edit = detail_ui(ui, k, &view.activity, in_panel, commands);
         if edit {
             self.form = Some(KeyForm::new(k, &s.scopes));
         }
     }
+}
 
-    /// Returns whether Edit was clicked.
-    fn detail_ui(
-        &self,
-        ui: &mut egui::Ui,
-        k: &KeyInfo,
-        in_panel: bool,
-        commands: &mut Vec<Command>,
-    ) -> bool {
-        let muted = |t: &str| RichText::new(t.to_owned()).color(theme::MUTED);
-        egui::Grid::new("key_detail_grid")
-            .num_columns(2)
-            .spacing([12.0, 6.0])
-            .show(ui, |ui| {
-                ui.label(muted("Key ID"));
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(&k.key_id).monospace());
-                    if ui
-                        .small_button("Copy key ID")
-                        .on_hover_text("The key id is not secret")
-                        .clicked()
-                    {
-                        ui.ctx().copy_text(k.key_id.clone());
-                    }
-                });
-                ui.end_row();
-                ui.label(muted("Secret"));
-                ui.label(RichText::new(&k.display).monospace());
-                ui.end_row();
-                ui.label(muted("Node"));
-                ui.label(&k.node);
-                ui.end_row();
-                ui.label(muted("Status"));
-                ui.label(
-                    RichText::new(k.status.label())
-                        .color(theme::status_color(k.status))
-                        .strong(),
-                );
-                ui.end_row();
-                ui.label(muted("Scopes"));
-                ui.horizontal_wrapped(|ui| {
-                    if k.full_access {
-                        chip(ui, "full access");
-                    }
-                    for scope in &k.scopes {
-                        chip(ui, scope);
-                    }
-                });
-                ui.end_row();
-                for (label, at) in [
-                    ("Created", Some(k.created_at)),
-                    ("Expires", k.expires_at),
-                    ("Last used", k.last_used_at),
-                ] {
-                    ui.label(muted(label));
-                    match at {
-                        Some(t) => time_label(ui, t, ""),
-                        None => {
-                            ui.label("never");
-                        }
-                    }
-                    ui.end_row();
+/// The key's details and its activity; returns whether Edit was clicked.
+fn detail_ui(
+    ui: &mut egui::Ui,
+    k: &KeyInfo,
+    activity: &[ActivityEntry],
+    in_panel: bool,
+    commands: &mut Vec<Command>,
+) -> bool {
+    let muted = |t: &str| RichText::new(t.to_owned()).color(theme::MUTED);
+    egui::Grid::new("key_detail_grid")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(muted("Key ID"));
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(&k.key_id).monospace());
+                if ui
+                    .small_button("Copy key ID")
+                    .on_hover_text("The key id is not secret")
+                    .clicked()
+                {
+                    ui.ctx().copy_text(k.key_id.clone());
                 }
-                if let (Some(day), Some(month)) = (k.uses_24h, k.uses_30d) {
-                    ui.label(muted("Usage"));
-                    ui.label(format!(
-                        "{} in 24 hours, {} in 30 days",
-                        crate::numbers::count_of(day as usize, "check", "checks"),
-                        crate::numbers::count(month as usize)
-                    ))
-                    .on_hover_text("Checks through keyward serve, from its usage files");
-                    ui.end_row();
-                }
-                if let Some(at) = k.revoked_at {
-                    ui.label(muted("Revoked"));
-                    time_label(ui, at, "");
-                    ui.end_row();
-                }
-                if let Some(until) = k.old_secret_valid_until {
-                    ui.label(muted("Roll"));
-                    time_label(ui, until, "old secret valid until ");
-                    ui.end_row();
-                }
-                ui.label(muted("Description"));
-                ui.label(if k.details.description.is_empty() {
-                    "—"
-                } else {
-                    &k.details.description
-                });
-                ui.end_row();
-                ui.label(muted("Owner"));
-                ui.label(if k.details.owner.is_empty() {
-                    "—"
-                } else {
-                    &k.details.owner
-                });
-                ui.end_row();
-                ui.label(muted("Tags"));
-                ui.horizontal_wrapped(|ui| {
-                    if k.details.tags.is_empty() {
-                        ui.label("—");
-                    }
-                    for tag in &k.details.tags {
-                        chip(ui, tag);
-                    }
-                });
-                ui.end_row();
             });
-        ui.add_space(theme::SPACE);
-        ui.label(RichText::new("Activity").strong());
-        let entries = |ui: &mut egui::Ui| {
-            if self.activity.is_empty() {
-                ui.label(muted("No activity recorded for this key."));
+            ui.end_row();
+            ui.label(muted("Secret"));
+            ui.label(RichText::new(&k.display).monospace());
+            ui.end_row();
+            ui.label(muted("Node"));
+            ui.label(&k.node);
+            ui.end_row();
+            ui.label(muted("Status"));
+            ui.label(
+                RichText::new(k.status.label())
+                    .color(theme::status_color(k.status))
+                    .strong(),
+            );
+            ui.end_row();
+            ui.label(muted("Scopes"));
+            ui.horizontal_wrapped(|ui| {
+                if k.full_access {
+                    chip(ui, "full access");
+                }
+                for scope in &k.scopes {
+                    chip(ui, scope);
+                }
+            });
+            ui.end_row();
+            for (label, at) in [
+                ("Created", Some(k.created_at)),
+                ("Expires", k.expires_at),
+                ("Last used", k.last_used_at),
+            ] {
+                ui.label(muted(label));
+                match at {
+                    Some(t) => time_label(ui, t, ""),
+                    None => {
+                        ui.label("never");
+                    }
+                }
+                ui.end_row();
             }
-            for e in &self.activity {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(muted(&local_time(e.at)))
-                        .on_hover_text(utc_time(e.at));
-                    ui.label(RichText::new(&e.action).monospace());
-                    // The entry's own words after the key id it starts with.
-                    let words = e
-                        .detail
-                        .strip_prefix(k.key_id.as_str())
-                        .unwrap_or(&e.detail);
-                    ui.label(words.trim_start());
-                });
+            if let (Some(day), Some(month)) = (k.uses_24h, k.uses_30d) {
+                ui.label(muted("Usage"));
+                ui.label(format!(
+                    "{} in 24 hours, {} in 30 days",
+                    crate::numbers::count_of(day as usize, "check", "checks"),
+                    crate::numbers::count(month as usize)
+                ))
+                .on_hover_text("Checks through keyward serve, from its usage files");
+                ui.end_row();
             }
-        };
-        if in_panel {
-            // The panel scrolls as a whole.
-            entries(ui);
-        } else {
-            egui::ScrollArea::vertical()
-                .id_salt("key_activity")
-                .max_height(180.0)
-                .show(ui, entries);
-        }
-        let mut edit = false;
-        button_row(ui, |ui| {
-            let intact = k.status != crate::vault::KeyStatus::Tampered;
-            edit = ui
-                .add_enabled(intact, egui::Button::new("Edit details…"))
-                .on_disabled_hover_text("The record failed its integrity check")
-                .clicked();
-            if !in_panel && ui.button("Close").clicked() {
-                commands.push(Command::CloseDialog);
+            if let Some(at) = k.revoked_at {
+                ui.label(muted("Revoked"));
+                time_label(ui, at, "");
+                ui.end_row();
             }
+            if let Some(until) = k.old_secret_valid_until {
+                ui.label(muted("Roll"));
+                time_label(ui, until, "old secret valid until ");
+                ui.end_row();
+            }
+            ui.label(muted("Description"));
+            ui.label(if k.details.description.is_empty() {
+                "—"
+            } else {
+                &k.details.description
+            });
+            ui.end_row();
+            ui.label(muted("Owner"));
+            ui.label(if k.details.owner.is_empty() {
+                "—"
+            } else {
+                &k.details.owner
+            });
+            ui.end_row();
+            ui.label(muted("Tags"));
+            ui.horizontal_wrapped(|ui| {
+                if k.details.tags.is_empty() {
+                    ui.label("—");
+                }
+                for tag in &k.details.tags {
+                    chip(ui, tag);
+                }
+            });
+            ui.end_row();
         });
-        edit
+    ui.add_space(theme::SPACE);
+    ui.label(RichText::new("Activity").strong());
+    let entries = |ui: &mut egui::Ui| {
+        if activity.is_empty() {
+            ui.label(muted("No activity recorded for this key."));
+        }
+        for e in activity {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(muted(&local_time(e.at)))
+                    .on_hover_text(utc_time(e.at));
+                ui.label(RichText::new(&e.action).monospace());
+                // The entry's own words after the key id it starts with.
+                let words = e
+                    .detail
+                    .strip_prefix(k.key_id.as_str())
+                    .unwrap_or(&e.detail);
+                ui.label(words.trim_start());
+            });
+        }
+    };
+    if in_panel {
+        // The panel scrolls as a whole.
+        entries(ui);
+    } else {
+        egui::ScrollArea::vertical()
+            .id_salt("key_activity")
+            .max_height(180.0)
+            .show(ui, entries);
     }
+    let mut edit = false;
+    button_row(ui, |ui| {
+        let intact = k.status != crate::vault::KeyStatus::Tampered;
+        edit = ui
+            .add_enabled(intact, egui::Button::new("Edit details…"))
+            .on_disabled_hover_text("The record failed its integrity check")
+            .clicked();
+        if !in_panel && ui.button("Close").clicked() {
+            commands.push(Command::close_dialog());
+        }
+    });
+    edit
 }
 
 /// A full local time (after `prefix`), with the UTC time it was stored as in its tooltip.
@@ -279,7 +254,7 @@ fn time_label(ui: &mut egui::Ui, t: i64, prefix: &str) {
 
 impl Dialog for KeyDetail {
     fn ui(&mut self, ctx: &egui::Context, s: &Session, commands: &mut Vec<Command>) -> bool {
-        let title = self.title();
+        let title = self.title(s);
         // A form with something typed in it is not dropped by a click beside it.
         let dismiss = if self.is_editing() {
             Dismiss::EscOnly

@@ -6,7 +6,7 @@ use egui::RichText;
 
 use super::EditKey;
 use crate::ui::modal::{button_row, error_ui, primary_button};
-use crate::ui::state::{Command, Session};
+use crate::ui::state::{Command, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, scope_checkboxes_ui};
 use crate::vault::{KeyInfo, Scope};
@@ -82,11 +82,11 @@ impl KeyForm {
                 .on_disabled_hover_text(problem.unwrap_or_default())
                 .clicked();
             if clicked && let Ok(edit) = edit {
-                commands.push(Command::SaveKey {
+                commands.push(Command::Keys(KeyCommand::Save {
                     key_id: self.key_id.clone(),
                     edit,
                     scopes: self.scope_change(),
-                });
+                }));
                 action = FormAction::Saving;
             }
         });

@@ -54,6 +54,6 @@ pub fn dialogs_ui(ctx: &egui::Context, s: &mut Session, commands: &mut Vec<Comma
     let dismissed = dialog.ui(ctx, s, commands);
     s.dialog = Some(dialog);
     if dismissed {
-        commands.push(Command::CloseDialog);
+        commands.push(Command::close_dialog());
     }
 }

@@ -3,7 +3,7 @@
 use egui::Key;
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
 use crate::vault::{Node, NodeId, NodeKind, validate_name};
@@ -39,7 +39,7 @@ impl Dialog for RenameNode {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 let go = ui
@@ -48,10 +48,10 @@ impl Dialog for RenameNode {
                     .clicked()
                     || (valid && ui.input(|i| i.key_pressed(Key::Enter)));
                 if go {
-                    commands.push(Command::RenameNode {
+                    commands.push(Command::Nodes(NodeCommand::Rename {
                         id: self.id,
                         name: self.name.trim().to_owned(),
-                    });
+                    }));
                 }
             });
         })

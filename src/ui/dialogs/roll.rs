@@ -1,7 +1,7 @@
 //! Roll a key: a new secret, the old one kept working for a chosen grace period.
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
-use crate::ui::state::{Command, Dialog, Session};
+use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::vault::Grace;
 
@@ -36,14 +36,14 @@ impl Dialog for Roll {
             error_ui(ui, s.dialog_error.as_deref());
             button_row(ui, |ui| {
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
 
                 if ui.add(primary_button("Roll key")).clicked() {
-                    commands.push(Command::Roll {
+                    commands.push(Command::Keys(KeyCommand::Roll {
                         key_id: self.key_id.clone(),
                         grace: self.grace,
-                    });
+                    }));
                 }
             });
         })

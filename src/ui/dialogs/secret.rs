@@ -7,7 +7,7 @@ use egui::RichText;
 use crate::ui::modal::{
     Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button, scrolling_body_ui,
 };
-use crate::ui::state::{Command, SecretDialog, Waiting};
+use crate::ui::state::{Command, SecretCommand, SecretDialog, Waiting};
 use crate::ui::theme;
 
 /// Why the dialog holds a quit or lock back, in words for the user.
@@ -42,7 +42,7 @@ fn discard_confirm_ui(ui: &mut egui::Ui, d: &mut SecretDialog, commands: &mut Ve
             d.confirm_discard = false;
         }
         if ui.add(danger_button(&format!("Revoke {name}"))).clicked() {
-            commands.push(Command::DiscardSecret);
+            commands.push(Command::Secrets(SecretCommand::Discard));
         }
     });
 }
@@ -123,7 +123,7 @@ fn body_ui(ui: &mut egui::Ui, d: &SecretDialog, commands: &mut Vec<Command>) {
             .accessible_name("Copy curl command")
             .on_hover_text("Copies the command with the whole secret in it");
         if copy.clicked() {
-            commands.push(Command::CopyCurl);
+            commands.push(Command::Secrets(SecretCommand::CopyCurl));
         }
         // Masked on screen; the whole line leaves only through Copy command.
         let line = curl_line(&d.minted.secret.display());
@@ -223,13 +223,13 @@ fn buttons_ui(ui: &mut egui::Ui, d: &mut SecretDialog, commands: &mut Vec<Comman
             && d.waiting == Some(Waiting::Quit)
             && ui.button("Close and quit").clicked()
         {
-            commands.push(Command::CloseSecretAndQuit);
+            commands.push(Command::Secrets(SecretCommand::CloseAndQuit));
         }
         let close = ui
             .add_enabled(d.can_close(), egui::Button::new("Close"))
             .on_disabled_hover_text("Copy or download the secret first: it cannot be shown again");
         if close.clicked() {
-            commands.push(Command::CloseSecret);
+            commands.push(Command::Secrets(SecretCommand::Close));
         }
         if ui
             .add_enabled(!d.saving, egui::Button::new("💾 Download .json"))
@@ -237,14 +237,14 @@ fn buttons_ui(ui: &mut egui::Ui, d: &mut SecretDialog, commands: &mut Vec<Comman
             .on_disabled_hover_text("The save dialog is open")
             .clicked()
         {
-            commands.push(Command::DownloadSecret);
+            commands.push(Command::Secrets(SecretCommand::Download));
         }
         if ui
             .add(primary_button("📋 Copy"))
             .accessible_name("Copy")
             .clicked()
         {
-            commands.push(Command::CopySecret);
+            commands.push(Command::Secrets(SecretCommand::Copy));
         }
     });
 }

@@ -6,7 +6,9 @@ use zeroize::Zeroizing;
 
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::notify::EventKind;
-use crate::ui::state::{Command, Dialog, Session, Settings};
+use crate::ui::state::{
+    Command, Dialog, Session, Settings, SettingsCommand, TeamCommand, VaultCommand,
+};
 use crate::ui::theme::{self, ThemeChoice};
 use crate::ui::time::local_time;
 use crate::ui::widgets::password_field;
@@ -210,13 +212,13 @@ impl SettingsDialog {
         self.settings.notify = checked.notify;
         button_row(ui, |ui| {
             if ui.button("Cancel").clicked() {
-                commands.push(Command::CloseDialog);
+                commands.push(Command::close_dialog());
             }
             let save = ui
                 .add_enabled(problems.is_empty(), primary_button("Save settings"))
                 .on_disabled_hover_text(problems.join("\n"));
             if save.clicked() {
-                commands.push(Command::ApplySettings(checked));
+                commands.push(Command::Settings(SettingsCommand::Apply(checked)));
             }
         });
         ui.separator();
@@ -266,16 +268,16 @@ impl SettingsDialog {
             if clicked && weak && !self.weak_warned {
                 self.weak_warned = true;
             } else if clicked {
-                commands.push(Command::ChangePassphrase {
+                commands.push(Command::Team(TeamCommand::ChangePassphrase {
                     current: self.current.clone(),
                     new: self.new.clone(),
-                });
+                }));
             }
         });
         ui.separator();
         if self.publish_read_at != Some(s.reloads) {
-            self.publish = PublishRow::rows(&s.vault.publish_targets().unwrap_or_default());
-            self.members = s.vault.members().unwrap_or_default();
+            self.publish = PublishRow::rows(&s.publish_targets);
+            self.members.clone_from(&s.members);
             self.publish_read_at = Some(s.reloads);
         }
         self.members_ui(ui, rekeying.is_some(), commands);
@@ -304,10 +306,10 @@ impl SettingsDialog {
                             .add_enabled(can_act, egui::Button::new(format!("Remove {}", m.name)))
                             .on_disabled_hover_text("Fill in the current passphrase above");
                         if remove.clicked() {
-                            commands.push(Command::RemoveMember {
+                            commands.push(Command::Team(TeamCommand::RemoveMember {
                                 current: self.current.clone(),
                                 name: m.name.clone(),
-                            });
+                            }));
                         }
                     }
                     ui.end_row();
@@ -323,11 +325,11 @@ impl SettingsDialog {
             .add_enabled(ready, egui::Button::new("Add member"))
             .on_disabled_hover_text("Fill in the current passphrase, a name and their passphrase");
         if add.clicked() {
-            commands.push(Command::AddMember {
+            commands.push(Command::Team(TeamCommand::AddMember {
                 current: self.current.clone(),
                 name: self.member_name.trim().to_owned(),
                 passphrase: self.member_passphrase.clone(),
-            });
+            }));
         }
     }
 }
@@ -382,7 +384,7 @@ fn publish_targets_ui(ui: &mut egui::Ui, rows: &[PublishRow], commands: &mut Vec
         ui.add_space(theme::SPACE * 0.5);
     }
     if ui.button("Publish now").clicked() {
-        commands.push(Command::PublishNow);
+        commands.push(Command::Vault(VaultCommand::PublishNow));
     }
 }
 

@@ -40,7 +40,7 @@ impl Dialog for ShortcutList {
             );
             button_row(ui, |ui| {
                 if ui.button("Close").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::close_dialog());
                 }
             });
         })

@@ -6,7 +6,7 @@ use egui::RichText;
 
 use super::{Confirm, Roll};
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
-use crate::ui::state::{Command, Session};
+use crate::ui::state::{Command, SecretCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_button;
 use crate::vault::{Grace, KeyInfo};
@@ -74,7 +74,7 @@ pub fn undelivered_ui(ctx: &egui::Context, s: &Session, commands: &mut Vec<Comma
                     .on_hover_text("Ask again at the next unlock")
                     .clicked()
                 {
-                    commands.push(Command::UndeliveredLater);
+                    commands.push(Command::Secrets(SecretCommand::UndeliveredLater));
                 }
             });
         },

@@ -1,4 +1,5 @@
-//! Everything drawing can ask for; the shell runs the commands after the frame is drawn.
+//! Everything drawing can ask for, by area; the shell runs the commands after the frame is
+//! drawn, each area in its own handler (`ui::app::commands`).
 
 use zeroize::Zeroizing;
 
@@ -7,32 +8,90 @@ use crate::vault::{FindingKind, Grace, KeyEdit, NewKey, NodeId, Preset, Scope, T
 
 /// Everything drawing can ask for; run after the frame is drawn.
 pub enum Command {
-    /// Lock and open another vault: the Open dialog (or typed path) for `None`.
-    OpenVault(Option<std::path::PathBuf>),
+    View(ViewCommand),
+    Vault(VaultCommand),
+    Nodes(NodeCommand),
+    Keys(KeyCommand),
+    Health(HealthCommand),
+    Scan(ScanCommand),
+    Secrets(SecretCommand),
+    Team(TeamCommand),
+    Settings(SettingsCommand),
+}
+
+/// What the window shows: the node, the page and tab, dialogs and the details beside the
+/// list. Nothing here writes to the vault.
+pub enum ViewCommand {
     Select(NodeId),
-    /// The Health view instead of a node.
-    ShowHealth,
-    /// Show findings of this kind only in the Health view (`None`: all).
-    FilterHealth(Option<FindingKind>),
-    /// Hide the findings banner until the next unlock.
-    DismissBanner,
     SetTab(Tab),
+    /// The Keys tab of the node shown, with the focus in its search field (Ctrl+F).
+    FocusSearch,
     Open(Box<dyn Dialog>),
     CloseDialog,
-    AddNode {
+    /// Show a key's details: beside the list where the window is wide enough, else in a
+    /// dialog.
+    ShowKey(String),
+    /// Close the details beside the list.
+    CloseDetails,
+    /// Read a key's details and activity for the details shown (`Session::key_views`).
+    ReadKey(String),
+    /// Show the Activity of the whole vault.
+    ShowVaultActivity,
+    /// Read the next page of the whole vault's activity.
+    MoreActivity,
+}
+
+/// The vault file as a whole.
+pub enum VaultCommand {
+    Lock,
+    /// Lock and open another vault: the Open dialog (or typed path) for `None`.
+    Open(Option<std::path::PathBuf>),
+    /// Rewrite every publish target now.
+    PublishNow,
+    /// Write a backup copy of the vault.
+    Backup,
+    /// Check the vault (`doctor`) and show what was found.
+    Doctor,
+}
+
+/// Workspaces, projects and environments, and a workspace's scope catalog.
+pub enum NodeCommand {
+    Add {
         parent: Option<NodeId>,
         name: String,
         preset: Preset,
         prefix: Option<String>,
     },
-    RenameNode {
+    Rename {
         id: NodeId,
         name: String,
     },
-    DeleteNode {
+    /// Ask before deleting: count the node's keys and open the question.
+    AskDelete(NodeId),
+    Delete {
         id: NodeId,
     },
-    CreateKey {
+    /// Set an environment's secret prefix.
+    SetPrefix {
+        id: NodeId,
+        prefix: String,
+    },
+    SaveScope {
+        original: Option<String>,
+        scope: Scope,
+    },
+    RemoveScope {
+        id: String,
+    },
+    /// Add a scope that was made required to every key that lacks it.
+    GrantScope {
+        id: String,
+    },
+}
+
+/// API keys: minting, editing, rolling, revoking, and the bulk selection.
+pub enum KeyCommand {
+    Create {
         node: NodeId,
         new: NewKey,
     },
@@ -40,6 +99,10 @@ pub enum Command {
         key_id: String,
         scopes: Vec<String>,
         full_access: bool,
+    },
+    /// Open the scope editor of a key, with its workspace's catalog.
+    EditScopes {
+        key_id: String,
     },
     Roll {
         key_id: String,
@@ -55,72 +118,73 @@ pub enum Command {
         change: BulkChange,
     },
     /// Tick or untick a key for a bulk action.
-    SelectKey {
+    Select {
         key_id: String,
         on: bool,
         /// Shift-click: the same for every shown row from the last ticked one to this one.
         range_to: Option<usize>,
     },
-    DeleteKey {
+    Delete {
         key_id: String,
     },
-    SaveScope {
-        original: Option<String>,
-        scope: Scope,
-    },
-    RemoveScope {
-        id: String,
-    },
-    /// Set an environment's secret prefix.
-    SetPrefix {
-        id: NodeId,
-        prefix: String,
-    },
-    /// Add a scope that was made required to every key that lacks it.
-    GrantScope {
-        id: String,
-    },
     /// Name, description, owner, tags, expiry.
-    EditKey {
+    Edit {
         key_id: String,
         edit: KeyEdit,
     },
     /// A key's details edited in place: the edit, and its scopes when they changed.
-    SaveKey {
+    Save {
         key_id: String,
         edit: KeyEdit,
         scopes: Option<(Vec<String>, bool)>,
     },
-    /// Show a key's details: beside the list where the window is wide enough, else in a
-    /// dialog.
-    ShowKey(String),
-    /// Close the details beside the list.
-    CloseDetails,
+}
+
+/// The Health view and its findings banner.
+pub enum HealthCommand {
+    /// The Health view instead of a node.
+    Show,
+    /// Show findings of this kind only in the Health view (`None`: all).
+    Filter(Option<FindingKind>),
+    /// Hide the findings banner until the next unlock.
+    DismissBanner,
     Acknowledge {
         subject: String,
         kind: FindingKind,
         until: Timestamp,
         reason: String,
     },
-    SetScanFolder(String),
-    SetScanHidden(bool),
+}
+
+/// "Scan a folder…" for leaked secrets.
+pub enum ScanCommand {
+    SetFolder(String),
+    SetHidden(bool),
     /// Open the native folder picker (on its own thread).
-    PickScanFolder,
-    StartScan,
-    CancelScan,
-    CopySecret,
+    PickFolder,
+    Start,
+    Cancel,
+}
+
+/// The secret shown once, and the secrets never handed over.
+pub enum SecretCommand {
+    Copy,
     /// Copy the ready `curl` line, with the secret in it.
     CopyCurl,
-    DownloadSecret,
+    Download,
     /// Close the secret dialog; a lock it held back goes on, a held-back quit does not (it
     /// was answered: Keyward stayed open).
-    CloseSecret,
+    Close,
     /// Close the secret dialog and quit, as the user asked again.
-    CloseSecretAndQuit,
+    CloseAndQuit,
     /// Revoke the key of a secret that was never handed over, and drop the secret.
-    DiscardSecret,
+    Discard,
     /// Put the list of never-delivered secrets off until the next unlock.
     UndeliveredLater,
+}
+
+/// The passphrase and the members: work that re-keys the vault on a worker thread.
+pub enum TeamCommand {
     ChangePassphrase {
         current: Zeroizing<String>,
         new: Zeroizing<String>,
@@ -134,18 +198,11 @@ pub enum Command {
         current: Zeroizing<String>,
         name: String,
     },
-    ApplySettings(Settings),
-    /// Rewrite every publish target now.
-    PublishNow,
-    /// Show the Activity of the whole vault.
-    ShowVaultActivity,
-    /// Read the next page of the whole vault's activity.
-    MoreActivity,
-    /// Write a backup copy of the vault.
-    Backup,
-    /// Check the vault (`doctor`) and show what was found.
-    Doctor,
-    Lock,
+}
+
+/// The window's own settings (kept across runs, not in the vault).
+pub enum SettingsCommand {
+    Apply(Settings),
 }
 
 /// What a bulk action does to each key, through the vault's per-key edits.
@@ -161,7 +218,12 @@ pub enum BulkChange {
 impl Command {
     /// Opens `dialog`.
     pub fn open(dialog: impl Dialog + 'static) -> Command {
-        Command::Open(Box::new(dialog))
+        Command::View(ViewCommand::Open(Box::new(dialog)))
+    }
+
+    /// Closes the open dialog.
+    pub fn close_dialog() -> Command {
+        Command::View(ViewCommand::CloseDialog)
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod command;
 mod dialog;
+mod key_view;
 mod live;
 mod rekey;
 mod scan;
@@ -12,8 +13,12 @@ mod secret;
 mod session;
 mod settings;
 
-pub use command::{BulkChange, Command, Status};
+pub use command::{
+    BulkChange, Command, HealthCommand, KeyCommand, NodeCommand, ScanCommand, SecretCommand,
+    SettingsCommand, Status, TeamCommand, VaultCommand, ViewCommand,
+};
 pub use dialog::Dialog;
+pub use key_view::KeyViews;
 pub use live::{Live, LiveTick};
 pub use rekey::{RekeyJob, VaultWork};
 pub use scan::{ScanJob, ScanState};

@@ -1,8 +1,10 @@
 //! The unlocked state: the vault handle and what the window shows of it.
 
-use super::{Dialog, Live, RekeyJob, ScanState, SecretDialog, Waiting};
+use super::{Dialog, KeyViews, Live, RekeyJob, ScanState, SecretDialog, Waiting};
 use crate::ui::key_table::KeyTable;
-use crate::vault::{ActivityEntry, Finding, FindingKind, KeyInfo, Node, NodeId, Scope, Vault};
+use crate::vault::{
+    ActivityEntry, Finding, FindingKind, KeyInfo, Member, Node, NodeId, PublishTarget, Scope, Vault,
+};
 
 /// `kind`'s place in [`FindingKind::ALL`].
 fn kind_index(kind: FindingKind) -> usize {
@@ -83,6 +85,12 @@ pub struct Session {
     pub events: Vec<crate::ui::notify::Event>,
     /// Old secrets seen in their grace, to tell when it ends.
     pub graces: crate::ui::notify::Graces,
+    /// The keys whose details are shown, as of the last reload.
+    pub key_views: KeyViews,
+    /// The vault's members, and its publish targets (each with the node path it publishes),
+    /// as of the last reload: Settings shows them.
+    pub members: Vec<Member>,
+    pub publish_targets: Vec<(PublishTarget, String)>,
     /// Findings not acknowledged, and all findings, of the whole report.
     health_open: usize,
     pub health_total: usize,
@@ -124,6 +132,9 @@ impl Session {
             vault_activity: None,
             doctor: None,
             live: Live::default(),
+            key_views: KeyViews::default(),
+            members: Vec::new(),
+            publish_targets: Vec::new(),
             health_open: 0,
             health_total: 0,
         };
@@ -200,9 +211,10 @@ impl Session {
             }
         }
         self.graces.ended(self.vault.now(), &mut self.events);
-        if let Ok(targets) = self.vault.publish_targets() {
-            crate::ui::notify::publish_events(&targets, &mut self.events);
-        }
+        self.publish_targets = self.vault.publish_targets().unwrap_or_default();
+        crate::ui::notify::publish_events(&self.publish_targets, &mut self.events);
+        self.members = self.vault.members().unwrap_or_default();
+        self.key_views.reread(&self.vault);
         if let Some(view) = &mut self.vault_activity {
             view.reload(&self.vault)?;
         }
