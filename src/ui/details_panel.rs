@@ -6,6 +6,7 @@
 use egui::RichText;
 
 use super::dialogs::KeyDetail;
+use super::fonts::name_text;
 use super::key_table::KeyTable;
 use super::state::{Command, Session, Settings, ViewCommand};
 use super::theme;
@@ -108,9 +109,7 @@ pub fn details_panel_ui(
                         commands.push(Command::View(ViewCommand::CloseDetails));
                     }
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                        ui.add(
-                            egui::Label::new(RichText::new(title).heading().strong()).truncate(),
-                        );
+                        ui.add(egui::Label::new(name_text(title).heading().strong()).truncate());
                     });
                 });
             });

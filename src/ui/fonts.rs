@@ -1,13 +1,15 @@
 //! Fallback fonts from the system for scripts the bundled fonts lack (CJK, Arabic, Hebrew,
-//! Devanagari, Thai, and symbols such as ✓). Nothing is loaded until a character needs it;
-//! the font folders are looked through once, by file name (no fontconfig library needed).
+//! Devanagari, Thai, and symbols such as ✓), and a system colour emoji font for the names
+//! users give (the [`names_family`]). Nothing is loaded until text needs it; the font folders
+//! are looked through once, by file name (no fontconfig library needed).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use egui::{
-    FallbackRequest, FontData, FontFamily, FontInsert, FontPriority, FontProvider, InsertFontFamily,
+    FallbackRequest, FontData, FontDefinitions, FontFamily, FontInsert, FontPriority, FontProvider,
+    FontTweak, InsertFontFamily, RichText,
 };
 
 /// A script the bundled fonts do not cover.
@@ -129,6 +131,48 @@ impl Script {
     }
 }
 
+/// Colour emoji fonts egui can draw (CBDT, COLR or sbix glyphs), best first: Debian's and
+/// Fedora's packages, then macOS and Windows.
+const COLOUR_EMOJI: &[(&str, u32)] = &[
+    ("notocoloremoji.ttf", 0),
+    ("twemoji.ttf", 0),
+    ("apple color emoji.ttc", 0),
+    ("seguiemj.ttf", 0),
+];
+
+/// The font family for names users give (keys, workspaces, projects, environments): the
+/// proportional fonts with a colour emoji font before the monochrome one, so "🚀 prod" shows
+/// a coloured rocket. Only user text uses it: a colour glyph ignores the text colour, and the
+/// window's own pictograms (the status dot, 🔑, ⚠) must keep their theme and status colours.
+pub fn names_family() -> FontFamily {
+    FontFamily::Name(NAMES.into())
+}
+
+const NAMES: &str = "names";
+
+/// `text` (a name a user gave) in the [`names_family`].
+pub fn name_text(text: impl Into<String>) -> RichText {
+    RichText::new(text).family(names_family())
+}
+
+/// Texts drawn as one, each in its own family: the window's pictogram in the proportional
+/// family and a name beside it in the names family ("🏢 acme"). Unset colours stay the widget's.
+pub fn joined(
+    style: &egui::Style,
+    parts: impl IntoIterator<Item = RichText>,
+) -> egui::text::LayoutJob {
+    let mut job = egui::text::LayoutJob::default();
+    for part in parts {
+        part.append_to(
+            &mut job,
+            style,
+            egui::FontSelection::Default,
+            egui::Align::Center,
+        );
+    }
+    job
+}
+
 /// The usual font folders: fontconfig's defaults on Linux and the BSDs, then macOS and Windows.
 pub fn font_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
@@ -202,6 +246,10 @@ pub struct SystemFallback {
     dirs: Vec<PathBuf>,
     index: OnceLock<HashMap<String, PathBuf>>,
     loaded: Mutex<HashMap<PathBuf, Option<FontData>>>,
+    /// The colour emoji font, looked for when names are first drawn.
+    colour: OnceLock<Option<FontInsert>>,
+    /// The [`names_family`]'s fonts after the colour emoji font (the monochrome emoji).
+    names_tail: Vec<FontInsert>,
 }
 
 impl SystemFallback {
@@ -210,16 +258,45 @@ impl SystemFallback {
             dirs,
             index: OnceLock::new(),
             loaded: Mutex::new(HashMap::new()),
+            colour: OnceLock::new(),
+            names_tail: Vec::new(),
         }
+    }
+
+    fn index(&self) -> &HashMap<String, PathBuf> {
+        self.index.get_or_init(|| index_fonts(&self.dirs))
     }
 
     /// The first installed font file for `script`, with its face index.
     pub fn font_file(&self, script: Script) -> Option<(PathBuf, u32)> {
-        let index = self.index.get_or_init(|| index_fonts(&self.dirs));
+        let index = self.index();
         script
             .candidates()
             .iter()
             .find_map(|(name, face)| index.get(*name).map(|p| (p.clone(), *face)))
+    }
+
+    /// The installed colour emoji font egui can draw, read and checked once; `None` when there
+    /// is none (names then show the monochrome emoji, as the rest of the window does).
+    pub fn colour_emoji(&self) -> Option<FontInsert> {
+        self.colour
+            .get_or_init(|| {
+                COLOUR_EMOJI.iter().find_map(|(name, face)| {
+                    let path = self.index().get(*name)?.clone();
+                    let data = self.load(&path, *face)?;
+                    if !is_colour_emoji(&data) {
+                        log::debug!("{} has no colour emoji egui can draw", path.display());
+                        return None;
+                    }
+                    let name = format!("system:{}", path.file_name()?.to_string_lossy());
+                    Some(FontInsert::new(
+                        &name,
+                        data.tweak(emoji_tweak()),
+                        Vec::new(),
+                    ))
+                })
+            })
+            .clone()
     }
 
     fn load(&self, path: &Path, face: u32) -> Option<FontData> {
@@ -253,14 +330,77 @@ impl FontProvider for SystemFallback {
         ))
     }
 
-    fn fonts_for_family(&self, _family: &FontFamily) -> Vec<FontInsert> {
-        Vec::new()
+    /// The names family's colour emoji font and the monochrome ones after it (the text fonts
+    /// before it are configured in [`with_names_family`]).
+    fn fonts_for_family(&self, family: &FontFamily) -> Vec<FontInsert> {
+        if *family != names_family() {
+            return Vec::new();
+        }
+        let mut fonts: Vec<FontInsert> = self.colour_emoji().into_iter().collect();
+        fonts.extend(self.names_tail.iter().cloned());
+        fonts
     }
 }
 
-/// Installs the fallback on the window's context.
+/// Scales the colour emoji to the monochrome emoji's size so that a name's emoji sit within
+/// its line like the window's pictograms.
+fn emoji_tweak() -> FontTweak {
+    FontTweak {
+        scale: 0.81,
+        ..FontTweak::default()
+    }
+}
+
+/// Whether `data` parses (egui panics on a configured font it cannot parse) and draws emoji
+/// in colour (a `COLR`, `CBDT` or `sbix` table, and a glyph for 😀).
+fn is_colour_emoji(data: &FontData) -> bool {
+    use skrifa::MetadataProvider as _;
+    use skrifa::raw::TableProvider as _;
+    let bytes: &[u8] = (*data.font).as_ref();
+    let Ok(font) = skrifa::FontRef::from_index(bytes, data.index) else {
+        return false;
+    };
+    let colour = font.colr().is_ok() || font.cbdt().is_ok() || font.sbix().is_ok();
+    colour && font.charmap().map('\u{1F600}').is_some()
+}
+
+/// `definitions` with the [`names_family`]: the proportional text fonts, up to the monochrome
+/// emoji. The rest, returned, go after the colour emoji font, which the fallback adds when a
+/// name is first drawn (no emoji font installed: the same fonts as the proportional family).
+fn with_names_family(mut definitions: FontDefinitions) -> (FontDefinitions, Vec<FontInsert>) {
+    let proportional = definitions
+        .families
+        .get(&FontFamily::Proportional)
+        .cloned()
+        .unwrap_or_default();
+    let split = proportional
+        .iter()
+        .position(|name| name == "NotoEmoji-Regular")
+        .unwrap_or(proportional.len());
+    let tail = proportional[split..]
+        .iter()
+        .filter_map(|name| {
+            let data = definitions.font_data.get(name)?;
+            Some(FontInsert::new(name, (**data).clone(), Vec::new()))
+        })
+        .collect();
+    definitions
+        .families
+        .insert(names_family(), proportional[..split].to_vec());
+    (definitions, tail)
+}
+
+/// Installs the names family and the fallback on the window's context.
 pub fn install(ctx: &egui::Context) {
-    ctx.add_font_provider(Arc::new(SystemFallback::new(font_dirs())));
+    install_from(ctx, font_dirs());
+}
+
+fn install_from(ctx: &egui::Context, dirs: Vec<PathBuf>) {
+    let (definitions, names_tail) = with_names_family(FontDefinitions::default());
+    ctx.set_fonts(definitions);
+    let mut fallback = SystemFallback::new(dirs);
+    fallback.names_tail = names_tail;
+    ctx.add_font_provider(Arc::new(fallback));
 }
 
 #[cfg(test)]
@@ -294,5 +434,37 @@ mod tests {
         std::fs::remove_file(&path).expect("rm");
         assert!(fallback.load(&path, 0).is_some(), "read once, then shared");
         assert_eq!(a.index, 0);
+    }
+
+    #[test]
+    fn without_a_colour_emoji_font_names_are_drawn_as_the_rest_of_the_window() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A file by the colour font's name that is no font: refused, never handed to egui
+        // (which panics on a configured font it cannot parse).
+        std::fs::write(dir.path().join("NotoColorEmoji.ttf"), b"not a font").expect("write");
+        let fallback = SystemFallback::new(vec![dir.path().to_owned()]);
+        assert!(fallback.colour_emoji().is_none());
+
+        let ctx = egui::Context::default();
+        install_from(&ctx, vec![dir.path().to_owned()]);
+        // The font atlas is not uploaded anywhere here.
+        ctx.run_ui(egui::RawInput::default(), |_| {})
+            .textures_delta
+            .clear();
+        let font = egui::FontId::new(14.0, names_family());
+        let galley = ctx.fonts_mut(|f| {
+            f.layout_no_wrap("🚀 prod".to_owned(), font.clone(), egui::Color32::WHITE)
+        });
+        let rocket = galley.rows[0].glyphs.iter().find(|g| g.chr == '🚀');
+        assert!(rocket.is_some_and(|g| !g.is_color), "the monochrome rocket");
+        assert!(ctx.fonts_mut(|f| f.has_glyph(&font, '🚀')), "no empty box");
+        // The same fonts in the same order as the proportional family.
+        let (definitions, tail) = with_names_family(FontDefinitions::default());
+        let names: Vec<String> = definitions.families[&names_family()]
+            .iter()
+            .cloned()
+            .chain(tail.into_iter().map(|f| f.name))
+            .collect();
+        assert_eq!(names, definitions.families[&FontFamily::Proportional]);
     }
 }

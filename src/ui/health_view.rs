@@ -6,6 +6,7 @@ use egui::RichText;
 
 use super::dialogs::{Acknowledge, Confirm, Roll};
 use super::finding_kind::{kind_color, title};
+use super::fonts::name_text;
 use super::health_filter;
 use super::modal::primary_button;
 use super::state::{Command, HealthCommand, KeyCommand, ScanCommand, Session, VaultCommand};
@@ -126,7 +127,7 @@ fn finding_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Co
                     kind_color(f.kind)
                 };
                 ui.label(RichText::new(title(f.kind)).strong().color(color));
-                ui.label(RichText::new(&f.name).strong());
+                ui.label(name_text(&f.name).strong());
                 single_line(ui, RichText::new(&f.node).color(theme::MUTED));
             });
             match &f.acknowledged {

@@ -6,6 +6,7 @@ use egui::containers::menu::MenuButton;
 use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::{AddKey, Confirm, EditKey, EditScopes, Roll};
+use super::fonts::name_text;
 use super::key_table::{KeyRow, KeyTable, STATUSES, SortColumn};
 use super::keys_keyboard::{list_keys, table_stop_id, table_stop_ui};
 use super::modal::primary_button;
@@ -202,7 +203,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                     range_to: range.then_some(index),
                                 }));
                             }
-                            let mut name = RichText::new(k.name);
+                            let mut name = name_text(k.name);
                             if k.status == KeyStatus::Exposed {
                                 name = name.color(theme::DANGER).strong();
                             }

@@ -6,8 +6,8 @@ use egui::RichText;
 use super::dialogs::{AddNode, Confirm, EditPrefix, EditScope, RenameNode};
 use super::modal::primary_button;
 use super::state::{Command, NodeCommand, Session, Tab, ViewCommand};
-use super::theme;
 use super::widgets::{ChoiceRow, row_button};
+use super::{fonts, theme};
 use crate::vault::Node;
 
 pub fn node_view_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<Command>) {
@@ -85,7 +85,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                 let galley = ui.fonts_mut(|f| {
                     f.layout_no_wrap(
                         (*p).to_owned(),
-                        egui::FontId::proportional(18.0),
+                        egui::FontId::new(18.0, fonts::names_family()),
                         egui::Color32::WHITE,
                     )
                 });
@@ -98,7 +98,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
             if i > 0 {
                 ui.label(RichText::new("›").color(theme::MUTED));
             }
-            let text = RichText::new(*part).size(18.0);
+            let text = fonts::name_text(*part).size(18.0);
             let last = i + 1 == parts.len();
             let clicked = ui
                 .scope(|ui| {

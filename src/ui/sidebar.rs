@@ -4,7 +4,7 @@ use egui::RichText;
 
 use super::dialogs::{AddNode, RenameNode};
 use super::state::{Command, HealthCommand, NodeCommand, Page, Session, ViewCommand};
-use super::theme;
+use super::{fonts, theme};
 use crate::vault::{Node, NodeKind};
 
 fn icon(kind: NodeKind) -> &'static str {
@@ -111,10 +111,20 @@ fn node_row_ui(
 ) {
     ui.horizontal(|ui| {
         ui.add_space(depth as f32 * 16.0);
-        let mut text = RichText::new(format!("{} {}", icon(node.kind), node.name));
-        if node.tampered {
-            text = text.color(theme::TAMPERED);
-        }
+        let dress = |text: RichText| {
+            if node.tampered {
+                text.color(theme::TAMPERED)
+            } else {
+                text
+            }
+        };
+        let text = fonts::joined(
+            ui.style(),
+            [
+                dress(RichText::new(format!("{} ", icon(node.kind)))),
+                dress(fonts::name_text(&node.name)),
+            ],
+        );
         let selected =
             s.page == Page::Node && s.vault_activity.is_none() && s.selected == Some(node.id);
         // Long names are cut with … (the sidebar's width is bounded); the whole path on hover.

@@ -7,6 +7,7 @@ use egui::RichText;
 use super::KeywardApp;
 use crate::numbers;
 use crate::ui::dialogs::SettingsDialog;
+use crate::ui::fonts::name_text;
 use crate::ui::shortcuts::UiCommand;
 use crate::ui::state::{Command, VaultCommand, ViewCommand};
 use crate::ui::theme;
@@ -199,7 +200,8 @@ impl KeywardApp {
                     if status.error && ui.small_button("Dismiss").clicked() {
                         dismiss = true;
                     }
-                    ui.add(egui::Label::new(RichText::new(&status.text).color(color)).truncate())
+                    // Messages name keys and nodes ("Revoked 🚀 deploy"): the names family.
+                    ui.add(egui::Label::new(name_text(&status.text).color(color)).truncate())
                         .on_hover_text(&status.text);
                 }
             },
@@ -222,10 +224,8 @@ impl KeywardApp {
                     );
                     ui.scope(|ui| {
                         ui.set_max_width(ui.ctx().content_rect().width() * 0.4);
-                        ui.add(
-                            egui::Label::new(RichText::new(&text).color(theme::MUTED)).truncate(),
-                        )
-                        .on_hover_text(&text);
+                        ui.add(egui::Label::new(name_text(&text).color(theme::MUTED)).truncate())
+                            .on_hover_text(&text);
                     });
                 }
             },

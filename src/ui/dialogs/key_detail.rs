@@ -5,6 +5,7 @@
 use egui::RichText;
 
 use super::key_form::{FormAction, KeyForm};
+use crate::ui::fonts::name_text;
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
 use crate::ui::state::{Command, Dialog, Session, ViewCommand};
 use crate::ui::theme;
@@ -125,7 +126,7 @@ fn detail_ui(
             ui.label(RichText::new(&k.display).monospace());
             ui.end_row();
             ui.label(muted("Node"));
-            ui.label(&k.node);
+            ui.label(name_text(&k.node));
             ui.end_row();
             ui.label(muted("Status"));
             ui.label(

@@ -4,6 +4,7 @@
 
 use egui::RichText;
 
+use crate::ui::fonts::name_text;
 use crate::ui::modal::{
     Dismiss, button_row, danger_button, error_ui, modal_ui, primary_button, scrolling_body_ui,
 };
@@ -89,7 +90,7 @@ fn body_ui(ui: &mut egui::Ui, d: &SecretDialog, commands: &mut Vec<Command>) {
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
             ui.label(RichText::new("Name").color(theme::MUTED));
-            ui.label(&info.name);
+            ui.label(name_text(&info.name));
             ui.end_row();
             ui.label(RichText::new("Key ID").color(theme::MUTED));
             ui.label(RichText::new(&info.key_id).monospace());

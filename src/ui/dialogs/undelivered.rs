@@ -5,6 +5,7 @@
 use egui::RichText;
 
 use super::{Confirm, Roll};
+use crate::ui::fonts::name_text;
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
 use crate::ui::state::{Command, SecretCommand, Session};
 use crate::ui::theme;
@@ -15,7 +16,7 @@ pub const TITLE: &str = "Secrets never handed over";
 
 fn row_ui(ui: &mut egui::Ui, key: &KeyInfo, rolled: bool, commands: &mut Vec<Command>) {
     let what = if rolled { "rolled" } else { "created" };
-    ui.label(RichText::new(&key.name).strong());
+    ui.label(name_text(&key.name).strong());
     ui.label(RichText::new(&key.key_id).monospace().small());
     ui.label(&key.node);
     ui.label(RichText::new(what).color(theme::MUTED));
