@@ -353,7 +353,8 @@ fn a_deleted_signing_key_is_tampered_not_made_anew() {
 #[test]
 fn an_altered_signing_key_is_tampered_and_everything_else_works() {
     for attack in [
-        "UPDATE meta SET value = substr(value, 1, length(value) - 1) || x'00' WHERE name = 'signing_key'",
+        // The last byte changed: to 00, or to 01 when it already was 00 (1 time in 256).
+        "UPDATE meta SET value = substr(value, 1, length(value) - 1) || CASE WHEN substr(value, -1) = x'00' THEN x'01' ELSE x'00' END WHERE name = 'signing_key'",
         "UPDATE meta SET value = CAST('00000000000000000000000000000000' AS BLOB) WHERE name = 'vault_id'",
         "UPDATE meta SET value = x'01' WHERE name = 'signing_key'",
         "DELETE FROM meta WHERE name = 'vault_id'",
