@@ -53,7 +53,7 @@ pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
 #[cfg(feature = "cli")]
 pub(crate) use crypto::{sha256, to_hex};
-pub use error::{Error, Result};
+pub use error::{Error, Result, Thing};
 pub use key_edit::KeyEdit;
 pub use key_filter::{KeyFilter, contains_folded};
 pub use keyfile::{KeyFile, write_file_atomically, write_private_file};

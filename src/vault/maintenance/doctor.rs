@@ -10,7 +10,7 @@ use crate::vault::commitment::MemberRecord;
 use crate::vault::commitment::{self, Commitment, Entry, Table};
 use crate::vault::crypto::DataKey;
 use crate::vault::crypto::{self, KdfParams, Sealer};
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::publishing::signing;
 use crate::vault::records::KeyData;
@@ -178,15 +178,16 @@ impl Vault {
         progress: &mut dyn FnMut(RekeyProgress),
     ) -> Result<()> {
         if new.is_empty() {
-            return Err(Error::Invalid(
-                "the new passphrase must not be empty".into(),
+            return Err(Error::bad_input(
+                "passphrase",
+                "the new passphrase must not be empty",
             ));
         }
         let (own_name, own, opened) = self.own_slot(current)?;
         let params = params.unwrap_or(own.params);
         params
             .check()
-            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+            .map_err(|why| Error::bad_input("kdf", format!("you ask for {why}")))?;
         self.sync_commitment()?;
         let mut members = self.commitment.borrow().members()?;
         let data_key = crypto::new_data_key();
@@ -226,7 +227,7 @@ impl Vault {
         progress: &mut dyn FnMut(RekeyProgress),
     ) -> Result<()> {
         if plan.members.is_empty() {
-            return Err(Error::Invalid(
+            return Err(Error::NotAllowed(
                 "this vault has no members list yet (open it once with write access)".into(),
             ));
         }
@@ -261,7 +262,7 @@ impl Vault {
             let root = audit
                 .root
                 .as_ref()
-                .ok_or_else(|| Error::Corrupt("the state commitment was not read".into()))?;
+                .ok_or_else(|| Error::damaged("commitment", "the state commitment was not read"))?;
             commitment::check_head(root, conn)?;
             let tx = root.tx;
             let resealed =
@@ -346,10 +347,11 @@ impl Vault {
     /// owner-only from its first byte; logged once it is written.
     pub fn backup(&mut self, dest: &Path) -> Result<()> {
         if dest.symlink_metadata().is_ok() {
-            return Err(Error::Conflict(format!(
-                "{} already exists",
-                dest.display()
-            )));
+            return Err(Error::NameTaken {
+                what: Thing::File,
+                name: dest.display().to_string(),
+                place: String::new(),
+            });
         }
         self.conn.backup_into(dest)?;
         self.write(|v, tx| {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::vault::activity::Action;
 use crate::vault::commitment::MemberRecord;
 use crate::vault::crypto::{self, DataKey, KdfParams};
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::model::Timestamp;
 use crate::vault::store::Store;
@@ -88,29 +88,32 @@ impl Slot {
     /// with more memory), and within what earlier builds allowed.
     pub fn parse_allowing(raw: &[u8], pinned: Option<KdfParams>) -> Result<Slot> {
         let mut slot: Slot = serde_json::from_slice(raw)
-            .map_err(|_| Error::Corrupt("a member's key slot is unreadable".into()))?;
+            .map_err(|_| Error::damaged("member slot", "a member's key slot is unreadable"))?;
         if let Err(why) = slot.params.check() {
             if pinned == Some(slot.params) && slot.params.check_pinned().is_ok() {
                 slot.pinned_kdf = true;
             } else {
-                return Err(Error::Corrupt(format!(
-                    "the vault asks for {why} (a member's key slot); refused before deriving \
+                return Err(Error::damaged(
+                    "member slot",
+                    format!(
+                        "the vault asks for {why} (a member's key slot); refused before deriving \
                      anything. If an earlier Keyward made this vault so, take it as it is once \
                      with --accept-vault-change"
-                )));
+                    ),
+                ));
             }
         }
         Ok(slot)
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(self).map_err(|e| Error::Corrupt(e.to_string()))
+        serde_json::to_vec(self).map_err(|e| Error::damaged("member slot", e.to_string()))
     }
 
     fn salt(&self) -> Result<Vec<u8>> {
         crypto::from_hex(&self.salt)
             .filter(|s| (8..=64).contains(&s.len()))
-            .ok_or_else(|| Error::Corrupt("a member's KDF salt is unreadable".into()))
+            .ok_or_else(|| Error::damaged("member slot", "a member's KDF salt is unreadable"))
     }
 
     fn public(&self) -> Option<[u8; 32]> {
@@ -283,16 +286,21 @@ fn grant_problem(key: &str, slot: &Slot, records: &[MemberRecord]) -> Option<Str
 pub fn validate_member_name(name: &str) -> Result<&str> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
-        return Err(Error::Invalid("a member name must not be empty".into()));
+        return Err(Error::bad_input(
+            "member",
+            "a member name must not be empty",
+        ));
     }
     if trimmed.chars().count() > MAX_MEMBER_CHARS {
-        return Err(Error::Invalid(format!(
-            "a member name has at most {MAX_MEMBER_CHARS} characters"
-        )));
+        return Err(Error::bad_input(
+            "member",
+            format!("a member name has at most {MAX_MEMBER_CHARS} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(Error::Invalid(
-            "a member name must not contain control characters".into(),
+        return Err(Error::bad_input(
+            "member",
+            "a member name must not contain control characters",
         ));
     }
     Ok(trimmed)
@@ -328,11 +336,10 @@ pub(in crate::vault) fn choose_slot_pinned(
             Slot::parse_allowing(raw, pinned.get(name).copied())?,
         )),
         None => Err(match member {
-            Some(name) => Error::NotFound(format!("member {}", name.trim())),
-            None => Error::Invalid(format!(
-                "this vault has {} members: say which you are with --member NAME or KEYWARD_MEMBER",
-                slots.len()
-            )),
+            Some(name) => Error::not_found(Thing::Member, name.trim()),
+            None => Error::MemberRequired {
+                members: slots.len(),
+            },
         }),
     }
 }
@@ -504,26 +511,33 @@ impl Vault {
     ) -> Result<()> {
         let name = validate_member_name(name)?;
         if passphrase.is_empty() {
-            return Err(Error::Invalid("the passphrase must not be empty".into()));
+            return Err(Error::bad_input(
+                "passphrase",
+                "the passphrase must not be empty",
+            ));
         }
         let (_, own, opened) = self.own_slot(current)?;
         let data_key = opened.data_key;
         let params = params.unwrap_or(own.params);
         params
             .check()
-            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+            .map_err(|why| Error::bad_input("kdf", format!("you ask for {why}")))?;
         let key = slot_name(name);
         let slot = Slot::new(&key, passphrase, params, &data_key, None)?;
         let now = self.now();
         self.write(|v, tx| {
             let mut members = v.commitment.borrow().members()?;
             if members.is_empty() {
-                return Err(Error::Invalid(
+                return Err(Error::NotAllowed(
                     "this vault has no members list yet (open it once with write access)".into(),
                 ));
             }
             if members.iter().any(|m| slot_name(&m.name) == key) || tx.meta_get(&key)?.is_some() {
-                return Err(Error::Conflict(format!("member {name} already exists")));
+                return Err(Error::NameTaken {
+                    what: Thing::Member,
+                    name: name.to_owned(),
+                    place: String::new(),
+                });
             }
             tx.meta_set(&key, &slot.to_bytes()?)?;
             members.push(MemberRecord {
@@ -557,10 +571,10 @@ impl Vault {
         self.sync_commitment()?;
         let members = self.commitment.borrow().members()?;
         let Some(removed) = members.iter().find(|m| slot_name(&m.name) == key).cloned() else {
-            return Err(Error::NotFound(format!("member {name}")));
+            return Err(Error::not_found(Thing::Member, name));
         };
         if key == slot_name(&self.member) {
-            return Err(Error::Invalid(
+            return Err(Error::NotAllowed(
                 "you cannot remove yourself; another member can".into(),
             ));
         }
