@@ -49,26 +49,39 @@ pub enum Launch {
     Exit(ExitCode),
 }
 
-/// An error at the command-line edge: one line for stderr.
+/// An error at the command-line edge: one line for stderr, its machine name (`Error::kind`,
+/// or "error" for the CLI's own) and its exit status.
 #[derive(Debug)]
-pub struct CliError(String);
+pub struct CliError {
+    message: String,
+    kind: &'static str,
+    code: u8,
+}
 
 impl CliError {
     fn msg(text: impl Into<String>) -> CliError {
-        CliError(text.into())
+        CliError {
+            message: text.into(),
+            kind: "error",
+            code: EXIT_ERROR,
+        }
     }
 }
 
 impl From<Error> for CliError {
     fn from(e: Error) -> CliError {
-        CliError(e.to_string())
+        CliError {
+            message: e.to_string(),
+            kind: e.kind(),
+            code: e.exit_code(),
+        }
     }
 }
 
 /// A public key or presented key refused by the verifier crate: its message, as the vault's.
 impl From<keyward_verify::Error> for CliError {
     fn from(e: keyward_verify::Error) -> CliError {
-        CliError(e.to_string())
+        Error::from(e).into()
     }
 }
 
@@ -98,7 +111,7 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
         None if needs_vault => {
             report_error(
                 json,
-                "no home directory to keep the vault in; pass --vault PATH",
+                &CliError::msg("no home directory to keep the vault in; pass --vault PATH"),
             );
             return Launch::Exit(ExitCode::from(EXIT_ERROR));
         }
@@ -127,7 +140,14 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
             (ExitCode::SUCCESS, "stopped: the reader closed the pipe")
         }
         (_, Some(e)) => {
-            report_error(json, &format!("cannot write the output: {e}"));
+            report_error(
+                json,
+                &CliError {
+                    message: format!("cannot write the output: {e}"),
+                    kind: "io",
+                    code: EXIT_ERROR,
+                },
+            );
             (
                 ExitCode::from(EXIT_ERROR),
                 "failed: cannot write the output",
@@ -135,10 +155,10 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
         }
         (Ok(code), None) if code == ExitCode::SUCCESS => (code, "done"),
         (Ok(code), None) => (code, "done: not valid, or problems found (exit 1)"),
-        (Err(CliError(message)), None) => {
-            report_error(json, &message);
+        (Err(e), None) => {
+            report_error(json, &e);
             // Not the message: it can name a key or a node.
-            (ExitCode::from(EXIT_ERROR), "failed (exit 2)")
+            (ExitCode::from(e.code), "failed (exit 2)")
         }
     };
     log::info!(
@@ -195,7 +215,14 @@ fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
                 }
             })
             .collect();
-        report_error(true, &message.join("; "));
+        report_error(
+            true,
+            &CliError {
+                message: message.join("; "),
+                kind: "usage",
+                code: EXIT_ERROR,
+            },
+        );
     } else {
         let _ = e.print();
     }
@@ -203,12 +230,14 @@ fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
 }
 
 /// An error on stderr: `keyward: error: …`, or with `--json` one JSON object
-/// `{"error": "…", "code": 2}` on one line.
-fn report_error(json: bool, message: &str) {
+/// `{"error": "…", "code": 2, "kind": "not_found"}` on one line.
+fn report_error(json: bool, e: &CliError) {
     if json {
-        output::stderr_line(&json!({ "error": message, "code": EXIT_ERROR }).to_string());
+        output::stderr_line(
+            &json!({ "error": e.message, "code": e.code, "kind": e.kind }).to_string(),
+        );
     } else {
-        output::stderr_line(&format!("keyward: error: {message}"));
+        output::stderr_line(&format!("keyward: error: {}", e.message));
     }
 }
 
@@ -417,14 +446,14 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         }
         Command::Man { command, dir } => match dir {
             Some(dir) => {
-                let written = docs::man_pages_into(&dir).map_err(CliError)?;
+                let written = docs::man_pages_into(&dir).map_err(CliError::msg)?;
                 ctx.print(json!({ "dir": dir, "pages": written }), || {
                     format!("Wrote {written} manual pages to {}", dir.display())
                 });
                 done()
             }
             None => {
-                ctx.write_raw(&docs::man_page(&command).map_err(CliError)?);
+                ctx.write_raw(&docs::man_page(&command).map_err(CliError::msg)?);
                 done()
             }
         },
