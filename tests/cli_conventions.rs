@@ -38,8 +38,9 @@ fn json_error(r: &Run) -> serde_json::Value {
     let v: serde_json::Value = serde_json::from_str(lines[0])
         .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", r.stderr));
     let obj = v.as_object().expect("an object");
-    assert_eq!(obj.len(), 2, "{v}");
+    assert_eq!(obj.len(), 3, "{v}");
     assert_eq!(v["code"], 2, "{v}");
+    assert!(v["kind"].as_str().is_some_and(|k| !k.is_empty()), "{v}");
     assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
     v
 }
@@ -103,6 +104,21 @@ crate::on_both_stores! {
         // `--json` after `--` is an argument, not the flag.
         let r = s.run(&["key", "list", "--", "--json"]);
         assert!(r.stderr.starts_with("keyward: error:"), "{}", r.stderr);
+    }
+}
+
+crate::on_both_stores! {
+    fn json_errors_carry_the_kind_a_script_can_match() {
+        let s = Sandbox::with_tree();
+        let v = json_error(&s.run(&["--json", "workspace", "add", "ACME"]));
+        assert_eq!(v["kind"], "name_taken", "{v}");
+        let v = json_error(&s.run(&["--json", "key", "list", "nowhere"]));
+        assert_eq!(v["kind"], "not_found", "{v}");
+        let v = json_error(&s.run(&["--json", "key", "frobnicate"]));
+        assert_eq!(v["kind"], "usage", "{v}");
+        let missing = s.dir.path().join("missing.keyward");
+        let r = s.run(&["--json", "--vault", missing.to_str().expect("utf-8"), "workspace", "list"]);
+        assert_eq!(json_error(&r)["kind"], "no_vault");
     }
 }
 

@@ -265,7 +265,7 @@ fn settings_add_and_remove_a_member() {
     );
     assert!(matches!(
         Vault::open_as(&w.vault, Some("bob"), "bob's window passphrase"),
-        Err(keyward::vault::Error::NotFound(_))
+        Err(keyward::vault::Error::NotFound { .. })
     ));
     // The window holds the re-keyed vault: it still reads and writes.
     let session = w.app().session().expect("still unlocked");

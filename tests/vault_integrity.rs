@@ -498,7 +498,9 @@ fn absurd_kdf_parameters_are_refused_before_any_allocation() {
             Vault::open(&path, PASS).map(drop)
         });
         match result {
-            Err(Error::Corrupt(msg)) => assert!(msg.contains("key derivation"), "{msg}"),
+            Err(Error::Damaged { why: msg, .. }) => {
+                assert!(msg.contains("key derivation"), "{msg}")
+            }
             other => panic!("expected a clear refusal for {params}, got {other:?}"),
         }
     }

@@ -72,12 +72,12 @@ on_both_stores! {
             lab.open_as("alice", BOB),
             Err(Error::WrongPassphrase)
         ));
-        assert!(matches!(lab.open_as("carol", ALICE), Err(Error::NotFound(_))));
+        assert!(matches!(lab.open_as("carol", ALICE), Err(Error::NotFound { .. })));
         // Names are matched without regard to case; with two members and no owner, say which.
         assert_eq!(lab.open_as("Bob", BOB).expect("case").member(), "bob");
         assert!(matches!(
             Vault::open(&lab.path, ALICE),
-            Err(Error::Invalid(m)) if m.contains("--member")
+            Err(e @ Error::MemberRequired { .. }) if e.to_string().contains("--member")
         ));
         // The member names are sealed: not in the store in plaintext.
         let bytes = lab.stored_bytes();
@@ -123,7 +123,7 @@ on_both_stores! {
         }
         assert!(matches!(
             v.add_member(ALICE, "BOB", "another", None),
-            Err(Error::Conflict(_))
+            Err(Error::NameTaken { .. })
         ));
         assert!(v.add_member(ALICE, " ", "another", None).is_err());
         assert!(v.add_member(ALICE, "carol", "", None).is_err());
@@ -145,7 +145,7 @@ fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
     ));
     assert!(matches!(
         v.remove_member(ALICE, "alice"),
-        Err(Error::Invalid(_))
+        Err(Error::NotAllowed(_))
     ));
     v.remove_member(ALICE, "bob").expect("remove bob");
     let names: Vec<String> = v
@@ -163,7 +163,10 @@ fn a_removed_member_opens_nothing_even_with_an_old_copy_of_their_slot() {
     assert_eq!(removal[0].action, "member.rm");
     assert!(removal[0].detail.contains("bob"));
     drop(v);
-    assert!(matches!(lab.open_as("bob", BOB), Err(Error::NotFound(_))));
+    assert!(matches!(
+        lab.open_as("bob", BOB),
+        Err(Error::NotFound { .. })
+    ));
 
     // Bob kept a copy of the file from before: his old slot put back unwraps the old data
     // key, under which nothing of the re-keyed vault opens.
@@ -248,7 +251,10 @@ fn a_format_2_vault_opens_as_owner_and_gains_a_members_list() {
     let lab = Lab::file(FILE, ALICE);
     std::fs::copy(fixture.join("v2.keyward"), &lab.path).expect("copy");
     assert!(lab.meta_names().iter().any(|n| n == "data_key"));
-    assert!(matches!(lab.open_as("bob", pass), Err(Error::NotFound(_))));
+    assert!(matches!(
+        lab.open_as("bob", pass),
+        Err(Error::NotFound { .. })
+    ));
     assert!(matches!(
         Vault::open(&lab.path, "wrong"),
         Err(Error::WrongPassphrase)

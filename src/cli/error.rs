@@ -5,26 +5,43 @@ use std::process::ExitCode;
 
 use crate::vault::Error;
 
-/// An error at the command-line edge: one line for stderr.
+/// An error at the command-line edge: one line for stderr, its machine name (`Error::kind`,
+/// or "error", "usage", "io" for the command line's own) and its exit status.
 #[derive(Debug)]
-pub struct CliError(pub(super) String);
+pub struct CliError {
+    pub(super) message: String,
+    pub(super) kind: &'static str,
+    pub(super) code: u8,
+}
 
 impl CliError {
     pub(super) fn msg(text: impl Into<String>) -> CliError {
-        CliError(text.into())
+        CliError::of_kind("error", text)
+    }
+
+    pub(super) fn of_kind(kind: &'static str, text: impl Into<String>) -> CliError {
+        CliError {
+            message: text.into(),
+            kind,
+            code: EXIT_ERROR,
+        }
     }
 }
 
 impl From<Error> for CliError {
     fn from(e: Error) -> CliError {
-        CliError(e.to_string())
+        CliError {
+            message: e.to_string(),
+            kind: e.kind(),
+            code: e.exit_code(),
+        }
     }
 }
 
 /// A public key or presented key refused by the verifier crate: its message, as the vault's.
 impl From<keyward_verify::Error> for CliError {
     fn from(e: keyward_verify::Error) -> CliError {
-        CliError(e.to_string())
+        Error::from(e).into()
     }
 }
 

@@ -82,7 +82,7 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
         None if needs_vault => {
             report_error(
                 json,
-                "no home directory to keep the vault in; pass --vault PATH",
+                &CliError::msg("no home directory to keep the vault in; pass --vault PATH"),
             );
             return Launch::Exit(ExitCode::from(EXIT_ERROR));
         }
@@ -111,7 +111,10 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
             (ExitCode::SUCCESS, "stopped: the reader closed the pipe")
         }
         (_, Some(e)) => {
-            report_error(json, &format!("cannot write the output: {e}"));
+            report_error(
+                json,
+                &CliError::of_kind("io", format!("cannot write the output: {e}")),
+            );
             (
                 ExitCode::from(EXIT_ERROR),
                 "failed: cannot write the output",
@@ -119,10 +122,10 @@ pub fn launch(args: impl IntoIterator<Item = OsString>) -> Launch {
         }
         (Ok(code), None) if code == ExitCode::SUCCESS => (code, "done"),
         (Ok(code), None) => (code, "done: not valid, or problems found (exit 1)"),
-        (Err(CliError(message)), None) => {
-            report_error(json, &message);
+        (Err(e), None) => {
+            report_error(json, &e);
             // Not the message: it can name a key or a node.
-            (ExitCode::from(EXIT_ERROR), "failed (exit 2)")
+            (ExitCode::from(e.code), "failed (exit 2)")
         }
     };
     log::info!(
@@ -176,7 +179,7 @@ fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
                 }
             })
             .collect();
-        report_error(true, &message.join("; "));
+        report_error(true, &CliError::of_kind("usage", message.join("; ")));
     } else {
         let _ = e.print();
     }
@@ -282,14 +285,14 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         }
         Command::Man { command, dir } => match dir {
             Some(dir) => {
-                let written = docs::man_pages_into(&dir).map_err(CliError)?;
+                let written = docs::man_pages_into(&dir).map_err(CliError::msg)?;
                 ctx.print(json!({ "dir": dir, "pages": written }), || {
                     format!("Wrote {written} manual pages to {}", dir.display())
                 });
                 done()
             }
             None => {
-                ctx.write_raw(&docs::man_page(&command).map_err(CliError)?);
+                ctx.write_raw(&docs::man_page(&command).map_err(CliError::msg)?);
                 done()
             }
         },

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use super::error::EXIT_ERROR;
+use super::error::CliError;
 
 /// Writes `text` and a newline to stdout, then flushes, so a failure shows up here and not
 /// later (a minted secret is written inside its transaction: see `cli::key`).
@@ -62,11 +62,11 @@ pub fn terminal_width() -> Option<usize> {
 
 /// An error on stderr: `keyward: error: …`, or with `--json` one JSON object
 /// `{"error": "…", "code": 2}` on one line.
-pub(super) fn report_error(json: bool, message: &str) {
+pub(super) fn report_error(json: bool, e: &CliError) {
     if json {
-        stderr_line(&json!({ "error": message, "code": EXIT_ERROR }).to_string());
+        stderr_line(&json!({ "error": e.message, "code": e.code, "kind": e.kind }).to_string());
     } else {
-        stderr_line(&format!("keyward: error: {message}"));
+        stderr_line(&format!("keyward: error: {}", e.message));
     }
 }
 

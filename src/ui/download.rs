@@ -81,8 +81,7 @@ pub fn can_show_dialog() -> bool {
 /// Writes the key file atomically with owner-only permissions.
 pub fn write(path: &Path, file: &KeyFile) -> vault::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| vault::Error::Invalid(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| vault::Error::io(dir, e))?;
     }
     vault::write_private_file(path, file.to_json().as_bytes())
 }

@@ -75,9 +75,12 @@ pub fn parse_expiry(text: &str) -> Result<Expiry> {
 
 fn parse_expiry_in(text: &str, tz: &TimeZone) -> Result<Expiry> {
     match text.trim().parse::<Date>() {
-        Ok(date) => end_of_day_in(date, tz)
-            .map(Expiry::At)
-            .ok_or_else(|| Error::Invalid(format!("expiry '{}' is out of range", text.trim()))),
+        Ok(date) => end_of_day_in(date, tz).map(Expiry::At).ok_or_else(|| {
+            Error::bad_input(
+                "expiry",
+                format!("expiry '{}' is out of range", text.trim()),
+            )
+        }),
         Err(_) => Expiry::parse(text),
     }
 }

@@ -235,7 +235,7 @@ pub(super) fn sealed_row(
     detail: &Detail,
 ) -> Result<store::ActivityRow> {
     let plain = zeroize::Zeroizing::new(
-        serde_json::to_vec(detail).map_err(|e| Error::Corrupt(e.to_string()))?,
+        serde_json::to_vec(detail).map_err(|e| Error::damaged("activity log", e.to_string()))?,
     );
     let sealed = sealer.seal(&f.aad(), &plain);
     let mac = entry_mac(sealer, prev, f, &sealed);
@@ -286,8 +286,9 @@ pub(super) fn append_with(
 ) -> Result<()> {
     let (seq, prev) = match tx.last_activity()? {
         Some((s, mac)) => (
-            s.checked_add(1)
-                .ok_or_else(|| Error::Corrupt("the activity log's sequence overflowed".into()))?,
+            s.checked_add(1).ok_or_else(|| {
+                Error::damaged("activity log", "the activity log's sequence overflowed")
+            })?,
             mac,
         ),
         None => (1, Vec::new()),

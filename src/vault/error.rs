@@ -20,12 +20,40 @@ pub enum Error {
         .0.join("; ")
     )]
     UnexpectedSchema(Vec<String>),
+    /// Deprecated catch-all, left for the key files until they move to [`Error::BadInput`].
     #[error("{0}")]
     Invalid(String),
-    #[error("{0} not found")]
-    NotFound(String),
+    /// A member, scope, node, key, publish target or finding that is not there.
+    #[error("{} not found", what.show(name))]
+    NotFound { what: Thing, name: String },
+    /// Deprecated catch-all, left for the key files and the stores' unique violation (which the
+    /// key files catch) until they move to [`Error::NameTaken`].
     #[error("{0}")]
     Conflict(String),
+    /// A name already used where it must be unique; `place` ends the sentence for nodes
+    /// ("in Acme", "there").
+    #[error("{}", what.taken(name, place))]
+    NameTaken {
+        what: Thing,
+        name: String,
+        place: String,
+    },
+    /// Several members can unlock this vault and none was named.
+    #[error(
+        "this vault has {members} members: say which you are with --member NAME or KEYWARD_MEMBER"
+    )]
+    MemberRequired { members: usize },
+    /// Input refused before anything is written: `field` names what was given, `why` is the
+    /// whole sentence shown.
+    #[error("{why}")]
+    BadInput { field: &'static str, why: String },
+    /// A step refused in the vault's present state (removing yourself, moving an unhealthy
+    /// vault, a team step before the members list exists, an upgrade without its backup).
+    #[error("{0}")]
+    NotAllowed(String),
+    /// A deletion that takes more with it than asked; `--force` confirms it.
+    #[error("{0}")]
+    ForceRequired(String),
     #[error("malformed key: {0}")]
     Malformed(String),
     /// A record or piece of state that is not what the vault committed. A write over it is
@@ -38,8 +66,13 @@ pub enum Error {
     /// expired, older than the one loaded, or unreadable.
     #[error("verifier file refused: {0}")]
     Refused(String),
+    /// Deprecated catch-all, left for the key files until they move to [`Error::Damaged`].
     #[error("the vault file is damaged: {0}")]
     Corrupt(String),
+    /// A part of the vault that cannot be read or written as it is: `part` names it (the KDF
+    /// parameters, a member slot, the commitment, a record's version ...), `why` says what.
+    #[error("the vault file is damaged: {why}")]
+    Damaged { part: &'static str, why: String },
     /// Not the vault this machine has seen at this location, or an older state of it.
     #[error("refusing the vault: {0}")]
     VaultChanged(String),
@@ -69,11 +102,162 @@ impl From<keyward_verify::Error> for Error {
     }
 }
 
+/// The exit status of a command that failed (SPEC: 0 valid, 1 not valid, 2 error).
+const EXIT_ERROR: u8 = 2;
+
 impl Error {
+    /// A stable machine name for the kind of failure, for scripts (`--json`) and callers that
+    /// must not parse messages. The deprecated catch-alls share their successors' names.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::NoVault(_) => "no_vault",
+            Error::VaultExists(_) => "vault_exists",
+            Error::NotAVault(_) => "not_a_vault",
+            Error::NewerSchema { .. } => "newer_schema",
+            Error::UnexpectedSchema(_) => "unexpected_schema",
+            Error::Invalid(_) | Error::BadInput { .. } => "bad_input",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::NameTaken { .. } => "name_taken",
+            Error::MemberRequired { .. } => "member_required",
+            Error::NotAllowed(_) => "not_allowed",
+            Error::ForceRequired(_) => "force_required",
+            Error::Malformed(_) => "malformed",
+            Error::Tampered(_) => "tampered",
+            Error::Refused(_) => "refused",
+            Error::Corrupt(_) | Error::Damaged { .. } => "damaged",
+            Error::VaultChanged(_) => "vault_changed",
+            Error::Storage(_) => "storage",
+            Error::Server(_) => "server",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    /// The process exit status for this failure: every vault error is an error (2), never
+    /// "not valid" (1), which only a verification's outcome gives.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::WrongPassphrase
+            | Error::NoVault(_)
+            | Error::VaultExists(_)
+            | Error::NotAVault(_)
+            | Error::NewerSchema { .. }
+            | Error::UnexpectedSchema(_)
+            | Error::Invalid(_)
+            | Error::BadInput { .. }
+            | Error::NotFound { .. }
+            | Error::Conflict(_)
+            | Error::NameTaken { .. }
+            | Error::MemberRequired { .. }
+            | Error::NotAllowed(_)
+            | Error::ForceRequired(_)
+            | Error::Malformed(_)
+            | Error::Tampered(_)
+            | Error::Refused(_)
+            | Error::Corrupt(_)
+            | Error::Damaged { .. }
+            | Error::VaultChanged(_)
+            | Error::Storage(_)
+            | Error::Server(_)
+            | Error::Io { .. } => EXIT_ERROR,
+        }
+    }
+
+    pub(crate) fn not_found(what: Thing, name: impl Into<String>) -> Error {
+        Error::NotFound {
+            what,
+            name: name.into(),
+        }
+    }
+
+    pub(crate) fn bad_input(field: &'static str, why: impl Into<String>) -> Error {
+        Error::BadInput {
+            field,
+            why: why.into(),
+        }
+    }
+
+    pub(crate) fn damaged(part: &'static str, why: impl Into<String>) -> Error {
+        Error::Damaged {
+            part,
+            why: why.into(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// What a [`Error::NotFound`] or [`Error::NameTaken`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thing {
+    Member,
+    Scope,
+    /// A node named by its path.
+    Path,
+    /// A node named by its number.
+    Node,
+    Workspace,
+    Project,
+    Environment,
+    Key,
+    PublishTarget,
+    /// A health finding, named "'kind' finding for subject".
+    Finding,
+    File,
+}
+
+impl Thing {
+    /// The node kind's own word, for a name taken among nodes.
+    pub(crate) fn of_noun(noun: &str) -> Thing {
+        match noun {
+            "workspace" => Thing::Workspace,
+            "project" => Thing::Project,
+            _ => Thing::Environment,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Thing::Member => "member",
+            Thing::Scope => "scope",
+            Thing::Path | Thing::Node => "node",
+            Thing::Workspace => "workspace",
+            Thing::Project => "project",
+            Thing::Environment => "environment",
+            Thing::Key => "key",
+            Thing::PublishTarget => "publish target",
+            Thing::Finding => "finding",
+            Thing::File => "file",
+        }
+    }
+
+    /// How a missing one is named in a message (these texts are what users and tests read).
+    fn show(self, name: &str) -> String {
+        match self {
+            Thing::Member | Thing::PublishTarget => format!("{} {name}", self.noun()),
+            Thing::Scope | Thing::Key => format!("{} '{name}'", self.noun()),
+            Thing::Path => format!("'{name}'"),
+            Thing::Node => format!("node #{name}"),
+            Thing::Finding => format!("a {name}"),
+            Thing::Workspace | Thing::Project | Thing::Environment | Thing::File => {
+                format!("{} {name}", self.noun())
+            }
+        }
+    }
+
+    fn taken(self, name: &str, place: &str) -> String {
+        match self {
+            Thing::Member => format!("member {name} already exists"),
+            Thing::Scope => format!("scope '{name}' already exists"),
+            Thing::PublishTarget => format!("{name} is a publish target already"),
+            Thing::File | Thing::Path => format!("{name} already exists"),
+            _ => format!("a {} named '{name}' already exists {place}", self.noun()),
         }
     }
 }

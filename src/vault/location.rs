@@ -47,10 +47,13 @@ pub fn redact(location: &str) -> String {
 /// The refusal of a server URL by a build without PostgreSQL support.
 #[cfg_attr(feature = "postgres", allow(dead_code))]
 pub fn unsupported(location: &str) -> crate::vault::error::Error {
-    crate::vault::error::Error::Invalid(format!(
-        "{} is a PostgreSQL location; this build keeps vaults in files only (pass a file path)",
-        redact(location)
-    ))
+    crate::vault::error::Error::bad_input(
+        "location",
+        format!(
+            "{} is a PostgreSQL location; this build keeps vaults in files only (pass a file path)",
+            redact(location)
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub use activity::{Action, ActivityEntry};
 pub use crypto::KdfParams;
 #[cfg(feature = "cli")]
 pub(crate) use crypto::{sha256, to_hex};
-pub use error::{Error, Result};
+pub use error::{Error, Result, Thing};
 pub use keys::edit::KeyEdit;
 pub use keys::filter::{KeyFilter, contains_folded};
 pub use keys::keyfile::{KeyFile, write_file_atomically, write_private_file};

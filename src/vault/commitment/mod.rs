@@ -198,7 +198,10 @@ impl Commitment {
         match &self.state {
             State::Loaded(root) => Ok(root),
             State::Broken(why) => Err(Error::Tampered(format!("the state commitment ({why})"))),
-            State::Unloaded => Err(Error::Corrupt("the state commitment was not read".into())),
+            State::Unloaded => Err(Error::damaged(
+                "commitment",
+                "the state commitment was not read",
+            )),
         }
     }
 
@@ -245,7 +248,10 @@ impl Commitment {
         sealed: &[u8],
     ) -> Result<bool> {
         if matches!(self.state, State::Unloaded) {
-            return Err(Error::Corrupt("the state commitment was not read".into()));
+            return Err(Error::damaged(
+                "commitment",
+                "the state commitment was not read",
+            ));
         }
         let good = match self.entry(conn, table, id) {
             Ok(Some(e)) => e.matches(version, sealed),
@@ -386,9 +392,12 @@ impl Commitment {
         sealed: &[u8],
     ) -> Result<i64> {
         match self.entry(conn, table, id)? {
-            Some(e) if e.matches(version, sealed) => version
-                .checked_add(1)
-                .ok_or_else(|| Error::Corrupt(format!("{} #{id}: version overflow", table.name()))),
+            Some(e) if e.matches(version, sealed) => version.checked_add(1).ok_or_else(|| {
+                Error::damaged(
+                    "record version",
+                    format!("{} #{id}: version overflow", table.name()),
+                )
+            }),
             _ => Err(Error::Tampered(format!("record {} #{id}", table.name()))),
         }
     }
@@ -533,7 +542,10 @@ impl Commitment {
                 });
             }
             State::Unloaded => {
-                return Err(Error::Corrupt("the state commitment was not read".into()));
+                return Err(Error::damaged(
+                    "commitment",
+                    "the state commitment was not read",
+                ));
             }
         };
         let mut seen = Vec::new();

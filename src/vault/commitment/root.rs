@@ -72,7 +72,8 @@ pub struct MemberRecord {
 
 impl Root {
     pub fn seal(&self, sealer: &Sealer) -> Result<Vec<u8>> {
-        let plain = serde_json::to_vec(self).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let plain =
+            serde_json::to_vec(self).map_err(|e| Error::damaged("commitment", e.to_string()))?;
         Ok(sealer.seal(ROOT_AAD, &plain))
     }
 

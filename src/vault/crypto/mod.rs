@@ -85,7 +85,7 @@ impl KdfParams {
         };
         params
             .check()
-            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+            .map_err(|why| Error::bad_input("kdf", format!("you ask for {why}")))?;
         Ok(params)
     }
 
@@ -175,7 +175,7 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn derive_kek(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
     params
         .check()
-        .map_err(|why| Error::Corrupt(format!("the vault asks for {why}")))?;
+        .map_err(|why| Error::damaged("kdf", format!("the vault asks for {why}")))?;
     derive_kek_unchecked(passphrase, salt, params)
 }
 
@@ -184,18 +184,23 @@ pub fn derive_kek(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<D
 pub fn derive_kek_pinned(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
     params
         .check_pinned()
-        .map_err(|why| Error::Corrupt(format!("the vault asks for {why}")))?;
+        .map_err(|why| Error::damaged("kdf", format!("the vault asks for {why}")))?;
     derive_kek_unchecked(passphrase, salt, params)
 }
 
 fn derive_kek_unchecked(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<DataKey> {
     let argon_params = Params::new(params.memory_kib, params.passes, params.lanes, Some(32))
-        .map_err(|e| Error::Corrupt(format!("the vault's KDF parameters are invalid: {e}")))?;
+        .map_err(|e| {
+            Error::damaged(
+                "kdf",
+                format!("the vault's KDF parameters are invalid: {e}"),
+            )
+        })?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let mut out = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(passphrase, salt, out.as_mut())
-        .map_err(|e| Error::Corrupt(format!("key derivation failed: {e}")))?;
+        .map_err(|e| Error::damaged("kdf", format!("key derivation failed: {e}")))?;
     Ok(out)
 }
 
@@ -455,7 +460,7 @@ mod tests {
         };
         assert!(matches!(
             derive_kek(b"p", &[0; 16], hostile),
-            Err(Error::Corrupt(_))
+            Err(Error::Damaged { part: "kdf", .. })
         ));
         let lanes = KdfParams {
             lanes: 17,
@@ -477,7 +482,7 @@ mod tests {
         let refused = derive_kek(b"p", &[0; 16], params);
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         match refused {
-            Err(Error::Corrupt(msg)) => assert_eq!(
+            Err(Error::Damaged { why: msg, .. }) => assert_eq!(
                 msg,
                 "the vault asks for 4096 MiB \u{d7} 64 passes of key derivation; this build pays \
                  at most 1024 MiB \u{d7} 10"

@@ -67,7 +67,7 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             let row = tx
                 .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+                .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
             let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
             let mut changes = Vec::new();
             if let Some(name) = &name

@@ -338,7 +338,7 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             let row = tx
                 .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+                .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
             let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
             let old_sha = data.sha256.clone();
             let new_lookup = edit(v, &mut data, &tree)?;
@@ -481,7 +481,7 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             let row = tx
                 .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+                .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
             let name = v.open_key(&row)?.map(|d| d.name).unwrap_or_default();
             tx.delete_key(row.id)?;
             v.commitment.borrow_mut().stage_delete(

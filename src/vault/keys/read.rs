@@ -53,7 +53,7 @@ impl Vault {
         let row = self
             .conn
             .key_by_key_id(key_id)?
-            .ok_or_else(|| Error::NotFound(format!("key '{key_id}'")))?;
+            .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
         let now = self.now();
         let mut info = self.key_info(&tree, &row, now)?;
         usage::apply(&self.service_usage(now), &mut info);

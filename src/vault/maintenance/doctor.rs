@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::vault::activity::{self, Action};
 use crate::vault::commitment::{Entry, Table};
 use crate::vault::crypto;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::records::KeyData;
 use crate::vault::store;
@@ -101,10 +101,11 @@ impl Vault {
     /// owner-only from its first byte; logged once it is written.
     pub fn backup(&mut self, dest: &Path) -> Result<()> {
         if dest.symlink_metadata().is_ok() {
-            return Err(Error::Conflict(format!(
-                "{} already exists",
-                dest.display()
-            )));
+            return Err(Error::NameTaken {
+                what: Thing::File,
+                name: dest.display().to_string(),
+                place: String::new(),
+            });
         }
         self.conn.backup_into(dest)?;
         self.write(|v, tx| {

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::vault::activity::Action;
 use crate::vault::commitment::Table;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::key_read::listed_status;
 use crate::vault::key_walk::RowDecoder;
@@ -355,8 +355,10 @@ impl Vault {
         conn: &dyn Store,
         acks: &[Ack],
     ) -> Result<()> {
-        let plain =
-            Zeroizing::new(serde_json::to_vec(acks).map_err(|e| Error::Corrupt(e.to_string()))?);
+        let plain = Zeroizing::new(
+            serde_json::to_vec(acks)
+                .map_err(|e| Error::damaged("acknowledgements", e.to_string()))?,
+        );
         conn.meta_set(ACKS_META, &sealer.seal(ACKS_AAD, &plain))
     }
 
@@ -444,15 +446,16 @@ impl Vault {
     ) -> Result<()> {
         let now = self.now();
         if until <= now {
-            return Err(Error::Invalid(format!(
-                "{} is not in the future",
-                format_time(until)
-            )));
+            return Err(Error::bad_input(
+                "until",
+                format!("{} is not in the future", format_time(until)),
+            ));
         }
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(Error::Invalid(
-                "give a reason (at most 500 characters)".into(),
+            return Err(Error::bad_input(
+                "reason",
+                "give a reason (at most 500 characters)",
             ));
         }
         if !self
@@ -460,10 +463,10 @@ impl Vault {
             .iter()
             .any(|f| f.subject == subject && f.kind == kind)
         {
-            return Err(Error::NotFound(format!(
-                "a '{}' finding for {subject}",
-                kind.code()
-            )));
+            return Err(Error::not_found(
+                Thing::Finding,
+                format!("'{}' finding for {subject}", kind.code()),
+            ));
         }
         self.write(|v, tx| {
             let mut acks: Vec<Ack> = v.acks()?.into_iter().filter(|a| a.until > now).collect();

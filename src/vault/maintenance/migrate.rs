@@ -28,8 +28,9 @@ impl Vault {
     pub fn migrate_to(&self, dest: &Path, passphrase: &str) -> Result<Migrated> {
         let shown = display_location(dest);
         if dest == self.path() {
-            return Err(Error::Invalid(
-                "the destination is the vault itself".to_owned(),
+            return Err(Error::bad_input(
+                "destination",
+                "the destination is the vault itself",
             ));
         }
         let is_file = store::server_url(dest).is_none();
@@ -38,7 +39,7 @@ impl Vault {
         }
         let source = self.doctor()?;
         if !source.is_healthy() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::NotAllowed(format!(
                 "this vault fails its own check ({}); run `keyward doctor` before moving it",
                 source.problems.join("; ")
             )));
@@ -50,19 +51,25 @@ impl Vault {
             let copy = Vault::open_as(dest, Some(self.member()), passphrase)?;
             let report = copy.doctor()?;
             if !report.is_healthy() {
-                return Err(Error::Corrupt(format!(
-                    "the copy at {shown} failed its check: {}",
-                    report.problems.join("; ")
-                )));
+                return Err(Error::damaged(
+                    "copy",
+                    format!(
+                        "the copy at {shown} failed its check: {}",
+                        report.problems.join("; ")
+                    ),
+                ));
             }
             // The copy's first unlock may log a little (failed unlocks counted before it).
             if (report.nodes, report.keys) != (source.nodes, source.keys)
                 || report.activity_entries < source.activity_entries
             {
-                return Err(Error::Corrupt(format!(
-                    "the copy at {shown} holds {} keys and {} log entries, the vault {} and {}",
-                    report.keys, report.activity_entries, source.keys, source.activity_entries
-                )));
+                return Err(Error::damaged(
+                    "copy",
+                    format!(
+                        "the copy at {shown} holds {} keys and {} log entries, the vault {} and {}",
+                        report.keys, report.activity_entries, source.keys, source.activity_entries
+                    ),
+                ));
             }
             Ok(Migrated {
                 destination: shown.clone(),

@@ -38,7 +38,7 @@ pub(in crate::vault) fn from_v1(
 ) -> Result<()> {
     let backup = backup_path(&vault.path);
     vault.conn.backup_into(&backup).map_err(|e| {
-        Error::Invalid(format!(
+        Error::NotAllowed(format!(
             "this vault needs a format upgrade, and the backup copy before it could not be \
              written to {}: {e}",
             backup.display()

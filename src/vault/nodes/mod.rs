@@ -7,7 +7,7 @@ use crate::vault::store::Store;
 
 use crate::vault::activity::Action;
 use crate::vault::commitment::Table;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::{Vault, tamper};
 use crate::vault::model::{Node, NodeId, NodeKind, Preset, validate_name};
 use crate::vault::records::NodeData;
@@ -36,7 +36,7 @@ impl Vault {
             .values()
             .find(|n| !n.tampered && n.path.to_lowercase() == wanted)
             .cloned()
-            .ok_or_else(|| Error::NotFound(format!("'{path}'")))
+            .ok_or_else(|| Error::not_found(Thing::Path, path))
     }
 
     pub fn add_workspace(&mut self, name: &str, preset: Preset) -> Result<Node> {
@@ -84,13 +84,16 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             let p = tree.intact(parent)?;
             if p.kind != parent_kind {
-                return Err(Error::Invalid(format!(
-                    "a {} belongs in a {}, and '{}' is a {}",
-                    kind.noun(),
-                    parent_kind.noun(),
-                    p.path,
-                    p.kind.noun()
-                )));
+                return Err(Error::bad_input(
+                    "parent",
+                    format!(
+                        "a {} belongs in a {}, and '{}' is a {}",
+                        kind.noun(),
+                        parent_kind.noun(),
+                        p.path,
+                        p.kind.noun()
+                    ),
+                ));
             }
             let data = NodeData {
                 kind,
@@ -109,16 +112,19 @@ impl Vault {
         let id = tx
             .insert_node(data.parent, data.kind.code(), &tag)
             .map_err(|e| match e {
-                Error::Conflict(_) => Error::Conflict(format!(
-                    "a {} named '{}' already exists in {}",
-                    data.kind.noun(),
-                    data.name,
-                    if data.parent == 0 {
-                        "this vault"
-                    } else {
-                        parent_path
-                    }
-                )),
+                // The store's unique violation, named for what it is.
+                Error::Conflict(_) => Error::NameTaken {
+                    what: Thing::of_noun(data.kind.noun()),
+                    name: data.name.clone(),
+                    place: format!(
+                        "in {}",
+                        if data.parent == 0 {
+                            "this vault"
+                        } else {
+                            parent_path
+                        }
+                    ),
+                },
                 e => e,
             })?;
         let sealed = self.seal_json(Table::Nodes, id, 1, &data)?;
@@ -149,7 +155,7 @@ impl Vault {
     ) -> Result<NodeData> {
         let row = tx
             .node_row(id)?
-            .ok_or_else(|| Error::NotFound(format!("node #{id}")))?;
+            .ok_or_else(|| Error::not_found(Thing::Node, id.to_string()))?;
         let version = self.commitment.borrow_mut().next_version(
             tx,
             Table::Nodes,
@@ -165,11 +171,11 @@ impl Vault {
         let sealed = self.seal_json(Table::Nodes, id, version, &data)?;
         tx.update_node(id, version, &tag, &sealed)
             .map_err(|e| match e {
-                Error::Conflict(_) => Error::Conflict(format!(
-                    "a {} named '{}' already exists there",
-                    data.kind.noun(),
-                    data.name
-                )),
+                Error::Conflict(_) => Error::NameTaken {
+                    what: Thing::of_noun(data.kind.noun()),
+                    name: data.name.clone(),
+                    place: "there".into(),
+                },
                 e => e,
             })?;
         self.commitment
@@ -202,8 +208,9 @@ impl Vault {
     pub fn set_prefix(&mut self, id: NodeId, prefix: Option<&str>) -> Result<Node> {
         let node = self.node(id)?;
         if node.kind != NodeKind::Environment {
-            return Err(Error::Invalid(
-                "only an environment has its own secret prefix".into(),
+            return Err(Error::bad_input(
+                "node",
+                "only an environment has its own secret prefix",
             ));
         }
         if let Some(p) = prefix {
@@ -240,7 +247,7 @@ impl Vault {
             let key_rows = tx.key_ids_of(&ids)?;
             let keys = key_rows.len();
             if keys > 0 && !force {
-                return Err(Error::Conflict(format!(
+                return Err(Error::ForceRequired(format!(
                     "{} '{}' has {keys} key{}; deleting it deletes them too (use --force to confirm)",
                     node.kind.noun(),
                     node.path,
@@ -252,14 +259,14 @@ impl Vault {
             for key in key_rows {
                 let row = tx
                     .key_row_by_id(key)?
-                    .ok_or_else(|| Error::Corrupt(format!("key #{key} vanished")))?;
+                    .ok_or_else(|| Error::damaged("keys", format!("key #{key} vanished")))?;
                 tx.delete_key(key)?;
                 commitment.stage_delete(tx, Table::Keys, key, row.version, row.checked_seal())?;
             }
             for node in &ids {
                 let row = tx
                     .node_row(*node)?
-                    .ok_or_else(|| Error::Corrupt(format!("node #{node} vanished")))?;
+                    .ok_or_else(|| Error::damaged("nodes", format!("node #{node} vanished")))?;
                 tx.delete_node(*node)?;
                 commitment.stage_delete(tx, Table::Nodes, *node, row.version, row.checked_seal())?;
             }

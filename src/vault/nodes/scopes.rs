@@ -1,7 +1,7 @@
 //! The scope catalog of a workspace (inherited by its projects and environments).
 
 use crate::vault::activity::Action;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::model::{NodeId, Scope};
 use crate::vault::store;
@@ -36,10 +36,11 @@ impl Vault {
         let subject = scope.id.clone();
         self.edit_catalog(node, Action::ScopeAdded, &subject, |scopes| {
             if scopes.iter().any(|s| s.id == scope.id) {
-                return Err(Error::Conflict(format!(
-                    "scope '{}' already exists",
-                    scope.id
-                )));
+                return Err(Error::NameTaken {
+                    what: Thing::Scope,
+                    name: scope.id.clone(),
+                    place: String::new(),
+                });
             }
             let mut scope = scope;
             if scope.label.trim().is_empty() {
@@ -57,7 +58,7 @@ impl Vault {
             let slot = scopes
                 .iter_mut()
                 .find(|s| s.id == scope.id)
-                .ok_or_else(|| Error::NotFound(format!("scope '{}'", scope.id)))?;
+                .ok_or_else(|| Error::not_found(Thing::Scope, scope.id.clone()))?;
             let mut scope = scope;
             if scope.label.trim().is_empty() {
                 scope.label = scope.id.clone();
@@ -78,7 +79,7 @@ impl Vault {
                 let before = scopes.len();
                 scopes.retain(|s| s.id != scope_id);
                 if scopes.len() == before {
-                    return Err(Error::NotFound(format!("scope '{scope_id}'")));
+                    return Err(Error::not_found(Thing::Scope, scope_id));
                 }
                 Ok(())
             })?;
@@ -130,7 +131,7 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             let ws = tree.workspace_of(node)?.clone();
             if !tree.catalog(ws.id)?.iter().any(|s| s.id == scope_id) {
-                return Err(Error::NotFound(format!("scope '{scope_id}'")));
+                return Err(Error::not_found(Thing::Scope, scope_id));
             }
             let mut touched = 0;
             for row in store::key_rows(tx, Some(&tree.subtree(ws.id)))? {

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::vault::store::Store;
 
 use crate::vault::commitment::Table;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::model::{Node, NodeId, NodeKind, Scope};
 use crate::vault::records::NodeData;
@@ -27,7 +27,7 @@ impl Tree {
     pub fn get(&self, id: NodeId) -> Result<&Node> {
         self.nodes
             .get(&id)
-            .ok_or_else(|| Error::NotFound(format!("node #{id}")))
+            .ok_or_else(|| Error::not_found(Thing::Node, id.to_string()))
     }
 
     /// The node's path, or "" for a node that is gone.

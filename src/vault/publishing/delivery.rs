@@ -85,7 +85,7 @@ impl Vault {
                     {
                         out.push((key, rest == SHOWN_ROLLED));
                     }
-                    Ok(_) | Err(Error::NotFound(_)) => {}
+                    Ok(_) | Err(Error::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
             }

@@ -59,7 +59,10 @@ impl Vault {
             let tree = v.tree_from(tx)?;
             for (key_id, pairs) in &by_key {
                 let row = tx.key_by_key_id(key_id)?.ok_or_else(|| {
-                    crate::vault::error::Error::NotFound(format!("key '{key_id}'"))
+                    crate::vault::error::Error::not_found(
+                        crate::vault::error::Thing::Key,
+                        key_id.to_owned(),
+                    )
                 })?;
                 let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
                 let mut places = Vec::new();

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::vault::activity::Action;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::keyfile::write_file_atomically;
 use crate::vault::maintenance::settings;
@@ -167,8 +167,10 @@ impl Vault {
         conn: &dyn Store,
         targets: &[PublishTarget],
     ) -> Result<()> {
-        let plain =
-            Zeroizing::new(serde_json::to_vec(targets).map_err(|e| Error::Corrupt(e.to_string()))?);
+        let plain = Zeroizing::new(
+            serde_json::to_vec(targets)
+                .map_err(|e| Error::damaged("publish targets", e.to_string()))?,
+        );
         conn.meta_set(TARGETS_META, &sealer.seal(TARGETS_AAD, &plain))
     }
 
@@ -208,9 +210,10 @@ impl Vault {
         mode: u32,
     ) -> Result<PublishTarget> {
         if mode > 0o777 {
-            return Err(Error::Invalid(format!(
-                "file mode {mode:o} is not a permission mode (like 644 or 600)"
-            )));
+            return Err(Error::bad_input(
+                "mode",
+                format!("file mode {mode:o} is not a permission mode (like 644 or 600)"),
+            ));
         }
         let file = absolute(file)?;
         let tree = self.tree()?;
@@ -223,10 +226,11 @@ impl Vault {
         self.write(|v, tx| {
             let mut targets = v.targets()?;
             if targets.iter().any(|t| t.file == file && t.host == host) {
-                return Err(Error::Conflict(format!(
-                    "{} is a publish target already",
-                    file.display()
-                )));
+                return Err(Error::NameTaken {
+                    what: Thing::PublishTarget,
+                    name: file.display().to_string(),
+                    place: String::new(),
+                });
             }
             targets.push(PublishTarget {
                 file: file.clone(),
@@ -251,7 +255,7 @@ impl Vault {
         self.targets()?
             .into_iter()
             .find(|t| t.file == file && t.host == host)
-            .ok_or_else(|| Error::NotFound(format!("publish target {}", file.display())))
+            .ok_or_else(|| Error::not_found(Thing::PublishTarget, file.display().to_string()))
     }
 
     /// Stops keeping `file` up to date (the file itself is left where it is); on a team vault,
@@ -263,10 +267,10 @@ impl Vault {
             let before = targets.len();
             targets.retain(|t| !(t.file == file && t.is_written_here()));
             if targets.len() == before {
-                return Err(Error::NotFound(format!(
-                    "publish target {}",
-                    file.display()
-                )));
+                return Err(Error::not_found(
+                    Thing::PublishTarget,
+                    file.display().to_string(),
+                ));
             }
             Self::seal_targets(&v.sealer, tx, &targets)?;
             v.commit_setting(PUBLISH_TARGETS, targets_digest(&targets))?;

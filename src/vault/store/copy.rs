@@ -10,7 +10,10 @@ use crate::vault::error::{Error, Result};
 /// transaction on `to`, one snapshot of `from`.
 pub fn copy_vault(from: &dyn Store, to: &dyn Store) -> Result<()> {
     if to.last_activity()?.is_some() || !to.node_rows()?.is_empty() {
-        return Err(Error::Invalid("the destination vault is not empty".into()));
+        return Err(Error::bad_input(
+            "destination",
+            "the destination vault is not empty",
+        ));
     }
     in_read_snapshot(from, || {
         in_transaction(to, || {
@@ -21,10 +24,9 @@ pub fn copy_vault(from: &dyn Store, to: &dyn Store) -> Result<()> {
             }
             let node_tags = from.index_rows(false)?;
             for row in from.node_rows()? {
-                let tag = node_tags
-                    .iter()
-                    .find(|t| t.id == row.id)
-                    .ok_or_else(|| Error::Corrupt(format!("node {} has no name index", row.id)))?;
+                let tag = node_tags.iter().find(|t| t.id == row.id).ok_or_else(|| {
+                    Error::damaged("nodes", format!("node {} has no name index", row.id))
+                })?;
                 to.insert_node_row(&row, &tag.name_tag)?;
             }
             let key_tags = from.index_rows(true)?;
@@ -32,9 +34,9 @@ pub fn copy_vault(from: &dyn Store, to: &dyn Store) -> Result<()> {
             // Streamed: rows go across as they are read (both lists are in id order).
             from.each_key_row(None, &mut |row| {
                 while tags.next_if(|t| t.id < row.id).is_some() {}
-                let tag = tags
-                    .next_if(|t| t.id == row.id)
-                    .ok_or_else(|| Error::Corrupt(format!("key {} has no index", row.key_id)))?;
+                let tag = tags.next_if(|t| t.id == row.id).ok_or_else(|| {
+                    Error::damaged("keys", format!("key {} has no index", row.key_id))
+                })?;
                 to.insert_key_row(
                     &row,
                     &KeyTags {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 
 /// Creates `dir` and any missing parents; the ones created here are owner-only.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
@@ -31,7 +31,11 @@ pub fn create_private_file(path: &Path) -> Result<()> {
     }
     options.open(path).map(drop).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::Conflict(format!("{} already exists", path.display()))
+            Error::NameTaken {
+                what: Thing::File,
+                name: path.display().to_string(),
+                place: String::new(),
+            }
         } else {
             Error::io(path, e)
         }

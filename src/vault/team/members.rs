@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::vault::activity::Action;
 use crate::vault::commitment::MemberRecord;
 use crate::vault::crypto::{self, KdfParams};
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
 use crate::vault::model::Timestamp;
 use crate::vault::team::rekey::Rekey;
@@ -64,16 +64,21 @@ fn grant_problem(key: &str, slot: &Slot, records: &[MemberRecord]) -> Option<Str
 pub fn validate_member_name(name: &str) -> Result<&str> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
-        return Err(Error::Invalid("a member name must not be empty".into()));
+        return Err(Error::bad_input(
+            "member",
+            "a member name must not be empty",
+        ));
     }
     if trimmed.chars().count() > MAX_MEMBER_CHARS {
-        return Err(Error::Invalid(format!(
-            "a member name has at most {MAX_MEMBER_CHARS} characters"
-        )));
+        return Err(Error::bad_input(
+            "member",
+            format!("a member name has at most {MAX_MEMBER_CHARS} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(Error::Invalid(
-            "a member name must not contain control characters".into(),
+        return Err(Error::bad_input(
+            "member",
+            "a member name must not contain control characters",
         ));
     }
     Ok(trimmed)
@@ -104,11 +109,10 @@ pub(in crate::vault) fn choose_slot_pinned(
             Slot::parse_allowing(raw, pinned.get(name).copied())?,
         )),
         None => Err(match member {
-            Some(name) => Error::NotFound(format!("member {}", name.trim())),
-            None => Error::Invalid(format!(
-                "this vault has {} members: say which you are with --member NAME or KEYWARD_MEMBER",
-                slots.len()
-            )),
+            Some(name) => Error::not_found(Thing::Member, name.trim()),
+            None => Error::MemberRequired {
+                members: slots.len(),
+            },
         }),
     }
 }
@@ -280,26 +284,33 @@ impl Vault {
     ) -> Result<()> {
         let name = validate_member_name(name)?;
         if passphrase.is_empty() {
-            return Err(Error::Invalid("the passphrase must not be empty".into()));
+            return Err(Error::bad_input(
+                "passphrase",
+                "the passphrase must not be empty",
+            ));
         }
         let (_, own, opened) = self.own_slot(current)?;
         let data_key = opened.data_key;
         let params = params.unwrap_or(own.params);
         params
             .check()
-            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+            .map_err(|why| Error::bad_input("kdf", format!("you ask for {why}")))?;
         let key = slot_name(name);
         let slot = Slot::new(&key, passphrase, params, &data_key, None)?;
         let now = self.now();
         self.write(|v, tx| {
             let mut members = v.commitment.borrow().members()?;
             if members.is_empty() {
-                return Err(Error::Invalid(
+                return Err(Error::NotAllowed(
                     "this vault has no members list yet (open it once with write access)".into(),
                 ));
             }
             if members.iter().any(|m| slot_name(&m.name) == key) || tx.meta_get(&key)?.is_some() {
-                return Err(Error::Conflict(format!("member {name} already exists")));
+                return Err(Error::NameTaken {
+                    what: Thing::Member,
+                    name: name.to_owned(),
+                    place: String::new(),
+                });
             }
             tx.meta_set(&key, &slot.to_bytes()?)?;
             members.push(MemberRecord {
@@ -333,10 +344,10 @@ impl Vault {
         self.sync_commitment()?;
         let members = self.commitment.borrow().members()?;
         let Some(removed) = members.iter().find(|m| slot_name(&m.name) == key).cloned() else {
-            return Err(Error::NotFound(format!("member {name}")));
+            return Err(Error::not_found(Thing::Member, name));
         };
         if key == slot_name(&self.member) {
-            return Err(Error::Invalid(
+            return Err(Error::NotAllowed(
                 "you cannot remove yourself; another member can".into(),
             ));
         }

@@ -180,7 +180,7 @@ pub fn record(dir: &Path, location: &str, seen: &Seen<'_>, now: Timestamp) -> Re
         seen_at: now,
     };
     crate::vault::store::create_private_dir(dir)?;
-    let text = serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let text = serde_json::to_vec_pretty(&pin).map_err(|e| Error::damaged("pin", e.to_string()))?;
     write_unsynced(&pin_file(dir, location), &text)
 }
 
@@ -358,8 +358,8 @@ impl crate::vault::handle::Vault {
                 seen_at: crate::vault::model::now(),
             };
             crate::vault::store::create_private_dir(&dir)?;
-            let text =
-                serde_json::to_vec_pretty(&pin).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let text = serde_json::to_vec_pretty(&pin)
+                .map_err(|e| Error::damaged("pin", e.to_string()))?;
             write_unsynced(&pin_file(&dir, &location), &text)?;
         }
         Ok(forgotten)

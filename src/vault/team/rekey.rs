@@ -88,15 +88,16 @@ impl Vault {
         progress: &mut dyn FnMut(RekeyProgress),
     ) -> Result<()> {
         if new.is_empty() {
-            return Err(Error::Invalid(
-                "the new passphrase must not be empty".into(),
+            return Err(Error::bad_input(
+                "passphrase",
+                "the new passphrase must not be empty",
             ));
         }
         let (own_name, own, opened) = self.own_slot(current)?;
         let params = params.unwrap_or(own.params);
         params
             .check()
-            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+            .map_err(|why| Error::bad_input("kdf", format!("you ask for {why}")))?;
         self.sync_commitment()?;
         let mut members = self.commitment.borrow().members()?;
         let data_key = crypto::new_data_key();
@@ -136,7 +137,7 @@ impl Vault {
         progress: &mut dyn FnMut(RekeyProgress),
     ) -> Result<()> {
         if plan.members.is_empty() {
-            return Err(Error::Invalid(
+            return Err(Error::NotAllowed(
                 "this vault has no members list yet (open it once with write access)".into(),
             ));
         }
@@ -171,7 +172,7 @@ impl Vault {
             let root = audit
                 .root
                 .as_ref()
-                .ok_or_else(|| Error::Corrupt("the state commitment was not read".into()))?;
+                .ok_or_else(|| Error::damaged("commitment", "the state commitment was not read"))?;
             commitment::check_head(root, conn)?;
             let tx = root.tx;
             let resealed =

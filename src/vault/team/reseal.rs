@@ -140,7 +140,7 @@ impl Run<'_> {
             Source::V1 => Ok(1),
             Source::V2(_) => version
                 .checked_add(1)
-                .ok_or_else(|| Error::Corrupt("a record's version overflowed".into())),
+                .ok_or_else(|| Error::damaged("record version", "a record's version overflowed")),
         }
     }
 

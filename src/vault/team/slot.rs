@@ -60,29 +60,32 @@ impl Slot {
     /// with more memory), and within what earlier builds allowed.
     pub fn parse_allowing(raw: &[u8], pinned: Option<KdfParams>) -> Result<Slot> {
         let mut slot: Slot = serde_json::from_slice(raw)
-            .map_err(|_| Error::Corrupt("a member's key slot is unreadable".into()))?;
+            .map_err(|_| Error::damaged("member slot", "a member's key slot is unreadable"))?;
         if let Err(why) = slot.params.check() {
             if pinned == Some(slot.params) && slot.params.check_pinned().is_ok() {
                 slot.pinned_kdf = true;
             } else {
-                return Err(Error::Corrupt(format!(
-                    "the vault asks for {why} (a member's key slot); refused before deriving \
+                return Err(Error::damaged(
+                    "member slot",
+                    format!(
+                        "the vault asks for {why} (a member's key slot); refused before deriving \
                      anything. If an earlier Keyward made this vault so, take it as it is once \
                      with --accept-vault-change"
-                )));
+                    ),
+                ));
             }
         }
         Ok(slot)
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(self).map_err(|e| Error::Corrupt(e.to_string()))
+        serde_json::to_vec(self).map_err(|e| Error::damaged("member slot", e.to_string()))
     }
 
     fn salt(&self) -> Result<Vec<u8>> {
         crypto::from_hex(&self.salt)
             .filter(|s| (8..=64).contains(&s.len()))
-            .ok_or_else(|| Error::Corrupt("a member's KDF salt is unreadable".into()))
+            .ok_or_else(|| Error::damaged("member slot", "a member's KDF salt is unreadable"))
     }
 
     fn public(&self) -> Option<[u8; 32]> {

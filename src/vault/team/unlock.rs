@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::vault::activity::Action;
 use crate::vault::commitment;
 use crate::vault::crypto::{self, KdfParams, Sealer};
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::{Vault, display_location};
 use crate::vault::maintenance::upgrade;
 use crate::vault::model::{self, Timestamp, format_time};
@@ -36,11 +36,14 @@ impl Vault {
     ) -> Result<Vault> {
         let member = validate_member_name(member)?;
         if passphrase.is_empty() {
-            return Err(Error::Invalid("the passphrase must not be empty".into()));
+            return Err(Error::bad_input(
+                "passphrase",
+                "the passphrase must not be empty",
+            ));
         }
         params
             .check()
-            .map_err(|why| Error::Invalid(format!("you ask for {why}")))?;
+            .map_err(|why| Error::bad_input("kdf", format!("you ask for {why}")))?;
         let data_key = crypto::new_data_key();
         let slot = Slot::new(
             &slot::slot_name(member),
@@ -101,7 +104,7 @@ impl Vault {
         if let Some(name) = member
             && !validate_member_name(name)?.eq_ignore_ascii_case(DEFAULT_MEMBER)
         {
-            return Err(Error::NotFound(format!("member {}", name.trim())));
+            return Err(Error::not_found(Thing::Member, name.trim()));
         }
         let (params, salt, wrapped) = read_kdf(&*opened)?;
         let kdf_start = std::time::Instant::now();
@@ -222,7 +225,7 @@ impl Vault {
             Ok((_, slot)) => Ok(slot.params),
             // Several members, none named: the file is a vault all the same (the window reads
             // this before it knows who is unlocking).
-            Err(Error::Invalid(_)) if member.is_none() => Ok(Slot::parse(&slots[0].1)?.params),
+            Err(Error::MemberRequired { .. }) => Ok(Slot::parse(&slots[0].1)?.params),
             Err(e) => Err(e),
         }
     }
@@ -348,20 +351,21 @@ impl Vault {
 fn read_kdf(conn: &dyn Store) -> Result<(KdfParams, Vec<u8>, Vec<u8>)> {
     let kdf = conn
         .meta_get("kdf")?
-        .ok_or_else(|| Error::Corrupt("the KDF parameters are missing".into()))?;
+        .ok_or_else(|| Error::damaged("kdf", "the KDF parameters are missing"))?;
     let kdf: KdfMeta = serde_json::from_slice(&kdf)
-        .map_err(|_| Error::Corrupt("the KDF parameters are unreadable".into()))?;
+        .map_err(|_| Error::damaged("kdf", "the KDF parameters are unreadable"))?;
     kdf.params.check().map_err(|why| {
-        Error::Corrupt(format!(
-            "the vault asks for {why}; refused before deriving anything"
-        ))
+        Error::damaged(
+            "kdf",
+            format!("the vault asks for {why}; refused before deriving anything"),
+        )
     })?;
     let salt = crypto::from_hex(&kdf.salt)
         .filter(|s| (8..=64).contains(&s.len()))
-        .ok_or_else(|| Error::Corrupt("the KDF salt is unreadable".into()))?;
+        .ok_or_else(|| Error::damaged("kdf", "the KDF salt is unreadable"))?;
     let wrapped = conn
         .meta_get("data_key")?
-        .ok_or_else(|| Error::Corrupt("the wrapped data key is missing".into()))?;
+        .ok_or_else(|| Error::damaged("data key", "the wrapped data key is missing"))?;
     Ok((kdf.params, salt, wrapped))
 }
 
@@ -378,7 +382,8 @@ fn count_failed_unlock(conn: &dyn Store, at: Timestamp) -> Result<()> {
             });
         failures.count = failures.count.saturating_add(1);
         failures.last_at = at;
-        let raw = serde_json::to_vec(&failures).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let raw = serde_json::to_vec(&failures)
+            .map_err(|e| Error::damaged("unlock failures", e.to_string()))?;
         conn.meta_set(UNLOCK_FAILURES_META, &raw)
     })
 }

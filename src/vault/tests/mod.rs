@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use super::*;
 use crate::vault::publishing::signing;
 
+mod errors;
 mod planted;
 mod tampering;
 
@@ -91,7 +92,10 @@ fn tree_names_are_unique_among_siblings_and_resolve_by_path() {
     let ws = f.vault.resolve("acme").expect("ws");
     assert!(matches!(
         f.vault.add_project(ws.id, "BILLING"),
-        Err(Error::Conflict(_))
+        Err(Error::NameTaken {
+            what: crate::vault::Thing::Project,
+            ..
+        })
     ));
     assert_eq!(
         f.vault.resolve("Acme/Billing/PROD").expect("env").id,
@@ -268,7 +272,7 @@ fn deleting_a_node_with_keys_needs_force_and_counts_them() {
     assert_eq!(f.vault.key_count(ws.id).expect("count"), 2);
     assert!(matches!(
         f.vault.delete_node(ws.id, false),
-        Err(Error::Conflict(_))
+        Err(Error::ForceRequired(_))
     ));
     assert_eq!(f.vault.delete_node(ws.id, true).expect("delete"), 2);
     assert!(f.vault.nodes().expect("nodes").is_empty());

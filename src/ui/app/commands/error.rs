@@ -40,7 +40,7 @@ mod tests {
             "No folder dialog here: type the folder's path"
         );
         // The vault's own words, unwrapped.
-        let vault = crate::vault::Error::NotFound("key kw_x".into());
+        let vault = crate::vault::Error::not_found(crate::vault::Thing::Key, "kw_x");
         let words = vault.to_string();
         assert_eq!(UiError::from(vault).to_string(), words);
     }

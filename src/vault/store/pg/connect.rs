@@ -35,10 +35,10 @@ impl Target {
     pub fn parse(url: &str) -> Result<Target> {
         let (url, root_cert, sslmode_written) = translate(url);
         let mut config = Config::from_str(&url).map_err(|e| {
-            Error::Invalid(format!(
-                "{} is not a usable PostgreSQL URL: {e}",
-                redact(&url)
-            ))
+            Error::bad_input(
+                "location",
+                format!("{} is not a usable PostgreSQL URL: {e}", redact(&url)),
+            )
         })?;
         // As libpq: a URL without a password takes PGPASSWORD, which keeps it out of argv.
         if config.get_password().is_none()
@@ -111,21 +111,30 @@ impl Target {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(path) = &self.root_cert {
             let certs = CertificateDer::pem_file_iter(path).map_err(|e| {
-                Error::Invalid(format!("sslrootcert {path} could not be read: {e}"))
+                Error::bad_input(
+                    "sslrootcert",
+                    format!("sslrootcert {path} could not be read: {e}"),
+                )
             })?;
             for cert in certs {
                 let cert = cert.map_err(|e| {
-                    Error::Invalid(format!("sslrootcert {path} is not a PEM certificate: {e}"))
+                    Error::bad_input(
+                        "sslrootcert",
+                        format!("sslrootcert {path} is not a PEM certificate: {e}"),
+                    )
                 })?;
-                roots
-                    .add(cert)
-                    .map_err(|e| Error::Invalid(format!("sslrootcert {path} was refused: {e}")))?;
+                roots.add(cert).map_err(|e| {
+                    Error::bad_input(
+                        "sslrootcert",
+                        format!("sslrootcert {path} was refused: {e}"),
+                    )
+                })?;
             }
         }
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Invalid(format!("TLS is not available: {e}")))?
+            .map_err(|e| Error::Server(format!("TLS is not available: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
         Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))

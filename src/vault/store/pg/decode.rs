@@ -9,7 +9,10 @@ use crate::vault::store::{ActivityRow, KeyRow, NodeRow};
 /// Format 1 never existed on a server.
 pub fn refuse_v1(v1: bool) -> Result<()> {
     if v1 {
-        return Err(Error::Corrupt("a server vault is never in format 1".into()));
+        return Err(Error::damaged(
+            "format",
+            "a server vault is never in format 1",
+        ));
     }
     Ok(())
 }

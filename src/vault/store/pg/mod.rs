@@ -92,11 +92,14 @@ impl PgStore {
                 return Ok(Err(Error::VaultExists(redact(url).into())));
             }
             if !existing.is_empty() {
-                return Ok(Err(Error::Invalid(format!(
-                    "the database {} already has tables named {}; a vault needs an empty database",
-                    target.place,
-                    existing.join(", ")
-                ))));
+                return Ok(Err(Error::bad_input(
+                    "destination",
+                    format!(
+                        "the database {} already has tables named {}; a vault needs an empty database",
+                        target.place,
+                        existing.join(", ")
+                    ),
+                )));
             }
             tx.batch_execute(schema::CREATE)?;
             tx.batch_execute(schema::SEALED_TABLES)?;
@@ -152,7 +155,12 @@ impl PgStore {
             .and_then(|r| r.try_get::<_, Vec<u8>>(0).ok())
             .and_then(|v| String::from_utf8(v).ok())
             .and_then(|v| v.trim().parse::<i64>().ok())
-            .ok_or_else(|| Error::Corrupt("the schema version is missing or unreadable".into()))?;
+            .ok_or_else(|| {
+                Error::damaged(
+                    "schema version",
+                    "the schema version is missing or unreadable",
+                )
+            })?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerSchema {
                 found: version,
@@ -160,7 +168,10 @@ impl PgStore {
             });
         }
         if version < SCHEMA_VERSION {
-            return Err(Error::Corrupt(format!("unknown schema version {version}")));
+            return Err(Error::damaged(
+                "schema version",
+                format!("unknown schema version {version}"),
+            ));
         }
         PgStore::with(client, target, version)
     }
@@ -339,7 +350,12 @@ impl PgStore {
             &[&table],
         )?;
         row.and_then(|r| r.try_get::<_, i64>(0).ok())
-            .ok_or_else(|| Error::Corrupt(format!("the id counter of {table} is missing")))
+            .ok_or_else(|| {
+                Error::damaged(
+                    "id counter",
+                    format!("the id counter of {table} is missing"),
+                )
+            })
     }
 
     fn raise_sequence(&self, table: &str, id: i64) -> Result<()> {

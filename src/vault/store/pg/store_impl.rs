@@ -111,7 +111,7 @@ impl Store for PgStore {
     fn data_version(&self) -> Result<i64> {
         let row = self.query_opt("SELECT seq FROM seqs WHERE tbl = '$tx'", &[])?;
         row.and_then(|r| r.try_get::<_, i64>(0).ok())
-            .ok_or_else(|| Error::Corrupt("the commit counter is missing".into()))
+            .ok_or_else(|| Error::damaged("commit counter", "the commit counter is missing"))
     }
 
     fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {

@@ -119,10 +119,13 @@ fn open(path: &Path) -> Result<Opened> {
         .symlink_metadata()
         .map_err(|_| Error::NoVault(path.to_owned()))?;
     if meta.file_type().is_symlink() {
-        return Err(Error::Invalid(format!(
-            "{} is a symbolic link; Keyward opens only the vault file itself",
-            path.display()
-        )));
+        return Err(Error::bad_input(
+            "path",
+            format!(
+                "{} is a symbolic link; Keyward opens only the vault file itself",
+                path.display()
+            ),
+        ));
     }
     if !meta.is_file() {
         return Err(Error::NotAVault(path.to_owned()));
@@ -150,7 +153,12 @@ fn open(path: &Path) -> Result<Opened> {
     let version = meta_get(&conn, "schema_version")?
         .and_then(|v| String::from_utf8(v).ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
-        .ok_or_else(|| Error::Corrupt("the schema version is missing or unreadable".into()))?;
+        .ok_or_else(|| {
+            Error::damaged(
+                "schema version",
+                "the schema version is missing or unreadable",
+            )
+        })?;
     if version > SCHEMA_VERSION {
         return Err(Error::NewerSchema {
             found: version,
@@ -158,7 +166,10 @@ fn open(path: &Path) -> Result<Opened> {
         });
     }
     if version < 1 {
-        return Err(Error::Corrupt(format!("unknown schema version {version}")));
+        return Err(Error::damaged(
+            "schema version",
+            format!("unknown schema version {version}"),
+        ));
     }
     let differences = schema::differences(&conn, version)?;
     if !differences.refused.is_empty() {
@@ -236,9 +247,10 @@ pub fn pager_version(conn: &Connection) -> Result<i64> {
         )
     };
     if rc != rusqlite::ffi::SQLITE_OK {
-        return Err(Error::Corrupt(format!(
-            "the database did not report its data version (code {rc})"
-        )));
+        return Err(Error::damaged(
+            "data version",
+            format!("the database did not report its data version (code {rc})"),
+        ));
     }
     Ok(i64::from(version))
 }
@@ -269,7 +281,7 @@ pub fn checkpoint_truncate(conn: &Connection) -> Result<()> {
 pub fn backup_into(conn: &Connection, dest: &Path) -> Result<()> {
     let dest_text = dest
         .to_str()
-        .ok_or_else(|| Error::Invalid("the backup path must be valid UTF-8".into()))?;
+        .ok_or_else(|| Error::bad_input("backup path", "the backup path must be valid UTF-8"))?;
     create_private_file(dest)?;
     let copied = conn.execute("VACUUM INTO ?1", [dest_text]);
     if let Err(e) = copied {
