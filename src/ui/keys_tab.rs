@@ -255,7 +255,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                     format!("#{}", d.tags.replace(", ", " #"))
                                 };
                                 ui.label(name_text(&d.owner));
-                                ui.label(name_text(tags).small().color(theme::MUTED));
+                                ui.label(RichText::new(tags).small().color(theme::MUTED));
                             }
                         }
                         Col::Created => {

@@ -87,13 +87,13 @@ pub fn labelled_button(ui: &mut egui::Ui, text: &str, label: String, enabled: bo
     response.clicked()
 }
 
-/// A rounded chip (scopes, tags: names users give, in the names family).
+/// A rounded chip (scopes, tags).
 pub fn chip(ui: &mut egui::Ui, text: &str) {
     egui::Frame::new()
         .fill(theme::chip_fill(ui.visuals()))
         .corner_radius(8)
         .inner_margin(Margin::symmetric(6, 1))
-        .show(ui, |ui| ui.label(name_text(text).small()));
+        .show(ui, |ui| ui.label(RichText::new(text).small()));
 }
 
 /// Lays out `add_contents` against the right edge, left to right: Tab then runs in reading

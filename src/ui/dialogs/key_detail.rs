@@ -220,7 +220,8 @@ fn detail_ui(
                     .detail
                     .strip_prefix(k.key_id.as_str())
                     .unwrap_or(&e.detail);
-                ui.label(words.trim_start());
+                // They name the key ("key.create '🚀 deploy'").
+                ui.label(name_text(words.trim_start()));
             });
         }
     };
