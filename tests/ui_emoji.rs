@@ -17,6 +17,8 @@ use keyward::vault::{NewKey, Preset, Vault};
 
 const KEY: &str = "🚀 prod deploy";
 const WORKSPACE: &str = "🔥 hotfix";
+const DESCRIPTION: &str = "🚢 ships billing";
+const OWNER: &str = "🛠 platform";
 
 /// Whether a colour emoji font is installed; without one (and without
 /// `KEYWARD_REQUIRE_FONTS=1`) the colour checks are skipped.
@@ -44,6 +46,11 @@ fn window_with_emoji_names(dir: &tempfile::TempDir, size: egui::Vec2) -> App {
     let key = NewKey {
         name: KEY.into(),
         scopes: vec!["read".into()],
+        details: keyward::vault::KeyDetails {
+            description: DESCRIPTION.into(),
+            owner: OWNER.into(),
+            tags: vec!["ci".into()],
+        },
         ..NewKey::default()
     };
     v.create_keys(env.id, vec![key]).expect("key");
@@ -173,4 +180,83 @@ fn an_emoji_in_a_name_has_the_size_of_the_text_beside_it() {
         galley.rect
     );
     assert!(rocket.advance_width < 1.6 * text_height);
+}
+
+/// Every glyph of `c` drawn in a text containing `text` is in colour.
+fn assert_colour(h: &App, text: &str, c: char, where_: &str) {
+    for glyph in glyphs_of(h, text, c) {
+        assert!(
+            glyph.is_color,
+            "the {c} in {where_} ({text:?}) is monochrome"
+        );
+    }
+}
+
+#[test]
+fn the_details_of_a_key_draw_the_emoji_of_its_name_description_and_owner_in_colour() {
+    if !colour_font_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Wide: the details beside the list.
+    let mut h = window_with_emoji_names(&dir, egui::vec2(1180.0, 760.0));
+    h.get_by_label(&format!("Actions for {KEY}")).click();
+    h.run();
+    h.get_by_label(&format!("Details of {KEY}")).click();
+    h.run();
+    h.run();
+    assert_colour(&h, &format!("Key {KEY}"), '🚀', "the panel's title");
+    assert_colour(&h, DESCRIPTION, '🚢', "the description");
+    assert_colour(&h, OWNER, '🛠', "the owner");
+    assert_colour(&h, &format!("'{KEY}'"), '🚀', "the key's activity");
+    // The whole vault's activity names it too.
+    h.get_by_label("Vault").click();
+    h.run();
+    h.get_by_label("Activity of the whole vault").click();
+    h.run();
+    h.run();
+    assert_colour(&h, &format!("'{KEY}'"), '🚀', "the vault's activity");
+    // Narrow: the details as a dialog, titled by the key's name.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window_with_emoji_names(&dir, egui::vec2(760.0, 480.0));
+    h.get_by_label(&format!("Actions for {KEY}")).click();
+    h.run();
+    h.get_by_label(&format!("Details of {KEY}")).click();
+    h.run();
+    h.run();
+    assert_colour(&h, &format!("Key {KEY}"), '🚀', "the dialog's title");
+    assert_colour(&h, DESCRIPTION, '🚢', "the dialog's description");
+}
+
+#[test]
+fn dialogs_tooltips_and_name_fields_draw_the_emoji_of_a_name_in_colour() {
+    if !colour_font_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window_with_emoji_names(&dir, egui::vec2(1180.0, 760.0));
+    // The confirmation names the key in its title.
+    h.get_by_label(&format!("Delete {KEY}")).click();
+    h.run();
+    assert_colour(&h, &format!("Delete {KEY}?"), '🚀', "the confirmation");
+    h.get_by_label("Cancel").click();
+    h.run();
+    // So does the trash button's tooltip.
+    h.get_by_label(&format!("Delete {KEY}")).hover();
+    h.run();
+    assert_colour(&h, &format!("Delete {KEY}"), '🚀', "the tooltip");
+    // The edit dialog: its title and the name typed in its field.
+    h.get_by_label(&format!("Actions for {KEY}")).click();
+    h.run();
+    h.get_by_label(&format!("Edit details of {KEY}")).click();
+    h.run();
+    h.run();
+    assert_colour(&h, &format!("Edit {KEY}"), '🚀', "the edit dialog's title");
+    assert_eq!(h.get_by_label("Key name").value().as_deref(), Some(KEY));
+    assert_colour(&h, DESCRIPTION, '🚢', "the description field");
+    assert_colour(&h, OWNER, '🛠', "the owner field");
+    // The window's own pictograms stay out of the names family.
+    for key in glyphs_of(&h, "Keyward", '🔑') {
+        assert!(!key.is_color, "the app name's key lost its theme colour");
+    }
 }

@@ -4,6 +4,7 @@
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
+use super::fonts::name_text;
 use super::state::{Command, Session, ViewCommand};
 use super::theme;
 use super::time::{local_time, utc_time};
@@ -155,24 +156,25 @@ pub fn activity_table_ui<'a>(
                 });
                 if wide {
                     row.col(|ui| {
-                        ui.add(egui::Label::new(&e.member).truncate());
+                        ui.add(egui::Label::new(name_text(&e.member)).truncate());
                     });
                     row.col(|ui| {
-                        ui.add(egui::Label::new(&e.node).truncate())
-                            .on_hover_text(&e.node);
+                        ui.add(egui::Label::new(name_text(&e.node)).truncate())
+                            .on_hover_text(name_text(&e.node));
                     });
                 }
                 row.col(|ui| {
                     let label = if !e.intact {
                         RichText::new("entry failed its integrity check").color(theme::TAMPERED)
                     } else if wide || e.node.is_empty() {
-                        RichText::new(&e.detail)
+                        // Details name keys and nodes ("key.create '🚀 deploy'").
+                        name_text(&e.detail)
                     } else {
-                        RichText::new(format!("{}: {}", e.node, e.detail))
+                        name_text(format!("{}: {}", e.node, e.detail))
                     };
                     let hover = format!("By {}\n{}\n{}", e.member, e.node, e.detail);
                     ui.add(egui::Label::new(label).truncate())
-                        .on_hover_text(hover);
+                        .on_hover_text(name_text(hover));
                 });
             });
         });

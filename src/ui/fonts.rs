@@ -155,6 +155,12 @@ pub fn name_text(text: impl Into<String>) -> RichText {
     RichText::new(text).family(names_family())
 }
 
+/// The font for fields where names are typed: body size in the [`names_family`] (the cursor
+/// and selection follow the laid-out glyphs, colour ones included).
+pub fn name_font(style: &egui::Style) -> egui::FontId {
+    egui::FontId::new(egui::TextStyle::Body.resolve(style).size, names_family())
+}
+
 /// Texts drawn as one, each in its own family: the window's pictogram in the proportional
 /// family and a name beside it in the names family ("🏢 acme"). Unset colours stay the widget's.
 pub fn joined(

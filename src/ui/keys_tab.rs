@@ -220,7 +220,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                             };
                             if ui
                                 .add(egui::Label::new(name).sense(egui::Sense::CLICK))
-                                .on_hover_text(hover)
+                                .on_hover_text(name_text(hover))
                                 .clicked()
                             {
                                 commands.push(Command::View(ViewCommand::ShowKey(
@@ -254,7 +254,7 @@ fn keys_table_ui(ui: &mut egui::Ui, s: &mut Session, node: &Node, commands: &mut
                                 } else {
                                     format!("#{}", d.tags.replace(", ", " #"))
                                 };
-                                ui.label(&d.owner);
+                                ui.label(name_text(&d.owner));
                                 ui.label(RichText::new(tags).small().color(theme::MUTED));
                             }
                         }
@@ -401,7 +401,7 @@ fn row_actions_ui(
             commands.push(Command::open(Confirm::revoke(key_id.to_owned(), name)));
         }
     });
-    let response = response.on_hover_text(&menu_label);
+    let response = response.on_hover_text(name_text(&menu_label));
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &menu_label));
     if table_button(ui, "🗑", format!("Delete {name}")) {
         commands.push(Command::open(Confirm::delete_key(key_id.to_owned(), name)));

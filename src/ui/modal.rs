@@ -2,6 +2,7 @@
 
 use egui::{Id, RichText};
 
+use super::fonts::name_text;
 use super::theme;
 
 /// How a dialog may be dismissed.
@@ -18,7 +19,7 @@ pub enum Dismiss {
 /// The height a dialog's frame, title and the gap to the window's edges take.
 const MODAL_CHROME: f32 = 130.0;
 
-/// Shows a modal titled `title`. Returns the content's value and whether the user dismissed it
+/// Shows a modal titled `title` (drawn in the names family). Returns the content's value and whether the user dismissed it
 /// (Esc or click outside, for [`Dismiss::Easy`] dialogs).
 pub fn modal_ui<R>(
     ctx: &egui::Context,
@@ -42,7 +43,8 @@ pub fn modal_ui<R>(
     let response = modal.show(ctx, |ui| {
         place.keep(ui, ui.max_rect().top() - margin_top);
         ui.set_width(width);
-        ui.heading(RichText::new(title).strong());
+        // Titles are words and the names they act on ("Edit 🚀 deploy"), never pictograms.
+        ui.heading(name_text(title).strong());
         ui.add_space(theme::SPACE);
         // A dialog taller than the window (settings, a key's details at 760x480) scrolls
         // under its title instead of running off the top and bottom; one that fits is laid

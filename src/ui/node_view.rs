@@ -116,7 +116,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, node: &Node, commands: &mut Vec<Com
                                 .truncate()
                                 .sense(egui::Sense::CLICK),
                         )
-                        .on_hover_text(format!("Go to {}", parts[..=i].join("/")))
+                        .on_hover_text(fonts::name_text(format!("Go to {}", parts[..=i].join("/"))))
                         .clicked()
                     }
                 })

@@ -2,6 +2,7 @@
 
 use egui::{Margin, RichText};
 
+use super::fonts::{name_font, name_text};
 use super::theme;
 use crate::vault::Scope;
 
@@ -16,6 +17,7 @@ pub fn labelled_field(
     ui.add(
         egui::TextEdit::singleline(text)
             .hint_text(hint)
+            .font(name_font(ui.style()))
             .desired_width(f32::INFINITY),
     )
     .labelled_by(l.id)
@@ -71,7 +73,7 @@ pub fn chosen_scopes(scopes: &[(Scope, bool)]) -> Vec<String> {
 pub fn row_button(ui: &mut egui::Ui, icon: &str, label: String, enabled: bool) -> bool {
     let response = ui
         .add_enabled(enabled, egui::Button::new(icon).small())
-        .on_hover_text(&label);
+        .on_hover_text(name_text(&label));
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
     response.clicked()
 }
@@ -80,7 +82,7 @@ pub fn row_button(ui: &mut egui::Ui, icon: &str, label: String, enabled: bool) -
 pub fn labelled_button(ui: &mut egui::Ui, text: &str, label: String, enabled: bool) -> bool {
     let response = ui
         .add_enabled(enabled, egui::Button::new(text))
-        .on_hover_text(&label);
+        .on_hover_text(name_text(&label));
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
     response.clicked()
 }
@@ -149,7 +151,7 @@ pub fn tick_box(ui: &mut egui::Ui, ticked: &mut bool, label: &str) -> egui::Resp
 pub fn table_button(ui: &mut egui::Ui, icon: &str, label: String) -> bool {
     let response = ui
         .add(egui::Button::new(icon).small().sense(egui::Sense::CLICK))
-        .on_hover_text(&label);
+        .on_hover_text(name_text(&label));
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
     response.clicked()
 }

@@ -33,10 +33,10 @@ impl Dialog for Acknowledge {
         let now = s.vault.now();
         let title = format!("Acknowledge: {}", crate::ui::finding_kind::title(self.kind));
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-            ui.label(format!(
+            ui.label(crate::ui::fonts::name_text(format!(
                 "{} stays listed but does not count until the date; then it comes back.",
                 self.name
-            ));
+            )));
             let field = labelled_field(ui, "Reason", &mut self.reason, "why this is fine for now");
             if ui.memory(|m| m.focused().is_none()) {
                 field.request_focus();

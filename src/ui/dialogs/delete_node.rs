@@ -40,10 +40,10 @@ impl Dialog for DeleteNode {
         let noun = self.kind.noun();
         let title = format!("Delete {noun}?");
         modal_ui(ctx, &title, Dismiss::Easy, theme::MODAL_WIDTH, |ui| {
-            ui.label(format!(
+            ui.label(crate::ui::fonts::name_text(format!(
                 "Delete {noun} '{}' and everything below it?",
                 self.path
-            ));
+            )));
             match keys {
                 0 => ui.label("It holds no keys."),
                 n => ui.label(

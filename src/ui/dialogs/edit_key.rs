@@ -114,6 +114,7 @@ impl EditKey {
         ui.add(
             egui::TextEdit::multiline(&mut self.description)
                 .hint_text("what the key is for")
+                .font(crate::ui::fonts::name_font(ui.style()))
                 .desired_rows(2)
                 .desired_width(f32::INFINITY),
         )

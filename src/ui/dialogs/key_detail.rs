@@ -181,16 +181,16 @@ fn detail_ui(
             }
             ui.label(muted("Description"));
             ui.label(if k.details.description.is_empty() {
-                "—"
+                RichText::new("—")
             } else {
-                &k.details.description
+                name_text(&k.details.description)
             });
             ui.end_row();
             ui.label(muted("Owner"));
             ui.label(if k.details.owner.is_empty() {
-                "—"
+                RichText::new("—")
             } else {
-                &k.details.owner
+                name_text(&k.details.owner)
             });
             ui.end_row();
             ui.label(muted("Tags"));
@@ -220,7 +220,8 @@ fn detail_ui(
                     .detail
                     .strip_prefix(k.key_id.as_str())
                     .unwrap_or(&e.detail);
-                ui.label(words.trim_start());
+                // They name the key ("key.create '🚀 deploy'").
+                ui.label(name_text(words.trim_start()));
             });
         }
     };
