@@ -36,11 +36,7 @@ fn unlocked(dir: &tempfile::TempDir, size: egui::Vec2, keys: Vec<NewKey>) -> (Ap
 fn named(names: &[&str]) -> Vec<NewKey> {
     names
         .iter()
-        .map(|n| NewKey {
-            name: (*n).into(),
-            scopes: vec!["read".into()],
-            ..NewKey::default()
-        })
+        .map(|n| NewKey::named(*n).scopes(["read"]))
         .collect()
 }
 

@@ -305,15 +305,7 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
     let out = dir.path().join("prod.verifier.json");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
     let env = acme(&mut v);
-    let k = v
-        .create_key(
-            env.id,
-            NewKey {
-                name: "worker".into(),
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+    let k = v.create_key(env.id, NewKey::named("worker")).expect("key");
     let secret = k.secret.expose().to_owned();
     v.add_publish_target(Some(env.id), &out, 0o644)
         .expect("publish");
@@ -344,15 +336,7 @@ fn an_exposed_key_is_marked_and_can_still_be_rolled() {
     let mut w = Setup::default().unlocked(|v| {
         acme(v);
         let env = v.resolve("acme/billing/prod").expect("env");
-        let k = v
-            .create_key(
-                env.id,
-                NewKey {
-                    name: "leaky".into(),
-                    ..NewKey::default()
-                },
-            )
-            .expect("key");
+        let k = v.create_key(env.id, NewKey::named("leaky")).expect("key");
         assert!(v.mark_exposed(&k.info.key_id, "repo/.env:3").expect("mark"));
     });
     w.select("prod");

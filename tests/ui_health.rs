@@ -35,12 +35,9 @@ fn one_key(days: Option<i64>) -> impl FnOnce(&mut Vault) {
         let now = v.now();
         v.create_key(
             ws.id,
-            NewKey {
-                name: "ci".into(),
-                scopes: vec!["read".into()],
-                expires_at: days.map(|d| now + d * DAY),
-                ..NewKey::default()
-            },
+            NewKey::named("ci")
+                .scopes(["read"])
+                .expires_at(days.map(|d| now + d * DAY)),
         )
         .expect("key");
     }
@@ -291,12 +288,9 @@ fn one_key_with_secret(secret: std::rc::Rc<std::cell::RefCell<String>>) -> impl 
         let k = v
             .create_key(
                 ws.id,
-                NewKey {
-                    name: "ci".into(),
-                    scopes: vec!["read".into()],
-                    expires_at: Some(now + 80 * DAY),
-                    ..NewKey::default()
-                },
+                NewKey::named("ci")
+                    .scopes(["read"])
+                    .expires_at(Some(now + 80 * DAY)),
             )
             .expect("key");
         *secret.borrow_mut() = k.secret.expose().to_owned();
@@ -380,15 +374,8 @@ fn four_keys(v: &mut Vault) {
     for (i, name) in ["ci-1", "ci-2", "ci-3", "ci-4"].into_iter().enumerate() {
         let at = start + i as i64 * 60;
         v.set_clock(std::sync::Arc::new(move || at));
-        v.create_key(
-            ws.id,
-            NewKey {
-                name: name.into(),
-                expires_at: Some(at + 60 * DAY),
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+        v.create_key(ws.id, NewKey::named(name).expires_at(Some(at + 60 * DAY)))
+            .expect("key");
     }
 }
 
@@ -512,11 +499,7 @@ fn a_new_key_is_scrolled_into_view_and_highlighted() {
         for i in 0..40 {
             v.create_key(
                 ws.id,
-                NewKey {
-                    name: format!("a{i:02}"),
-                    expires_at: Some(now + 60 * DAY),
-                    ..NewKey::default()
-                },
+                NewKey::named(format!("a{i:02}")).expires_at(Some(now + 60 * DAY)),
             )
             .expect("key");
         }
@@ -556,11 +539,7 @@ fn thousands_of_findings_are_all_listed_and_only_those_in_view_drawn() {
     let mut w = unlocked_window(|v: &mut Vault| {
         let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
         let batch = (0..700)
-            .map(|i| NewKey {
-                name: format!("k{i:03}"),
-                scopes: vec!["read".into()],
-                ..NewKey::default()
-            })
+            .map(|i| NewKey::named(format!("k{i:03}")).scopes(["read"]))
             .collect();
         v.create_keys(ws.id, batch).expect("keys");
     });

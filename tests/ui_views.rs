@@ -32,12 +32,7 @@ fn open_vault(dir: &Path) -> Vault {
 
 fn keys(v: &mut Vault, path: &str, n: usize) {
     let node = v.resolve(path).expect("node").id;
-    let batch = (0..n)
-        .map(|i| NewKey {
-            name: format!("key-{i}"),
-            ..NewKey::default()
-        })
-        .collect();
+    let batch = (0..n).map(|i| NewKey::named(format!("key-{i}"))).collect();
     v.create_keys(node, batch).expect("keys");
 }
 
