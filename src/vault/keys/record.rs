@@ -200,6 +200,28 @@ mod tests {
         );
     }
 
+    /// `key list/show --json` print this: the same field names in the same order as before
+    /// the listing held the policy.
+    #[test]
+    fn the_listing_json_is_unchanged() {
+        let info = record().into_info(
+            vec!["read".into()],
+            "acme".into(),
+            Some(1_750_000_100),
+            1_750_000_000,
+        );
+        let text = serde_json::to_string(&info).expect("a listing serialises");
+        let expected = concat!(
+            r#"{"key_id":"kid_1","name":"ci","node":"acme","scopes":["read"],"#,
+            r#""full_access":false,"created_at":"2023-11-14T22:13:20Z","#,
+            r#""expires_at":"2030-03-17T17:46:40Z","last_used_at":"2025-06-15T15:08:20Z","#,
+            r#""uses_24h":null,"uses_30d":null,"revoked_at":null,"status":"exposed","#,
+            r#""display":"acme_abcd…wxyz","description":"deploys","owner":"ops","#,
+            r#""tags":["prod"],"old_secret_valid_until":"2027-01-15T08:00:00Z"}"#
+        );
+        assert_eq!(text, expected);
+    }
+
     #[test]
     fn the_verifier_entry_carries_the_policy() {
         let entry = KeyData {
