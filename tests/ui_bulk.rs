@@ -148,7 +148,7 @@ fn ticked_keys_get_one_new_expiry_and_a_tampered_one_is_named_while_the_others_c
     assert!(h.state().status_is_error(), "it stays until dismissed");
     let end = end_of_local_day(day);
     for name in ["reader", "ci-bot", "svc-0", "svc-1"] {
-        assert_eq!(key(&dir, name).expires_at, Some(end), "{name}");
+        assert_eq!(key(&dir, name).policy.expires_at, Some(end), "{name}");
     }
     let log = Vault::open(&vault_path(&dir), PASS)
         .expect("open")
@@ -197,7 +197,7 @@ fn ticked_keys_get_a_scope_of_the_catalog_and_those_that_have_it_stay() {
         ("ci", &["read", "write"]),
         ("writer", &["read", "write"]),
     ] {
-        let mut got = key(&dir, name).scopes;
+        let mut got = key(&dir, name).policy.scopes;
         got.sort();
         assert_eq!(got, scopes, "{name}");
     }
@@ -292,7 +292,7 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
     assert_eq!(h.state().status_text(), Some("Expiry set on 1,200 keys"));
     assert_eq!(open_findings(&h), 300, "the other kind is left");
     let k = key(&dir, "never-0000");
-    assert!(k.expires_at.is_some(), "through the vault: {k:?}");
+    assert!(k.policy.expires_at.is_some(), "through the vault: {k:?}");
 
     h.click("Expires within 30 days 300");
     h.click("Extend all 300 shown: Expires within 30 days");

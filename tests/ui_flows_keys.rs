@@ -50,7 +50,7 @@ fn add_new_key_form_then_the_secret_dialog_and_copy() {
         .key(check.key_id.as_deref().unwrap_or_default())
         .expect("key");
     assert_eq!(key.name, "ci-deployer");
-    let days = (key.expires_at.unwrap_or(0) - key.created_at) as f64 / 86_400.0;
+    let days = (key.policy.expires_at.unwrap_or(0) - key.created_at) as f64 / 86_400.0;
     assert!((days - 30.0).abs() < 0.01, "30-day expiry, got {days}");
 
     w.click("Close");
@@ -164,6 +164,7 @@ fn enter_generates_with_a_custom_expiry_date() {
     let expires = v
         .key(&id)
         .expect("key")
+        .policy
         .expires_at
         .map(keyward::vault::format_time);
     assert_eq!(expires.as_deref(), Some("2099-06-30T23:59:59Z"));

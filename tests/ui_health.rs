@@ -101,7 +101,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     assert_eq!(key.details.description, "deploys billing");
     assert_eq!(key.details.owner, "team-pay");
     assert_eq!(key.details.tags, ["ci", "billing"]);
-    let expires = key.expires_at.expect("an expiry now");
+    let expires = key.policy.expires_at.expect("an expiry now");
     assert!(
         (expires - (key.created_at + 90 * DAY)).abs() < 120,
         "90 days out"
@@ -151,7 +151,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.details.owner, "team-ops");
     assert_eq!(key.details.tags, ["ci"]);
-    assert_eq!(key.expires_at, None);
+    assert_eq!(key.policy.expires_at, None);
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn the_detail_panel_shows_local_times_with_utc_in_a_tooltip() {
             .filter_map(|n| n.accesskit_node().value())
             .collect()
     };
-    let expires = key.expires_at.expect("an expiry");
+    let expires = key.policy.expires_at.expect("an expiry");
     for (what, t) in [
         ("Created", key.created_at),
         ("Expires", expires),

@@ -145,7 +145,12 @@ fn eventful_vault(dir: &Path) -> (PathBuf, String, i64) {
             .key_id
     };
     let expiring = key(&mut v, "expiring-soon", 10);
-    let expires_at = v.key(&expiring).expect("key").expires_at.expect("expiry");
+    let expires_at = v
+        .key(&expiring)
+        .expect("key")
+        .policy
+        .expires_at
+        .expect("expiry");
     key(&mut v, "quiet", 200);
     let leaked = key(&mut v, "leaked", 200);
     v.mark_exposed(&leaked, "src/config.rs:12")

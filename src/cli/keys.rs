@@ -149,7 +149,7 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             ctx.print(json!(info), || {
                 format!(
                     "Scopes of {key_id} are now: {}",
-                    render::scope_list(&info.scopes)
+                    render::scope_list(&info.policy.scopes)
                 )
             });
         }

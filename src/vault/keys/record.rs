@@ -70,6 +70,7 @@ impl<H> KeyData<H> {
         last_used_at: Option<Timestamp>,
         now: Timestamp,
     ) -> KeyInfo {
+        let policy = self.policy(scopes);
         KeyInfo {
             status: listed_status(
                 now,
@@ -81,10 +82,9 @@ impl<H> KeyData<H> {
             name: self.name,
             node,
             node_id: self.node_id,
-            scopes,
+            policy,
             full_access: self.full_access,
             created_at: self.created_at,
-            expires_at: self.expires_at,
             last_used_at,
             uses_24h: None,
             uses_30d: None,

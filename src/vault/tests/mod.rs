@@ -111,7 +111,7 @@ fn create_adds_required_scopes_and_refuses_bad_input() {
         .vault
         .create_key(f.env.id, new_key("ci", &[]))
         .expect("create");
-    assert_eq!(k.info.scopes, vec!["read"]);
+    assert_eq!(k.info.policy.scopes, vec!["read"]);
     assert!(k.secret.expose().starts_with("acme_"));
     assert!(Secret::parse(k.secret.expose()).is_ok());
     assert!(matches!(
@@ -221,7 +221,7 @@ fn master_key_is_get_or_create_and_follows_the_catalog() {
         .add_scope(ws.id, Scope::new("admin", "Admin", "", false, false))
         .expect("scope");
     assert_eq!(
-        f.vault.key(&m.info.key_id).expect("key").scopes,
+        f.vault.key(&m.info.key_id).expect("key").policy.scopes,
         vec!["read", "write", "admin"]
     );
     assert_eq!(f.outcome(m.secret.expose(), &["admin"]), Outcome::Valid);
@@ -238,11 +238,11 @@ fn scopes_can_be_edited_and_removing_a_scope_strips_it_from_keys() {
         .vault
         .set_scopes(&k.info.key_id, &["write".into()], false)
         .expect("set");
-    assert_eq!(info.scopes, vec!["read", "write"]);
+    assert_eq!(info.policy.scopes, vec!["read", "write"]);
     let ws = f.vault.resolve("acme").expect("ws");
     assert_eq!(f.vault.remove_scope(ws.id, "write").expect("rm"), 1);
     assert_eq!(
-        f.vault.key(&k.info.key_id).expect("key").scopes,
+        f.vault.key(&k.info.key_id).expect("key").policy.scopes,
         vec!["read"]
     );
     assert!(
