@@ -112,11 +112,7 @@ fn main() {
         let ws = vault.add_workspace("bench", Preset::ReadWrite).expect("ws");
         for chunk in 0..n.div_ceil(10_000) {
             let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
-                .map(|i| NewKey {
-                    name: format!("key-{i:06}"),
-                    scopes: vec!["write".into()],
-                    ..NewKey::default()
-                })
+                .map(|i| NewKey::named(format!("key-{i:06}")).scopes(["write"]))
                 .collect();
             vault.create_keys(ws.id, batch).expect("bulk create");
         }

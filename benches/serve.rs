@@ -58,11 +58,7 @@ fn write_verifier(path: &Path, n: usize) -> (String, String) {
     let mut chosen = String::new();
     for chunk in 0..n.div_ceil(10_000) {
         let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
-            .map(|i| NewKey {
-                name: format!("key-{i:07}"),
-                scopes: vec!["write".into()],
-                ..NewKey::default()
-            })
+            .map(|i| NewKey::named(format!("key-{i:07}")).scopes(["write"]))
             .collect();
         let minted = v.create_keys(ws.id, batch).expect("keys");
         if chunk == 0 {

@@ -52,11 +52,7 @@ fn fill(path: &Path, n: usize) -> (Vec<String>, keyward::vault::NodeId) {
     let mut secrets = Vec::new();
     for chunk in 0..n.div_ceil(10_000) {
         let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
-            .map(|i| NewKey {
-                name: format!("key-{i:06}"),
-                scopes: vec!["write".into()],
-                ..NewKey::default()
-            })
+            .map(|i| NewKey::named(format!("key-{i:06}")).scopes(["write"]))
             .collect();
         let minted = vault.create_keys(ws.id, batch).expect("bulk create");
         secrets.extend(
@@ -81,13 +77,7 @@ fn measure(path: &Path, n: usize) -> Row {
     let create = time(51, || {
         i += 1;
         vault
-            .create_key(
-                ws,
-                NewKey {
-                    name: format!("extra-{i}"),
-                    ..NewKey::default()
-                },
-            )
+            .create_key(ws, NewKey::named(format!("extra-{i}")))
             .expect("create")
     });
     for s in &secrets {
@@ -127,14 +117,8 @@ fn two_writers(path: &Path, ws: keyward::vault::NodeId, before: usize) -> f64 {
             std::thread::spawn(move || {
                 let mut v = Vault::open(&path, PASS).expect("open");
                 for i in 0..per_writer {
-                    v.create_key(
-                        ws,
-                        NewKey {
-                            name: format!("writer{w}-{i}"),
-                            ..NewKey::default()
-                        },
-                    )
-                    .expect("create");
+                    v.create_key(ws, NewKey::named(format!("writer{w}-{i}")))
+                        .expect("create");
                 }
             })
         })

@@ -85,14 +85,12 @@ fn main() {
         let mut secrets = Vec::new();
         for chunk in 0..n.div_ceil(10_000) {
             let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
-                .map(|i| NewKey {
-                    name: format!("key-{i:06}"),
-                    scopes: if i % 2 == 0 {
-                        vec!["write".into()]
+                .map(|i| {
+                    NewKey::named(format!("key-{i:06}")).scopes(if i % 2 == 0 {
+                        vec!["write"]
                     } else {
                         Vec::new()
-                    },
-                    ..NewKey::default()
+                    })
                 })
                 .collect();
             let minted = vault.create_keys(ws.id, batch).expect("bulk create");
@@ -111,13 +109,7 @@ fn main() {
         let create = time(51, || {
             i += 1;
             vault
-                .create_key(
-                    ws.id,
-                    NewKey {
-                        name: format!("extra-{i}"),
-                        ..NewKey::default()
-                    },
-                )
+                .create_key(ws.id, NewKey::named(format!("extra-{i}")))
                 .expect("create")
         });
         // Warm the last-used stamps so the vault path is the steady state (a read per check).

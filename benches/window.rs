@@ -47,14 +47,12 @@ fn main() {
     let ws = vault.add_workspace("bench", Preset::ReadWrite).expect("ws");
     for chunk in 0..n.div_ceil(10_000) {
         let batch = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
-            .map(|i| NewKey {
-                name: format!("key-{i:06}"),
-                scopes: if i % 3 == 0 {
-                    vec!["write".into()]
+            .map(|i| {
+                NewKey::named(format!("key-{i:06}")).scopes(if i % 3 == 0 {
+                    vec!["write"]
                 } else {
                     Vec::new()
-                },
-                ..NewKey::default()
+                })
             })
             .collect();
         vault.create_keys(ws.id, batch).expect("bulk create");

@@ -485,11 +485,7 @@ crate::on_both_stores! {
             let then = v.now() - 7200;
             v.set_clock(std::sync::Arc::new(move || then));
             let acme = v.resolve("acme").expect("acme");
-            let new = keyward::vault::NewKey {
-                name: "short".into(),
-                expires_at: Some(then + 3600),
-                ..Default::default()
-            };
+            let new = keyward::vault::NewKey::named("short").expires_at(Some(then + 3600));
             v.create_key(acme.id, new).expect("key").secret
         };
         let out = s.path("verifier.json");

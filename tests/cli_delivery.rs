@@ -207,10 +207,7 @@ crate::on_both_stores! {
             let mut v = Vault::open(&s.vault, PASS).expect("open");
             let env = v.resolve("acme/billing/prod").expect("env");
             let batch = (0..1500)
-                .map(|i| NewKey {
-                    name: format!("bulk-{i:04}"),
-                    ..NewKey::default()
-                })
+                .map(|i| NewKey::named(format!("bulk-{i:04}")))
                 .collect();
             v.create_keys(env.id, batch).expect("bulk");
         }

@@ -16,13 +16,7 @@ fn with_keys(names: impl IntoIterator<Item = String>) -> Sandbox {
     let s = Sandbox::with_tree();
     let mut v = Vault::open(&s.vault, PASS).expect("open");
     let env = v.resolve("acme/billing/prod").expect("env");
-    let batch = names
-        .into_iter()
-        .map(|name| NewKey {
-            name,
-            ..NewKey::default()
-        })
-        .collect();
+    let batch = names.into_iter().map(NewKey::named).collect();
     v.create_keys(env.id, batch).expect("bulk");
     s
 }

@@ -16,11 +16,7 @@ fn fast() -> KdfParams {
 }
 
 fn new_key(name: &str, scopes: &[&str]) -> NewKey {
-    NewKey {
-        name: name.into(),
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        ..NewKey::default()
-    }
+    NewKey::named(name).scopes(scopes.iter().copied())
 }
 
 fn db_of(s: &Sandbox) -> String {

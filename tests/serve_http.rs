@@ -26,11 +26,7 @@ fn expired_file(s: &Sandbox) -> (PathBuf, Secret) {
     let minted = v
         .create_key(
             ws.id,
-            keyward::vault::NewKey {
-                name: "expired".into(),
-                expires_at: Some(now - 3600),
-                ..keyward::vault::NewKey::default()
-            },
+            keyward::vault::NewKey::named("expired").expires_at(Some(now - 3600)),
         )
         .expect("key");
     let exported = v.export_verifier(Some(ws.id), None).expect("export");

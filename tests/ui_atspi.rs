@@ -65,10 +65,7 @@ fn a_screen_reader_hears_the_title_a_table_of_keys_and_no_secret() {
     let env = window::acme(&mut v);
     let mut secrets = Vec::new();
     for name in ["reader", "writer", "ci-bot"] {
-        let new = NewKey {
-            name: name.into(),
-            ..NewKey::default()
-        };
+        let new = NewKey::named(name);
         let minted = v.create_key(env.id, new).expect("key");
         secrets.push(minted.secret.expose().to_owned());
     }

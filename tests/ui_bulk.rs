@@ -39,12 +39,9 @@ fn vault_path(dir: &tempfile::TempDir) -> std::path::PathBuf {
 }
 
 fn mint(v: &mut Vault, env: NodeId, name: &str, scopes: &[&str], full_access: bool) -> String {
-    let new = NewKey {
-        name: name.into(),
-        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-        full_access,
-        ..NewKey::default()
-    };
+    let new = NewKey::named(name)
+        .scopes(scopes.iter().copied())
+        .full_access(full_access);
     v.create_key(env, new).expect("key").info.key_id
 }
 
@@ -151,7 +148,7 @@ fn ticked_keys_get_one_new_expiry_and_a_tampered_one_is_named_while_the_others_c
     assert!(h.state().status_is_error(), "it stays until dismissed");
     let end = end_of_local_day(day);
     for name in ["reader", "ci-bot", "svc-0", "svc-1"] {
-        assert_eq!(key(&dir, name).expires_at, Some(end), "{name}");
+        assert_eq!(key(&dir, name).policy.expires_at, Some(end), "{name}");
     }
     let log = Vault::open(&vault_path(&dir), PASS)
         .expect("open")
@@ -200,7 +197,7 @@ fn ticked_keys_get_a_scope_of_the_catalog_and_those_that_have_it_stay() {
         ("ci", &["read", "write"]),
         ("writer", &["read", "write"]),
     ] {
-        let mut got = key(&dir, name).scopes;
+        let mut got = key(&dir, name).policy.scopes;
         got.sort();
         assert_eq!(got, scopes, "{name}");
     }
@@ -224,14 +221,13 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
     let mut h = unlocked(&dir, |v, env| {
         let now = v.now();
         let batch = (0..1_500)
-            .map(|i| NewKey {
-                name: if i < 1_200 {
+            .map(|i| {
+                NewKey::named(if i < 1_200 {
                     format!("never-{i:04}")
                 } else {
                     format!("soon-{i:04}")
-                },
-                expires_at: (i >= 1_200).then_some(now + 20 * 86_400),
-                ..NewKey::default()
+                })
+                .expires_at((i >= 1_200).then_some(now + 20 * 86_400))
             })
             .collect();
         v.create_keys(env, batch).expect("keys");
@@ -296,7 +292,7 @@ fn fifteen_hundred_findings_filter_by_kind_and_each_kind_is_fixed_at_once() {
     assert_eq!(h.state().status_text(), Some("Expiry set on 1,200 keys"));
     assert_eq!(open_findings(&h), 300, "the other kind is left");
     let k = key(&dir, "never-0000");
-    assert!(k.expires_at.is_some(), "through the vault: {k:?}");
+    assert!(k.policy.expires_at.is_some(), "through the vault: {k:?}");
 
     h.click("Expires within 30 days 300");
     h.click("Extend all 300 shown: Expires within 30 days");
@@ -312,10 +308,9 @@ fn past_two_thousand_of_a_kind_the_rest_is_counted_and_other_kinds_stay_listed()
     let mut h = unlocked(&dir, |v, env| {
         let now = v.now();
         let batch = (0..2_010)
-            .map(|i| NewKey {
-                name: format!("k{i:04}"),
-                expires_at: (i >= 2_005).then_some(now + 20 * 86_400),
-                ..NewKey::default()
+            .map(|i| {
+                NewKey::named(format!("k{i:04}"))
+                    .expires_at((i >= 2_005).then_some(now + 20 * 86_400))
             })
             .collect();
         v.create_keys(env, batch).expect("keys");
@@ -348,11 +343,8 @@ fn at_the_smallest_window_the_kind_filter_bulk_fix_and_a_card_fix_are_in_view() 
     prepared(&dir, |v, env| {
         let now = v.now();
         for i in 0..30 {
-            let new = NewKey {
-                name: format!("k{i:02}"),
-                expires_at: (i % 2 == 0).then_some(now + 3 * 86_400),
-                ..NewKey::default()
-            };
+            let new = NewKey::named(format!("k{i:02}"))
+                .expires_at((i % 2 == 0).then_some(now + 3 * 86_400));
             v.create_key(env, new).expect("key");
         }
     });

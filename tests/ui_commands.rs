@@ -46,15 +46,8 @@ fn narrow_scopes_from_health_opens_the_scope_editor_of_that_key() {
         // Full access, made 100 days ago: an old full-access key.
         let then = v.now() - 100 * DAY;
         v.set_clock(Arc::new(move || then));
-        v.create_key(
-            env,
-            NewKey {
-                name: "root".into(),
-                full_access: true,
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+        v.create_key(env, NewKey::named("root").full_access(true))
+            .expect("key");
     });
     h.get_by_label("Health").click();
     h.run();
@@ -77,14 +70,7 @@ fn narrow_scopes_from_health_opens_the_scope_editor_of_that_key() {
 fn the_details_shown_follow_a_change_made_by_another_process() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut h, path) = unlocked(&dir, |v, env| {
-        v.create_key(
-            env,
-            NewKey {
-                name: "reader".into(),
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+        v.create_key(env, NewKey::named("reader")).expect("key");
     });
     h.get_by_label("reader").click();
     h.run();

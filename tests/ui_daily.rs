@@ -158,15 +158,8 @@ fn settings_is_one_form_with_one_save_and_the_passphrase_apart() {
 fn key(v: &mut Vault, name: &str, days: Option<i64>) {
     let env = v.resolve("acme/billing/prod").expect("env");
     let expires_at = days.map(|d| v.now() + d * 86_400 + 3_600);
-    v.create_key(
-        env.id,
-        NewKey {
-            name: name.into(),
-            expires_at,
-            ..NewKey::default()
-        },
-    )
-    .expect("key");
+    v.create_key(env.id, NewKey::named(name).expires_at(expires_at))
+        .expect("key");
 }
 
 #[test]

@@ -245,15 +245,7 @@ fn discarding_a_rolled_secret_revokes_the_key_and_says_so_first() {
     let mut old = String::new();
     let path = new_vault(&dir, |v| {
         let env = v.resolve("acme/billing/prod").expect("env");
-        let k = v
-            .create_key(
-                env.id,
-                NewKey {
-                    name: "rolling".into(),
-                    ..NewKey::default()
-                },
-            )
-            .expect("key");
+        let k = v.create_key(env.id, NewKey::named("rolling")).expect("key");
         old = k.secret.expose().to_owned();
     });
     let mut w = window(&dir, path);

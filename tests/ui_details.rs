@@ -36,11 +36,7 @@ fn unlocked(dir: &tempfile::TempDir, size: egui::Vec2, keys: Vec<NewKey>) -> (Ap
 fn named(names: &[&str]) -> Vec<NewKey> {
     names
         .iter()
-        .map(|n| NewKey {
-            name: (*n).into(),
-            scopes: vec!["read".into()],
-            ..NewKey::default()
-        })
+        .map(|n| NewKey::named(*n).scopes(["read"]))
         .collect()
 }
 
@@ -150,7 +146,7 @@ fn details_are_edited_in_place_with_their_scopes() {
         .expect("key");
     assert_eq!(key.name, "reader-2");
     assert_eq!(key.details.owner, "team-pay");
-    assert_eq!(key.scopes, ["read", "write"]);
+    assert_eq!(key.policy.scopes, ["read", "write"]);
     assert!(
         h.query_by_label("Key name").is_none(),
         "back to the details"

@@ -43,15 +43,11 @@ fn window_with_emoji_names(dir: &tempfile::TempDir, size: egui::Vec2) -> App {
     let ws = v.add_workspace(WORKSPACE, Preset::ReadWrite).expect("ws");
     let p = v.add_project(ws.id, "billing").expect("project");
     let env = v.add_environment(p.id, "prod", None).expect("env");
-    let key = NewKey {
-        name: KEY.into(),
-        scopes: vec!["read".into()],
-        details: keyward::vault::KeyDetails {
-            description: DESCRIPTION.into(),
-            owner: OWNER.into(),
-            tags: vec!["ci".into()],
-        },
-        ..NewKey::default()
+    let mut key = NewKey::named(KEY).scopes(["read"]);
+    key.details = keyward::vault::KeyDetails {
+        description: DESCRIPTION.into(),
+        owner: OWNER.into(),
+        tags: vec!["ci".into()],
     };
     v.create_keys(env.id, vec![key]).expect("key");
     drop(v);

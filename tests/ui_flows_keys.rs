@@ -50,7 +50,7 @@ fn add_new_key_form_then_the_secret_dialog_and_copy() {
         .key(check.key_id.as_deref().unwrap_or_default())
         .expect("key");
     assert_eq!(key.name, "ci-deployer");
-    let days = (key.expires_at.unwrap_or(0) - key.created_at) as f64 / 86_400.0;
+    let days = (key.policy.expires_at.unwrap_or(0) - key.created_at) as f64 / 86_400.0;
     assert!((days - 30.0).abs() < 0.01, "30-day expiry, got {days}");
 
     w.click("Close");
@@ -164,6 +164,7 @@ fn enter_generates_with_a_custom_expiry_date() {
     let expires = v
         .key(&id)
         .expect("key")
+        .policy
         .expires_at
         .map(keyward::vault::format_time);
     assert_eq!(expires.as_deref(), Some("2099-06-30T23:59:59Z"));
@@ -305,15 +306,7 @@ fn a_revoke_in_the_window_rewrites_the_published_verifier_file() {
     let out = dir.path().join("prod.verifier.json");
     let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
     let env = acme(&mut v);
-    let k = v
-        .create_key(
-            env.id,
-            NewKey {
-                name: "worker".into(),
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+    let k = v.create_key(env.id, NewKey::named("worker")).expect("key");
     let secret = k.secret.expose().to_owned();
     v.add_publish_target(Some(env.id), &out, 0o644)
         .expect("publish");
@@ -344,15 +337,7 @@ fn an_exposed_key_is_marked_and_can_still_be_rolled() {
     let mut w = Setup::default().unlocked(|v| {
         acme(v);
         let env = v.resolve("acme/billing/prod").expect("env");
-        let k = v
-            .create_key(
-                env.id,
-                NewKey {
-                    name: "leaky".into(),
-                    ..NewKey::default()
-                },
-            )
-            .expect("key");
+        let k = v.create_key(env.id, NewKey::named("leaky")).expect("key");
         assert!(v.mark_exposed(&k.info.key_id, "repo/.env:3").expect("mark"));
     });
     w.select("prod");

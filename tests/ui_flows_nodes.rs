@@ -176,10 +176,7 @@ fn a_vault_of_100000_keys_opens_and_its_table_renders() {
         let env = v.resolve("acme/billing/prod").expect("env");
         for chunk in 0..10 {
             let batch = (0..n / 10)
-                .map(|i| NewKey {
-                    name: format!("key-{chunk}-{i:05}"),
-                    ..NewKey::default()
-                })
+                .map(|i| NewKey::named(format!("key-{chunk}-{i:05}")))
                 .collect();
             v.create_keys(env.id, batch).expect("bulk");
         }
@@ -214,14 +211,8 @@ fn changes_from_another_process_show_up() {
     assert!(w.visible_key_names().is_empty());
     let mut cli = w.open_vault();
     let env = cli.resolve("acme/billing/prod").expect("env");
-    cli.create_key(
-        env.id,
-        NewKey {
-            name: "from-the-cli".into(),
-            ..NewKey::default()
-        },
-    )
-    .expect("key");
+    cli.create_key(env.id, NewKey::named("from-the-cli"))
+        .expect("key");
     // The window polls once a second; a few frames of harness time cover it.
     for _ in 0..4 {
         w.harness.run_steps(4);
@@ -233,13 +224,7 @@ fn changes_from_another_process_show_up() {
     let reloads = |w: &Window| w.app().session().map(|s| s.reloads).unwrap_or(0);
     let before = reloads(&w);
     let secret = cli
-        .create_key(
-            env.id,
-            NewKey {
-                name: "used".into(),
-                ..NewKey::default()
-            },
-        )
+        .create_key(env.id, NewKey::named("used"))
         .expect("key")
         .secret;
     w.harness.run_steps(8);

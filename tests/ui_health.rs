@@ -35,12 +35,9 @@ fn one_key(days: Option<i64>) -> impl FnOnce(&mut Vault) {
         let now = v.now();
         v.create_key(
             ws.id,
-            NewKey {
-                name: "ci".into(),
-                scopes: vec!["read".into()],
-                expires_at: days.map(|d| now + d * DAY),
-                ..NewKey::default()
-            },
+            NewKey::named("ci")
+                .scopes(["read"])
+                .expires_at(days.map(|d| now + d * DAY)),
         )
         .expect("key");
     }
@@ -104,7 +101,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     assert_eq!(key.details.description, "deploys billing");
     assert_eq!(key.details.owner, "team-pay");
     assert_eq!(key.details.tags, ["ci", "billing"]);
-    let expires = key.expires_at.expect("an expiry now");
+    let expires = key.policy.expires_at.expect("an expiry now");
     assert!(
         (expires - (key.created_at + 90 * DAY)).abs() < 120,
         "90 days out"
@@ -154,7 +151,7 @@ fn every_detail_of_a_key_is_edited_from_the_row_and_the_detail_panel_and_logged(
     let key = w.open_vault().list_keys(None).expect("keys").remove(0);
     assert_eq!(key.details.owner, "team-ops");
     assert_eq!(key.details.tags, ["ci"]);
-    assert_eq!(key.expires_at, None);
+    assert_eq!(key.policy.expires_at, None);
 }
 
 #[test]
@@ -176,7 +173,7 @@ fn the_detail_panel_shows_local_times_with_utc_in_a_tooltip() {
             .filter_map(|n| n.accesskit_node().value())
             .collect()
     };
-    let expires = key.expires_at.expect("an expiry");
+    let expires = key.policy.expires_at.expect("an expiry");
     for (what, t) in [
         ("Created", key.created_at),
         ("Expires", expires),
@@ -291,12 +288,9 @@ fn one_key_with_secret(secret: std::rc::Rc<std::cell::RefCell<String>>) -> impl 
         let k = v
             .create_key(
                 ws.id,
-                NewKey {
-                    name: "ci".into(),
-                    scopes: vec!["read".into()],
-                    expires_at: Some(now + 80 * DAY),
-                    ..NewKey::default()
-                },
+                NewKey::named("ci")
+                    .scopes(["read"])
+                    .expires_at(Some(now + 80 * DAY)),
             )
             .expect("key");
         *secret.borrow_mut() = k.secret.expose().to_owned();
@@ -380,15 +374,8 @@ fn four_keys(v: &mut Vault) {
     for (i, name) in ["ci-1", "ci-2", "ci-3", "ci-4"].into_iter().enumerate() {
         let at = start + i as i64 * 60;
         v.set_clock(std::sync::Arc::new(move || at));
-        v.create_key(
-            ws.id,
-            NewKey {
-                name: name.into(),
-                expires_at: Some(at + 60 * DAY),
-                ..NewKey::default()
-            },
-        )
-        .expect("key");
+        v.create_key(ws.id, NewKey::named(name).expires_at(Some(at + 60 * DAY)))
+            .expect("key");
     }
 }
 
@@ -512,11 +499,7 @@ fn a_new_key_is_scrolled_into_view_and_highlighted() {
         for i in 0..40 {
             v.create_key(
                 ws.id,
-                NewKey {
-                    name: format!("a{i:02}"),
-                    expires_at: Some(now + 60 * DAY),
-                    ..NewKey::default()
-                },
+                NewKey::named(format!("a{i:02}")).expires_at(Some(now + 60 * DAY)),
             )
             .expect("key");
         }
@@ -556,11 +539,7 @@ fn thousands_of_findings_are_all_listed_and_only_those_in_view_drawn() {
     let mut w = unlocked_window(|v: &mut Vault| {
         let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
         let batch = (0..700)
-            .map(|i| NewKey {
-                name: format!("k{i:03}"),
-                scopes: vec!["read".into()],
-                ..NewKey::default()
-            })
+            .map(|i| NewKey::named(format!("k{i:03}")).scopes(["read"]))
             .collect();
         v.create_keys(ws.id, batch).expect("keys");
     });

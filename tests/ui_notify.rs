@@ -139,20 +139,18 @@ fn eventful_vault(dir: &Path) -> (PathBuf, String, i64) {
     let env = v.add_environment(p.id, "prod", None).expect("env").id;
     let key = |v: &mut Vault, name: &str, days: i64| {
         let expires_at = Some(v.now() + days * 86_400 + 3_600);
-        v.create_key(
-            env,
-            NewKey {
-                name: name.into(),
-                expires_at,
-                ..NewKey::default()
-            },
-        )
-        .expect("key")
-        .info
-        .key_id
+        v.create_key(env, NewKey::named(name).expires_at(expires_at))
+            .expect("key")
+            .info
+            .key_id
     };
     let expiring = key(&mut v, "expiring-soon", 10);
-    let expires_at = v.key(&expiring).expect("key").expires_at.expect("expiry");
+    let expires_at = v
+        .key(&expiring)
+        .expect("key")
+        .policy
+        .expires_at
+        .expect("expiry");
     key(&mut v, "quiet", 200);
     let leaked = key(&mut v, "leaked", 200);
     v.mark_exposed(&leaked, "src/config.rs:12")

@@ -46,10 +46,7 @@ fn unlocked_keyed(
     let p = v.add_project(ws.id, "billing").expect("project");
     let env = v.add_environment(p.id, "prod", None).expect("env");
     for i in 0..keys {
-        let new = NewKey {
-            name: format!("key-{i}"),
-            ..NewKey::default()
-        };
+        let new = NewKey::named(format!("key-{i}"));
         v.create_key(env.id, new).expect("key");
     }
     drop(v);

@@ -349,13 +349,7 @@ fn last_used_stamps_on_a_team_vault_show_within_a_minute() {
         let mut other = Vault::open(&path, PASS).expect("open");
         let env = other.resolve("acme/billing/prod").expect("env");
         let secret = other
-            .create_key(
-                env.id,
-                keyward::vault::NewKey {
-                    name: "stamped-key".into(),
-                    ..Default::default()
-                },
-            )
+            .create_key(env.id, keyward::vault::NewKey::named("stamped-key"))
             .expect("key")
             .secret;
         wait_for(&mut h, "stamped-key", true, SECS_10).expect("the new key arrives through NOTIFY");

@@ -32,12 +32,7 @@ fn open_vault(dir: &Path) -> Vault {
 
 fn keys(v: &mut Vault, path: &str, n: usize) {
     let node = v.resolve(path).expect("node").id;
-    let batch = (0..n)
-        .map(|i| NewKey {
-            name: format!("key-{i}"),
-            ..NewKey::default()
-        })
-        .collect();
+    let batch = (0..n).map(|i| NewKey::named(format!("key-{i}"))).collect();
     v.create_keys(node, batch).expect("keys");
 }
 
@@ -168,7 +163,10 @@ fn a_scope_made_required_is_offered_to_the_existing_keys() {
     h.click("Add to 3 keys");
     let v = open_vault(dir.path());
     let all = v.list_keys(None).expect("keys");
-    assert!(all.iter().all(|k| k.scopes.iter().any(|s| s == "write")));
+    assert!(
+        all.iter()
+            .all(|k| k.policy.scopes.iter().any(|s| s == "write"))
+    );
     assert_eq!(h.state().status_text(), Some("Added write to 3 keys"));
 }
 
@@ -252,7 +250,7 @@ fn new_keys_expire_in_90_days_and_never_warns_and_a_date_can_be_picked() {
         .expect("secret dialog")
         .minted
         .info;
-    let expires = keyward::vault::format_time(info.expires_at.expect("expires"));
+    let expires = keyward::vault::format_time(info.policy.expires_at.expect("expires"));
     assert!(expires.starts_with(&picked.to_string()), "{expires}");
 }
 

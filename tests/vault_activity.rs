@@ -18,10 +18,7 @@ fn vault(lab: &Lab) -> (Vault, keyward::vault::NodeId) {
 }
 
 fn named(name: &str) -> NewKey {
-    NewKey {
-        name: name.into(),
-        ..NewKey::default()
-    }
+    NewKey::named(name)
 }
 
 on_both_stores! {

@@ -30,12 +30,9 @@ impl Health {
         self.v
             .create_key(
                 self.env,
-                NewKey {
-                    name: name.into(),
-                    full_access,
-                    expires_at: expires_in_days.map(|d| now + d * DAY),
-                    ..NewKey::default()
-                },
+                NewKey::named(name)
+                    .full_access(full_access)
+                    .expires_at(expires_in_days.map(|d| now + d * DAY)),
             )
             .expect("key")
             .info

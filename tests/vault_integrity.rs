@@ -20,11 +20,7 @@ const PASS: &str = "integrity passphrase";
 const FILE: &str = "v.keyward";
 
 fn key(name: &str, scopes: &[&str]) -> NewKey {
-    NewKey {
-        name: name.into(),
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        ..NewKey::default()
-    }
+    NewKey::named(name).scopes(scopes.iter().copied())
 }
 
 /// A vault with acme/billing/prod and three keys; returns their secrets and key ids.
@@ -274,13 +270,7 @@ fn whole_tables_restored_from_an_older_copy_are_caught() {
     let lab = Lab::file(FILE, PASS);
     let (mut v, env, _) = populated(&lab);
     let master = v
-        .create_key(
-            env.id,
-            NewKey {
-                full_access: true,
-                ..key("master", &[])
-            },
-        )
+        .create_key(env.id, key("master", &[]).full_access(true))
         .expect("master");
     drop(v);
     let old = lab.copy("before.keyward");
@@ -435,14 +425,8 @@ fn within_seconds<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 
 fn a_node_that_is_its_own_parent_never_hangs_anything() {
     let lab = Lab::file(FILE, PASS);
     let (mut v, env, keys) = populated(&lab);
-    v.create_key(
-        env.id,
-        NewKey {
-            full_access: true,
-            ..key("master", &[])
-        },
-    )
-    .expect("master");
+    v.create_key(env.id, key("master", &[]).full_access(true))
+        .expect("master");
     drop(v);
     for sql in [
         format!("UPDATE nodes SET parent_id = id WHERE id = {}", env.id),

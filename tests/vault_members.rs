@@ -14,11 +14,7 @@ const BOB: &str = "bob passphrase two";
 const FILE: &str = "team.keyward";
 
 fn new_key(name: &str) -> NewKey {
-    NewKey {
-        name: name.into(),
-        scopes: vec!["write".into()],
-        ..NewKey::default()
-    }
+    NewKey::named(name).scopes(["write"])
 }
 
 /// alice (creator) and bob, with acme/billing/prod and one key each; returns their secrets.

@@ -42,14 +42,7 @@ impl Signed {
     fn key(&mut self, name: &str) -> String {
         let k = self
             .vault
-            .create_key(
-                self.ws.id,
-                NewKey {
-                    name: name.into(),
-                    scopes: vec!["write".into()],
-                    ..NewKey::default()
-                },
-            )
+            .create_key(self.ws.id, NewKey::named(name).scopes(["write"]))
             .expect("key");
         k.secret.expose().to_owned()
     }
@@ -451,11 +444,7 @@ fn write_the_test_vector() {
     )
     .expect("create");
     let ws = v.add_workspace("demo", Preset::ReadWrite).expect("ws");
-    let key = |name: &str| NewKey {
-        name: name.into(),
-        scopes: vec!["write".into()],
-        ..NewKey::default()
-    };
+    let key = |name: &str| NewKey::named(name).scopes(["write"]);
     let valid = v.create_key(ws.id, key("valid")).expect("valid");
     let revoked = v.create_key(ws.id, key("revoked")).expect("revoked");
     v.revoke_key(&revoked.info.key_id).expect("revoke");

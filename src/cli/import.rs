@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::error::CliError;
 use crate::vault::{Error, Expiry, KeyDetails, NewKey, NodeId, Vault, validate_name};
+use keyward_verify::Policy;
 
 /// One line of an import file.
 #[derive(Deserialize)]
@@ -87,9 +88,12 @@ pub(super) fn read_batch(v: &Vault, node: NodeId, file: &Path) -> Result<Vec<New
         }
         batch.push(NewKey {
             name,
-            scopes: line.scopes,
             full_access: line.full_access,
-            expires_at,
+            policy: Policy {
+                scopes: line.scopes,
+                expires_at,
+                revoked: false,
+            },
             details: KeyDetails {
                 description: line.description,
                 owner: line.owner,

@@ -25,13 +25,10 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
         } => {
             let node = v.resolve(&node)?;
             let expires_at = Expiry::parse(&expires)?.resolve(v.now())?;
-            let new = NewKey {
-                name,
-                scopes,
-                full_access,
-                expires_at,
-                ..NewKey::default()
-            };
+            let new = NewKey::named(name)
+                .scopes(scopes)
+                .full_access(full_access)
+                .expires_at(expires_at);
             match output {
                 Some(path) if path.as_os_str() != "-" => {
                     create_into_file(ctx, &mut v, node.id, new, &path)?
@@ -152,7 +149,7 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             ctx.print(json!(info), || {
                 format!(
                     "Scopes of {key_id} are now: {}",
-                    render::scope_list(&info.scopes)
+                    render::scope_list(&info.policy.scopes)
                 )
             });
         }

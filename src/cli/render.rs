@@ -100,9 +100,9 @@ pub fn key_row(k: KeyInfo) -> Vec<String> {
         if k.full_access {
             "full access".into()
         } else {
-            scope_list(&k.scopes)
+            scope_list(&k.policy.scopes)
         },
-        when(k.expires_at, "never"),
+        when(k.policy.expires_at, "never"),
         when(k.last_used_at, "never"),
         k.status.as_str().into(),
         k.display,
@@ -111,9 +111,9 @@ pub fn key_row(k: KeyInfo) -> Vec<String> {
 
 pub fn key(k: &KeyInfo) -> String {
     let scopes = if k.full_access {
-        format!("{} (full access)", scope_list(&k.scopes))
+        format!("{} (full access)", scope_list(&k.policy.scopes))
     } else {
-        scope_list(&k.scopes)
+        scope_list(&k.policy.scopes)
     };
     let mut lines = vec![
         format!("Key id:     {}", k.key_id),
@@ -123,7 +123,7 @@ pub fn key(k: &KeyInfo) -> String {
         format!("Scopes:     {scopes}"),
         format!("Status:     {}", k.status.as_str()),
         format!("Created:    {}", format_time(k.created_at)),
-        format!("Expires:    {}", when(k.expires_at, "never")),
+        format!("Expires:    {}", when(k.policy.expires_at, "never")),
         format!("Last used:  {}", when(k.last_used_at, "never")),
     ];
     if let (Some(day), Some(month)) = (k.uses_24h, k.uses_30d) {
@@ -185,8 +185,11 @@ pub fn secret_text(
     ));
     out.push_str(minted.secret.expose());
     out.push_str("\n\n");
-    out.push_str(&format!("Scopes:   {}\n", scope_list(&info.scopes)));
-    out.push_str(&format!("Expires:  {}\n", when(info.expires_at, "never")));
+    out.push_str(&format!("Scopes:   {}\n", scope_list(&info.policy.scopes)));
+    out.push_str(&format!(
+        "Expires:  {}\n",
+        when(info.policy.expires_at, "never")
+    ));
     out.push_str("Header:   Authorization: Api-Key <the key above>\n\n");
     out.push_str("Store this secret key securely. You won't be able to view it again.");
     if let Some(note) = note {

@@ -145,7 +145,7 @@ impl KeyRows {
             u32::try_from(self.details.len() - 1).unwrap_or(NO_DETAILS)
         };
         let mut scopes = 0u128;
-        for s in &k.scopes {
+        for s in &k.policy.scopes {
             // A catalog of more than 128 scopes shows the first 128 in the table.
             if let Some(i) = Some(intern(&mut self.scope_names, s)).filter(|&i| i < 128) {
                 scopes |= 1 << i;
@@ -169,7 +169,7 @@ impl KeyRows {
         let mut flags = 0;
         for (on, flag) in [
             (k.full_access, FULL_ACCESS),
-            (k.expires_at.is_some(), HAS_EXPIRY),
+            (k.policy.expires_at.is_some(), HAS_EXPIRY),
             (k.last_used_at.is_some(), HAS_LAST_USE),
             (k.uses_24h.is_some() && k.uses_30d.is_some(), HAS_USES),
         ] {
@@ -181,7 +181,7 @@ impl KeyRows {
         let count = |n: Option<u64>| n.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
         self.slots.push(Slot {
             created_at: k.created_at,
-            expires_at: k.expires_at.unwrap_or_default(),
+            expires_at: k.policy.expires_at.unwrap_or_default(),
             last_used_at: k.last_used_at.unwrap_or_default(),
             at,
             key_id_len: lens[0],
@@ -388,10 +388,9 @@ pub(super) mod tests {
             name: name.into(),
             node: "acme/prod".into(),
             node_id: 1,
-            scopes: Vec::new(),
+            policy: keyward_verify::Policy::default(),
             full_access: false,
             created_at: 1,
-            expires_at: None,
             last_used_at: None,
             uses_24h: None,
             uses_30d: None,
@@ -422,8 +421,8 @@ pub(super) mod tests {
         let mut r = KeyRows::default();
         r.clear(vec!["read".into(), "write".into()]);
         let mut k = key("kid_1", "名前 ✓", "kw_ab…cd");
-        k.scopes = vec!["write".into(), "extra".into()];
-        k.expires_at = Some(-5);
+        k.policy.scopes = vec!["write".into(), "extra".into()];
+        k.policy.expires_at = Some(-5);
         k.uses_24h = Some(3);
         k.uses_30d = Some(u64::MAX);
         k.details.owner = "ops".into();

@@ -369,7 +369,7 @@ mod tests {
             name,
             &format!("kw_{name}…"),
         );
-        k.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        k.policy.scopes = scopes.iter().map(|s| s.to_string()).collect();
         k.created_at = created_at;
         k
     }

@@ -90,10 +90,7 @@ pub fn acme(v: &mut Vault) -> Node {
 /// last first).
 pub fn add_keys(v: &mut Vault, node: NodeId, names: &[&str]) {
     for name in names {
-        let new = NewKey {
-            name: (*name).into(),
-            ..NewKey::default()
-        };
+        let new = NewKey::named(*name);
         v.create_key(node, new).expect("key");
     }
 }
@@ -132,10 +129,7 @@ impl eframe::Storage for MemoryStorage {
 
 /// A key named `name` with the defaults under `node`; its key id and secret.
 pub fn mint(v: &mut Vault, node: NodeId, name: &str) -> (String, String) {
-    let new = NewKey {
-        name: name.into(),
-        ..NewKey::default()
-    };
+    let new = NewKey::named(name);
     let k = v.create_key(node, new).expect("key");
     (k.info.key_id.clone(), k.secret.expose().to_owned())
 }

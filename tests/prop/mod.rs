@@ -65,11 +65,7 @@ pub fn signed() -> &'static Signed {
             Vault::create(&dir.path().join("p.keyward"), "prop pass", params).expect("create");
         let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
         let empty = v.export_verifier(None, None).expect("export").to_json();
-        let key = |name: &str| NewKey {
-            name: name.into(),
-            scopes: vec!["write".into()],
-            ..NewKey::default()
-        };
+        let key = |name: &str| NewKey::named(name).scopes(["write"]);
         let a = v.create_key(ws.id, key("a")).expect("a");
         let b = v.create_key(ws.id, key("b")).expect("b");
         v.roll_key(&a.info.key_id, Grace::OneHour).expect("roll");

@@ -52,10 +52,10 @@ fn apply_one(s: &mut Session, key_id: &str, change: &BulkChange) -> Result<bool,
         }
         BulkChange::AddScope(scope) => {
             let key = s.vault.key(key_id)?;
-            if key.full_access || key.scopes.contains(scope) {
+            if key.full_access || key.policy.scopes.contains(scope) {
                 return Ok(false);
             }
-            let mut scopes = key.scopes;
+            let mut scopes = key.policy.scopes;
             scopes.push(scope.clone());
             s.vault.set_scopes(key_id, &scopes, false).map(|_| true)
         }

@@ -111,13 +111,10 @@ impl AddKey {
             {
                 commands.push(Command::Keys(KeyCommand::Create {
                     node: self.node,
-                    new: NewKey {
-                        name: self.name.trim().to_owned(),
-                        scopes: chosen_scopes(&self.scopes),
-                        full_access: self.full_access,
-                        expires_at,
-                        ..NewKey::default()
-                    },
+                    new: NewKey::named(self.name.trim().to_owned())
+                        .scopes(chosen_scopes(&self.scopes))
+                        .full_access(self.full_access)
+                        .expires_at(expires_at),
                 }));
             }
         });

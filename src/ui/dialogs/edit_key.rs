@@ -130,6 +130,7 @@ impl EditKey {
         ui.label(RichText::new("Expiration").strong());
         let current = self
             .before
+            .policy
             .expires_at
             .map_or_else(|| "never".to_owned(), local_time);
         ui.horizontal_wrapped(|ui| {

@@ -140,14 +140,14 @@ fn detail_ui(
                 if k.full_access {
                     chip(ui, "full access");
                 }
-                for scope in &k.scopes {
+                for scope in &k.policy.scopes {
                     chip(ui, scope);
                 }
             });
             ui.end_row();
             for (label, at) in [
                 ("Created", Some(k.created_at)),
-                ("Expires", k.expires_at),
+                ("Expires", k.policy.expires_at),
                 ("Last used", k.last_used_at),
             ] {
                 ui.label(muted(label));

@@ -34,7 +34,7 @@ impl KeyForm {
         let scopes = key.status.works().then(|| {
             catalog
                 .iter()
-                .map(|s| (s.clone(), s.required || key.scopes.contains(&s.id)))
+                .map(|s| (s.clone(), s.required || key.policy.scopes.contains(&s.id)))
                 .collect()
         });
         let before = scopes.as_deref().map(chosen_scopes).unwrap_or_default();

@@ -136,10 +136,10 @@ fn body_ui(ui: &mut egui::Ui, d: &SecretDialog, commands: &mut Vec<Command>) {
         .on_hover_text(line);
     });
     ui.add_space(theme::SPACE * 0.5);
-    let scopes = if info.scopes.is_empty() {
+    let scopes = if info.policy.scopes.is_empty() {
         "none".to_owned()
     } else {
-        info.scopes.join(", ")
+        info.policy.scopes.join(", ")
     };
     let scopes = if info.full_access {
         format!("{scopes} (full access)")
@@ -149,11 +149,12 @@ fn body_ui(ui: &mut egui::Ui, d: &SecretDialog, commands: &mut Vec<Command>) {
     ui.label(format!("Scopes: {scopes}"));
     let expires = ui.label(format!(
         "Expires: {}",
-        info.expires_at
+        info.policy
+            .expires_at
             .map(crate::ui::time::local_time)
             .unwrap_or_else(|| "never".into())
     ));
-    if let Some(t) = info.expires_at {
+    if let Some(t) = info.policy.expires_at {
         expires.on_hover_text(crate::ui::time::utc_time(t));
     }
     ui.label(

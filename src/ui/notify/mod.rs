@@ -147,7 +147,7 @@ pub fn key_events(k: &KeyInfo, now: Timestamp, out: &mut Vec<Event>) {
             body: format!("{place}: its secret was found outside the vault and still works. Roll or revoke it."),
         });
     }
-    if let Some(t) = k.expires_at
+    if let Some(t) = k.policy.expires_at
         && t > now
         && t - now < WARNING_DAYS * DAY
     {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{EXPIRING_SOON_SECS, NodeId, Timestamp};
 use crate::vault::time_text::{ser_opt_time, ser_time};
+use keyward_verify::Policy;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,42 +55,85 @@ impl KeyStatus {
 }
 
 /// A key as lists show it. Never holds the secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyInfo {
     pub key_id: String,
     pub name: String,
     /// Path of the node the key belongs to.
     pub node: String,
-    #[serde(skip)]
     pub node_id: NodeId,
-    pub scopes: Vec<String>,
+    /// Its scopes as they stand, expiry and whether it is revoked: what the decision reads.
+    pub policy: Policy,
     pub full_access: bool,
-    #[serde(serialize_with = "ser_time")]
     pub created_at: Timestamp,
-    #[serde(serialize_with = "ser_opt_time")]
-    pub expires_at: Option<Timestamp>,
     /// The newer of the vault's own stamp (verification through the vault) and the usage
     /// files `keyward serve` writes beside the vault's publish targets.
-    #[serde(serialize_with = "ser_opt_time")]
     pub last_used_at: Option<Timestamp>,
     /// Checks that found the key through `keyward serve` in the last 24 hours and 30 days, from
     /// the usage files beside the publish targets; `None` when no usage file mentions it.
     pub uses_24h: Option<u64>,
     pub uses_30d: Option<u64>,
-    #[serde(serialize_with = "ser_opt_time")]
     pub revoked_at: Option<Timestamp>,
     pub status: KeyStatus,
     /// `prefix_abcd…wxyz`.
     pub display: String,
     /// Description, owner and tags.
-    #[serde(flatten)]
     pub details: KeyDetails,
     /// After a roll with a grace period: when the previous secret stops working.
+    pub old_secret_valid_until: Option<Timestamp>,
+}
+
+/// The listing's JSON (`key list/show --json`): its fields by name in the order scripts
+/// have always read them, the policy's in place; borrowed, so printing copies nothing.
+#[derive(Serialize)]
+struct KeyInfoJson<'a> {
+    key_id: &'a str,
+    name: &'a str,
+    node: &'a str,
+    scopes: &'a [String],
+    full_access: bool,
+    #[serde(serialize_with = "ser_time")]
+    created_at: Timestamp,
+    #[serde(serialize_with = "ser_opt_time")]
+    expires_at: Option<Timestamp>,
+    #[serde(serialize_with = "ser_opt_time")]
+    last_used_at: Option<Timestamp>,
+    uses_24h: Option<u64>,
+    uses_30d: Option<u64>,
+    #[serde(serialize_with = "ser_opt_time")]
+    revoked_at: Option<Timestamp>,
+    status: KeyStatus,
+    display: &'a str,
+    #[serde(flatten)]
+    details: &'a KeyDetails,
     #[serde(
         serialize_with = "ser_opt_time",
         skip_serializing_if = "Option::is_none"
     )]
-    pub old_secret_valid_until: Option<Timestamp>,
+    old_secret_valid_until: Option<Timestamp>,
+}
+
+impl Serialize for KeyInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        KeyInfoJson {
+            key_id: &self.key_id,
+            name: &self.name,
+            node: &self.node,
+            scopes: &self.policy.scopes,
+            full_access: self.full_access,
+            created_at: self.created_at,
+            expires_at: self.policy.expires_at,
+            last_used_at: self.last_used_at,
+            uses_24h: self.uses_24h,
+            uses_30d: self.uses_30d,
+            revoked_at: self.revoked_at,
+            status: self.status,
+            display: &self.display,
+            details: &self.details,
+            old_secret_valid_until: self.old_secret_valid_until,
+        }
+        .serialize(s)
+    }
 }
 
 /// What people write about a key: what it is for, who holds it, and tags to find it by.

@@ -52,9 +52,9 @@ impl KeyFile {
             workspace,
             project,
             environment,
-            scopes: minted.info.scopes.clone(),
+            scopes: minted.info.policy.scopes.clone(),
             created_at: format_time(minted.info.created_at),
-            expires_at: minted.info.expires_at.map(format_time),
+            expires_at: minted.info.policy.expires_at.map(format_time),
             authorization: Zeroizing::new(format!("Api-Key {secret}")),
         }
     }

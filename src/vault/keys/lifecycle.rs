@@ -14,18 +14,47 @@ use crate::vault::model::{
 };
 use crate::vault::tree::Tree;
 use crate::vault::{Action, Grace, Vault, crypto, store, tamper};
-use keyward_verify::{Rolled, Secret, base62};
+use keyward_verify::{Policy, Rolled, Secret, base62};
 
 /// What `create_key` needs.
 #[derive(Clone, Debug, Default)]
 pub struct NewKey {
     pub name: String,
-    pub scopes: Vec<String>,
     /// Every scope of the catalog, now and later.
     pub full_access: bool,
-    pub expires_at: Option<Timestamp>,
+    /// The scopes asked for (the catalog's required ones are added) and the expiry; a new
+    /// key cannot be revoked already.
+    pub policy: Policy,
     /// Description, owner and tags (empty by default).
     pub details: KeyDetails,
+}
+
+impl NewKey {
+    /// A key named `name` with no scope asked for, never expiring.
+    pub fn named(name: impl Into<String>) -> Self {
+        NewKey {
+            name: name.into(),
+            ..NewKey::default()
+        }
+    }
+
+    /// The same key asking for `scopes`.
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.policy.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The same key expiring at `at` (`None`: never).
+    pub fn expires_at(mut self, at: Option<Timestamp>) -> Self {
+        self.policy.expires_at = at;
+        self
+    }
+
+    /// The same key with every scope of the catalog, now and later (or not).
+    pub fn full_access(mut self, full_access: bool) -> Self {
+        self.full_access = full_access;
+        self
+    }
 }
 
 /// A key just minted or rolled: the only moment its secret exists.
@@ -132,7 +161,10 @@ impl Vault {
         let mut checked = Vec::with_capacity(batch.len());
         for new in batch {
             let name = validate_name("key", &new.name)?;
-            if let Some(at) = new.expires_at
+            if new.policy.revoked {
+                return Err(Error::Invalid("a new key cannot be revoked already".into()));
+            }
+            if let Some(at) = new.policy.expires_at
                 && at <= now
             {
                 return Err(Error::Invalid(format!(
@@ -149,7 +181,7 @@ impl Vault {
             let catalog = tree.catalog(node)?;
             let mut minted = Vec::with_capacity(checked.len());
             for (name, new) in checked {
-                let scopes = Self::resolve_scopes(catalog, &new.scopes, new.full_access)?;
+                let scopes = Self::resolve_scopes(catalog, &new.policy.scopes, new.full_access)?;
                 minted.push(v.mint(tx, &tree, target, name, scopes, &new, now, &lineage)?);
             }
             if handover == Handover::Shown {
@@ -201,7 +233,7 @@ impl Vault {
             scopes,
             full_access: new.full_access,
             created_at: now,
-            expires_at: new.expires_at,
+            expires_at: new.policy.expires_at,
             revoked_at: None,
             sha256: crypto::to_hex(&sha),
             display: secret.display(),
@@ -265,11 +297,7 @@ impl Vault {
         let mut name = "master".to_owned();
         let mut n = 1;
         loop {
-            let new = NewKey {
-                name: name.clone(),
-                full_access: true,
-                ..NewKey::default()
-            };
+            let new = NewKey::named(name.clone()).full_access(true);
             let attempt = self.create_keys_then(node, vec![new], |minted| {
                 minted.iter().try_for_each(&mut deliver)
             });

@@ -70,6 +70,7 @@ impl<H> KeyData<H> {
         last_used_at: Option<Timestamp>,
         now: Timestamp,
     ) -> KeyInfo {
+        let policy = self.policy(scopes);
         KeyInfo {
             status: listed_status(
                 now,
@@ -81,10 +82,9 @@ impl<H> KeyData<H> {
             name: self.name,
             node,
             node_id: self.node_id,
-            scopes,
+            policy,
             full_access: self.full_access,
             created_at: self.created_at,
-            expires_at: self.expires_at,
             last_used_at,
             uses_24h: None,
             uses_30d: None,
@@ -198,6 +198,28 @@ mod tests {
             serde_json::from_str::<KeyData<serde::de::IgnoredAny>>(r#"{"key_id":"kid_1"}"#)
                 .is_err()
         );
+    }
+
+    /// `key list/show --json` print this: the same field names in the same order as before
+    /// the listing held the policy.
+    #[test]
+    fn the_listing_json_is_unchanged() {
+        let info = record().into_info(
+            vec!["read".into()],
+            "acme".into(),
+            Some(1_750_000_100),
+            1_750_000_000,
+        );
+        let text = serde_json::to_string(&info).expect("a listing serialises");
+        let expected = concat!(
+            r#"{"key_id":"kid_1","name":"ci","node":"acme","scopes":["read"],"#,
+            r#""full_access":false,"created_at":"2023-11-14T22:13:20Z","#,
+            r#""expires_at":"2030-03-17T17:46:40Z","last_used_at":"2025-06-15T15:08:20Z","#,
+            r#""uses_24h":null,"uses_30d":null,"revoked_at":null,"status":"exposed","#,
+            r#""display":"acme_abcd…wxyz","description":"deploys","owner":"ops","#,
+            r#""tags":["prod"],"old_secret_valid_until":"2027-01-15T08:00:00Z"}"#
+        );
+        assert_eq!(text, expected);
     }
 
     #[test]

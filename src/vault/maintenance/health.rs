@@ -165,7 +165,7 @@ impl KeyFacts {
     fn of(k: &KeyInfo) -> KeyFacts {
         KeyFacts {
             status: k.status,
-            expires_at: k.expires_at,
+            expires_at: k.policy.expires_at,
             created_at: k.created_at,
             last_used_at: k.last_used_at,
             full_access: k.full_access,

@@ -51,11 +51,7 @@ impl Fixture {
 }
 
 fn new_key(name: &str, scopes: &[&str]) -> NewKey {
-    NewKey {
-        name: name.into(),
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        ..NewKey::default()
-    }
+    NewKey::named(name).scopes(scopes.iter().copied())
 }
 
 #[test]
@@ -119,7 +115,7 @@ fn create_adds_required_scopes_and_refuses_bad_input() {
         .vault
         .create_key(f.env.id, new_key("ci", &[]))
         .expect("create");
-    assert_eq!(k.info.scopes, vec!["read"]);
+    assert_eq!(k.info.policy.scopes, vec!["read"]);
     assert!(k.secret.expose().starts_with("acme_"));
     assert!(Secret::parse(k.secret.expose()).is_ok());
     assert!(matches!(
@@ -132,11 +128,11 @@ fn create_adds_required_scopes_and_refuses_bad_input() {
             .is_err()
     );
     assert!(f.vault.create_key(f.env.id, new_key("", &[])).is_err());
-    let past = NewKey {
-        expires_at: Some(f.vault.now() - 1),
-        ..new_key("old", &[])
-    };
+    let past = new_key("old", &[]).expires_at(Some(f.vault.now() - 1));
     assert!(f.vault.create_key(f.env.id, past).is_err());
+    let mut revoked = new_key("revoked", &[]);
+    revoked.policy.revoked = true;
+    assert!(f.vault.create_key(f.env.id, revoked).is_err());
     assert_eq!(f.vault.list_keys(None).expect("list").len(), 1);
 }
 
@@ -165,10 +161,7 @@ fn verify_answers_each_outcome() {
     let other = Secret::generate("acme");
     assert_eq!(f.outcome(other.expose(), &[]), Outcome::NotFound);
 
-    let short = NewKey {
-        expires_at: Some(f.vault.now() + 3600),
-        ..new_key("short", &[])
-    };
+    let short = new_key("short", &[]).expires_at(Some(f.vault.now() + 3600));
     let short = f.vault.create_key(f.env.id, short).expect("short");
     assert_eq!(
         f.outcome(short.secret.expose(), &["write"]),
@@ -232,7 +225,7 @@ fn master_key_is_get_or_create_and_follows_the_catalog() {
         .add_scope(ws.id, Scope::new("admin", "Admin", "", false, false))
         .expect("scope");
     assert_eq!(
-        f.vault.key(&m.info.key_id).expect("key").scopes,
+        f.vault.key(&m.info.key_id).expect("key").policy.scopes,
         vec!["read", "write", "admin"]
     );
     assert_eq!(f.outcome(m.secret.expose(), &["admin"]), Outcome::Valid);
@@ -249,11 +242,11 @@ fn scopes_can_be_edited_and_removing_a_scope_strips_it_from_keys() {
         .vault
         .set_scopes(&k.info.key_id, &["write".into()], false)
         .expect("set");
-    assert_eq!(info.scopes, vec!["read", "write"]);
+    assert_eq!(info.policy.scopes, vec!["read", "write"]);
     let ws = f.vault.resolve("acme").expect("ws");
     assert_eq!(f.vault.remove_scope(ws.id, "write").expect("rm"), 1);
     assert_eq!(
-        f.vault.key(&k.info.key_id).expect("key").scopes,
+        f.vault.key(&k.info.key_id).expect("key").policy.scopes,
         vec!["read"]
     );
     assert!(
@@ -439,10 +432,9 @@ fn a_walk_over_many_batches_keeps_creation_order_and_stops_when_asked() {
     // them; one key in grace and one expired, so the health report has more than one kind.
     let n = 1_300;
     let batch: Vec<NewKey> = (0..n)
-        .map(|i| NewKey {
-            name: format!("k{i:04}"),
-            expires_at: (i % 2 == 0).then_some(1_800_000_000 + 200 * DAY_SECS),
-            ..NewKey::default()
+        .map(|i| {
+            NewKey::named(format!("k{i:04}"))
+                .expires_at((i % 2 == 0).then_some(1_800_000_000 + 200 * DAY_SECS))
         })
         .collect();
     let minted = f.vault.create_keys(f.env.id, batch).expect("keys");

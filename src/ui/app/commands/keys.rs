@@ -32,7 +32,11 @@ pub(super) fn run(s: &mut Session, command: KeyCommand) -> Outcome {
             if let Ok(k) = s.vault.key(&key_id) {
                 let catalog = s.vault.scopes(k.node_id).unwrap_or_default();
                 s.dialog = Some(Box::new(EditScopes::new(
-                    key_id, k.name, k.scopes, false, &catalog,
+                    key_id,
+                    k.name,
+                    k.policy.scopes,
+                    false,
+                    &catalog,
                 )));
                 s.dialog_error = None;
             }
