@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::Table;
+use super::table::Table;
 use crate::vault::crypto::{self, DIGEST_LEN};
 
 /// Rows per bucket, as a shift: ids `b << 8 .. (b + 1) << 8` share bucket `b`.

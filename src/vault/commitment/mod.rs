@@ -17,10 +17,12 @@ use crate::vault::store::Store;
 
 mod bucket;
 mod root;
+mod table;
 
 pub use bucket::Entry;
 use bucket::{Bucket, Buckets, bucket_of};
 pub use root::{MemberRecord, RetiredSigningKey, Root};
+pub use table::Table;
 
 use crate::vault::crypto::{self, DIGEST_LEN, Sealer};
 use crate::vault::error::{Error, Result};
@@ -34,28 +36,6 @@ pub fn bucket_decodes(bytes: &[u8], bucket: i64) -> bool {
 
 fn bucket_key(table: Table, bucket: i64) -> String {
     format!("{}/{bucket}", table.name())
-}
-
-/// The sealed tables the commitment covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Table {
-    Nodes,
-    Keys,
-}
-
-impl Table {
-    pub const ALL: [Table; 2] = [Table::Nodes, Table::Keys];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Table::Nodes => "nodes",
-            Table::Keys => "keys",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Table> {
-        Table::ALL.into_iter().find(|t| t.name() == name)
-    }
 }
 
 enum State {
