@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::window;
-use egui::{Shape, ViewportCommand, ViewportId};
+use egui::{ViewportCommand, ViewportId};
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, kittest::NodeT as _};
 use keyward::ui::KeywardApp;
@@ -120,22 +120,6 @@ fn controls_are_named_in_plain_words() {
     }
 }
 
-/// Every text laid out in the last frame.
-fn texts(h: &Harness<'static, KeywardApp>) -> Vec<Arc<egui::Galley>> {
-    fn walk(shape: &Shape, out: &mut Vec<Arc<egui::Galley>>) {
-        match shape {
-            Shape::Text(t) => out.push(t.galley.clone()),
-            Shape::Vec(v) => v.iter().for_each(|s| walk(s, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for clipped in &h.output().shapes {
-        walk(&clipped.shape, &mut out);
-    }
-    out
-}
-
 #[test]
 fn a_cjk_name_is_drawn_with_a_system_font() {
     use keyward::ui::fonts::{Script, SystemFallback, font_dirs};
@@ -157,7 +141,7 @@ fn a_cjk_name_is_drawn_with_a_system_font() {
     unlock(&mut h);
     h.get_by_label(&format!("Workspace {NAME}")).click();
     h.run();
-    let drawn = texts(&h);
+    let drawn = window::drawn_texts(&h);
     let galley = drawn
         .iter()
         .find(|g| g.text().contains(NAME))

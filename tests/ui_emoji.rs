@@ -4,11 +4,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::PASS;
 use common::window::{self, App};
-use egui::Shape;
 use egui::epaint::text::Glyph;
 use egui_kittest::kittest::Queryable as _;
 use keyward::ui::clipboard::MemoryClipboard;
@@ -60,25 +57,9 @@ fn window_with_emoji_names(dir: &tempfile::TempDir, size: egui::Vec2) -> App {
     h
 }
 
-/// Every text drawn in the last frame.
-fn texts(h: &App) -> Vec<Arc<egui::Galley>> {
-    fn walk(shape: &Shape, out: &mut Vec<Arc<egui::Galley>>) {
-        match shape {
-            Shape::Text(t) => out.push(t.galley.clone()),
-            Shape::Vec(v) => v.iter().for_each(|s| walk(s, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for clipped in &h.output().shapes {
-        walk(&clipped.shape, &mut out);
-    }
-    out
-}
-
 /// The glyphs of `c` in every drawn text that contains `text`.
 fn glyphs_of(h: &App, text: &str, c: char) -> Vec<Glyph> {
-    let drawn = texts(h);
+    let drawn = window::drawn_texts(h);
     let found: Vec<Glyph> = drawn
         .iter()
         .filter(|g| g.text().contains(text))
@@ -144,7 +125,7 @@ fn an_emoji_in_a_name_has_the_size_of_the_text_beside_it() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let h = window_with_emoji_names(&dir, egui::vec2(760.0, 480.0));
-    let drawn = texts(&h);
+    let drawn = window::drawn_texts(&h);
     let galley = drawn
         .iter()
         .find(|g| g.text() == KEY)
