@@ -12,6 +12,11 @@
 //! `KEYWARD_BENCH_ROUNDS` (5), `KEYWARD_BENCH_PIN` (1: with two cores or more, wrk runs on the
 //! first core and nginx and serve on the last, so the load generator and the server under test
 //! never share a core and both servers get the same one; 0 lets the scheduler place them).
+//!
+//! Also a serve over the same keys each carrying a 100/min rate limit, checked with one key
+//! (so nearly every answer is a 429 with its headers), against serve without limits in the
+//! same rounds: the policy target is at least 0.8x. Ratios to nginx are also given round by
+//! round (the same round's runs), as their median.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -19,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use keyward::serve::{Config, load_snapshot};
 use keyward::vault::{KdfParams, NewKey, Preset, Vault};
+use keyward_verify::limits::KeyLimits;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -46,10 +52,9 @@ fn free_port() -> u16 {
 /// A verifier file of `n` keys; returns the secret of one in the middle.
 /// A signed verifier file of `n` keys from a vault made for the bench; returns one key's
 /// secret and the public key to trust.
-fn write_verifier(path: &Path, n: usize) -> (String, String) {
-    let dir = path.parent().expect("a folder");
+fn write_verifier(path: &Path, n: usize, limits: Option<&KeyLimits>) -> (String, String) {
     let mut v = Vault::create(
-        &dir.join("bench.keyward"),
+        &path.with_extension("keyward"),
         "bench passphrase",
         KdfParams::new(8, 1).expect("kdf"),
     )
@@ -58,7 +63,13 @@ fn write_verifier(path: &Path, n: usize) -> (String, String) {
     let mut chosen = String::new();
     for chunk in 0..n.div_ceil(10_000) {
         let batch: Vec<NewKey> = (chunk * 10_000..((chunk + 1) * 10_000).min(n))
-            .map(|i| NewKey::named(format!("key-{i:07}")).scopes(["write"]))
+            .map(|i| {
+                let key = NewKey::named(format!("key-{i:07}")).scopes(["write"]);
+                match limits {
+                    Some(l) => key.limits(l.clone()),
+                    None => key,
+                }
+            })
             .collect();
         let minted = v.create_keys(ws.id, batch).expect("keys");
         if chunk == 0 {
@@ -201,13 +212,19 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bench.verifier.json");
-    let (secret, trust) = write_verifier(&file, n);
+    let (secret, trust) = write_verifier(&file, n, None);
+    let limited_file = dir.path().join("limited.verifier.json");
+    let per_minute = KeyLimits {
+        rate: vec!["100/min".parse().expect("a limit")],
+        ..KeyLimits::default()
+    };
+    let (limited_secret, limited_trust) = write_verifier(&limited_file, n, Some(&per_minute));
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
 
     let mut loads: Vec<Duration> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let snapshot = load_snapshot(&file, &trust).expect("load");
+            let snapshot = load_snapshot(&file, &trust, Default::default()).expect("load");
             assert_eq!(snapshot.keys, n);
             t.elapsed()
         })
@@ -274,10 +291,27 @@ fn main() {
             (*t, format!("http://{addr}/v1/check?scope=write"))
         })
         .collect();
+    let limited_url = {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut config = Config::new(vec![limited_file.clone()], limited_trust.clone());
+        config.listen = "127.0.0.1:0".into();
+        config.state_dir = Some(dir.path().join("serve-state-limited"));
+        std::thread::spawn(move || {
+            let _ = keyward::serve::run(config, |addr| {
+                let _ = tx.send(addr);
+            });
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("serve started");
+        format!("http://{addr}/v1/check?scope=write")
+    };
+    let limited_header = format!("Authorization: Api-Key {limited_secret}");
     let header = format!("Authorization: Api-Key {secret}");
     for (_, url) in &servers {
         let _warm = wrk(url, Some(&header), 1, cores);
     }
+    let _warm = wrk(&limited_url, Some(&limited_header), 1, cores);
     let _warm = wrk(&nginx_url, None, 1, cores);
 
     // Rounds alternate nginx and each serve (and the default serve under a slow-client flood),
@@ -286,6 +320,7 @@ fn main() {
     let mut nginx_runs = Vec::new();
     let mut serve_runs: Vec<Vec<Wrk>> = servers.iter().map(|_| Vec::new()).collect();
     let mut flood_runs = Vec::new();
+    let mut limited_runs = Vec::new();
     for _ in 0..rounds {
         nginx_runs.push(wrk(&nginx_url, None, seconds, cores));
         for (i, (_, url)) in servers.iter().enumerate() {
@@ -301,6 +336,10 @@ fn main() {
         );
         flood_runs.push(r);
         drop(held);
+        // Past its first 100 a minute, every answer is a 429 with the RateLimit headers.
+        let r = wrk(&limited_url, Some(&limited_header), seconds, cores);
+        assert!(r.non_2xx > 0, "the 100/min limit refused nothing");
+        limited_runs.push(r);
     }
     let _ = nginx.kill();
     let _ = nginx.wait();
@@ -324,6 +363,38 @@ fn main() {
             p99 / base.1
         );
     }
+    // The same ratios taken within each round (nginx and serve run back to back), then the
+    // median of those: a round where the machine was busy counts against both alike.
+    let paired = |runs: &[Wrk]| {
+        let mut rps: Vec<f64> = runs
+            .iter()
+            .zip(&nginx_runs)
+            .map(|(s, n)| s.requests_per_sec / n.requests_per_sec)
+            .collect();
+        let mut p99: Vec<f64> = runs
+            .iter()
+            .zip(&nginx_runs)
+            .map(|(s, n)| s.p99_ms / n.p99_ms)
+            .collect();
+        rps.sort_by(f64::total_cmp);
+        p99.sort_by(f64::total_cmp);
+        (rps[rps.len() / 2], p99[p99.len() / 2])
+    };
+    let (rps_ratio, p99_ratio) = paired(&serve_runs[0]);
+    println!(
+        "keyward serve (default threads) to nginx, round by round: median throughput {rps_ratio:.2}x          (target >= 0.9), median p99 {p99_ratio:.2}x (target <= 1.5)"
+    );
+    let (lrps, lp99) = median(&limited_runs);
+    let mut per_round: Vec<f64> = limited_runs
+        .iter()
+        .zip(&serve_runs[0])
+        .map(|(l, s)| l.requests_per_sec / s.requests_per_sec)
+        .collect();
+    per_round.sort_by(f64::total_cmp);
+    println!(
+        "keyward serve with a 100/min limit on every key (one key checked: 429 past its 100):          median {lrps:.0} req/s, p99 {lp99:.2} ms; {:.2}x serve without limits, round by round          (target >= 0.8)",
+        per_round[per_round.len() / 2]
+    );
     let (rps, p99) = median(&flood_runs);
     println!(
         "keyward serve (default threads) while 3,000 half-sent requests are held: median {rps:.0} req/s, \

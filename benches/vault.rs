@@ -3,7 +3,9 @@
 //! the vault files there (passphrase "benchmark passphrase") to time the CLI on them;
 //! `KEYWARD_BENCH_CHECKS=N` sets how many verifications are timed (20,000), e.g. for a profile.
 //! "load signed" reads a signed verifier file of every key from disk and checks its signature
-//! (`Verifier::load`), the SPEC 10 target being under 150 ms at 100,000 keys.
+//! (`Verifier::load`), the SPEC 10 target being under 150 ms at 100,000 keys. "verify
+//! (limited)" is the in-process verifier with a 100/min rate limit on every key, one thread
+//! (the policy target: at least 1,000,000 checks/s).
 
 use std::time::{Duration, Instant};
 
@@ -61,7 +63,7 @@ fn main() {
     );
     println!();
     println!(
-        "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>15} | {:>17} | {:>12} | {:>10} | {:>10}",
+        "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>15} | {:>17} | {:>16} | {:>12} | {:>10} | {:>10}",
         "keys",
         "unlock",
         "unlock − KDF",
@@ -70,6 +72,7 @@ fn main() {
         "create one",
         "verify (vault)",
         "verify (verifier)",
+        "verify (limited)",
         "load signed",
         "file size",
         "re-key"
@@ -144,13 +147,40 @@ fn main() {
             }
             checks as f64 / t.elapsed().as_secs_f64()
         };
+        // The same keys each with a 100/min rate limit, in a file signed by a key of the
+        // bench's own (the vault signs only what it holds).
+        let limited_rate = {
+            use keyward_verify::limits::KeyLimits;
+            let mut payload = vault.export_verifier(None, None).expect("export").payload;
+            for entry in &mut payload.keys {
+                entry.policy.limits = KeyLimits {
+                    rate: vec!["100/min".parse().expect("a limit")],
+                    ..KeyLimits::default()
+                }
+                .boxed();
+            }
+            payload.version = keyward_verify::VerifierFile::version_for(&payload.keys);
+            let signer = keyward_verify::SigningKey::from_seed(payload.vault_id.clone(), &[7; 32])
+                .expect("a signing key");
+            let signed = keyward_verify::VerifierFile::sign(&payload, &signer).expect("sign");
+            let limited =
+                keyward_verify::Verifier::from_file_contents(&signed.to_json(), &signer.public())
+                    .expect("load");
+            let checks = 200_000;
+            let t = Instant::now();
+            for k in 0..checks {
+                let s = &secrets[k % secrets.len()];
+                std::hint::black_box(limited.verify(s.expose(), &["read"]));
+            }
+            checks as f64 / t.elapsed().as_secs_f64()
+        };
         // One re-key (a passphrase change re-seals every record under a new data key); the
         // passphrase stays the same so a kept vault still opens with it.
         let rekey = time(1, || {
             vault.change_passphrase(PASS, PASS, None).expect("rekey")
         });
         println!(
-            "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>13.0}/s | {:>15.0}/s | {:>12} | {:>7.1} MB | {:>10}",
+            "{:>8} | {:>11} | {:>13} | {:>16} | {:>12} | {:>12} | {:>13.0}/s | {:>15.0}/s | {:>14.0}/s | {:>12} | {:>7.1} MB | {:>10}",
             n,
             ms(unlock),
             ms(unlock.saturating_sub(argon)),
@@ -159,6 +189,7 @@ fn main() {
             ms(create),
             vault_rate,
             verifier_rate,
+            limited_rate,
             ms(load),
             text.len() as f64 / 1e6,
             ms(rekey)

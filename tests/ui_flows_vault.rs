@@ -354,7 +354,7 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
     w.click("Add New Key");
     assert!(w.harness.get_by_label("Name").is_focused(), "Name first");
     w.type_into("Name", "tabbing");
-    let order = tab_order(&mut w, 11);
+    let order = tab_order(&mut w, 12);
     assert_eq!(
         order[..8],
         [
@@ -370,7 +370,11 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
         "scopes (the required one is disabled and skipped), then the expiry, left to right"
     );
     assert_eq!(
-        order[8..10],
+        order[8], "Limits: none",
+        "then the Limits section, collapsed"
+    );
+    assert_eq!(
+        order[9..11],
         ["Cancel", "Generate Key"],
         "the buttons after every field, left to right: the primary one last"
     );
@@ -385,5 +389,5 @@ fn tab_walks_the_unlock_screen_and_add_new_key_top_to_bottom() {
         (generate.right() - dialog_right).abs() < 2.0,
         "the row is aligned right, with the Name field: {generate:?} {dialog_right}"
     );
-    assert_eq!(order[10], "Name", "and round to the top");
+    assert_eq!(order[11], "Name", "and round to the top");
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::limits::LimitArgs;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "keyward",
@@ -101,7 +103,8 @@ pub enum Command {
     /// Find this vault's keys in files, folders or standard input (`-`); exit 1 when a key
     /// that still works is found (a pre-commit hook)
     Scan(ScanArgs),
-    /// Check a key: valid, malformed, not_found, revoked, expired, insufficient_scope or tampered
+    /// Check a key: valid, malformed, not_found, revoked, expired, insufficient_scope, tampered,
+    /// forbidden, rate_limited or usage_exceeded
     Verify {
         /// A header line, e.g. 'Authorization: Api-Key kw_…'
         #[arg(long, value_name = "H", conflicts_with = "key")]
@@ -112,6 +115,14 @@ pub enum Command {
         /// A scope the key must have (repeatable)
         #[arg(long = "require-scope", value_name = "S")]
         require_scope: Vec<String>,
+        /// The client address the call comes from, for a key limited to some networks
+        /// (without it such a key is forbidden)
+        #[arg(long, value_name = "ADDR")]
+        from: Option<std::net::IpAddr>,
+        /// What the call costs against the key's rate limits and credits (counted in this
+        /// process only: `keyward serve` keeps the counts services share)
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        cost: u64,
         /// Check against an exported verifier file instead of the vault (no passphrase)
         #[arg(long, value_name = "FILE")]
         verifier: Option<PathBuf>,
@@ -331,6 +342,8 @@ pub enum KeyCmd {
         /// never, Nd, Nh or YYYY-MM-DD
         #[arg(long, default_value = "never")]
         expires: String,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Write the key file to a new file (created 0600, never overwritten) instead of
         /// printing the secret; `-` prints the key file as JSON
         #[arg(long, short, value_name = "FILE")]
@@ -361,13 +374,15 @@ pub enum KeyCmd {
     Import {
         node: String,
         /// One key a line: {"name": …, "scopes": […], "expires": "90d", "description": …,
-        /// "owner": …, "tags": […], "full_access": false}; `-` for standard input
+        /// "owner": …, "tags": […], "full_access": false, "rate_limits": ["100/min"],
+        /// "credits": 10000, "refill": "10000/month", "allow_ips": ["10.0.0.0/8"]}; `-` for
+        /// standard input
         file: PathBuf,
         /// Where the secrets go: a new file (created 0600, never overwritten), or `-`
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Change a key's name, description, owner, tags or expiry (each change is logged)
+    /// Change a key's name, description, owner, tags, expiry or limits (each change is logged)
     Edit {
         key_id: String,
         #[arg(long)]
@@ -386,6 +401,8 @@ pub enum KeyCmd {
         /// New expiry, to extend or shorten it: never, Nd, Nh or YYYY-MM-DD
         #[arg(long)]
         expires: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Get the node's full-access key, or create one named master (secret printed once)
     Master { node: String },
@@ -458,6 +475,11 @@ pub struct ServeArgs {
     /// Answer /metrics on this address only, away from the clients (HOST:PORT)
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_listen: Option<String>,
+    /// A proxy in front (nginx, a load balancer) whose X-Forwarded-For / X-Real-IP name the
+    /// client, for keys limited to some networks: 127.0.0.1/32 (repeatable). From any other
+    /// peer those headers are ignored
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `keyward scan`'s options.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::error::CliError;
+use super::limits::LimitArgs;
 use crate::vault::{Error, Expiry, KeyDetails, NewKey, NodeId, Vault, validate_name};
 use keyward_verify::Policy;
 
@@ -30,6 +31,16 @@ struct Line {
     tags: Vec<String>,
     #[serde(default)]
     full_access: bool,
+    /// `key create`'s limit flags, by the same names: `["100/min", "burst=20/s"]`.
+    #[serde(default)]
+    rate_limits: Vec<String>,
+    #[serde(default)]
+    credits: Option<u64>,
+    /// `10000/month`
+    #[serde(default)]
+    refill: Option<String>,
+    #[serde(default)]
+    allow_ips: Vec<String>,
 }
 
 /// Reads and checks every line; nothing is minted when any line is wrong.
@@ -86,13 +97,23 @@ pub(super) fn read_batch(v: &Vault, node: NodeId, file: &Path) -> Result<Vec<New
         {
             return Err(at(&"description, owner or tags are too long"));
         }
+        let limits = LimitArgs {
+            rate_limits: line.rate_limits,
+            credits: line.credits,
+            refill: line.refill,
+            allow_ips: line.allow_ips,
+            no_limits: false,
+        }
+        .apply(Default::default())
+        .map_err(|e| at(&e))?;
         batch.push(NewKey {
             name,
             full_access: line.full_access,
             policy: Policy {
                 scopes: line.scopes,
                 expires_at,
-                revoked: false,
+                limits: limits.boxed(),
+                ..Policy::default()
             },
             details: KeyDetails {
                 description: line.description,

@@ -21,6 +21,7 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             scopes,
             full_access,
             expires,
+            limits,
             output,
         } => {
             let node = v.resolve(&node)?;
@@ -28,7 +29,8 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             let new = NewKey::named(name)
                 .scopes(scopes)
                 .full_access(full_access)
-                .expires_at(expires_at);
+                .expires_at(expires_at)
+                .limits(limits.apply(Default::default())?);
             match output {
                 Some(path) if path.as_os_str() != "-" => {
                     create_into_file(ctx, &mut v, node.id, new, &path)?
@@ -94,10 +96,17 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             tags,
             untags,
             expires,
+            limits,
         } => {
             let expires_at = expires
                 .map(|e| Expiry::parse(&e)?.resolve(v.now()))
                 .transpose()?;
+            let limits = if limits.given() {
+                let current = v.key(&key_id)?.policy.limits.map(|l| *l);
+                Some(limits.apply(current.unwrap_or_default())?)
+            } else {
+                None
+            };
             let info = v.edit_key_details(
                 &key_id,
                 vault::KeyEdit {
@@ -107,6 +116,7 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
                     add_tags: tags,
                     remove_tags: untags,
                     expires_at,
+                    limits,
                 },
             )?;
             ctx.print(json!(info), || render::key(&info));

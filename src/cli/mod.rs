@@ -16,6 +16,7 @@ mod follow;
 mod hygiene;
 mod import;
 mod keys;
+mod limits;
 mod listing;
 mod logging;
 mod members;
@@ -234,11 +235,13 @@ fn run(ctx: &Context, command: Command) -> CliResult {
             header,
             key,
             require_scope,
+            from,
+            cost,
             verifier,
             trust,
         } => {
             let verifier = verifier.map(|file| (file, trust));
-            verify(ctx, header.or(key), &require_scope, verifier)
+            verify(ctx, header.or(key), &require_scope, from, cost, verifier)
         }
         Command::ExportVerifier {
             node,
@@ -358,6 +361,7 @@ fn serve(args: args::ServeArgs) -> CliResult {
     config.state_dir = args.state_dir;
     config.accept_older_serial = args.accept_older_serial;
     config.metrics_listen = args.metrics_listen;
+    config.trusted_proxies = args.trusted_proxies;
     let seconds = |n: u64| std::time::Duration::from_secs(n.clamp(1, 24 * 3600));
     config.limits = crate::serve::Limits {
         header_timeout: seconds(args.header_timeout),

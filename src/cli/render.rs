@@ -131,6 +131,9 @@ pub fn key(k: &KeyInfo) -> String {
             "Checks:     {day} in the last 24 hours, {month} in 30 days (keyward serve)"
         ));
     }
+    if let Some(limits) = k.policy.limits.as_deref() {
+        lines.push(format!("Limits:     {}", limits.summary()));
+    }
     if let Some(r) = k.revoked_at {
         lines.push(format!("Revoked:    {}", format_time(r)));
     }
@@ -209,6 +212,23 @@ pub fn verification(v: &Verification) -> String {
     }
     if let Some(reason) = &v.reason {
         out.push_str(&format!("  ({reason})"));
+    }
+    if let Some(limits) = &v.limits {
+        for r in &limits.rate {
+            out.push_str(&format!(
+                "  limit {}={}/{}s remaining={} reset={}s",
+                r.name, r.limit, r.window, r.remaining, r.reset
+            ));
+            if let Some(after) = r.retry_after {
+                out.push_str(&format!(" retry_after={after}s"));
+            }
+        }
+        if let Some(c) = &limits.credits {
+            out.push_str(&format!("  credits={}", c.remaining));
+            if let Some(at) = c.refill_at {
+                out.push_str(&format!(" refill_at={}", format_time(at)));
+            }
+        }
     }
     out
 }

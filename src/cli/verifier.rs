@@ -35,6 +35,8 @@ pub(super) fn verify(
     ctx: &Context,
     given: Option<String>,
     required: &[String],
+    client: Option<std::net::IpAddr>,
+    cost: u64,
     verifier: Option<(PathBuf, Option<String>)>,
 ) -> CliResult {
     // The file and its trusted key are checked before the key is asked for.
@@ -55,9 +57,14 @@ pub(super) fn verify(
         None => key_from_stdin()?,
     };
     let required: Vec<&str> = required.iter().map(String::as_str).collect();
+    let request = keyward_verify::Request {
+        scopes: &required,
+        client,
+        cost,
+    };
     let result = match verifier {
-        Some(verifier) => verifier.verify(&presented, &required),
-        None => ctx.open()?.verify(&presented, &required)?,
+        Some(verifier) => verifier.check(&presented, &request),
+        None => ctx.open()?.verify_request(&presented, &request)?,
     };
     ctx.print(json!(result), || render::verification(&result));
     Ok(if result.is_valid() {

@@ -1,9 +1,17 @@
 //! What every request shares: the verifier files being served, their metrics and the
 //! high-water serials, and the checks, reloads and usage writes over them.
 
-use crate::vault::{Outcome, Verification, now};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use keyward_verify::Request;
+use keyward_verify::limits::{ClientAddress, Limiter, now_millis};
+
+use crate::vault::{Outcome, Verification};
 
 use super::config::Config;
+use super::credits::CreditFile;
 use super::error::ServeError;
 use super::high_water::{self, HighWater};
 use super::metrics::Metrics;
@@ -17,6 +25,12 @@ pub struct App {
     pub high_water: HighWater,
     /// `/metrics` is served on its own address, not with the checks.
     pub metrics_elsewhere: bool,
+    /// Keys' rate limits and credits, counted in this process across every file and reload.
+    pub limiter: Arc<Limiter>,
+    /// Which address a request comes from (the peer, or what a trusted proxy says).
+    pub client_address: ClientAddress,
+    /// Where the keys' credits are kept across restarts.
+    credits: CreditFile,
     trust: String,
 }
 
@@ -26,6 +40,9 @@ impl App {
         if config.verifiers.is_empty() {
             return Err(ServeError::NoVerifier);
         }
+        let client_address = ClientAddress::parse(&config.trusted_proxies)
+            .map_err(|e| ServeError::Config(format!("--trusted-proxy: {e}")))?;
+        let limiter = Arc::new(Limiter::new());
         let trust = config.trust.trim();
         // Each key's form is checked when the files load (with the file's name).
         let mut keys = trust.split(|c: char| c == ',' || c.is_whitespace());
@@ -38,15 +55,19 @@ impl App {
             .verifiers
             .iter()
             .map(|path| {
-                Source::open(path, trust).map_err(|source| ServeError::Load {
+                Source::open(path, trust, Arc::clone(&limiter)).map_err(|source| ServeError::Load {
                     path: path.clone(),
                     source,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let high_water = match config.state_dir.clone().or_else(high_water::default_dir) {
-            Some(dir) => HighWater::open(&dir).map_err(ServeError::State)?,
-            None => HighWater::in_memory(),
+        let state_dir = config.state_dir.clone().or_else(high_water::default_dir);
+        let (high_water, credits) = match &state_dir {
+            Some(dir) => (
+                HighWater::open(dir).map_err(ServeError::State)?,
+                CreditFile::open(dir, &limiter).map_err(ServeError::State)?,
+            ),
+            None => (HighWater::in_memory(), CreditFile::in_memory()),
         };
         for source in &sources {
             let (vault_id, node) = source.identity();
@@ -77,17 +98,32 @@ impl App {
             metrics: Metrics::default(),
             high_water,
             metrics_elsewhere: config.metrics_listen.is_some(),
+            limiter,
+            client_address,
+            credits,
             trust: trust.to_owned(),
         })
     }
 
+    /// The client a request comes from: its peer, or, from a trusted proxy, the address the
+    /// proxy reports (`X-Forwarded-For`, `X-Real-IP`).
+    pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?;
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        Some(
+            self.client_address
+                .client(peer, header("x-forwarded-for"), header("x-real-ip")),
+        )
+    }
+
     /// Checks a presented key (header value or bare key) against the files in order: the first
     /// that knows the key answers, and its use is counted for that file.
-    pub fn check(&self, presented: &str, required: &[&str]) -> Verification {
-        let at = now();
+    pub fn check(&self, presented: &str, request: &Request) -> Verification {
+        let at_ms = now_millis();
+        let at = i64::try_from(at_ms / 1_000).unwrap_or(i64::MAX);
         let mut answer = None;
         for source in &self.sources {
-            let v = source.verify(at, presented, required);
+            let v = source.verify(at_ms, presented, request);
             if v.result != Outcome::NotFound {
                 if let Some(id) = &v.key_id {
                     source.usage.record(id, at);
@@ -96,12 +132,7 @@ impl App {
             }
             answer = Some(v);
         }
-        answer.unwrap_or(Verification {
-            result: Outcome::NotFound,
-            key_id: None,
-            scopes: Vec::new(),
-            reason: None,
-        })
+        answer.unwrap_or_else(|| Verification::of(Outcome::NotFound, None, Vec::new()))
     }
 
     /// Looks at every file and reloads those that changed.
@@ -113,7 +144,10 @@ impl App {
 
     /// Writes the pending usage beside every file.
     pub fn flush_usage(&self) {
-        let at = now();
+        if let Err(e) = self.credits.save(&self.limiter) {
+            log(&format!("cannot keep the keys' credits: {e}"));
+        }
+        let at = crate::vault::now();
         for s in &self.sources {
             if let Err(e) = s.usage.flush(&s.path, at) {
                 log(&format!(

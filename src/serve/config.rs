@@ -27,6 +27,8 @@ pub struct Config {
     pub limits: Limits,
     /// A second address that answers `/metrics` only (then the main one does not).
     pub metrics_listen: Option<String>,
+    /// Proxies whose `X-Forwarded-For` / `X-Real-IP` name the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Config {
@@ -41,6 +43,7 @@ impl Config {
             accept_older_serial: false,
             limits: Limits::default(),
             metrics_listen: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -165,8 +165,8 @@ pub async fn serve(
         };
         // Reap finished connections so the set does not grow with every client ever seen.
         while tasks.try_join_next().is_some() {}
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok((stream, peer)) => (stream, Peer(peer.ip())),
             Err(e) => {
                 // Out of descriptors (EMFILE) and the like: wait a little rather than spin.
                 log(&format!("cannot accept a connection: {e}"));
@@ -199,7 +199,8 @@ pub async fn serve(
         });
         let routed = TowerToHyperService::new(router.clone());
         let fast = fast.clone();
-        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(peer);
             match fast.as_ref().and_then(|answer| answer(&request)) {
                 Some(response) => Answer::Ready(Some(response)),
                 None => Answer::Routed(Box::pin(hyper::service::Service::call(&routed, request))),
@@ -227,6 +228,11 @@ pub async fn serve(
     // Let answers under way finish, within the grace period.
     let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
+
+/// The address a request's connection comes from (in the request's extensions): the client,
+/// or a proxy in front of it (`--trusted-proxy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer(pub std::net::IpAddr);
 
 /// Several times per deadline, closes the connections whose phase lasted too long: a request
 /// not received whole in `header_timeout`, or an idle connection past `idle_timeout`.

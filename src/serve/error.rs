@@ -8,6 +8,9 @@ use crate::vault;
 pub enum ServeError {
     #[error("give at least one --verifier FILE")]
     NoVerifier,
+    /// An option that does not read (`--trusted-proxy` that is not a network, …).
+    #[error("{0}")]
+    Config(String),
     #[error(
         "--trust (or KEYWARD_TRUST) must be the vault's public key, kwpk_… (see `keyward verifier-key`)"
     )]

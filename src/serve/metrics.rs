@@ -20,7 +20,7 @@ pub enum CheckResult {
 
 impl CheckResult {
     /// Every result, in the order `/metrics` lists them.
-    pub const ALL: [CheckResult; 8] = [
+    pub const ALL: [CheckResult; 11] = [
         CheckResult::Answered(Outcome::Valid),
         CheckResult::Answered(Outcome::Malformed),
         CheckResult::Answered(Outcome::NotFound),
@@ -28,6 +28,9 @@ impl CheckResult {
         CheckResult::Answered(Outcome::Expired),
         CheckResult::Answered(Outcome::InsufficientScope),
         CheckResult::Answered(Outcome::Tampered),
+        CheckResult::Answered(Outcome::Forbidden),
+        CheckResult::Answered(Outcome::RateLimited),
+        CheckResult::Answered(Outcome::UsageExceeded),
         CheckResult::Missing,
     ];
 
@@ -43,8 +46,11 @@ impl CheckResult {
                 Outcome::Expired => 4,
                 Outcome::InsufficientScope => 5,
                 Outcome::Tampered => 6,
+                Outcome::Forbidden => 7,
+                Outcome::RateLimited => 8,
+                Outcome::UsageExceeded => 9,
             },
-            CheckResult::Missing => 7,
+            CheckResult::Missing => 10,
         }
     }
 
@@ -72,6 +78,9 @@ pub const RESULTS: [&str; CheckResult::ALL.len()] = [
     "expired",
     "insufficient_scope",
     "tampered",
+    "forbidden",
+    "rate_limited",
+    "usage_exceeded",
     "missing",
 ];
 
@@ -231,6 +240,9 @@ keyward_checks_total{result=\"revoked\"} 0
 keyward_checks_total{result=\"expired\"} 0
 keyward_checks_total{result=\"insufficient_scope\"} 0
 keyward_checks_total{result=\"tampered\"} 1
+keyward_checks_total{result=\"forbidden\"} 0
+keyward_checks_total{result=\"rate_limited\"} 0
+keyward_checks_total{result=\"usage_exceeded\"} 0
 keyward_checks_total{result=\"missing\"} 1
 # HELP keyward_bad_requests_total Requests refused as malformed or too large.
 # TYPE keyward_bad_requests_total counter

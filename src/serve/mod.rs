@@ -13,6 +13,7 @@
 mod app;
 mod config;
 mod connections;
+mod credits;
 mod error;
 mod high_water;
 mod lock;

@@ -13,9 +13,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
+use keyward_verify::Request;
+use keyward_verify::limits::RateLimitHeaders;
+
 use crate::vault::{Outcome, Verification, now};
 
 use super::app::App;
+use super::connections::Peer;
 use super::metrics::{CheckResult, Served};
 
 /// Request bodies larger than this are answered 413.
@@ -60,15 +64,31 @@ async fn not_found() -> Response {
     )
 }
 
+/// The most one check may cost (`?cost=N`, `"cost": N`): a key's limit is at most a million.
+const MAX_COST: u64 = 1_000_000;
+
 #[derive(Deserialize)]
 struct VerifyRequest {
     key: String,
     #[serde(default)]
     scopes: Vec<String>,
+    /// What the call costs against the key's rate limits and credits.
+    #[serde(default = "one")]
+    cost: u64,
 }
 
-/// `{"key": "...", "scopes": [...]}` → the same JSON as `keyward --json verify`.
-async fn verify(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> Response {
+fn one() -> u64 {
+    1
+}
+
+/// `{"key": "...", "scopes": [...], "cost": 1}` → the same JSON as `keyward --json verify`,
+/// with what is left of the key's limits.
+async fn verify(
+    State(app): State<Arc<App>>,
+    peer: Option<axum::Extension<Peer>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(rejection) => {
@@ -94,30 +114,58 @@ async fn verify(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>
             );
         }
     };
+    if request.cost > MAX_COST {
+        app.metrics.bad_request();
+        return error(StatusCode::BAD_REQUEST, format!("cost is 0 to {MAX_COST}"));
+    }
     let required: Vec<&str> = request.scopes.iter().map(String::as_str).collect();
-    let verification = app.check(&request.key, &required);
+    let verification = app.check(
+        &request.key,
+        &Request {
+            scopes: &required,
+            client: app.client(peer.map(|p| p.0.0), &headers),
+            cost: request.cost,
+        },
+    );
     app.metrics.checked(verification.result.into());
-    (StatusCode::OK, axum::Json(verification)).into_response()
+    let mut response = (StatusCode::OK, axum::Json(&verification)).into_response();
+    limit_headers(response.headers_mut(), &verification);
+    response
 }
 
 /// For nginx `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`: 204 valid, 401 not
 /// valid or no key, 403 insufficient scope; the answer also in `X-Keyward-*` headers.
 async fn check(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
-    check_answer(&app, request.headers(), request.uri().query())
+    check_answer(&app, &request)
 }
 
 /// `GET /v1/check` answered straight from the connection, before routing (see
 /// `connections::FastPath`); every other request goes to the router.
 pub fn fast_path<B>(app: &App, request: &axum::http::Request<B>) -> Option<Response> {
     (request.method() == axum::http::Method::GET && request.uri().path() == "/v1/check")
-        .then(|| check_answer(app, request.headers(), request.uri().query()))
+        .then(|| check_answer(app, request))
 }
 
-fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response {
+/// For a valid key 204; 401 not valid or no key; 403 insufficient scope or an address the key
+/// may not be used from; 429 over a rate limit or out of credits (`Retry-After`).
+fn check_answer<B>(app: &App, request: &axum::http::Request<B>) -> Response {
+    let headers = request.headers();
     let mut required: Vec<String> = Vec::new();
-    if let Some(q) = query {
+    let mut cost = 1;
+    if let Some(q) = request.uri().query() {
         for (name, value) in form_urlencoded::parse(q.as_bytes()) {
-            if name == "scope" {
+            if name == "cost" {
+                match value.parse::<u64>() {
+                    Ok(n) if n <= MAX_COST => cost = n,
+                    _ => {
+                        app.metrics.bad_request();
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            format!("cost is a whole number, 0 to {MAX_COST}"),
+                        );
+                    }
+                }
+            } else if name == "scope" {
                 required.extend(
                     value
                         .split(',')
@@ -137,10 +185,19 @@ fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response
         None | Some(Ok("")) => (StatusCode::UNAUTHORIZED, CheckResult::Missing, None),
         Some(Err(_)) => (StatusCode::UNAUTHORIZED, Outcome::Malformed.into(), None),
         Some(Ok(text)) => {
-            let v = app.check(text, &required);
+            let peer = request.extensions().get::<Peer>().map(|p| p.0);
+            let v = app.check(
+                text,
+                &Request {
+                    scopes: &required,
+                    client: app.client(peer, headers),
+                    cost,
+                },
+            );
             let status = match v.result {
                 Outcome::Valid => StatusCode::NO_CONTENT,
-                Outcome::InsufficientScope => StatusCode::FORBIDDEN,
+                Outcome::InsufficientScope | Outcome::Forbidden => StatusCode::FORBIDDEN,
+                Outcome::RateLimited | Outcome::UsageExceeded => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
             };
             (status, v.result.into(), Some(v))
@@ -163,6 +220,7 @@ fn check_answer(app: &App, headers: &HeaderMap, query: Option<&str>) -> Response
     );
     if let Some(v) = &verification {
         answer_headers(out, v);
+        limit_headers(out, v);
     }
     if status == StatusCode::UNAUTHORIZED {
         out.insert(
@@ -185,6 +243,30 @@ fn answer_headers(out: &mut HeaderMap, v: &Verification) {
         && let Ok(scopes) = HeaderValue::from_str(&v.scopes.join(","))
     {
         out.insert(HeaderName::from_static(SCOPES_HEADER), scopes);
+    }
+}
+
+/// The IETF `RateLimit-Policy` / `RateLimit` headers for a key with rate limits, and
+/// `Retry-After` when refused for a limit or for credits.
+fn limit_headers(out: &mut HeaderMap, v: &Verification) {
+    let Some(report) = &v.limits else {
+        return;
+    };
+    let headers = RateLimitHeaders::of_report(report);
+    if let Some(h) = &headers {
+        for (name, value) in [("ratelimit-policy", &h.policy), ("ratelimit", &h.limit)] {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                out.insert(HeaderName::from_static(name), value);
+            }
+        }
+    }
+    let retry = match v.result {
+        Outcome::RateLimited => headers.and_then(|h| h.retry_after),
+        Outcome::UsageExceeded => report.retry_after(now()),
+        _ => None,
+    };
+    if let Some(secs) = retry {
+        out.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
 }
 

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
-use crate::vault::{self, Timestamp, Verification, Verifier};
+use crate::vault::{self, Verification, Verifier};
+use keyward_verify::Request;
+use keyward_verify::limits::{Limiter, Millis};
 
 use super::high_water::HighWater;
 use super::lock::lock;
@@ -28,12 +30,13 @@ pub struct Snapshot {
 
 /// The only place a verifier file is read. `trust` is the public key (`kwpk_…`) the file must
 /// be signed with, or several separated by commas (while moving to a rotated key).
-pub fn load_snapshot(path: &Path, trust: &str) -> vault::Result<Snapshot> {
+pub fn load_snapshot(path: &Path, trust: &str, limiter: Arc<Limiter>) -> vault::Result<Snapshot> {
     let trusted = vault::TrustedKey::parse_list(trust)?;
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     // Signature, key, expiry and format are all checked here: a file that fails any of them
     // is refused, and the snapshot already serving stays.
-    let verifier = Verifier::load_trusting(path, &trusted)?;
+    let mut verifier = Verifier::load_trusting(path, &trusted)?;
+    verifier.share_limiter(limiter);
     Ok(Snapshot {
         keys: verifier.len(),
         serial: verifier.serial(),
@@ -80,14 +83,16 @@ pub struct Source {
     vault_id: String,
     node: String,
     pub usage: UsageRecorder,
+    /// Shared by every file: a key's use counts against its limits whichever file has it.
+    limiter: Arc<Limiter>,
 }
 
 impl Source {
     /// Loads `path` for the first time; an error here stops `serve` from starting.
-    pub fn open(path: &Path, trust: &str) -> vault::Result<Source> {
+    pub fn open(path: &Path, trust: &str, limiter: Arc<Limiter>) -> vault::Result<Source> {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
         let seen = fingerprint(&path);
-        let snapshot = load_snapshot(&path, trust)?;
+        let snapshot = load_snapshot(&path, trust, Arc::clone(&limiter))?;
         Ok(Source {
             path,
             vault_id: snapshot.verifier.vault_id().to_owned(),
@@ -97,6 +102,7 @@ impl Source {
             last_error: Mutex::new(None),
             last_refusal: Mutex::new(None),
             usage: UsageRecorder::default(),
+            limiter,
         })
     }
 
@@ -109,12 +115,12 @@ impl Source {
     }
 
     /// Checks a key against the current snapshot without copying it.
-    pub fn verify(&self, now: Timestamp, presented: &str, required: &[&str]) -> Verification {
+    pub fn verify(&self, now_ms: Millis, presented: &str, request: &Request) -> Verification {
         let guard = match self.current.read() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        guard.verifier.verify_at(now, presented, required)
+        guard.verifier.check_at(now_ms, presented, request)
     }
 
     /// Why the last change to the file was refused, while the refused file is still there.
@@ -162,7 +168,7 @@ impl Source {
         if now_seen.is_none() {
             return refused(RefusalReason::Gone, "the file is gone".into());
         }
-        let next = match load_snapshot(&self.path, trust) {
+        let next = match load_snapshot(&self.path, trust, Arc::clone(&self.limiter)) {
             Err(e) => return refused(RefusalReason::Unloadable, e.to_string()),
             Ok(next) => next,
         };

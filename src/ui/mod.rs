@@ -27,6 +27,7 @@ mod key_rows;
 mod key_table;
 mod keys_keyboard;
 mod keys_tab;
+mod limits_field;
 mod live_banner;
 mod modal;
 mod node_view;

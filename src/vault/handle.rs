@@ -33,6 +33,9 @@ pub struct Vault {
     pub(in crate::vault) writing: std::cell::Cell<bool>,
     /// The member who unlocked the vault (recorded with every change in the activity log).
     pub(in crate::vault) member: String,
+    /// Keys' rate limits and credits as checked through this handle (services count their
+    /// own; see `keyward serve`).
+    pub(in crate::vault) limiter: keyward_verify::limits::Limiter,
 }
 
 pub(in crate::vault) fn tamper(what: &str, id: impl std::fmt::Display) -> Error {
@@ -73,6 +76,7 @@ impl Vault {
             touched: RefCell::new(Vec::new()),
             publish_errors: RefCell::new(Vec::new()),
             writing: std::cell::Cell::new(false),
+            limiter: keyward_verify::limits::Limiter::new(),
         }
     }
 

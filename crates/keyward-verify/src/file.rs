@@ -1,11 +1,16 @@
 //! The signed verifier file: what `keyward export-verifier` writes and services load.
 //!
 //! ```text
-//! { "type": "keyward.verifier", "version": 2,
+//! { "type": "keyward.verifier", "version": 3,
 //!   "public_key": "kwpk_…",              // informational: loaders use the key they trust
 //!   "signature": "<128 hex>",            // Ed25519 over the UTF-8 bytes of `payload`
-//!   "payload": "{\"type\":\"keyward.verifier\",\"version\":2,\"vault_id\":…}" }
+//!   "payload": "{\"type\":\"keyward.verifier\",\"version\":3,\"vault_id\":…}" }
 //! ```
+//!
+//! Version 3 is version 2 with key limits (`limits`: rate limits, credits, allowed
+//! networks). A file is written as version 2 when no key carries limits, so services on an
+//! older reader go on loading it; one with limits is version 3, which such a reader refuses
+//! ("newer than this Keyward reads") rather than load it and ignore the limits.
 //!
 //! The payload is a JSON document kept as a string, so the signed bytes are exactly the
 //! string's bytes whatever a JSON library does to the outer object (pretty-printing, key
@@ -18,12 +23,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::hex;
-use crate::policy::{Policy, Rolled};
+use crate::policy::{Policy, PolicyFields, Rolled};
 use crate::signature::{SigningKey, TrustedKey};
 use crate::time::{Timestamp, format_time};
 
 pub const TYPE: &str = "keyward.verifier";
-pub const VERSION: u32 = 2;
+/// The newest version read and written.
+pub const VERSION: u32 = 3;
+/// The version of a file whose keys carry no limits.
+pub const VERSION_WITHOUT_LIMITS: u32 = 2;
 /// `--valid-for` at most ten years.
 const MAX_VALID_FOR_SECS: i64 = 3650 * 86_400;
 
@@ -90,12 +98,29 @@ impl VerifierFile {
     pub const TYPE: &'static str = TYPE;
     pub const VERSION: u32 = VERSION;
 
-    /// Signs `payload` with the vault's key.
+    /// The version a file of `keys` is written as: 2 unless a key carries limits.
+    pub fn version_for(keys: &[VerifierEntry]) -> u32 {
+        if keys.iter().any(|k| k.policy.limits.is_some()) {
+            VERSION
+        } else {
+            VERSION_WITHOUT_LIMITS
+        }
+    }
+
+    /// Signs `payload` with the vault's key. Its version must be
+    /// [`VerifierFile::version_for`] its keys (a reader of version 2 would ignore limits).
     pub fn sign(payload: &VerifierPayload, key: &SigningKey) -> Result<VerifierFile> {
+        if payload.version != VerifierFile::version_for(&payload.keys) {
+            return Err(Error::Invalid(format!(
+                "a verifier file of these keys is version {}, not {}",
+                VerifierFile::version_for(&payload.keys),
+                payload.version
+            )));
+        }
         let text = serde_json::to_string(payload).map_err(|e| Error::Invalid(e.to_string()))?;
         Ok(VerifierFile {
             kind: TYPE.into(),
-            version: VERSION,
+            version: payload.version,
             public_key: key.public().to_string(),
             signature: hex::to_hex(&key.sign(text.as_bytes())),
             payload: text,
@@ -233,29 +258,59 @@ impl<'de> Visitor<'de> for KeysSeed<'_, 'de> {
 }
 
 /// A [`VerifierEntry`] as a loader reads it, borrowing from the file's text: 100,000 keys
-/// are read without copying their ids and hashes.
-#[derive(Deserialize)]
+/// are read without copying their ids and hashes. Its policy's fields are read by
+/// [`PolicyFields`], beside the [`Policy`] they make.
 pub(crate) struct EntryIn<'a> {
-    #[serde(borrow)]
     pub key_id: Cow<'a, str>,
-    #[serde(borrow)]
     pub sha256: Cow<'a, str>,
-    #[serde(borrow)]
-    pub scopes: Vec<Cow<'a, str>>,
-    pub expires_at: Option<Timestamp>,
-    pub revoked: bool,
-    #[serde(default, borrow)]
+    pub policy: Policy<Vec<Cow<'a, str>>>,
     pub previous: Option<PreviousIn<'a>>,
 }
 
-impl<'a> EntryIn<'a> {
-    /// The policy read, its scope names still borrowed.
-    pub fn policy(&mut self) -> Policy<Vec<Cow<'a, str>>> {
-        Policy {
-            scopes: std::mem::take(&mut self.scopes),
-            expires_at: self.expires_at,
-            revoked: self.revoked,
+/// A string borrowed from the text when it has no escapes.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for EntryIn<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<EntryIn<'de>, D::Error> {
+        d.deserialize_map(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = EntryIn<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a verifier file entry")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<EntryIn<'de>, A::Error> {
+        let (mut key_id, mut sha256, mut previous) = (None, None, None);
+        let mut policy = PolicyFields::default();
+        while let Some(Text(field)) = map.next_key::<Text<'de>>()? {
+            match field.as_ref() {
+                "key_id" => key_id = Some(map.next_value::<Text<'de>>()?.0),
+                "sha256" => sha256 = Some(map.next_value::<Text<'de>>()?.0),
+                "previous" => previous = map.next_value()?,
+                other => {
+                    if !policy.read(other, &mut map)? {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
         }
+        let missing = serde::de::Error::missing_field;
+        Ok(EntryIn {
+            key_id: key_id.ok_or_else(|| missing("key_id"))?,
+            sha256: sha256.ok_or_else(|| missing("sha256"))?,
+            policy: policy.finish()?,
+            previous,
+        })
     }
 }
 
@@ -266,13 +321,18 @@ pub(crate) struct PreviousIn<'a> {
     pub valid_until: Timestamp,
 }
 
-/// Checks a file's envelope against the `trusted` keys and returns the payload text, the
-/// signature to check it with ([`check_signature`]) and the trusted key the file names. Every
-/// refusal is [`Error::Refused`] with the reason.
-pub(crate) fn envelope<'a>(
-    text: &'a str,
-    trusted: &[TrustedKey],
-) -> Result<(Cow<'a, str>, Vec<u8>, TrustedKey)> {
+/// A file's envelope, checked: the payload text, the signature to check it with
+/// ([`check_signature`]), the trusted key the file names and the file's version.
+pub(crate) struct Checked<'a> {
+    pub payload: Cow<'a, str>,
+    pub signature: Vec<u8>,
+    pub signer: TrustedKey,
+    pub version: u32,
+}
+
+/// Checks a file's envelope against the `trusted` keys. Every refusal is [`Error::Refused`]
+/// with the reason.
+pub(crate) fn envelope<'a>(text: &'a str, trusted: &[TrustedKey]) -> Result<Checked<'a>> {
     let outer: Envelope<'a> = serde_json::from_str(text)
         .map_err(|e| refused(format!("it is not a Keyward verifier file (not JSON: {e})")))?;
     if outer.kind.as_deref() != Some(TYPE) {
@@ -284,21 +344,21 @@ pub(crate) fn envelope<'a>(
                 .map_or("missing".to_owned(), |k| format!("'{}'", short(k)))
         )));
     }
-    match outer.version {
+    let version = match outer.version {
         Some(1) => {
             return Err(refused(
                 "it is an unsigned verifier file (version 1): re-export it with this version \
                  of Keyward (`keyward export-verifier`), which signs it",
             ));
         }
-        Some(2) => {}
+        Some(v @ (2 | 3)) => v as u32,
         Some(v) => {
             return Err(refused(format!(
-                "it is verifier file version {v}, newer than this Keyward reads (2); upgrade Keyward"
+                "it is verifier file version {v}, newer than this Keyward reads ({VERSION}); upgrade Keyward"
             )));
         }
         None => return Err(refused("it has no version")),
-    }
+    };
     let (Some(public_key), Some(signature), Some(payload)) =
         (outer.public_key, outer.signature, outer.payload)
     else {
@@ -325,7 +385,12 @@ pub(crate) fn envelope<'a>(
     let signature = hex::from_hex(&signature)
         .filter(|s| s.len() == 64)
         .ok_or_else(|| refused("its signature is not 128 hexadecimal digits"))?;
-    Ok((payload, signature, named))
+    Ok(Checked {
+        payload,
+        signature,
+        signer: named,
+        version,
+    })
 }
 
 /// The Ed25519 check of the exact payload bytes.
@@ -340,22 +405,41 @@ pub(crate) fn check_signature(trusted: &TrustedKey, payload: &str, signature: &[
 }
 
 /// Parses a payload whose signature was checked, handing each entry to `sink`, and checks its
-/// own type, version and expiry.
+/// own type, version (the envelope's `version`) and expiry, and each key's limits.
 pub(crate) fn parse_payload<'a>(
     payload: &'a str,
+    version: u32,
     now: Timestamp,
     sink: Sink<'_, 'a>,
 ) -> Result<Header<'a>> {
     let mut de = serde_json::Deserializer::from_str(payload);
-    let p = PayloadSeed { sink }
+    let mut with_limits = false;
+    let mut checked = |entry: EntryIn<'a>| {
+        if let Some(limits) = &entry.policy.limits {
+            with_limits = true;
+            limits.validate().map_err(|e| {
+                format!(
+                    "key {} has limits that are not valid: {e}",
+                    short(&entry.key_id)
+                )
+            })?;
+        }
+        sink(entry)
+    };
+    let p = PayloadSeed { sink: &mut checked }
         .deserialize(&mut de)
         .and_then(|h| de.end().map(|()| h))
         .map_err(|e| refused(format!("its signed payload is not readable: {e}")))?;
-    if p.kind != TYPE || p.version != VERSION {
+    if p.kind != TYPE || p.version != version {
         return Err(refused(format!(
-            "its signed payload is of type '{}' version {}, not {TYPE} version {VERSION}",
+            "its signed payload is of type '{}' version {}, not {TYPE} version {version}",
             short(&p.kind),
             p.version
+        )));
+    }
+    if with_limits && version < VERSION {
+        return Err(refused(format!(
+            "it is version {version} but its keys carry limits, which need version {VERSION}"
         )));
     }
     if let Some(until) = p.valid_until
@@ -431,6 +515,7 @@ mod tests {
                     scopes: vec!["read".into(), "write".into()],
                     expires_at: None,
                     revoked: false,
+                    limits: None,
                 },
                 previous: None,
             },
@@ -441,6 +526,7 @@ mod tests {
                     scopes: Vec::new(),
                     expires_at: Some(1_900_000_000),
                     revoked: true,
+                    limits: None,
                 },
                 previous: Some(Rolled {
                     sha256: "cc".repeat(32),
@@ -456,7 +542,7 @@ mod tests {
     fn payload_text_is_unchanged() {
         let payload = VerifierPayload {
             kind: TYPE.into(),
-            version: VERSION,
+            version: VERSION_WITHOUT_LIMITS,
             vault_id: "0f".repeat(16),
             node: "acme/billing".into(),
             serial: 42,
@@ -482,5 +568,41 @@ mod tests {
         assert_eq!(text, expected);
         let back: VerifierPayload = serde_json::from_str(&text).expect("it reads back");
         assert_eq!(serde_json::to_string(&back).ok(), Some(text));
+    }
+
+    /// Limits are written in the entry after the rest, and make the file version 3; a payload
+    /// that claims version 2 for them is not signed.
+    #[test]
+    fn limits_make_a_version_3_file() {
+        let key = SigningKey::from_seed("0f".repeat(16), &[3; 32]).expect("a seed");
+        let mut keys = entries();
+        assert_eq!(VerifierFile::version_for(&keys), 2);
+        keys[0].policy.limits = crate::limits::KeyLimits {
+            rate: vec!["burst=20/s".parse().unwrap()],
+            ..Default::default()
+        }
+        .boxed();
+        assert_eq!(VerifierFile::version_for(&keys), 3);
+        let mut payload = VerifierPayload {
+            kind: TYPE.into(),
+            version: 2,
+            vault_id: "0f".repeat(16),
+            node: String::new(),
+            serial: 1,
+            exported_at: 1_700_000_000,
+            valid_until: None,
+            keys,
+        };
+        assert!(VerifierFile::sign(&payload, &key).is_err());
+        payload.version = 3;
+        let file = VerifierFile::sign(&payload, &key).expect("signed");
+        assert_eq!(file.version, 3);
+        assert!(file.payload.contains(
+            r#""revoked":false,"limits":{"rate":[{"name":"burst","limit":20,"period_ms":1000}]}}"#
+        ));
+        let back =
+            crate::Verifier::from_file_contents_at(&file.to_json(), &key.public(), 1_700_000_000)
+                .expect("it loads");
+        assert_eq!(back.key_count(), 2);
     }
 }

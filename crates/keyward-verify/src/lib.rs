@@ -2,7 +2,9 @@
 //! checksum) and how a presented key or `Authorization` header is read, the signed verifier
 //! file (its format, its limits, its Ed25519 signature by a trusted `kwpk_` key), and the
 //! decision with its result codes (`valid`, `malformed`, `not_found`, `revoked`, `expired`,
-//! `insufficient_scope`, `tampered`).
+//! `insufficient_scope`, `tampered`, and for keys with limits `forbidden`, `rate_limited`,
+//! `usage_exceeded`). Rate limits and credits are counted in the process that checks
+//! ([`limits::Limiter`]); `keyward serve --limits redis://…` shares them across a fleet.
 //!
 //! It depends on ring and serde_json and nothing that builds a database: this is what a
 //! service links. The `keyward` crate (the vault, the command line, the window and `serve`)
@@ -20,12 +22,12 @@
 //! # let signer = SigningKey::from_seed("00".repeat(16), &[7; 32]).expect("a seed");
 //! # let secret = Secret::generate("acme");
 //! # let payload = VerifierPayload {
-//! #     kind: VerifierFile::TYPE.into(), version: VerifierFile::VERSION,
+//! #     kind: VerifierFile::TYPE.into(), version: 2, // 3 when a key carries limits
 //! #     vault_id: "00".repeat(16), node: "acme".into(), serial: 1,
 //! #     exported_at: keyward_verify::now(), valid_until: None,
 //! #     keys: vec![VerifierEntry {
 //! #         key_id: "kid_1".into(), sha256: keyward_verify::hex::to_hex(&secret.sha256()),
-//! #         policy: keyward_verify::Policy { scopes: vec!["write".into()], expires_at: None, revoked: false },
+//! #         policy: keyward_verify::Policy { scopes: vec!["write".into()], ..Default::default() },
 //! #         previous: None,
 //! #     }],
 //! # };
@@ -65,7 +67,7 @@ mod signature;
 pub mod time;
 mod verifier;
 
-pub use decision::{Outcome, Verification};
+pub use decision::{CreditReport, LimitReport, Outcome, RateReport, Request, Verification};
 pub use error::{Error, Result};
 pub use file::{
     ExportedVerifier, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious,

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::decision::{Outcome, Verification};
+use crate::decision::{LimitReport, Outcome, Request, Verification};
 use crate::error::{Error, Result};
 use crate::file::{self as verifier_file, EntryIn};
 use crate::hex;
 use crate::key::{Secret, extract_key};
+use crate::limits::{Limiter, Millis, now_millis};
 use crate::policy::Policy;
 use crate::signature::TrustedKey;
 use crate::time::{Timestamp, format_time, now};
@@ -72,6 +73,8 @@ pub struct Verifier {
     keys: usize,
     key_ids: String,
     by_hash: ByHash,
+    /// Keys' rate limits and credits as used through this verifier; kept across reloads.
+    limiter: Arc<Limiter>,
 }
 
 impl Verifier {
@@ -110,27 +113,34 @@ impl Verifier {
         if trusted.is_empty() {
             return Err(Error::Refused("no trusted key was given".into()));
         }
-        let (payload, signature, signer) = verifier_file::envelope(text, trusted)?;
-        let signer = &signer;
-        let check = || verifier_file::check_signature(signer, &payload, &signature);
+        let checked = verifier_file::envelope(text, trusted)?;
+        let (payload, signature, version) = (&checked.payload, &checked.signature, checked.version);
+        let signer = &checked.signer;
+        let check = || verifier_file::check_signature(signer, payload, signature);
         // A big file's signature (SHA-512 over megabytes) is checked on a second thread while
         // this one parses; nothing parsed is used unless the signature holds.
         let (signed, parsed) = if payload.len() >= PARALLEL_CHECK_BYTES {
             std::thread::scope(
                 |s| match std::thread::Builder::new().spawn_scoped(s, check) {
                     Ok(handle) => {
-                        let parsed = Verifier::parse(trusted, signer, &payload, now);
+                        let parsed = Verifier::parse(trusted, signer, payload, version, now);
                         let signed = handle.join().unwrap_or_else(|_| {
                             Err(Error::Refused("its signature check failed".into()))
                         });
                         (signed, parsed)
                     }
-                    Err(_) => (check(), Verifier::parse(trusted, signer, &payload, now)),
+                    Err(_) => (
+                        check(),
+                        Verifier::parse(trusted, signer, payload, version, now),
+                    ),
                 },
             )
         } else {
             match check() {
-                Ok(()) => (Ok(()), Verifier::parse(trusted, signer, &payload, now)),
+                Ok(()) => (
+                    Ok(()),
+                    Verifier::parse(trusted, signer, payload, version, now),
+                ),
                 Err(e) => return Err(e),
             }
         };
@@ -143,6 +153,7 @@ impl Verifier {
         trusted: &[TrustedKey],
         signer: &TrustedKey,
         payload: &'a str,
+        version: u32,
         now: Timestamp,
     ) -> Result<Verifier> {
         // About 150 bytes per key: room for all of them without growing the table.
@@ -166,7 +177,7 @@ impl Verifier {
                 Some(p) => Some((hash(&p.sha256)?, p.valid_until)),
                 None => None,
             };
-            let policy = k.policy();
+            let policy = std::mem::take(&mut k.policy);
             let known = if let Some((_, set)) = few.iter().find(|(n, _)| *n == policy.scopes) {
                 Some(set.clone())
             } else {
@@ -210,7 +221,7 @@ impl Verifier {
             }
             Ok(())
         };
-        let p = verifier_file::parse_payload(payload, now, &mut add)?;
+        let p = verifier_file::parse_payload(payload, version, now, &mut add)?;
         Ok(Verifier {
             trusted: trusted.to_vec(),
             signed_by: *signer,
@@ -222,6 +233,7 @@ impl Verifier {
             keys: p.keys,
             key_ids,
             by_hash,
+            limiter: Arc::default(),
         })
     }
 
@@ -255,7 +267,9 @@ impl Verifier {
         if next.serial == self.serial {
             return Ok(false);
         }
-        *self = next;
+        // What keys have used of their limits stays counted across the new file.
+        let limiter = Arc::clone(&self.limiter);
+        *self = Verifier { limiter, ..next };
         Ok(true)
     }
 
@@ -306,19 +320,35 @@ impl Verifier {
         &self.trusted
     }
 
-    /// Same answers as `Vault::verify`, at the current time.
+    /// Same answers as `Vault::verify`, at the current time: a check of cost 1 needing
+    /// `required_scopes`, from no known address (a key limited to some networks is
+    /// `forbidden`; use [`Verifier::check`] to give the client's address or a cost).
     pub fn verify(&self, presented: &str, required_scopes: &[&str]) -> Verification {
-        self.verify_at(now(), presented, required_scopes)
+        self.check(presented, &Request::scopes(required_scopes))
     }
 
-    /// Once the file's `valid_until` has passed, every key is `expired` (with the reason): an
-    /// old snapshot kept in memory is no better than an old file.
+    /// [`Verifier::verify`] as of `now`.
     pub fn verify_at(
         &self,
         now: Timestamp,
         presented: &str,
         required_scopes: &[&str],
     ) -> Verification {
+        let now_ms = Millis::try_from(now).unwrap_or(0).saturating_mul(1_000);
+        self.check_at(now_ms, presented, &Request::scopes(required_scopes))
+    }
+
+    /// Checks a presented key for `request`, charging its cost to the key's rate limits and
+    /// credits (in this process: several processes share none of it) when it is otherwise
+    /// valid.
+    pub fn check(&self, presented: &str, request: &Request) -> Verification {
+        self.check_at(now_millis(), presented, request)
+    }
+
+    /// Once the file's `valid_until` has passed, every key is `expired` (with the reason): an
+    /// old snapshot kept in memory is no better than an old file.
+    pub fn check_at(&self, now_ms: Millis, presented: &str, request: &Request) -> Verification {
+        let now = Timestamp::try_from(now_ms / 1_000).unwrap_or(Timestamp::MAX);
         let sha = match extract_key(presented).and_then(Secret::checked_sha256) {
             Ok(sha) => sha,
             Err(e) => return Verification::malformed(&e),
@@ -332,20 +362,63 @@ impl Verifier {
                     "the verifier file expired at {}; load a newer one",
                     format_time(until)
                 )),
+                limits: None,
             };
         }
         let Some(entry) = self.by_hash.get(&sha) else {
             return Verification::of(Outcome::NotFound, None, Vec::new());
         };
         let grace_over = entry.valid_until.is_some_and(|t| t <= now);
-        let outcome = entry.policy.decide(now, grace_over, required_scopes);
+        let mut outcome = entry
+            .policy
+            .decide(now, grace_over, request.scopes, request.client);
         let (start, end) = entry.key_id;
         let key_id = self.key_ids.get(start as usize..end as usize).unwrap_or("");
-        Verification::of(
-            outcome,
-            Some(key_id.to_owned()),
-            entry.policy.scopes.to_vec(),
-        )
+        let mut limits = None;
+        if outcome == Outcome::Valid
+            && let Some(answer) = entry
+                .policy
+                .spend(&self.limiter, key_id, request.cost, now_ms)
+        {
+            outcome = answer.refusal().unwrap_or(Outcome::Valid);
+            limits = entry
+                .policy
+                .limits
+                .as_deref()
+                .map(|l| LimitReport::of(l, &answer));
+        }
+        Verification {
+            limits,
+            ..Verification::of(
+                outcome,
+                Some(key_id.to_owned()),
+                entry.policy.scopes.to_vec(),
+            )
+        }
+    }
+
+    /// What is left of a key's credits through this verifier, when it has been checked and
+    /// carries credits.
+    pub fn credits_left(&self, key_id: &str) -> Option<u64> {
+        let entry = self.by_hash.values().find(|e| {
+            let (start, end) = e.key_id;
+            self.key_ids.get(start as usize..end as usize) == Some(key_id)
+        })?;
+        let credits = entry.policy.limits.as_deref()?.credits?;
+        self.limiter
+            .credits_left(key_id, &credits, crate::time::now())
+    }
+
+    /// Counts keys' use in `limiter` from now on: one limiter shared by every file a service
+    /// loads, and kept across reloads, so a key's limits hold whichever file has it.
+    pub fn share_limiter(&mut self, limiter: Arc<Limiter>) {
+        self.limiter = limiter;
+    }
+
+    /// The limiter counting keys' use through this verifier (to keep credits across a
+    /// restart: [`Limiter::credit_states`], [`Limiter::restore_credits`]).
+    pub fn limiter(&self) -> &Limiter {
+        &self.limiter
     }
 }
 

@@ -9,22 +9,26 @@ fn decision_order() {
         scopes: vec!["read".to_string()],
         expires_at,
         revoked,
+        limits: None,
     };
     assert_eq!(
-        policy(None, false).decide(10, false, &["read"]),
+        policy(None, false).decide(10, false, &["read"], None),
         Outcome::Valid
     );
     assert_eq!(
-        policy(None, false).decide(10, false, &["write"]),
+        policy(None, false).decide(10, false, &["write"], None),
         Outcome::InsufficientScope
     );
     assert_eq!(
-        policy(Some(10), false).decide(10, false, &[]),
+        policy(Some(10), false).decide(10, false, &[], None),
         Outcome::Expired
     );
-    assert_eq!(policy(None, false).decide(10, true, &[]), Outcome::Expired);
     assert_eq!(
-        policy(Some(5), true).decide(10, false, &["x"]),
+        policy(None, false).decide(10, true, &[], None),
+        Outcome::Expired
+    );
+    assert_eq!(
+        policy(Some(5), true).decide(10, false, &["x"], None),
         Outcome::Revoked
     );
 }
@@ -59,11 +63,15 @@ fn verifier_file_rejects_foreign_json() {
     );
 }
 
-/// A file signed by a test key around a hand-written payload.
+/// A file signed by a test key around a hand-written payload (of its version).
 fn signed(payload: &str) -> (String, TrustedKey) {
     let key = crate::signature::SigningKey::from_seed("00".repeat(16), &[9; 32]).expect("seed");
+    let version: serde_json::Value = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|p| p.get("version").cloned())
+        .unwrap_or(2.into());
     let file = serde_json::json!({
-        "type": "keyward.verifier", "version": 2,
+        "type": "keyward.verifier", "version": version,
         "public_key": key.public().to_string(),
         "signature": hex::to_hex(&key.sign(payload.as_bytes())),
         "payload": payload,
@@ -128,4 +136,175 @@ fn many_distinct_scope_lists_keep_their_own_scopes() {
         assert_eq!(r.scopes, vec![format!("s{n}"), "common".to_owned()]);
         assert_eq!(r.key_id.as_deref(), Some("kid_x"));
     }
+}
+
+/// A policy with limits, for the decision.
+fn limited(limits: &str) -> Policy {
+    Policy {
+        scopes: vec!["read".to_string()],
+        limits: Some(Box::new(serde_json::from_str(limits).expect("limits"))),
+        ..Policy::default()
+    }
+}
+
+#[test]
+fn an_address_outside_the_allowed_networks_is_forbidden_before_scopes() {
+    let p = limited(r#"{"allow_ips":["10.0.0.0/8","2001:db8::/32"]}"#);
+    let ip = |t: &str| Some(t.parse().unwrap());
+    assert_eq!(
+        p.decide(1, false, &["read"], ip("10.1.2.3")),
+        Outcome::Valid
+    );
+    assert_eq!(
+        p.decide(1, false, &["read"], ip("2001:db8::7")),
+        Outcome::Valid
+    );
+    assert_eq!(
+        p.decide(1, false, &["read"], ip("192.0.2.1")),
+        Outcome::Forbidden
+    );
+    // No address given: a key limited to networks is refused, not let through.
+    assert_eq!(p.decide(1, false, &["read"], None), Outcome::Forbidden);
+    // From outside, the scope asked is not revealed.
+    assert_eq!(
+        p.decide(1, false, &["admin"], ip("192.0.2.1")),
+        Outcome::Forbidden
+    );
+    assert_eq!(
+        p.decide(1, false, &["admin"], ip("10.0.0.1")),
+        Outcome::InsufficientScope
+    );
+    // Revoked and expired come first.
+    let revoked = Policy {
+        revoked: true,
+        ..p.clone()
+    };
+    assert_eq!(
+        revoked.decide(1, false, &[], ip("192.0.2.1")),
+        Outcome::Revoked
+    );
+}
+
+fn limited_payload(keys: &str) -> String {
+    payload(keys).replace(r#""version":2"#, r#""version":3"#)
+}
+
+fn limited_entry(sha: &str, limits: &str) -> String {
+    entry(sha, r#""read""#).replace(
+        r#""revoked":false"#,
+        &format!(r#""revoked":false,"limits":{limits}"#),
+    )
+}
+
+#[test]
+fn rate_limits_and_credits_are_enforced_with_what_is_left() {
+    let secret = Secret::generate("kw");
+    let sha = hex::to_hex(&secret.sha256());
+    let limits =
+        r#"{"rate":[{"name":"default","limit":3,"period_ms":60000}],"credits":{"initial":5}}"#;
+    let (file, key) = signed(&limited_payload(&limited_entry(&sha, limits)));
+    let v = Verifier::from_file_contents(&file, &key).expect("loads");
+    let at = |ms: u64, cost: u64| {
+        v.check_at(
+            ms,
+            secret.expose(),
+            &Request {
+                scopes: &["read"],
+                client: None,
+                cost,
+            },
+        )
+    };
+    let first = at(1_000, 1);
+    assert_eq!(first.result, Outcome::Valid);
+    let report = first.limits.expect("a report");
+    assert_eq!((report.rate[0].remaining, report.rate[0].reset), (2, 60));
+    assert_eq!(report.credits.as_ref().map(|c| c.remaining), Some(4));
+    assert_eq!(at(2_000, 2).result, Outcome::Valid);
+    let limited = at(3_000, 1);
+    assert_eq!(limited.result, Outcome::RateLimited);
+    let report = limited.limits.expect("a report");
+    assert_eq!(report.rate[0].retry_after, Some(58));
+    assert_eq!(
+        report.credits.map(|c| c.remaining),
+        Some(2),
+        "refused: nothing spent"
+    );
+    // A minute on, the window is free again but 2 credits cannot pay for 3.
+    let broke = at(63_000, 3);
+    assert_eq!(broke.result, Outcome::UsageExceeded);
+    assert_eq!(at(63_001, 2).result, Outcome::Valid);
+    assert_eq!(at(63_002, 1).result, Outcome::UsageExceeded);
+    // A key that is refused for its scope spends nothing.
+    let scope = v.check_at(
+        120_000,
+        secret.expose(),
+        &Request {
+            scopes: &["admin"],
+            client: None,
+            cost: 1,
+        },
+    );
+    assert_eq!(
+        (scope.result, scope.limits),
+        (Outcome::InsufficientScope, None)
+    );
+}
+
+#[test]
+fn counts_survive_a_reload_of_a_newer_file() {
+    let secret = Secret::generate("kw");
+    let sha = hex::to_hex(&secret.sha256());
+    let limits = r#"{"rate":[{"name":"default","limit":1,"period_ms":3600000}]}"#;
+    let (file, key) = signed(&limited_payload(&limited_entry(&sha, limits)));
+    let mut v = Verifier::from_file_contents(&file, &key).expect("loads");
+    assert_eq!(v.verify(secret.expose(), &[]).result, Outcome::Valid);
+    let newer =
+        limited_payload(&limited_entry(&sha, limits)).replace(r#""serial":1"#, r#""serial":2"#);
+    let (file, _) = signed(&newer);
+    assert_eq!(v.reload_from_contents(&file).ok(), Some(true));
+    assert_eq!(v.verify(secret.expose(), &[]).result, Outcome::RateLimited);
+}
+
+#[test]
+fn limits_need_version_3_and_bad_limits_refuse_the_file() {
+    let sha = hex::to_hex(&[1; 32]);
+    let ok = r#"{"allow_ips":["10.0.0.0/8"]}"#;
+    let load = |p: &str| {
+        let (file, key) = signed(p);
+        Verifier::from_file_contents(&file, &key)
+    };
+    assert!(load(&limited_payload(&limited_entry(&sha, ok))).is_ok());
+    // The same keys in a version 2 file: an older reader would ignore the limits.
+    let v2 = load(&payload(&limited_entry(&sha, ok)));
+    assert!(
+        matches!(&v2, Err(Error::Refused(w)) if w.contains("need version 3")),
+        "{:?}",
+        v2.err()
+    );
+    // A version 3 file without limits is fine too.
+    assert!(load(&limited_payload(&entry(&sha, ""))).is_ok());
+    for bad in [
+        r#"{"rate":[{"name":"default","limit":0,"period_ms":60000}]}"#,
+        r#"{"rate":[{"name":"a","limit":1,"period_ms":1000},{"name":"a","limit":2,"period_ms":1000}]}"#,
+        r#"{"allow_ips":["10.0.0.0/33"]}"#,
+        r#"{"credits":{"initial":-1}}"#,
+        r#"{"rate":"100/min"}"#,
+    ] {
+        let r = load(&limited_payload(&limited_entry(&sha, bad)));
+        assert!(
+            matches!(&r, Err(Error::Refused(_))),
+            "{bad}: {:?}",
+            r.ok().map(|v| v.len())
+        );
+    }
+    // A version a later Keyward writes is refused with what to do.
+    let v4 = load(&limited_payload("").replace(r#""version":3"#, r#""version":4"#));
+    assert!(v4.is_err());
+    let file = serde_json::json!({"type":"keyward.verifier","version":4,"public_key":"x","signature":"","payload":""});
+    let e = Verifier::from_file_contents(&file.to_string(), &TrustedKey::from_bytes([1; 32]));
+    assert!(e.err().is_some_and(|e| {
+        e.to_string()
+            .contains("newer than this Keyward reads (3); upgrade Keyward")
+    }));
 }

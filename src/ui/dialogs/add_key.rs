@@ -1,8 +1,9 @@
-//! Add New Key: name, scopes, full access, expiry; Generate Key.
+//! Add New Key: name, scopes, full access, expiry, limits; Generate Key.
 
 use egui::{Key, RichText};
 
 use crate::ui::expiry_field::{ExpiryChoice, ExpiryField};
+use crate::ui::limits_field::LimitsField;
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
@@ -15,6 +16,7 @@ pub struct AddKey {
     scopes: Vec<(Scope, bool)>,
     full_access: bool,
     expiry: ExpiryField,
+    limits: LimitsField,
     /// The expiry was preset from the settings (on the first frame).
     preset: bool,
     /// The name of the node's working full-access key, read on the first frame.
@@ -35,6 +37,7 @@ impl AddKey {
                 choice: ExpiryChoice::Never,
                 custom_date: String::new(),
             },
+            limits: LimitsField::default(),
             preset: false,
             master: None,
         }
@@ -80,6 +83,7 @@ impl AddKey {
         ui.add_space(theme::SPACE);
         ui.label(RichText::new("Expiration").strong());
         let expires_at = self.expiry.ui(ui, now);
+        let limits = self.limits.ui(ui);
         let name_problem = validate_name("key", &self.name).err().map(|e| {
             if self.name.trim().is_empty() {
                 "Give the key a name".to_owned()
@@ -91,6 +95,8 @@ impl AddKey {
             Some(p.as_str())
         } else if expires_at.is_err() {
             Some("Choose a valid future date")
+        } else if limits.is_err() {
+            Some("Correct the limits")
         } else {
             None
         };
@@ -108,13 +114,15 @@ impl AddKey {
             if (clicked || enter)
                 && problem.is_none()
                 && let Ok(expires_at) = expires_at
+                && let Ok(limits) = limits
             {
                 commands.push(Command::Keys(KeyCommand::Create {
                     node: self.node,
                     new: NewKey::named(self.name.trim().to_owned())
                         .scopes(chosen_scopes(&self.scopes))
                         .full_access(self.full_access)
-                        .expires_at(expires_at),
+                        .expires_at(expires_at)
+                        .limits(limits),
                 }));
             }
         });
@@ -127,6 +135,7 @@ impl Dialog for AddKey {
         let dirty = !self.name.trim().is_empty()
             || self.full_access
             || !self.expiry.custom_date.is_empty()
+            || self.limits != LimitsField::default()
             || self
                 .scopes
                 .iter()

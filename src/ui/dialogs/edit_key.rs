@@ -1,9 +1,10 @@
-//! Edit what people know about a key: name, description, owner, tags and expiry. Every change
+//! Edit what people know about a key: name, description, owner, tags, expiry and limits. Every change
 //! is logged by the vault (old and new expiry included). The fields are also the first part of
 //! a key's details edited in place (`key_form`).
 
 use egui::RichText;
 
+use crate::ui::limits_field::LimitsField;
 use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
 use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
@@ -30,6 +31,7 @@ pub struct EditKey {
     tags: String,
     expiry: ExpiryEdit,
     custom_date: String,
+    limits: LimitsField,
 }
 
 /// The tags typed into the field, normalised as the vault stores them.
@@ -55,6 +57,7 @@ impl EditKey {
             tags: key.details.tags.join(", "),
             expiry: ExpiryEdit::Keep,
             custom_date: String::new(),
+            limits: LimitsField::of(key.policy.limits.as_deref()),
         }
     }
 
@@ -95,6 +98,17 @@ impl EditKey {
                 .cloned()
                 .collect(),
             expires_at: self.expiry(now)?,
+            limits: {
+                let limits = self.limits.limits()?;
+                let before = self
+                    .before
+                    .policy
+                    .limits
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_default();
+                (limits != before).then_some(limits)
+            },
         })
     }
 
@@ -156,6 +170,11 @@ impl EditKey {
                 &mut self.custom_date,
                 "2027-01-31",
             );
+        }
+        // Only a key that still works takes new limits.
+        if self.before.status.works() || self.before.policy.limits.is_some() {
+            ui.add_space(theme::SPACE);
+            ui.add_enabled_ui(self.before.status.works(), |ui| self.limits.ui(ui));
         }
         let edit = self.edit(now);
         match (&edit, self.expiry(now)) {

@@ -169,6 +169,12 @@ fn detail_ui(
                 .on_hover_text("Checks through keyward serve, from its usage files");
                 ui.end_row();
             }
+            ui.label(muted("Limits"));
+            match k.policy.limits.as_deref() {
+                Some(limits) => ui.add(egui::Label::new(limits.summary()).wrap()),
+                None => ui.label("none"),
+            };
+            ui.end_row();
             if let Some(at) = k.revoked_at {
                 ui.label(muted("Revoked"));
                 time_label(ui, at, "");

@@ -1,8 +1,10 @@
-//! Editing what people know about a key: its name, description, owner, tags and expiry.
+//! Editing what people know about a key (its name, description, owner, tags) and its policy
+//! (expiry, limits).
 
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
 use crate::vault::{Action, Vault, tamper};
+use keyward_verify::limits::KeyLimits;
 
 /// A change to a key's details; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
@@ -14,6 +16,9 @@ pub struct KeyEdit {
     pub remove_tags: Vec<String>,
     /// `Some(None)`: never expires; `Some(Some(t))`: expires at `t` (extend or shorten).
     pub expires_at: Option<Option<Timestamp>>,
+    /// The key's rate limits, credits and allowed networks, all at once (`Some` of empty
+    /// limits removes them).
+    pub limits: Option<KeyLimits>,
 }
 
 fn when(t: Option<Timestamp>) -> String {
@@ -62,6 +67,9 @@ impl Vault {
                 "expiry {} is in the past",
                 format_time(at)
             )));
+        }
+        if let Some(limits) = &edit.limits {
+            limits.validate()?;
         }
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
@@ -128,6 +136,26 @@ impl Vault {
                     when(expires)
                 ));
                 data.expires_at = expires;
+            }
+            if let Some(limits) = &edit.limits
+                && data.limits.as_deref().unwrap_or(&KeyLimits::default()) != limits
+            {
+                if data.revoked_at.is_some() {
+                    return Err(Error::NotAllowed(
+                        "a revoked key's limits cannot change".into(),
+                    ));
+                }
+                let show = |l: Option<&KeyLimits>| {
+                    l.map(KeyLimits::summary)
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| "none".into())
+                };
+                changes.push(format!(
+                    "limits {} to {}",
+                    show(data.limits.as_deref()),
+                    show(Some(limits))
+                ));
+                data.limits = limits.clone().boxed();
             }
             if changes.is_empty() {
                 return v.key_info(&tree, &row, now);

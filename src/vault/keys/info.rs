@@ -7,6 +7,7 @@ use crate::vault::error::{Error, Result};
 use crate::vault::model::{EXPIRING_SOON_SECS, NodeId, Timestamp};
 use crate::vault::time_text::{ser_opt_time, ser_time};
 use keyward_verify::Policy;
+use keyward_verify::limits::KeyLimits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +112,8 @@ struct KeyInfoJson<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     old_secret_valid_until: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limits: Option<&'a KeyLimits>,
 }
 
 impl Serialize for KeyInfo {
@@ -131,6 +134,7 @@ impl Serialize for KeyInfo {
             display: &self.display,
             details: &self.details,
             old_secret_valid_until: self.old_secret_valid_until,
+            limits: self.policy.limits.as_deref(),
         }
         .serialize(s)
     }

@@ -14,6 +14,7 @@ use crate::vault::model::{
 };
 use crate::vault::tree::Tree;
 use crate::vault::{Action, Grace, Vault, crypto, store, tamper};
+use keyward_verify::limits::KeyLimits;
 use keyward_verify::{Policy, Rolled, Secret, base62};
 
 /// What `create_key` needs.
@@ -47,6 +48,12 @@ impl NewKey {
     /// The same key expiring at `at` (`None`: never).
     pub fn expires_at(mut self, at: Option<Timestamp>) -> Self {
         self.policy.expires_at = at;
+        self
+    }
+
+    /// The same key with rate limits, credits or allowed networks.
+    pub fn limits(mut self, limits: KeyLimits) -> Self {
+        self.policy.limits = limits.boxed();
         self
     }
 
@@ -172,6 +179,9 @@ impl Vault {
                     format_time(at)
                 )));
             }
+            if let Some(limits) = &new.policy.limits {
+                limits.validate()?;
+            }
             checked.push((name, new));
         }
         self.write(|v, tx| {
@@ -242,6 +252,7 @@ impl Vault {
             description: new.details.description.clone(),
             owner: new.details.owner.clone(),
             tags: new.details.tags.clone(),
+            limits: new.policy.limits.clone().and_then(|l| (*l).boxed()),
         };
         let sealed = self.seal_json(Table::Keys, id, 1, &data)?;
         tx.seal_key(id, &sealed)?;

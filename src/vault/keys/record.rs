@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp, status_at};
 use crate::vault::tree::Tree;
+use keyward_verify::limits::KeyLimits;
 use keyward_verify::{Policy, Rolled, VerifierEntry};
 
 /// What is sealed for a key. `H` is how its secret hashes are held: a listing reads the
@@ -38,6 +39,10 @@ pub struct KeyData<H = String> {
     pub owner: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Rate limits, credits and allowed networks; absent for a key without any, so such a
+    /// record is sealed exactly as before they existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Box<KeyLimits>>,
 }
 
 impl<H> KeyData<H> {
@@ -59,6 +64,7 @@ impl<H> KeyData<H> {
             scopes,
             expires_at: self.expires_at,
             revoked: self.revoked_at.is_some(),
+            limits: self.limits.clone(),
         }
     }
 
@@ -151,6 +157,7 @@ mod tests {
             description: "deploys".into(),
             owner: "ops".into(),
             tags: vec!["prod".into()],
+            limits: None,
         }
     }
 
@@ -182,6 +189,29 @@ mod tests {
         };
         let text = serde_json::to_string(&bare).expect("a record serialises");
         assert!(text.ends_with(r#""display":"acme_abcd…wxyz"}"#), "{text}");
+        // Limits come last, and reach the policy the decision and the verifier file read.
+        let limits = KeyLimits {
+            rate: vec!["100/min".parse().expect("a limit")],
+            ..KeyLimits::default()
+        };
+        let limited = KeyData {
+            limits: limits.clone().boxed(),
+            ..record()
+        };
+        let text = serde_json::to_string(&limited).expect("a record serialises");
+        assert!(
+            text.ends_with(r#""tags":["prod"],"limits":{"rate":[{"name":"default","limit":100,"period_ms":60000}]}}"#),
+            "{text}"
+        );
+        let back: KeyData = serde_json::from_str(&text).expect("it reads back");
+        assert_eq!(back.policy(Vec::new()).limits.as_deref(), Some(&limits));
+        assert_eq!(
+            back.into_verifier_entry(Vec::new())
+                .policy
+                .limits
+                .as_deref(),
+            Some(&limits)
+        );
     }
 
     /// A listing reads the same text without the hashes, and shows what the record holds.

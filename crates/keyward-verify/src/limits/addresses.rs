@@ -81,6 +81,11 @@ impl ClientAddress {
         ClientAddress { trusted_proxies }
     }
 
+    /// Trusting the proxies at `networks` (`--trusted-proxy 127.0.0.1/32`).
+    pub fn parse<S: AsRef<str>>(networks: &[S]) -> Result<ClientAddress, Error> {
+        Ok(ClientAddress::new(AllowedAddresses::parse(networks)?.0))
+    }
+
     pub fn trusts(&self, peer: IpAddr) -> bool {
         let peer = canonical(peer);
         self.trusted_proxies.iter().any(|n| n.contains(&peer))

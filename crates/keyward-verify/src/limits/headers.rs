@@ -2,6 +2,7 @@
 //! structured fields) and `Retry-After`, from a limit and its answer.
 
 use super::{RateLimit, WindowAnswer};
+use crate::decision::LimitReport;
 
 /// Header values for one answer; the tightest limit is the one reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +46,28 @@ impl RateLimitHeaders {
     }
 }
 
+impl RateLimitHeaders {
+    /// From a check's report: the same as [`RateLimitHeaders::of`] its limits and answers.
+    pub fn of_report(report: &LimitReport) -> Option<RateLimitHeaders> {
+        let tightest = report
+            .rate
+            .iter()
+            .min_by_key(|r| (r.allowed, r.remaining))?;
+        Some(RateLimitHeaders {
+            policy: format!(
+                "\"{}\";q={};w={}",
+                tightest.name, tightest.limit, tightest.window
+            ),
+            limit: format!(
+                "\"{}\";r={};t={}",
+                tightest.name, tightest.remaining, tightest.reset
+            ),
+            retry_after: (!tightest.allowed)
+                .then(|| tightest.retry_after.unwrap_or(tightest.window)),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +91,16 @@ mod tests {
         assert_eq!(h.limit, "\"burst\";r=0;t=1");
         assert_eq!(h.retry_after, Some(1)); // 800 ms, rounded up
         assert_eq!(RateLimitHeaders::of(&[], &[]), None);
+        // The same from a check's report.
+        let keyed = crate::limits::KeyLimits {
+            rate: limits.to_vec(),
+            ..Default::default()
+        };
+        let answer = crate::limits::LimitAnswer {
+            windows: refused.clone(),
+            credits: None,
+        };
+        let report = LimitReport::of(&keyed, &answer);
+        assert_eq!(RateLimitHeaders::of_report(&report), Some(h));
     }
 }

@@ -7,14 +7,18 @@
 mod addresses;
 mod credits;
 mod headers;
+mod key_limits;
+mod limiter;
 mod rate;
 mod window;
 
 pub use addresses::{AllowedAddresses, ClientAddress};
 pub use credits::{CreditState, Credits, Refill, RefillPeriod};
 pub use headers::RateLimitHeaders;
+pub use key_limits::{KeyLimits, MAX_RATE_LIMITS};
+pub use limiter::{CreditAnswer, LimitAnswer, Limiter};
 pub use rate::{DEFAULT_LIMIT_NAME, MAX_LIMIT, RateLimit};
-pub use window::{Limiter, WindowAnswer};
+pub use window::WindowAnswer;
 
 /// Milliseconds since the Unix epoch: rate limits need finer time than the files' seconds.
 pub type Millis = u64;

@@ -10,8 +10,8 @@ use crate::vault::model::{NodeId, Timestamp};
 use crate::vault::tree::Tree;
 use crate::vault::{Action, Vault, crypto, store, tamper};
 use keyward_verify::{
-    ExportedVerifier, Outcome, Secret, Verification, VerifierEntry, VerifierFile, VerifierPayload,
-    extract_key,
+    ExportedVerifier, LimitReport, Outcome, Request, Secret, Verification, VerifierEntry,
+    VerifierFile, VerifierPayload, extract_key,
 };
 
 /// Last-used times are coarse (like the big key pages'): at most one write per key per minute,
@@ -24,7 +24,14 @@ impl Vault {
     /// the vault committed (rolled back, put back, inserted) is `tampered`, never `valid`.
     /// Updates the key's last use.
     pub fn verify(&mut self, presented: &str, required_scopes: &[&str]) -> Result<Verification> {
-        let (verification, touch) = self.decide(presented, required_scopes)?;
+        self.verify_request(presented, &Request::scopes(required_scopes))
+    }
+
+    /// [`Vault::verify`] for a whole request: the client's address (a key limited to some
+    /// networks is `forbidden` without one) and a cost, charged to the key's rate limits and
+    /// credits as counted through this handle.
+    pub fn verify_request(&mut self, presented: &str, request: &Request) -> Result<Verification> {
+        let (verification, touch) = self.decide(presented, request)?;
         if let Some((id, last_used)) = touch {
             let now = self.now();
             if last_used.is_none_or(|t| now.saturating_sub(t) >= LAST_USED_RESOLUTION_SECS) {
@@ -74,21 +81,25 @@ impl Vault {
     /// The same answer as [`Vault::verify`], without recording a use (a scanner finding a
     /// secret in a file is not a client using it).
     pub fn inspect(&self, presented: &str, required_scopes: &[&str]) -> Result<Verification> {
-        Ok(self.decide(presented, required_scopes)?.0)
+        let request = Request {
+            cost: 0,
+            ..Request::scopes(required_scopes)
+        };
+        Ok(self.decide(presented, &request)?.0)
     }
 
     #[allow(clippy::type_complexity)]
     fn decide(
         &self,
         presented: &str,
-        required_scopes: &[&str],
+        request: &Request,
     ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
         let secret = match extract_key(presented).and_then(Secret::parse) {
             Ok(s) => s,
             Err(e) => return Ok((Verification::malformed(&e), None)),
         };
         let sha = secret.sha256();
-        let checked = self.check_key(&sha, required_scopes)?;
+        let checked = self.check_key(&sha, request)?;
         if checked.0.result != Outcome::Tampered {
             return Ok(checked);
         }
@@ -96,7 +107,7 @@ impl Vault {
         // commit: look again with both from one snapshot before saying so.
         self.in_read_snapshot(|v| {
             v.commitment.borrow_mut().invalidate();
-            v.check_key(&sha, required_scopes)
+            v.check_key(&sha, request)
         })
     }
 
@@ -109,7 +120,7 @@ impl Vault {
     fn check_key(
         &self,
         sha: &[u8; 32],
-        required_scopes: &[&str],
+        request: &Request,
     ) -> Result<(Verification, Option<(i64, Option<i64>)>)> {
         let Some(row) = self.conn.key_by_lookup(&self.lookup_tag(sha))? else {
             return Ok((Verification::of(Outcome::NotFound, None, Vec::new()), None));
@@ -145,9 +156,28 @@ impl Vault {
         let grace_over =
             row.matched_previous && data.previous.as_ref().is_none_or(|p| p.valid_until <= now);
         let policy = data.policy(scopes);
-        let outcome = policy.decide(now, grace_over, required_scopes);
+        let mut outcome = policy.decide(now, grace_over, request.scopes, request.client);
+        let mut limits = None;
+        if outcome == Outcome::Valid
+            && let Some(answer) = policy.spend(
+                &self.limiter,
+                &row.key_id,
+                request.cost,
+                // The vault's clock (tests set it), to the millisecond its seconds allow.
+                u64::try_from(now).unwrap_or(0).saturating_mul(1_000),
+            )
+        {
+            outcome = answer.refusal().unwrap_or(Outcome::Valid);
+            limits = policy
+                .limits
+                .as_deref()
+                .map(|l| LimitReport::of(l, &answer));
+        }
         Ok((
-            Verification::of(outcome, Some(row.key_id), policy.scopes),
+            Verification {
+                limits,
+                ..Verification::of(outcome, Some(row.key_id), policy.scopes)
+            },
             Some((row.id, row.last_used_at)),
         ))
     }
@@ -215,7 +245,7 @@ impl Vault {
                 key,
                 VerifierPayload {
                     kind: VerifierFile::TYPE.into(),
-                    version: VerifierFile::VERSION,
+                    version: VerifierFile::version_for(&entries),
                     vault_id: String::new(),
                     node: subject,
                     serial,
@@ -255,7 +285,7 @@ impl Vault {
         let serial = self.commitment.borrow().committed_tx()?;
         let payload = VerifierPayload {
             kind: VerifierFile::TYPE.into(),
-            version: VerifierFile::VERSION,
+            version: VerifierFile::version_for(&entries),
             vault_id: key.vault_id.clone(),
             node: subject,
             serial,

@@ -89,6 +89,13 @@ impl Verifier {
     }
 }
 
+impl Verifier {
+    /// Counts keys' use against their limits in `limiter` (shared across files and reloads).
+    pub fn share_limiter(&mut self, limiter: std::sync::Arc<keyward_verify::limits::Limiter>) {
+        self.0.share_limiter(limiter);
+    }
+}
+
 impl Deref for Verifier {
     type Target = keyward_verify::Verifier;
 
