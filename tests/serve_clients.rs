@@ -174,6 +174,37 @@ fn nginx_auth_request_lets_valid_keys_through_and_answers_401_and_403() {
         server.metric("keyward_checks_total{result=\"insufficient_scope\"}"),
         1.0
     );
+    // A rate-limited key gets its limit through nginx, then 429 with serve's headers.
+    let limited = s.create_key(
+        "acme/billing/prod",
+        "partner",
+        &["--scope", "write", "--rate-limit", "2/min"],
+    );
+    let auth = format!("Api-Key {}", secret(&limited));
+    assert!(
+        wait_for(Duration::from_secs(3), || server
+            .check(secret(&limited), &["write"])
+            .status
+            == 204)
+        .is_some(),
+        "the new key reached serve"
+    );
+    let first = get(Some(auth.clone()));
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.header("ratelimit"), Some(r#""default";r=0;t=60"#));
+    let refused = get(Some(auth.clone()));
+    assert_eq!(refused.status, 429, "{refused:?}");
+    assert!(!refused.body.contains("hello from the application"));
+    let retry: u64 = refused
+        .header("retry-after")
+        .and_then(|r| r.parse().ok())
+        .expect("Retry-After passed on");
+    assert!((55..=60).contains(&retry), "{retry}");
+    assert!(
+        refused
+            .header("ratelimit")
+            .is_some_and(|h| h.starts_with(r#""default";r=0"#))
+    );
     // A revoke reaches nginx's answer too.
     s.run(&["key", "revoke", id(&keys.rw)]).ok();
     assert!(
