@@ -80,4 +80,4 @@ pub use key::{
 pub use policy::{Policy, Rolled};
 pub use signature::{SigningKey, TrustedKey};
 pub use time::{Timestamp, format_time, now};
-pub use verifier::Verifier;
+pub use verifier::{Decided, Verifier};

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::file::{self as verifier_file, EntryIn};
 use crate::hex;
 use crate::key::{Secret, extract_key};
-use crate::limits::{Limiter, Millis, now_millis};
+use crate::limits::{KeyLimits, LimitAnswer, Limiter, Millis, now_millis};
 use crate::policy::Policy;
 use crate::signature::TrustedKey;
 use crate::time::{Timestamp, format_time, now};
@@ -348,13 +348,59 @@ impl Verifier {
     /// Once the file's `valid_until` has passed, every key is `expired` (with the reason): an
     /// old snapshot kept in memory is no better than an old file.
     pub fn check_at(&self, now_ms: Millis, presented: &str, request: &Request) -> Verification {
+        let (entry, key_id, outcome) = match self.find(now_ms, presented, request) {
+            Ok(found) => found,
+            Err(answered) => return answered,
+        };
+        let answer = if outcome == Outcome::Valid {
+            entry
+                .policy
+                .spend(&self.limiter, key_id, request.cost, now_ms)
+        } else {
+            None
+        };
+        answered(entry, key_id, outcome, answer.as_ref())
+    }
+
+    /// [`Verifier::check_at`] but for the key's rate limits and credits, which the caller
+    /// charges elsewhere (a fleet's shared store) and hands to [`Decided::charged`].
+    pub fn decide_at(&self, now_ms: Millis, presented: &str, request: &Request) -> Decided {
+        let (entry, key_id, outcome) = match self.find(now_ms, presented, request) {
+            Ok(found) => found,
+            Err(answered) => {
+                return Decided {
+                    verification: answered,
+                    to_charge: None,
+                };
+            }
+        };
+        let to_charge = entry
+            .policy
+            .limits
+            .as_deref()
+            .filter(|l| outcome == Outcome::Valid && (!l.rate.is_empty() || l.credits.is_some()))
+            .map(|l| (key_id.to_owned(), l.clone()));
+        Decided {
+            verification: answered(entry, key_id, outcome, None),
+            to_charge,
+        }
+    }
+
+    /// The key's entry, id and stateless decision; or the whole answer when there is no
+    /// entry to decide on (malformed, an expired file, not found).
+    fn find(
+        &self,
+        now_ms: Millis,
+        presented: &str,
+        request: &Request,
+    ) -> std::result::Result<(&Entry, &str, Outcome), Verification> {
         let now = Timestamp::try_from(now_ms / 1_000).unwrap_or(Timestamp::MAX);
         let sha = match extract_key(presented).and_then(Secret::checked_sha256) {
             Ok(sha) => sha,
-            Err(e) => return Verification::malformed(&e),
+            Err(e) => return Err(Verification::malformed(&e)),
         };
         if let Some(until) = self.valid_until.filter(|t| *t <= now) {
-            return Verification {
+            return Err(Verification {
                 result: Outcome::Expired,
                 key_id: None,
                 scopes: Vec::new(),
@@ -363,38 +409,18 @@ impl Verifier {
                     format_time(until)
                 )),
                 limits: None,
-            };
+            });
         }
         let Some(entry) = self.by_hash.get(&sha) else {
-            return Verification::of(Outcome::NotFound, None, Vec::new());
+            return Err(Verification::of(Outcome::NotFound, None, Vec::new()));
         };
         let grace_over = entry.valid_until.is_some_and(|t| t <= now);
-        let mut outcome = entry
+        let outcome = entry
             .policy
             .decide(now, grace_over, request.scopes, request.client);
         let (start, end) = entry.key_id;
         let key_id = self.key_ids.get(start as usize..end as usize).unwrap_or("");
-        let mut limits = None;
-        if outcome == Outcome::Valid
-            && let Some(answer) = entry
-                .policy
-                .spend(&self.limiter, key_id, request.cost, now_ms)
-        {
-            outcome = answer.refusal().unwrap_or(Outcome::Valid);
-            limits = entry
-                .policy
-                .limits
-                .as_deref()
-                .map(|l| LimitReport::of(l, &answer));
-        }
-        Verification {
-            limits,
-            ..Verification::of(
-                outcome,
-                Some(key_id.to_owned()),
-                entry.policy.scopes.to_vec(),
-            )
-        }
+        Ok((entry, key_id, outcome))
     }
 
     /// What is left of a key's credits through this verifier, when it has been checked and
@@ -419,6 +445,55 @@ impl Verifier {
     /// restart: [`Limiter::credit_states`], [`Limiter::restore_credits`]).
     pub fn limiter(&self) -> &Limiter {
         &self.limiter
+    }
+}
+
+/// The answer for a found key, with what its limits said (when they were charged).
+fn answered(
+    entry: &Entry,
+    key_id: &str,
+    outcome: Outcome,
+    answer: Option<&LimitAnswer>,
+) -> Verification {
+    let (outcome, limits) = match (answer, entry.policy.limits.as_deref()) {
+        (Some(answer), Some(l)) => (
+            answer.refusal().unwrap_or(outcome),
+            Some(LimitReport::of(l, answer)),
+        ),
+        _ => (outcome, None),
+    };
+    Verification {
+        limits,
+        ..Verification::of(
+            outcome,
+            Some(key_id.to_owned()),
+            entry.policy.scopes.to_vec(),
+        )
+    }
+}
+
+/// A check decided but for the key's rate limits and credits ([`Verifier::decide_at`]).
+#[derive(Clone, Debug)]
+pub struct Decided {
+    /// The answer if nothing were counted.
+    pub verification: Verification,
+    /// For a key that would be valid and has rate limits or credits: its id and limits, to
+    /// charge the request's cost to.
+    pub to_charge: Option<(String, KeyLimits)>,
+}
+
+impl Decided {
+    /// The answer once the limits were charged: refused by a rate limit or the credits, or
+    /// valid with what is left.
+    pub fn charged(self, answer: &LimitAnswer) -> Verification {
+        match &self.to_charge {
+            Some((_, limits)) => Verification {
+                result: answer.refusal().unwrap_or(self.verification.result),
+                limits: Some(LimitReport::of(limits, answer)),
+                ..self.verification
+            },
+            None => self.verification,
+        }
     }
 }
 

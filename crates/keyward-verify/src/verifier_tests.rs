@@ -252,6 +252,32 @@ fn rate_limits_and_credits_are_enforced_with_what_is_left() {
 }
 
 #[test]
+fn a_check_decided_here_and_charged_elsewhere_answers_the_same() {
+    let secret = Secret::generate("kw");
+    let sha = hex::to_hex(&secret.sha256());
+    let limits = r#"{"rate":[{"name":"default","limit":1,"period_ms":60000}]}"#;
+    let (file, key) = signed(&limited_payload(&limited_entry(&sha, limits)));
+    let v = Verifier::from_file_contents(&file, &key).expect("loads");
+    let request = Request::scopes(&["read"]);
+    let elsewhere = crate::limits::Limiter::new();
+    let charge = |d: Decided| {
+        let (id, l) = d.to_charge.clone().expect("a key with limits");
+        let answer = elsewhere.spend(&id, &l, 1, 1_000);
+        d.charged(&answer)
+    };
+    let first = charge(v.decide_at(1_000, secret.expose(), &request));
+    assert_eq!(first, v.check_at(1_000, secret.expose(), &request));
+    assert_eq!(first.result, Outcome::Valid);
+    let second = charge(v.decide_at(1_000, secret.expose(), &request));
+    assert_eq!(second.result, Outcome::RateLimited);
+    assert_eq!(second, v.check_at(1_000, secret.expose(), &request));
+    // Nothing to charge for a refusal that needs no count.
+    let scope = v.decide_at(1_000, secret.expose(), &Request::scopes(&["admin"]));
+    assert!(scope.to_charge.is_none());
+    assert_eq!(scope.verification.result, Outcome::InsufficientScope);
+}
+
+#[test]
 fn counts_survive_a_reload_of_a_newer_file() {
     let secret = Secret::generate("kw");
     let sha = hex::to_hex(&secret.sha256());
