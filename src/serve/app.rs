@@ -5,6 +5,7 @@ use crate::vault::{Outcome, Verification, now};
 
 use super::config::Config;
 use super::error::ServeError;
+use super::fleet::FleetLimits;
 use super::high_water::{self, HighWater};
 use super::metrics::Metrics;
 use super::snapshot::{self, Source};
@@ -17,6 +18,9 @@ pub struct App {
     pub high_water: HighWater,
     /// `/metrics` is served on its own address, not with the checks.
     pub metrics_elsewhere: bool,
+    /// Rate limits and credits shared with the other instances through Redis (`--limits`),
+    /// connected once the runtime runs.
+    pub fleet: Option<std::sync::Arc<FleetLimits>>,
     trust: String,
 }
 
@@ -77,6 +81,7 @@ impl App {
             metrics: Metrics::default(),
             high_water,
             metrics_elsewhere: config.metrics_listen.is_some(),
+            fleet: None,
             trust: trust.to_owned(),
         })
     }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::connections::Limits;
+use super::fleet::FailMode;
 
 /// What `keyward serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -27,6 +28,11 @@ pub struct Config {
     pub limits: Limits,
     /// A second address that answers `/metrics` only (then the main one does not).
     pub metrics_listen: Option<String>,
+    /// `redis://HOST[:PORT]/[DB]`: rate limits and credits shared by every instance given
+    /// it (may hold a password: never logged).
+    pub fleet: Option<String>,
+    /// What a check does when Redis cannot answer.
+    pub fleet_fail: FailMode,
 }
 
 impl Config {
@@ -41,6 +47,8 @@ impl Config {
             accept_older_serial: false,
             limits: Limits::default(),
             metrics_listen: None,
+            fleet: None,
+            fleet_fail: FailMode::Closed,
         }
     }
 }
