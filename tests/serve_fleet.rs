@@ -376,3 +376,173 @@ async fn unreachable_at_the_start_is_not_an_error_and_a_bad_url_is() {
     assert_eq!("Closed".parse::<FailMode>().unwrap().to_string(), "closed");
     assert!("maybe".parse::<FailMode>().is_err());
 }
+
+/// A server that speaks enough of Redis's protocol to be connected to, then answers every
+/// script with `reply` (or nothing at all, when it is empty).
+fn hostile_redis(reply: &'static [u8]) -> u16 {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().expect("clone");
+                let mut input = BufReader::new(stream);
+                let mut line = String::new();
+                // Commands are arrays of bulk strings: *N, then $LEN and the bytes, N times.
+                loop {
+                    line.clear();
+                    if input.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let n: usize = line.trim().get(1..).unwrap_or("").parse().unwrap_or(0);
+                    let mut words = Vec::new();
+                    for _ in 0..n {
+                        line.clear();
+                        input.read_line(&mut line).unwrap_or(0);
+                        let len: usize = line.trim().get(1..).unwrap_or("").parse().unwrap_or(0);
+                        let mut word = vec![0; len + 2];
+                        if input.read_exact(&mut word).is_err() {
+                            return;
+                        }
+                        word.truncate(len);
+                        words.push(String::from_utf8_lossy(&word).to_uppercase());
+                    }
+                    let answer: &[u8] = match words.first().map(String::as_str) {
+                        Some("PING") => b"+PONG\r\n",
+                        Some("EVALSHA" | "EVAL") => reply,
+                        _ => b"+OK\r\n",
+                    };
+                    if out.write_all(answer).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_answering_nonsense_is_an_error_not_a_panic_or_a_hang() {
+    let limits = [limit("10/min"), limit("burst=2/s")];
+    let credits = monthly();
+    let replies: [&[u8]; 10] = [
+        b"*3\r\n:1\r\n:2\r\n:3\r\n",
+        b"$5\r\nhello\r\n",
+        b":-1\r\n",
+        b"*13\r\n:1\r\n:1\r\n:1\r\n:5\r\n:0\r\n:1\r\n:99\r\n:0\r\n:-1\r\n:1\r\n:1\r\n:0\r\n:-1\r\n",
+        b"*13\r\n:1\r\n:1\r\n:1\r\n:5\r\n:0\r\n*1\r\n:1\r\n:9\r\n:0\r\n:-1\r\n:1\r\n:1\r\n:0\r\n:-1\r\n",
+        b"*13\r\n:1\r\n:1\r\n:1\r\n:9223372036854775807\r\n:0\r\n:1\r\n:9\r\n:0\r\n:-1\r\n:1\r\n:1\r\n:0\r\n:-1\r\n",
+        b"*-1\r\n",
+        b"-ERR boom\r\n",
+        b"HTTP/1.1 200 OK\r\n\r\n",
+        b"",
+    ];
+    for reply in replies {
+        let port = hostile_redis(reply);
+        let fleet = FleetLimits::connect(&format!("redis://127.0.0.1:{port}/"), FailMode::Closed)
+            .await
+            .expect("connect");
+        assert!(fleet.healthy(), "PING answered");
+        let started = Instant::now();
+        let got = fleet.take("k", &limits, Some(&credits), 1, T0).await;
+        let shown = String::from_utf8_lossy(reply);
+        assert!(got.is_err(), "{shown:?} was taken: {got:?}");
+        assert!(started.elapsed() < Duration::from_secs(1), "{shown:?}");
+        assert!(!fleet.healthy(), "{shown:?}");
+    }
+}
+
+/// `keyward serve --limits` over a published file, and the value of a `/healthz` body.
+fn serve_with_limits(url: &str, fail: &str) -> (common::Sandbox, common::serve::Server) {
+    let (s, _keys, file) = common::serve::published("published/acme.verifier.json");
+    let server = common::serve::Server::start(&[&file], &["--limits", url, "--limits-fail", fail]);
+    (s, server)
+}
+
+fn limits_health(server: &common::serve::Server) -> (u16, serde_json::Value) {
+    let r = server.get("/healthz", &[]);
+    let body = r.json();
+    (r.status, body)
+}
+
+#[test]
+fn serve_reports_redis_in_healthz_and_metrics_and_follows_it() {
+    let Some(mut r) = redis::start() else { return };
+    let (_s, server) = serve_with_limits(&r.url(), "closed");
+    let (status, body) = limits_health(&server);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(
+        body["limits"],
+        serde_json::json!({"backend": "redis", "reachable": true, "fail": "closed"})
+    );
+    assert!(
+        body["files"].is_array(),
+        "the rest of the report is kept: {body}"
+    );
+    assert_eq!(server.metric("keyward_limits_backend_up"), 1.0);
+    assert_eq!(server.metric("keyward_limits_backend_errors_total"), 0.0);
+    // Redis goes away: within the PING interval the instance says so, and a load balancer
+    // is told to send the traffic elsewhere (fail closed).
+    r.stop();
+    let down = common::serve::wait_for(Duration::from_secs(5), || {
+        limits_health(&server).1["limits"]["reachable"] == false
+    });
+    assert!(down.is_some(), "{}", limits_health(&server).1);
+    let (status, body) = limits_health(&server);
+    assert_eq!((status, &body["status"]), (503, &"unavailable".into()));
+    assert_eq!(server.metric("keyward_limits_backend_up"), 0.0);
+    assert!(server.logged("shared limits unhealthy"));
+    r.restart();
+    let up = common::serve::wait_for(Duration::from_secs(5), || limits_health(&server).0 == 200);
+    assert!(up.is_some(), "{}", limits_health(&server).1);
+    assert_eq!(server.metric("keyward_limits_backend_up"), 1.0);
+}
+
+#[test]
+fn serve_starts_without_redis_fail_open_says_degraded_and_recovers() {
+    let Some(mut r) = redis::start() else { return };
+    r.stop();
+    let (_s, server) = serve_with_limits(&r.url(), "open");
+    let (status, body) = limits_health(&server);
+    assert_eq!(status, 200, "fail open still answers every check: {body}");
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["limits"]["reachable"], false);
+    assert_eq!(body["limits"]["fail"], "open");
+    assert!(server.logged("not reachable at the start"));
+    r.restart();
+    let up = common::serve::wait_for(Duration::from_secs(5), || {
+        limits_health(&server).1["status"] == "ok"
+    });
+    assert!(up.is_some(), "{}", limits_health(&server).1);
+}
+
+#[test]
+fn serve_refuses_a_bad_limits_url_without_repeating_it() {
+    let (s, _keys, file) = common::serve::published("published/acme.verifier.json");
+    let trust = common::serve::trust_of(&[&file]);
+    let out = common::bin()
+        .args(["serve", "--trust", &trust, "--listen", "127.0.0.1:0"])
+        .arg("--verifier")
+        .arg(&file)
+        .env("KEYWARD_SERVE_STATE", s.dir.path().join("state"))
+        .env("KEYWARD_LIMITS", "rediss://:hunter2@10.0.0.1/")
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--limits must be redis://"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let out = common::bin()
+        .args(["serve", "--trust", &trust, "--verifier"])
+        .arg(&file)
+        .args(["--limits-fail", "maybe"])
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("say open or closed"), "{stderr}");
+}
