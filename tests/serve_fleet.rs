@@ -247,6 +247,20 @@ async fn every_key_has_a_ttl_and_one_hash_tag() {
     }
 }
 
+#[tokio::test]
+async fn a_burst_in_one_millisecond_takes_one_entry() {
+    let Some(r) = redis::start() else { return };
+    let fleet = connect(&r).await;
+    let limits = [limit("1000000/min")];
+    for _ in 0..2_000 {
+        fleet.take("k", &limits, None, 1, T0).await.unwrap();
+    }
+    let last = fleet.take("k", &limits, None, 1, T0).await.unwrap();
+    assert_eq!(last.windows[0].remaining, 1_000_000 - 2_001);
+    // One request entry (its cost 2,001) and the window's total.
+    assert_eq!(redis_cli(&r, &["ZCARD", "kw:{k}:w:default"]).trim(), "2");
+}
+
 /// Runs `redis-cli` against the server (the tests' own look behind the library's back).
 fn redis_cli(r: &Redis, args: &[&str]) -> String {
     let out = std::process::Command::new("redis-cli")

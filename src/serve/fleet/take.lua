@@ -18,7 +18,7 @@ local function s(n) return string.format('%.0f', n) end
 local function cost_of(member) return tonumber(string.match(member, ':(%d+)$')) or 0 end
 
 local n = #KEYS - 1
-local used, limits, periods, fits = {}, {}, {}, {}
+local used, limits, periods, fits, latest = {}, {}, {}, {}, {}
 local all = true
 for i = 1, n do
   local key = KEYS[i + 1]
@@ -41,12 +41,15 @@ for i = 1, n do
   end
   if u < 0 then u = 0 end
   used[i] = u
+  -- The newest request still in the window ("u" scores 0 or less, requests more).
+  local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if #top == 2 and tonumber(top[2]) > 0 then latest[i] = tonumber(top[2]) else latest[i] = 0 end
   fits[i] = u + cost <= limit
   if not fits[i] then all = false end
 end
 
 local has_credits = ARGV[3] == '1'
-local credit_ok, remaining, pstart = true, 0, 0
+local credit_ok, remaining, pstart, changed = true, 0, 0, false
 if has_credits then
   local initial, amount, start = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
   local st = redis.call('HMGET', KEYS[1], 'r', 'p')
@@ -56,18 +59,19 @@ if has_credits then
       return redis.error_reply('keyward: a credits record holds something other than numbers')
     end
   else
-    remaining = initial
+    remaining, changed = initial, true
     if amount > 0 then pstart = start end
   end
-  if amount > 0 and start > pstart then remaining, pstart = amount, start end
+  if amount > 0 and start > pstart then remaining, pstart, changed = amount, start, true end
   credit_ok = remaining >= cost
   if not credit_ok then all = false end
 end
 
 local charge = all and cost > 0
 if has_credits then
-  if charge then remaining = remaining - cost end
-  redis.call('HSET', KEYS[1], 'r', s(remaining), 'p', s(pstart))
+  if charge then remaining, changed = remaining - cost, true end
+  if changed then redis.call('HSET', KEYS[1], 'r', s(remaining), 'p', s(pstart)) end
+  -- Refreshed on every check, refused ones too: a key kept at 0 must not expire into credits.
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
 end
 
@@ -76,17 +80,19 @@ for i = 1, n do
   local key, limit, period, u = KEYS[i + 1], limits[i], periods[i], used[i]
   if charge then
     local c = cost
-    local same = redis.call('ZRANGEBYSCORE', key, s(now), s(now))
-    for _, m in ipairs(same) do
-      c = c + cost_of(m)
-      redis.call('ZREM', key, m)
+    -- Only a request as new as this one can share its millisecond.
+    if latest[i] >= now then
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', key, s(now), s(now))) do
+        c = c + cost_of(m)
+        redis.call('ZREM', key, m)
+      end
     end
     redis.call('ZADD', key, s(now), s(now) .. ':' .. s(c))
     u = u + cost
+    latest[i] = math.max(latest[i], now)
   end
   local reset = 0
-  local latest = redis.call('ZREVRANGEBYSCORE', key, '+inf', '(0', 'WITHSCORES', 'LIMIT', 0, 1)
-  if #latest > 0 then reset = math.max(tonumber(latest[2]) + period - now, 0) end
+  if latest[i] > 0 then reset = math.max(latest[i] + period - now, 0) end
   if u > 0 then
     redis.call('ZADD', key, s(-u), 'u')
     redis.call('PEXPIRE', key, s(reset + 1000))
