@@ -179,6 +179,17 @@ async fn credits_are_spent_refused_and_refilled_at_the_month_boundary() {
             None
         ]
     );
+    // More ids than one round trip asks for: every one answered, in order.
+    let ids: Vec<String> = (0..1_100).map(|i| format!("id{i}")).collect();
+    let mut asked: Vec<&str> = ids.iter().map(String::as_str).collect();
+    asked[700] = "k";
+    let left = fleet.credits_left(&asked).await.unwrap();
+    assert_eq!(left.len(), 1_100);
+    assert!(
+        left.iter()
+            .enumerate()
+            .all(|(i, c)| c.is_some() == (i == 700))
+    );
 }
 
 #[tokio::test]
