@@ -480,6 +480,20 @@ pub struct ServeArgs {
     /// peer those headers are ignored
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxies: Vec<String>,
+    /// Share rate limits and credits with the other instances given the same Redis
+    /// (redis://[:PASSWORD@]HOST[:PORT]/[DB]; a password is better in KEYWARD_LIMITS than in
+    /// the command line)
+    #[arg(
+        long,
+        env = "KEYWARD_LIMITS",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub limits: Option<String>,
+    /// When Redis cannot answer: allow checks (open) or refuse keys with limits (closed);
+    /// /healthz and /metrics say so
+    #[arg(long, default_value = "closed", value_name = "open|closed")]
+    pub limits_fail: crate::serve::FailMode,
 }
 
 /// `keyward scan`'s options.

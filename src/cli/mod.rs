@@ -362,6 +362,8 @@ fn serve(args: args::ServeArgs) -> CliResult {
     config.accept_older_serial = args.accept_older_serial;
     config.metrics_listen = args.metrics_listen;
     config.trusted_proxies = args.trusted_proxies;
+    config.fleet = args.limits;
+    config.fleet_fail = args.limits_fail;
     let seconds = |n: u64| std::time::Duration::from_secs(n.clamp(1, 24 * 3600));
     config.limits = crate::serve::Limits {
         header_timeout: seconds(args.header_timeout),

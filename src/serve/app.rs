@@ -13,6 +13,7 @@ use crate::vault::{Outcome, Verification};
 use super::config::Config;
 use super::credits::CreditFile;
 use super::error::ServeError;
+use super::fleet::{FailMode, FleetLimits};
 use super::high_water::{self, HighWater};
 use super::metrics::Metrics;
 use super::snapshot::{self, Source};
@@ -31,6 +32,9 @@ pub struct App {
     pub client_address: ClientAddress,
     /// Where the keys' credits are kept across restarts.
     credits: CreditFile,
+    /// Rate limits and credits shared with the other instances through Redis (`--limits`),
+    /// connected once the runtime runs.
+    pub fleet: Option<std::sync::Arc<FleetLimits>>,
     trust: String,
 }
 
@@ -101,6 +105,7 @@ impl App {
             limiter,
             client_address,
             credits,
+            fleet: None,
             trust: trust.to_owned(),
         })
     }
@@ -131,6 +136,54 @@ impl App {
                 return v;
             }
             answer = Some(v);
+        }
+        answer.unwrap_or_else(|| Verification::of(Outcome::NotFound, None, Vec::new()))
+    }
+
+    /// [`App::check`] with the key's rate limits and credits counted in the fleet's Redis
+    /// (`--limits`): one round trip for a key that would be valid and has limits. When Redis
+    /// cannot answer, `--limits-fail open` lets the check through uncounted and `closed`
+    /// refuses it (`rate_limited`, saying why).
+    pub async fn check_shared(&self, presented: &str, request: &Request<'_>) -> Verification {
+        let Some(fleet) = &self.fleet else {
+            return self.check(presented, request);
+        };
+        let at_ms = now_millis();
+        let at = i64::try_from(at_ms / 1_000).unwrap_or(i64::MAX);
+        let mut answer = None;
+        for source in &self.sources {
+            let decided = source.decide(at_ms, presented, request);
+            if decided.verification.result == Outcome::NotFound {
+                answer = Some(decided.verification);
+                continue;
+            }
+            if let Some(id) = &decided.verification.key_id {
+                source.usage.record(id, at);
+            }
+            let Some((key_id, limits)) = &decided.to_charge else {
+                return decided.verification;
+            };
+            let taken = fleet
+                .take(
+                    key_id,
+                    &limits.rate,
+                    limits.credits.as_ref(),
+                    request.cost,
+                    at_ms,
+                )
+                .await;
+            return match (taken, fleet.fail_mode()) {
+                (Ok(taken), _) => decided.charged(&taken),
+                (Err(_), FailMode::Open) => decided.verification,
+                (Err(e), FailMode::Closed) => Verification {
+                    result: Outcome::RateLimited,
+                    reason: Some(format!(
+                        "the shared limits cannot be counted ({}); refused as --limits-fail closed says",
+                        e
+                    )),
+                    ..decided.verification
+                },
+            };
         }
         answer.unwrap_or_else(|| Verification::of(Outcome::NotFound, None, Vec::new()))
     }

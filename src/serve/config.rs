@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::connections::Limits;
+use super::fleet::FailMode;
 
 /// What `keyward serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -29,6 +30,11 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     /// Proxies whose `X-Forwarded-For` / `X-Real-IP` name the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<String>,
+    /// `redis://HOST[:PORT]/[DB]`: rate limits and credits shared by every instance given
+    /// it (may hold a password: never logged).
+    pub fleet: Option<String>,
+    /// What a check does when Redis cannot answer.
+    pub fleet_fail: FailMode,
 }
 
 impl Config {
@@ -44,6 +50,8 @@ impl Config {
             limits: Limits::default(),
             metrics_listen: None,
             trusted_proxies: Vec::new(),
+            fleet: None,
+            fleet_fail: FailMode::Closed,
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum ServeError {
     },
     #[error("cannot start the server: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Fleet(super::fleet::FleetError),
     #[error("serve state: {0} (--state-dir names another folder)")]
     State(String),
     #[error(

@@ -1,5 +1,5 @@
 //! Counters for `/metrics` (Prometheus text format): checks by result, reloads, refused reloads,
-//! and each file's serial and size.
+//! each file's serial and size, and the shared limits' backend (`--limits`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::vault::Outcome;
 
 use super::connections::ConnectionStats;
+use super::fleet::FleetLimits;
 use super::refusal::RefusalReason;
 
 /// What a check answered: the verifier's outcome, or `missing` (no key presented). Counted in
@@ -102,9 +103,16 @@ pub struct Metrics {
     reloads_refused: [AtomicU64; RefusalReason::ALL.len()],
     /// Accepted, refused (over the cap) and timed-out connections, and those open now.
     pub connections: std::sync::Arc<ConnectionStats>,
+    /// The shared limits (`--limits`), whose health is reported with the rest.
+    limits_backend: std::sync::OnceLock<std::sync::Arc<FleetLimits>>,
 }
 
 impl Metrics {
+    /// Reports the shared limits' health and errors too.
+    pub fn limits_backend(&self, fleet: std::sync::Arc<FleetLimits>) {
+        let _ = self.limits_backend.set(fleet);
+    }
+
     pub fn checked(&self, result: CheckResult) {
         self.checks[result.slot()].fetch_add(1, Ordering::Relaxed);
     }
@@ -213,6 +221,9 @@ impl Metrics {
                     value(f)
                 );
             }
+        }
+        if let Some(fleet) = self.limits_backend.get() {
+            fleet.render_metrics(&mut out);
         }
         out
     }

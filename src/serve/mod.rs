@@ -5,8 +5,9 @@
 //! (what every request shares: the files, checks, reloads), `routes` (the endpoints),
 //! `connections` (accepting, caps and deadlines), `snapshot` (a loaded verifier file and its
 //! hot reload), `refusal` (why a reload was refused), `high_water` (serials across restarts),
-//! `usage` (per-key counts written back beside each file), `metrics`; `lock` and `stderr` are
-//! the small helpers they share. This file only wires them and runs the server: no module
+//! `usage` (per-key counts written back beside each file), `metrics`, `fleet` (rate limits and
+//! credits shared through Redis, `--limits`); `lock` and `stderr` are the small helpers they
+//! share. This file only wires them and runs the server: no module
 //! here imports it. No vault and no passphrase: only verifier files and the public key they
 //! must be signed with.
 
@@ -15,6 +16,7 @@ mod config;
 mod connections;
 mod credits;
 mod error;
+mod fleet;
 mod high_water;
 mod lock;
 mod metrics;
@@ -34,6 +36,7 @@ pub use app::App;
 pub use config::Config;
 pub use connections::Limits;
 pub use error::ServeError;
+pub use fleet::{CreditAnswer, FailMode, FleetAnswer, FleetError, FleetLimits};
 pub use high_water::{HighWater, default_dir as default_state_dir};
 pub use metrics::{CheckResult, RESULTS};
 pub use refusal::{Refusal, RefusalReason};
@@ -61,7 +64,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// second). `listening` is called once with the bound address, before any request is answered.
 pub fn run(config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
     connections::raise_file_limit();
-    let app = Arc::new(App::load(&config)?);
+    let mut app = App::load(&config)?;
     let threads = config
         .threads
         .filter(|n| *n > 0)
@@ -78,6 +81,15 @@ pub fn run(config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), Ser
         builder
     };
     let runtime = runtime.enable_all().build().map_err(ServeError::Runtime)?;
+    if let Some(url) = &config.fleet {
+        let fleet = runtime
+            .block_on(FleetLimits::connect(url, config.fleet_fail))
+            .map_err(ServeError::Fleet)?;
+        let fleet = Arc::new(fleet);
+        app.metrics.limits_backend(Arc::clone(&fleet));
+        app.fleet = Some(fleet);
+    }
+    let app = Arc::new(app);
     let stop = Arc::new(AtomicBool::new(false));
     let reloader = spawn_reloader(Arc::clone(&app), Arc::clone(&stop));
     let result = runtime.block_on(serve(Arc::clone(&app), &config, listening));
@@ -176,7 +188,7 @@ async fn serve(
     };
     let main = tokio::spawn(connections::serve(
         listener,
-        routes::router(Arc::clone(&app)),
+        fleet::with_limits_health(routes::router(Arc::clone(&app)), Arc::clone(&app)),
         Some(fast),
         config.limits,
         Arc::clone(&stats),
@@ -186,7 +198,7 @@ async fn serve(
     let metrics_server = metrics_listener.map(|(listener, _)| {
         tokio::spawn(connections::serve(
             listener,
-            routes::metrics_router(Arc::clone(&app)),
+            fleet::with_limits_health(routes::metrics_router(Arc::clone(&app)), Arc::clone(&app)),
             None,
             config.limits,
             Arc::new(connections::ConnectionStats::default()),

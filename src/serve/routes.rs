@@ -119,14 +119,16 @@ async fn verify(
         return error(StatusCode::BAD_REQUEST, format!("cost is 0 to {MAX_COST}"));
     }
     let required: Vec<&str> = request.scopes.iter().map(String::as_str).collect();
-    let verification = app.check(
-        &request.key,
-        &Request {
-            scopes: &required,
-            client: app.client(peer.map(|p| p.0.0), &headers),
-            cost: request.cost,
-        },
-    );
+    let verification = app
+        .check_shared(
+            &request.key,
+            &Request {
+                scopes: &required,
+                client: app.client(peer.map(|p| p.0.0), &headers),
+                cost: request.cost,
+            },
+        )
+        .await;
     app.metrics.checked(verification.result.into());
     let mut response = (StatusCode::OK, axum::Json(&verification)).into_response();
     limit_headers(response.headers_mut(), &verification);
@@ -136,72 +138,137 @@ async fn verify(
 /// For nginx `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`: 204 valid, 401 not
 /// valid or no key, 403 insufficient scope; the answer also in `X-Keyward-*` headers.
 async fn check(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
-    check_answer(&app, &request)
+    if app.fleet.is_none() {
+        return check_answer(&app, &request);
+    }
+    let asked = match Asked::of(&app, &request) {
+        Ok(asked) => asked,
+        Err(refused) => return refused,
+    };
+    let scopes = asked.scope_names();
+    let verification = match &asked.presented {
+        Presented::Key(text) => Some(app.check_shared(text, &asked.request(&scopes)).await),
+        _ => None,
+    };
+    respond(&app, &asked, verification)
 }
 
 /// `GET /v1/check` answered straight from the connection, before routing (see
 /// `connections::FastPath`); every other request goes to the router.
 pub fn fast_path<B>(app: &App, request: &axum::http::Request<B>) -> Option<Response> {
-    (request.method() == axum::http::Method::GET && request.uri().path() == "/v1/check")
-        .then(|| check_answer(app, request))
+    // With a fleet's Redis a check waits for it: the router's async handler answers.
+    (request.method() == axum::http::Method::GET
+        && request.uri().path() == "/v1/check"
+        && app.fleet.is_none())
+    .then(|| check_answer(app, request))
+}
+
+/// What a `/v1/check` request asks: the key as presented, the scopes, the cost and the client.
+struct Asked {
+    presented: Presented,
+    scopes: Vec<String>,
+    cost: u64,
+    client: Option<std::net::IpAddr>,
+}
+
+enum Presented {
+    Missing,
+    /// A header value that is not text.
+    Unreadable,
+    Key(String),
+}
+
+impl Asked {
+    /// Reads the request; a cost that is not a number in range is answered 400 here.
+    fn of<B>(app: &App, request: &axum::http::Request<B>) -> Result<Asked, Response> {
+        let headers = request.headers();
+        let mut scopes: Vec<String> = Vec::new();
+        let mut cost = 1;
+        if let Some(q) = request.uri().query() {
+            for (name, value) in form_urlencoded::parse(q.as_bytes()) {
+                if name == "cost" {
+                    match value.parse::<u64>() {
+                        Ok(n) if n <= MAX_COST => cost = n,
+                        _ => {
+                            app.metrics.bad_request();
+                            return Err(error(
+                                StatusCode::BAD_REQUEST,
+                                format!("cost is a whole number, 0 to {MAX_COST}"),
+                            ));
+                        }
+                    }
+                } else if name == "scope" {
+                    scopes.extend(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned),
+                    );
+                }
+            }
+        }
+        let presented = match headers
+            .get(header::AUTHORIZATION)
+            .or_else(|| headers.get("x-api-key"))
+            .map(|v| v.to_str().map(str::trim))
+        {
+            None | Some(Ok("")) => Presented::Missing,
+            Some(Err(_)) => Presented::Unreadable,
+            Some(Ok(text)) => Presented::Key(text.to_owned()),
+        };
+        let peer = request.extensions().get::<Peer>().map(|p| p.0);
+        Ok(Asked {
+            presented,
+            scopes,
+            cost,
+            client: app.client(peer, headers),
+        })
+    }
+
+    /// The check asked, needing `scopes` (this request's, as `&str`).
+    fn request<'a>(&self, scopes: &'a [&'a str]) -> Request<'a> {
+        Request {
+            scopes,
+            client: self.client,
+            cost: self.cost,
+        }
+    }
+
+    fn scope_names(&self) -> Vec<&str> {
+        self.scopes.iter().map(String::as_str).collect()
+    }
 }
 
 /// For a valid key 204; 401 not valid or no key; 403 insufficient scope or an address the key
 /// may not be used from; 429 over a rate limit or out of credits (`Retry-After`).
 fn check_answer<B>(app: &App, request: &axum::http::Request<B>) -> Response {
-    let headers = request.headers();
-    let mut required: Vec<String> = Vec::new();
-    let mut cost = 1;
-    if let Some(q) = request.uri().query() {
-        for (name, value) in form_urlencoded::parse(q.as_bytes()) {
-            if name == "cost" {
-                match value.parse::<u64>() {
-                    Ok(n) if n <= MAX_COST => cost = n,
-                    _ => {
-                        app.metrics.bad_request();
-                        return error(
-                            StatusCode::BAD_REQUEST,
-                            format!("cost is a whole number, 0 to {MAX_COST}"),
-                        );
-                    }
-                }
-            } else if name == "scope" {
-                required.extend(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned),
-                );
-            }
-        }
-    }
-    let required: Vec<&str> = required.iter().map(String::as_str).collect();
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .or_else(|| headers.get("x-api-key"))
-        .map(|v| v.to_str().map(str::trim));
-    let (status, result, verification) = match presented {
-        None | Some(Ok("")) => (StatusCode::UNAUTHORIZED, CheckResult::Missing, None),
-        Some(Err(_)) => (StatusCode::UNAUTHORIZED, Outcome::Malformed.into(), None),
-        Some(Ok(text)) => {
-            let peer = request.extensions().get::<Peer>().map(|p| p.0);
-            let v = app.check(
-                text,
-                &Request {
-                    scopes: &required,
-                    client: app.client(peer, headers),
-                    cost,
-                },
-            );
-            let status = match v.result {
+    let asked = match Asked::of(app, request) {
+        Ok(asked) => asked,
+        Err(refused) => return refused,
+    };
+    let scopes = asked.scope_names();
+    let verification = match &asked.presented {
+        Presented::Key(text) => Some(app.check(text, &asked.request(&scopes))),
+        _ => None,
+    };
+    respond(app, &asked, verification)
+}
+
+/// The answer to `/v1/check`: its status, the JSON of a refusal, and the headers.
+fn respond(app: &App, asked: &Asked, verification: Option<Verification>) -> Response {
+    let (status, result) = match (&asked.presented, &verification) {
+        (_, Some(v)) => (
+            match v.result {
                 Outcome::Valid => StatusCode::NO_CONTENT,
                 Outcome::InsufficientScope | Outcome::Forbidden => StatusCode::FORBIDDEN,
                 Outcome::RateLimited | Outcome::UsageExceeded => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
-            };
-            (status, v.result.into(), Some(v))
-        }
+            },
+            v.result.into(),
+        ),
+        (Presented::Unreadable, None) => (StatusCode::UNAUTHORIZED, Outcome::Malformed.into()),
+        _ => (StatusCode::UNAUTHORIZED, CheckResult::Missing),
     };
     app.metrics.checked(result);
     let mut response = if status == StatusCode::NO_CONTENT {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use crate::vault::{self, Verification, Verifier};
-use keyward_verify::Request;
 use keyward_verify::limits::{Limiter, Millis};
+use keyward_verify::{Decided, Request};
 
 use super::high_water::HighWater;
 use super::lock::lock;
@@ -121,6 +121,15 @@ impl Source {
             Err(poisoned) => poisoned.into_inner(),
         };
         guard.verifier.check_at(now_ms, presented, request)
+    }
+
+    /// [`Source::verify`] but for the key's limits, which a fleet charges in Redis.
+    pub fn decide(&self, now_ms: Millis, presented: &str, request: &Request) -> Decided {
+        let guard = match self.current.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.verifier.decide_at(now_ms, presented, request)
     }
 
     /// Why the last change to the file was refused, while the refused file is still there.

@@ -4,6 +4,7 @@
 pub mod dbus;
 pub mod lab;
 pub mod pg;
+pub mod redis;
 pub mod serve;
 pub mod window;
 pub mod xvfb;

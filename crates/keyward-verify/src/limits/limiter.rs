@@ -28,6 +28,11 @@ pub struct LimitAnswer {
 }
 
 impl LimitAnswer {
+    /// Every limit and the credits let the request through (and so it was charged).
+    pub fn allowed(&self) -> bool {
+        self.refusal().is_none()
+    }
+
     /// The refusal, if any: a rate limit first (come back later), then the credits.
     pub fn refusal(&self) -> Option<Outcome> {
         if self.windows.iter().any(|w| !w.allowed) {
