@@ -180,6 +180,8 @@ enum Presented {
 
 impl Asked {
     /// Reads the request; a cost that is not a number in range is answered 400 here.
+    // The refusal is the response itself, handed straight back to the client.
+    #[allow(clippy::result_large_err)]
     fn of<B>(app: &App, request: &axum::http::Request<B>) -> Result<Asked, Response> {
         let headers = request.headers();
         let mut scopes: Vec<String> = Vec::new();
