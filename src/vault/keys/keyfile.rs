@@ -98,9 +98,9 @@ pub fn write_file_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{} is not a file path", path.display())))?;
+    let file_name = path.file_name().ok_or_else(|| {
+        Error::bad_input("path", format!("{} is not a file path", path.display()))
+    })?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         file_name.to_string_lossy(),

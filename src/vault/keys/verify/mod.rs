@@ -193,7 +193,7 @@ impl Vault {
             .map(|secs| {
                 now.checked_add(secs)
                     .filter(|_| secs > 0)
-                    .ok_or_else(|| Error::Invalid("--valid-for is out of range".into()))
+                    .ok_or_else(|| Error::bad_input("valid for", "--valid-for is out of range"))
             })
             .transpose()?;
         let (key, payload) = self.write(|v, tx| {

@@ -266,14 +266,14 @@ impl PgStore {
             .map_err(|e| self.err(e))
     }
 
-    /// As [`PgStore::execute`], a unique violation being a name conflict.
+    /// As [`PgStore::execute`], a unique violation being [`Error::Duplicate`].
     fn execute_unique(&self, sql: &'static str, params: Params<'_>) -> Result<u64> {
         self.dirty.set(true);
         let stmt = self.statement(sql)?;
         let done = self.client.borrow_mut().execute(&stmt, params);
         done.map_err(|e| {
             if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                Error::Conflict("the name is already taken here".into())
+                Error::Duplicate
             } else {
                 self.err(e)
             }
