@@ -1,8 +1,9 @@
 //! Editing what people know about a key: its name, description, owner, tags and expiry.
 
 use crate::vault::error::{Error, Result, Thing};
+use crate::vault::handle::tamper;
 use crate::vault::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
-use crate::vault::{Action, Vault, tamper};
+use crate::vault::{Action, Vault};
 
 /// A change to a key's details; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]

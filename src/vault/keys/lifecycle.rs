@@ -8,12 +8,13 @@ use super::keyfile::KeyFile;
 use super::record::KeyData;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result, Thing};
+use crate::vault::handle::tamper;
 use crate::vault::model::{
     KeyDetails, KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at,
     validate_name,
 };
-use crate::vault::tree::Tree;
-use crate::vault::{Action, Grace, Vault, crypto, store, tamper};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::{Action, Grace, Vault, crypto, store};
 use keyward_verify::{Policy, Rolled, Secret, base62};
 
 /// What `create_key` needs.

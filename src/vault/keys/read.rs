@@ -8,8 +8,8 @@ use super::record::KeyData;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp};
-use crate::vault::tree::Tree;
-use crate::vault::usage::{self, KeyUsage};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::publishing::usage::{self, KeyUsage};
 use crate::vault::{Vault, crypto, store};
 
 impl Vault {
@@ -82,15 +82,12 @@ pub(in crate::vault) fn decrypt_key(
         return None;
     }
     let data: KeyData =
-        crate::vault::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+        crate::vault::handle::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
     (data.key_id == row.key_id
         && data.node_id == row.node_id
         && data.full_access == row.full_access)
         .then_some(data)
 }
-
-// Health reads statuses as listings do.
-pub(in crate::vault) use super::record::listed_status;
 
 /// What a listing shows of a key row; a record that fails its checks is `Tampered`.
 pub(in crate::vault) fn key_info_of(
@@ -103,7 +100,7 @@ pub(in crate::vault) fn key_info_of(
     let node = tree.path_of(row.node_id);
     let listed = committed
         .then(|| {
-            crate::vault::open_sealed::<KeyData<serde::de::IgnoredAny>>(
+            crate::vault::handle::open_sealed::<KeyData<serde::de::IgnoredAny>>(
                 sealer,
                 Table::Keys,
                 row.id,

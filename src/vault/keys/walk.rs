@@ -18,8 +18,8 @@ use crate::vault::commitment::Table;
 use crate::vault::crypto::Sealer;
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{KeyInfo, NodeId, Timestamp};
-use crate::vault::tree::Tree;
-use crate::vault::usage::{self, KeyUsage};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::publishing::usage::{self, KeyUsage};
 use crate::vault::{Vault, store};
 
 /// A batch of rows with whether each is the committed one.

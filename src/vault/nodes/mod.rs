@@ -9,9 +9,9 @@ use crate::vault::activity::Action;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::{Vault, tamper};
+use crate::vault::keys::verify::verifier::validate_prefix;
 use crate::vault::model::{Node, NodeId, NodeKind, Preset, validate_name};
 use crate::vault::records::NodeData;
-use crate::vault::verify::validate_prefix;
 
 impl Vault {
     /// Every node, sorted by path (workspaces, then their projects, then environments).

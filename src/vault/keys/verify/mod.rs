@@ -6,9 +6,10 @@ pub(crate) mod verifier;
 use std::collections::HashMap;
 
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::tamper;
 use crate::vault::model::{NodeId, Timestamp};
-use crate::vault::tree::Tree;
-use crate::vault::{Action, Vault, crypto, store, tamper};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::{Action, Vault, crypto, store};
 use keyward_verify::{
     ExportedVerifier, Outcome, Secret, Verification, VerifierEntry, VerifierFile, VerifierPayload,
     extract_key,
