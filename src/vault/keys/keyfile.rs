@@ -1,4 +1,5 @@
-//! The downloadable `.json` key file (SPEC 5) and owner-only atomic file writes.
+//! The downloadable `.json` key file (SPEC 5), made from a minted key, and owner-only atomic
+//! file writes.
 
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +41,7 @@ fn serialize_zeroizing<S: serde::Serializer>(
 impl KeyFile {
     pub const TYPE: &'static str = "keyward.api_key";
 
-    pub(in crate::vault) fn new(minted: &MintedKey) -> KeyFile {
+    fn new(minted: &MintedKey) -> KeyFile {
         let secret = minted.secret.expose();
         let [workspace, project, environment] = minted.lineage.clone();
         KeyFile {
@@ -82,6 +83,13 @@ impl KeyFile {
             })
             .collect();
         format!("{}.keyward.json", safe.trim_matches('.'))
+    }
+}
+
+impl MintedKey {
+    /// The `.json` key file (SPEC 5) for this key.
+    pub fn key_file(&self) -> KeyFile {
+        KeyFile::new(self)
     }
 }
 

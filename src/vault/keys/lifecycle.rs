@@ -1,10 +1,9 @@
-//! API keys: mint, edit scopes, roll, revoke, delete, master keys (reading them: `key_read`).
+//! API keys: mint, edit scopes, roll, revoke, delete, master keys (reading them: `keys::read`).
 
 use std::cell::RefCell;
 
 use crate::vault::store::Store;
 
-use super::keyfile::KeyFile;
 use super::record::KeyData;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result, Thing};
@@ -65,13 +64,6 @@ pub struct MintedKey {
     pub secret: Secret,
     /// Workspace, project and environment names, for the key file.
     pub lineage: [Option<String>; 3],
-}
-
-impl MintedKey {
-    /// The `.json` key file (SPEC 5) for this key.
-    pub fn key_file(&self) -> KeyFile {
-        KeyFile::new(self)
-    }
 }
 
 /// What a front end does with a new secret before the transaction commits.

@@ -8,7 +8,7 @@
 //! leniently (a value of the wrong type marks the row `malformed`, which the vault reports as
 //! tampered).
 
-mod copy;
+pub(in crate::vault) mod copy;
 mod files;
 pub mod live;
 #[cfg(feature = "postgres")]
@@ -21,7 +21,6 @@ use std::path::Path;
 use crate::vault::error::Result;
 use crate::vault::model::{NodeId, Timestamp};
 
-pub use copy::copy_vault;
 pub use files::{create_private_dir, create_private_file, others_can_read};
 pub use live::{LiveEvent, LiveFeed};
 pub use rows::*;
