@@ -1,7 +1,7 @@
 //! Editing what people know about a key: its name, description, owner, tags and expiry.
 
 use crate::vault::error::{Error, Result, Thing};
-use crate::vault::handle::tamper;
+use crate::vault::keys::read::written_key_row;
 use crate::vault::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
 use crate::vault::{Action, Vault};
 
@@ -72,10 +72,7 @@ impl Vault {
         }
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::not_found(Thing::Key, key_id.to_owned()))?;
-            let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+            let (row, mut data) = v.key_to_change(tx, key_id)?;
             let mut changes = Vec::new();
             if let Some(name) = &name
                 && *name != data.name
@@ -146,10 +143,7 @@ impl Vault {
                 &tree.path_of(row.node_id),
                 &format!("{key_id} '{}': {}", data.name, changes.join("; ")),
             )?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| tamper("key", key_id))?;
-            v.key_info(&tree, &row, now)
+            v.key_info(&tree, &written_key_row(tx, key_id)?, now)
         })
     }
 }

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 
 use crate::vault::store::Store;
 
+use super::read::{key_row, written_key_row};
 use super::record::KeyData;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result, Thing};
@@ -255,9 +256,7 @@ impl Vault {
             &target.path,
             &format!("{key_id} '{name}'"),
         )?;
-        let row = tx
-            .key_by_key_id(&key_id)?
-            .ok_or_else(|| tamper("key", &key_id))?;
+        let row = written_key_row(tx, &key_id)?;
         Ok(MintedKey {
             info: self.key_info(tree, &row, now)?,
             secret,
@@ -366,10 +365,7 @@ impl Vault {
         let now = self.now();
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::not_found(Thing::Key, key_id.to_owned()))?;
-            let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+            let (row, mut data) = v.key_to_change(tx, key_id)?;
             let old_sha = data.sha256.clone();
             let new_lookup = edit(v, &mut data, &tree)?;
             let prev_lookup = crypto::from_hex(&old_sha).map(|h| v.lookup_tag(&h));
@@ -383,10 +379,11 @@ impl Vault {
                 &path,
                 &format!("{key_id} '{}'{}", data.name, note.borrow()),
             )?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| tamper("key", key_id))?;
-            finish(v, tx, v.key_info(&tree, &row, now)?)
+            finish(
+                v,
+                tx,
+                v.key_info(&tree, &written_key_row(tx, key_id)?, now)?,
+            )
         })
     }
 
@@ -509,9 +506,7 @@ impl Vault {
     pub fn delete_key(&mut self, key_id: &str) -> Result<()> {
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::not_found(Thing::Key, key_id.to_owned()))?;
+            let row = key_row(tx, key_id)?;
             let name = v.open_key(&row)?.map(|d| d.name).unwrap_or_default();
             tx.delete_key(row.id)?;
             v.commitment.borrow_mut().stage_delete(
