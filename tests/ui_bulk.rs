@@ -55,19 +55,6 @@ fn key(dir: &tempfile::TempDir, name: &str) -> KeyInfo {
         .unwrap_or_else(|| panic!("no key {name}"))
 }
 
-/// Puts the sealed record of `key_id` back as it was in `old` (a copy of the vault from
-/// before an edit): the rolled-back row fails its integrity check.
-fn roll_back(dir: &tempfile::TempDir, old: &std::path::Path, key_id: &str) {
-    let conn = rusqlite::Connection::open(vault_path(dir)).expect("open file");
-    conn.execute("ATTACH ?1 AS old", [old.to_str().expect("utf-8")])
-        .expect("attach");
-    conn.execute_batch(&format!(
-        "DELETE FROM keys WHERE key_id = '{key_id}';
-         INSERT INTO keys SELECT * FROM old.keys WHERE key_id = '{key_id}';"
-    ))
-    .expect("roll back");
-}
-
 /// The last second of the local day `date`: what Add New Key makes of a custom date.
 fn end_of_local_day(date: jiff::civil::Date) -> i64 {
     let next = date
@@ -101,7 +88,7 @@ fn ticked_keys_get_one_new_expiry_and_a_tampered_one_is_named_while_the_others_c
     )
     .expect("edit");
     drop(v);
-    roll_back(&dir, &old, &writer);
+    common::roll_back_key(&vault_path(&dir), &old, &writer);
     let mut h = window_on(&dir);
 
     h.click("Select all shown");

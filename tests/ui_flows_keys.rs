@@ -277,15 +277,7 @@ fn a_rolled_back_key_shows_as_tampered_and_the_others_stay_usable() {
     v.revoke_key(&bad_id).expect("revoke");
     drop(v);
     // Someone with the file puts the row from before the revoke back.
-    let conn = rusqlite::Connection::open(&path).expect("open file");
-    conn.execute("ATTACH ?1 AS old", [old.to_str().expect("utf-8")])
-        .expect("attach");
-    conn.execute_batch(&format!(
-        "DELETE FROM keys WHERE key_id = '{bad_id}';
-         INSERT INTO keys SELECT * FROM old.keys WHERE key_id = '{bad_id}';"
-    ))
-    .expect("roll back");
-    drop(conn);
+    common::roll_back_key(&path, &old, &bad_id);
 
     let mut w = Setup::default().window_in(dir);
     w.unlock(PASS);

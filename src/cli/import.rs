@@ -151,7 +151,7 @@ pub(super) fn mint_into(
         for key in minted {
             let line = Zeroizing::new(
                 serde_json::to_string(&key.key_file())
-                    .map_err(|e| Error::Corrupt(e.to_string()))?,
+                    .map_err(|e| Error::damaged("key file", e.to_string()))?,
             );
             out.write_all(line.as_bytes()).map_err(io)?;
             out.write_all(b"\n").map_err(io)?;

@@ -364,11 +364,8 @@ mod tests {
     use super::*;
 
     fn key(name: &str, scopes: &[&str], created_at: i64) -> KeyInfo {
-        let mut k = super::super::key_rows::tests::key(
-            &format!("kid_{name}"),
-            name,
-            &format!("kw_{name}…"),
-        );
+        let mut k =
+            crate::ui::key_rows::tests::key(&format!("kid_{name}"), name, &format!("kw_{name}…"));
         k.policy.scopes = scopes.iter().map(|s| s.to_string()).collect();
         k.created_at = created_at;
         k

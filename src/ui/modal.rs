@@ -153,6 +153,34 @@ pub fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
     }
 }
 
+/// What a dialog's closing row was asked this frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closing {
+    Stay,
+    Cancel,
+    /// The primary button was clicked.
+    Go,
+}
+
+/// A dialog's closing row: Cancel, then `go` as the primary button, enabled only when there is
+/// no `problem` (its hover text then says what is wrong).
+pub fn closing_row(ui: &mut egui::Ui, go: &str, problem: Option<&str>) -> Closing {
+    let mut closing = Closing::Stay;
+    button_row(ui, |ui| {
+        if ui.button("Cancel").clicked() {
+            closing = Closing::Cancel;
+        }
+        let clicked = ui
+            .add_enabled(problem.is_none(), primary_button(go))
+            .on_disabled_hover_text(problem.unwrap_or_default())
+            .clicked();
+        if clicked {
+            closing = Closing::Go;
+        }
+    });
+    closing
+}
+
 /// A row of buttons aligned right, primary last (as platform dialogs do).
 pub fn button_row(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     ui.add_space(theme::SPACE);

@@ -320,6 +320,19 @@ pub(super) fn open_detail(vault: &Vault, row: &store::ActivityRow) -> Option<Det
     serde_json::from_slice(&plain).ok()
 }
 
+/// An entry as shown: its row's plain columns and its opened detail.
+pub(super) fn entry_of(row: store::ActivityRow, detail: Detail, intact: bool) -> ActivityEntry {
+    ActivityEntry {
+        seq: row.seq,
+        at: row.at,
+        action: row.action,
+        node: detail.node,
+        detail: detail.detail,
+        member: detail.member,
+        intact,
+    }
+}
+
 pub(super) fn read(
     vault: &Vault,
     node: Option<NodeId>,
@@ -375,15 +388,7 @@ pub(super) fn read(
                 detail: "(unreadable: tampered)".into(),
                 member: String::new(),
             });
-            out.push(ActivityEntry {
-                seq: row.seq,
-                at: row.at,
-                action: row.action,
-                node: detail.node,
-                detail: detail.detail,
-                member: detail.member,
-                intact,
-            });
+            out.push(entry_of(row, detail, intact));
             if out.len() >= limit {
                 return Ok(out);
             }

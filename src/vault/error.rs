@@ -20,16 +20,9 @@ pub enum Error {
         .0.join("; ")
     )]
     UnexpectedSchema(Vec<String>),
-    /// Deprecated catch-all, left for the key files until they move to [`Error::BadInput`].
-    #[error("{0}")]
-    Invalid(String),
     /// A member, scope, node, key, publish target or finding that is not there.
     #[error("{} not found", what.show(name))]
     NotFound { what: Thing, name: String },
-    /// Deprecated catch-all, left for the key files and the stores' unique violation (which the
-    /// key files catch) until they move to [`Error::NameTaken`].
-    #[error("{0}")]
-    Conflict(String),
     /// A name already used where it must be unique; `place` ends the sentence for nodes
     /// ("in Acme", "there").
     #[error("{}", what.taken(name, place))]
@@ -38,6 +31,10 @@ pub enum Error {
         name: String,
         place: String,
     },
+    /// The store's unique violation: a row whose name (or other unique tag) is already there.
+    /// The store cannot read names; its callers turn this into [`Error::NameTaken`].
+    #[error("the name is already taken here")]
+    Duplicate,
     /// Several members can unlock this vault and none was named.
     #[error(
         "this vault has {members} members: say which you are with --member NAME or KEYWARD_MEMBER"
@@ -66,9 +63,6 @@ pub enum Error {
     /// expired, older than the one loaded, or unreadable.
     #[error("verifier file refused: {0}")]
     Refused(String),
-    /// Deprecated catch-all, left for the key files until they move to [`Error::Damaged`].
-    #[error("the vault file is damaged: {0}")]
-    Corrupt(String),
     /// A part of the vault that cannot be read or written as it is: `part` names it (the KDF
     /// parameters, a member slot, the commitment, a record's version ...), `why` says what.
     #[error("the vault file is damaged: {why}")]
@@ -90,13 +84,14 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The verifier crate's errors are the vault's of the same name, with the same message.
+/// The verifier crate's errors are the vault's of the same name, with the same message; its
+/// `Invalid` (a value the caller gave) is [`Error::BadInput`].
 impl From<keyward_verify::Error> for Error {
     fn from(e: keyward_verify::Error) -> Error {
         match e {
             keyward_verify::Error::Malformed(why) => Error::Malformed(why),
             keyward_verify::Error::Refused(why) => Error::Refused(why),
-            keyward_verify::Error::Invalid(why) => Error::Invalid(why),
+            keyward_verify::Error::Invalid(why) => Error::bad_input("input", why),
             keyward_verify::Error::Io { path, source } => Error::Io { path, source },
         }
     }
@@ -107,7 +102,7 @@ const EXIT_ERROR: u8 = 2;
 
 impl Error {
     /// A stable machine name for the kind of failure, for scripts (`--json`) and callers that
-    /// must not parse messages. The deprecated catch-alls share their successors' names.
+    /// must not parse messages.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::WrongPassphrase => "wrong_passphrase",
@@ -116,17 +111,16 @@ impl Error {
             Error::NotAVault(_) => "not_a_vault",
             Error::NewerSchema { .. } => "newer_schema",
             Error::UnexpectedSchema(_) => "unexpected_schema",
-            Error::Invalid(_) | Error::BadInput { .. } => "bad_input",
+            Error::BadInput { .. } => "bad_input",
             Error::NotFound { .. } => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::NameTaken { .. } => "name_taken",
+            Error::NameTaken { .. } | Error::Duplicate => "name_taken",
             Error::MemberRequired { .. } => "member_required",
             Error::NotAllowed(_) => "not_allowed",
             Error::ForceRequired(_) => "force_required",
             Error::Malformed(_) => "malformed",
             Error::Tampered(_) => "tampered",
             Error::Refused(_) => "refused",
-            Error::Corrupt(_) | Error::Damaged { .. } => "damaged",
+            Error::Damaged { .. } => "damaged",
             Error::VaultChanged(_) => "vault_changed",
             Error::Storage(_) => "storage",
             Error::Server(_) => "server",
@@ -144,18 +138,16 @@ impl Error {
             | Error::NotAVault(_)
             | Error::NewerSchema { .. }
             | Error::UnexpectedSchema(_)
-            | Error::Invalid(_)
             | Error::BadInput { .. }
             | Error::NotFound { .. }
-            | Error::Conflict(_)
             | Error::NameTaken { .. }
+            | Error::Duplicate
             | Error::MemberRequired { .. }
             | Error::NotAllowed(_)
             | Error::ForceRequired(_)
             | Error::Malformed(_)
             | Error::Tampered(_)
             | Error::Refused(_)
-            | Error::Corrupt(_)
             | Error::Damaged { .. }
             | Error::VaultChanged(_)
             | Error::Storage(_)
@@ -169,6 +161,22 @@ impl Error {
             what,
             name: name.into(),
         }
+    }
+
+    pub(crate) fn name_taken(
+        what: Thing,
+        name: impl Into<String>,
+        place: impl Into<String>,
+    ) -> Error {
+        Error::NameTaken {
+            what,
+            name: name.into(),
+            place: place.into(),
+        }
+    }
+
+    pub(crate) fn not_allowed(why: impl Into<String>) -> Error {
+        Error::NotAllowed(why.into())
     }
 
     pub(crate) fn bad_input(field: &'static str, why: impl Into<String>) -> Error {

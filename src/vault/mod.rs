@@ -31,11 +31,6 @@ mod time_text;
 #[cfg(test)]
 mod tests;
 
-// Old paths, for the key files until they move.
-use self::handle::{open_sealed, tamper};
-use self::nodes::tree;
-use self::publishing::usage;
-
 pub use team::pins;
 
 #[doc(hidden)]
@@ -74,7 +69,3 @@ pub use keyward_verify::{
     CHECKSUM_CHARS, DEFAULT_PREFIX, ExportedVerifier, Outcome, RANDOM_CHARS, Secret, TrustedKey,
     Verification, VerifierEntry, VerifierFile, VerifierPayload, VerifierPrevious, extract_key,
 };
-
-// The key files' old module paths, for the vault files that still name them.
-use keys::verify::verifier as verify;
-use keys::{keyfile, read as key_read, walk as key_walk};

@@ -114,9 +114,12 @@ impl Scope {
         if ok {
             Ok(())
         } else {
-            Err(Error::Invalid(format!(
-                "scope id '{id}' must be 1 to 64 characters of a-z, 0-9, '.', '_', '-' or ':'"
-            )))
+            Err(Error::bad_input(
+                "scope id",
+                format!(
+                    "scope id '{id}' must be 1 to 64 characters of a-z, 0-9, '.', '_', '-' or ':'"
+                ),
+            ))
         }
     }
 }
@@ -161,9 +164,12 @@ impl Preset {
             .into_iter()
             .find(|p| p.slug() == slug)
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown preset '{slug}' (read-write, project-inference, labels-datasets, custom)"
-                ))
+                Error::bad_input(
+                    "preset",
+                    format!(
+                        "unknown preset '{slug}' (read-write, project-inference, labels-datasets, custom)"
+                    ),
+                )
             })
     }
 
@@ -244,17 +250,22 @@ impl PassphraseStrength {
 pub fn validate_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::Invalid(format!("{what} name must not be empty")));
+        return Err(Error::bad_input(
+            "name",
+            format!("{what} name must not be empty"),
+        ));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::Invalid(format!(
-            "{what} name is longer than {MAX_NAME_CHARS} characters"
-        )));
+        return Err(Error::bad_input(
+            "name",
+            format!("{what} name is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     if name.chars().any(|c| c.is_control() || c == '/') {
-        return Err(Error::Invalid(format!(
-            "{what} name must not contain '/' or control characters"
-        )));
+        return Err(Error::bad_input(
+            "name",
+            format!("{what} name must not contain '/' or control characters"),
+        ));
     }
     Ok(name.to_owned())
 }

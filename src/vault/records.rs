@@ -51,8 +51,9 @@ pub fn seal_record<T: Serialize>(
     version: i64,
     value: &T,
 ) -> Result<Vec<u8>> {
-    let plain =
-        Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Corrupt(e.to_string()))?);
+    let plain = Zeroizing::new(
+        serde_json::to_vec(value).map_err(|e| Error::damaged("record", e.to_string()))?,
+    );
     Ok(sealer.seal(&aad(table, id, version), &plain))
 }
 

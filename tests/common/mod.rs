@@ -348,6 +348,20 @@ pub fn cut_activity_log(vault: &Path) {
     .expect("cut the log");
 }
 
+/// Puts the sealed row of `key_id` back in a vault file as it was in `old` (a copy of the file
+/// from before a change), as someone with the file can: the rolled-back row fails its
+/// integrity check.
+pub fn roll_back_key(vault: &Path, old: &Path, key_id: &str) {
+    let conn = rusqlite::Connection::open(vault).expect("open file");
+    conn.execute("ATTACH ?1 AS old", [old.to_str().expect("utf-8")])
+        .expect("attach");
+    conn.execute_batch(&format!(
+        "DELETE FROM keys WHERE key_id = '{key_id}';
+         INSERT INTO keys SELECT * FROM old.keys WHERE key_id = '{key_id}';"
+    ))
+    .expect("roll back");
+}
+
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())

@@ -1,7 +1,7 @@
 //! "Scan a folder…" for the shell: starting the walk, taking the folder picker's answer, and
 //! looking the hits up when the walk ends.
 
-use super::commands::UiError;
+use super::commands::error::UiError;
 use super::{KeywardApp, Screen};
 use crate::ui::state::{ScanJob, Session};
 use crate::vault::{Found, KeyStatus};

@@ -1,6 +1,6 @@
 //! Acknowledge a health finding: known and accepted, with a reason, until a date (logged).
 
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{Command, Dialog, HealthCommand, Session};
 use crate::ui::theme;
 use crate::ui::time::local_time;
@@ -57,24 +57,19 @@ impl Dialog for Acknowledge {
                 ui.label(format!("Until {}", local_time(t)));
             }
             error_ui(ui, s.dialog_error.as_deref());
-            button_row(ui, |ui| {
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::close_dialog());
-                }
-
-                let clicked = ui
-                    .add_enabled(problem.is_none(), primary_button("Acknowledge"))
-                    .on_disabled_hover_text(problem.unwrap_or_default())
-                    .clicked();
-                if clicked && let Some(until) = until {
-                    commands.push(Command::Health(HealthCommand::Acknowledge {
-                        subject: self.subject.clone(),
-                        kind: self.kind,
-                        until,
-                        reason: self.reason.trim().to_owned(),
-                    }));
-                }
-            });
+            let closing = closing_row(ui, "Acknowledge", problem);
+            if closing == Closing::Cancel {
+                commands.push(Command::close_dialog());
+            } else if closing == Closing::Go
+                && let Some(until) = until
+            {
+                commands.push(Command::Health(HealthCommand::Acknowledge {
+                    subject: self.subject.clone(),
+                    kind: self.kind,
+                    until,
+                    reason: self.reason.trim().to_owned(),
+                }));
+            }
         })
         .1
     }

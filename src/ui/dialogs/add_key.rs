@@ -4,7 +4,7 @@ use egui::{Key, RichText};
 
 use crate::ui::expiry_field::{ExpiryChoice, ExpiryField};
 use crate::ui::limits_field::LimitsField;
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, labelled_field, scope_checkboxes_ui};
@@ -101,31 +101,24 @@ impl AddKey {
             None
         };
         error_ui(ui, s.dialog_error.as_deref());
-        button_row(ui, |ui| {
-            if ui.button("Cancel").clicked() {
-                commands.push(Command::close_dialog());
-            }
-
-            let clicked = ui
-                .add_enabled(problem.is_none(), primary_button("Generate Key"))
-                .on_disabled_hover_text(problem.unwrap_or_default())
-                .clicked();
-            let enter = ui.input(|i| i.key_pressed(Key::Enter));
-            if (clicked || enter)
-                && problem.is_none()
-                && let Ok(expires_at) = expires_at
-                && let Ok(limits) = limits
-            {
-                commands.push(Command::Keys(KeyCommand::Create {
-                    node: self.node,
-                    new: NewKey::named(self.name.trim().to_owned())
-                        .scopes(chosen_scopes(&self.scopes))
-                        .full_access(self.full_access)
-                        .expires_at(expires_at)
-                        .limits(limits),
-                }));
-            }
-        });
+        let closing = closing_row(ui, "Generate Key", problem);
+        let enter = ui.input(|i| i.key_pressed(Key::Enter));
+        if closing == Closing::Cancel {
+            commands.push(Command::close_dialog());
+        } else if (closing == Closing::Go || enter)
+            && problem.is_none()
+            && let Ok(expires_at) = expires_at
+            && let Ok(limits) = limits
+        {
+            commands.push(Command::Keys(KeyCommand::Create {
+                node: self.node,
+                new: NewKey::named(self.name.trim().to_owned())
+                    .scopes(chosen_scopes(&self.scopes))
+                    .full_access(self.full_access)
+                    .expires_at(expires_at)
+                    .limits(limits),
+            }));
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use egui::Key;
 
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
@@ -74,25 +74,18 @@ impl Dialog for AddNode {
                 .map(|e| e.to_string());
             let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
-            button_row(ui, |ui| {
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::close_dialog());
-                }
-
-                let add = ui
-                    .add_enabled(valid, primary_button("Add"))
-                    .on_disabled_hover_text(problem.unwrap_or_default())
-                    .clicked();
-                let enter = valid && ui.input(|i| i.key_pressed(Key::Enter));
-                if add || enter {
-                    commands.push(Command::Nodes(NodeCommand::Add {
-                        parent: self.parent,
-                        name: self.name.trim().to_owned(),
-                        preset: self.preset,
-                        prefix: Some(prefix.to_owned()).filter(|p| !p.is_empty()),
-                    }));
-                }
-            });
+            let closing = closing_row(ui, "Add", problem.as_deref());
+            let enter = valid && ui.input(|i| i.key_pressed(Key::Enter));
+            if closing == Closing::Cancel {
+                commands.push(Command::close_dialog());
+            } else if closing == Closing::Go || enter {
+                commands.push(Command::Nodes(NodeCommand::Add {
+                    parent: self.parent,
+                    name: self.name.trim().to_owned(),
+                    preset: self.preset,
+                    prefix: Some(prefix.to_owned()).filter(|p| !p.is_empty()),
+                }));
+            }
         })
         .1
     }

@@ -5,7 +5,7 @@ use egui::RichText;
 
 use super::confirm::bulk_question;
 use crate::ui::expiry_field::ExpiryField;
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{BulkChange, Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::vault::Scope;
@@ -72,22 +72,17 @@ impl BulkEdit {
             }
         };
         error_ui(ui, s.dialog_error.as_deref());
-        button_row(ui, |ui| {
-            if ui.button("Cancel").clicked() {
-                commands.push(Command::close_dialog());
-            }
-            let problem = change.as_ref().err().copied();
-            let clicked = ui
-                .add_enabled(problem.is_none(), primary_button(action))
-                .on_disabled_hover_text(problem.unwrap_or_default())
-                .clicked();
-            if clicked && let Ok(change) = change {
-                commands.push(Command::Keys(KeyCommand::EditMany {
-                    keys: self.keys.clone(),
-                    change,
-                }));
-            }
-        });
+        let closing = closing_row(ui, action, change.as_ref().err().copied());
+        if closing == Closing::Cancel {
+            commands.push(Command::close_dialog());
+        } else if closing == Closing::Go
+            && let Ok(change) = change
+        {
+            commands.push(Command::Keys(KeyCommand::EditMany {
+                keys: self.keys.clone(),
+                change,
+            }));
+        }
     }
 }
 

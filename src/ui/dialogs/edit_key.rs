@@ -5,7 +5,7 @@
 use egui::RichText;
 
 use crate::ui::limits_field::LimitsField;
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{Command, Dialog, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::time::local_time;
@@ -195,22 +195,17 @@ impl EditKey {
         let edit = self.fields_ui(ui, s.vault.now(), true);
         error_ui(ui, s.dialog_error.as_deref());
         let problem = edit.as_ref().err().cloned();
-        button_row(ui, |ui| {
-            if ui.button("Cancel").clicked() {
-                commands.push(Command::close_dialog());
-            }
-
-            let clicked = ui
-                .add_enabled(problem.is_none(), primary_button("Save details"))
-                .on_disabled_hover_text(problem.unwrap_or_default())
-                .clicked();
-            if clicked && let Ok(edit) = edit {
-                commands.push(Command::Keys(KeyCommand::Edit {
-                    key_id: self.key_id.clone(),
-                    edit,
-                }));
-            }
-        });
+        let closing = closing_row(ui, "Save details", problem.as_deref());
+        if closing == Closing::Cancel {
+            commands.push(Command::close_dialog());
+        } else if closing == Closing::Go
+            && let Ok(edit) = edit
+        {
+            commands.push(Command::Keys(KeyCommand::Edit {
+                key_id: self.key_id.clone(),
+                edit,
+            }));
+        }
     }
 }
 

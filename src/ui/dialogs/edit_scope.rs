@@ -1,6 +1,6 @@
 //! Add a scope to the workspace's catalog, or edit one.
 
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
@@ -52,18 +52,10 @@ impl Dialog for EditScope {
             );
             ui.checkbox(&mut scope.default, "Checked by default for new keys");
             let problem = Scope::validate_id(&scope.id).err().map(|e| e.to_string());
-            let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
-            button_row(ui, |ui| {
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::close_dialog());
-                }
-
-                if ui
-                    .add_enabled(valid, primary_button("Save scope"))
-                    .on_disabled_hover_text(problem.unwrap_or_default())
-                    .clicked()
-                {
+            match closing_row(ui, "Save scope", problem.as_deref()) {
+                Closing::Cancel => commands.push(Command::close_dialog()),
+                Closing::Go => {
                     let mut scope = scope.clone();
                     if scope.label.trim().is_empty() {
                         scope.label = scope.id.clone();
@@ -73,7 +65,8 @@ impl Dialog for EditScope {
                         scope,
                     }));
                 }
-            });
+                Closing::Stay => {}
+            }
         })
         .1
     }

@@ -5,7 +5,7 @@
 use egui::RichText;
 
 use super::EditKey;
-use crate::ui::modal::{button_row, error_ui, primary_button};
+use crate::ui::modal::{Closing, closing_row, error_ui};
 use crate::ui::state::{Command, KeyCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::{chosen_scopes, scope_checkboxes_ui};
@@ -72,24 +72,17 @@ impl KeyForm {
         }
         error_ui(ui, s.dialog_error.as_deref());
         let problem = edit.as_ref().err().cloned();
-        let mut action = FormAction::Stay;
-        button_row(ui, |ui| {
-            if ui.button("Cancel").clicked() {
-                action = FormAction::Cancel;
-            }
-            let clicked = ui
-                .add_enabled(problem.is_none(), primary_button("Save details"))
-                .on_disabled_hover_text(problem.unwrap_or_default())
-                .clicked();
-            if clicked && let Ok(edit) = edit {
+        match (closing_row(ui, "Save details", problem.as_deref()), edit) {
+            (Closing::Cancel, _) => FormAction::Cancel,
+            (Closing::Go, Ok(edit)) => {
                 commands.push(Command::Keys(KeyCommand::Save {
                     key_id: self.key_id.clone(),
                     edit,
                     scopes: self.scope_change(),
                 }));
-                action = FormAction::Saving;
+                FormAction::Saving
             }
-        });
-        action
+            _ => FormAction::Stay,
+        }
     }
 }

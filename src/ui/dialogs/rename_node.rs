@@ -2,7 +2,7 @@
 
 use egui::Key;
 
-use crate::ui::modal::{Dismiss, button_row, error_ui, modal_ui, primary_button};
+use crate::ui::modal::{Closing, Dismiss, closing_row, error_ui, modal_ui};
 use crate::ui::state::{Command, Dialog, NodeCommand, Session};
 use crate::ui::theme;
 use crate::ui::widgets::labelled_field;
@@ -37,23 +37,16 @@ impl Dialog for RenameNode {
                 .map(|e| e.to_string());
             let valid = problem.is_none();
             error_ui(ui, s.dialog_error.as_deref());
-            button_row(ui, |ui| {
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::close_dialog());
-                }
-
-                let go = ui
-                    .add_enabled(valid, primary_button("Rename"))
-                    .on_disabled_hover_text(problem.unwrap_or_default())
-                    .clicked()
-                    || (valid && ui.input(|i| i.key_pressed(Key::Enter)));
-                if go {
-                    commands.push(Command::Nodes(NodeCommand::Rename {
-                        id: self.id,
-                        name: self.name.trim().to_owned(),
-                    }));
-                }
-            });
+            let closing = closing_row(ui, "Rename", problem.as_deref());
+            let enter = valid && ui.input(|i| i.key_pressed(Key::Enter));
+            if closing == Closing::Cancel {
+                commands.push(Command::close_dialog());
+            } else if closing == Closing::Go || enter {
+                commands.push(Command::Nodes(NodeCommand::Rename {
+                    id: self.id,
+                    name: self.name.trim().to_owned(),
+                }));
+            }
         })
         .1
     }

@@ -229,8 +229,13 @@ const SEALED_TO_INFO: &[u8] = b"keyward/v2/data-key-sealed-to-member";
 /// with both public keys as the salt.
 fn sealed_to_key(shared: &[u8; 32], ephemeral: &[u8; 32], public: &[u8; 32]) -> DataKey {
     let salt = [ephemeral.as_slice(), public.as_slice()].concat();
-    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &salt).extract(shared);
-    let info = [SEALED_TO_INFO];
+    hkdf_sha256(&salt, shared, SEALED_TO_INFO)
+}
+
+/// 32 bytes of HKDF-SHA-256 (extract with `salt`, expand with `info`), in zeroized memory.
+fn hkdf_sha256(salt: &[u8], secret: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(secret);
+    let info = [info];
     let okm = prk
         .expand(&info, hkdf::HKDF_SHA256)
         .expect("32 bytes is a valid HKDF output length");
@@ -271,15 +276,7 @@ fn aead_key(key: &[u8; 32]) -> LessSafeKey {
 
 /// HKDF-SHA-256 of the data key with a purpose label.
 fn subkey(data_key: &[u8; 32], label: &str) -> Zeroizing<[u8; 32]> {
-    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"keyward/v2/subkeys").extract(data_key);
-    let info = [label.as_bytes()];
-    let okm = prk
-        .expand(&info, hkdf::HKDF_SHA256)
-        .expect("32 bytes is a valid HKDF output length");
-    let mut out = Zeroizing::new([0u8; 32]);
-    okm.fill(out.as_mut())
-        .expect("32 bytes is a valid HKDF output length");
-    out
+    hkdf_sha256(b"keyward/v2/subkeys", data_key, label.as_bytes())
 }
 
 /// The subkeys of one data key: sealing, blind indexes, the activity chain.

@@ -3,7 +3,7 @@
 //! it: that word, on a `key.*` entry, is what ties the entry to its key.
 
 use crate::vault::Vault;
-use crate::vault::activity::{ActivityEntry, open_detail};
+use crate::vault::activity::{ActivityEntry, entry_of, open_detail};
 use crate::vault::error::Result;
 use crate::vault::model::KeyInfo;
 
@@ -39,15 +39,7 @@ impl Vault {
                 let Some(detail) = open_detail(self, &row) else {
                     continue;
                 };
-                let entry = ActivityEntry {
-                    seq: row.seq,
-                    at: row.at,
-                    action: row.action,
-                    node: detail.node,
-                    detail: detail.detail,
-                    member: detail.member,
-                    intact: true,
-                };
+                let entry = entry_of(row, detail, true);
                 if entry.key_id() != Some(key.key_id.as_str()) {
                     continue;
                 }

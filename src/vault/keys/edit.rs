@@ -1,9 +1,10 @@
 //! Editing what people know about a key (its name, description, owner, tags) and its policy
 //! (expiry, limits).
 
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
+use crate::vault::keys::read::written_key_row;
 use crate::vault::model::{KeyDetails, KeyInfo, Timestamp, format_time, validate_name};
-use crate::vault::{Action, Vault, tamper};
+use crate::vault::{Action, Vault};
 use keyward_verify::limits::KeyLimits;
 
 /// A change to a key's details; `None` leaves a field as it is.
@@ -37,18 +38,24 @@ impl Vault {
         if let Some(d) = &edit.description
             && d.chars().count() > KeyDetails::MAX_DESCRIPTION_CHARS
         {
-            return Err(Error::Invalid(format!(
-                "a description has at most {} characters",
-                KeyDetails::MAX_DESCRIPTION_CHARS
-            )));
+            return Err(Error::bad_input(
+                "description",
+                format!(
+                    "a description has at most {} characters",
+                    KeyDetails::MAX_DESCRIPTION_CHARS
+                ),
+            ));
         }
         if let Some(o) = &edit.owner
             && (o.chars().count() > KeyDetails::MAX_OWNER_CHARS || o.chars().any(char::is_control))
         {
-            return Err(Error::Invalid(format!(
-                "an owner has at most {} characters and no control characters",
-                KeyDetails::MAX_OWNER_CHARS
-            )));
+            return Err(Error::bad_input(
+                "owner",
+                format!(
+                    "an owner has at most {} characters and no control characters",
+                    KeyDetails::MAX_OWNER_CHARS
+                ),
+            ));
         }
         let add: Vec<String> = edit
             .add_tags
@@ -63,30 +70,28 @@ impl Vault {
         if let Some(Some(at)) = edit.expires_at
             && at <= now
         {
-            return Err(Error::Invalid(format!(
-                "expiry {} is in the past",
-                format_time(at)
-            )));
+            return Err(Error::bad_input(
+                "expiry",
+                format!("expiry {} is in the past", format_time(at)),
+            ));
         }
         if let Some(limits) = &edit.limits {
             limits.validate()?;
         }
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
-            let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+            let (row, mut data) = v.key_to_change(tx, key_id)?;
             let mut changes = Vec::new();
             if let Some(name) = &name
                 && *name != data.name
             {
                 let tag = v.name_tag("key", data.node_id, name);
                 tx.set_key_name_tag(row.id, &tag).map_err(|e| match e {
-                    Error::Conflict(_) => Error::Conflict(format!(
-                        "a key named '{name}' already exists in {}",
-                        tree.path_of(data.node_id)
-                    )),
+                    Error::Duplicate => Error::name_taken(
+                        Thing::Key,
+                        name.clone(),
+                        format!("in {}", tree.path_of(data.node_id)),
+                    ),
                     e => e,
                 })?;
                 changes.push(format!("renamed '{}' to '{name}'", data.name));
@@ -117,18 +122,16 @@ impl Vault {
                 }
             }
             if data.tags.len() > KeyDetails::MAX_TAGS {
-                return Err(Error::Invalid(format!(
-                    "a key has at most {} tags",
-                    KeyDetails::MAX_TAGS
-                )));
+                return Err(Error::bad_input(
+                    "tags",
+                    format!("a key has at most {} tags", KeyDetails::MAX_TAGS),
+                ));
             }
             if let Some(expires) = edit.expires_at
                 && expires != data.expires_at
             {
                 if data.revoked_at.is_some() {
-                    return Err(Error::Conflict(
-                        "a revoked key's expiry cannot change".into(),
-                    ));
+                    return Err(Error::not_allowed("a revoked key's expiry cannot change"));
                 }
                 changes.push(format!(
                     "expiry {} to {}",
@@ -168,10 +171,7 @@ impl Vault {
                 &tree.path_of(row.node_id),
                 &format!("{key_id} '{}': {}", data.name, changes.join("; ")),
             )?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| tamper("key", key_id))?;
-            v.key_info(&tree, &row, now)
+            v.key_info(&tree, &written_key_row(tx, key_id)?, now)
         })
     }
 }

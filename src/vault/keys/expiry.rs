@@ -16,9 +16,10 @@ impl Expiry {
     pub fn parse(text: &str) -> Result<Expiry> {
         let t = text.trim();
         let bad = || {
-            Error::Invalid(format!(
-                "expiry '{text}' is not one of never, <N>d, <N>h or YYYY-MM-DD"
-            ))
+            Error::bad_input(
+                "expiry",
+                format!("expiry '{text}' is not one of never, <N>d, <N>h or YYYY-MM-DD"),
+            )
         };
         if t.eq_ignore_ascii_case("never") {
             return Ok(Expiry::Never);
@@ -40,14 +41,14 @@ impl Expiry {
             Expiry::Never => return Ok(None),
             Expiry::In { seconds } => now
                 .checked_add(seconds)
-                .ok_or_else(|| Error::Invalid("the expiry is out of range".into()))?,
+                .ok_or_else(|| Error::bad_input("expiry", "the expiry is out of range"))?,
             Expiry::At(t) => t,
         };
         if at <= now {
-            return Err(Error::Invalid(format!(
-                "expiry {} is in the past",
-                format_time(at)
-            )));
+            return Err(Error::bad_input(
+                "expiry",
+                format!("expiry {} is in the past", format_time(at)),
+            ));
         }
         Ok(Some(at))
     }
@@ -55,8 +56,9 @@ impl Expiry {
 
 fn positive_span(n: i64, unit: i64) -> Result<i64> {
     if n <= 0 || n > 36_500 * 86_400 / unit {
-        return Err(Error::Invalid(
-            "expiry must be a positive span of at most 100 years".into(),
+        return Err(Error::bad_input(
+            "expiry",
+            "expiry must be a positive span of at most 100 years",
         ));
     }
     Ok(n * unit)
@@ -80,9 +82,10 @@ impl Grace {
             "1h" => Ok(Grace::OneHour),
             "24h" | "1d" => Ok(Grace::OneDay),
             "7d" => Ok(Grace::SevenDays),
-            other => Err(Error::Invalid(format!(
-                "grace '{other}' is not one of 0, 1h, 24h, 7d"
-            ))),
+            other => Err(Error::bad_input(
+                "grace",
+                format!("grace '{other}' is not one of 0, 1h, 24h, 7d"),
+            )),
         }
     }
 

@@ -164,9 +164,10 @@ impl KeyDetails {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
         if !ok {
-            return Err(Error::Invalid(format!(
-                "tag '{tag}' must be 1 to 32 of a-z, 0-9, '.', '_' or '-'"
-            )));
+            return Err(Error::bad_input(
+                "tag",
+                format!("tag '{tag}' must be 1 to 32 of a-z, 0-9, '.', '_' or '-'"),
+            ));
         }
         Ok(tag)
     }

@@ -1,4 +1,5 @@
-//! The downloadable `.json` key file (SPEC 5) and owner-only atomic file writes.
+//! The downloadable `.json` key file (SPEC 5), made from a minted key, and owner-only atomic
+//! file writes.
 
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +41,7 @@ fn serialize_zeroizing<S: serde::Serializer>(
 impl KeyFile {
     pub const TYPE: &'static str = "keyward.api_key";
 
-    pub(in crate::vault) fn new(minted: &MintedKey) -> KeyFile {
+    fn new(minted: &MintedKey) -> KeyFile {
         let secret = minted.secret.expose();
         let [workspace, project, environment] = minted.lineage.clone();
         KeyFile {
@@ -85,6 +86,13 @@ impl KeyFile {
     }
 }
 
+impl MintedKey {
+    /// The `.json` key file (SPEC 5) for this key.
+    pub fn key_file(&self) -> KeyFile {
+        KeyFile::new(self)
+    }
+}
+
 /// Writes `contents` to `path` atomically (temp file in the same folder, fsync, rename) with
 /// owner-only permissions from the first byte.
 pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
@@ -98,9 +106,9 @@ pub fn write_file_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{} is not a file path", path.display())))?;
+    let file_name = path.file_name().ok_or_else(|| {
+        Error::bad_input("path", format!("{} is not a file path", path.display()))
+    })?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         file_name.to_string_lossy(),

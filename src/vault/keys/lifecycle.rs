@@ -1,19 +1,20 @@
-//! API keys: mint, edit scopes, roll, revoke, delete, master keys (reading them: `key_read`).
+//! API keys: mint, edit scopes, roll, revoke, delete, master keys (reading them: `keys::read`).
 
 use std::cell::RefCell;
 
 use crate::vault::store::Store;
 
-use super::keyfile::KeyFile;
+use super::read::{key_row, written_key_row};
 use super::record::KeyData;
 use crate::vault::commitment::Table;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
+use crate::vault::handle::tamper;
 use crate::vault::model::{
     KeyDetails, KeyInfo, KeyStatus, Node, NodeId, Scope, Timestamp, format_time, status_at,
     validate_name,
 };
-use crate::vault::tree::Tree;
-use crate::vault::{Action, Grace, Vault, crypto, store, tamper};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::{Action, Grace, Vault, crypto, store};
 use keyward_verify::limits::KeyLimits;
 use keyward_verify::{Policy, Rolled, Secret, base62};
 
@@ -73,13 +74,6 @@ pub struct MintedKey {
     pub lineage: [Option<String>; 3],
 }
 
-impl MintedKey {
-    /// The `.json` key file (SPEC 5) for this key.
-    pub fn key_file(&self) -> KeyFile {
-        KeyFile::new(self)
-    }
-}
-
 /// What a front end does with a new secret before the transaction commits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Handover {
@@ -106,14 +100,17 @@ impl Vault {
         for w in wanted {
             if !catalog.iter().any(|s| &s.id == w) {
                 let known: Vec<&str> = catalog.iter().map(|s| s.id.as_str()).collect();
-                return Err(Error::Invalid(format!(
-                    "unknown scope '{w}' (this workspace has: {})",
-                    if known.is_empty() {
-                        "no scopes".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                )));
+                return Err(Error::bad_input(
+                    "scope",
+                    format!(
+                        "unknown scope '{w}' (this workspace has: {})",
+                        if known.is_empty() {
+                            "no scopes".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
             }
         }
         Ok(catalog
@@ -127,7 +124,7 @@ impl Vault {
     pub fn create_key(&mut self, node: NodeId, new: NewKey) -> Result<MintedKey> {
         self.create_keys(node, vec![new])?
             .pop()
-            .ok_or_else(|| Error::Corrupt("no key was minted".into()))
+            .ok_or_else(no_key_minted)
     }
 
     /// Mints several keys at `node` in one transaction (imports, fixtures, benchmarks):
@@ -142,7 +139,7 @@ impl Vault {
     pub fn create_key_shown(&mut self, node: NodeId, new: NewKey) -> Result<MintedKey> {
         self.mint_batch(node, vec![new], Handover::Shown, |_| Ok(()))?
             .pop()
-            .ok_or_else(|| Error::Corrupt("no key was minted".into()))
+            .ok_or_else(no_key_minted)
     }
 
     /// Like [`Vault::create_keys`], but hands the minted keys to `deliver` before the
@@ -169,15 +166,18 @@ impl Vault {
         for new in batch {
             let name = validate_name("key", &new.name)?;
             if new.policy.revoked {
-                return Err(Error::Invalid("a new key cannot be revoked already".into()));
+                return Err(Error::bad_input(
+                    "revoked",
+                    "a new key cannot be revoked already",
+                ));
             }
             if let Some(at) = new.policy.expires_at
                 && at <= now
             {
-                return Err(Error::Invalid(format!(
-                    "expiry {} is in the past",
-                    format_time(at)
-                )));
+                return Err(Error::bad_input(
+                    "expiry",
+                    format!("expiry {} is in the past", format_time(at)),
+                ));
             }
             if let Some(limits) = &new.policy.limits {
                 limits.validate()?;
@@ -230,10 +230,11 @@ impl Vault {
                 full_access: new.full_access,
             })
             .map_err(|e| match e {
-                Error::Conflict(_) => Error::Conflict(format!(
-                    "a key named '{name}' already exists in {} (revoked keys keep their name)",
-                    target.path
-                )),
+                Error::Duplicate => Error::name_taken(
+                    Thing::Key,
+                    name.clone(),
+                    format!("in {} (revoked keys keep their name)", target.path),
+                ),
                 e => e,
             })?;
         let data = KeyData {
@@ -266,9 +267,7 @@ impl Vault {
             &target.path,
             &format!("{key_id} '{name}'"),
         )?;
-        let row = tx
-            .key_by_key_id(&key_id)?
-            .ok_or_else(|| tamper("key", &key_id))?;
+        let row = written_key_row(tx, &key_id)?;
         Ok(MintedKey {
             info: self.key_info(tree, &row, now)?,
             secret,
@@ -313,7 +312,9 @@ impl Vault {
                 minted.iter().try_for_each(&mut deliver)
             });
             match attempt {
-                Err(Error::Conflict(_)) if n < 100 => {
+                Err(Error::NameTaken {
+                    what: Thing::Key, ..
+                }) if n < 100 => {
                     n += 1;
                     name = format!("master-{n}");
                 }
@@ -322,7 +323,7 @@ impl Vault {
                     return minted
                         .pop()
                         .map(MasterKey::Created)
-                        .ok_or_else(|| Error::Corrupt("no key was minted".into()));
+                        .ok_or_else(no_key_minted);
                 }
             }
         }
@@ -375,10 +376,7 @@ impl Vault {
         let now = self.now();
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
-            let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+            let (row, mut data) = v.key_to_change(tx, key_id)?;
             let old_sha = data.sha256.clone();
             let new_lookup = edit(v, &mut data, &tree)?;
             let prev_lookup = crypto::from_hex(&old_sha).map(|h| v.lookup_tag(&h));
@@ -392,10 +390,11 @@ impl Vault {
                 &path,
                 &format!("{key_id} '{}'{}", data.name, note.borrow()),
             )?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| tamper("key", key_id))?;
-            finish(v, tx, v.key_info(&tree, &row, now)?)
+            finish(
+                v,
+                tx,
+                v.key_info(&tree, &written_key_row(tx, key_id)?, now)?,
+            )
         })
     }
 
@@ -470,11 +469,11 @@ impl Vault {
             |v, data, tree| {
                 match status_at(now, data.revoked_at, data.expires_at) {
                     KeyStatus::Revoked => {
-                        return Err(Error::Conflict("a revoked key cannot be rolled".into()));
+                        return Err(Error::not_allowed("a revoked key cannot be rolled"));
                     }
                     KeyStatus::Expired => {
-                        return Err(Error::Conflict(
-                            "an expired key cannot be rolled; create a new key instead".into(),
+                        return Err(Error::not_allowed(
+                            "an expired key cannot be rolled; create a new key instead",
                         ));
                     }
                     _ => {}
@@ -518,9 +517,7 @@ impl Vault {
     pub fn delete_key(&mut self, key_id: &str) -> Result<()> {
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
-            let row = tx
-                .key_by_key_id(key_id)?
-                .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
+            let row = key_row(tx, key_id)?;
             let name = v.open_key(&row)?.map(|d| d.name).unwrap_or_default();
             tx.delete_key(row.id)?;
             v.commitment.borrow_mut().stage_delete(
@@ -554,6 +551,11 @@ impl Vault {
             )
         })
     }
+}
+
+/// A batch of one that came back empty (never expected).
+fn no_key_minted() -> Error {
+    Error::damaged("keys", "no key was minted")
 }
 
 /// ": scopes +write -read, full access on", for a `key.scopes` entry (empty when nothing changed).

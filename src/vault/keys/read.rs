@@ -6,10 +6,12 @@ use std::ops::ControlFlow;
 
 use super::record::KeyData;
 use crate::vault::commitment::Table;
-use crate::vault::error::{Error, Result};
+use crate::vault::error::{Error, Result, Thing};
+use crate::vault::handle::tamper;
 use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp};
-use crate::vault::tree::Tree;
-use crate::vault::usage::{self, KeyUsage};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::publishing::usage::{self, KeyUsage};
+use crate::vault::store::Store;
 use crate::vault::{Vault, crypto, store};
 
 impl Vault {
@@ -18,6 +20,18 @@ impl Vault {
         let committed =
             self.committed(Table::Keys, row.id, row.version, &row.sealed, row.malformed)?;
         Ok(decrypt_key(&self.sealer, row, committed))
+    }
+
+    /// A key's row and its record, to change them: `NotFound`, or tampered (a write never
+    /// builds on a record that is not the committed one).
+    pub(in crate::vault) fn key_to_change(
+        &self,
+        tx: &dyn Store,
+        key_id: &str,
+    ) -> Result<(store::KeyRow, KeyData)> {
+        let row = key_row(tx, key_id)?;
+        let data = self.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+        Ok((row, data))
     }
 
     pub(in crate::vault) fn key_info(
@@ -50,10 +64,7 @@ impl Vault {
 
     pub fn key(&self, key_id: &str) -> Result<KeyInfo> {
         let tree = self.tree()?;
-        let row = self
-            .conn
-            .key_by_key_id(key_id)?
-            .ok_or_else(|| Error::not_found(crate::vault::Thing::Key, key_id.to_owned()))?;
+        let row = key_row(&*self.conn, key_id)?;
         let now = self.now();
         let mut info = self.key_info(&tree, &row, now)?;
         usage::apply(&self.service_usage(now), &mut info);
@@ -71,6 +82,18 @@ impl Vault {
     }
 }
 
+/// A key's row, or `NotFound`.
+pub(in crate::vault) fn key_row(db: &dyn Store, key_id: &str) -> Result<store::KeyRow> {
+    db.key_by_key_id(key_id)?
+        .ok_or_else(|| Error::not_found(Thing::Key, key_id.to_owned()))
+}
+
+/// A key's row as a write in `tx` just left it (gone would mean the write was tampered with).
+pub(in crate::vault) fn written_key_row(tx: &dyn Store, key_id: &str) -> Result<store::KeyRow> {
+    tx.key_by_key_id(key_id)?
+        .ok_or_else(|| tamper("key", key_id))
+}
+
 /// A key row's record, if `committed` (checked against the state commitment by the caller),
 /// it opens, and it agrees with the row's plain columns.
 pub(in crate::vault) fn decrypt_key(
@@ -82,15 +105,12 @@ pub(in crate::vault) fn decrypt_key(
         return None;
     }
     let data: KeyData =
-        crate::vault::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
+        crate::vault::handle::open_sealed(sealer, Table::Keys, row.id, row.version, &row.sealed)?;
     (data.key_id == row.key_id
         && data.node_id == row.node_id
         && data.full_access == row.full_access)
         .then_some(data)
 }
-
-// Health reads statuses as listings do.
-pub(in crate::vault) use super::record::listed_status;
 
 /// What a listing shows of a key row; a record that fails its checks is `Tampered`.
 pub(in crate::vault) fn key_info_of(
@@ -103,7 +123,7 @@ pub(in crate::vault) fn key_info_of(
     let node = tree.path_of(row.node_id);
     let listed = committed
         .then(|| {
-            crate::vault::open_sealed::<KeyData<serde::de::IgnoredAny>>(
+            crate::vault::handle::open_sealed::<KeyData<serde::de::IgnoredAny>>(
                 sealer,
                 Table::Keys,
                 row.id,

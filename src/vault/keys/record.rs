@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::vault::model::{KeyDetails, KeyInfo, KeyStatus, NodeId, Timestamp, status_at};
-use crate::vault::tree::Tree;
+use crate::vault::nodes::tree::Tree;
 use keyward_verify::limits::KeyLimits;
 use keyward_verify::{Policy, Rolled, VerifierEntry};
 

@@ -18,8 +18,8 @@ use crate::vault::commitment::Table;
 use crate::vault::crypto::Sealer;
 use crate::vault::error::{Error, Result};
 use crate::vault::model::{KeyInfo, NodeId, Timestamp};
-use crate::vault::tree::Tree;
-use crate::vault::usage::{self, KeyUsage};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::publishing::usage::{self, KeyUsage};
 use crate::vault::{Vault, store};
 
 /// A batch of rows with whether each is the committed one.
@@ -132,7 +132,7 @@ impl Vault {
                 received = drain(&decoders, received, sent, &mut deliver, &mut spare, wait);
                 if stopped.get() {
                     // Any error ends the walk; `stopped` tells it from a real one below.
-                    return Err(Error::Invalid(String::new()));
+                    return Err(Error::not_allowed("the walk was stopped"));
                 }
                 let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
                 send(&decoders, sent, std::mem::replace(&mut batch, next))?;
@@ -151,7 +151,7 @@ impl Vault {
                         deliver(keys);
                         drop(rows);
                     }
-                    Err(_) => return Err(Error::Corrupt("the decrypting thread stopped".into())),
+                    Err(_) => return Err(decoder_stopped()),
                 }
             }
             match walked {
@@ -160,6 +160,11 @@ impl Vault {
             }
         })
     }
+}
+
+/// A decrypting thread that hung up before the walk ended.
+fn decoder_stopped() -> Error {
+    Error::damaged("keys", "the decrypting thread stopped")
 }
 
 /// One decrypting thread's two ends.
@@ -179,7 +184,7 @@ fn send<T>(decoders: &[Decoder<T>], seq: usize, batch: Rows) -> Result<()> {
     decoders[seq % decoders.len()]
         .rows_tx
         .send(batch)
-        .map_err(|_| Error::Corrupt("the decrypting thread stopped".into()))
+        .map_err(|_| decoder_stopped())
 }
 
 /// Hands every decoded batch that is ready, in order, to `deliver` and keeps its emptied rows

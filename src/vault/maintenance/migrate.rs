@@ -45,7 +45,7 @@ impl Vault {
             )));
         }
         let target = store::create(dest, &[])?;
-        let copied = store::copy_vault(&*self.conn, &*target);
+        let copied = store::copy::copy_vault(&*self.conn, &*target);
         drop(target);
         let checked = copied.and_then(|()| {
             let copy = Vault::open_as(dest, Some(self.member()), passphrase)?;

@@ -9,9 +9,9 @@ use crate::vault::activity::Action;
 use crate::vault::commitment::Table;
 use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::{Vault, tamper};
+use crate::vault::keys::verify::verifier::validate_prefix;
 use crate::vault::model::{Node, NodeId, NodeKind, Preset, validate_name};
 use crate::vault::records::NodeData;
-use crate::vault::verify::validate_prefix;
 
 impl Vault {
     /// Every node, sorted by path (workspaces, then their projects, then environments).
@@ -113,7 +113,7 @@ impl Vault {
             .insert_node(data.parent, data.kind.code(), &tag)
             .map_err(|e| match e {
                 // The store's unique violation, named for what it is.
-                Error::Conflict(_) => Error::NameTaken {
+                Error::Duplicate => Error::NameTaken {
                     what: Thing::of_noun(data.kind.noun()),
                     name: data.name.clone(),
                     place: format!(
@@ -171,7 +171,7 @@ impl Vault {
         let sealed = self.seal_json(Table::Nodes, id, version, &data)?;
         tx.update_node(id, version, &tag, &sealed)
             .map_err(|e| match e {
-                Error::Conflict(_) => Error::NameTaken {
+                Error::Duplicate => Error::NameTaken {
                     what: Thing::of_noun(data.kind.noun()),
                     name: data.name.clone(),
                     place: "there".into(),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::vault::activity::Action;
 use crate::vault::error::Result;
-use crate::vault::handle::{Vault, tamper};
+use crate::vault::handle::Vault;
 use crate::vault::model::KeyInfo;
 use keyward_verify::Secret;
 
@@ -58,13 +58,7 @@ impl Vault {
         self.write(|v, tx| {
             let tree = v.tree_from(tx)?;
             for (key_id, pairs) in &by_key {
-                let row = tx.key_by_key_id(key_id)?.ok_or_else(|| {
-                    crate::vault::error::Error::not_found(
-                        crate::vault::error::Thing::Key,
-                        key_id.to_owned(),
-                    )
-                })?;
-                let mut data = v.open_key(&row)?.ok_or_else(|| tamper("key", key_id))?;
+                let (row, mut data) = v.key_to_change(tx, key_id)?;
                 let mut places = Vec::new();
                 for &i in pairs {
                     let place = found[i].1.chars().take(512).collect::<String>();

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::vault::activity::Action;
 use crate::vault::error::{Error, Result, Thing};
 use crate::vault::handle::Vault;
-use crate::vault::keyfile::write_file_atomically;
+use crate::vault::keys::keyfile::write_file_atomically;
 use crate::vault::maintenance::settings;
 use crate::vault::model::{NodeId, Timestamp};
 use crate::vault::store;

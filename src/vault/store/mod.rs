@@ -8,7 +8,7 @@
 //! leniently (a value of the wrong type marks the row `malformed`, which the vault reports as
 //! tampered).
 
-mod copy;
+pub(in crate::vault) mod copy;
 mod files;
 pub mod live;
 #[cfg(feature = "postgres")]
@@ -18,10 +18,9 @@ pub mod sqlite;
 
 use std::path::Path;
 
-use crate::vault::error::Result;
+use crate::vault::error::{Error, Result};
 use crate::vault::model::{NodeId, Timestamp};
 
-pub use copy::copy_vault;
 pub use files::{create_private_dir, create_private_file, others_can_read};
 pub use live::{LiveEvent, LiveFeed};
 pub use rows::*;
@@ -30,6 +29,33 @@ pub use rows::*;
 pub const SCHEMA_VERSION: i64 = 2;
 
 pub(crate) const MAGIC: &str = "keyward-vault";
+
+/// The `schema_version` meta value as a store read it: a version from `oldest` to
+/// [`SCHEMA_VERSION`], or why the vault cannot be opened (missing, unreadable, newer, unknown).
+pub fn readable_schema_version(stored: Option<Vec<u8>>, oldest: i64) -> Result<i64> {
+    let version = stored
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| {
+            Error::damaged(
+                "schema version",
+                "the schema version is missing or unreadable",
+            )
+        })?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::NewerSchema {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if version < oldest {
+        return Err(Error::damaged(
+            "schema version",
+            format!("unknown schema version {version}"),
+        ));
+    }
+    Ok(version)
+}
 
 /// Streams rows to a callback; the callback's error stops the walk and is returned.
 pub type Each<'a, T> = &'a mut dyn FnMut(T) -> Result<()>;

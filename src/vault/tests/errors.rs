@@ -98,3 +98,88 @@ fn bad_input_names_its_field_and_keeps_its_sentence() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_key_name_taken_is_name_taken_with_the_old_sentence() {
+    let mut f = fixture();
+    f.vault
+        .create_key(f.env.id, new_key("ci", &[]))
+        .expect("ci");
+    let other = f
+        .vault
+        .create_key(f.env.id, new_key("cd", &[]))
+        .expect("cd");
+    match f.vault.create_key(f.env.id, new_key("ci", &[])).map(drop) {
+        Err(
+            e @ Error::NameTaken {
+                what: Thing::Key, ..
+            },
+        ) => {
+            assert_eq!(e.kind(), "name_taken");
+            assert_eq!(
+                e.to_string(),
+                "a key named 'ci' already exists in acme/billing/prod (revoked keys keep their name)"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let rename = KeyEdit {
+        name: Some("ci".into()),
+        ..KeyEdit::default()
+    };
+    match f
+        .vault
+        .edit_key_details(&other.info.key_id, rename)
+        .map(drop)
+    {
+        Err(
+            e @ Error::NameTaken {
+                what: Thing::Key, ..
+            },
+        ) => {
+            assert_eq!(
+                e.to_string(),
+                "a key named 'ci' already exists in acme/billing/prod"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_step_the_key_refuses_is_not_allowed_and_bad_values_name_their_field() {
+    let mut f = fixture();
+    let key = f
+        .vault
+        .create_key(f.env.id, new_key("ci", &[]))
+        .expect("ci");
+    f.vault.revoke_key(&key.info.key_id).expect("revoke");
+    match f.vault.roll_key(&key.info.key_id, Grace::None).map(drop) {
+        Err(e @ Error::NotAllowed(_)) => {
+            assert_eq!(e.kind(), "not_allowed");
+            assert_eq!(e.to_string(), "a revoked key cannot be rolled");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        Expiry::parse("soon"),
+        Err(Error::BadInput {
+            field: "expiry",
+            ..
+        })
+    ));
+    assert!(matches!(
+        f.vault.create_key(f.env.id, new_key("x", &["delete"])).map(drop),
+        Err(Error::BadInput { field: "scope", why }) if why.starts_with("unknown scope 'delete'")
+    ));
+}
+
+#[test]
+fn the_verifier_crates_invalid_is_bad_input_with_the_same_sentence() {
+    let e = Error::from(keyward_verify::Error::Invalid(
+        "prefix 'X' is not valid".into(),
+    ));
+    assert!(matches!(e, Error::BadInput { field: "input", .. }), "{e:?}");
+    assert_eq!(e.kind(), "bad_input");
+    assert_eq!(e.to_string(), "prefix 'X' is not valid");
+}

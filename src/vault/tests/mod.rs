@@ -120,7 +120,10 @@ fn create_adds_required_scopes_and_refuses_bad_input() {
     assert!(Secret::parse(k.secret.expose()).is_ok());
     assert!(matches!(
         f.vault.create_key(f.env.id, new_key("CI", &[])),
-        Err(Error::Conflict(_))
+        Err(Error::NameTaken {
+            what: crate::vault::Thing::Key,
+            ..
+        })
     ));
     assert!(
         f.vault

@@ -1,7 +1,7 @@
 //! The commands drawing collected, run once per frame after drawing: the only place the window
 //! changes the vault. One handler per area; each fails with a [`UiError`] the window shows.
 
-mod error;
+pub(super) mod error;
 mod health;
 mod keys;
 mod nodes;
@@ -12,7 +12,7 @@ mod team;
 mod vault;
 mod view;
 
-pub use error::UiError;
+use error::UiError;
 
 use super::KeywardApp;
 use crate::ui::state::{Command, Session};

@@ -6,9 +6,10 @@ pub(crate) mod verifier;
 use std::collections::HashMap;
 
 use crate::vault::error::{Error, Result};
+use crate::vault::handle::tamper;
 use crate::vault::model::{NodeId, Timestamp};
-use crate::vault::tree::Tree;
-use crate::vault::{Action, Vault, crypto, store, tamper};
+use crate::vault::nodes::tree::Tree;
+use crate::vault::{Action, Vault, crypto, store};
 use keyward_verify::{
     ExportedVerifier, LimitReport, Outcome, Request, Secret, Verification, VerifierEntry,
     VerifierFile, VerifierPayload, extract_key,
@@ -223,7 +224,7 @@ impl Vault {
             .map(|secs| {
                 now.checked_add(secs)
                     .filter(|_| secs > 0)
-                    .ok_or_else(|| Error::Invalid("--valid-for is out of range".into()))
+                    .ok_or_else(|| Error::bad_input("valid for", "--valid-for is out of range"))
             })
             .transpose()?;
         let (key, payload) = self.write(|v, tx| {

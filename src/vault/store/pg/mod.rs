@@ -31,7 +31,7 @@ use ::postgres::error::SqlState;
 use ::postgres::types::ToSql;
 use ::postgres::{Client, Row, Statement};
 
-use super::{MAGIC, SCHEMA_VERSION, Store};
+use super::{MAGIC, SCHEMA_VERSION, Store, readable_schema_version};
 use crate::vault::error::{Error, Result};
 use crate::vault::location::redact;
 
@@ -152,27 +152,9 @@ impl PgStore {
         let version = client
             .query_opt("SELECT value FROM meta WHERE name = 'schema_version'", &[])
             .map_err(|e| server_error(&target, &e))?
-            .and_then(|r| r.try_get::<_, Vec<u8>>(0).ok())
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .ok_or_else(|| {
-                Error::damaged(
-                    "schema version",
-                    "the schema version is missing or unreadable",
-                )
-            })?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::NewerSchema {
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version < SCHEMA_VERSION {
-            return Err(Error::damaged(
-                "schema version",
-                format!("unknown schema version {version}"),
-            ));
-        }
+            .and_then(|r| r.try_get::<_, Vec<u8>>(0).ok());
+        // A server vault was always created at the current schema.
+        let version = readable_schema_version(version, SCHEMA_VERSION)?;
         PgStore::with(client, target, version)
     }
 
@@ -266,14 +248,14 @@ impl PgStore {
             .map_err(|e| self.err(e))
     }
 
-    /// As [`PgStore::execute`], a unique violation being a name conflict.
+    /// As [`PgStore::execute`], a unique violation being [`Error::Duplicate`].
     fn execute_unique(&self, sql: &'static str, params: Params<'_>) -> Result<u64> {
         self.dirty.set(true);
         let stmt = self.statement(sql)?;
         let done = self.client.borrow_mut().execute(&stmt, params);
         done.map_err(|e| {
             if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                Error::Conflict("the name is already taken here".into())
+                Error::Duplicate
             } else {
                 self.err(e)
             }

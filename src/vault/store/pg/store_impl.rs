@@ -575,7 +575,7 @@ impl Store for PgStore {
 
     fn backup_into(&self, dest: &Path) -> Result<()> {
         let file = crate::vault::store::sqlite::SqliteStore::create(dest, &[])?;
-        let copied = crate::vault::store::copy_vault(self, &file);
+        let copied = crate::vault::store::copy::copy_vault(self, &file);
         if copied.is_err() {
             drop(file);
             let _ = std::fs::remove_file(dest);

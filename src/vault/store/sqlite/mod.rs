@@ -15,7 +15,9 @@ use std::path::Path;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use super::{MAGIC, SCHEMA_VERSION, create_private_dir, create_private_file};
+use super::{
+    MAGIC, SCHEMA_VERSION, create_private_dir, create_private_file, readable_schema_version,
+};
 use crate::vault::error::{Error, Result};
 
 use schema::{create_v2_tables, create_v2_triggers};
@@ -150,27 +152,8 @@ fn open(path: &Path) -> Result<Opened> {
     if magic.as_deref() != Some(MAGIC.as_bytes()) {
         return Err(not_a_vault());
     }
-    let version = meta_get(&conn, "schema_version")?
-        .and_then(|v| String::from_utf8(v).ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .ok_or_else(|| {
-            Error::damaged(
-                "schema version",
-                "the schema version is missing or unreadable",
-            )
-        })?;
-    if version > SCHEMA_VERSION {
-        return Err(Error::NewerSchema {
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    if version < 1 {
-        return Err(Error::damaged(
-            "schema version",
-            format!("unknown schema version {version}"),
-        ));
-    }
+    // Schema 1 files open for `keyward upgrade`.
+    let version = readable_schema_version(meta_get(&conn, "schema_version")?, 1)?;
     let differences = schema::differences(&conn, version)?;
     if !differences.refused.is_empty() {
         return Err(Error::UnexpectedSchema(differences.refused));

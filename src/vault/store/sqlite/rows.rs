@@ -119,7 +119,7 @@ pub fn insert_node(
         "INSERT INTO nodes(parent_id, kind, version, name_tag, sealed) VALUES (?1, ?2, 1, ?3, x'')",
     )?
     .execute(params![parent, kind, name_tag])
-    .map_err(unique_to_conflict)?;
+    .map_err(unique_to_duplicate)?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -137,7 +137,7 @@ pub fn insert_node_row(conn: &Connection, row: &NodeRow, name_tag: &[u8]) -> Res
         name_tag,
         row.sealed
     ])
-    .map_err(unique_to_conflict)?;
+    .map_err(unique_to_duplicate)?;
     Ok(())
 }
 
@@ -150,7 +150,7 @@ pub fn update_node(
 ) -> Result<()> {
     conn.prepare_cached("UPDATE nodes SET version = ?2, name_tag = ?3, sealed = ?4 WHERE id = ?1")?
         .execute(params![id, version, name_tag, sealed])
-        .map_err(unique_to_conflict)?;
+        .map_err(unique_to_duplicate)?;
     Ok(())
 }
 
@@ -269,7 +269,7 @@ pub fn insert_key(conn: &Connection, row: &NewKeyRow<'_>) -> Result<i64> {
         row.lookup,
         row.full_access
     ])
-    .map_err(unique_to_conflict)?;
+    .map_err(unique_to_duplicate)?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -292,7 +292,7 @@ pub fn insert_key_row(conn: &Connection, row: &KeyRow, tags: &KeyTags<'_>) -> Re
         row.last_used_at,
         row.sealed
     ])
-    .map_err(unique_to_conflict)?;
+    .map_err(unique_to_duplicate)?;
     Ok(())
 }
 
@@ -330,7 +330,7 @@ pub fn update_key(
 pub fn set_key_name_tag(conn: &Connection, id: i64, name_tag: &[u8]) -> Result<()> {
     conn.prepare_cached("UPDATE keys SET name_tag = ?2 WHERE id = ?1")?
         .execute(params![id, name_tag])
-        .map_err(unique_to_conflict)?;
+        .map_err(unique_to_duplicate)?;
     Ok(())
 }
 
@@ -493,12 +493,12 @@ pub fn index_rows(conn: &Connection, keys: bool) -> Result<Vec<IndexRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn unique_to_conflict(e: rusqlite::Error) -> Error {
+fn unique_to_duplicate(e: rusqlite::Error) -> Error {
     match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            Error::Conflict("the name is already taken here".into())
+            Error::Duplicate
         }
         _ => Error::Storage(e),
     }
