@@ -90,7 +90,7 @@ impl App {
             let v = source.verify(at, presented, required);
             if v.result != Outcome::NotFound {
                 if let Some(id) = &v.key_id {
-                    source.usage.record(id, at);
+                    source.usage.record(id, v.result.as_str(), at);
                 }
                 return v;
             }
