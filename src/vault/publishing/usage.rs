@@ -296,7 +296,10 @@ mod tests {
             r#""days": [[1764028800, 15]], "outcomes": {"x": [1, {"valid": -1}]}"#,
         );
         let f = UsageFile::parse(&junk).expect("junk outcomes are dropped, not fatal");
-        assert_eq!(f.usage_of("kid_0ex6AVO5sYpLDRHfn", now).unwrap().uses_30d, 15);
+        assert_eq!(
+            f.usage_of("kid_0ex6AVO5sYpLDRHfn", now).unwrap().uses_30d,
+            15
+        );
     }
 
     #[test]
