@@ -1,10 +1,11 @@
 //! A key's checks through `keyward serve` over the last days as a stacked bar chart
 //! (`egui_plot`): one bar a day with checks, allowed at the bottom in one colour, the refused
-//! stacked above by reason, a legend, and the day's counts on hover. [`ChartData`] is what the
+//! stacked above by reason, a legend below (the plot's own would cover the bars in a narrow
+//! panel), and the day's counts on hover. [`ChartData`] is what the
 //! chart draws, built from the vault's [`UsageSeries`] the details were given.
 
 use egui::Color32;
-use egui_plot::{Bar, BarChart, Corner, Legend, Plot};
+use egui_plot::{Bar, BarChart, Plot};
 
 use super::theme;
 use crate::vault::{DAY_SECS, Timestamp, UsageSeries, format_date};
@@ -133,17 +134,6 @@ pub fn usage_chart_ui(ui: &mut egui::Ui, data: &ChartData) {
         );
         return;
     }
-    let hover = |data: &ChartData| {
-        let data = data.clone();
-        Box::new(move |bar: &Bar, _: &BarChart| {
-            let index = bar.argument.round();
-            data.bars
-                .iter()
-                .find(|b| f64::from(b.index) == index)
-                .map(|b| data.day_text(b))
-                .unwrap_or_default()
-        }) as Box<dyn Fn(&Bar, &BarChart) -> String>
-    };
     let series = |name: String, color: Color32, height: &dyn Fn(&DayBar) -> u64| {
         let bars = data
             .bars
@@ -154,9 +144,11 @@ pub fn usage_chart_ui(ui: &mut egui::Ui, data: &ChartData) {
                     .fill(color)
             })
             .collect();
+        // The bar under the pointer is highlighted; its day's counts are a tooltip (below),
+        // not text drawn inside the plot, which would be cut at its edge.
         BarChart::new(name.clone(), bars)
             .color(color)
-            .element_formatter(hover(data))
+            .element_formatter(Box::new(|_, _| String::new()))
     };
     let mut charts = vec![series("Allowed".into(), theme::SUCCESS, &|b| b.allowed)];
     for (i, reason) in data.reasons.iter().enumerate() {
@@ -169,16 +161,19 @@ pub fn usage_chart_ui(ui: &mut egui::Ui, data: &ChartData) {
     }
     let from = data.from;
     let days = data.days;
-    let response = Plot::new("key_usage_chart")
+    let shown = Plot::new("key_usage_chart")
         .height(CHART_HEIGHT)
-        .legend(Legend::default().position(Corner::LeftTop))
+        // Clear of the scroll bar that floats over the right edge of the details.
+        .width((ui.available_width() - theme::SPACE).max(120.0))
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
-        .show_x(false)
+        // Hovering a bar shows its day's counts; away from the bars, nothing.
+        .show_x(true)
         .show_y(false)
+        .label_formatter(|_| None)
         .include_x(-0.5)
         .include_x(f64::from(days) - 0.5)
         .include_y(0.0)
@@ -202,10 +197,38 @@ pub fn usage_chart_ui(ui: &mut egui::Ui, data: &ChartData) {
             for chart in charts {
                 plot.bar_chart(chart);
             }
-        })
-        .response;
+        });
+    let response = shown.response;
+    let hovered = response.hover_pos().and_then(|at| {
+        let index = shown.transform.value_from_position(at).x.round();
+        data.bars.iter().find(|b| f64::from(b.index) == index)
+    });
+    let response = match hovered {
+        Some(bar) => response.on_hover_text_at_pointer(data.day_text(bar)),
+        None => response,
+    };
     let summary = data.summary();
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &summary));
+    legend_ui(ui, data);
+}
+
+/// A swatch and a name for allowed and for each refusal reason, wrapped to the width.
+fn legend_ui(ui: &mut egui::Ui, data: &ChartData) {
+    let entries = std::iter::once(("Allowed".to_owned(), theme::SUCCESS)).chain(
+        data.reasons
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (refused_name(r), theme::refusal_color(i))),
+    );
+    ui.horizontal_wrapped(|ui| {
+        for (name, color) in entries {
+            let size = egui::vec2(10.0, 10.0);
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, color);
+            ui.label(egui::RichText::new(name).small());
+            ui.add_space(theme::SPACE);
+        }
+    });
 }
 
 #[cfg(test)]
