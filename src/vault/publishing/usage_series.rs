@@ -259,9 +259,17 @@ mod tests {
         assert_eq!(s.reasons(), ["insufficient_scope", "other", "revoked"]);
         assert_eq!((s.total(), s.refused_total()), (14, 6));
         // 90 days reach the one 40 days ago; more than 90 are 90.
-        assert_eq!(series_of(&[a.clone()], "kid_a", NOW, 90).rows.len(), 3);
-        assert_eq!(series_of(&[a.clone()], "kid_a", NOW, 500).days, 90);
-        assert!(series_of(&[a.clone()], "kid_none", NOW, 30).is_empty());
+        assert_eq!(
+            series_of(std::slice::from_ref(&a), "kid_a", NOW, 90)
+                .rows
+                .len(),
+            3
+        );
+        assert_eq!(
+            series_of(std::slice::from_ref(&a), "kid_a", NOW, 500).days,
+            90
+        );
+        assert!(series_of(std::slice::from_ref(&a), "kid_none", NOW, 30).is_empty());
 
         let totals = totals_of(&[a, b], NOW, 30);
         assert_eq!(totals.get("kid_a"), Some(&(14, 6)));
