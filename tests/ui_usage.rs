@@ -160,3 +160,20 @@ fn the_usage_view_lists_the_busiest_keys_in_order_and_a_click_goes_to_the_key() 
             .is_some()
     );
 }
+
+#[test]
+fn the_usage_view_says_so_when_no_key_was_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("quiet.keyward");
+    window::vault_at(&path, PASS, |v| {
+        let env = window::acme(v);
+        window::add_keys(v, env.id, &["never-checked"]);
+    });
+    let mut h = window::unlocked_app(dir.path(), path, WIDE, PASS);
+    h.click("Usage");
+    assert!(
+        h.has_text("No checks in the last 30 days."),
+        "the empty state"
+    );
+    assert!(h.query_by_label("never-checked").is_none());
+}

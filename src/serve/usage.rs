@@ -98,3 +98,43 @@ impl UsageRecorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks are written by outcome per day with the hourly and daily counts; a write that
+    /// fails keeps them all pending for the next one.
+    #[test]
+    fn outcomes_are_written_and_kept_pending_when_a_write_fails() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now: Timestamp = 1_764_090_000;
+        let day = now.div_euclid(DAY_SECS) * DAY_SECS;
+        let usage = UsageRecorder::default();
+        for outcome in ["valid", "valid", "revoked"] {
+            usage.record("kid_a", outcome, now);
+        }
+        assert!(
+            usage
+                .flush(&dir.path().join("missing/acme.verifier.json"), now)
+                .is_err()
+        );
+        usage.record("kid_a", "valid", now + 1);
+        let verifier = dir.path().join("acme.verifier.json");
+        assert_eq!(usage.flush(&verifier, now + 1).expect("written"), 1);
+        let file = UsageFile::read(&usage_path(&verifier)).expect("usage file");
+        let record = &file.keys["kid_a"];
+        assert_eq!(record.days, [(day, 4)]);
+        let outcomes = record.outcomes.days();
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(outcomes[0].0, day);
+        assert_eq!(
+            outcomes[0]
+                .1
+                .iter()
+                .map(|(c, &n)| (c.as_str(), n))
+                .collect::<Vec<_>>(),
+            [("revoked", 1), ("valid", 3)]
+        );
+    }
+}

@@ -19,6 +19,10 @@ pub const MAX_SERIES_DAYS: u32 = super::outcomes::OUTCOME_DAYS_KEPT as u32;
 /// shown.
 pub const OTHER_REASON: &str = "other";
 
+/// Key ids of a usage file the vault does not hold (deleted keys, or a hostile file's) looked
+/// up at most while ranking the busiest keys.
+pub const MAX_MISSES: usize = 1_000;
+
 /// One UTC day of a key's checks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct UsageDay {
@@ -188,7 +192,8 @@ impl Vault {
     }
 
     /// The `top` keys of the vault with the most checks over the last `days` days, busiest
-    /// first (keys the vault no longer holds are left out).
+    /// first (keys the vault no longer holds are left out; a usage file is outside input, so
+    /// after [`MAX_MISSES`] ids the vault does not hold, the search stops).
     pub fn busiest_keys(&self, days: u32, top: usize) -> Result<Vec<BusyKey>> {
         let mut totals: Vec<(String, (u64, u64))> =
             totals_of(&self.usage_files_here(), self.now(), days)
@@ -198,11 +203,13 @@ impl Vault {
         let tree = self.tree()?;
         let now = self.now();
         let mut busiest = Vec::new();
+        let mut misses = 0;
         for (key_id, (total, refused)) in totals {
-            if busiest.len() >= top {
+            if busiest.len() >= top || misses > MAX_MISSES {
                 break;
             }
             let Some(row) = self.conn.key_by_key_id(&key_id)? else {
+                misses += 1;
                 continue;
             };
             let info = self.key_info(&tree, &row, now)?;
