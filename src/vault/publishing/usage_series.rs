@@ -203,13 +203,13 @@ impl Vault {
         let tree = self.tree()?;
         let now = self.now();
         let mut busiest = Vec::new();
-        let mut misses = 0;
-        for (key_id, (total, refused)) in totals {
+        for (looked_up, (key_id, (total, refused))) in totals.into_iter().enumerate() {
+            // The ids looked up so far that the vault does not hold.
+            let misses = looked_up - busiest.len();
             if busiest.len() >= top || misses > MAX_MISSES {
                 break;
             }
             let Some(row) = self.conn.key_by_key_id(&key_id)? else {
-                misses += 1;
                 continue;
             };
             let info = self.key_info(&tree, &row, now)?;
