@@ -357,6 +357,13 @@ fn usage_through_serve_appears_in_key_list_and_key_show() {
     let file_json: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(file_json["type"], "keyward.usage");
     assert_eq!(file_json["version"], 1);
+    // Per day, each check that found the key by its outcome (the same checks as the counts).
+    let outcomes = |key: &serde_json::Value| file_json["keys"][id(key)]["outcomes"].clone();
+    assert_eq!(outcomes(&keys.rw)[0][1], serde_json::json!({ "valid": 5 }));
+    assert_eq!(
+        outcomes(&keys.ro)[0][1],
+        serde_json::json!({ "insufficient_scope": 1 })
+    );
 
     let list = s.run(&["--json", "key", "list"]).ok().json();
     let r = row(&list, id(&keys.rw));

@@ -369,6 +369,14 @@ pub enum KeyCmd {
     },
     /// Show one key: node, scopes, times, roll state, usage (never its secret)
     Show { key_id: String },
+    /// A key's checks through keyward serve per day (UTC): allowed, refused by reason, total
+    Usage {
+        /// The key's id, or its name when one key has it
+        key: String,
+        /// How many days back, today included (at most 90)
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90), value_name = "N")]
+        days: u32,
+    },
     /// Mint many keys at NODE from JSON Lines: every line is checked first, then all are minted
     /// in one transaction, their key files written as JSON Lines to --output before it commits
     Import {

@@ -125,6 +125,7 @@ pub(super) fn key(ctx: &Context, cmd: KeyCmd) -> CliResult {
             let key = v.key(&key_id)?;
             ctx.print(json!(key), || render::key(&key));
         }
+        KeyCmd::Usage { key, days } => super::usage::key_usage(ctx, &v, &key, days)?,
         KeyCmd::Master { node } => {
             let node = v.resolve(&node)?;
             let wrote = Cell::new(false);

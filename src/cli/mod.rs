@@ -28,6 +28,7 @@ mod render;
 mod sarif;
 mod scan;
 mod table;
+mod usage;
 mod verifier;
 
 use std::cell::RefCell;

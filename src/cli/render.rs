@@ -479,7 +479,7 @@ pub fn doctor(report: &DoctorReport) -> String {
 
 /// Left-aligned columns separated by two spaces, measured by display width; the last column
 /// is not padded. Nothing is cut (see [`Table`] for `key list`, which streams).
-fn table(headers: &[&'static str], rows: &[Vec<String>]) -> String {
+pub(super) fn table(headers: &[&'static str], rows: &[Vec<String>]) -> String {
     let columns: Vec<Column> = headers.iter().map(|h| Column::new(h, false, 0)).collect();
     let mut t = Table::new(Vec::new(), &columns, None);
     for row in rows {

@@ -131,7 +131,7 @@ impl App {
             let v = source.verify(at_ms, presented, request);
             if v.result != Outcome::NotFound {
                 if let Some(id) = &v.key_id {
-                    source.usage.record(id, at);
+                    source.usage.record(id, v.result.as_str(), at);
                 }
                 return v;
             }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::vault::{self, HOUR_SECS, Timestamp, UsageFile, usage_path, write_file_atomically};
+use crate::vault::{
+    self, DAY_SECS, HOUR_SECS, Timestamp, UsageFile, usage_path, write_file_atomically,
+};
 
 use super::lock::lock;
 
@@ -17,6 +19,21 @@ struct Pending {
     last_used_at: Timestamp,
     /// Counts per hour start, oldest first.
     hours: Vec<(Timestamp, u64)>,
+    /// Counts per day start and outcome code.
+    outcomes: Vec<(Timestamp, String, u64)>,
+}
+
+impl Pending {
+    fn add_outcome(&mut self, day: Timestamp, code: &str, n: u64) {
+        match self
+            .outcomes
+            .iter_mut()
+            .find(|(d, c, _)| *d == day && c == code)
+        {
+            Some((_, _, m)) => *m = m.saturating_add(n),
+            None => self.outcomes.push((day, code.to_owned(), n)),
+        }
+    }
 }
 
 /// Uses not yet written, per key id.
@@ -26,9 +43,10 @@ pub struct UsageRecorder {
 }
 
 impl UsageRecorder {
-    /// Counts one check that found `key_id`.
-    pub fn record(&self, key_id: &str, now: Timestamp) {
+    /// Counts one check that found `key_id`, and how it ended (`outcome`, its code).
+    pub fn record(&self, key_id: &str, outcome: &str, now: Timestamp) {
         let hour = now.div_euclid(HOUR_SECS) * HOUR_SECS;
+        let day = now.div_euclid(DAY_SECS) * DAY_SECS;
         let mut pending = lock(&self.pending);
         let entry = match pending.get_mut(key_id) {
             Some(e) => e,
@@ -39,6 +57,7 @@ impl UsageRecorder {
             Some((h, n)) if *h == hour => *n = n.saturating_add(1),
             _ => entry.hours.push((hour, 1)),
         }
+        entry.add_outcome(day, outcome, 1);
     }
 
     /// Merges the pending counts into `FILE.usage.json` beside `verifier` and writes it
@@ -52,6 +71,7 @@ impl UsageRecorder {
         let mut file = UsageFile::read(&path).unwrap_or_default();
         for (id, p) in &taken {
             file.add(id, p.last_used_at, &p.hours);
+            file.add_outcomes(id, &p.outcomes);
         }
         file.updated_at = now;
         file.prune(now);
@@ -69,9 +89,52 @@ impl UsageRecorder {
                         }
                     }
                     entry.hours.sort_unstable();
+                    for (day, code, n) in p.outcomes {
+                        entry.add_outcome(day, &code, n);
+                    }
                 }
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks are written by outcome per day with the hourly and daily counts; a write that
+    /// fails keeps them all pending for the next one.
+    #[test]
+    fn outcomes_are_written_and_kept_pending_when_a_write_fails() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now: Timestamp = 1_764_090_000;
+        let day = now.div_euclid(DAY_SECS) * DAY_SECS;
+        let usage = UsageRecorder::default();
+        for outcome in ["valid", "valid", "revoked"] {
+            usage.record("kid_a", outcome, now);
+        }
+        assert!(
+            usage
+                .flush(&dir.path().join("missing/acme.verifier.json"), now)
+                .is_err()
+        );
+        usage.record("kid_a", "valid", now + 1);
+        let verifier = dir.path().join("acme.verifier.json");
+        assert_eq!(usage.flush(&verifier, now + 1).expect("written"), 1);
+        let file = UsageFile::read(&usage_path(&verifier)).expect("usage file");
+        let record = &file.keys["kid_a"];
+        assert_eq!(record.days, [(day, 4)]);
+        let outcomes = record.outcomes.days();
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(outcomes[0].0, day);
+        assert_eq!(
+            outcomes[0]
+                .1
+                .iter()
+                .map(|(c, &n)| (c.as_str(), n))
+                .collect::<Vec<_>>(),
+            [("revoked", 1), ("valid", 3)]
+        );
     }
 }

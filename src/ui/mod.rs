@@ -44,6 +44,8 @@ mod table_a11y;
 pub mod theme;
 mod time;
 mod unlock;
+pub mod usage_chart;
+mod usage_view;
 mod vault_tools;
 mod widgets;
 #[cfg(target_os = "linux")]

@@ -1,4 +1,4 @@
-//! The sidebar: the workspace → project → environment tree.
+//! The sidebar: Health, Usage, and the workspace → project → environment tree.
 
 use egui::RichText;
 
@@ -59,9 +59,21 @@ fn health_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) 
     });
 }
 
+/// "Usage": the busiest keys of the vault.
+fn usage_entry_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
+    if ui
+        .selectable_label(s.page == Page::Usage && s.vault_activity.is_none(), "Usage")
+        .on_hover_text("The keys checked most through keyward serve")
+        .clicked()
+    {
+        commands.push(Command::View(ViewCommand::ShowUsage));
+    }
+}
+
 pub fn sidebar_ui(ui: &mut egui::Ui, s: &Session, commands: &mut Vec<Command>) {
     ui.add_space(theme::SPACE);
     health_entry_ui(ui, s, commands);
+    usage_entry_ui(ui, s, commands);
     ui.separator();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Workspaces").strong());

@@ -70,6 +70,20 @@ pub fn status_color(status: KeyStatus) -> Color32 {
     }
 }
 
+/// The colours of refused checks in the usage chart, one per refusal reason in turn.
+const REFUSAL_COLORS: [Color32; 5] = [
+    DANGER,
+    WARNING,
+    TAMPERED,
+    Color32::from_rgb(0x2a, 0x9d, 0xc8),
+    MUTED,
+];
+
+/// The colour of the `i`th refusal reason in the usage chart.
+pub fn refusal_color(i: usize) -> Color32 {
+    REFUSAL_COLORS[i % REFUSAL_COLORS.len()]
+}
+
 /// Background of a scope chip, readable in both themes.
 pub fn chip_fill(visuals: &Visuals) -> Color32 {
     if visuals.dark_mode {

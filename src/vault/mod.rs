@@ -56,9 +56,13 @@ pub use model::{
     parse_time, status_at, validate_name,
 };
 pub use publishing::exposure::Found;
+pub use publishing::outcomes::{OUTCOME_DAYS_KEPT, OutcomeDays};
 pub use publishing::signing::VerifierKeyInfo;
 pub use publishing::targets::{DEFAULT_PUBLISH_MODE, PublishTarget, this_host};
 pub use publishing::usage::{DAY_SECS, HOUR_SECS, KeyUsage, KeyUsageRecord, UsageFile, usage_path};
+pub use publishing::usage_series::{
+    BusyKey, MAX_SERIES_DAYS, OTHER_REASON, UsageDay, UsageSeries, reason_of,
+};
 pub use store::{LiveEvent, LiveFeed};
 pub use team::members::{DEFAULT_MEMBER, MAX_MEMBER_CHARS, Member, validate_member_name};
 pub use team::reseal::RekeyProgress;

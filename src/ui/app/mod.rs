@@ -23,7 +23,9 @@ use super::screen_lock::{ScreenEvent, ScreenWatch};
 use super::state::{Page, Session, Settings, Status, Tab, Waiting};
 use super::theme::{self, ThemeChoice};
 use super::unlock::{OpenMode, OpenRequest, RecentEntry, UnlockForm};
-use super::{activity_view, dialogs, download, health_view, live_banner, node_view, sidebar};
+use super::{
+    activity_view, dialogs, download, health_view, live_banner, node_view, sidebar, usage_view,
+};
 use crate::vault::{KdfParams, Node, NodeId, Vault};
 
 const SETTINGS_KEY: &str = "keyward.settings";
@@ -526,6 +528,7 @@ impl eframe::App for KeywardApp {
                         match session.page {
                             Page::Node => node_view::node_view_ui(ui, session, &mut commands),
                             Page::Health => health_view::health_view_ui(ui, session, &mut commands),
+                            Page::Usage => usage_view::usage_view_ui(ui, session, &mut commands),
                         }
                     }
                 });

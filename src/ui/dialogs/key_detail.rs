@@ -1,5 +1,6 @@
 //! Everything known about one key: id (with copy), timestamps, scopes, details, status (exposed
-//! places included), roll state, usage and the key's own activity; edited in place. Shown beside
+//! places included), roll state, usage (with its chart of the last 30 days) and the key's own
+//! activity; edited in place. Shown beside
 //! the list (`ui::details_panel`), or as a dialog where the window is narrow.
 
 use egui::RichText;
@@ -7,11 +8,13 @@ use egui::RichText;
 use super::key_form::{FormAction, KeyForm};
 use crate::ui::fonts::name_text;
 use crate::ui::modal::{Dismiss, button_row, modal_ui};
+use crate::ui::state::KeyView;
 use crate::ui::state::{Command, Dialog, Session, ViewCommand};
 use crate::ui::theme;
 use crate::ui::time::{local_time, utc_time};
+use crate::ui::usage_chart::{ChartData, usage_chart_ui};
 use crate::ui::widgets::chip;
-use crate::vault::{ActivityEntry, KeyInfo};
+use crate::vault::KeyInfo;
 
 pub struct KeyDetail {
     key_id: String,
@@ -90,21 +93,22 @@ impl KeyDetail {
             }
             return;
         }
-        let edit = detail_ui(ui, k, &view.activity, in_panel, commands);
+        let edit = detail_ui(ui, k, view, in_panel, commands);
         if edit {
             self.form = Some(KeyForm::new(k, &s.scopes));
         }
     }
 }
 
-/// The key's details and its activity; returns whether Edit was clicked.
+/// The key's details, its usage chart and its activity; returns whether Edit was clicked.
 fn detail_ui(
     ui: &mut egui::Ui,
     k: &KeyInfo,
-    activity: &[ActivityEntry],
+    view: &KeyView,
     in_panel: bool,
     commands: &mut Vec<Command>,
 ) -> bool {
+    let activity = &view.activity;
     let muted = |t: &str| RichText::new(t.to_owned()).color(theme::MUTED);
     egui::Grid::new("key_detail_grid")
         .num_columns(2)
@@ -210,6 +214,10 @@ fn detail_ui(
             });
             ui.end_row();
         });
+    ui.add_space(theme::SPACE);
+    ui.label(RichText::new(format!("Checks, last {} days", view.usage.days)).strong())
+        .on_hover_text("Checks through keyward serve per day (UTC), from its usage files");
+    usage_chart_ui(ui, &ChartData::of(&view.usage));
     ui.add_space(theme::SPACE);
     ui.label(RichText::new("Activity").strong());
     let entries = |ui: &mut egui::Ui| {

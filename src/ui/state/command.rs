@@ -37,6 +37,13 @@ pub enum ViewCommand {
     ReadKey(String),
     /// Show the Activity of the whole vault.
     ShowVaultActivity,
+    /// Show the busiest keys of the vault (the Usage view).
+    ShowUsage,
+    /// Go to a key: its node's Keys tab, the key highlighted and its details shown.
+    GoToKey {
+        node: NodeId,
+        key_id: String,
+    },
     /// Read the next page of the whole vault's activity.
     MoreActivity,
 }

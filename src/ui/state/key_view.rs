@@ -1,10 +1,12 @@
 //! The keys whose details are shown (beside the list, or in a dialog), read when asked for and
 //! again when the vault changes: the details never read the vault while drawing.
 
-use crate::vault::{ActivityEntry, KeyInfo, Vault};
+use crate::vault::{ActivityEntry, KeyInfo, UsageSeries, Vault};
 
 /// The key's newest entries shown (its log is read back to its creation for them).
 const ACTIVITY_SHOWN: usize = 200;
+/// Days of checks the key's usage chart shows.
+pub const USAGE_DAYS: u32 = 30;
 /// The details panel and a details dialog: at most two keys are shown at once.
 const KEPT: usize = 2;
 
@@ -15,6 +17,9 @@ pub struct KeyView {
     pub key: Result<KeyInfo, String>,
     /// The key's own log entries, newest first.
     pub activity: Vec<ActivityEntry>,
+    /// Its checks through `keyward serve` per day over the last [`USAGE_DAYS`] days, from
+    /// the usage files (what its chart draws).
+    pub usage: UsageSeries,
 }
 
 impl KeyView {
@@ -25,10 +30,15 @@ impl KeyView {
             .as_ref()
             .map(|k| vault.key_activity(k, ACTIVITY_SHOWN).unwrap_or_default())
             .unwrap_or_default();
+        let usage = match &key {
+            Ok(k) => vault.key_usage_days(&k.key_id, USAGE_DAYS),
+            Err(_) => UsageSeries::default(),
+        };
         KeyView {
             key_id: key_id.to_owned(),
             key,
             activity,
+            usage,
         }
     }
 }

@@ -18,7 +18,7 @@ pub use command::{
     SettingsCommand, Status, TeamCommand, VaultCommand, ViewCommand,
 };
 pub use dialog::Dialog;
-pub use key_view::KeyViews;
+pub use key_view::{KeyView, KeyViews};
 pub use live::{Live, LiveTick};
 pub use rekey::{RekeyJob, VaultWork};
 pub use scan::{ScanJob, ScanState};

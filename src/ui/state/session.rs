@@ -18,6 +18,10 @@ const ACTIVITY_LIMIT: usize = 500;
 /// Health findings kept for the Health view of each kind, most urgent first (the view lists
 /// them virtualised; the kept strings stay a few MiB however large the vault).
 pub const KEPT_FINDINGS: usize = 2_000;
+/// The Usage view ranks keys by their checks over this many days…
+pub const BUSIEST_DAYS: u32 = 30;
+/// …and lists this many.
+pub const BUSIEST_SHOWN: usize = 50;
 
 /// The tabs of the node view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +36,8 @@ pub enum Tab {
 pub enum Page {
     Node,
     Health,
+    /// The busiest keys of the vault (`ui::usage_view`).
+    Usage,
 }
 
 /// The unlocked state. Dropping it drops the vault handle and every decrypted value.
@@ -77,6 +83,9 @@ pub struct Session {
     pub default_expiry_days: u32,
     /// The whole vault's Activity, shown instead of a node while open.
     pub vault_activity: Option<crate::ui::activity_view::VaultActivity>,
+    /// The busiest keys over the last days, read when the Usage view is shown and at every
+    /// reload while it is.
+    pub busiest: Vec<crate::vault::BusyKey>,
     /// What the last Doctor run found, shown until closed.
     pub doctor: Option<crate::vault::DoctorReport>,
     /// Other members' changes to a shared vault, and whether its server is reachable.
@@ -130,6 +139,7 @@ impl Session {
             reloads: 0,
             default_expiry_days: 90,
             vault_activity: None,
+            busiest: Vec::new(),
             doctor: None,
             live: Live::default(),
             key_views: KeyViews::default(),
@@ -215,12 +225,24 @@ impl Session {
         crate::ui::notify::publish_events(&self.publish_targets, &mut self.events);
         self.members = self.vault.members().unwrap_or_default();
         self.key_views.reread(&self.vault);
+        if self.page == Page::Usage {
+            self.read_busiest()?;
+        }
         if let Some(view) = &mut self.vault_activity {
             view.reload(&self.vault)?;
         }
         self.data_version = self.vault.data_version().unwrap_or(self.data_version);
         self.activity_mark = self.vault.activity_mark().unwrap_or(self.activity_mark);
         self.reloads += 1;
+        Ok(())
+    }
+
+    /// Reads the busiest keys for the Usage view.
+    pub fn read_busiest(&mut self) -> Result<(), String> {
+        self.busiest = self
+            .vault
+            .busiest_keys(BUSIEST_DAYS, BUSIEST_SHOWN)
+            .map_err(|e| e.to_string())?;
         Ok(())
     }
 

@@ -10,14 +10,17 @@
 //!     "kid_0ex6AVO5sYpLDRHfn": {
 //!       "last_used_at": 1764089990,
 //!       "hours": [[1764086400, 12], [1764090000, 3]],
-//!       "days": [[1764028800, 15]]
+//!       "days": [[1764028800, 15]],
+//!       "outcomes": [[1764028800, {"valid": 14, "insufficient_scope": 1}]]
 //!     }
 //!   }
 //! }
 //! ```
 //!
 //! Times are unix seconds. `hours` holds the checks that found the key per hour (the hour's
-//! start) for the last 24 hours, `days` per UTC day for the last 30 days. A writer merges its
+//! start) for the last 24 hours, `days` per UTC day for the last 30 days, and `outcomes` per UTC
+//! day for the last 90 days how many of them ended in each outcome (`super::outcomes`; files
+//! written before it have none and still read, and readers before it ignore it). A writer merges its
 //! new counts with what the file holds, so a restart loses nothing. The vault reads these files
 //! leniently: one that is missing, too large or not in this shape is ignored.
 
@@ -27,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::outcomes::OutcomeDays;
 use crate::vault::model::Timestamp;
 
 pub const USAGE_TYPE: &str = "keyward.usage";
@@ -52,6 +56,9 @@ pub struct KeyUsageRecord {
     /// `[day start (UTC midnight), count]`, oldest first.
     #[serde(default)]
     pub days: Vec<(Timestamp, u64)>,
+    /// Per UTC day, the count of each outcome of the checks that found the key.
+    #[serde(default, skip_serializing_if = "OutcomeDays::is_empty")]
+    pub outcomes: OutcomeDays,
 }
 
 /// The whole `.usage.json` file.
@@ -117,6 +124,14 @@ impl UsageFile {
         }
     }
 
+    /// Adds checks of `key_id` by outcome: `(time, outcome code, count)`.
+    pub fn add_outcomes(&mut self, key_id: &str, outcomes: &[(Timestamp, String, u64)]) {
+        let record = self.keys.entry(key_id.to_owned()).or_default();
+        for (at, code, n) in outcomes {
+            record.outcomes.add(*at, code, *n);
+        }
+    }
+
     /// Merges another file's counts in (the newer last use, counts added).
     pub fn merge(&mut self, other: &UsageFile) {
         for (id, theirs) in &other.keys {
@@ -128,16 +143,19 @@ impl UsageFile {
             for &(at, n) in &theirs.days {
                 bump(&mut record.days, at, n);
             }
+            record.outcomes.merge(&theirs.outcomes);
         }
     }
 
-    /// Drops counts older than the kept windows (24 hours, 30 days) before `now`.
+    /// Drops counts older than the kept windows (24 hours, 30 days, 90 days of outcomes)
+    /// before `now`.
     pub fn prune(&mut self, now: Timestamp) {
         let hour_floor = now.div_euclid(HOUR_SECS) * HOUR_SECS - (HOURS_KEPT - 1) * HOUR_SECS;
         let day_floor = now.div_euclid(DAY_SECS) * DAY_SECS - (DAYS_KEPT - 1) * DAY_SECS;
         for record in self.keys.values_mut() {
             record.hours.retain(|&(at, _)| at >= hour_floor);
             record.days.retain(|&(at, _)| at >= day_floor);
+            record.outcomes.prune(now);
         }
     }
 
@@ -231,6 +249,56 @@ mod tests {
         assert_eq!(
             b.usage_of("kid_a", now + 40 * DAY_SECS).unwrap().uses_30d,
             0
+        );
+    }
+
+    /// A file as `keyward serve` wrote it before outcomes were counted still reads; its
+    /// outcomes are empty and are not written out.
+    #[test]
+    fn a_file_from_before_outcomes_still_reads_and_outcomes_round_trip() {
+        let old = r#"{
+  "type": "keyward.usage",
+  "version": 1,
+  "updated_at": 1764090000,
+  "keys": {
+    "kid_0ex6AVO5sYpLDRHfn": {
+      "last_used_at": 1764089990,
+      "hours": [[1764086400, 12], [1764090000, 3]],
+      "days": [[1764028800, 15]]
+    }
+  }
+}"#;
+        let now = 1_764_090_000;
+        let mut f = UsageFile::parse(old).expect("the old file reads");
+        let u = f.usage_of("kid_0ex6AVO5sYpLDRHfn", now).unwrap();
+        assert_eq!((u.uses_24h, u.uses_30d), (15, 15));
+        assert!(f.keys["kid_0ex6AVO5sYpLDRHfn"].outcomes.is_empty());
+        assert!(!f.to_json().contains("outcomes"));
+
+        f.add_outcomes(
+            "kid_0ex6AVO5sYpLDRHfn",
+            &[(now, "valid".into(), 3), (now, "revoked".into(), 1)],
+        );
+        let text = f.to_json();
+        assert!(text.contains(r#""outcomes""#), "{text}");
+        let back = UsageFile::parse(&text).unwrap();
+        assert_eq!(back, f);
+        // Merged with itself, counts add; pruned 91 days on, the outcomes are gone.
+        let mut twice = back.clone();
+        twice.merge(&back);
+        let day = &twice.keys["kid_0ex6AVO5sYpLDRHfn"].outcomes.days()[0].1;
+        assert_eq!((day["valid"], day["revoked"]), (6, 2));
+        twice.prune(now + 91 * DAY_SECS);
+        assert!(twice.keys["kid_0ex6AVO5sYpLDRHfn"].outcomes.is_empty());
+        // A file whose outcomes are junk still reads, with the rest of its counts.
+        let junk = old.replace(
+            r#""days": [[1764028800, 15]]"#,
+            r#""days": [[1764028800, 15]], "outcomes": {"x": [1, {"valid": -1}]}"#,
+        );
+        let f = UsageFile::parse(&junk).expect("junk outcomes are dropped, not fatal");
+        assert_eq!(
+            f.usage_of("kid_0ex6AVO5sYpLDRHfn", now).unwrap().uses_30d,
+            15
         );
     }
 

@@ -1,5 +1,6 @@
 //! What the window shows: the node, page and tab, the search field, dialogs, the details
-//! beside the list and the whole vault's Activity. Nothing here writes to the vault.
+//! beside the list, the whole vault's Activity and the Usage view. Nothing here writes to the
+//! vault.
 
 use super::{Changed, UiError};
 use crate::ui::activity_view::{self, VaultActivity};
@@ -58,6 +59,19 @@ impl KeywardApp {
                 s.vault_activity = Some(
                     VaultActivity::load(&s.vault, activity_view::PAGE).map_err(UiError::Reload)?,
                 );
+            }
+            ViewCommand::ShowUsage => {
+                s.page = Page::Usage;
+                s.vault_activity = None;
+                s.read_busiest().map_err(UiError::Reload)?;
+            }
+            ViewCommand::GoToKey { node, key_id } => {
+                self.view_command(ctx, ViewCommand::Select(node))?;
+                if let Some(s) = self.session_mut() {
+                    s.tab = Tab::Keys;
+                    s.keys.highlight(&key_id);
+                }
+                self.details_command(ctx, ViewCommand::ShowKey(key_id));
             }
             ViewCommand::MoreActivity => {
                 if let Some(view) = &mut s.vault_activity {
