@@ -157,33 +157,35 @@ impl App {
                 answer = Some(decided.verification);
                 continue;
             }
-            if let Some(id) = &decided.verification.key_id {
-                source.usage.record(id, at);
+            let v = match &decided.to_charge {
+                None => decided.verification,
+                Some((key_id, limits)) => {
+                    let taken = fleet
+                        .take(
+                            key_id,
+                            &limits.rate,
+                            limits.credits.as_ref(),
+                            request.cost,
+                            at_ms,
+                        )
+                        .await;
+                    match (taken, fleet.fail_mode()) {
+                        (Ok(taken), _) => decided.charged(&taken),
+                        (Err(_), FailMode::Open) => decided.verification,
+                        (Err(e), FailMode::Closed) => Verification {
+                            result: Outcome::RateLimited,
+                            reason: Some(format!(
+                                "the shared limits cannot be counted ({e}); refused as --limits-fail closed says"
+                            )),
+                            ..decided.verification
+                        },
+                    }
+                }
+            };
+            if let Some(id) = &v.key_id {
+                source.usage.record(id, v.result.as_str(), at);
             }
-            let Some((key_id, limits)) = &decided.to_charge else {
-                return decided.verification;
-            };
-            let taken = fleet
-                .take(
-                    key_id,
-                    &limits.rate,
-                    limits.credits.as_ref(),
-                    request.cost,
-                    at_ms,
-                )
-                .await;
-            return match (taken, fleet.fail_mode()) {
-                (Ok(taken), _) => decided.charged(&taken),
-                (Err(_), FailMode::Open) => decided.verification,
-                (Err(e), FailMode::Closed) => Verification {
-                    result: Outcome::RateLimited,
-                    reason: Some(format!(
-                        "the shared limits cannot be counted ({}); refused as --limits-fail closed says",
-                        e
-                    )),
-                    ..decided.verification
-                },
-            };
+            return v;
         }
         answer.unwrap_or_else(|| Verification::of(Outcome::NotFound, None, Vec::new()))
     }
