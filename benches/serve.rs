@@ -274,38 +274,18 @@ fn main() {
     let servers: Vec<(Option<usize>, String)> = settings
         .iter()
         .map(|t| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let mut config = Config::new(vec![file.clone()], trust.clone());
-            config.listen = "127.0.0.1:0".into();
-            config.threads = *t;
-            config.state_dir = Some(dir.path().join("serve-state"));
-            // The server runs until the process ends.
-            std::thread::spawn(move || {
-                let _ = keyward::serve::run(config, |addr| {
-                    let _ = tx.send(addr);
-                });
-            });
-            let addr = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("serve started");
-            (*t, format!("http://{addr}/v1/check?scope=write"))
+            (
+                *t,
+                start_serve(&file, &trust, *t, &dir.path().join("serve-state")),
+            )
         })
         .collect();
-    let limited_url = {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let mut config = Config::new(vec![limited_file.clone()], limited_trust.clone());
-        config.listen = "127.0.0.1:0".into();
-        config.state_dir = Some(dir.path().join("serve-state-limited"));
-        std::thread::spawn(move || {
-            let _ = keyward::serve::run(config, |addr| {
-                let _ = tx.send(addr);
-            });
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("serve started");
-        format!("http://{addr}/v1/check?scope=write")
-    };
+    let limited_url = start_serve(
+        &limited_file,
+        &limited_trust,
+        None,
+        &dir.path().join("serve-state-limited"),
+    );
     let limited_header = format!("Authorization: Api-Key {limited_secret}");
     let header = format!("Authorization: Api-Key {secret}");
     for (_, url) in &servers {
@@ -401,6 +381,25 @@ fn main() {
          p99 {p99:.2} ms; {:.2}x of itself without them (target >= 0.8)",
         rps / quiet.0
     );
+}
+
+/// Starts a serve over `file` in this process (it runs until the process ends); its
+/// `/v1/check?scope=write` URL.
+fn start_serve(file: &Path, trust: &str, threads: Option<usize>, state: &Path) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut config = Config::new(vec![file.to_owned()], trust.to_owned());
+    config.listen = "127.0.0.1:0".into();
+    config.threads = threads;
+    config.state_dir = Some(state.to_owned());
+    std::thread::spawn(move || {
+        let _ = keyward::serve::run(config, |addr| {
+            let _ = tx.send(addr);
+        });
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve started");
+    format!("http://{addr}/v1/check?scope=write")
 }
 
 /// Median requests per second and median p99 of several runs.
