@@ -36,7 +36,7 @@ pub use team::pins;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use activity::{Action, ActivityEntry};
+pub use activity::{Action, ActivityEntry, Window as ActivityWindow};
 pub use crypto::KdfParams;
 #[cfg(feature = "cli")]
 pub(crate) use crypto::{sha256, to_hex};
