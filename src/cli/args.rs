@@ -499,6 +499,10 @@ pub struct ServeArgs {
     /// /healthz and /metrics say so
     #[arg(long, default_value = "closed", value_name = "open|closed")]
     pub limits_fail: crate::serve::FailMode,
+    /// Append a JSON line per key check to FILE (`-`: standard output): time, route, HTTP
+    /// status, result, key id, client address; never the key
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
 }
 
 /// `keyward log`'s options.

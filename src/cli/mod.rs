@@ -368,6 +368,7 @@ fn serve(args: args::ServeArgs) -> CliResult {
     config.trusted_proxies = args.trusted_proxies;
     config.fleet = args.limits;
     config.fleet_fail = args.limits_fail;
+    config.access_log = args.access_log;
     let seconds = |n: u64| std::time::Duration::from_secs(n.clamp(1, 24 * 3600));
     config.limits = crate::serve::Limits {
         header_timeout: seconds(args.header_timeout),
