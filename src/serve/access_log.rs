@@ -272,13 +272,13 @@ mod tests {
         std::fs::write(&real, "before\n").expect("write");
         let link = dir.path().join("link.log");
         std::os::unix::fs::symlink(&real, &link).expect("link");
-        let e = open_for_append(&link).err().expect("a link is refused");
+        let e = open_for_append(&link).expect_err("a link is refused");
         assert!(e.to_string().contains("symbolic link"), "{e}");
         let fifo = dir.path().join("fifo");
         let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("c");
         // SAFETY: a valid C string.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let e = open_for_append(&fifo).err().expect("a FIFO is refused");
+        let e = open_for_append(&fifo).expect_err("a FIFO is refused");
         assert!(e.to_string().contains("not a regular file"), "{e}");
 
         let log = AccessLog::open(&real).expect("open");
