@@ -27,6 +27,7 @@ fn every_check_lands_in_the_log_with_its_fields_and_never_the_key() {
     assert_eq!(server.check(gone, &[]).status, 401);
     assert_eq!(server.check("kw_not_a_key", &[]).status, 401);
     assert_eq!(server.get("/v1/check", &[]).status, 401);
+    assert_eq!(server.get("/v1/check?cost=lots", &[]).status, 400);
     let body = format!(r#"{{"key": "{ro}", "scopes": ["read"]}}"#);
     assert_eq!(server.post("/v1/verify", &[], body.as_bytes()).status, 200);
     assert_eq!(server.post("/v1/verify", &[], b"{not json").status, 400);
@@ -37,8 +38,8 @@ fn every_check_lands_in_the_log_with_its_fields_and_never_the_key() {
     // Flushed while serve runs (once a second), not only when it stops.
     let read = || std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
-        wait_for(Duration::from_secs(5), || read().lines().count() == 7).is_some(),
-        "seven lines within the flush interval: {}",
+        wait_for(Duration::from_secs(5), || read().lines().count() == 8).is_some(),
+        "eight lines within the flush interval: {}",
         read()
     );
     let (status, stderr) = server.stop();
@@ -103,6 +104,7 @@ fn every_check_lands_in_the_log_with_its_fields_and_never_the_key() {
             ("/v1/check", 401, Some("revoked"), Some(id(&keys.revoked))),
             ("/v1/check", 401, Some("malformed"), None),
             ("/v1/check", 401, Some("missing"), None),
+            ("/v1/check", 400, None, None),
             ("/v1/verify", 200, Some("valid"), Some(id(&keys.ro))),
             ("/v1/verify", 400, None, None),
         ]
@@ -110,10 +112,18 @@ fn every_check_lands_in_the_log_with_its_fields_and_never_the_key() {
 }
 
 #[test]
-fn the_log_on_standard_output_and_a_link_refused() {
+fn the_log_on_standard_output_names_the_client_a_trusted_proxy_gives_and_a_link_is_refused() {
     let (s, keys, file) = serve::published("published/acme.verifier.json");
-    let server = Server::start(&[&file], &["--access-log", "-"]);
-    assert_eq!(server.check(secret(&keys.rw), &[]).status, 204);
+    let server = Server::start(
+        &[&file],
+        &["--access-log", "-", "--trusted-proxy", "127.0.0.1/32"],
+    );
+    let auth = format!("Api-Key {}", secret(&keys.rw));
+    let r = server.get(
+        "/v1/check",
+        &[("Authorization", &auth), ("X-Forwarded-For", "203.0.113.9")],
+    );
+    assert_eq!(r.status, 204);
     assert!(
         wait_for(Duration::from_secs(5), || server
             .stdout()
@@ -121,6 +131,12 @@ fn the_log_on_standard_output_and_a_link_refused() {
         .is_some(),
         "stdout: {}",
         server.stdout()
+    );
+    let logged = lines(&server.stdout());
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        logged[0]["client"], "203.0.113.9",
+        "the client the proxy names"
     );
     let (status, _) = server.stop();
     assert!(status.success());
