@@ -72,6 +72,125 @@ fn the_whole_vaults_activity_is_searchable_and_pages_past_500() {
     assert!(!h.has_text("Activity of the whole vault"));
 }
 
+/// The CSV's rows after its header, split on CRLF.
+fn csv_rows(csv: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(lines.pop(), Some(""), "CRLF after the last row");
+    assert_eq!(
+        lines.first().copied(),
+        Some("seq,at,action,member,node,detail,intact")
+    );
+    lines.split_off(1)
+}
+
+#[test]
+fn export_csv_writes_the_entries_the_activity_shows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = window(dir.path(), [1200.0, 800.0], |v| {
+        let ws = v.resolve("acme").expect("ws").id;
+        for name in ["payments", "payroll", "web"] {
+            v.add_project(ws, name).expect("project");
+        }
+    });
+    h.click("Vault");
+    h.click("Activity of the whole vault");
+    h.type_into("Search activity", "acme/pay");
+    assert!(h.has_text("2 of "));
+    h.click("Export CSV…");
+    let file = dir.path().join("downloads").join(format!(
+        "keyward-activity-{}.csv",
+        keyward::vault::format_date(keyward::vault::now())
+    ));
+    let csv = std::fs::read_to_string(&file).expect("the CSV is written");
+    let rows = csv_rows(&csv);
+    assert_eq!(
+        rows.len(),
+        2,
+        "the two entries shown, not the whole log: {csv}"
+    );
+    assert!(
+        rows[0].contains(",project.add,owner,acme/payroll,"),
+        "{csv}"
+    );
+    assert!(
+        rows[1].contains(",project.add,owner,acme/payments,"),
+        "{csv}"
+    );
+    assert!(h.has_text("Exported 2 entries"));
+
+    // Cleared: every entry read; a second export does not overwrite the first.
+    h.clear("Search activity");
+    h.click("Export CSV…");
+    let second = file.with_file_name(format!(
+        "keyward-activity-{}-2.csv",
+        keyward::vault::format_date(keyward::vault::now())
+    ));
+    let all = std::fs::read_to_string(&second).expect("a second file");
+    let total = open_vault(dir.path())
+        .activity(None, 1_000)
+        .expect("log")
+        .len();
+    assert_eq!(csv_rows(&all).len(), total);
+    assert_eq!(std::fs::read_to_string(&file).expect("first"), csv);
+
+    // Nothing matches: nothing to export.
+    h.type_into("Search activity", "no such thing");
+    assert!(h.is_disabled("Export CSV…"));
+}
+
+/// A save dialog that answers at once with a file in `dir`.
+struct PickIn(PathBuf);
+
+impl keyward::ui::save_dialog::SaveDialog for PickIn {
+    fn ask(
+        &self,
+        request: keyward::ui::save_dialog::SaveRequest,
+    ) -> keyward::ui::save_dialog::Answer {
+        keyward::ui::save_dialog::Answer::File(self.0.join(request.file_name))
+    }
+}
+
+#[test]
+fn export_csv_goes_through_the_save_dialog() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("views.keyward");
+    window::vault_at(&path, PASS, |v| {
+        window::acme(v);
+    });
+    // No download folder given: where the file goes is the dialog's to say.
+    let mut h = window::app(
+        path,
+        egui::vec2(1200.0, 800.0),
+        None,
+        keyward::ui::clipboard::MemoryClipboard::default(),
+    );
+    let picked = dir.path().join("picked");
+    h.state_mut()
+        .set_save_dialog(std::sync::Arc::new(PickIn(picked.clone())));
+    window::unlock(&mut h, PASS);
+    h.click("Vault");
+    h.click("Activity of the whole vault");
+    h.click("Export CSV…");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.state().is_saving() && std::time::Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.run();
+    let file = picked.join(format!(
+        "keyward-activity-{}.csv",
+        keyward::vault::format_date(keyward::vault::now())
+    ));
+    let csv = std::fs::read_to_string(&file).expect("saved where the dialog said");
+    let rows = csv_rows(&csv);
+    assert_eq!(
+        rows.len(),
+        4,
+        "vault, workspace, project, environment: {csv}"
+    );
+    assert!(rows[3].contains(",vault.create,"), "{csv}");
+}
+
 #[test]
 fn the_whole_vaults_activity_fits_the_smallest_window() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -152,12 +152,9 @@ pub enum Command {
     /// Check keys over HTTP against verifier files (for services and proxies); no vault needed
     #[cfg(feature = "serve")]
     Serve(ServeArgs),
-    /// Show the activity log, newest first
-    Log {
-        node: Option<String>,
-        #[arg(long, default_value_t = 50, value_name = "N")]
-        limit: usize,
-    },
+    /// Show the activity log, newest first (with --follow: oldest first, then each entry as it
+    /// is committed)
+    Log(LogArgs),
     /// Change your passphrase and re-key the vault; other members keep theirs (new passphrase
     /// from KEYWARD_NEW_PASSPHRASE, --new-passphrase-file or a prompt)
     Passwd {
@@ -502,6 +499,39 @@ pub struct ServeArgs {
     /// /healthz and /metrics say so
     #[arg(long, default_value = "closed", value_name = "open|closed")]
     pub limits_fail: crate::serve::FailMode,
+    /// Append a JSON line per key check to FILE (`-`: standard output): time, route, HTTP
+    /// status, result, key id, client address; never the key
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
+}
+
+/// `keyward log`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    /// Only entries about this node and below
+    pub node: Option<String>,
+    /// The newest N entries at most [default: 50; all of them with --since]
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only entries from then on: an RFC 3339 time (2026-12-01T09:00:00Z), a date (2026-12-01,
+    /// from its start in UTC) or a span back from now (30m, 24h, 7d)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Keep printing entries as they are committed, by this machine or any member, until
+    /// Ctrl-C, SIGTERM or the reader closes the pipe
+    #[arg(long)]
+    pub follow: bool,
+    /// Output: text, json (as --json) or jsonl (one JSON object a line, for journald, Vector
+    /// or a SIEM) [default: text, json with --json; jsonl with --follow --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<LogFormat>,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+    Jsonl,
 }
 
 /// `keyward scan`'s options.

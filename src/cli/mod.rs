@@ -3,9 +3,11 @@
 //!
 //! This file parses and dispatches; no module here imports it. `context` (what a command runs
 //! with) and `error` (`CliError`, the exit statuses) are what the command files share; one file
-//! per command group (`keys`, `nodes`, `members`, `verifier`, `scan`, `hygiene`, ...), and
-//! `finding` holds what `scan` reports, read by `render`, `sarif` and `baseline`.
+//! per command group (`keys`, `nodes`, `members`, `verifier`, `scan`, `hygiene`,
+//! `activity_log`, ...), `finding` holds what `scan` reports, read by `render`, `sarif` and
+//! `baseline`, and `stop` is what ends a command that runs until stopped (`log --follow`).
 
+mod activity_log;
 mod args;
 mod baseline;
 mod context;
@@ -27,6 +29,7 @@ mod printable;
 mod render;
 mod sarif;
 mod scan;
+mod stop;
 mod table;
 mod usage;
 mod verifier;
@@ -252,7 +255,7 @@ fn run(ctx: &Context, command: Command) -> CliResult {
         Command::VerifierKey { all, action } => verifier_key(ctx, all, action),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve(args),
-        Command::Log { node, limit } => log(ctx, node.as_deref(), limit),
+        Command::Log(args) => activity_log::log(ctx, args),
         Command::Passwd {
             new_passphrase_file,
             kdf_memory_mib,
@@ -365,6 +368,7 @@ fn serve(args: args::ServeArgs) -> CliResult {
     config.trusted_proxies = args.trusted_proxies;
     config.fleet = args.limits;
     config.fleet_fail = args.limits_fail;
+    config.access_log = args.access_log;
     let seconds = |n: u64| std::time::Duration::from_secs(n.clamp(1, 24 * 3600));
     config.limits = crate::serve::Limits {
         header_timeout: seconds(args.header_timeout),
@@ -377,14 +381,6 @@ fn serve(args: args::ServeArgs) -> CliResult {
     })
     .map_err(|e| CliError::msg(e.to_string()))?;
     announced.map_err(|e| CliError::msg(format!("cannot write the output: {e}")))?;
-    done()
-}
-
-fn log(ctx: &Context, node: Option<&str>, limit: usize) -> CliResult {
-    let v = ctx.open()?;
-    let node = node.map(|n| v.resolve(n)).transpose()?;
-    let entries = v.activity(node.map(|n| n.id), limit)?;
-    ctx.print(json!(entries), || render::activity(&entries));
     done()
 }
 

@@ -10,6 +10,7 @@ use keyward_verify::limits::{ClientAddress, Limiter, now_millis};
 
 use crate::vault::{Outcome, Verification};
 
+use super::access_log::AccessLog;
 use super::config::Config;
 use super::credits::CreditFile;
 use super::error::ServeError;
@@ -35,6 +36,8 @@ pub struct App {
     /// Rate limits and credits shared with the other instances through Redis (`--limits`),
     /// connected once the runtime runs.
     pub fleet: Option<std::sync::Arc<FleetLimits>>,
+    /// `--access-log`: a line per check.
+    pub access_log: Option<AccessLog>,
     trust: String,
 }
 
@@ -97,7 +100,14 @@ impl App {
                 .record(vault_id, node, serial, config.accept_older_serial)
                 .map_err(ServeError::State)?;
         }
+        let access_log = config
+            .access_log
+            .as_deref()
+            .map(AccessLog::open)
+            .transpose()
+            .map_err(ServeError::AccessLog)?;
         Ok(App {
+            access_log,
             sources,
             metrics: Metrics::default(),
             high_water,

@@ -35,6 +35,8 @@ pub struct Config {
     pub fleet: Option<String>,
     /// What a check does when Redis cannot answer.
     pub fleet_fail: FailMode,
+    /// Where a JSON line per key check is appended (`-`: standard output).
+    pub access_log: Option<PathBuf>,
 }
 
 impl Config {
@@ -52,6 +54,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             fleet: None,
             fleet_fail: FailMode::Closed,
+            access_log: None,
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum ServeError {
         listen: String,
         source: std::io::Error,
     },
+    #[error("cannot open the access log: {0}")]
+    AccessLog(std::io::Error),
     #[error("cannot start the server: {0}")]
     Runtime(std::io::Error),
     #[error("{0}")]

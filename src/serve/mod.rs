@@ -6,11 +6,13 @@
 //! `connections` (accepting, caps and deadlines), `snapshot` (a loaded verifier file and its
 //! hot reload), `refusal` (why a reload was refused), `high_water` (serials across restarts),
 //! `usage` (per-key counts written back beside each file), `metrics`, `fleet` (rate limits and
-//! credits shared through Redis, `--limits`); `lock` and `stderr` are the small helpers they
-//! share. This file only wires them and runs the server: no module
+//! credits shared through Redis, `--limits`), `access_log` (a JSON line per check,
+//! `--access-log`); `lock` and `stderr` are the small helpers they share. This file only wires
+//! them and runs the server: no module
 //! here imports it. No vault and no passphrase: only verifier files and the public key they
 //! must be signed with.
 
+mod access_log;
 mod app;
 mod config;
 mod connections;
@@ -32,6 +34,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+pub use access_log::{AccessLog, Check as AccessLogCheck};
 pub use app::App;
 pub use config::Config;
 pub use connections::Limits;
@@ -99,6 +102,9 @@ pub fn run(config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), Ser
         let _ = handle.join();
     }
     app.flush_usage();
+    if let Some(access_log) = &app.access_log {
+        access_log.close();
+    }
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
 }

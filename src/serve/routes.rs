@@ -1,5 +1,6 @@
 //! The HTTP endpoints: `POST /v1/verify`, `GET /v1/check`, `GET /healthz`, `GET /metrics`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -18,6 +19,7 @@ use keyward_verify::limits::RateLimitHeaders;
 
 use crate::vault::{Outcome, Verification, now};
 
+use super::access_log::Check;
 use super::app::App;
 use super::connections::Peer;
 use super::metrics::{CheckResult, Served};
@@ -89,11 +91,14 @@ async fn verify(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    const ROUTE: &str = "/v1/verify";
+    let client = app.client(peer.map(|p| p.0.0), &headers);
     let body = match body {
         Ok(b) => b,
         Err(rejection) => {
             app.metrics.bad_request();
             let status = rejection.status();
+            logged(&app, client, ROUTE, status, None, None);
             let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 format!("the request body is over {MAX_BODY} bytes")
             } else {
@@ -106,6 +111,7 @@ async fn verify(
         Ok(r) => r,
         Err(e) => {
             app.metrics.bad_request();
+            logged(&app, client, ROUTE, StatusCode::BAD_REQUEST, None, None);
             return error(
                 StatusCode::BAD_REQUEST,
                 format!(
@@ -116,6 +122,7 @@ async fn verify(
     };
     if request.cost > MAX_COST {
         app.metrics.bad_request();
+        logged(&app, client, ROUTE, StatusCode::BAD_REQUEST, None, None);
         return error(StatusCode::BAD_REQUEST, format!("cost is 0 to {MAX_COST}"));
     }
     let required: Vec<&str> = request.scopes.iter().map(String::as_str).collect();
@@ -124,12 +131,20 @@ async fn verify(
             &request.key,
             &Request {
                 scopes: &required,
-                client: app.client(peer.map(|p| p.0.0), &headers),
+                client,
                 cost: request.cost,
             },
         )
         .await;
     app.metrics.checked(verification.result.into());
+    logged(
+        &app,
+        client,
+        ROUTE,
+        StatusCode::OK,
+        Some(verification.result.into()),
+        verification.key_id.as_deref(),
+    );
     let mut response = (StatusCode::OK, axum::Json(&verification)).into_response();
     limit_headers(response.headers_mut(), &verification);
     response
@@ -163,6 +178,8 @@ pub fn fast_path<B>(app: &App, request: &axum::http::Request<B>) -> Option<Respo
     .then(|| check_answer(app, request))
 }
 
+const CHECK_ROUTE: &str = "/v1/check";
+
 /// What a `/v1/check` request asks: the key as presented, the scopes, the cost and the client.
 struct Asked {
     presented: Presented,
@@ -184,6 +201,8 @@ impl Asked {
     #[allow(clippy::result_large_err)]
     fn of<B>(app: &App, request: &axum::http::Request<B>) -> Result<Asked, Response> {
         let headers = request.headers();
+        let peer = request.extensions().get::<Peer>().map(|p| p.0);
+        let client = app.client(peer, headers);
         let mut scopes: Vec<String> = Vec::new();
         let mut cost = 1;
         if let Some(q) = request.uri().query() {
@@ -193,6 +212,8 @@ impl Asked {
                         Ok(n) if n <= MAX_COST => cost = n,
                         _ => {
                             app.metrics.bad_request();
+                            let status = StatusCode::BAD_REQUEST;
+                            logged(app, client, CHECK_ROUTE, status, None, None);
                             return Err(error(
                                 StatusCode::BAD_REQUEST,
                                 format!("cost is a whole number, 0 to {MAX_COST}"),
@@ -219,12 +240,11 @@ impl Asked {
             Some(Err(_)) => Presented::Unreadable,
             Some(Ok(text)) => Presented::Key(text.to_owned()),
         };
-        let peer = request.extensions().get::<Peer>().map(|p| p.0);
         Ok(Asked {
             presented,
             scopes,
             cost,
-            client: app.client(peer, headers),
+            client,
         })
     }
 
@@ -273,6 +293,14 @@ fn respond(app: &App, asked: &Asked, verification: Option<Verification>) -> Resp
         _ => (StatusCode::UNAUTHORIZED, CheckResult::Missing),
     };
     app.metrics.checked(result);
+    logged(
+        app,
+        asked.client,
+        CHECK_ROUTE,
+        status,
+        Some(result),
+        verification.as_ref().and_then(|v| v.key_id.as_deref()),
+    );
     let mut response = if status == StatusCode::NO_CONTENT {
         status.into_response()
     } else {
@@ -298,6 +326,35 @@ fn respond(app: &App, asked: &Asked, verification: Option<Verification>) -> Resp
         );
     }
     response
+}
+
+/// Queues the access log's line for a check (with `--access-log`): `client` is the peer, or
+/// what a trusted proxy says. The key id only of a key the files know: none for a key not
+/// found, malformed or missing, or a request that is no check (`result` `None`).
+fn logged(
+    app: &App,
+    client: Option<IpAddr>,
+    route: &'static str,
+    status: StatusCode,
+    result: Option<CheckResult>,
+    key_id: Option<&str>,
+) {
+    let Some(access_log) = &app.access_log else {
+        return;
+    };
+    let known = matches!(
+        result,
+        Some(CheckResult::Answered(outcome))
+            if !matches!(outcome, Outcome::NotFound | Outcome::Malformed)
+    );
+    access_log.record(Check {
+        at: now(),
+        route,
+        status: status.as_u16(),
+        result,
+        key_id: key_id.filter(|_| known).map(str::to_owned),
+        client,
+    });
 }
 
 fn answer_headers(out: &mut HeaderMap, v: &Verification) {

@@ -1,5 +1,6 @@
 //! The vault-wide Activity view: every entry of the log, newest first, searchable, read 500 at
-//! a time ("Load older"), with local times (UTC on hover).
+//! a time ("Load older"), with local times (UTC on hover), and Export CSV… of the entries
+//! shown (the command writes them; drawing reads only what the session holds).
 
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
@@ -93,6 +94,13 @@ pub fn vault_activity_ui(ui: &mut egui::Ui, s: &mut Session, commands: &mut Vec<
         let more = if view.has_more() { "+" } else { "" };
         let matched = view.shown().len();
         ui.label(RichText::new(format!("{matched} of {total}{more} entries")).color(theme::MUTED));
+        if ui
+            .add_enabled(matched > 0, egui::Button::new("Export CSV…"))
+            .on_hover_text("Save the entries shown as a CSV file")
+            .clicked()
+        {
+            commands.push(Command::View(ViewCommand::ExportActivityCsv));
+        }
         // Above the table, where it is always in view.
         if view.has_more()
             && ui

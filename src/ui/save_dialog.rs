@@ -1,4 +1,4 @@
-//! The native save dialog for Download .json, asked on a worker thread so the window keeps
+//! The native save dialog for Download .json and Export CSV…, asked on a worker thread so the window keeps
 //! drawing (and the clipboard timer keeps running) while it is open; the window is its parent.
 
 use std::path::PathBuf;
@@ -44,9 +44,17 @@ impl SaveDialog for NativeSaveDialog {
     }
 }
 
-/// A dialog open on a worker thread, for the secret of `key_id`.
+/// What a save dialog is open for: what is written where the user says.
+pub enum Saving {
+    /// The key file of the secret shown, of this key.
+    KeyFile { key_id: String },
+    /// The Activity view's entries, as this CSV text.
+    ActivityCsv { csv: String, entries: usize },
+}
+
+/// A dialog open on a worker thread, for `what`.
 pub struct SaveJob {
-    pub key_id: String,
+    pub what: Saving,
     rx: Receiver<Answer>,
 }
 
@@ -54,7 +62,7 @@ impl SaveJob {
     pub fn start(
         dialog: Arc<dyn SaveDialog>,
         request: SaveRequest,
-        key_id: String,
+        what: Saving,
         ctx: &egui::Context,
     ) -> SaveJob {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -64,7 +72,7 @@ impl SaveJob {
             let _ = tx.send(answer);
             ctx.request_repaint();
         });
-        SaveJob { key_id, rx }
+        SaveJob { what, rx }
     }
 
     /// The answer once the user gave one.

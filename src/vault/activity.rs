@@ -15,7 +15,17 @@ use crate::vault::store::{self, Store};
 impl Vault {
     /// The activity log, newest first, for `node` and below (everything when `None`).
     pub fn activity(&self, node: Option<NodeId>, limit: usize) -> Result<Vec<ActivityEntry>> {
-        read(self, node, limit)
+        read(self, node, Window::newest(limit))
+    }
+
+    /// The activity log's entries within `window`, newest first, for `node` and below: what
+    /// `keyward log --since` and `--follow` read.
+    pub fn activity_within(
+        &self,
+        node: Option<NodeId>,
+        window: Window,
+    ) -> Result<Vec<ActivityEntry>> {
+        read(self, node, window)
     }
 
     /// Appends an entry inside a write; a change to keys marks its node for the publish targets.
@@ -146,6 +156,33 @@ impl Action {
 
     pub fn from_code(code: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// Which entries a read of the log returns: at most `limit` of the newest, none from before
+/// `since` and none at or before the entry numbered `after`. Reading stops at the first entry
+/// out of the window (entries are in commit order; a member's clock running behind can put an
+/// entry just before `since` among newer ones, and it is left out with everything older).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub limit: usize,
+    pub since: Option<Timestamp>,
+    pub after: Option<i64>,
+}
+
+impl Window {
+    /// The newest `limit` entries.
+    pub fn newest(limit: usize) -> Window {
+        Window {
+            limit,
+            since: None,
+            after: None,
+        }
+    }
+
+    /// Whether reading (newest first) has gone past the window's oldest entry.
+    fn ends_before(&self, row: &store::ActivityRow) -> bool {
+        self.since.is_some_and(|t| row.at < t) || self.after.is_some_and(|seq| row.seq <= seq)
     }
 }
 
@@ -336,8 +373,12 @@ pub(super) fn entry_of(row: store::ActivityRow, detail: Detail, intact: bool) ->
 pub(super) fn read(
     vault: &Vault,
     node: Option<NodeId>,
-    limit: usize,
+    window: Window,
 ) -> Result<Vec<ActivityEntry>> {
+    let limit = window.limit;
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
     // The node's subtree as it is now, and its path: entries of nodes deleted since stay
     // listed under the node they were in (by the path they had), the delete itself included.
     struct Filter {
@@ -364,6 +405,9 @@ pub(super) fn read(
         let Some(last) = page.last() else { break };
         before = Some(last.seq);
         for row in page {
+            if window.ends_before(&row) {
+                return Ok(out);
+            }
             let mut detail = None;
             if let Some(f) = &filter
                 && !row.node_id.is_some_and(|n| f.ids.contains(&n))

@@ -5,13 +5,15 @@
 //!
 //! A folder (or a file) per concept, each owning its types and its `impl Vault`: the `Vault`
 //! `handle` (and its write transaction); `nodes` (the tree, its scopes); the `keys` (minting,
-//! reading, editing and checking them: `keys::verify`); the keyed `activity` chain; the `commitment`
+//! reading, editing and checking them: `keys::verify`); the keyed `activity` chain (and
+//! `activity_csv`, its export); the `commitment`
 //! to the vault's state; the `team` (members, grants, re-key, unlock, pins); `publishing`
 //! (verifier files, their signing key, usage, delivery, exposure); `maintenance` (doctor,
 //! backup, health, settings, upgrade, migrate); `crypto`; `outside` files; all SQL is in
 //! `store`. This file only wires them: siblings import each other by their own paths.
 
 mod activity;
+mod activity_csv;
 mod commitment;
 mod crypto;
 mod error;
@@ -36,7 +38,8 @@ pub use team::pins;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use activity::{Action, ActivityEntry};
+pub use activity::{Action, ActivityEntry, Window as ActivityWindow};
+pub use activity_csv::{ACTIVITY_CSV_HEADER, activity_csv};
 pub use crypto::KdfParams;
 #[cfg(feature = "cli")]
 pub(crate) use crypto::{sha256, to_hex};

@@ -68,6 +68,8 @@ pub struct Server {
     /// `127.0.0.1:PORT`.
     pub addr: String,
     stderr: Arc<Mutex<String>>,
+    /// What serve wrote on stdout after its `listening on` line (`--access-log -`).
+    stdout: Arc<Mutex<String>>,
     /// The thread copying serve's stderr into `stderr`; it ends when serve does.
     stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
@@ -127,11 +129,19 @@ impl Server {
         };
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            for _ in lines {}
-        });
+        let later = Arc::new(Mutex::new(String::new()));
+        {
+            let sink = Arc::clone(&later);
+            std::thread::spawn(move || {
+                let mut lines = BufReader::new(stdout).lines();
+                let _ = tx.send(lines.next());
+                for line in lines.map_while(Result::ok) {
+                    let mut s = sink.lock().unwrap_or_else(|p| p.into_inner());
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            });
+        }
         let line = match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(Some(Ok(line))) => line,
             other => {
@@ -153,12 +163,18 @@ impl Server {
             child,
             addr,
             stderr,
+            stdout: later,
             stderr_reader: Some(stderr_reader),
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Serve's standard output after its `listening on` line, as read so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     pub fn stderr(&self) -> String {

@@ -46,6 +46,8 @@ pub enum ViewCommand {
     },
     /// Read the next page of the whole vault's activity.
     MoreActivity,
+    /// Save the whole vault's activity, as the view shows it (searched), as CSV.
+    ExportActivityCsv,
 }
 
 /// The vault file as a whole.

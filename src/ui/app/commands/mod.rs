@@ -2,6 +2,7 @@
 //! changes the vault. One handler per area; each fails with a [`UiError`] the window shows.
 
 pub(super) mod error;
+mod export;
 mod health;
 mod keys;
 mod nodes;
@@ -15,7 +16,7 @@ mod view;
 use error::UiError;
 
 use super::KeywardApp;
-use crate::ui::state::{Command, Session};
+use crate::ui::state::{Command, Session, ViewCommand};
 
 /// What an area's handler did: `None` when the vault was not changed (nothing to re-read).
 type Outcome = Result<Option<Changed>, UiError>;
@@ -68,6 +69,7 @@ impl KeywardApp {
         command: Command,
     ) -> Result<(), UiError> {
         match command {
+            Command::View(ViewCommand::ExportActivityCsv) => self.export_activity(ctx, frame),
             Command::View(c) => self.view_command(ctx, c),
             Command::Vault(c) => self.vault_command(ctx, frame, c),
             Command::Secrets(c) => self.secret_command(ctx, frame, c),

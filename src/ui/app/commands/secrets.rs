@@ -10,7 +10,7 @@ use super::UiError;
 use crate::ui::app::{KeywardApp, Screen};
 use crate::ui::clipboard::ClipboardSecret;
 use crate::ui::download;
-use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob};
+use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob, Saving};
 use crate::ui::state::{SecretCommand, Waiting};
 
 impl KeywardApp {
@@ -128,12 +128,14 @@ impl KeywardApp {
         };
         let file_name = secret.minted.key_file().default_file_name();
         let key_id = secret.minted.info.key_id.clone();
-        match download::choose(fixed.as_deref(), &file_name, dialog.is_some(), frame) {
+        let kind = &download::KEY_FILE;
+        match download::choose(kind, fixed.as_deref(), &file_name, dialog.is_some(), frame) {
             download::Target::File(path) => self.save_key_file(path),
             download::Target::Ask(request) => {
                 if let Some(dialog) = dialog {
                     secret.saving = true;
-                    self.save_job = Some(SaveJob::start(dialog, request, key_id, ctx));
+                    let what = Saving::KeyFile { key_id };
+                    self.save_job = Some(SaveJob::start(dialog, request, what, ctx));
                 }
             }
         }
@@ -148,11 +150,18 @@ impl KeywardApp {
         let Some(job) = self.save_job.take() else {
             return;
         };
+        let key_id = match job.what {
+            Saving::KeyFile { key_id } => key_id,
+            Saving::ActivityCsv { csv, entries } => {
+                self.save_activity_csv(answer, &csv, entries);
+                return;
+            }
+        };
         // The secret may be gone meanwhile (locked): then there is nothing to write.
         let Some(secret) = self
             .session_mut()
             .and_then(|s| s.secret.as_mut())
-            .filter(|d| d.minted.info.key_id == job.key_id)
+            .filter(|d| d.minted.info.key_id == key_id)
         else {
             return;
         };
@@ -160,7 +169,9 @@ impl KeywardApp {
         let file_name = secret.minted.key_file().default_file_name();
         match answer {
             Answer::File(path) => self.save_key_file(path),
-            Answer::Unavailable => self.save_key_file(download::fallback_path(&file_name)),
+            Answer::Unavailable => {
+                self.save_key_file(download::fallback_path(&file_name, &download::KEY_FILE))
+            }
             Answer::Cancelled => {}
         }
     }

@@ -79,7 +79,9 @@ impl KeywardApp {
                     view.reload(&s.vault).map_err(UiError::Reload)?;
                 }
             }
-            ViewCommand::ShowKey(_) | ViewCommand::CloseDetails => {}
+            ViewCommand::ShowKey(_)
+            | ViewCommand::CloseDetails
+            | ViewCommand::ExportActivityCsv => {}
         }
         Ok(())
     }
