@@ -124,6 +124,10 @@ impl App {
     /// proxy reports (`X-Forwarded-For`, `X-Real-IP`).
     pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let peer = peer?;
+        if !self.client_address.trusts(peer) {
+            // The usual case, without a proxy: no header is looked at.
+            return Some(peer);
+        }
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         Some(
             self.client_address

@@ -48,7 +48,7 @@ impl Default for Limits {
 /// Answers the requests it knows before the router sees them (serve's hot path, `/v1/check`:
 /// axum's routing and extractors were a tenth of the instructions of a check), or hands them
 /// back (`None`) to the router.
-pub type FastPath = Arc<dyn Fn(&Request<Incoming>) -> Option<Response> + Send + Sync>;
+pub type FastPath = Arc<dyn Fn(&Request<Incoming>, Peer) -> Option<Response> + Send + Sync>;
 
 /// An answer from the fast path, or the router's future.
 enum Answer<F> {
@@ -200,10 +200,14 @@ pub async fn serve(
         let routed = TowerToHyperService::new(router.clone());
         let fast = fast.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(peer);
-            match fast.as_ref().and_then(|answer| answer(&request)) {
+            match fast.as_ref().and_then(|answer| answer(&request, peer)) {
                 Some(response) => Answer::Ready(Some(response)),
-                None => Answer::Routed(Box::pin(hyper::service::Service::call(&routed, request))),
+                None => {
+                    // Only a routed request carries its peer along (an allocation the fast
+                    // path does without).
+                    request.extensions_mut().insert(peer);
+                    Answer::Routed(Box::pin(hyper::service::Service::call(&routed, request)))
+                }
             }
         });
         let mut stopping = stopping.clone();

@@ -190,7 +190,7 @@ async fn serve(
     let stats = Arc::clone(&app.metrics.connections);
     let fast: connections::FastPath = {
         let app = Arc::clone(&app);
-        Arc::new(move |request| routes::fast_path(&app, request))
+        Arc::new(move |request, peer| routes::fast_path(&app, request, peer))
     };
     let main = tokio::spawn(connections::serve(
         listener,

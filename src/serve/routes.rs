@@ -153,10 +153,11 @@ async fn verify(
 /// For nginx `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`: 204 valid, 401 not
 /// valid or no key, 403 insufficient scope; the answer also in `X-Keyward-*` headers.
 async fn check(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
+    let peer = request.extensions().get::<Peer>().map(|p| p.0);
     if app.fleet.is_none() {
-        return check_answer(&app, &request);
+        return check_answer(&app, &request, peer);
     }
-    let asked = match Asked::of(&app, &request) {
+    let asked = match Asked::of(&app, &request, peer) {
         Ok(asked) => asked,
         Err(refused) => return refused,
     };
@@ -170,38 +171,41 @@ async fn check(State(app): State<Arc<App>>, request: axum::extract::Request) -> 
 
 /// `GET /v1/check` answered straight from the connection, before routing (see
 /// `connections::FastPath`); every other request goes to the router.
-pub fn fast_path<B>(app: &App, request: &axum::http::Request<B>) -> Option<Response> {
+pub fn fast_path<B>(app: &App, request: &axum::http::Request<B>, peer: Peer) -> Option<Response> {
     // With a fleet's Redis a check waits for it: the router's async handler answers.
     (request.method() == axum::http::Method::GET
         && request.uri().path() == "/v1/check"
         && app.fleet.is_none())
-    .then(|| check_answer(app, request))
+    .then(|| check_answer(app, request, Some(peer.0)))
 }
 
 const CHECK_ROUTE: &str = "/v1/check";
 
 /// What a `/v1/check` request asks: the key as presented, the scopes, the cost and the client.
-struct Asked {
-    presented: Presented,
+struct Asked<'r> {
+    presented: Presented<'r>,
     scopes: Vec<String>,
     cost: u64,
     client: Option<std::net::IpAddr>,
 }
 
-enum Presented {
+enum Presented<'r> {
     Missing,
     /// A header value that is not text.
     Unreadable,
-    Key(String),
+    Key(&'r str),
 }
 
-impl Asked {
+impl<'r> Asked<'r> {
     /// Reads the request; a cost that is not a number in range is answered 400 here.
     // The refusal is the response itself, handed straight back to the client.
     #[allow(clippy::result_large_err)]
-    fn of<B>(app: &App, request: &axum::http::Request<B>) -> Result<Asked, Response> {
+    fn of<B>(
+        app: &App,
+        request: &'r axum::http::Request<B>,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Asked<'r>, Response> {
         let headers = request.headers();
-        let peer = request.extensions().get::<Peer>().map(|p| p.0);
         let client = app.client(peer, headers);
         let mut scopes: Vec<String> = Vec::new();
         let mut cost = 1;
@@ -238,7 +242,7 @@ impl Asked {
         {
             None | Some(Ok("")) => Presented::Missing,
             Some(Err(_)) => Presented::Unreadable,
-            Some(Ok(text)) => Presented::Key(text.to_owned()),
+            Some(Ok(text)) => Presented::Key(text),
         };
         Ok(Asked {
             presented,
@@ -264,8 +268,12 @@ impl Asked {
 
 /// For a valid key 204; 401 not valid or no key; 403 insufficient scope or an address the key
 /// may not be used from; 429 over a rate limit or out of credits (`Retry-After`).
-fn check_answer<B>(app: &App, request: &axum::http::Request<B>) -> Response {
-    let asked = match Asked::of(app, request) {
+fn check_answer<B>(
+    app: &App,
+    request: &axum::http::Request<B>,
+    peer: Option<std::net::IpAddr>,
+) -> Response {
+    let asked = match Asked::of(app, request, peer) {
         Ok(asked) => asked,
         Err(refused) => return refused,
     };

@@ -17,8 +17,10 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::usage::DAY_SECS;
 use crate::vault::model::Timestamp;
+
+/// A UTC day, in seconds: what the usage files count by (beside the hours).
+pub const DAY_SECS: i64 = 86_400;
 
 /// Days of outcome counts kept.
 pub const OUTCOME_DAYS_KEPT: i64 = 90;

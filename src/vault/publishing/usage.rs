@@ -36,7 +36,7 @@ use crate::vault::model::Timestamp;
 pub const USAGE_TYPE: &str = "keyward.usage";
 pub const USAGE_VERSION: u32 = 1;
 pub const HOUR_SECS: i64 = 3_600;
-pub const DAY_SECS: i64 = 86_400;
+pub use super::outcomes::DAY_SECS;
 /// Hourly counts kept.
 pub const HOURS_KEPT: i64 = 24;
 /// Daily counts kept.
