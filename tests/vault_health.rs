@@ -184,4 +184,34 @@ on_both_stores! {
             "{findings:?}"
         );
     }
+
+    fn keys_refused_for_their_limits_are_findings_from_the_usage_files() {
+        let mut l = lab();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("acme.verifier.json");
+        l.v.add_publish_target(None, &file, 0o644).expect("publish");
+        let busy = l.key("busy", Some(60), false);
+        let broke = l.key("broke", Some(60), false);
+        let calm = l.key("calm", Some(60), false);
+        let now = l.v.now();
+        let today = now - now.rem_euclid(DAY);
+        // What serve writes beside the file: per UTC day, each check's outcome.
+        let usage = serde_json::json!({
+            "type": "keyward.usage", "version": 1, "updated_at": now,
+            "keys": {
+                busy.as_str(): { "last_used_at": now, "outcomes": [[today - 3 * DAY, {"valid": 90, "rate_limited": 4}]] },
+                broke.as_str(): { "last_used_at": now, "outcomes": [[today, {"valid": 10, "usage_exceeded": 2}]] },
+                calm.as_str(): { "last_used_at": now, "outcomes": [[today, {"valid": 10, "insufficient_scope": 1}]] },
+            }
+        });
+        let usage_file = dir.path().join("acme.verifier.json.usage.json");
+        std::fs::write(&usage_file, usage.to_string()).expect("usage file");
+        assert_eq!(l.kinds_of(&busy), vec![FindingKind::NearLimit]);
+        assert_eq!(l.kinds_of(&broke), vec![FindingKind::OutOfCredits]);
+        assert!(l.kinds_of(&calm).is_empty());
+        // A week on, the refusals are old news (the file is rewritten as serve prunes it).
+        l.advance(5);
+        assert!(l.kinds_of(&busy).is_empty(), "refused 8 days ago");
+        assert!(l.kinds_of(&broke).is_empty(), "refused 5 days ago");
+    }
 }

@@ -16,6 +16,8 @@ pub fn title(kind: FindingKind) -> &'static str {
         FindingKind::OldFullAccess => "Old full-access key",
         FindingKind::OldSecretInGrace => "Old secret still valid",
         FindingKind::PublishFailing => "Verifier file not updated",
+        FindingKind::NearLimit => "At its rate limit",
+        FindingKind::OutOfCredits => "Out of credits",
     }
 }
 
@@ -25,7 +27,10 @@ pub fn kind_color(kind: FindingKind) -> egui::Color32 {
         FindingKind::Exposed | FindingKind::ExpiredNotRevoked | FindingKind::PublishFailing => {
             theme::DANGER
         }
-        FindingKind::ExpiresIn7Days | FindingKind::OldSecretInGrace => theme::WARNING,
+        FindingKind::ExpiresIn7Days
+        | FindingKind::OldSecretInGrace
+        | FindingKind::NearLimit
+        | FindingKind::OutOfCredits => theme::WARNING,
         _ => theme::MUTED,
     }
 }

@@ -151,6 +151,12 @@ pub fn bulk_fix_ui(
                         .color(theme::MUTED),
                 );
             }
+            FindingKind::NearLimit | FindingKind::OutOfCredits => {
+                ui.label(
+                    RichText::new("A key's limits are a choice per key: edit them one by one.")
+                        .color(theme::MUTED),
+                );
+            }
         }
     });
 }

@@ -9,7 +9,9 @@ use super::finding_kind::{kind_color, title};
 use super::fonts::name_text;
 use super::health_filter;
 use super::modal::primary_button;
-use super::state::{Command, HealthCommand, KeyCommand, ScanCommand, Session, VaultCommand};
+use super::state::{
+    Command, HealthCommand, KeyCommand, ScanCommand, Session, VaultCommand, ViewCommand,
+};
 use super::theme;
 use super::widgets::labelled_button;
 use crate::ui::time::local_time;
@@ -85,6 +87,12 @@ fn fixes_ui(ui: &mut egui::Ui, s: &Session, f: &Finding, commands: &mut Vec<Comm
         FindingKind::PublishFailing => {
             if labelled_button(ui, "Publish now", label("Publish"), true) {
                 commands.push(Command::Vault(VaultCommand::PublishNow));
+            }
+        }
+        FindingKind::NearLimit | FindingKind::OutOfCredits => {
+            // Its limits and its usage chart are in its details.
+            if labelled_button(ui, "Details…", label("Details of"), true) {
+                commands.push(Command::View(ViewCommand::ShowKey(key_id)));
             }
         }
     }

@@ -41,10 +41,14 @@ pub enum FindingKind {
     OldFullAccess,
     OldSecretInGrace,
     PublishFailing,
+    /// Refused for a rate limit in the last 7 days (`serve`'s usage files).
+    NearLimit,
+    /// Refused for its credits today or yesterday.
+    OutOfCredits,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 9] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::Exposed,
         FindingKind::ExpiredNotRevoked,
         FindingKind::ExpiresIn7Days,
@@ -54,6 +58,8 @@ impl FindingKind {
         FindingKind::OldFullAccess,
         FindingKind::OldSecretInGrace,
         FindingKind::PublishFailing,
+        FindingKind::NearLimit,
+        FindingKind::OutOfCredits,
     ];
 
     pub fn code(self) -> &'static str {
@@ -67,6 +73,8 @@ impl FindingKind {
             FindingKind::OldFullAccess => "old_full_access",
             FindingKind::OldSecretInGrace => "old_secret_in_grace",
             FindingKind::PublishFailing => "publish_failing",
+            FindingKind::NearLimit => "near_its_limit",
+            FindingKind::OutOfCredits => "out_of_credits",
         }
     }
 
@@ -86,6 +94,10 @@ impl FindingKind {
             FindingKind::OldFullAccess => "a full-access key older than 90 days",
             FindingKind::OldSecretInGrace => "a rolled key's old secret still works",
             FindingKind::PublishFailing => "services read an out-of-date verifier file",
+            FindingKind::NearLimit => {
+                "its clients reached one of its rate limits in the last 7 days"
+            }
+            FindingKind::OutOfCredits => "it ran out of credits: its checks are refused",
         }
     }
 
@@ -104,6 +116,8 @@ impl FindingKind {
                 "wait for the grace to end, or roll again with --grace 0"
             }
             FindingKind::PublishFailing => "fix the folder, then keyward publish now",
+            FindingKind::NearLimit => "keyward key edit KEY --rate-limit N/WINDOW (a higher limit)",
+            FindingKind::OutOfCredits => "keyward key edit KEY --credits N",
         }
     }
 }
@@ -132,11 +146,11 @@ pub struct Finding {
     pub acknowledged: Option<Ack>,
 }
 
-/// The kinds of finding of one key, most urgent first (at most five; no allocation, as the
+/// The kinds of finding of one key, most urgent first (at most seven; no allocation, as the
 /// report looks at every key).
 #[derive(Default)]
 struct Kinds {
-    kinds: [Option<FindingKind>; 5],
+    kinds: [Option<FindingKind>; 7],
     len: usize,
 }
 
@@ -159,6 +173,9 @@ struct KeyFacts {
     last_used_at: Option<Timestamp>,
     full_access: bool,
     old_secret_valid_until: Option<Timestamp>,
+    /// Checks refused for a rate limit in the last 7 days, and for credits in the last 2.
+    rate_limited_7d: u64,
+    usage_exceeded_2d: u64,
 }
 
 impl KeyFacts {
@@ -170,6 +187,8 @@ impl KeyFacts {
             last_used_at: k.last_used_at,
             full_access: k.full_access,
             old_secret_valid_until: k.old_secret_valid_until,
+            rate_limited_7d: 0,
+            usage_exceeded_2d: 0,
         }
     }
 }
@@ -202,6 +221,12 @@ fn key_findings(k: &KeyFacts, now: Timestamp) -> Kinds {
     }
     if k.old_secret_valid_until.is_some_and(|t| t > now) {
         out.push(FindingKind::OldSecretInGrace);
+    }
+    if k.usage_exceeded_2d > 0 {
+        out.push(FindingKind::OutOfCredits);
+    }
+    if k.rate_limited_7d > 0 {
+        out.push(FindingKind::NearLimit);
     }
     out
 }
@@ -254,7 +279,8 @@ fn key_found(
     if v.key_id != row.key_id || v.node_id != row.node_id || v.full_access != row.full_access {
         return None;
     }
-    let served = d.usage.get(&v.key_id).and_then(|u| u.last_used_at);
+    let usage = d.usage.get(&v.key_id);
+    let served = usage.and_then(|u| u.last_used_at);
     let facts = KeyFacts {
         status: listed_status(d.now, v.revoked_at, v.expires_at, !v.exposed.is_empty()),
         expires_at: v.expires_at,
@@ -262,6 +288,8 @@ fn key_found(
         last_used_at: row.last_used_at.max(served),
         full_access: v.full_access,
         old_secret_valid_until: v.previous.map(|p| p.valid_until),
+        rate_limited_7d: usage.map_or(0, |u| u.rate_limited_7d),
+        usage_exceeded_2d: usage.map_or(0, |u| u.usage_exceeded_2d),
     };
     let kinds = key_findings(&facts, d.now);
     (kinds.len > 0).then(|| KeyFound {

@@ -88,6 +88,10 @@ pub struct KeyUsage {
     pub last_used_at: Option<Timestamp>,
     pub uses_24h: u64,
     pub uses_30d: u64,
+    /// Checks refused for a rate limit over the last 7 UTC days (today included).
+    pub rate_limited_7d: u64,
+    /// Checks refused for the key's credits today or yesterday (UTC).
+    pub usage_exceeded_2d: u64,
 }
 
 /// `path` + `.usage.json`.
@@ -194,7 +198,21 @@ fn summarize(record: &KeyUsageRecord, now: Timestamp) -> KeyUsage {
             .filter(|at| (0..=now.saturating_add(MAX_CLOCK_SKEW_SECS)).contains(at)),
         uses_24h: sum(&record.hours, hour_floor, HOUR_SECS),
         uses_30d: sum(&record.days, day_floor, 1),
+        rate_limited_7d: refused(record, "rate_limited", 7, now),
+        usage_exceeded_2d: refused(record, "usage_exceeded", 2, now),
     }
+}
+
+/// Checks of `record` that ended in `code` over the last `days` UTC days, today included.
+fn refused(record: &KeyUsageRecord, code: &str, days: i64, now: Timestamp) -> u64 {
+    let floor = now.div_euclid(DAY_SECS) * DAY_SECS - (days - 1) * DAY_SECS;
+    record
+        .outcomes
+        .days()
+        .iter()
+        .filter(|(day, _)| *day >= floor && *day <= now)
+        .filter_map(|(_, counts)| counts.get(code))
+        .fold(0u64, |acc, n| acc.saturating_add(*n))
 }
 
 /// Usage of every key found in the usage files beside `verifier_files`, merged (the newest
@@ -211,6 +229,8 @@ pub fn collect(verifier_files: &[PathBuf], now: Timestamp) -> HashMap<String, Ke
             seen.last_used_at = seen.last_used_at.max(u.last_used_at);
             seen.uses_24h = seen.uses_24h.saturating_add(u.uses_24h);
             seen.uses_30d = seen.uses_30d.saturating_add(u.uses_30d);
+            seen.rate_limited_7d = seen.rate_limited_7d.saturating_add(u.rate_limited_7d);
+            seen.usage_exceeded_2d = seen.usage_exceeded_2d.saturating_add(u.usage_exceeded_2d);
         }
     }
     all
