@@ -214,22 +214,8 @@ fn open_for_append(path: &Path) -> io::Result<File> {
         return Err(refused("is not a regular file"));
     }
     #[cfg(unix)]
-    clear_nonblocking(&file);
+    keyward_verify::outside::clear_nonblocking(&file);
     Ok(file)
-}
-
-/// Regular files ignore O_NONBLOCK; cleared anyway so nothing depends on it.
-#[cfg(unix)]
-fn clear_nonblocking(file: &File) {
-    use std::os::fd::AsRawFd as _;
-    let fd = file.as_raw_fd();
-    // SAFETY: fcntl on a descriptor this function owns; failure leaves it as it was.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
-    }
 }
 
 #[cfg(test)]

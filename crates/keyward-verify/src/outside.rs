@@ -53,7 +53,7 @@ pub fn open(path: &Path) -> Result<(File, u64)> {
 
 /// Regular files ignore O_NONBLOCK; it is cleared anyway so nothing later depends on it.
 #[cfg(unix)]
-fn clear_nonblocking(file: &File) {
+pub fn clear_nonblocking(file: &File) {
     use std::os::fd::AsRawFd as _;
     let fd = file.as_raw_fd();
     // SAFETY: fcntl on a descriptor this function's caller owns; failure leaves it as it was.

@@ -426,18 +426,6 @@ impl Verifier {
         Ok((entry, key_id, outcome))
     }
 
-    /// What is left of a key's credits through this verifier, when it has been checked and
-    /// carries credits.
-    pub fn credits_left(&self, key_id: &str) -> Option<u64> {
-        let entry = self.by_hash.values().find(|e| {
-            let (start, end) = e.key_id;
-            self.key_ids.get(start as usize..end as usize) == Some(key_id)
-        })?;
-        let credits = entry.policy.limits.as_deref()?.credits?;
-        self.limiter
-            .credits_left(key_id, &credits, crate::time::now())
-    }
-
     /// Counts keys' use in `limiter` from now on: one limiter shared by every file a service
     /// loads, and kept across reloads, so a key's limits hold whichever file has it.
     pub fn share_limiter(&mut self, limiter: Arc<Limiter>) {

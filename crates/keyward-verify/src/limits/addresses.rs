@@ -19,11 +19,7 @@ const MAX_NETWORKS: usize = 256;
 impl AllowedAddresses {
     /// Reads `10.0.0.0/8`, `2001:db8::/32` or a lone address (`192.0.2.7` is `/32`).
     pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<AllowedAddresses, Error> {
-        if items.len() > MAX_NETWORKS {
-            return Err(Error::Invalid(format!(
-                "a key allows at most {MAX_NETWORKS} networks"
-            )));
-        }
+        check_count(items.len())?;
         let mut nets = Vec::with_capacity(items.len());
         for item in items {
             let text = item.as_ref().trim();
@@ -48,6 +44,11 @@ impl AllowedAddresses {
         self.0.is_empty()
     }
 
+    /// Checks networks read from a file (parsed ones are checked by [`AllowedAddresses::parse`]).
+    pub fn validate(&self) -> Result<(), Error> {
+        check_count(self.0.len())
+    }
+
     pub fn networks(&self) -> &[IpNet] {
         &self.0
     }
@@ -61,6 +62,15 @@ impl AllowedAddresses {
         let addr = canonical(addr);
         self.0.iter().any(|net| net.contains(&addr))
     }
+}
+
+fn check_count(networks: usize) -> Result<(), Error> {
+    if networks > MAX_NETWORKS {
+        return Err(Error::Invalid(format!(
+            "a key allows at most {MAX_NETWORKS} networks"
+        )));
+    }
+    Ok(())
 }
 
 fn canonical(addr: IpAddr) -> IpAddr {

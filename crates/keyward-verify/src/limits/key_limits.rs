@@ -55,15 +55,7 @@ impl KeyLimits {
         if let Some(credits) = &self.credits {
             credits.validate()?;
         }
-        AllowedAddresses::parse(
-            &self
-                .allow_ips
-                .networks()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-        )?;
-        Ok(())
+        self.allow_ips.validate()
     }
 
     /// One line for lists and details: `100/min, burst=20/s; 9000 credits (+10000/month); from

@@ -2,13 +2,12 @@
 //! read when the view was) as CSV, straight to a file or through the save dialog downloads use.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use super::UiError;
 use crate::numbers::count_of;
 use crate::ui::app::KeywardApp;
 use crate::ui::download::{self, ACTIVITY_CSV};
-use crate::ui::save_dialog::{Answer, NativeSaveDialog, SaveDialog, SaveJob, Saving};
+use crate::ui::save_dialog::{Answer, SaveJob, Saving};
 use crate::vault;
 
 impl KeywardApp {
@@ -27,9 +26,7 @@ impl KeywardApp {
         let csv = vault::activity_csv(shown.iter().map(|&i| &view.entries[i]));
         let entries = shown.len();
         let fixed = self.options.download_dir.clone();
-        let dialog = self.save_dialog.clone().or_else(|| {
-            download::can_show_dialog().then(|| Arc::new(NativeSaveDialog) as Arc<dyn SaveDialog>)
-        });
+        let dialog = self.usable_save_dialog();
         match download::choose(
             &ACTIVITY_CSV,
             fixed.as_deref(),

@@ -109,6 +109,14 @@ impl KeywardApp {
         reload.map_err(UiError::Reload)
     }
 
+    /// The save dialog to ask through: the one set (tests), else the platform's when it can
+    /// be shown, else none (then files go straight to the downloads folder).
+    pub(super) fn usable_save_dialog(&self) -> Option<Arc<dyn SaveDialog>> {
+        self.save_dialog.clone().or_else(|| {
+            download::can_show_dialog().then(|| Arc::new(NativeSaveDialog) as Arc<dyn SaveDialog>)
+        })
+    }
+
     /// Download .json: straight to a file, or through a save dialog on a worker thread (the
     /// window keeps drawing; the answer is picked up by [`Self::poll_save`]).
     fn download_secret(
@@ -120,9 +128,7 @@ impl KeywardApp {
             return Ok(());
         }
         let fixed = self.options.download_dir.clone();
-        let dialog = self.save_dialog.clone().or_else(|| {
-            download::can_show_dialog().then(|| Arc::new(NativeSaveDialog) as Arc<dyn SaveDialog>)
-        });
+        let dialog = self.usable_save_dialog();
         let Some(secret) = self.session_mut().and_then(|s| s.secret.as_mut()) else {
             return Ok(());
         };
