@@ -18,6 +18,8 @@ pub enum Dismiss {
 
 /// The height a dialog's frame, title and the gap to the window's edges take.
 const MODAL_CHROME: f32 = 130.0;
+/// How much shorter than the room a scrolling dialog's body must get before it stops scrolling.
+const SCROLL_HYSTERESIS: f32 = 40.0;
 
 /// Shows a modal titled `title` (drawn in the names family). Returns the content's value and whether the user dismissed it
 /// (Esc or click outside, for [`Dismiss::Easy`] dialogs).
@@ -50,8 +52,17 @@ pub fn modal_ui<R>(
         // under its title instead of running off the top and bottom; one that fits is laid
         // out as it is (its height known from the last frame).
         let room = (ctx.content_rect().height() - MODAL_CHROME).max(MODAL_CHROME);
-        let last: f32 = ctx.data(|d| d.get_temp(height_id)).unwrap_or(0.0);
-        let (inner, height) = if last > room {
+        // (the body's height last frame, whether it scrolled): a body about the room's height
+        // measures a little differently scrolling and not, so it stops scrolling only once
+        // clearly shorter, or it would flip every frame.
+        let (last, scrolled): (f32, bool) =
+            ctx.data(|d| d.get_temp(height_id)).unwrap_or((0.0, false));
+        let scrolls = if scrolled {
+            last > room - SCROLL_HYSTERESIS
+        } else {
+            last > room
+        };
+        let (inner, height) = if scrolls {
             let out = egui::ScrollArea::vertical()
                 .id_salt("modal_body")
                 .max_height(room)
@@ -62,9 +73,14 @@ pub fn modal_ui<R>(
             let out = ui.scope(content);
             (out.inner, out.response.rect.height())
         };
-        if (height - last).abs() > 0.5 {
-            ctx.data_mut(|d| d.insert_temp(height_id, height));
-            if (height > room) != (last > room) {
+        let next = if scrolls {
+            height > room - SCROLL_HYSTERESIS
+        } else {
+            height > room
+        };
+        if (height - last).abs() > 0.5 || next != scrolled {
+            ctx.data_mut(|d| d.insert_temp(height_id, (height, next)));
+            if next != scrolls {
                 ctx.request_discard("a dialog began or stopped scrolling");
             }
         }
