@@ -92,7 +92,7 @@ fn a_rate_limited_key_gets_exactly_its_limit_then_429_with_the_headers() {
 
 #[test]
 fn credits_are_spent_by_cost_and_kept_across_a_restart() {
-    let (_s, _, paid, _, file) = limited();
+    let (s, _, paid, _, file) = limited();
     let auth = format!("Api-Key {}", secret(&paid));
     let server = Server::start(&[&file], &["--usage-every", "1"]);
     let r = server.get("/v1/check?cost=3", &[("Authorization", &auth)]);
@@ -117,6 +117,19 @@ fn credits_are_spent_by_cost_and_kept_across_a_restart() {
     // Stopped and started again on the same state folder: nothing is left.
     let (status, _) = server.stop();
     assert!(status.success());
+    // What is left was written back beside the file: the vault shows it, and Health says the
+    // key is out of credits.
+    let shown = s.run(&["--json", "key", "show", id(&paid)]).ok().json();
+    assert_eq!(shown["credits_left"], 0, "{shown}");
+    let text = s.run(&["key", "show", id(&paid)]).ok().stdout;
+    assert!(text.contains("Credits:    0 left"), "{text}");
+    let health = s.run(&["health"]).stdout;
+    let block: Vec<&str> = health
+        .lines()
+        .skip_while(|l| !l.starts_with("out_of_credits (1)"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(block.iter().any(|l| l.contains("'paid'")), "{health}");
     let again = Server::start(&[&file], &[]);
     let r = again.get("/v1/check", &[("Authorization", &auth)]);
     assert_eq!(r.status, 429, "credits came back after a restart: {r:?}");

@@ -159,6 +159,19 @@ fn the_usage_view_lists_the_busiest_keys_in_order_and_a_click_goes_to_the_key() 
         h.query_by_label("Usage chart: 40 checks on 1 of the last 30 days, 20 refused")
             .is_some()
     );
+    let highlighted = |h: &App, id: &str| {
+        h.state()
+            .session()
+            .expect("unlocked")
+            .keys
+            .is_highlighted(id)
+    };
+    assert!(highlighted(&h, &ids[1]), "the key gone to is marked");
+    // Another key's details: the mark does not stay on a row the details no longer show.
+    h.get_by_label("busy").click();
+    h.run();
+    assert_eq!(h.state().details_key(&h.ctx), Some(ids[0].as_str()));
+    assert!(!highlighted(&h, &ids[1]));
 }
 
 #[test]
@@ -176,4 +189,104 @@ fn the_usage_view_says_so_when_no_key_was_checked() {
         "the empty state"
     );
     assert!(h.query_by_label("never-checked").is_none());
+}
+
+/// Keys at their limits: `throttled` refused for its rate limit today, `spent` with no credits
+/// left; `calm` has credits to spare and is not listed. The busiest list shows their limits.
+#[test]
+fn the_usage_view_lists_the_keys_at_their_limits_with_their_credits_left() {
+    use keyward_verify::limits::{Credits, KeyLimits};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("limits.keyward");
+    let mut v = Vault::create(&path, PASS, window::fast_kdf()).expect("create");
+    let ws = v.add_workspace("acme", Preset::ReadWrite).expect("ws");
+    let p = v.add_project(ws.id, "billing").expect("project");
+    let env = v.add_environment(p.id, "prod", None).expect("env");
+    let credits = KeyLimits {
+        credits: Some(Credits {
+            initial: 100,
+            refill: None,
+        }),
+        ..KeyLimits::default()
+    };
+    let rated = KeyLimits {
+        rate: vec!["10/min".parse().expect("a rate limit")],
+        ..KeyLimits::default()
+    };
+    let ids: Vec<String> = [
+        ("throttled", rated),
+        ("spent", credits.clone()),
+        ("calm", credits),
+    ]
+    .into_iter()
+    .map(|(name, limits)| {
+        let mut key = NewKey::named(name);
+        key.policy.limits = limits.boxed();
+        v.create_key(env.id, key).expect("key").info.key_id
+    })
+    .collect();
+    let file = dir.path().join("published").join("acme.verifier.json");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    v.add_publish_target(Some(ws.id), &file, 0o644)
+        .expect("target");
+    drop(v);
+    let t = today();
+    let now = keyward::vault::now();
+    let usage = serde_json::json!({
+        "type": "keyward.usage",
+        "version": 1,
+        "updated_at": now,
+        "keys": {
+            ids[0].clone(): {"outcomes": [[t, {"valid": 10, "rate_limited": 7}]]},
+            ids[1].clone(): {
+                "outcomes": [[t - 5 * DAY, {"valid": 100}]],
+                "credits": {"remaining": 0, "at": now - 60}
+            },
+            ids[2].clone(): {
+                "outcomes": [[t, {"valid": 60}]],
+                "credits": {"remaining": 40, "at": now - 60}
+            }
+        }
+    });
+    std::fs::write(format!("{}.usage.json", file.display()), usage.to_string())
+        .expect("write the usage file");
+
+    let mut h = window::unlocked_app(dir.path(), path, WIDE, PASS);
+    h.click("Usage");
+    let s = h.state().session().expect("unlocked");
+    let listed: Vec<(&str, u64, Option<u64>)> = s
+        .at_limits
+        .iter()
+        .map(|k| (k.name.as_str(), k.rate_limited_7d, k.credits_left))
+        .collect();
+    assert_eq!(
+        listed,
+        [("throttled", 7, None), ("spent", 0, Some(0))],
+        "most refusals first; calm is not at its limits"
+    );
+    let calm = s
+        .busiest
+        .iter()
+        .find(|k| k.name == "calm")
+        .expect("calm is among the busiest");
+    assert_eq!(calm.credits_left, Some(40));
+    assert!(h.has_text("At their limits (2)"), "the list's title");
+    assert!(h.has_text("Credits left"), "its column");
+    assert!(h.has_text("Busiest (30 days)"), "the busiest list's title");
+    assert!(h.has_text("10/min"), "throttled's limit in words");
+    // Keys at their limits are in both lists, the list of them first.
+    let ys =
+        |name: &str| -> Vec<f32> { h.query_all_by_label(name).map(|n| n.rect().min.y).collect() };
+    assert_eq!(ys("throttled").len(), 2, "in both lists");
+    assert_eq!(ys("calm").len(), 1, "among the busiest only");
+    assert!(ys("throttled").iter().any(|&y| y < ys("calm")[0]));
+
+    // A click on a key at its limits goes to it; its details say what is left.
+    h.query_all_by_label("spent")
+        .next()
+        .expect("spent is listed")
+        .click();
+    h.run();
+    assert_eq!(h.state().details_key(&h.ctx), Some(ids[1].as_str()));
+    assert!(h.has_text("0 left"), "the detail panel's credits");
 }

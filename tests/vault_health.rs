@@ -193,6 +193,7 @@ on_both_stores! {
         let busy = l.key("busy", Some(60), false);
         let broke = l.key("broke", Some(60), false);
         let calm = l.key("calm", Some(60), false);
+        let spent = l.key("spent", Some(60), false);
         let now = l.v.now();
         let today = now - now.rem_euclid(DAY);
         // What serve writes beside the file: per UTC day, each check's outcome.
@@ -202,6 +203,8 @@ on_both_stores! {
                 busy.as_str(): { "last_used_at": now, "outcomes": [[today - 3 * DAY, {"valid": 90, "rate_limited": 4}]] },
                 broke.as_str(): { "last_used_at": now, "outcomes": [[today, {"valid": 10, "usage_exceeded": 2}]] },
                 calm.as_str(): { "last_used_at": now, "outcomes": [[today, {"valid": 10, "insufficient_scope": 1}]] },
+                // Nothing refused yet, but serve counted the last of its credits.
+                spent.as_str(): { "last_used_at": now, "credits": {"remaining": 0, "at": now} },
             }
         });
         let usage_file = dir.path().join("acme.verifier.json.usage.json");
@@ -209,6 +212,18 @@ on_both_stores! {
         assert_eq!(l.kinds_of(&busy), vec![FindingKind::NearLimit]);
         assert_eq!(l.kinds_of(&broke), vec![FindingKind::OutOfCredits]);
         assert!(l.kinds_of(&calm).is_empty());
+        assert_eq!(l.kinds_of(&spent), vec![FindingKind::OutOfCredits]);
+        // The window's reload finds them while it lists the keys: the same findings.
+        let pairs = |findings: Vec<keyward::vault::Finding>| {
+            let mut p: Vec<(String, FindingKind)> =
+                findings.into_iter().map(|f| (f.subject, f.kind)).collect();
+            p.sort_by(|a, b| (a.0.as_str(), a.1.code()).cmp(&(b.0.as_str(), b.1.code())));
+            p
+        };
+        assert_eq!(
+            pairs(l.v.health_and_keys(None, |_| {}).expect("walked")),
+            pairs(l.v.health(None).expect("health"))
+        );
         // A week on, the refusals are old news (the file is rewritten as serve prunes it).
         l.advance(5);
         assert!(l.kinds_of(&busy).is_empty(), "refused 8 days ago");

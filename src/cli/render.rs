@@ -134,6 +134,11 @@ pub fn key(k: &KeyInfo) -> String {
     if let Some(limits) = k.policy.limits.as_deref() {
         lines.push(format!("Limits:     {}", limits.summary()));
     }
+    if let Some(left) = k.credits_left {
+        lines.push(format!(
+            "Credits:    {left} left (as keyward serve last counted)"
+        ));
+    }
     if let Some(r) = k.revoked_at {
         lines.push(format!("Revoked:    {}", format_time(r)));
     }

@@ -69,6 +69,7 @@ fn usage_json(key: &KeyInfo, s: &UsageSeries) -> serde_json::Value {
         "allowed": s.total() - s.refused_total(),
         "refused": s.refused_total(),
         "total": s.total(),
+        "credits_left": key.credits_left,
     })
 }
 
@@ -87,8 +88,12 @@ fn usage_text(key: &KeyInfo, s: &UsageSeries) -> String {
         format_date(s.from),
         format_date(s.to)
     );
+    let credits = key
+        .credits_left
+        .map(|left| format!("\nCredits left: {left} (as keyward serve last counted)"))
+        .unwrap_or_default();
     if s.is_empty() {
-        return format!("{title}\nNo checks in the last {} days.", s.days);
+        return format!("{title}\nNo checks in the last {} days.{credits}", s.days);
     }
     let reasons = s.reasons();
     let mut headers = vec!["DATE", "ALLOWED"];
@@ -120,5 +125,5 @@ fn usage_text(key: &KeyInfo, s: &UsageSeries) -> String {
     }));
     sum.push(count(s.total()));
     rows.push(sum);
-    format!("{title}\n{}", render::table(&headers, &rows))
+    format!("{title}\n{}{credits}", render::table(&headers, &rows))
 }

@@ -145,7 +145,12 @@ impl App {
             let v = source.verify(at_ms, presented, request);
             if v.result != Outcome::NotFound {
                 if let Some(id) = &v.key_id {
-                    source.usage.record(id, v.result.as_str(), at);
+                    source.usage.record(
+                        id,
+                        v.result.as_str(),
+                        v.limits.as_ref().and_then(|l| l.credits.as_ref()),
+                        at,
+                    );
                 }
                 return v;
             }
@@ -197,7 +202,12 @@ impl App {
                 }
             };
             if let Some(id) = &v.key_id {
-                source.usage.record(id, v.result.as_str(), at);
+                source.usage.record(
+                    id,
+                    v.result.as_str(),
+                    v.limits.as_ref().and_then(|l| l.credits.as_ref()),
+                    at,
+                );
             }
             return v;
         }

@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+use keyward_verify::CreditReport;
+
 use crate::vault::{
-    self, DAY_SECS, HOUR_SECS, Timestamp, UsageFile, usage_path, write_file_atomically,
+    self, CreditsSeen, DAY_SECS, HOUR_SECS, Timestamp, UsageFile, usage_path, write_file_atomically,
 };
 
 use super::lock::lock;
@@ -21,6 +23,8 @@ struct Pending {
     hours: Vec<(Timestamp, u64)>,
     /// Counts per day start and outcome code.
     outcomes: Vec<(Timestamp, String, u64)>,
+    /// For a key with credits: what the last check left.
+    credits: Option<CreditsSeen>,
 }
 
 impl Pending {
@@ -43,8 +47,15 @@ pub struct UsageRecorder {
 }
 
 impl UsageRecorder {
-    /// Counts one check that found `key_id`, and how it ended (`outcome`, its code).
-    pub fn record(&self, key_id: &str, outcome: &str, now: Timestamp) {
+    /// Counts one check that found `key_id`, how it ended (`outcome`, its code) and, for a key
+    /// with credits, what it left of them.
+    pub fn record(
+        &self,
+        key_id: &str,
+        outcome: &str,
+        credits: Option<&CreditReport>,
+        now: Timestamp,
+    ) {
         let hour = now.div_euclid(HOUR_SECS) * HOUR_SECS;
         let day = now.div_euclid(DAY_SECS) * DAY_SECS;
         let mut pending = lock(&self.pending);
@@ -58,6 +69,14 @@ impl UsageRecorder {
             _ => entry.hours.push((hour, 1)),
         }
         entry.add_outcome(day, outcome, 1);
+        if let Some(c) = credits {
+            entry.credits = Some(CreditsSeen {
+                remaining: c.remaining,
+                at: now,
+                refill_at: c.refill_at,
+                refill_to: c.refill_to,
+            });
+        }
     }
 
     /// Merges the pending counts into `FILE.usage.json` beside `verifier` and writes it
@@ -72,6 +91,9 @@ impl UsageRecorder {
         for (id, p) in &taken {
             file.add(id, p.last_used_at, &p.hours);
             file.add_outcomes(id, &p.outcomes);
+            if let Some(seen) = p.credits {
+                file.set_credits(id, seen);
+            }
         }
         file.updated_at = now;
         file.prune(now);
@@ -92,6 +114,8 @@ impl UsageRecorder {
                     for (day, code, n) in p.outcomes {
                         entry.add_outcome(day, &code, n);
                     }
+                    // What was recorded since the failed write is the later report.
+                    entry.credits = CreditsSeen::newer(p.credits, entry.credits);
                 }
                 Err(e)
             }
@@ -112,16 +136,23 @@ mod tests {
         let day = now.div_euclid(DAY_SECS) * DAY_SECS;
         let usage = UsageRecorder::default();
         for outcome in ["valid", "valid", "revoked"] {
-            usage.record("kid_a", outcome, now);
+            usage.record("kid_a", outcome, None, now);
         }
+        let credits = |remaining| CreditReport {
+            remaining,
+            refill_at: None,
+            refill_to: None,
+        };
+        usage.record("kid_c", "valid", Some(&credits(1)), now - 1);
+        usage.record("kid_c", "usage_exceeded", Some(&credits(0)), now);
         assert!(
             usage
                 .flush(&dir.path().join("missing/acme.verifier.json"), now)
                 .is_err()
         );
-        usage.record("kid_a", "valid", now + 1);
+        usage.record("kid_a", "valid", None, now + 1);
         let verifier = dir.path().join("acme.verifier.json");
-        assert_eq!(usage.flush(&verifier, now + 1).expect("written"), 1);
+        assert_eq!(usage.flush(&verifier, now + 1).expect("written"), 2);
         let file = UsageFile::read(&usage_path(&verifier)).expect("usage file");
         let record = &file.keys["kid_a"];
         assert_eq!(record.days, [(day, 4)]);
@@ -135,6 +166,15 @@ mod tests {
                 .map(|(c, &n)| (c.as_str(), n))
                 .collect::<Vec<_>>(),
             [("revoked", 1), ("valid", 3)]
+        );
+        assert_eq!(record.credits, None, "a key without credits reports none");
+        // The last check's credits are kept, through the failed write too.
+        let c = file.keys["kid_c"].credits.expect("credits written");
+        assert_eq!((c.remaining, c.at), (0, now));
+        assert_eq!(
+            file.usage_of("kid_c", now + 2)
+                .and_then(|u| u.credits_left(now + 2)),
+            Some(0)
         );
     }
 }

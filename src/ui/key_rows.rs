@@ -394,6 +394,7 @@ pub(super) mod tests {
             last_used_at: None,
             uses_24h: None,
             uses_30d: None,
+            credits_left: None,
             revoked_at: None,
             status: KeyStatus::Active,
             display: display.into(),

@@ -163,6 +163,14 @@ impl KeyTable {
         self.scroll_to = position(self);
     }
 
+    /// Ends the highlight of a key other than `key_id` (whose details are shown now), so that
+    /// one row does not stay marked while the details show another.
+    pub fn highlight_only(&mut self, key_id: &str) {
+        if !self.is_highlighted(key_id) {
+            self.highlight = None;
+        }
+    }
+
     pub fn is_highlighted(&self, key_id: &str) -> bool {
         self.highlight.as_deref() == Some(key_id)
     }

@@ -58,6 +58,7 @@ pub use model::{
     NodeId, NodeKind, PassphraseStrength, Preset, Scope, Timestamp, format_date, format_time, now,
     parse_time, status_at, validate_name,
 };
+pub use publishing::credits_seen::CreditsSeen;
 pub use publishing::exposure::Found;
 pub use publishing::outcomes::{OUTCOME_DAYS_KEPT, OutcomeDays};
 pub use publishing::signing::VerifierKeyInfo;

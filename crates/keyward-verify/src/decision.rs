@@ -104,6 +104,9 @@ pub struct CreditReport {
     /// Unix seconds of the next refill, if the credits are refilled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refill_at: Option<Timestamp>,
+    /// What the refill brings them back to (the policy's, not reported: the caller knows it).
+    #[serde(skip)]
+    pub refill_to: Option<u64>,
 }
 
 /// Every limit's state after a check, as `/v1/verify` and `keyward verify` report it.
@@ -137,6 +140,11 @@ impl LimitReport {
             credits: answer.credits.map(|c| CreditReport {
                 remaining: c.remaining,
                 refill_at: c.next_refill,
+                refill_to: limits
+                    .credits
+                    .as_ref()
+                    .and_then(|c| c.refill.as_ref())
+                    .map(|r| r.amount),
             }),
         }
     }

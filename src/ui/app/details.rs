@@ -51,6 +51,7 @@ impl KeywardApp {
         };
         match command {
             ViewCommand::ShowKey(key_id) if details_panel::fits(ctx) => {
+                s.keys.highlight_only(&key_id);
                 self.settings.details_open = true;
                 self.details.show(key_id);
             }

@@ -179,6 +179,20 @@ fn detail_ui(
                 None => ui.label("none"),
             };
             ui.end_row();
+            if let Some(left) = k.credits_left {
+                ui.label(muted("Credits"));
+                let text = format!(
+                    "{} left",
+                    crate::numbers::count(usize::try_from(left).unwrap_or(usize::MAX))
+                );
+                let label = if left == 0 {
+                    ui.label(RichText::new(text).color(theme::DANGER))
+                } else {
+                    ui.label(text)
+                };
+                label.on_hover_text("As keyward serve last counted, from its usage files");
+                ui.end_row();
+            }
             if let Some(at) = k.revoked_at {
                 ui.label(muted("Revoked"));
                 time_label(ui, at, "");

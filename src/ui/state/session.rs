@@ -86,6 +86,9 @@ pub struct Session {
     /// The busiest keys over the last days, read when the Usage view is shown and at every
     /// reload while it is.
     pub busiest: Vec<crate::vault::BusyKey>,
+    /// The keys that ran into their rate limits lately or are out of credits (the Usage view),
+    /// read with [`Session::busiest`].
+    pub at_limits: Vec<crate::vault::BusyKey>,
     /// What the last Doctor run found, shown until closed.
     pub doctor: Option<crate::vault::DoctorReport>,
     /// Other members' changes to a shared vault, and whether its server is reachable.
@@ -140,6 +143,7 @@ impl Session {
             default_expiry_days: 90,
             vault_activity: None,
             busiest: Vec::new(),
+            at_limits: Vec::new(),
             doctor: None,
             live: Live::default(),
             key_views: KeyViews::default(),
@@ -237,11 +241,15 @@ impl Session {
         Ok(())
     }
 
-    /// Reads the busiest keys for the Usage view.
+    /// Reads the busiest keys, and those at their limits, for the Usage view.
     pub fn read_busiest(&mut self) -> Result<(), String> {
         self.busiest = self
             .vault
             .busiest_keys(BUSIEST_DAYS, BUSIEST_SHOWN)
+            .map_err(|e| e.to_string())?;
+        self.at_limits = self
+            .vault
+            .keys_at_their_limits(BUSIEST_DAYS, BUSIEST_SHOWN)
             .map_err(|e| e.to_string())?;
         Ok(())
     }

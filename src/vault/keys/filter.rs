@@ -121,6 +121,7 @@ mod tests {
             last_used_at: None,
             uses_24h: None,
             uses_30d: None,
+            credits_left: None,
             revoked_at: None,
             status,
             display: "kw_4yHc…a1b2".into(),

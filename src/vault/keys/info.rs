@@ -74,6 +74,8 @@ pub struct KeyInfo {
     /// the usage files beside the publish targets; `None` when no usage file mentions it.
     pub uses_24h: Option<u64>,
     pub uses_30d: Option<u64>,
+    /// For a key with credits: what is left as `keyward serve` last counted (usage files).
+    pub credits_left: Option<u64>,
     pub revoked_at: Option<Timestamp>,
     pub status: KeyStatus,
     /// `prefix_abcd…wxyz`.
@@ -114,6 +116,8 @@ struct KeyInfoJson<'a> {
     old_secret_valid_until: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     limits: Option<&'a KeyLimits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credits_left: Option<u64>,
 }
 
 impl Serialize for KeyInfo {
@@ -135,6 +139,7 @@ impl Serialize for KeyInfo {
             details: &self.details,
             old_secret_valid_until: self.old_secret_valid_until,
             limits: self.policy.limits.as_deref(),
+            credits_left: self.credits_left,
         }
         .serialize(s)
     }

@@ -67,7 +67,7 @@ impl Vault {
         let row = key_row(&*self.conn, key_id)?;
         let now = self.now();
         let mut info = self.key_info(&tree, &row, now)?;
-        usage::apply(&self.service_usage(now), &mut info);
+        usage::apply(&self.service_usage(now), &mut info, now);
         Ok(info)
     }
 
@@ -151,6 +151,7 @@ pub(in crate::vault) fn key_info_of(
             last_used_at: row.last_used_at,
             uses_24h: None,
             uses_30d: None,
+            credits_left: None,
             revoked_at: None,
             status: KeyStatus::Tampered,
             display: String::new(),

@@ -94,6 +94,7 @@ impl<H> KeyData<H> {
             last_used_at,
             uses_24h: None,
             uses_30d: None,
+            credits_left: None,
             revoked_at: self.revoked_at,
             display: self.display,
             details: KeyDetails {

@@ -38,7 +38,7 @@ impl RowDecoder<'_> {
     /// The key as lists show it (`Tampered` when the row fails its checks).
     pub fn key_info(&self, row: &store::KeyRow, committed: bool) -> KeyInfo {
         let mut info = key_info_of(self.sealer, self.tree, row, committed, self.now);
-        usage::apply(self.usage, &mut info);
+        usage::apply(self.usage, &mut info, self.now);
         info
     }
 }

@@ -17,6 +17,7 @@ use crate::vault::keys::record::listed_status;
 use crate::vault::keys::walk::RowDecoder;
 use crate::vault::maintenance::settings;
 use crate::vault::model::{KeyInfo, KeyStatus, NodeId, Timestamp, format_time};
+use crate::vault::publishing::usage::KeyUsage;
 use crate::vault::records::PreviousUntil;
 use crate::vault::store::Store;
 
@@ -176,10 +177,13 @@ struct KeyFacts {
     /// Checks refused for a rate limit in the last 7 days, and for credits in the last 2.
     rate_limited_7d: u64,
     usage_exceeded_2d: u64,
+    /// What a service last counted of its credits.
+    credits_left: Option<u64>,
 }
 
 impl KeyFacts {
-    fn of(k: &KeyInfo) -> KeyFacts {
+    /// A listed key's facts, with what the usage files say of its limits.
+    fn of(k: &KeyInfo, usage: Option<&KeyUsage>) -> KeyFacts {
         KeyFacts {
             status: k.status,
             expires_at: k.policy.expires_at,
@@ -187,8 +191,9 @@ impl KeyFacts {
             last_used_at: k.last_used_at,
             full_access: k.full_access,
             old_secret_valid_until: k.old_secret_valid_until,
-            rate_limited_7d: 0,
-            usage_exceeded_2d: 0,
+            rate_limited_7d: usage.map_or(0, |u| u.rate_limited_7d),
+            usage_exceeded_2d: usage.map_or(0, |u| u.usage_exceeded_2d),
+            credits_left: k.credits_left,
         }
     }
 }
@@ -222,7 +227,7 @@ fn key_findings(k: &KeyFacts, now: Timestamp) -> Kinds {
     if k.old_secret_valid_until.is_some_and(|t| t > now) {
         out.push(FindingKind::OldSecretInGrace);
     }
-    if k.usage_exceeded_2d > 0 {
+    if k.usage_exceeded_2d > 0 || k.credits_left == Some(0) {
         out.push(FindingKind::OutOfCredits);
     }
     if k.rate_limited_7d > 0 {
@@ -290,6 +295,7 @@ fn key_found(
         old_secret_valid_until: v.previous.map(|p| p.valid_until),
         rate_limited_7d: usage.map_or(0, |u| u.rate_limited_7d),
         usage_exceeded_2d: usage.map_or(0, |u| u.usage_exceeded_2d),
+        credits_left: usage.and_then(|u| u.credits_left(d.now)),
     };
     let kinds = key_findings(&facts, d.now);
     (kinds.len > 0).then(|| KeyFound {
@@ -419,8 +425,11 @@ impl Vault {
     ) -> Result<Vec<Finding>> {
         let now = self.now();
         let mut out = Vec::new();
+        // The listing carries the usage counts but not the refusals by reason.
+        let usage = self.service_usage(now);
         self.each_key(node, |k| {
-            for kind in key_findings(&KeyFacts::of(&k), now).iter() {
+            let facts = KeyFacts::of(&k, usage.get(&k.key_id));
+            for kind in key_findings(&facts, now).iter() {
                 out.push(key_finding(
                     kind,
                     k.key_id.clone(),

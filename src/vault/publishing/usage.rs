@@ -11,7 +11,8 @@
 //!       "last_used_at": 1764089990,
 //!       "hours": [[1764086400, 12], [1764090000, 3]],
 //!       "days": [[1764028800, 15]],
-//!       "outcomes": [[1764028800, {"valid": 14, "insufficient_scope": 1}]]
+//!       "outcomes": [[1764028800, {"valid": 14, "insufficient_scope": 1}]],
+//!       "credits": {"remaining": 9120, "at": 1764089990}
 //!     }
 //!   }
 //! }
@@ -20,7 +21,9 @@
 //! Times are unix seconds. `hours` holds the checks that found the key per hour (the hour's
 //! start) for the last 24 hours, `days` per UTC day for the last 30 days, and `outcomes` per UTC
 //! day for the last 90 days how many of them ended in each outcome (`super::outcomes`; files
-//! written before it have none and still read, and readers before it ignore it). A writer merges its
+//! written before it have none and still read, and readers before it ignore it); `credits`, for a
+//! key with credits, what was left when the service last counted (`super::credits_seen`). A
+//! writer merges its
 //! new counts with what the file holds, so a restart loses nothing. The vault reads these files
 //! leniently: one that is missing, too large or not in this shape is ignored.
 
@@ -30,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::credits_seen::{self, CreditsSeen};
 use super::outcomes::OutcomeDays;
 use crate::vault::model::Timestamp;
 
@@ -59,6 +63,13 @@ pub struct KeyUsageRecord {
     /// Per UTC day, the count of each outcome of the checks that found the key.
     #[serde(default, skip_serializing_if = "OutcomeDays::is_empty")]
     pub outcomes: OutcomeDays,
+    /// For a key with credits: what was left when the service last counted.
+    #[serde(
+        default,
+        deserialize_with = "credits_seen::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub credits: Option<CreditsSeen>,
 }
 
 /// The whole `.usage.json` file.
@@ -92,6 +103,26 @@ pub struct KeyUsage {
     pub rate_limited_7d: u64,
     /// Checks refused for the key's credits today or yesterday (UTC).
     pub usage_exceeded_2d: u64,
+    /// The key's credits as a service last counted them (the newest report of all files).
+    pub credits: Option<CreditsSeen>,
+}
+
+impl KeyUsage {
+    /// Merges another file's usage of the same key in: the newest last use and credits
+    /// report, counts added.
+    pub fn add(&mut self, u: &KeyUsage) {
+        self.last_used_at = self.last_used_at.max(u.last_used_at);
+        self.uses_24h = self.uses_24h.saturating_add(u.uses_24h);
+        self.uses_30d = self.uses_30d.saturating_add(u.uses_30d);
+        self.rate_limited_7d = self.rate_limited_7d.saturating_add(u.rate_limited_7d);
+        self.usage_exceeded_2d = self.usage_exceeded_2d.saturating_add(u.usage_exceeded_2d);
+        self.credits = CreditsSeen::newer(self.credits, u.credits);
+    }
+
+    /// Credits left at `now`, when a service reported the key's credits.
+    pub fn credits_left(&self, now: Timestamp) -> Option<u64> {
+        self.credits.map(|c| c.left_at(now))
+    }
 }
 
 /// `path` + `.usage.json`.
@@ -136,6 +167,12 @@ impl UsageFile {
         }
     }
 
+    /// Keeps `seen` as `key_id`'s credits unless the file holds a newer report.
+    pub fn set_credits(&mut self, key_id: &str, seen: CreditsSeen) {
+        let record = self.keys.entry(key_id.to_owned()).or_default();
+        record.credits = CreditsSeen::newer(record.credits, Some(seen));
+    }
+
     /// Merges another file's counts in (the newer last use, counts added).
     pub fn merge(&mut self, other: &UsageFile) {
         for (id, theirs) in &other.keys {
@@ -148,6 +185,7 @@ impl UsageFile {
                 bump(&mut record.days, at, n);
             }
             record.outcomes.merge(&theirs.outcomes);
+            record.credits = CreditsSeen::newer(record.credits, theirs.credits);
         }
     }
 
@@ -200,6 +238,10 @@ fn summarize(record: &KeyUsageRecord, now: Timestamp) -> KeyUsage {
         uses_30d: sum(&record.days, day_floor, 1),
         rate_limited_7d: refused(record, "rate_limited", 7, now),
         usage_exceeded_2d: refused(record, "usage_exceeded", 2, now),
+        // Like a last use, a report from beyond clock skew ahead is not believed.
+        credits: record
+            .credits
+            .filter(|c| (0..=now.saturating_add(MAX_CLOCK_SKEW_SECS)).contains(&c.at)),
     }
 }
 
@@ -218,30 +260,37 @@ fn refused(record: &KeyUsageRecord, code: &str, days: i64, now: Timestamp) -> u6
 /// Usage of every key found in the usage files beside `verifier_files`, merged (the newest
 /// last use, counts added). Broken or hostile files are skipped.
 pub fn collect(verifier_files: &[PathBuf], now: Timestamp) -> HashMap<String, KeyUsage> {
+    let files: Vec<UsageFile> = verifier_files
+        .iter()
+        .filter_map(|f| UsageFile::read(&usage_path(f)))
+        .collect();
+    collect_of(&files, now)
+}
+
+/// Every key's usage in `files`, merged.
+pub fn collect_of(files: &[UsageFile], now: Timestamp) -> HashMap<String, KeyUsage> {
     let mut all: HashMap<String, KeyUsage> = HashMap::new();
-    for file in verifier_files {
-        let Some(usage) = UsageFile::read(&usage_path(file)) else {
-            continue;
-        };
-        for (id, record) in &usage.keys {
-            let u = summarize(record, now);
-            let seen = all.entry(id.clone()).or_default();
-            seen.last_used_at = seen.last_used_at.max(u.last_used_at);
-            seen.uses_24h = seen.uses_24h.saturating_add(u.uses_24h);
-            seen.uses_30d = seen.uses_30d.saturating_add(u.uses_30d);
-            seen.rate_limited_7d = seen.rate_limited_7d.saturating_add(u.rate_limited_7d);
-            seen.usage_exceeded_2d = seen.usage_exceeded_2d.saturating_add(u.usage_exceeded_2d);
+    for file in files {
+        for (id, record) in &file.keys {
+            all.entry(id.clone())
+                .or_default()
+                .add(&summarize(record, now));
         }
     }
     all
 }
 
 /// Puts a key's usage through services into its list row.
-pub(crate) fn apply(usage: &HashMap<String, KeyUsage>, info: &mut crate::vault::model::KeyInfo) {
+pub(crate) fn apply(
+    usage: &HashMap<String, KeyUsage>,
+    info: &mut crate::vault::model::KeyInfo,
+    now: Timestamp,
+) {
     if let Some(u) = usage.get(&info.key_id) {
         info.last_used_at = info.last_used_at.max(u.last_used_at);
         info.uses_24h = Some(u.uses_24h);
         info.uses_30d = Some(u.uses_30d);
+        info.credits_left = u.credits_left(now);
     }
 }
 
@@ -320,6 +369,37 @@ mod tests {
             f.usage_of("kid_0ex6AVO5sYpLDRHfn", now).unwrap().uses_30d,
             15
         );
+    }
+
+    /// Credits reported by a service read back; junk in their place is dropped without losing
+    /// the rest of the file, and a report from the far future is not believed.
+    #[test]
+    fn credits_read_leniently() {
+        let now = 1_764_090_000;
+        let with = |credits: &str| {
+            format!(
+                r#"{{"type":"keyward.usage","version":1,"updated_at":0,"keys":{{"k":{{"last_used_at":{now},"days":[[{now},3]],"credits":{credits}}}}}}}"#
+            )
+        };
+        let good =
+            UsageFile::parse(&with(&format!(r#"{{"remaining":7,"at":{now}}}"#))).expect("reads");
+        assert_eq!(good.usage_of("k", now).unwrap().credits_left(now), Some(7));
+        for junk in [
+            r#""x""#.to_owned(),
+            r#"{"remaining":-1,"at":0}"#.to_owned(),
+            r#"{"at":0}"#.to_owned(),
+            "true".to_owned(),
+        ] {
+            let f = UsageFile::parse(&with(&junk)).expect("junk credits are not fatal");
+            let u = f.usage_of("k", now).unwrap();
+            assert_eq!((u.credits, u.uses_30d), (None, 3), "{junk}");
+        }
+        let ahead = UsageFile::parse(&with(&format!(
+            r#"{{"remaining":0,"at":{}}}"#,
+            now + 86_400
+        )))
+        .expect("reads");
+        assert_eq!(ahead.usage_of("k", now).unwrap().credits_left(now), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::usage::{DAY_SECS, UsageFile, usage_path};
+use super::usage::{DAY_SECS, KeyUsage, UsageFile, collect_of, usage_path};
 use crate::vault::error::Result;
 use crate::vault::model::{NodeId, Timestamp};
 use crate::vault::{Outcome, Vault};
@@ -88,7 +88,8 @@ impl UsageSeries {
     }
 }
 
-/// One of the busiest keys: its checks over the window.
+/// One of the busiest keys, or of those at their limits: its checks over the window, its
+/// limits, and what the usage files say of them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BusyKey {
     pub key_id: String,
@@ -98,6 +99,22 @@ pub struct BusyKey {
     pub node_id: NodeId,
     pub total: u64,
     pub refused: u64,
+    /// The key's limits in words (`KeyLimits::summary`), if it has any.
+    pub limits: Option<String>,
+    /// Checks refused for a rate limit over the last 7 days.
+    pub rate_limited_7d: u64,
+    /// Checks refused for its credits today or yesterday.
+    pub usage_exceeded_2d: u64,
+    /// Credits left, as a service last counted.
+    pub credits_left: Option<u64>,
+}
+
+impl BusyKey {
+    /// Whether the key ran into a limit lately or has no credits left (Health's "near its
+    /// limit" and "out of credits").
+    pub fn at_its_limits(&self) -> bool {
+        self.rate_limited_7d > 0 || self.usage_exceeded_2d > 0 || self.credits_left == Some(0)
+    }
 }
 
 /// How a refusal's code is shown: as itself when this build knows the outcome, else
@@ -195,25 +212,65 @@ impl Vault {
     /// first (keys the vault no longer holds are left out; a usage file is outside input, so
     /// after [`MAX_MISSES`] ids the vault does not hold, the search stops).
     pub fn busiest_keys(&self, days: u32, top: usize) -> Result<Vec<BusyKey>> {
+        let files = self.usage_files_here();
         let mut totals: Vec<(String, (u64, u64))> =
-            totals_of(&self.usage_files_here(), self.now(), days)
-                .into_iter()
-                .collect();
+            totals_of(&files, self.now(), days).into_iter().collect();
         totals.sort_unstable_by(|(a, (x, _)), (b, (y, _))| y.cmp(x).then_with(|| a.cmp(b)));
+        self.busy_keys(&files, totals, top)
+    }
+
+    /// The keys that ran into a rate limit in the last 7 days, were refused for their credits
+    /// in the last 2, or have none left, most refusals first (at most `top`; the same
+    /// [`MAX_MISSES`] bound as [`Vault::busiest_keys`]).
+    pub fn keys_at_their_limits(&self, days: u32, top: usize) -> Result<Vec<BusyKey>> {
+        let files = self.usage_files_here();
+        let now = self.now();
+        let totals = totals_of(&files, now, days);
+        let mut ids: Vec<(String, u64)> = collect_of(&files, now)
+            .into_iter()
+            .filter(|(_, u)| {
+                u.rate_limited_7d > 0 || u.usage_exceeded_2d > 0 || u.credits_left(now) == Some(0)
+            })
+            .map(|(id, u)| (id, u.rate_limited_7d.saturating_add(u.usage_exceeded_2d)))
+            .collect();
+        ids.sort_unstable_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.cmp(b)));
+        let asked = ids
+            .into_iter()
+            .map(|(id, _)| {
+                let counts = totals.get(&id).copied().unwrap_or_default();
+                (id, counts)
+            })
+            .collect();
+        self.busy_keys(&files, asked, top)
+    }
+
+    /// The vault's keys among `asked` (in that order, at most `top`), with their limits and
+    /// usage.
+    fn busy_keys(
+        &self,
+        files: &[UsageFile],
+        asked: Vec<(String, (u64, u64))>,
+        top: usize,
+    ) -> Result<Vec<BusyKey>> {
         let tree = self.tree()?;
         let now = self.now();
-        let mut busiest = Vec::new();
-        for (looked_up, (key_id, (total, refused))) in totals.into_iter().enumerate() {
+        let mut found = Vec::new();
+        for (looked_up, (key_id, (total, refused))) in asked.into_iter().enumerate() {
             // The ids looked up so far that the vault does not hold.
-            let misses = looked_up - busiest.len();
-            if busiest.len() >= top || misses > MAX_MISSES {
+            let misses = looked_up - found.len();
+            if found.len() >= top || misses > MAX_MISSES {
                 break;
             }
             let Some(row) = self.conn.key_by_key_id(&key_id)? else {
                 continue;
             };
             let info = self.key_info(&tree, &row, now)?;
-            busiest.push(BusyKey {
+            let usage = usage_in(files, &key_id, now);
+            found.push(BusyKey {
+                limits: info.policy.limits.as_deref().map(|l| l.summary()),
+                rate_limited_7d: usage.rate_limited_7d,
+                usage_exceeded_2d: usage.usage_exceeded_2d,
+                credits_left: usage.credits_left(now),
                 key_id,
                 name: info.name,
                 node: info.node,
@@ -222,8 +279,17 @@ impl Vault {
                 refused,
             });
         }
-        Ok(busiest)
+        Ok(found)
     }
+}
+
+/// `key_id`'s usage in `files`, merged.
+fn usage_in(files: &[UsageFile], key_id: &str, now: Timestamp) -> KeyUsage {
+    let mut all = KeyUsage::default();
+    for u in files.iter().filter_map(|f| f.usage_of(key_id, now)) {
+        all.add(&u);
+    }
+    all
 }
 
 #[cfg(test)]
