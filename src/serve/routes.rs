@@ -31,6 +31,16 @@ pub const RESULT_HEADER: &str = "x-keyward-result";
 pub const KEY_ID_HEADER: &str = "x-keyward-key-id";
 pub const SCOPES_HEADER: &str = "x-keyward-scopes";
 
+// Header names made once, at compile time (`from_static` at run time checks the name on every
+// answer).
+const RESULT_NAME: HeaderName = HeaderName::from_static(RESULT_HEADER);
+const KEY_ID_NAME: HeaderName = HeaderName::from_static(KEY_ID_HEADER);
+const SCOPES_NAME: HeaderName = HeaderName::from_static(SCOPES_HEADER);
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+/// Room for a refusal's JSON with a rate limit or two, so that it is written without growing.
+const REFUSAL_CAPACITY: usize = 384;
+
 pub fn router(app: Arc<App>) -> Router {
     let mut router = Router::new()
         .route("/v1/verify", post(verify))
@@ -311,9 +321,23 @@ fn respond(app: &App, asked: &Asked, verification: Option<Verification>) -> Resp
     );
     let mut response = match &verification {
         _ if status == StatusCode::NO_CONTENT => status.into_response(),
-        // Written straight from the verification, with no JSON tree in between: a flood of
-        // 429s is what a rate-limited key's client sends.
-        Some(v) => (status, axum::Json(v)).into_response(),
+        // Written straight from the verification into a buffer large enough, with no JSON
+        // tree in between: a flood of 429s is what a rate-limited key's client sends.
+        Some(v) => {
+            let mut body = Vec::with_capacity(REFUSAL_CAPACITY);
+            match serde_json::to_writer(&mut body, v) {
+                Ok(()) => (
+                    status,
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    )],
+                    body,
+                )
+                    .into_response(),
+                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        }
         None => (
             status,
             axum::Json(json!({ "result": result.as_str(), "key_id": null, "scopes": [] })),
@@ -321,10 +345,7 @@ fn respond(app: &App, asked: &Asked, verification: Option<Verification>) -> Resp
             .into_response(),
     };
     let out = response.headers_mut();
-    out.insert(
-        HeaderName::from_static(RESULT_HEADER),
-        HeaderValue::from_static(result.as_str()),
-    );
+    out.insert(RESULT_NAME, HeaderValue::from_static(result.as_str()));
     if let Some(v) = &verification {
         answer_headers(out, v);
         limit_headers(out, v);
@@ -373,12 +394,13 @@ fn answer_headers(out: &mut HeaderMap, v: &Verification) {
         .as_deref()
         .and_then(|id| HeaderValue::from_str(id).ok())
     {
-        out.insert(HeaderName::from_static(KEY_ID_HEADER), id);
+        out.insert(KEY_ID_NAME, id);
     }
+    // A String becomes the header's bytes without a copy.
     if v.key_id.is_some()
-        && let Ok(scopes) = HeaderValue::from_str(&v.scopes.join(","))
+        && let Ok(scopes) = HeaderValue::try_from(v.scopes.join(","))
     {
-        out.insert(HeaderName::from_static(SCOPES_HEADER), scopes);
+        out.insert(SCOPES_NAME, scopes);
     }
 }
 
@@ -389,15 +411,17 @@ fn limit_headers(out: &mut HeaderMap, v: &Verification) {
         return;
     };
     let headers = RateLimitHeaders::of_report(report);
-    if let Some(h) = &headers {
-        for (name, value) in [("ratelimit-policy", &h.policy), ("ratelimit", &h.limit)] {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                out.insert(HeaderName::from_static(name), value);
+    let mut retry_after = None;
+    if let Some(h) = headers {
+        retry_after = h.retry_after;
+        for (name, value) in [(RATELIMIT_POLICY, h.policy), (RATELIMIT, h.limit)] {
+            if let Ok(value) = HeaderValue::try_from(value) {
+                out.insert(name, value);
             }
         }
     }
     let retry = match v.result {
-        Outcome::RateLimited => headers.and_then(|h| h.retry_after),
+        Outcome::RateLimited => retry_after,
         Outcome::UsageExceeded => report.retry_after(now()),
         _ => None,
     };

@@ -53,14 +53,7 @@ const BUSIEST: [UsageColumn; 4] = [
     UsageColumn {
         title: "Refused",
         width: Some(90.0),
-        cell: |k| {
-            let text = RichText::new(refused_share(k));
-            if k.refused > 0 {
-                text.color(theme::DANGER)
-            } else {
-                text
-            }
-        },
+        cell: |k| tinted(k.refused > 0, refused_share(k), theme::DANGER),
         wide_only: false,
     },
     LIMITS,
@@ -71,14 +64,20 @@ const AT_LIMITS: [UsageColumn; 4] = [
     UsageColumn {
         title: "Rate limited (7 days)",
         width: Some(150.0),
-        cell: |k| warn_if(k.rate_limited_7d > 0, count(k.rate_limited_7d)),
+        cell: |k| {
+            tinted(
+                k.rate_limited_7d > 0,
+                count(k.rate_limited_7d),
+                theme::WARNING,
+            )
+        },
         wide_only: false,
     },
     UsageColumn {
         title: "Credits left",
         width: Some(110.0),
         cell: |k| match k.credits_left {
-            Some(left) => danger_if(left == 0, count(left)),
+            Some(left) => tinted(left == 0, count(left), theme::DANGER),
             None => RichText::new("—").color(theme::MUTED),
         },
         wide_only: false,
@@ -86,22 +85,10 @@ const AT_LIMITS: [UsageColumn; 4] = [
     LIMITS,
 ];
 
-fn warn_if(warn: bool, text: String) -> RichText {
+/// `text` in `color` when `when`, else plain.
+fn tinted(when: bool, text: String, color: egui::Color32) -> RichText {
     let text = RichText::new(text);
-    if warn {
-        text.color(theme::WARNING)
-    } else {
-        text
-    }
-}
-
-fn danger_if(danger: bool, text: String) -> RichText {
-    let text = RichText::new(text);
-    if danger {
-        text.color(theme::DANGER)
-    } else {
-        text
-    }
+    if when { text.color(color) } else { text }
 }
 
 const NAME_WIDTH: f32 = 220.0;
