@@ -21,9 +21,14 @@ struct Entry {
     key_id: (u32, u32),
     /// Its scope list shared between the keys with the same scopes (most keys share a few).
     policy: Policy<Arc<[String]>>,
-    /// For a rolled key's old secret: when it stops.
-    valid_until: Option<Timestamp>,
+    /// For a rolled key's old secret: when it stops; [`NEVER`] for a key's own secret. (A
+    /// plain number, not an `Option`: 8 bytes less in every slot of the table, which keeps it
+    /// as small as before keys had limits.)
+    valid_until: Timestamp,
 }
+
+/// [`Entry::valid_until`] of a secret that does not stop by itself.
+const NEVER: Timestamp = Timestamp::MAX;
 
 /// Hashes SHA-256 digests by their first eight bytes: they are already uniform, and the map's
 /// contents come from a signed file, so SipHash's protection buys nothing here.
@@ -205,7 +210,7 @@ impl Verifier {
                 let old = Entry {
                     key_id,
                     policy: policy.clone(),
-                    valid_until: Some(valid_until),
+                    valid_until,
                 };
                 if by_hash.insert(old_sha, old).is_some() {
                     return Err(twice());
@@ -214,7 +219,7 @@ impl Verifier {
             let entry = Entry {
                 key_id,
                 policy,
-                valid_until: None,
+                valid_until: NEVER,
             };
             if by_hash.insert(sha, entry).is_some() {
                 return Err(twice());
@@ -417,7 +422,7 @@ impl Verifier {
         let Some(entry) = self.by_hash.get(&sha) else {
             return Err(Verification::of(Outcome::NotFound, None, Vec::new()));
         };
-        let grace_over = entry.valid_until.is_some_and(|t| t <= now);
+        let grace_over = entry.valid_until <= now;
         let outcome = entry
             .policy
             .decide(now, grace_over, request.scopes, request.client);

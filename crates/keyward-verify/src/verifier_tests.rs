@@ -334,3 +334,14 @@ fn limits_need_version_3_and_bad_limits_refuse_the_file() {
             .contains("newer than this Keyward reads (3); upgrade Keyward")
     }));
 }
+
+/// An entry of the lookup table stays at 64 bytes (with its 32-byte digest, 96 a slot): a
+/// 100,000-key file's table (262,144 slots) is then no larger than before keys had limits.
+#[test]
+fn a_table_entry_stays_small() {
+    assert!(
+        std::mem::size_of::<Entry>() <= 64,
+        "{} bytes",
+        std::mem::size_of::<Entry>()
+    );
+}
