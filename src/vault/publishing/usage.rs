@@ -119,6 +119,12 @@ impl KeyUsage {
         self.credits = CreditsSeen::newer(self.credits, u.credits);
     }
 
+    /// Whether the key ran into a rate limit lately, was refused for its credits, or has none
+    /// left (Health's "near its limit" and "out of credits").
+    pub fn at_its_limits(&self, now: Timestamp) -> bool {
+        self.rate_limited_7d > 0 || self.usage_exceeded_2d > 0 || self.credits_left(now) == Some(0)
+    }
+
     /// Credits left at `now`, when a service reported the key's credits.
     pub fn credits_left(&self, now: Timestamp) -> Option<u64> {
         self.credits.map(|c| c.left_at(now))

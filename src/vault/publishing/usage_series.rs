@@ -109,14 +109,6 @@ pub struct BusyKey {
     pub credits_left: Option<u64>,
 }
 
-impl BusyKey {
-    /// Whether the key ran into a limit lately or has no credits left (Health's "near its
-    /// limit" and "out of credits").
-    pub fn at_its_limits(&self) -> bool {
-        self.rate_limited_7d > 0 || self.usage_exceeded_2d > 0 || self.credits_left == Some(0)
-    }
-}
-
 /// How a refusal's code is shown: as itself when this build knows the outcome, else
 /// [`OTHER_REASON`].
 pub fn reason_of(code: &str) -> &str {
@@ -228,9 +220,7 @@ impl Vault {
         let totals = totals_of(&files, now, days);
         let mut ids: Vec<(String, u64)> = collect_of(&files, now)
             .into_iter()
-            .filter(|(_, u)| {
-                u.rate_limited_7d > 0 || u.usage_exceeded_2d > 0 || u.credits_left(now) == Some(0)
-            })
+            .filter(|(_, u)| u.at_its_limits(now))
             .map(|(id, u)| (id, u.rate_limited_7d.saturating_add(u.usage_exceeded_2d)))
             .collect();
         ids.sort_unstable_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.cmp(b)));
