@@ -570,20 +570,9 @@ fn fleet_with(
         ..KeyLimits::default()
     };
     let (secret, _, trust) = write_verifier(&file, n, Some(&limits));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut config = Config::new(vec![file.clone()], trust);
-    config.listen = "127.0.0.1:0".into();
-    config.state_dir = Some(dir.join("state"));
-    config.fleet = Some(server.url());
-    std::thread::spawn(move || {
-        let _ = keyward::serve::run(config, |addr| {
-            let _ = tx.send(addr);
-        });
+    let url = start_serve_with(&file, &trust, &dir.join("state"), |c| {
+        c.fleet = Some(server.url())
     });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("serve started");
-    let url = format!("http://{addr}/v1/check?scope=write");
     let header = format!("Authorization: Api-Key {secret}");
     let _warm = wrk(&url, Ask::Header(&header), 1, cores);
     let runs: Vec<Wrk> = (0..rounds)

@@ -144,14 +144,7 @@ impl App {
         for source in &self.sources {
             let v = source.verify(at_ms, presented, request);
             if v.result != Outcome::NotFound {
-                if let Some(id) = &v.key_id {
-                    source.usage.record(
-                        id,
-                        v.result.as_str(),
-                        v.limits.as_ref().and_then(|l| l.credits.as_ref()),
-                        at,
-                    );
-                }
+                source.usage.record_answer(&v, at);
                 return v;
             }
             answer = Some(v);
@@ -201,14 +194,7 @@ impl App {
                     }
                 }
             };
-            if let Some(id) = &v.key_id {
-                source.usage.record(
-                    id,
-                    v.result.as_str(),
-                    v.limits.as_ref().and_then(|l| l.credits.as_ref()),
-                    at,
-                );
-            }
+            source.usage.record_answer(&v, at);
             return v;
         }
         answer.unwrap_or_else(|| Verification::of(Outcome::NotFound, None, Vec::new()))

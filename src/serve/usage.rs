@@ -47,6 +47,15 @@ pub struct UsageRecorder {
 }
 
 impl UsageRecorder {
+    /// Counts a check's answer against its key (none for a key no file knows), with what it
+    /// left of the key's credits.
+    pub fn record_answer(&self, v: &keyward_verify::Verification, now: Timestamp) {
+        if let Some(id) = &v.key_id {
+            let credits = v.limits.as_ref().and_then(|l| l.credits.as_ref());
+            self.record(id, v.result.as_str(), credits, now);
+        }
+    }
+
     /// Counts one check that found `key_id`, how it ended (`outcome`, its code) and, for a key
     /// with credits, what it left of them.
     pub fn record(

@@ -243,13 +243,9 @@ impl Session {
 
     /// Reads the busiest keys, and those at their limits, for the Usage view.
     pub fn read_busiest(&mut self) -> Result<(), String> {
-        self.busiest = self
+        (self.busiest, self.at_limits) = self
             .vault
-            .busiest_keys(BUSIEST_DAYS, BUSIEST_SHOWN)
-            .map_err(|e| e.to_string())?;
-        self.at_limits = self
-            .vault
-            .keys_at_their_limits(BUSIEST_DAYS, BUSIEST_SHOWN)
+            .busiest_and_at_limits(BUSIEST_DAYS, BUSIEST_SHOWN)
             .map_err(|e| e.to_string())?;
         Ok(())
     }

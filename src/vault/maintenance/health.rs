@@ -425,20 +425,29 @@ impl Vault {
     ) -> Result<Vec<Finding>> {
         let now = self.now();
         let mut out = Vec::new();
-        // The listing carries the usage counts but not the refusals by reason.
-        let usage = self.service_usage(now);
-        self.each_key(node, |k| {
-            let facts = KeyFacts::of(&k, usage.get(&k.key_id));
-            for kind in key_findings(&facts, now).iter() {
-                out.push(key_finding(
-                    kind,
-                    k.key_id.clone(),
-                    k.name.clone(),
-                    k.node.clone(),
-                ));
-            }
-            visit(k);
-        })?;
+        // The listing carries the usage counts but not the refusals by reason: those come
+        // from the usage the walk has already read.
+        self.each_key_decoded(
+            node,
+            |d, row, committed| {
+                let k = d.key_info(row, committed);
+                let usage = d.usage.get(&k.key_id).copied();
+                (k, usage)
+            },
+            |(k, usage)| {
+                let facts = KeyFacts::of(&k, usage.as_ref());
+                for kind in key_findings(&facts, now).iter() {
+                    out.push(key_finding(
+                        kind,
+                        k.key_id.clone(),
+                        k.name.clone(),
+                        k.node.clone(),
+                    ));
+                }
+                visit(k);
+                ControlFlow::Continue(())
+            },
+        )?;
         self.complete_report(out, now)
     }
 

@@ -204,21 +204,37 @@ impl Vault {
     /// first (keys the vault no longer holds are left out; a usage file is outside input, so
     /// after [`MAX_MISSES`] ids the vault does not hold, the search stops).
     pub fn busiest_keys(&self, days: u32, top: usize) -> Result<Vec<BusyKey>> {
+        self.busiest_in(&self.usage_files_here(), days, top)
+    }
+
+    /// [`Vault::busiest_keys`], and the keys at their limits (`at_limits_in`), from one
+    /// reading of the usage files (the Usage view shows both).
+    pub fn busiest_and_at_limits(
+        &self,
+        days: u32,
+        top: usize,
+    ) -> Result<(Vec<BusyKey>, Vec<BusyKey>)> {
         let files = self.usage_files_here();
+        Ok((
+            self.busiest_in(&files, days, top)?,
+            self.at_limits_in(&files, days, top)?,
+        ))
+    }
+
+    fn busiest_in(&self, files: &[UsageFile], days: u32, top: usize) -> Result<Vec<BusyKey>> {
         let mut totals: Vec<(String, (u64, u64))> =
-            totals_of(&files, self.now(), days).into_iter().collect();
+            totals_of(files, self.now(), days).into_iter().collect();
         totals.sort_unstable_by(|(a, (x, _)), (b, (y, _))| y.cmp(x).then_with(|| a.cmp(b)));
-        self.busy_keys(&files, totals, top)
+        self.busy_keys(files, totals, top)
     }
 
     /// The keys that ran into a rate limit in the last 7 days, were refused for their credits
     /// in the last 2, or have none left, most refusals first (at most `top`; the same
     /// [`MAX_MISSES`] bound as [`Vault::busiest_keys`]).
-    pub fn keys_at_their_limits(&self, days: u32, top: usize) -> Result<Vec<BusyKey>> {
-        let files = self.usage_files_here();
+    fn at_limits_in(&self, files: &[UsageFile], days: u32, top: usize) -> Result<Vec<BusyKey>> {
         let now = self.now();
-        let totals = totals_of(&files, now, days);
-        let mut ids: Vec<(String, u64)> = collect_of(&files, now)
+        let totals = totals_of(files, now, days);
+        let mut ids: Vec<(String, u64)> = collect_of(files, now)
             .into_iter()
             .filter(|(_, u)| u.at_its_limits(now))
             .map(|(id, u)| (id, u.rate_limited_7d.saturating_add(u.usage_exceeded_2d)))
@@ -231,7 +247,7 @@ impl Vault {
                 (id, counts)
             })
             .collect();
-        self.busy_keys(&files, asked, top)
+        self.busy_keys(files, asked, top)
     }
 
     /// The vault's keys among `asked` (in that order, at most `top`), with their limits and
