@@ -186,4 +186,33 @@ mod tests {
             Some(0)
         );
     }
+
+    /// A usage file edited to hold credits counted in the far future: the vault does not
+    /// believe them, and the next write puts serve's own count in their place.
+    #[test]
+    fn a_forged_credits_report_does_not_survive_the_next_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now: Timestamp = 1_764_090_000;
+        let verifier = dir.path().join("acme.verifier.json");
+        let forged = format!(
+            r#"{{"type":"keyward.usage","version":1,"updated_at":{now},"keys":{{"kid_c":{{"last_used_at":{now},"credits":{{"remaining":999999,"at":{}}}}}}}}}"#,
+            now + 365 * DAY_SECS
+        );
+        std::fs::write(usage_path(&verifier), forged).expect("write");
+        let read = |at| {
+            UsageFile::read(&usage_path(&verifier))
+                .and_then(|f| f.usage_of("kid_c", at))
+                .and_then(|u| u.credits_left(at))
+        };
+        assert_eq!(read(now), None, "a report from next year is not believed");
+        let usage = UsageRecorder::default();
+        let credits = CreditReport {
+            remaining: 7,
+            refill_at: None,
+            refill_to: None,
+        };
+        usage.record("kid_c", "valid", Some(&credits), now);
+        usage.flush(&verifier, now).expect("written");
+        assert_eq!(read(now), Some(7), "serve's own count replaced it");
+    }
 }

@@ -173,10 +173,10 @@ impl UsageFile {
         }
     }
 
-    /// Keeps `seen` as `key_id`'s credits unless the file holds a newer report.
+    /// Puts `seen` as `key_id`'s credits: the writer's own count replaces whatever the file
+    /// held (a report put there from the far future must not outlive the next write).
     pub fn set_credits(&mut self, key_id: &str, seen: CreditsSeen) {
-        let record = self.keys.entry(key_id.to_owned()).or_default();
-        record.credits = CreditsSeen::newer(record.credits, Some(seen));
+        self.keys.entry(key_id.to_owned()).or_default().credits = Some(seen);
     }
 
     /// Merges another file's counts in (the newer last use, counts added).
